@@ -1,0 +1,3 @@
+from skillforge.cli import main
+
+main()

@@ -1,0 +1,101 @@
+"""Read foreign files into Traces: walk inputs, detect formats, stream records, report what was skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from skillforge.errors import SkillforgeError
+from skillforge.ingest.base import Probe, ReadOptions, Reader
+from skillforge.ingest.detect import detect, get_reader
+from skillforge.ingest.walk import iter_files
+from skillforge.models import Skipped, Trace
+
+__all__ = ["FileReport", "ReadOptions", "SkippedRecord", "detect", "get_reader", "inspect_paths", "read_file", "read_paths"]
+
+
+class SkippedRecord(BaseModel):
+    line: int | None = None
+    reason: str
+
+
+class FileReport(BaseModel):
+    """What ``skillforge inspect`` prints for one input file."""
+
+    path: str
+    format: str | None
+    traces: int = 0
+    steps: int = 0
+    tool_calls: int = 0
+    errors: int = 0
+    skipped: list[SkippedRecord] = Field(default_factory=list)
+
+
+def read_file(path: Path, fmt: str | None = None, options: ReadOptions | None = None) -> Iterator[Trace | Skipped]:
+    """Read one file: yield its traces and a ``Skipped`` for every record (or the whole file) it could not read."""
+    options = options or ReadOptions()
+    try:
+        reader, probe, reason = detect(path, fmt)
+    except OSError as exc:
+        yield Skipped(path=str(path), reason=f"cannot read: {exc.strerror or exc}")
+        return
+    yield from _read_detected(path, reader, probe, reason, options)
+
+
+def _read_detected(
+    path: Path, reader: Reader | None, probe: Probe, reason: str, options: ReadOptions
+) -> Iterator[Trace | Skipped]:
+    if reader is None:
+        yield Skipped(path=str(path), reason=reason)
+        return
+    try:
+        yield from reader.read(path, probe, options)
+    except SkillforgeError as exc:
+        yield Skipped(path=str(path), line=exc.line, reason=f"{reader.name}: {exc.message}")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        # A reader meeting a shape it does not know must cost one file, never the run.
+        yield Skipped(path=str(path), reason=f"{reader.name} reader could not read this file: {type(exc).__name__}: {exc}")
+
+
+def read_paths(
+    paths: Iterable[str | Path], fmt: str | None = None, options: ReadOptions | None = None
+) -> Iterator[Trace | Skipped]:
+    """Read every file under ``paths`` (sorted), yielding traces and skips as they come."""
+    if fmt is not None:
+        get_reader(fmt)  # fail fast on an unknown --format, before walking anything
+    for item in iter_files(paths):
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        yield from read_file(item, fmt, options)
+
+
+def inspect_paths(
+    paths: Iterable[str | Path], fmt: str | None = None, options: ReadOptions | None = None
+) -> list[FileReport]:
+    """Summarise each input file: format, trace/step/tool-call/error counts and skipped records."""
+    if fmt is not None:
+        get_reader(fmt)
+    reports: list[FileReport] = []
+    for item in iter_files(paths):
+        if isinstance(item, Skipped):
+            reports.append(FileReport(path=item.path, format=None, skipped=[SkippedRecord(reason=item.reason)]))
+            continue
+        try:
+            reader, probe, reason = detect(item, fmt)
+        except OSError as exc:
+            reports.append(FileReport(path=str(item), format=None, skipped=[SkippedRecord(reason=str(exc))]))
+            continue
+        report = FileReport(path=str(item), format=reader.name if reader else None)
+        for got in _read_detected(item, reader, probe, reason, options or ReadOptions()):
+            if isinstance(got, Skipped):
+                report.skipped.append(SkippedRecord(line=got.line, reason=got.reason))
+                continue
+            report.traces += 1
+            report.steps += len(got.steps)
+            report.tool_calls += got.tool_calls
+            report.errors += got.errors
+        reports.append(report)
+    return reports

@@ -1,0 +1,185 @@
+"""The reader contract and the streaming primitives every reader shares.
+
+A reader is two functions: ``sniff(probe) -> float`` (0 = not mine, 1 = certainly mine) and
+``read(path, probe, options) -> Iterator[Trace | Skipped]``. Readers stream: they never hold a
+whole large file in memory, and every unreadable record becomes a ``Skipped`` naming the line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from skillforge.models import Skipped, Trace
+
+HEAD_BYTES = 1 << 20
+"""How much of a file's start the probe reads."""
+SNIFF_LINES = 50
+"""How many JSONL records the probe parses (Claude Code files often open with non-message records)."""
+MAX_LINE_BYTES = 64 << 20
+"""A JSONL record longer than this is skipped with a reason rather than parsed."""
+SKELETON_SCAN_BYTES = 64 << 20
+"""How far into a single JSON document the probe streams to learn its shape."""
+
+ProbeKind = Literal["empty", "binary", "json", "jsonl", "text"]
+
+
+@dataclass
+class ReadOptions:
+    """Knobs readers accept; the defaults fit the formats as real tools write them."""
+
+    ticket_columns: dict[str, str] = field(default_factory=dict)
+    """Maps our ticket fields (id, subject, body, messages, resolution, status) to the file's column names."""
+    max_line_bytes: int = MAX_LINE_BYTES
+
+
+@dataclass
+class Probe:
+    """What detection learned from a file without reading it whole."""
+
+    path: Path
+    size: int
+    head: bytes
+    kind: ProbeKind
+    text: str = ""
+    """The head decoded as UTF-8 (with replacement), for text sniffing."""
+    lines: list[Any] = field(default_factory=list)
+    """First parsed JSONL records (kind == 'jsonl', or a one-line JSON document)."""
+    skeleton: Any = None
+    """kind == 'json': the document's shape — scalars kept (long strings cut), every array cut to its
+    first element. Enough to see keys like ``trajectory_format`` or ``history[0].message_type``."""
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+    @property
+    def first_record(self) -> Any:
+        return self.lines[0] if self.lines else None
+
+
+SniffFn = Callable[[Probe], float]
+ReadFn = Callable[[Path, Probe, ReadOptions], Iterator["Trace | Skipped"]]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A named format: how to recognise it and how to read it."""
+
+    name: str
+    sniff: SniffFn
+    read: ReadFn
+    description: str = ""
+
+
+def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any | Skipped]]:
+    """Yield ``(line_number, record)`` for each non-blank line; bad lines yield a ``Skipped`` instead.
+
+    Reads in binary with a bounded ``readline`` so a 100 MB line costs at most ``max_line_bytes`` of
+    memory, and invalid UTF-8 or JSON on one line never stops the rest of the file.
+    """
+    with path.open("rb") as fh:
+        lineno = 0
+        while True:
+            raw = fh.readline(max_line_bytes + 1)
+            if not raw:
+                return
+            lineno += 1
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                # Drain the rest of the oversize line without keeping it.
+                while True:
+                    chunk = fh.readline(1 << 20)
+                    if not chunk or chunk.endswith(b"\n"):
+                        break
+                yield lineno, Skipped(
+                    path=str(path), line=lineno, reason=f"line longer than {max_line_bytes >> 20} MiB, skipped"
+                )
+                continue
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            try:
+                text = stripped.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield lineno, Skipped(path=str(path), line=lineno, reason=f"invalid UTF-8 at byte {exc.start}")
+                continue
+            try:
+                yield lineno, json.loads(text)
+            except json.JSONDecodeError as exc:
+                what = "truncated JSON" if exc.pos >= len(text) - 1 else f"invalid JSON ({exc.msg})"
+                yield lineno, Skipped(path=str(path), line=lineno, reason=what)
+
+
+def load_json(path: Path, *, max_bytes: int = 512 << 20) -> Any:
+    """Parse one JSON document; raise ``FormatError`` with position on failure."""
+    from skillforge.errors import FormatError
+
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FormatError(f"JSON document of {size >> 20} MiB exceeds the {max_bytes >> 20} MiB limit", path=path)
+    try:
+        with path.open("rb") as fh:
+            return json.load(fh)
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"invalid UTF-8 at byte {exc.start}", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+
+
+def iter_json_array(path: Path, prefix: str = "item") -> Iterator[Any]:
+    """Stream the elements of a JSON array (or any ijson prefix) without loading the file."""
+    import ijson
+
+    with path.open("rb") as fh:
+        yield from ijson.items(fh, prefix, use_float=True)
+
+
+def as_text(value: Any, limit: int | None = None) -> str:
+    """Flatten message content (string, list of text blocks, dict) into plain text."""
+    if value is None:
+        out = ""
+    elif isinstance(value, str):
+        out = value
+    elif isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, dict):
+                if isinstance(item.get("text"), str):
+                    parts.append(item["text"])
+                elif isinstance(item.get("content"), (str, list)):
+                    parts.append(as_text(item["content"]))
+                elif item.get("type") == "image" or item.get("type") == "image_url":
+                    parts.append("[image]")
+            elif isinstance(item, str):
+                parts.append(item)
+        out = "\n".join(p for p in parts if p)
+    elif isinstance(value, dict):
+        if isinstance(value.get("text"), str):
+            out = value["text"]
+        elif "content" in value:
+            out = as_text(value["content"])
+        else:
+            out = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    else:
+        out = str(value)
+    if limit is not None and len(out) > limit:
+        out = out[:limit]
+    return out
+
+
+def parse_arguments(raw: Any) -> dict[str, Any] | str:
+    """Tool-call arguments arrive as a JSON string, a dict, or free text; keep dicts, parse JSON strings."""
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except (json.JSONDecodeError, ValueError):
+            return raw
+        return value if isinstance(value, dict) else raw
+    if raw is None:
+        return {}
+    return json.dumps(raw, sort_keys=True)

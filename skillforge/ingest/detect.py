@@ -1,0 +1,54 @@
+"""Choose a reader for a file by its content (and, as a tie-breaker only, its name)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skillforge.errors import InputError
+from skillforge.ingest.base import Probe, Reader
+from skillforge.ingest.formats import all_readers
+from skillforge.ingest.probe import probe
+
+MIN_CONFIDENCE = 0.3
+
+
+def get_reader(name: str) -> Reader:
+    readers = all_readers()
+    if name not in readers:
+        raise InputError(f"unknown format {name!r}", hint="choose one of: " + ", ".join(readers))
+    return readers[name]
+
+
+def detect(path: Path, fmt: str | None = None) -> tuple[Reader | None, Probe, str]:
+    """Return ``(reader, probe, reason)``; ``reader`` is None when nothing fits, and ``reason`` says why."""
+    p = probe(path)
+    if p.kind == "empty":
+        return None, p, "empty file"
+    if p.kind == "binary":
+        return None, p, "binary file, not a trace"
+    if fmt is not None:
+        return get_reader(fmt), p, f"forced format {fmt}"
+    best: Reader | None = None
+    best_score = 0.0
+    for reader in all_readers().values():
+        score = reader.sniff(p)
+        if score > best_score:
+            best, best_score = reader, score
+    if best is None or best_score < MIN_CONFIDENCE:
+        return None, p, f"unknown format ({_describe(p)}); use --format NAME to force a reader"
+    return best, p, f"detected {best.name} ({best_score:.2f})"
+
+
+def _describe(p: Probe) -> str:
+    if p.kind == "json":
+        sk = p.skeleton
+        if isinstance(sk, dict):
+            return "JSON object with keys " + ", ".join(sorted(map(str, sk))[:8])
+        if isinstance(sk, list):
+            return "JSON array"
+        return "JSON scalar"
+    if p.kind == "jsonl":
+        first = p.first_record
+        keys = ", ".join(sorted(map(str, first))[:8]) if isinstance(first, dict) else type(first).__name__
+        return f"JSONL records with keys {keys}"
+    return "text"

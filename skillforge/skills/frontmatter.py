@@ -1,0 +1,60 @@
+"""Read and write SKILL.md frontmatter exactly as the reference parser (skills-ref) reads it.
+
+skills-ref splits the file on ``---`` and loads the middle with strictyaml, which reads every
+scalar as a string; we do the same so ``validate`` accepts exactly what the reference accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from skillforge.errors import SpecError
+from skillforge.models import Frontmatter
+
+FIELD_ORDER = ("name", "description", "license", "compatibility", "allowed-tools", "metadata")
+
+
+def split(content: str, path: str | None = None) -> tuple[dict[str, Any], str]:
+    """Return ``(frontmatter mapping, body)``; raise ``SpecError`` where skills-ref raises ParseError."""
+    import strictyaml
+
+    if not content.startswith("---"):
+        raise SpecError("SKILL.md must start with YAML frontmatter (---)", path=path)
+    parts = content.split("---", 2)
+    if len(parts) < 3:
+        raise SpecError("SKILL.md frontmatter not properly closed with ---", path=path)
+    try:
+        data = strictyaml.load(parts[1]).data
+    except strictyaml.YAMLError as exc:
+        raise SpecError(f"Invalid YAML in frontmatter: {exc}", path=path) from None
+    if not isinstance(data, dict):
+        raise SpecError("SKILL.md frontmatter must be a YAML mapping", path=path)
+    if "metadata" in data and isinstance(data["metadata"], dict):
+        data["metadata"] = {str(k): str(v) for k, v in data["metadata"].items()}
+    return data, parts[2].strip()
+
+
+def dump(front: Frontmatter) -> str:
+    """Render frontmatter (with ``---`` fences) in a fixed key order, quoting whatever needs quoting."""
+    data = front.model_dump(by_alias=True, exclude_none=True)
+    if not data.get("metadata"):
+        data.pop("metadata", None)
+    ordered = {key: data[key] for key in FIELD_ORDER if key in data}
+    if "metadata" in ordered:
+        ordered["metadata"] = {k: str(v) for k, v in sorted(ordered["metadata"].items())}
+    text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False)
+    if "---" in text:
+        # skills-ref splits SKILL.md on every '---', so such a value would cut the frontmatter short.
+        raise SpecError("frontmatter values must not contain '---'", hint="rephrase the name or description")
+    rendered = f"---\n{text}---\n"
+    data_back, _ = split(rendered + "\n")
+    if data_back != ordered:
+        raise SpecError("frontmatter does not survive a round trip through the reference parser")
+    return rendered
+
+
+def render(front: Frontmatter, body: str) -> str:
+    """The full SKILL.md text: frontmatter, a blank line, the body, one trailing newline."""
+    return dump(front) + "\n" + body.strip() + "\n"
