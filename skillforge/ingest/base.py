@@ -183,3 +183,54 @@ def parse_arguments(raw: Any) -> dict[str, Any] | str:
     if raw is None:
         return {}
     return json.dumps(raw, sort_keys=True)
+
+
+STEP_TEXT_LIMIT = 8000
+"""Longest text kept per step; a trace of a 300 MB session must fit in memory, so the middle of a
+huge tool output is cut (head and tail kept, the cut is marked)."""
+
+
+def clip(text: str, limit: int = STEP_TEXT_LIMIT) -> str:
+    """Keep the head and tail of ``text`` within ``limit`` characters, marking what was cut."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    cut = len(text) - 2 * half
+    return f"{text[:half]}\n[... {cut} characters cut ...]\n{text[-half:]}"
+
+
+def clip_arguments(args: dict[str, Any] | str, limit: int = STEP_TEXT_LIMIT) -> dict[str, Any] | str:
+    """``clip`` every long string inside tool-call arguments (a Write of a whole file, say)."""
+    if isinstance(args, str):
+        return clip(args, limit)
+    return {k: clip(v, limit) if isinstance(v, str) else v for k, v in args.items()}
+
+
+_ERROR_MARKERS = (
+    "Traceback (most recent call last)",
+    "command not found",
+    "No such file or directory",
+    "Permission denied",
+    "SyntaxError:",
+    "ModuleNotFoundError:",
+    "ImportError:",
+    "fatal:",
+    "error:",
+    "Error:",
+    "ERROR:",
+    "FAILED",
+    "Exception:",
+    "Your proposed edit has introduced new syntax error",
+)
+
+
+def looks_like_error(output: str) -> bool:
+    """For formats that do not flag failed tool calls: does this output read as a failure?
+
+    Only the first lines are considered, where shells and interpreters put the error that matters;
+    a long successful output that mentions 'error' deep inside is not a failure.
+    """
+    head = output[:2000]
+    if head.lstrip().startswith(("Error", "error", "ERROR", "fatal:", "Traceback")):
+        return True
+    return any(marker in head for marker in _ERROR_MARKERS[:7]) or "Your proposed edit has introduced" in head
