@@ -24,8 +24,8 @@ MAX_SKILL_MD_LINES = 500
 ALLOWED_FIELDS = frozenset({"name", "description", "license", "allowed-tools", "metadata", "compatibility"})
 
 _WHEN = re.compile(
-    r"\b(use (it |this (skill )?)?(when|whenever|for|to|if|before|after|while)|when(ever)? (you|the|a|an|working|asked|"
-    r"debugging|handling|writing|running|a user|user)|use for|for (tasks|requests|questions) (about|involving|that))\b",
+    r"\b(when(ever)?\s+\w+|use (this|it|for|to|if|before|after|while|on|with)\b|trigger(ed|s)?\s+(on|by|when)|"
+    r"if (the|a) user|for (tasks|requests|questions|work) (about|involving|that|on|with))",
     re.IGNORECASE,
 )
 
@@ -96,7 +96,7 @@ def validate_skill(path: str | Path) -> ValidationReport:
         return report
 
     for message in validate_metadata(metadata, skill_dir):
-        error(message, file=skill_md.name, line=_line_of(content, message, metadata))
+        error(message, file=skill_md.name, line=_line_of(content, message))
     if not report.errors:
         report.problems.extend(_advice(metadata, content, skill_md.name))
     return report
@@ -191,8 +191,9 @@ def _key_line(content: str, key: str) -> int | None:
     return None
 
 
-def _line_of(content: str, message: str, metadata: dict[str, Any]) -> int | None:
-    for key in ("name", "description", "compatibility"):
-        if f"'{key}'" in message or key.capitalize() in message.split(" ")[0:2] or f"Skill {key}" in message:
-            return _key_line(content, key)
+def _line_of(content: str, message: str) -> int | None:
+    lowered = message.lower()
+    for key in ("compatibility", "description", "name"):
+        if key in lowered:
+            return _key_line(content, key) or 1
     return 1
