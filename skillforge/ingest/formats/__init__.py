@@ -18,6 +18,7 @@ BUILTIN_MODULES = (
     "otel",
     "tickets",
     "documents",
+    "skillforge_trace",
 )
 
 FORMAT_NAMES = (
@@ -34,6 +35,7 @@ FORMAT_NAMES = (
     "markdown",
     "text",
     "html",
+    "skillforge-trace",
 )
 
 

@@ -1,0 +1,1 @@
+"""Evolve skills from their failures, gated by evaluation; apply people's corrections."""
