@@ -57,40 +57,56 @@ def run_eval(
     transfer). Agent timeouts and crashes are recorded as failures with a reason, never raised.
     Results are saved as traces (``results.jsonl``) in ``run_dir`` so failures can feed evolve.
     """
-    skill_dir = Path(skill_dir)
-    if not (skill_dir / "SKILL.md").is_file():
-        raise InputError("not a skill folder (no SKILL.md)", path=skill_dir)
-    first = shlex.split(agent)[0] if agent.strip() else ""
-    if first and shutil.which(first) is None and not Path(first).exists():
-        raise InputError(f"agent command not found: {first}", hint="give a command on PATH or a path to a script")
+    skill_dir = _check_inputs(skill_dir, agent)
     name = skill_dir.name
-    jobs = [(task, with_skill) for task in tasks for with_skill in (True, False)]
-    scratch = Path(tempfile.mkdtemp(prefix="skillforge-eval-"))
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            results = list(
-                pool.map(lambda job: _run_one(skill_dir, name, job[0], job[1], agent, timeout, scratch), jobs)
-            )
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    results = _run_jobs([(task, skill_dir) for task in tasks] + [(task, None) for task in tasks], agent, concurrency, timeout, name)
     report = _compare(name, tasks, results)
     if run_dir is not None:
         save_run(report, tasks, run_dir)
     return report
 
 
-def _run_one(
-    skill_dir: Path, name: str, task: EvalTask, with_skill: bool, agent: str, timeout: float, scratch: Path
-) -> TaskResult:
-    workdir = scratch / f"{_safe(task.id)}-{'with' if with_skill else 'without'}"
-    workdir.mkdir(parents=True)
+def run_tasks(
+    skill_dir: Path, tasks: list[EvalTask], agent: str, *, concurrency: int = 4, timeout: float = 300.0
+) -> list[TaskResult]:
+    """Run ``tasks`` with one skill installed (no comparison); used by the evolve gate on each version."""
+    skill_dir = _check_inputs(skill_dir, agent)
+    return _run_jobs([(task, skill_dir) for task in tasks], agent, concurrency, timeout, skill_dir.name)
+
+
+def _check_inputs(skill_dir: Path, agent: str) -> Path:
+    skill_dir = Path(skill_dir)
+    if not (skill_dir / "SKILL.md").is_file():
+        raise InputError("not a skill folder (no SKILL.md)", path=skill_dir)
+    first = shlex.split(agent)[0] if agent.strip() else ""
+    if not first:
+        raise InputError("--agent command is empty")
+    if shutil.which(first) is None and not Path(first).exists():
+        raise InputError(f"agent command not found: {first}", hint="give a command on PATH or a path to a script")
+    return skill_dir
+
+
+def _run_jobs(
+    jobs: list[tuple[EvalTask, Path | None]], agent: str, concurrency: int, timeout: float, name: str
+) -> list[TaskResult]:
+    scratch = Path(tempfile.mkdtemp(prefix="skillforge-eval-"))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            return list(pool.map(lambda job: _run_one(job[1], name, job[0], agent, timeout, scratch), jobs))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_one(skill_dir: Path | None, name: str, task: EvalTask, agent: str, timeout: float, scratch: Path) -> TaskResult:
+    with_skill = skill_dir is not None
+    workdir = Path(tempfile.mkdtemp(prefix=f"{_safe(task.id)}-{'with' if with_skill else 'without'}-", dir=scratch))
     for rel, content in sorted(task.setup.items()):
         target = workdir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
     placed = workdir / ".no-skill"
     placed.mkdir()
-    if with_skill:
+    if skill_dir is not None:
         for home in SKILL_HOMES:
             dest = workdir / home / name
             shutil.copytree(skill_dir, dest, symlinks=True)
@@ -176,30 +192,37 @@ def _compare(name: str, tasks: list[EvalTask], results: list[TaskResult]) -> Eva
 def save_run(report: EvalReport, tasks: list[EvalTask], run_dir: Path) -> Path:
     """Write ``report.json`` and ``results.jsonl`` (one Trace per task run) into ``run_dir``."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    prompts = {t.id: t for t in tasks}
     results_path = run_dir / "results.jsonl"
-    lines = []
-    for index, r in enumerate(report.results):
-        task = prompts[r.id]
-        check_text = task.check if isinstance(task.check, str) else task.check.model_dump_json(exclude_none=True)
-        trace = Trace(
-            id=Trace.make_id(f"eval:{report.skill}:{r.id}:{'with' if r.with_skill else 'without'}"),
-            source=Source(path=str(results_path), format="skillforge-trace", line=index + 1, index=index),
-            task=task.prompt,
-            steps=[
-                Step(role="user", text=task.prompt),
-                Step(role="assistant", text=r.output),
-                Step(role="assistant", tool_call=ToolCall(name="check", arguments={"check": check_text})),
-                Step(role="tool", tool_result=ToolResult(output=r.reason or "passed", is_error=not r.passed)),
-            ],
-            outcome=Outcome(success=r.passed, error=r.reason or None),
-            metadata={"skill": report.skill, "task_id": r.id, "with_skill": r.with_skill, "agent_exit": r.agent_exit},
-        )
-        lines.append(trace.model_dump_json())
-    results_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    traces = results_to_traces(report.skill, report.results, tasks, results_path)
+    results_path.write_text("".join(t.model_dump_json() + "\n" for t in traces), encoding="utf-8")
     report.run_dir = str(run_dir)
     (run_dir / "report.json").write_text(report.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
     return run_dir
+
+
+def results_to_traces(skill: str, results: list[TaskResult], tasks: list[EvalTask], path: Path) -> list[Trace]:
+    """Each task run as a Trace: the prompt, the agent's output, and the check as a tool call with its result."""
+    prompts = {t.id: t for t in tasks}
+    traces = []
+    for index, r in enumerate(results):
+        task = prompts[r.id]
+        check_text = task.check if isinstance(task.check, str) else task.check.model_dump_json(exclude_none=True)
+        traces.append(
+            Trace(
+                id=Trace.make_id(f"eval:{skill}:{r.id}:{'with' if r.with_skill else 'without'}"),
+                source=Source(path=str(path), format="skillforge-trace", line=index + 1, index=index),
+                task=task.prompt,
+                steps=[
+                    Step(role="user", text=task.prompt),
+                    Step(role="assistant", text=r.output),
+                    Step(role="assistant", tool_call=ToolCall(name="check", arguments={"check": check_text})),
+                    Step(role="tool", tool_result=ToolResult(output=r.reason or "passed", is_error=not r.passed)),
+                ],
+                outcome=Outcome(success=r.passed, error=r.reason or None),
+                metadata={"skill": skill, "task_id": r.id, "with_skill": r.with_skill, "agent_exit": r.agent_exit},
+            )
+        )
+    return traces
 
 
 def _safe(text: str) -> str:

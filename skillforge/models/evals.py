@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -35,6 +37,9 @@ class EvalTask(BaseModel):
     """A shell command (exit 0 = pass) or a structured check."""
     timeout: float | None = None
     """Seconds; overrides the run's default."""
+    split: Literal["train", "holdout"] | None = None
+    """For evolve: train tasks produce failures to learn from, holdout tasks gate the candidate.
+    Tasks without a split are used for both."""
 
 
 class TaskResult(BaseModel):
