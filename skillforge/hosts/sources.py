@@ -1,0 +1,198 @@
+"""Turn what the user typed into a staged skill folder: ``NAME[@VERSION] | PATH | GIT_URL[#subdir] | ARCHIVE[#subdir]``.
+
+Every source ends up as a fresh copy in a private staging folder named after the skill, with no
+symlinks and nothing outside the skill, so validation, scanning and installing all look at exactly
+the bytes that will be installed. Only ``skillforge.registry`` talks to git.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from skillforge.errors import HostError, InputError, SkillforgeError, SpecError
+from skillforge.hosts.archives import copy_skill_tree, extract, is_archive, safe_member
+from skillforge.models.lock import LockSource
+from skillforge.skills.frontmatter import split
+from skillforge.skills.validate import find_skill_md, is_valid_name
+
+_URL = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
+_NAME_VERSION = re.compile(r"^(?P<name>[^@/\\\s]+)(?:@(?P<version>[^@/\\\s]+))?$")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A parsed install argument."""
+
+    kind: str  # registry | path | git | archive
+    ref: str
+    version: str | None = None
+    subdir: str | None = None
+
+    def lock_source(self, commit: str | None = None) -> LockSource:
+        return LockSource(kind=self.kind, ref=self.ref, subdir=self.subdir, commit=commit)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StagedSkill:
+    """A skill copied into staging, ready to validate and install."""
+
+    name: str
+    version: str | None
+    source: LockSource
+    dir: Path
+
+
+def parse_spec(text: str, cwd: Path | None = None) -> SourceSpec:
+    """Decide what kind of source ``text`` is. A bare name is a registry skill; write ``./name`` for a folder."""
+    cwd = cwd or Path.cwd()
+    text = text.strip()
+    if not text:
+        raise InputError("nothing to install", hint="give a skill name, a folder, an archive or a git URL")
+    if _URL.match(text):
+        url, _, subdir = text.partition("#")
+        if is_archive(Path(url.split("?")[0])) and not url.endswith(".git"):
+            raise InputError(f"remote archives are not downloaded: {url}", hint="download it and install the file")
+        return SourceSpec("git", url, subdir=_checked_subdir(subdir, url))
+    whole = (cwd / Path(text).expanduser()).absolute()
+    if whole.exists():
+        return _local(whole, None)
+    base, sep, subdir = text.partition("#")
+    if sep:
+        candidate = (cwd / Path(base).expanduser()).absolute()
+        if candidate.is_file() and is_archive(candidate):
+            return SourceSpec("archive", str(candidate), subdir=_checked_subdir(subdir, base))
+    if text.startswith((".", "/", "~")) or "/" in text or "\\" in text:
+        raise InputError(f"no such file or folder: {text}")
+    match = _NAME_VERSION.match(text)
+    if not match or not is_valid_name(match["name"]):
+        raise InputError(f"not a skill name, folder, archive or git URL: {text!r}")
+    return SourceSpec("registry", match["name"], version=match["version"])
+
+
+def _local(path: Path, subdir: str | None) -> SourceSpec:
+    if path.is_dir():
+        return SourceSpec("path", str(path))
+    if is_archive(path):
+        return SourceSpec("archive", str(path), subdir=subdir)
+    raise InputError("not a skill folder or a .zip/.skill/.tar.gz archive", path=path)
+
+
+def _checked_subdir(subdir: str, where: str) -> str | None:
+    if not subdir:
+        return None
+    rel = safe_member(subdir, Path(where))
+    return rel.as_posix() if rel is not None else None
+
+
+@contextmanager
+def stage(spec: SourceSpec, registry_path: Path | None = None) -> Iterator[StagedSkill]:
+    """Fetch ``spec`` into a temporary staging folder; it is deleted when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="skillforge-stage-") as tmp:
+        work = Path(tmp)
+        version = spec.version
+        commit = None
+        if spec.kind == "registry":
+            root, version = _from_registry(spec, work / "export", registry_path)
+        elif spec.kind == "path":
+            root = Path(spec.ref)
+        elif spec.kind == "archive":
+            raw = work / "raw"
+            raw.mkdir()
+            extract(Path(spec.ref), raw)
+            root = _skill_root(raw, spec.subdir, Path(spec.ref))
+        else:
+            clone = work / "clone"
+            commit = _git_clone(spec.ref, clone)
+            root = _skill_root(clone, spec.subdir, Path(spec.ref))
+        name = read_name(root)
+        staged = work / "skill" / name
+        copy_skill_tree(root, staged)
+        if spec.kind != "registry":
+            version = _metadata_version(staged)
+        yield StagedSkill(name=name, version=version, source=spec.lock_source(commit), dir=staged)
+
+
+def read_name(skill_dir: Path) -> str:
+    """The skill's ``name`` from SKILL.md, checked so it is safe to use as a folder name."""
+    skill_md = find_skill_md(skill_dir)
+    if skill_md is None:
+        raise SpecError("no SKILL.md in the skill folder", path=skill_dir, hint="point at the folder that holds SKILL.md")
+    try:
+        metadata, _ = split(skill_md.read_text(encoding="utf-8"), path=str(skill_md))
+    except UnicodeDecodeError:
+        raise SpecError("SKILL.md is not valid UTF-8", path=skill_md) from None
+    name = metadata.get("name")
+    if not isinstance(name, str) or not is_valid_name(name):
+        raise SpecError(f"SKILL.md has no valid name ({name!r})", path=skill_md, hint="lowercase letters, digits, hyphens")
+    return name.strip()
+
+
+def _metadata_version(skill_dir: Path) -> str | None:
+    skill_md = find_skill_md(skill_dir)
+    assert skill_md is not None
+    metadata, _ = split(skill_md.read_text(encoding="utf-8"))
+    meta = metadata.get("metadata")
+    version = meta.get("version") if isinstance(meta, dict) else None
+    return version if isinstance(version, str) and version else None
+
+
+def _skill_root(tree: Path, subdir: str | None, where: Path) -> Path:
+    """The folder holding SKILL.md: ``subdir`` if given, the root, or the single top-level folder."""
+    if subdir:
+        root = tree / subdir
+        if not root.is_dir():
+            raise InputError(f"no folder {subdir!r} in the source", path=where)
+        return root
+    if find_skill_md(tree):
+        return tree
+    children = [c for c in tree.iterdir() if c.is_dir() and not c.name.startswith(".")]
+    if len(children) == 1 and find_skill_md(children[0]):
+        return children[0]
+    found = sorted(p.parent.relative_to(tree).as_posix() for p in tree.glob("*/*/SKILL.md"))
+    found += sorted(p.parent.relative_to(tree).as_posix() for p in tree.glob("*/SKILL.md"))
+    hint = f"pick one with #SUBDIR, e.g. #{sorted(found)[0]}" if found else "a skill folder holds SKILL.md"
+    raise InputError("no single skill at the top of the source", path=where, hint=hint)
+
+
+def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> tuple[Path, str]:
+    try:
+        from skillforge.registry import open_registry  # type: ignore[attr-defined]
+    except ImportError:
+        raise HostError("the skill registry is not available in this build", hint="install from a folder") from None
+    from skillforge.errors import UnknownVersion
+
+    reg = open_registry(path=registry_path)
+    try:
+        version = reg.resolve(spec.ref, spec.version)
+    except UnknownVersion as exc:
+        hint = f"to install the folder ./{spec.ref}, write ./{spec.ref}" if Path(spec.ref).is_dir() else exc.hint
+        raise UnknownVersion(exc.message, path=exc.path, hint=hint) from None
+    dest.mkdir(parents=True)
+    return Path(reg.export(spec.ref, version, dest)), version
+
+
+def _git_clone(url: str, dest: Path) -> str | None:
+    """Clone through the registry's git helper (the only module allowed to run git)."""
+    try:
+        helper = importlib.import_module("skillforge.registry._git")
+        clone = helper.shallow_clone
+    except (ImportError, AttributeError):
+        raise HostError(
+            "installing from a git URL needs skillforge.registry._git.shallow_clone, which this build lacks",
+            hint="clone the repository yourself and install the folder",
+        ) from None
+    try:
+        commit = clone(url, dest)
+    except SkillforgeError:
+        raise
+    except Exception as exc:  # the helper's own git errors; shown as one line
+        shutil.rmtree(dest, ignore_errors=True)
+        raise HostError(f"git clone failed: {exc}", path=url) from None
+    return commit if isinstance(commit, str) else None
