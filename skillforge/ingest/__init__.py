@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from skillforge.errors import SkillforgeError
-from skillforge.ingest.base import Probe, ReadOptions, Reader
+from skillforge.ingest.base import TICKET_FIELDS, Probe, ReadOptions, Reader, parse_ticket_columns
 from skillforge.ingest.detect import detect, get_reader
 from skillforge.ingest.walk import iter_files
 from skillforge.models import Skipped, Trace
 
-__all__ = ["FileReport", "ReadOptions", "SkippedRecord", "detect", "get_reader", "inspect_paths", "read_file", "read_paths"]
+__all__ = [
+    "TICKET_FIELDS",
+    "FileReport",
+    "ReadOptions",
+    "SkippedRecord",
+    "detect",
+    "get_reader",
+    "inspect_paths",
+    "parse_ticket_columns",
+    "read_file",
+    "read_paths",
+]
 
 
 class SkippedRecord(BaseModel):
@@ -57,6 +68,17 @@ def _read_detected(
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         # A reader meeting a shape it does not know must cost one file, never the run.
         yield Skipped(path=str(path), reason=f"{reader.name} reader could not read this file: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        if not _is_parse_error(exc):
+            raise
+        # ijson's errors (truncated or invalid JSON met while streaming) derive from none of the above.
+        yield Skipped(path=str(path), reason=f"{reader.name}: invalid or truncated JSON: {exc}")
+
+
+def _is_parse_error(exc: Exception) -> bool:
+    import ijson
+
+    return isinstance(exc, ijson.JSONError)
 
 
 def read_paths(
@@ -73,20 +95,31 @@ def read_paths(
 
 
 def inspect_paths(
-    paths: Iterable[str | Path], fmt: str | None = None, options: ReadOptions | None = None
+    paths: Iterable[str | Path],
+    fmt: str | None = None,
+    options: ReadOptions | None = None,
+    *,
+    on_file: Callable[[str], None] | None = None,
 ) -> list[FileReport]:
-    """Summarise each input file: format, trace/step/tool-call/error counts and skipped records."""
+    """Summarise each input file: format, trace/step/tool-call/error counts and skipped records.
+
+    ``on_file`` is called with each path as it is reached (for a progress line). An unknown
+    ``fmt`` raises ``InputError`` before anything is read.
+    """
     if fmt is not None:
         get_reader(fmt)
     reports: list[FileReport] = []
     for item in iter_files(paths):
+        if on_file is not None:
+            on_file(item.path if isinstance(item, Skipped) else str(item))
         if isinstance(item, Skipped):
             reports.append(FileReport(path=item.path, format=None, skipped=[SkippedRecord(reason=item.reason)]))
             continue
         try:
             reader, probe, reason = detect(item, fmt)
         except OSError as exc:
-            reports.append(FileReport(path=str(item), format=None, skipped=[SkippedRecord(reason=str(exc))]))
+            reason = f"cannot read: {exc.strerror or exc}"
+            reports.append(FileReport(path=str(item), format=None, skipped=[SkippedRecord(reason=reason)]))
             continue
         report = FileReport(path=str(item), format=reader.name if reader else None)
         for got in _read_detected(item, reader, probe, reason, options or ReadOptions()):

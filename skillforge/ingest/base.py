@@ -27,13 +27,43 @@ SKELETON_SCAN_BYTES = 64 << 20
 ProbeKind = Literal["empty", "binary", "json", "jsonl", "text"]
 
 
+TICKET_FIELDS = ("id", "subject", "body", "messages", "resolution", "status", "priority", "tags", "created_at")
+"""Our ticket fields, in the order help texts list them."""
+
+
 @dataclass
 class ReadOptions:
     """Knobs readers accept; the defaults fit the formats as real tools write them."""
 
     ticket_columns: dict[str, str] = field(default_factory=dict)
-    """Maps our ticket fields (id, subject, body, messages, resolution, status) to the file's column names."""
+    """Maps our ticket fields (``TICKET_FIELDS``) to the file's column (CSV) or key (JSON) names."""
     max_line_bytes: int = MAX_LINE_BYTES
+
+
+def parse_ticket_columns(spec: str | None) -> dict[str, str]:
+    """Parse ``"id=Ticket ID,body=Description"`` into ``{"id": "Ticket ID", "body": "Description"}``.
+
+    Column names keep their inner spaces and case; our field names must be among ``TICKET_FIELDS``.
+    Raises ``InputError`` naming the bad part, so the CLI prints one line.
+    """
+    from skillforge.errors import InputError
+
+    mapping: dict[str, str] = {}
+    if not spec or not spec.strip():
+        return mapping
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        ours, sep, theirs = part.partition("=")
+        ours, theirs = ours.strip().lower(), theirs.strip()
+        if not sep or not ours or not theirs:
+            raise InputError(
+                f"bad --ticket-columns entry {part.strip()!r}", hint="write FIELD=Column, e.g. id=Ticket ID,body=Description"
+            )
+        if ours not in TICKET_FIELDS:
+            raise InputError(f"unknown ticket field {ours!r} in --ticket-columns", hint="fields: " + ", ".join(TICKET_FIELDS))
+        mapping[ours] = theirs
+    return mapping
 
 
 @dataclass

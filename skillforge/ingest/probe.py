@@ -28,6 +28,13 @@ def probe(path: Path) -> Probe:
     lines = _jsonl_records(head, complete=size <= len(head))
     if first == "{" and len(lines) >= 2:
         return Probe(path=path, size=size, head=head, kind="jsonl", text=text, lines=lines)
+    if first == "{" and not lines and size > len(head) and b"\n" not in head.rstrip(b"\n"):
+        # Line 1 alone is longer than the head: a JSONL file opening with a huge record, or one
+        # huge minified document. The lines after it tell which, without parsing line 1.
+        rest = _after_first_line(path, SKELETON_SCAN_BYTES * 2)
+        later = _jsonl_records(rest, complete=len(rest) < HEAD_BYTES) if rest else []
+        if later:
+            return Probe(path=path, size=size, head=head, kind="jsonl", text=text, lines=later)
     skeleton = _skeleton(path)
     if skeleton is None and lines:
         # The document as a whole did not parse, but its first line did: a JSONL file with one record,
@@ -39,21 +46,33 @@ def probe(path: Path) -> Probe:
 
 
 def _looks_binary(head: bytes) -> bool:
+    """NUL bytes, many control characters or mostly undecodable bytes mean binary.
+
+    A text file with a few bytes of another encoding (one Latin-1 accent in a markdown file, a
+    damaged JSONL line) is still text: its readers report the bad line instead of losing the file.
+    """
     sample = head[:8192]
     if b"\x00" in sample:
         return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if control > len(sample) // 100:
+        return True
     try:
         sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the sample's end is not binary.
-        if exc.start < len(sample) - 4:
-            control = sum(1 for b in sample if b < 9 or 13 < b < 32)
-            return control > len(sample) // 100 or exc.reason != "unexpected end of data"
+    except UnicodeDecodeError:
+        bad = sample.decode("utf-8", errors="replace").count("\ufffd")
+        return bad > max(8, len(sample) // 50)
     return False
 
 
 def _jsonl_records(head: bytes, *, complete: bool) -> list[Any]:
+    """Parse the first lines of ``head`` as JSONL records.
+
+    A damaged line (invalid UTF-8, cut JSON) does not disqualify the file as long as most sampled
+    lines parse; pretty-printed JSON, whose lines do not parse on their own, is rejected.
+    """
     records: list[Any] = []
+    bad = 0
     chunks = head.split(b"\n")
     if not complete:
         chunks = chunks[:-1]  # the last piece may be cut mid-line
@@ -64,12 +83,29 @@ def _jsonl_records(head: bytes, *, complete: bool) -> list[Any]:
         try:
             records.append(json.loads(chunk))
         except (json.JSONDecodeError, UnicodeDecodeError):
-            if not records:
-                return []  # line 1 is not JSON: not JSONL (probably pretty-printed JSON)
+            bad += 1
+            if bad > len(records) + 2:
+                return []  # mostly not JSON on its own: not JSONL (probably pretty-printed JSON)
             continue
         if len(records) >= SNIFF_LINES:
             break
+    if bad > len(records) or not records:
+        return []
     return records
+
+
+def _after_first_line(path: Path, limit: int) -> bytes | None:
+    """The ``HEAD_BYTES`` after the first newline, found by streaming at most ``limit`` bytes."""
+    with path.open("rb") as fh:
+        seen = 0
+        while seen < limit:
+            chunk = fh.readline(1 << 20)
+            if not chunk:
+                return None
+            seen += len(chunk)
+            if chunk.endswith(b"\n"):
+                return fh.read(HEAD_BYTES)
+    return None
 
 
 class _Budget(Exception):

@@ -1,0 +1,113 @@
+"""Output helpers every command shares: tables, JSON, coloured one-line messages, a progress line.
+
+Keep this small and stable: commands import these instead of formatting output themselves.
+Messages for people go to stderr (``warn``/``error``/``progress``), results to stdout
+(``echo_json``/``table``/``info``/``success``), so ``--json`` output can always be piped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON with sorted keys (pydantic models are dumped first)."""
+    click.echo(json.dumps(_plain(data), indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def _plain(data: Any) -> Any:
+    if hasattr(data, "model_dump"):
+        return data.model_dump(mode="json")
+    if isinstance(data, (list, tuple)):
+        return [_plain(d) for d in data]
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    return data
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table: columns padded to their widest cell, numbers right-aligned."""
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    numeric = [all(isinstance(row[i], (int, float)) for row in rows) if rows else False for i in range(len(headers))]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(list(headers))] + [line(r) for r in cells])
+
+
+def info(message: str) -> None:
+    """A plain line on stdout."""
+    click.echo(message)
+
+
+def success(message: str) -> None:
+    """A green line on stdout."""
+    click.secho(message, fg="green")
+
+
+def warn(message: str) -> None:
+    """A yellow line on stderr."""
+    click.secho(message, fg="yellow", err=True)
+
+
+def error(message: str) -> None:
+    """A red line on stderr (for errors the command handles itself; library errors reach the root group)."""
+    click.secho(message, fg="red", err=True)
+
+
+class Progress:
+    """A one-line counter on stderr; does nothing unless stderr is a terminal."""
+
+    def __init__(self, label: str, total: int | None, enabled: bool) -> None:
+        self.label, self.total, self.enabled = label, total, enabled
+        self.done = 0
+        self._last = 0.0
+        self._width = 0
+
+    def advance(self, n: int = 1, item: str = "") -> None:
+        """Count ``n`` more done; ``item`` names what is being worked on."""
+        self.done += n
+        now = time.monotonic()
+        if not self.enabled or now - self._last < 0.1:
+            return
+        self._last = now
+        count = f"{self.done}/{self.total}" if self.total else str(self.done)
+        text = f"{self.label} {count} {item}"[: _columns() - 1]
+        sys.stderr.write("\r" + text.ljust(self._width))
+        sys.stderr.flush()
+        self._width = len(text)
+
+    def clear(self) -> None:
+        if self.enabled and self._width:
+            sys.stderr.write("\r" + " " * self._width + "\r")
+            sys.stderr.flush()
+            self._width = 0
+
+
+@contextmanager
+def progress(label: str, total: int | None = None) -> Iterator[Progress]:
+    """``with progress("Reading") as bar: bar.advance(item=name)`` — quiet when not a TTY or in CI."""
+    enabled = sys.stderr.isatty() and not os.environ.get("CI") and not os.environ.get("SKILLFORGE_NO_PROGRESS")
+    bar = Progress(label, total, enabled)
+    try:
+        yield bar
+    finally:
+        bar.clear()
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        return 80

@@ -1,0 +1,394 @@
+"""Support tickets from helpdesk CSV exports and JSON/JSONL dumps, as ``Trace(kind="ticket")``.
+
+A ticket becomes: ``task`` = subject (+ body); ``steps`` = the thread (customer → ``user``, agent or
+support → ``assistant``), then the resolution as a final ``assistant`` step; ``outcome.success`` =
+True when it was resolved/closed with a resolution, False when still open or rejected, None when the
+file does not say; ``metadata`` = ticket_id, status, priority, tags, created_at.
+
+Columns and keys are found by name (``ticket_id``, ``title``, ``description``, ``question``,
+``answer``, ``resolution``, ``status``, …) or mapped with ``ReadOptions.ticket_columns``.
+
+SWE-bench records (``instance_id`` + ``problem_statement`` + ``patch``/``hints_text``) are read as
+tickets: subject = first line of ``problem_statement``, body = the rest, thread = ``hints_text``
+(maintainer comments, one assistant step), resolution = a summary of ``patch`` (files, +/- lines,
+then the diff), success = True because a merged fix exists.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from skillforge.errors import FormatError
+from skillforge.ingest.base import Probe, ReadOptions, Reader, as_text, clip, iter_json_array, iter_jsonl
+from skillforge.ingest.formats._thread import parse_thread
+from skillforge.models import Outcome, Skipped, Source, Step, Trace
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "ticket_id", "ticket", "ticket_no", "ticket_number", "ticket_key", "number", "key", "issue_id",
+           "issue_key", "issue_number", "case_id", "case_number", "request_id", "instance_id", "conversation_id"),
+    "subject": ("subject", "title", "summary", "short_description", "issue_title", "topic", "ticket_subject"),
+    "body": ("body", "description", "question", "problem", "problem_statement", "details", "issue_body",
+             "content", "text", "message", "request", "query", "customer_message", "first_message", "issue_description"),
+    "messages": ("messages", "comments", "conversation", "conversations", "thread", "replies", "interactions",
+                 "transcript", "hints_text", "comment_thread", "notes"),
+    "resolution": ("resolution", "answer", "solution", "resolution_notes", "resolution_note", "fix", "patch",
+                   "close_notes", "closure_notes", "resolution_summary", "response", "agent_response", "final_answer"),
+    "status": ("status", "state", "ticket_status"),
+    "priority": ("priority", "severity", "urgency"),
+    "tags": ("tags", "labels", "tag_list", "categories", "category"),
+    "created_at": ("created_at", "created", "creation_date", "created_date", "date_created", "opened_at",
+                   "submitted_at", "created_time", "date"),
+}
+_CONTENT = ("subject", "body", "messages", "resolution")
+_TEXT_FIELDS = ("subject", "body", "resolution")
+_DONE = {"resolved", "closed", "solved", "done", "fixed", "completed", "complete", "answered"}
+_FAILED = {"open", "new", "pending", "in_progress", "on_hold", "unresolved", "reopened", "escalated", "waiting",
+           "wont_fix", "wontfix", "rejected", "cancelled", "canceled", "cannot_reproduce", "not_fixed", "failed"}
+_WRAPPERS = ("tickets", "data", "items", "results", "records")
+_SWE_BENCH_KEYS = {"instance_id", "problem_statement"}
+
+
+def norm(name: str) -> str:
+    """``"Ticket ID"`` → ``"ticket_id"``: the form column names are compared in."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lstrip("\ufeff").lower()).strip("_")
+
+
+def map_fields(names: list[str], overrides: dict[str, str]) -> dict[str, str]:
+    """Our field → the file's column/key name, from ``overrides`` first, then by synonym."""
+    by_norm: dict[str, str] = {}
+    for name in names:
+        by_norm.setdefault(norm(name), name)
+    found: dict[str, str] = {}
+    taken: set[str] = set()
+    for ours, theirs in overrides.items():
+        if theirs in names:
+            found[ours] = theirs
+        elif norm(theirs) in by_norm:
+            found[ours] = by_norm[norm(theirs)]
+        taken.add(found.get(ours, theirs))
+    for ours, synonyms in SYNONYMS.items():
+        if ours in found or ours in overrides:
+            continue
+        for synonym in synonyms:
+            name = by_norm.get(synonym)
+            if name is not None and name not in taken:
+                found[ours] = name
+                taken.add(name)
+                break
+    return found
+
+
+def _score(fields: set[str], hinted: bool) -> float:
+    content = sum(1 for f in _CONTENT if f in fields)
+    other = len(fields) - content
+    if not ({"subject", "body"} & fields) or not (content >= 2 or (content >= 1 and other >= 2)):
+        return 0.0
+    return min(0.85, 0.45 + 0.08 * len(fields) + (0.1 if hinted else 0.0))
+
+
+# --------------------------------------------------------------------------- JSON / JSONL
+
+
+def _is_swe_bench(record: Any) -> bool:
+    return isinstance(record, dict) and _SWE_BENCH_KEYS <= record.keys() and bool({"patch", "hints_text"} & record.keys())
+
+
+def _record_fields(record: dict[str, Any]) -> set[str]:
+    """Fields a JSON object holds with plausible types (strings for text, lists/strings for threads)."""
+    found = map_fields([str(k) for k in record], {})
+    ok = set()
+    for ours, key in found.items():
+        value = record.get(key)
+        if ours in _TEXT_FIELDS and not isinstance(value, str):
+            continue
+        if ours == "messages" and not isinstance(value, (str, list)):
+            continue
+        ok.add(ours)
+    return ok
+
+
+def _json_records_shape(probe: Probe) -> tuple[str, Any] | None:
+    """``(ijson prefix, first record)`` for an array of tickets, a wrapped array or one ticket."""
+    sk = probe.skeleton
+    if isinstance(sk, list):
+        return "item", (sk[0] if sk else None)
+    if isinstance(sk, dict):
+        for key in _WRAPPERS:
+            if isinstance(sk.get(key), list):
+                return f"{key}.item", (sk[key][0] if sk[key] else None)
+        return "", sk
+    return None
+
+
+def sniff_json(probe: Probe) -> float:
+    if probe.kind == "jsonl":
+        first: Any = next((r for r in probe.lines if isinstance(r, dict)), None)
+        hinted = False
+    elif probe.kind == "json":
+        shape = _json_records_shape(probe)
+        if shape is None:
+            return 0.0
+        first = shape[1]
+        hinted = shape[0].startswith("tickets")
+    else:
+        return 0.0
+    if _is_swe_bench(first):
+        return 0.95
+    if not isinstance(first, dict):
+        return 0.0
+    return _score(_record_fields(first), hinted)
+
+
+def read_json(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
+    builder = _Builder(path, "tickets-json", options)
+    if probe.kind == "jsonl":
+        for lineno, record in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
+            yield record if isinstance(record, Skipped) else builder.from_record(record, line=lineno, where=f"line {lineno}")
+        return
+    shape = _json_records_shape(probe) if probe.kind == "json" else None
+    if shape is None:
+        raise FormatError("not a JSON ticket file: expected an array of ticket objects or {\"tickets\": [...]}", path=path)
+    prefix = shape[0]
+    import ijson
+
+    try:
+        if not prefix:
+            with path.open("rb") as fh:
+                record = json.load(fh)
+            yield builder.from_record(record, line=1, where="the document")
+            return
+        for n, record in enumerate(iter_json_array(path, prefix), start=1):
+            yield builder.from_record(record, line=None, where=f"record {n}")
+    except UnicodeDecodeError as exc:
+        yield Skipped(path=str(path), reason=f"invalid UTF-8 at byte {exc.start}; records after it not read")
+    except (ValueError, ijson.JSONError) as exc:
+        # Records before the damage are kept; the rest of a broken document cannot be located.
+        yield Skipped(path=str(path), reason=f"invalid or truncated JSON after record {builder.records}: {exc}")
+    if builder.traces == 0 and builder.records == 0:
+        yield Skipped(path=str(path), reason="no ticket records found")
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _csv_header(text: str) -> tuple[list[str], str] | None:
+    """The header row and delimiter of a CSV/TSV sample, or None if it does not look like one."""
+    first = text.split("\n", 1)[0].strip("\r")
+    if not first or first.startswith(("{", "[", "<", "#")):
+        return None
+    delimiter = max(",;\t|", key=first.count)
+    if first.count(delimiter) == 0:
+        return None
+    try:
+        header = next(csv.reader([first], delimiter=delimiter))
+    except csv.Error:
+        return None
+    header = [h.strip() for h in header]
+    if len(header) < 2 or any(len(h) > 80 for h in header):
+        return None
+    return header, delimiter
+
+
+def sniff_csv(probe: Probe) -> float:
+    if probe.kind != "text":
+        return 0.0
+    found = _csv_header(probe.text)
+    if found is None:
+        return 0.0
+    header = found[0]
+    fields = set(map_fields(header, {}))
+    hinted = any("ticket" in norm(h) for h in header) or probe.suffix in (".csv", ".tsv")
+    return _score(fields, hinted)
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def read_csv(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
+    found = _csv_header(probe.text)
+    if found is None:
+        raise FormatError("not a CSV file with a header row", path=path, line=1)
+    header, delimiter = found
+    columns = map_fields(header, options.ticket_columns)
+    missing = sorted(set(options.ticket_columns) - set(columns))
+    if missing:
+        raise FormatError(
+            "--ticket-columns names columns this file does not have: "
+            + ", ".join(f"{m}={options.ticket_columns[m]}" for m in missing),
+            path=path, line=1, hint="columns: " + ", ".join(header),
+        )
+    if not {"subject", "body"} & columns.keys():
+        raise FormatError(
+            "no subject or body column found", path=path, line=1,
+            hint="map one with --ticket-columns subject=<column>,body=<column>; columns: " + ", ".join(header),
+        )
+    builder = _Builder(path, "tickets-csv", options)
+    with path.open("rb") as raw:
+        # surrogateescape keeps undecodable bytes visible, so one bad row is skipped, not the file.
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        end = 0
+        errors_in_a_row = 0
+        while True:
+            start = end + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                end = reader.line_num
+                errors_in_a_row += 1
+                yield Skipped(path=str(path), line=start, reason=f"unreadable CSV row: {exc}")
+                if errors_in_a_row > 100:
+                    yield Skipped(path=str(path), line=end, reason="too many unreadable rows, rest of file not read")
+                    return
+                continue
+            errors_in_a_row = 0
+            end = reader.line_num
+            if start == 1 or not any(cell.strip() for cell in row):
+                continue
+            if any(_SURROGATE.search(cell) for cell in row):
+                yield Skipped(path=str(path), line=start, reason="invalid UTF-8 in this row")
+                continue
+            record = {header[i]: cell for i, cell in enumerate(row) if i < len(header)}
+            yield builder.from_record(record, line=start, where=f"row at line {start}", columns=columns)
+
+
+# --------------------------------------------------------------------------- shared
+
+
+class _Builder:
+    """Turns ticket records into Traces, numbering them and skipping duplicates by ticket id."""
+
+    def __init__(self, path: Path, fmt: str, options: ReadOptions) -> None:
+        self.path, self.fmt, self.options = path, fmt, options
+        self.records = 0
+        self.traces = 0
+        self.seen: dict[str, str] = {}
+
+    def skip(self, line: int | None, reason: str) -> Skipped:
+        return Skipped(path=str(self.path), line=line, reason=reason)
+
+    def from_record(
+        self, record: Any, *, line: int | None, where: str, columns: dict[str, str] | None = None
+    ) -> Trace | Skipped:
+        self.records += 1
+        if not isinstance(record, dict):
+            return self.skip(line, f"{where}: expected a ticket object, got {type(record).__name__}")
+        if _is_swe_bench(record) and not self.options.ticket_columns:
+            fields = _swe_bench_fields(record)
+        else:
+            cols = columns if columns is not None else map_fields([str(k) for k in record], self.options.ticket_columns)
+            fields = {ours: record.get(key) for ours, key in cols.items()}
+        subject = as_text(fields.get("subject")).strip()
+        body = as_text(fields.get("body")).strip()
+        if not subject and not body:
+            return self.skip(line, f"{where}: no subject or body")
+        ticket_id = as_text(fields.get("id")).strip() or None
+        if ticket_id is not None:
+            if ticket_id in self.seen:
+                return self.skip(line, f"{where}: duplicate of ticket {ticket_id} ({self.seen[ticket_id]}), skipped")
+            self.seen[ticket_id] = where
+        trace = _trace(self.path, self.fmt, self.traces, line, subject, body, fields, ticket_id)
+        self.traces += 1
+        return trace
+
+
+def _trace(
+    path: Path, fmt: str, index: int, line: int | None, subject: str, body: str, fields: dict[str, Any],
+    ticket_id: str | None,
+) -> Trace:
+    steps = [Step(role=s.role, text=clip(s.text), timestamp=s.timestamp) for s in parse_thread(fields.get("messages"))]
+    resolution = as_text(fields.get("resolution")).strip()
+    if resolution and not (steps and steps[-1].text.strip() == resolution):
+        steps.append(Step(role="assistant", text=clip("Resolution:\n" + resolution)))
+    status = as_text(fields.get("status")).strip() or None
+    metadata: dict[str, Any] = {k: v for k, v in fields.get("_meta", {}).items()}
+    metadata.update({"ticket_id": ticket_id, "status": status, "priority": as_text(fields.get("priority")).strip() or None,
+                     "created_at": as_text(fields.get("created_at")).strip() or None, "tags": _tags(fields.get("tags"))})
+    task = subject if not body else (f"{subject}\n\n{body}" if subject else body)
+    return Trace(
+        id=Trace.make_id(str(path), index),
+        kind="ticket",
+        source=Source(path=str(path), format=fmt, line=line, index=index),
+        task=clip(task),
+        steps=steps,
+        outcome=Outcome(success=_success(status, bool(resolution))),
+        metadata={k: v for k, v in sorted(metadata.items()) if v not in (None, [], "")},
+    )
+
+
+def _success(status: str | None, has_resolution: bool) -> bool | None:
+    state = norm(status or "")
+    if state in _FAILED or state.startswith(("open", "unresolved", "wont")):
+        return False
+    if state in _DONE:
+        return True if has_resolution else None
+    return True if (has_resolution and not state) else None
+
+
+def _tags(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return sorted({as_text(v).strip() for v in value if as_text(v).strip()})
+    text = as_text(value).strip()
+    if not text:
+        return []
+    return sorted({t.strip() for t in re.split(r"[,;|]", text) if t.strip()})
+
+
+def _swe_bench_fields(record: dict[str, Any]) -> dict[str, Any]:
+    statement = as_text(record.get("problem_statement")).replace("\r\n", "\n").strip()
+    subject, _, body = statement.partition("\n")
+    hints = as_text(record.get("hints_text")).replace("\r\n", "\n").strip()
+    patch = as_text(record.get("patch")).replace("\r\n", "\n")
+    fail_to_pass = record.get("FAIL_TO_PASS") or []
+    if isinstance(fail_to_pass, str):
+        try:
+            fail_to_pass = json.loads(fail_to_pass)
+        except json.JSONDecodeError:
+            fail_to_pass = [fail_to_pass]
+    pass_to_pass = record.get("PASS_TO_PASS") or []
+    return {
+        "id": record.get("instance_id"),
+        "subject": subject.strip(),
+        "body": body.strip(),
+        "messages": [{"role": "maintainer", "text": hints}] if hints else None,
+        "resolution": _patch_summary(patch) if patch.strip() else "",
+        "created_at": record.get("created_at"),
+        "_meta": {
+            "schema": "swe-bench",
+            "repo": record.get("repo"),
+            "base_commit": record.get("base_commit"),
+            "version": as_text(record.get("version")) or None,
+            "fail_to_pass": [as_text(t) for t in fail_to_pass[:20]] if isinstance(fail_to_pass, list) else [],
+            "pass_to_pass_count": len(pass_to_pass) if isinstance(pass_to_pass, list) else None,
+        },
+    }
+
+
+def _patch_summary(patch: str) -> str:
+    """``"Fixed by a patch to a.py (+3 -1), b.py (+1 -0)"`` followed by the diff itself."""
+    files: dict[str, list[int]] = {}
+    current = None
+    for line in patch.splitlines():
+        if line.startswith("diff --git "):
+            current = line.rsplit(" b/", 1)[-1]
+            files.setdefault(current, [0, 0])
+        elif current and line.startswith("+") and not line.startswith("+++"):
+            files[current][0] += 1
+        elif current and line.startswith("-") and not line.startswith("---"):
+            files[current][1] += 1
+    parts = ", ".join(f"{name} (+{add} -{rem})" for name, (add, rem) in files.items())
+    return (f"Fixed by a patch to {parts}" if parts else "Fixed by a patch") + "\n\n" + patch.strip()
+
+
+READERS = [
+    Reader("tickets-csv", sniff_csv, read_csv, "Helpdesk ticket exports as CSV/TSV (header row names the columns)"),
+    Reader("tickets-json", sniff_json, read_json, "Tickets as a JSON array, {\"tickets\": [...]}, JSONL, or SWE-bench records"),
+]
