@@ -64,7 +64,8 @@ def _read_detected(
     try:
         yield from reader.read(path, probe, options)
     except SkillforgeError as exc:
-        yield Skipped(path=str(path), line=exc.line, reason=f"{reader.name}: {exc.message}")
+        hint = f" ({exc.hint})" if exc.hint else ""
+        yield Skipped(path=str(path), line=exc.line, reason=f"{reader.name}: {exc.message}{hint}")
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         # A reader meeting a shape it does not know must cost one file, never the run.
         yield Skipped(path=str(path), reason=f"{reader.name} reader could not read this file: {type(exc).__name__}: {exc}")

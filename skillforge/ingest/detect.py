@@ -51,4 +51,11 @@ def _describe(p: Probe) -> str:
         first = p.first_record
         keys = ", ".join(sorted(map(str, first))[:8]) if isinstance(first, dict) else type(first).__name__
         return f"JSONL records with keys {keys}"
-    return "text"
+    first = p.text.lstrip().split("\n", 1)[0].strip()
+    if first[:1] in ("{", "["):
+        return "text that starts like JSON but does not parse as JSON or JSONL"
+    shown = first if len(first) <= 80 else first[:77] + "..."
+    if max(first.count(c) for c in ",;\t|") >= 1 and p.suffix in (".csv", ".tsv", ".txt", ""):
+        return (f"CSV with header {shown!r}; for tickets use --format tickets-csv "
+                "--ticket-columns subject=<column>,body=<column>")
+    return f"text starting {shown!r}" if shown else "text"

@@ -184,5 +184,8 @@ def _skeleton(path: Path) -> Any:
     except _Budget:
         return root  # a huge document: the shape seen so far is enough to sniff
     except Exception:  # noqa: BLE001 - ijson raises several unrelated types for malformed input
-        return None
+        # A document cut short or damaged part-way still has the shape seen so far, so its reader
+        # can keep the records before the damage and report it; a second top-level value (done)
+        # means JSONL, and nothing parsed at all means not JSON.
+        return root if not done and isinstance(root, (dict, list)) and root else None
     return root if done else None

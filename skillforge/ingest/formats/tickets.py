@@ -127,6 +127,7 @@ def _json_records_shape(probe: Probe) -> tuple[str, Any] | None:
 
 
 def sniff_json(probe: Probe) -> float:
+    shape: tuple[str, Any] | None = None
     if probe.kind == "jsonl":
         first: Any = next((r for r in probe.lines if isinstance(r, dict)), None)
         hinted = False
@@ -140,9 +141,15 @@ def sniff_json(probe: Probe) -> float:
         return 0.0
     if _is_swe_bench(first):
         return 0.95
-    if not isinstance(first, dict):
-        return 0.0
-    return _score(_record_fields(first), hinted)
+    if not isinstance(first, dict) or first.keys() & {"$schema", "$defs", "$id", "properties"}:
+        return 0.0  # JSON Schemas have title + description too
+    fields = _record_fields(first)
+    if probe.kind == "json" and shape is not None and not shape[0]:
+        # One bare object: many JSON documents have a title and a description; a ticket also has
+        # an id and a status or resolution.
+        if "id" not in fields or not ({"status", "resolution"} & fields):
+            return 0.0
+    return _score(fields, hinted)
 
 
 def read_json(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
@@ -304,7 +311,10 @@ def _trace(
     path: Path, fmt: str, index: int, line: int | None, subject: str, body: str, fields: dict[str, Any],
     ticket_id: str | None,
 ) -> Trace:
-    steps = [Step(role=s.role, text=clip(s.text), timestamp=s.timestamp) for s in parse_thread(fields.get("messages"))]
+    thread = parse_thread(fields.get("messages"))
+    if thread and body and thread[0].text.strip() == body:
+        thread = thread[1:]  # exports often repeat the description as the first comment
+    steps = [Step(role=m.role, text=clip(m.text), timestamp=m.timestamp) for m in thread]  # type: ignore[arg-type]
     resolution = as_text(fields.get("resolution")).strip()
     if resolution and not (steps and steps[-1].text.strip() == resolution):
         steps.append(Step(role="assistant", text=clip("Resolution:\n" + resolution)))
@@ -325,7 +335,7 @@ def _trace(
 
 
 def _success(status: str | None, has_resolution: bool) -> bool | None:
-    state = norm(status or "")
+    state = norm((status or "").replace("'", ""))
     if state in _FAILED or state.startswith(("open", "unresolved", "wont")):
         return False
     if state in _DONE:
