@@ -8,6 +8,7 @@ the bytes that will be installed. Only ``skillforge.registry`` talks to git.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shutil
 import tempfile
@@ -60,12 +61,12 @@ def parse_spec(text: str, cwd: Path | None = None) -> SourceSpec:
         if is_archive(Path(url.split("?")[0])) and not url.endswith(".git"):
             raise InputError(f"remote archives are not downloaded: {url}", hint="download it and install the file")
         return SourceSpec("git", url, subdir=_checked_subdir(subdir, url))
-    whole = (cwd / Path(text).expanduser()).absolute()
+    whole = Path(os.path.abspath(cwd / Path(text).expanduser()))
     if whole.exists():
         return _local(whole, None)
     base, sep, subdir = text.partition("#")
     if sep:
-        candidate = (cwd / Path(base).expanduser()).absolute()
+        candidate = Path(os.path.abspath(cwd / Path(base).expanduser()))
         if candidate.is_file() and is_archive(candidate):
             return SourceSpec("archive", str(candidate), subdir=_checked_subdir(subdir, base))
     if text.startswith((".", "/", "~")) or "/" in text or "\\" in text:
@@ -98,6 +99,8 @@ def stage(spec: SourceSpec, registry_path: Path | None = None) -> Iterator[Stage
         work = Path(tmp)
         version = spec.version
         commit = None
+        if spec.kind in ("path", "archive") and not Path(spec.ref).exists():
+            raise InputError("the skill's source no longer exists", path=spec.ref, hint="reinstall from where it is now")
         if spec.kind == "registry":
             root, version = _from_registry(spec, work / "export", registry_path)
         elif spec.kind == "path":

@@ -1,0 +1,209 @@
+"""``skillforge install | uninstall | update | installed | hosts``: thin commands over ``skillforge.hosts``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from skillforge.cli._render import echo_json, info, success, table, warn
+
+_scope_options = [
+    click.option(
+        "--project",
+        "project",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Project folder (default: the current folder).",
+    ),
+    click.option("--global", "is_global", is_flag=True, help="User-level (global) skill folders instead."),
+]
+
+
+def scope_options(func):  # type: ignore[no-untyped-def]
+    for option in reversed(_scope_options):
+        func = option(func)
+    return func
+
+
+def _scope(project: Path | None, is_global: bool) -> str:
+    if project is not None and is_global:
+        raise click.UsageError("--project and --global exclude each other")
+    return "global" if is_global else "project"
+
+
+def _hosts(values: tuple[str, ...]) -> list[str] | None:
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    return names or None
+
+
+host_option = click.option(
+    "--host", "hosts", multiple=True, metavar="HOST", help="Agent host (repeat or comma-separate; see `skillforge hosts`)."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+
+
+@click.command("install")
+@click.argument("source")
+@host_option
+@click.option("--all-detected", is_flag=True, help="Every host detected on this machine (the default without --host).")
+@scope_options
+@click.option("--link", is_flag=True, help="Symlink instead of copying (hosts that ignore symlinks get a copy).")
+@click.option("--force", is_flag=True, help="Replace folders skillforge did not install; install despite failed checks.")
+@click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve NAME in.")
+@json_option
+def install_cmd(
+    source: str,
+    hosts: tuple[str, ...],
+    all_detected: bool,
+    project: Path | None,
+    is_global: bool,
+    link: bool,
+    force: bool,
+    registry: Path | None,
+    as_json: bool,
+) -> None:
+    """Install SOURCE (NAME[@VERSION], a folder, a .zip/.skill/.tar.gz archive, or GIT_URL[#subdir]) into agent hosts.
+
+    The skill is validated (and scanned) first, written to a temporary folder and renamed into
+    place, and recorded in skills-lock.json (the project's, or the global one for --global).
+    """
+    from skillforge.hosts import install
+
+    if hosts and all_detected:
+        raise click.UsageError("--host and --all-detected exclude each other")
+    scope = _scope(project, is_global)
+    report = install(
+        source, hosts=_hosts(hosts), scope=scope, project=project, link=link, force=force, registry_path=registry  # type: ignore[arg-type]
+    )
+    if as_json:
+        echo_json(report)
+        return
+    version = f" {report.version}" if report.version else ""
+    where = "global skill folders" if scope == "global" else f"project {project or Path.cwd()}"
+    success(f"Installed {report.name}{version} from {report.source.ref} ({report.source.kind}) into {where}")
+    ours = {p.host for p in report.placements}
+    rows = []
+    for p in report.placements:
+        others = [h for h in p.also_read_by if h not in ours]
+        rows.append([p.host, p.path, p.mode, f"also read by {', '.join(others)}" if others else ""])
+    info(table(["HOST", "PATH", "MODE", ""], rows))
+    info(f"Lock file: {report.lock_file}")
+    for notice in report.notices:
+        warn(notice)
+
+
+@click.command("uninstall")
+@click.argument("name")
+@host_option
+@scope_options
+@click.option("--force", is_flag=True, help="Remove installed files even if they were edited by hand.")
+@json_option
+def uninstall_cmd(
+    name: str, hosts: tuple[str, ...], project: Path | None, is_global: bool, force: bool, as_json: bool
+) -> None:
+    """Remove NAME from agent hosts: only the folders the lock file says skillforge installed."""
+    from skillforge.hosts import uninstall
+
+    scope = "global" if is_global else ("project" if project else None)
+    _scope(project, is_global)
+    report = uninstall(name, hosts=_hosts(hosts), scope=scope, project=project, force=force)  # type: ignore[arg-type]
+    if as_json:
+        echo_json(report)
+        return
+    for removal in report.removals:
+        what = "removed" if removal.removed else "kept (still used by another host, or already gone)"
+        info(f"{removal.host:12}  {removal.path}  {what}")
+    success(f"Uninstalled {name} ({len(report.removals)} host entr{'y' if len(report.removals) == 1 else 'ies'})")
+
+
+@click.command("update")
+@click.argument("name", required=False)
+@host_option
+@scope_options
+@click.option("--force", is_flag=True, help="Overwrite installed files even if they were edited by hand.")
+@click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve names in.")
+@json_option
+def update_cmd(
+    name: str | None,
+    hosts: tuple[str, ...],
+    project: Path | None,
+    is_global: bool,
+    force: bool,
+    registry: Path | None,
+    as_json: bool,
+) -> None:
+    """Update installed skills (all, or NAME) to the latest or pinned version from where they came from.
+
+    Copies that were edited by hand are reported as drift and left alone unless --force.
+    """
+    from skillforge.hosts import update
+
+    scope = "global" if is_global else ("project" if project else None)
+    _scope(project, is_global)
+    outcomes = update(name, hosts=_hosts(hosts), scope=scope, project=project, force=force, registry_path=registry)  # type: ignore[arg-type]
+    if as_json:
+        echo_json(outcomes)
+    else:
+        rows = []
+        for o in outcomes:
+            change = f"{o.old_version or '-'} -> {o.new_version or '-'}" if o.action == "updated" else (o.new_version or "")
+            rows.append([o.name, o.host, o.scope, o.action, change, o.detail])
+        info(table(["NAME", "HOST", "SCOPE", "RESULT", "VERSION", "DETAIL"], rows) if rows else "Nothing installed.")
+    if any(o.action == "failed" for o in outcomes):
+        raise SystemExit(1)
+
+
+@click.command("installed")
+@scope_options
+@json_option
+def installed_cmd(project: Path | None, is_global: bool, as_json: bool) -> None:
+    """List installed skills from the lock files, with drift: ok, modified (edited by hand) or missing."""
+    from skillforge.hosts import installed
+
+    scope = "global" if is_global else ("project" if project else None)
+    _scope(project, is_global)
+    rows = installed(project=project, scope=scope)  # type: ignore[arg-type]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        info("No skills installed by skillforge here (see `skillforge install --help`).")
+        return
+    info(
+        table(
+            ["NAME", "VERSION", "HOST", "SCOPE", "STATUS", "PATH"],
+            [[r.entry.name, r.entry.version or "-", r.entry.host, r.entry.scope, r.status, r.entry.path] for r in rows],
+        )
+    )
+    drifted = [r for r in rows if r.status != "ok"]
+    if drifted:
+        copies = "copy differs" if len(drifted) == 1 else "copies differ"
+        warn(f"{len(drifted)} installed {copies} from the lock file (edited by hand or missing)")
+
+
+@click.command("hosts")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), help="Project folder for project paths.")
+@json_option
+def hosts_cmd(project: Path | None, as_json: bool) -> None:
+    """Show which agent hosts are detected here and where each reads skills (user and project)."""
+    from skillforge.hosts import list_hosts
+
+    infos = list_hosts(project)
+    if as_json:
+        echo_json(infos)
+        return
+    home = str(Path.home())
+    base = str((project or Path.cwd()).absolute())
+
+    def short(path: str | None) -> str:
+        if path is None:
+            return "-"
+        if path.startswith(base + "/"):
+            return path[len(base) + 1 :]
+        return "~" + path[len(home) :] if path.startswith(home + "/") else path
+
+    rows = [
+        [h.name, "yes" if h.detected else "no", h.reason if h.detected else "", short(h.global_dir), short(h.project_dir), h.verified]
+        for h in infos
+    ]
+    info(table(["HOST", "DETECTED", "WHY", "GLOBAL", "PROJECT", "VERIFIED"], rows))
