@@ -1,0 +1,138 @@
+"""Archives (.zip, .skill, .tar, .tar.gz, ...) scanned without unpacking: member names, links, modes, contents."""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from skillforge.models.scan import Finding
+from skillforge.scan import rules
+from skillforge.scan.content import scan_text
+from skillforge.scan.text import decode, is_executable, visible
+
+ARCHIVE_SUFFIXES = (".zip", ".skill", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+MAX_MEMBER_BYTES = 5 << 20
+MAX_TOTAL_BYTES = 100 << 20
+MAX_MEMBERS = 5_000
+
+
+def is_archive(path: Path) -> bool:
+    return path.name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def member_escapes(name: str) -> str | None:
+    """Why extracting a member called ``name`` could write outside the target folder, or None."""
+    text = name.replace("\\", "/")
+    if text.startswith("/"):
+        return "absolute path"
+    if len(text) > 1 and text[1] == ":":
+        return "drive-letter path"
+    if ".." in text.split("/"):
+        return "'..' component"
+    return None
+
+
+def link_escapes(member: str, target: str) -> str | None:
+    """Why a link at ``member`` pointing to ``target`` leaves the archive's root, or None."""
+    reason = member_escapes(target)
+    if reason and reason != "'..' component":
+        return f"link to an {reason}"
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(member.replace("\\", "/")), target))
+    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
+        return f"link pointing outside ({target})"
+    return None
+
+
+def scan_archive(path: Path, display: str) -> list[Finding]:
+    """Findings for every risky member of an archive plus content findings for its text members."""
+    try:
+        return list(_scan(path, display))
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        return [rules.make("binary-file", display, excerpt=f"unreadable archive: {exc}", severity="medium")]
+
+
+def _scan(path: Path, display: str) -> Iterator[Finding]:
+    if path.name.lower().endswith((".zip", ".skill")):
+        yield from _scan_zip(path, display)
+    else:
+        yield from _scan_tar(path, display)
+
+
+def _member_findings(name: str, display: str, mode: int, size: int) -> Iterator[Finding]:
+    where = f"{display}!{name}"
+    reason = member_escapes(name)
+    if reason:
+        yield rules.make("archive-traversal", where, excerpt=f"{reason}: {visible(name)}")
+    if size > MAX_MEMBER_BYTES:
+        yield rules.make("oversized-file", where, excerpt=f"{size} bytes unpacked")
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if stat.S_ISREG(mode) and mode & 0o111 and "scripts" not in parts:
+        yield rules.make("unexpected-exec-bit", where, excerpt=f"mode {stat.filemode(mode)}")
+
+
+def _content(name: str, display: str, data: bytes) -> Iterator[Finding]:
+    where = f"{display}!{name}"
+    if is_executable(data):
+        yield rules.make("binary-executable", where, excerpt="compiled executable")
+        return
+    text = decode(data)
+    if text is None:
+        if "assets" not in PurePosixPath(name).parts:
+            yield rules.make("binary-file", where, excerpt="binary content")
+        return
+    yield from scan_text(name, text, file=where)
+
+
+def _scan_zip(path: Path, display: str) -> Iterator[Finding]:
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        yield from _budget(display, len(infos), sum(i.file_size for i in infos))
+        for info in infos[:MAX_MEMBERS]:
+            mode = info.external_attr >> 16
+            yield from _member_findings(info.filename, display, mode or stat.S_IFREG, info.file_size)
+            if stat.S_ISLNK(mode):
+                target = zf.read(info)[:4096].decode("utf-8", "replace")
+                yield from _link(info.filename, target, display)
+            elif not info.is_dir() and info.file_size <= MAX_MEMBER_BYTES:
+                with zf.open(info) as fh:
+                    yield from _content(info.filename, display, fh.read(MAX_MEMBER_BYTES))
+
+
+def _scan_tar(path: Path, display: str) -> Iterator[Finding]:
+    with tarfile.open(path) as tf:
+        members = tf.getmembers()
+        yield from _budget(display, len(members), sum(m.size for m in members if m.isfile()))
+        for m in members[:MAX_MEMBERS]:
+            yield from _member_findings(m.name, display, m.mode | (stat.S_IFREG if m.isfile() else 0), m.size)
+            where = f"{display}!{m.name}"
+            if m.issym():
+                yield from _link(m.name, m.linkname, display)
+            elif m.islnk():
+                yield rules.make("archive-special", where, excerpt=f"hard link to {visible(m.linkname)}")
+            elif m.ischr() or m.isblk() or m.isfifo() or m.isdev():
+                yield rules.make("archive-special", where, excerpt="device file or FIFO")
+            elif m.isfile() and m.size <= MAX_MEMBER_BYTES:
+                fh = tf.extractfile(m)
+                if fh is not None:
+                    with fh:
+                        yield from _content(m.name, display, fh.read(MAX_MEMBER_BYTES))
+
+
+def _link(name: str, target: str, display: str) -> Iterator[Finding]:
+    where = f"{display}!{name}"
+    reason = link_escapes(name, target)
+    if reason:
+        yield rules.make("archive-traversal", where, excerpt=visible(reason))
+    else:
+        yield rules.make("symlink", where, excerpt=f"-> {visible(target)}")
+
+
+def _budget(display: str, count: int, total: int) -> Iterator[Finding]:
+    if count > MAX_MEMBERS or total > MAX_TOTAL_BYTES:
+        yield rules.make(
+            "oversized-file", display, excerpt=f"{count} members, {total} bytes unpacked (an archive bomb?)"
+        )

@@ -1,0 +1,54 @@
+"""The gate publish and install put in front of a skill: refuse high-severity findings unless forced.
+
+Forcing takes two things on purpose: ``force=True`` and an acknowledgement, a non-empty text the
+caller records with the operation (the CLI's ``--acknowledge "why"``). ``decide`` returns the
+record; ``gate`` raises when the answer is no.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skillforge.errors import ScanRefused
+from skillforge.models.scan import GateDecision, ScanReport
+
+
+def decide(report: ScanReport, *, force: bool = False, acknowledge: str | None = None) -> GateDecision:
+    """Whether an operation on the scanned content may go ahead, and why; never raises."""
+    blocking = report.high
+    ack = (acknowledge or "").strip() or None
+    if not blocking:
+        return GateDecision(allowed=True, summary="no high-severity findings")
+    rules_hit = sorted({f.rule_id for f in blocking})
+    summary = f"{len(blocking)} high-severity finding(s): " + ", ".join(rules_hit)
+    if force and ack:
+        return GateDecision(allowed=True, forced=True, acknowledgement=ack, blocking=blocking,
+                            summary=summary + " (forced, acknowledged)")
+    return GateDecision(allowed=False, forced=force, acknowledgement=ack, blocking=blocking, summary=summary)
+
+
+def gate(
+    report: ScanReport | Path | str, *, force: bool = False, acknowledge: str | None = None
+) -> None:
+    """Raise ``ScanRefused`` (exit code 4) when ``report`` has high-severity findings, unless ``force``
+    and a non-empty ``acknowledge`` are both given. A skill folder may be passed instead of a report.
+    """
+    if not isinstance(report, ScanReport):
+        from skillforge.scan.paths import scan_skill
+
+        report = scan_skill(Path(report))
+    decision = decide(report, force=force, acknowledge=acknowledge)
+    if decision.allowed:
+        return
+    first = decision.blocking[0]
+    detail = f"{first.rule_id} at {first.location}: {first.excerpt}"
+    more = len(decision.blocking) - 1
+    if more:
+        detail += f" (and {more} more)"
+    if force:
+        hint = 'forcing needs an explicit acknowledgement too: --force --acknowledge "<why this is safe>"'
+    else:
+        hint = ('run `skillforge scan` to see every finding; fix them, suppress a false positive with '
+                '`skillforge: ignore[RULE]`, or pass --force --acknowledge "<why this is safe>"')
+    raise ScanRefused(f"security scan refused: {decision.summary}; {detail}", path=report.paths[0] if report.paths
+                      else None, hint=hint)

@@ -1,0 +1,153 @@
+"""Prompt-injection and instruction-hijack text: the words an attacker plants for an agent to obey."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from skillforge.scan.detect import Hit
+from skillforge.scan.text import excerpt, windows
+from skillforge.scan.unicode import ZERO_WIDTH
+
+_I = re.IGNORECASE
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "injection-override",
+        re.compile(
+            r"\b(ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|every|each|the|your|my|of|these|those)\s+)*"
+            r"(previous|prior|above|earlier|preceding|former|original|initial|system|developer|safety)\s+"
+            r"(instructions?|directions?|prompts?|rules|guidelines|context|messages?|commands|orders|constraints|"
+            r"directives|guidance)\b",
+            _I,
+        ),
+    ),
+    (
+        "injection-override",
+        re.compile(
+            r"\b(ignore|disregard|forget)\s+(everything|all(?:\s+of\s+that)?|what)\s+"
+            r"(above|before|previously|you\s+(?:were|have\s+been)\s+told)\b",
+            _I,
+        ),
+    ),
+    (
+        "injection-override",
+        re.compile(
+            r"\b(disregard|ignore|override|reveal|print|leak|bypass|forget)\s+(the\s+|your\s+)?(system|developer)\s+"
+            r"(prompt|message|instructions)\b",
+            _I,
+        ),
+    ),
+    (
+        "injection-role",
+        re.compile(
+            r"\byou\s+are\s+(now|no\s+longer)\s+(a|an|the|my|free|unrestricted|jailbroken|dan|in\s+developer)\b"
+            r"|\bfrom\s+now\s+on,?\s+you\s+(will|must|are|shall|should)\b"
+            r"|\b(developer|god|jailbreak|dan)\s+mode\s+(enabled|activated|on)\b"
+            r"|\b(new|updated|real|actual|true)\s+instructions\s*:"
+            r"|\bact\s+as\s+(a|an)\s+[\w\s-]{0,30}(without|with\s+no)\s+(restrictions|limits|filters|rules)\b"
+            r"|<\|im_start\|>\s*system|<\|system\|>|<<SYS>>|\[/?INST\]|<\|start_header_id\|>\s*system",
+            _I,
+        ),
+    ),
+    (
+        "injection-safety-off",
+        re.compile(
+            r"\b(disable|bypass|turn\s+off|deactivate|circumvent|ignore|remove|skip)\s+"
+            r"(?:(?:all|any|the|your|its|every)\s+)*(safety|security|content|ethical)\s+"
+            r"(checks?|filters?|guardrails?|measures|restrictions|polic(?:y|ies)|protocols|features|guidelines|"
+            r"scanning|scanner)\b",
+            _I,
+        ),
+    ),
+    (
+        "injection-secrecy",
+        re.compile(
+            r"\b(do\s+not|don'?t|never|must\s+not)\s+(tell|inform|notify|alert|warn)\s+(the\s+)?(user|human|operator)\b"
+            r"|\b(do\s+not|don'?t|never)\s+(mention|reveal|disclose)\s+(this|it|these\s+instructions|that)\s+"
+            r"to\s+(the\s+)?(user|human|operator)\b"
+            r"|\bwithout\s+(telling|informing|notifying|alerting)\s+(the\s+)?(user|human|operator)\b"
+            r"|\b(hide|conceal|keep)\s+(this|it|these\s+(actions|steps|instructions))\s+(secret\s+)?from\s+"
+            r"(the\s+)?(user|human|operator)\b",
+            _I,
+        ),
+    ),
+    (
+        "injection-exfiltration",
+        re.compile(
+            r"\b(send|post|upload|exfiltrate|transmit|forward|leak|email|copy|pipe|submit)\b.{0,80}?"
+            r"(~/\.ssh|\bid_rsa\b|\bid_ed25519\b|\.aws/credentials|\bssh\s+keys?\b|\bprivate\s+keys?\b|"
+            r"\bapi[\s_-]?keys?\b|\bsecrets\b|\b(access\s+)?tokens\b|\bpasswords\b|\bcredentials\b|"
+            r"\benv(ironment)?\s+var(iable)?s\b|\bthe\s+environment\b|\.env\b|\bcookies\b).{0,80}?"
+            r"\b(to|at|into)\s+(https?://|\S+@\S+\.\w+|(a|an|the|this|my|our)\s+(remote\s+)?"
+            r"(server|url|endpoint|webhook|address|host))",
+            _I,
+        ),
+    ),
+    (
+        "injection-contact-url",
+        re.compile(
+            r"\b(send|post|submit|upload|transmit)\b[^.\n]{0,80}?\b(to|at)\s+https?://\S+"
+            r"|\b(make|send|issue|perform)\s+an?\s+(GET|POST|PUT|HTTP|web|network)\s+request\s+to\b",
+            _I,
+        ),
+    ),
+]
+
+_HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+_ADDRESSEE = re.compile(r"\b(you|your|assistant|ai|agent|model|llm|claude|codex|gpt|copilot|gemini|bot)\b", _I)
+_IMPERATIVE = re.compile(
+    r"\b(must|should|always|never|run|execute|send|add|include|insert|fetch|download|install|ignore|write|"
+    r"delete|remove|curl|wget|post|upload|reply|respond|say|tell|obey|follow)\b",
+    _I,
+)
+_TOOLING_COMMENT = re.compile(
+    r"^\s*(prettier-|markdownlint|toc|end ?toc|vale |eslint|textlint|cspell|spell-?checker|lint-|"
+    r"skillforge:|BEGIN|END|START|STOP|region|endregion|more|omit|docs-|mdformat)",
+    _I,
+)
+
+
+def _norm(line: str) -> str:
+    """Undo the cheap evasions (zero-width characters inside words, fullwidth letters) before matching."""
+    if line.isascii():
+        return line
+    return unicodedata.normalize("NFKC", "".join(ch for ch in line if ch not in ZERO_WIDTH))
+
+
+def scan_injection(text: str) -> list[Hit]:
+    """Injection / hijack phrases, one hit per rule and line, plus instructions hidden in HTML comments."""
+    hits: list[Hit] = []
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        seen: set[str] = set()
+        for piece in windows(raw):
+            line = _norm(piece)
+            for rule_id, pattern in _PATTERNS:
+                if rule_id in seen or (rule_id == "injection-contact-url" and "injection-exfiltration" in seen):
+                    continue
+                m = pattern.search(line)
+                if m:
+                    seen.add(rule_id)
+                    hits.append(Hit(rule_id, lineno, m.start(), m.end(), detail=excerpt(line, m.start(), m.end())))
+    if "<!--" in text:
+        hits.extend(_hidden_comments(text))
+    return hits
+
+
+def _hidden_comments(text: str) -> list[Hit]:
+    hits = []
+    for m in _HTML_COMMENT.finditer(text):
+        body = " ".join(m.group(1).split())
+        if len(body.split()) < 3 or _TOOLING_COMMENT.match(body):
+            continue
+        if not _IMPERATIVE.search(body):
+            continue
+        lineno = text.count("\n", 0, m.start()) + 1
+        severity = "high" if _ADDRESSEE.search(body) else "medium"
+        hits.append(Hit("injection-hidden-comment", lineno, severity=severity, detail=excerpt(f"<!-- {body} -->")))
+    return hits
+
+
+def is_instruction_like(text: str) -> list[str]:
+    """The injection rule ids that ``text`` triggers (empty when it reads as ordinary content)."""
+    return sorted({h.rule_id for h in scan_injection(text)})

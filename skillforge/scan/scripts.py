@@ -1,0 +1,191 @@
+"""Dangerous commands in scripts, code blocks and allowed-tools: shell by pattern, Python by its syntax tree."""
+
+from __future__ import annotations
+
+import re
+
+from skillforge.models.scan import Severity
+from skillforge.scan.detect import Hit
+from skillforge.scan.text import clip_line, excerpt
+
+_I = re.IGNORECASE
+_SH = r"(?:ba|z|k|da|fi)?sh\b"
+_SUDO = r"(?:sudo\s+(?:-\S+\s+)*)?"
+_SYSTEM_DIRS = r"/(?:etc|usr|bin|sbin|lib|lib64|boot|var|opt|home|root|System|Users|Library|Applications|private)"
+_RC_FILES = (
+    r"\.(?:bashrc|bash_profile|bash_login|bash_logout|zshrc|zshenv|zprofile|zlogin|profile|kshrc|cshrc|tcshrc|"
+    r"config/fish/config\.fish|config/autostart|ssh/|gitconfig|npmrc|pypirc|pip/pip\.conf|docker/config\.json|"
+    r"aws/|kube/|gnupg/|local/bin/|config/systemd/)"
+)
+_HOME = r"(?:~|\$HOME|\$\{HOME\}|\"\$HOME\"|/root|/home/[\w.-]+|/Users/[\w.-]+)"
+_CRED_PATHS = (
+    rf"{_HOME}/\.ssh(?:/|\b)|\.ssh/(?:id_[a-z0-9]+|identity)\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|"
+    rf"\.aws/credentials\b|{_HOME}/\.aws\b|\.netrc\b|\.git-credentials\b|\.docker/config\.json\b|\.kube/config\b|"
+    r"\.config/gh/hosts\.yml\b|\.npmrc\b|\.pypirc\b|\.gnupg\b|/etc/shadow\b|\.password-store\b|"
+    r"login\.keychain|Keychains/|Login Data\b|/Cookies\b|\bsecurity\s+(?:find-generic-password|"
+    r"find-internet-password|dump-keychain)\b|\bsecret-tool\s+lookup\b|\bgcloud/(?:credentials|"
+    r"application_default_credentials)|\.azure/(?:accessTokens|msal_token_cache)"
+)
+_CRED = re.compile(_CRED_PATHS, _I)
+_SECRET_VAR = re.compile(r"\$\{?\w*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY)\w*\}?", _I)
+
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("pipe-to-shell", re.compile(
+        rf"\b(?:curl|wget|fetch|iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b[^|\n;]*\|\s*{_SUDO}(?:env\s+\S+\s+)?"
+        rf"(?:{_SH}|python[0-9.]*\b(?!\s+-m\s+json)|perl\b|ruby\b|node\b|php\b)"
+        rf"|\b{_SH}\s+(?:-s\s+)?(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b"
+        r"|\bsource\s+<\(\s*(?:curl|wget)\b"
+        r"|\b(?:iex|Invoke-Expression)\b[^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b"
+        r"|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n]*\|\s*(?:iex|Invoke-Expression)\b",
+        _I)),
+    ("destructive-delete", re.compile(
+        r"\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)(?:\s+-{1,2}[\w-]+)*\s+(?:[^\n;&|]*\s)?"
+        rf"[\"']?(?:/\*?|~/?\*?|\$HOME/?\*?|\$\{{HOME\}}/?\*?|{_SYSTEM_DIRS}/?\*?)[\"']?(?=\s|$|;|&|\||\))"
+        r"|\brm\b[^\n;&|]*--no-preserve-root"
+        r"|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\b[^\n]*\bof=/dev/(?:sd|nvme|hd|disk|mmcblk|xvd)"
+        r"|>\s*/dev/(?:sd[a-z]|nvme\d|disk\d)|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:"
+        r"|\bshutil\.rmtree\(\s*(?:[\"'](?:/|~)[\"']|os\.path\.expanduser\(\s*[\"']~[\"']\s*\)|Path\.home\(\))\s*\)"
+        r"|\bRemove-Item\b[^\n]*-Recurse[^\n]*\s(?:C:\\\s|C:\\\*|\$env:USERPROFILE|~)(?:\s|$)",
+        _I)),
+    ("write-outside-tree", re.compile(
+        rf"(?:>{{1,2}}|\btee\s+(?:-a\s+)?|\b(?:cp|mv|install)\s+(?:-\S+\s+)*\S+\s+|\bln\s+-\S*s\S*\s+\S+\s+)"
+        rf"\s*[\"']?(?:{_SYSTEM_DIRS}/|{_HOME}/{_RC_FILES}|{_HOME}/Library/(?:LaunchAgents|LaunchDaemons)"
+        r"|/Library/(?:LaunchAgents|LaunchDaemons))"
+        rf"|\bopen\(\s*[\"'](?:{_SYSTEM_DIRS}/|~/{_RC_FILES})[^\"']*[\"']\s*,\s*[\"'][wax]"
+        r"|\bcrontab\s+-(?!l)\S*|\bcrontab\s+[^-\s]\S*|\|\s*crontab\b",
+        _I)),
+    ("credential-read", _CRED),
+    ("dotenv-read", re.compile(
+        r"\b(?:cat|source|less|more|head|tail|grep|cp|scp|base64|xxd|rsync)\b[^\n|;]*(?:^|[\s/\"'])\.env(?:\.[\w-]+)?\b"
+        r"|^\s*\.\s+\S*\.env\b|\bopen\(\s*[\"'][^\"']*\.env[\"']", _I)),
+    ("obfuscated-exec", re.compile(
+        rf"\bbase64\s+(?:-d|--decode|-D)\b[^\n]*\|\s*{_SUDO}(?:{_SH}|python[0-9.]*\b|perl\b)"
+        rf"|\bxxd\s+-r\b[^\n]*\|\s*{_SH}|\bprintf\s+[\"'](?:\\x[0-9a-fA-F]{{2}}){{8,}}[^\n]*\|\s*{_SH}"
+        r"|\beval\s*\(?\s*[\"']?\$\((?:echo|printf|cat)\b[^)]*\|\s*(?:base64|xxd|openssl|gunzip|rev)\b"
+        r"|\b(?:eval|Function)\s*\(\s*atob\s*\(|\bnew\s+Function\s*\(\s*atob\s*\("
+        r"|\b(?:exec|eval)\s*\(\s*(?:base64\.\w*decode|codecs\.decode|bytes\.fromhex|binascii\.\w+|zlib\.decompress|"
+        r"marshal\.loads|__import__\(\s*[\"'](?:base64|zlib|codecs|marshal|binascii)|compile\(\s*base64)"
+        r"|\bpython[0-9.]*\s+-c\s+[\"'][^\n]*\b(?:exec|eval)\b[^\n]*\b(?:b64decode|b32decode|decompress|fromhex|"
+        r"unhexlify|urlopen|requests\.get)"
+        r"|\bFromBase64String\b[^\n]*\b(?:iex|Invoke-Expression)\b|-(?:e|enc|EncodedCommand)\s+[A-Za-z0-9+/]{40,}",
+        _I)),
+    ("dynamic-exec", re.compile(
+        r"\beval\s+[\"']?\$(?!\(\s*(?:ssh-agent|pyenv|rbenv|nodenv|brew|/opt/homebrew/bin/brew|direnv|conda|starship|"
+        r"zoxide|fnm|mise|rtx|jenv|goenv|plenv|luarocks|opam|thefuck|gh\s+completion|kubectl\s+completion)\b)",
+        _I)),
+    ("reverse-shell", re.compile(
+        r"/dev/(?:tcp|udp)/|\bn(?:c|cat|etcat)\b[^\n]*\s-[a-z]*[ec]\s+(?:/bin/)?(?:ba)?sh\b|\bbash\s+-i\s*[>&]+"
+        r"|\bsocat\b[^\n]*\bexec:|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh",
+        _I)),
+    ("chmod-777", re.compile(
+        r"\bchmod\s+(?:-R\s+|--recursive\s+|-\w+\s+)*(?:0?777|a\+rwx|ugo\+rwx|a=rwx)\s+(?P<target>[^\s;&|]+)", _I)),
+    ("sudo", re.compile(r"(?:^|[;&|(`]|\$\(|\s)(?:sudo|doas)\s+\S|\bsu\s+(?:-\w*\s+)*-c\b|\bpkexec\s+\S", _I)),
+    ("disable-security", re.compile(
+        r"\bset\s+\+o\s+history\b|\bunset\s+HISTFILE\b|\bHISTFILE=/dev/null\b|\bhistory\s+-c\b|\bHISTSIZE=0\b"
+        r"|\bgit\s+config\s+(?:--\w+\s+)*core\.hooksPath\b|\bsetenforce\s+0\b|\bSet-MpPreference\b[^\n]*-Disable"
+        r"|\bspctl\s+--master-disable\b|\bcsrutil\s+disable\b|\bufw\s+disable\b"
+        r"|\bsystemctl\s+(?:stop|disable|mask)\s+(?:firewalld|apparmor|auditd|ufw)\b|\biptables\s+-F\b"
+        r"|\bxattr\s+-\w*d\w*\s+com\.apple\.quarantine|\bSet-ExecutionPolicy\s+(?:Unrestricted|Bypass)\b",
+        _I)),
+    ("tls-verify-off", re.compile(
+        r"\bcurl\b[^\n]*\s(?:-k|--insecure)(?=\s|$)|\bwget\b[^\n]*--no-check-certificate|\bverify\s*=\s*False\b"
+        r"|\bsslVerify\s+false\b|\bhttp\.sslVerify\b|NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*[\"']?0|PYTHONHTTPSVERIFY\s*=\s*0"
+        r"|\bstrict-ssl\s+false\b|\bGIT_SSL_NO_VERIFY\b|--trusted-host\b|\bCERT_NONE\b|_create_unverified_context",
+        _I)),
+    ("crypto-miner", re.compile(
+        r"\b(?:xmrig|minerd|cpuminer|cgminer|bfgminer|ethminer|nbminer|phoenixminer|lolminer|xmr-stak|t-rex)\b"
+        r"|stratum\+(?:tcp|ssl|tls)://|--donate-level\b|\b(?:minexmr|supportxmr|nanopool|moneroocean|nicehash|"
+        r"hashvault)\b|\bcryptonight\b|\bcoinhive\b",
+        _I)),
+]
+
+_UPLOAD = re.compile(
+    r"\bcurl\b[^\n]*\s(?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form)\s*[\"']?(?:[\w.-]+=)?@(?P<f1>[^\s\"']+)"
+    r"|\bcurl\b[^\n]*\s(?:-T|--upload-file)\s+[\"']?(?P<f2>[^\s\"']+)"
+    r"|\bwget\b[^\n]*--post-file[= ]\s*[\"']?(?P<f3>[^\s\"']+)"
+    r"|\bn(?:c|cat|etcat)\b\s+[^\n<]*<\s*(?P<f4>\S+)|\bscp\s+(?:-\S+\s+)*(?P<f5>\S+)\s+\S+@\S+:",
+    _I,
+)
+_ENV_DUMP = re.compile(
+    r"\b(?:env|printenv|set|export\s+-p)\s*\|\s*(?:[^\n|]*\|\s*)*(?:curl|wget|n(?:c|cat|etcat)|socat|ssh)\b"
+    r"|\b(?:curl|wget)\b[^\n]*\$\(\s*(?:env|printenv|cat\s[^)]*(?:\.ssh|\.aws|\.env|\.netrc|credentials|id_rsa))"
+    rf"|\b(?:cat|tar|zip|base64)\b[^\n|]*(?:{_CRED_PATHS}|\.env\b)[^\n]*\|\s*(?:[^\n|]*\|\s*)*"
+    r"(?:curl|wget|n(?:c|cat|etcat)|socat|ssh)\b",
+    _I,
+)
+_SENSITIVE_UPLOAD = re.compile(_CRED_PATHS + r"|(?:^|/)\.env\b|/etc/passwd\b|\bsecrets?\b|\bcredentials\b", _I)
+_CURL_DATA_SECRET = re.compile(
+    r"\b(?:curl|wget)\b[^\n]*(?:\s(?:-d|--data\S*|-F|--form)\s+[^\n]*|https?://\S*[?&=/])" + _SECRET_VAR.pattern, _I
+)
+_SYSTEM_TARGET = re.compile(rf"^[\"']?(?:/\*?|~/?|\$HOME/?|{_SYSTEM_DIRS}(?:/\S*)?)[\"']?$")
+_UNSET_VAR_RM = re.compile(
+    r"\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)(?:\s+-{1,2}[\w-]+)*\s+(?:[^\n;&|]*\s)?"
+    r"[\"']?\$\{?(?P<var>[A-Za-z_][A-Za-z0-9_]*)\}?/\*?[\"']?(?=\s|$|;|&|\||\))"
+)
+_NOUNSET = re.compile(r"^\s*set\s+-[a-z]*u|\bset\s+-o\s+nounset\b", re.MULTILINE)
+_ALWAYS_SET = {"HOME", "PWD", "TMPDIR", "USER"}
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """``(first line number, line)`` with backslash continuations joined and comment lines dropped."""
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = clip_line(raw)
+        if not pending:
+            start = lineno
+            if line.lstrip().startswith(("#", "//")) and not line.lstrip().startswith("#!"):
+                continue
+        if line.endswith("\\"):
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        out.append((start, " ".join(pending)))
+        pending = []
+    if pending:
+        out.append((start, " ".join(pending)))
+    return out
+
+
+def scan_commands(text: str) -> list[Hit]:
+    """Dangerous shell (and shell-in-any-language) patterns in ``text``; one hit per rule and line."""
+    hits: list[Hit] = []
+    nounset = bool(_NOUNSET.search(text))
+    for lineno, line in logical_lines(text):
+        found: dict[str, Hit] = {}
+
+        def hit(rule_id: str, m: re.Match[str], severity: Severity | None = None) -> None:
+            if rule_id not in found:
+                found[rule_id] = Hit(rule_id, lineno, severity=severity, detail=excerpt(line, m.start(), m.end()))
+
+        for rule_id, pattern in _RULES:
+            m = pattern.search(line)
+            if not m:
+                continue
+            if rule_id == "chmod-777":
+                hit(rule_id, m, None if _SYSTEM_TARGET.match(m.group("target")) else "medium")
+            else:
+                hit(rule_id, m)
+        m = _UNSET_VAR_RM.search(line)
+        if m and not nounset and m.group("var") not in _ALWAYS_SET:
+            hit("destructive-delete", m)
+        m = _ENV_DUMP.search(line)
+        if m:
+            hit("network-exfil", m)
+        else:
+            m = _UPLOAD.search(line)
+            if m:
+                target = next(g for g in m.groups() if g)
+                hit("network-exfil", m, None if _SENSITIVE_UPLOAD.search(target) else "medium")
+            else:
+                m = _CURL_DATA_SECRET.search(line)
+                if m:
+                    hit("network-exfil", m, "medium")
+        hits.extend(found.values())
+    return hits
+
+
+def looks_like_shell(text: str) -> bool:
+    """Any of the command rules would apply (cheap pre-check used on prose)."""
+    return any(p.search(text) for _, p in _RULES) or bool(_UNSET_VAR_RM.search(text) or _ENV_DUMP.search(text))

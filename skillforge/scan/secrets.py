@@ -1,0 +1,196 @@
+"""Secrets in text: detect-secrets' plugins run line by line, plus skillforge's own redaction rules.
+
+detect-secrets is used as a library: its plugin classes and heuristic filters are called directly,
+with no baseline file and no global settings (its ``scan_line`` mutates a process-wide singleton).
+Verification (network calls to providers) is never run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from skillforge.models.scan import Severity
+from skillforge.scan.detect import Hit
+from skillforge.scan.text import excerpt, mask, windows
+
+# detect-secrets plugins by class name -> severity. Entropy-only detectors and public IPs are left
+# out: in traces full of hashes, ids and base64 payloads they flag everything and find nothing.
+_PLUGINS: dict[str, Severity] = {
+    "AWSKeyDetector": "high",
+    "ArtifactoryDetector": "high",
+    "AzureStorageKeyDetector": "high",
+    "DiscordBotTokenDetector": "high",
+    "GitHubTokenDetector": "high",
+    "GitLabTokenDetector": "high",
+    "MailchimpDetector": "high",
+    "NpmDetector": "high",
+    "OpenAIDetector": "high",
+    "PrivateKeyDetector": "high",
+    "PypiTokenDetector": "high",
+    "SendGridDetector": "high",
+    "SlackDetector": "high",
+    "SquareOAuthDetector": "high",
+    "StripeDetector": "high",
+    "TelegramBotTokenDetector": "high",
+    "TwilioKeyDetector": "high",
+    "BasicAuthDetector": "medium",
+    "JwtTokenDetector": "medium",
+    "KeywordDetector": "medium",
+}
+
+# skillforge.redact marker kinds -> severity: provider-specific formats are near-certain secrets;
+# assignments and headers are likely ones.
+_REDACT_HIGH = {
+    "anthropic-key", "openai-key", "stripe-key", "aws-access-key", "aws-secret-key", "github-token",
+    "slack-token", "slack-webhook", "google-api-key", "huggingface-token", "private-key",
+}
+_MARKER = re.compile(r"\[REDACTED:([a-z0-9-]+)\]")
+_CHEAP_HINT = re.compile(
+    r"(?i)pass|secret|token|key|auth|cred|://[^\s/]*@|AKIA|ASIA|sk[-_]|gh[pousr]_|github_pat|glpat|xox|eyJ|"
+    r"PRIVATE|npm_|pypi-|SG\.|AIza|hf_|sq0|AC[a-z0-9]{32}|SK[a-z0-9]{32}|[0-9]{8,10}:[A-Za-z0-9_-]{35}|"
+    r"[MN][A-Za-z\d]{23}\.|artifactory|AKC|AP\d|DefaultEndpointsProtocol|[a-f0-9]{32}-us\d"
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    line: int
+    start: int
+    end: int
+    kind: str
+    severity: Severity
+
+
+@cache
+def _plugins() -> list[tuple[Any, Severity]]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    by_name = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    return [(by_name[name](), sev) for name, sev in sorted(_PLUGINS.items()) if name in by_name]
+
+
+@cache
+def _filters() -> tuple[Any, ...]:
+    from detect_secrets.filters import heuristic
+
+    return (
+        heuristic.is_sequential_string,
+        heuristic.is_potential_uuid,
+        heuristic.is_templated_secret,
+        heuristic.is_prefixed_with_dollar_sign,
+        heuristic.is_not_alphanumeric_string,
+    )
+
+
+def scan_secrets(text: str, filename: str = "text.txt") -> list[Hit]:
+    """One hit per secret found in ``text``; the excerpt masks the secret and names its kind."""
+    hits: list[Hit] = []
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        seen_values: set[str] = set()
+        for line in windows(raw):
+            if not _CHEAP_HINT.search(line):
+                continue
+            found = _dedupe(_detect_secrets(line, lineno, filename) + _redaction_rules(line, lineno))
+            if not found:
+                continue
+            # Every excerpt masks every secret of the line, not only its own.
+            shown, offsets = _masked(line, found)
+            for cand, (lo, hi) in zip(found, offsets):
+                value = line[cand.start : cand.end]
+                if value in seen_values:
+                    continue
+                seen_values.add(value)
+                detail = f"{cand.kind}: " + excerpt(shown, lo, hi, width=100)
+                rule_id = "secret" if cand.severity == "high" else "possible-secret"
+                hits.append(Hit(rule_id, lineno, cand.start, cand.end, severity=cand.severity, detail=detail))
+    return hits
+
+
+def _detect_secrets(line: str, lineno: int, filename: str) -> list[_Candidate]:
+    from detect_secrets.filters import heuristic
+
+    out = []
+    # "secret = get_secret()" names a secret without holding one; only the keyword detector cares.
+    indirect = heuristic.is_indirect_reference(line)
+    for plugin, severity in _plugins():
+        if indirect and type(plugin).__name__ == "KeywordDetector":
+            continue
+        try:
+            found = plugin.analyze_line(filename=filename, line=line, line_number=lineno)
+        except Exception:  # noqa: BLE001 - one plugin's regex quirk must not cost the whole scan
+            continue
+        for secret in found:
+            value = secret.secret_value or ""
+            if not value or any(f(value) for f in _filters()):
+                continue
+            if heuristic.is_likely_id_string(value, line, plugin):
+                continue
+            start = line.find(value)
+            if start < 0:
+                continue
+            lo, hi = _widen(line, start, start + len(value))
+            out.append(_Candidate(lineno, lo, hi, secret.type, severity))
+    return out
+
+
+def _redaction_rules(line: str, lineno: int) -> list[_Candidate]:
+    try:
+        from skillforge.redact import redact_text
+    except ImportError:  # redact.py is optional for the scanner: detect-secrets still runs
+        return []
+    redacted = redact_text(line)
+    if redacted == line:
+        return []
+    # The text between markers is copied verbatim, so the original line matches the redacted one
+    # with each marker turned into a group: the groups are the secrets' spans.
+    pieces = _MARKER.split(redacted)
+    literals, kinds = pieces[0::2], pieces[1::2]
+    pattern = "(.+?)".join(re.escape(lit) for lit in literals)
+    m = re.fullmatch(pattern, line, re.DOTALL)
+    if m is None:
+        return []
+    return [
+        _Candidate(lineno, m.start(i + 1), m.end(i + 1), kind, "high" if kind in _REDACT_HIGH else "medium")
+        for i, kind in enumerate(kinds)
+    ]
+
+
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_TAIL_CHARS = _WORD_CHARS | frozenset("+/=.")
+
+
+def _widen(line: str, start: int, end: int) -> tuple[int, int]:
+    """detect-secrets reports some tokens by a regex group (just ``ghp``); extend to the whole token."""
+    while start > 0 and line[start - 1] in _WORD_CHARS:
+        start -= 1
+    while end < len(line) and line[end] in _TAIL_CHARS:
+        end += 1
+    return start, end
+
+
+def _masked(line: str, cands: list[_Candidate]) -> tuple[str, list[tuple[int, int]]]:
+    parts, offsets, pos, length = [], [], 0, 0
+    for c in cands:  # sorted by start, non-overlapping
+        parts.append(line[pos : c.start])
+        length += c.start - pos
+        masked = mask(line[c.start : c.end])
+        offsets.append((length, length + len(masked)))
+        parts.append(masked)
+        length += len(masked)
+        pos = c.end
+    parts.append(line[pos:])
+    return "".join(parts), offsets
+
+
+def _dedupe(cands: list[_Candidate]) -> list[_Candidate]:
+    """Overlapping spans are one secret: keep the most severe, then the widest."""
+    ordered = sorted(cands, key=lambda c: (c.severity != "high", -(c.end - c.start), c.start, c.kind))
+    kept: list[_Candidate] = []
+    for c in ordered:
+        if any(c.start < k.end and k.start < c.end for k in kept):
+            continue
+        kept.append(c)
+    return sorted(kept, key=lambda c: c.start)

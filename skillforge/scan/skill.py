@@ -1,0 +1,80 @@
+"""Scan a skill folder: every file's content, plus what the files themselves are (size, kind, links, modes)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path, PurePosixPath
+
+from skillforge.models.scan import Finding, ScanReport
+from skillforge.scan import rules
+from skillforge.scan.archive import is_archive, scan_archive
+from skillforge.scan.content import scan_text
+from skillforge.scan.ignore import Suppressor
+from skillforge.scan.text import MAX_TEXT_BYTES, decode, is_executable, visible
+
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+def scan_skill_dir(
+    skill_dir: Path, suppressor: Suppressor, *, display_root: str | None = None, ignore_prefix: str = ""
+) -> ScanReport:
+    """Scan one skill folder; paths in findings are ``display_root/relative``.
+
+    ``ignore_prefix`` is the folder's path below the root whose ``.skillforgeignore`` applies.
+    """
+    root = skill_dir
+    shown_root = display_root if display_root is not None else str(skill_dir)
+    report = ScanReport(paths=[shown_root])
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        entries = sorted(filenames) + [d for d in dirnames if (here / d).is_symlink()]
+        for name in entries:
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            shown = f"{shown_root}/{rel}"
+            findings, texts = _scan_entry(path, rel, shown, real_root)
+            report.files_scanned += 1
+            kept, silenced = suppressor.apply(findings, rel=ignore_prefix + rel, lines=texts)
+            report.findings.extend(kept)
+            report.suppressed.extend(silenced)
+        dirnames[:] = [d for d in dirnames if not (here / d).is_symlink()]
+    report.normalize()
+    return report
+
+
+def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list[Finding], list[str] | None]:
+    """Findings for one directory entry and, for text files, its lines (for inline suppressions)."""
+    if path.is_symlink():
+        target = os.readlink(path)
+        resolved = (path.parent / target).resolve()
+        inside = resolved == real_root or real_root in resolved.parents
+        rule = "symlink" if inside else "symlink-escape"
+        return [rules.make(rule, shown, excerpt=f"-> {visible(target)}")], None
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return [rules.make("binary-file", shown, excerpt=f"unreadable: {exc.strerror}", severity="low")], None
+    if not stat.S_ISREG(st.st_mode):
+        return [rules.make("archive-special", shown, excerpt="device file, socket or FIFO in a skill")], None
+    parts = PurePosixPath(rel).parts
+    out: list[Finding] = []
+    if st.st_size > MAX_TEXT_BYTES:
+        out.append(rules.make("oversized-file", shown, excerpt=f"{st.st_size / (1 << 20):.1f} MB"))
+    if st.st_mode & 0o111 and "scripts" not in parts:
+        out.append(rules.make("unexpected-exec-bit", shown, excerpt=f"mode {stat.filemode(st.st_mode)}"))
+    if is_archive(path):
+        return out + scan_archive(path, shown), None
+    with path.open("rb") as fh:
+        data = fh.read(MAX_TEXT_BYTES)
+    if is_executable(data):
+        out.append(rules.make("binary-executable", shown, excerpt="compiled executable"))
+        return out, None
+    text = decode(data)
+    if text is None:
+        if "assets" not in parts:
+            out.append(rules.make("binary-file", shown, excerpt="binary content outside assets/"))
+        return out, None
+    return out + scan_text(rel, text, file=shown), text.split("\n")

@@ -1,0 +1,85 @@
+"""Small text helpers shared by the detectors: safe excerpts, masking, reading files within limits."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+EXCERPT_WIDTH = 120
+MAX_TEXT_BYTES = 5 << 20
+"""Text files larger than this are reported as oversized and scanned only up to this many bytes."""
+MAX_SCAN_LINE = 20_000
+"""Characters of one line handed to the regex detectors (a minified bundle must not stall the scan)."""
+
+
+def visible(text: str) -> str:
+    """Show invisible and control characters as <U+XXXX> so printing an excerpt cannot reorder a terminal."""
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in "\t " or (cat[0] != "C" and cat not in ("Zl", "Zp")):
+            out.append(ch)
+        else:
+            out.append(f"<U+{ord(ch):04X}>")
+    return "".join(out)
+
+
+def excerpt(line: str, start: int = 0, end: int | None = None, width: int = EXCERPT_WIDTH) -> str:
+    """The part of ``line`` around ``[start, end)``, one line, at most about ``width`` visible characters."""
+    end = len(line) if end is None else end
+    if len(line) > width:
+        room = max(width - (end - start), 20)
+        lo = max(0, start - room // 2)
+        hi = min(len(line), max(end, lo + width))
+        piece = ("…" if lo else "") + line[lo:hi] + ("…" if hi < len(line) else "")
+    else:
+        piece = line
+    return visible(piece.strip().replace("\n", " "))
+
+
+def mask(secret: str) -> str:
+    """Enough of a secret to recognise it, never enough to use it."""
+    secret = secret.strip()
+    if len(secret) <= 8:
+        return "*" * len(secret)
+    return secret[:4] + "…" + "*" * 4
+
+
+def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str | None:
+    """Decode a file as UTF-8 text (at most ``limit`` bytes), or None when it looks binary."""
+    with path.open("rb") as fh:
+        data = fh.read(limit)
+    return decode(data)
+
+
+def decode(data: bytes) -> str | None:
+    if b"\x00" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the read limit is still text.
+        if exc.start >= len(data) - 3:
+            return data[: exc.start].decode("utf-8")
+        return None
+
+
+_EXEC_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe",
+               b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+
+
+def is_executable(data: bytes) -> bool:
+    """ELF, PE or Mach-O: compiled code, not text that happens to start with 'MZ'."""
+    return data.startswith(_EXEC_MAGIC) and decode(data) is None
+
+
+def clip_line(line: str) -> str:
+    return line if len(line) <= MAX_SCAN_LINE else line[:MAX_SCAN_LINE]
+
+
+def windows(line: str, size: int = MAX_SCAN_LINE, overlap: int = 400) -> list[str]:
+    """A long line as overlapping pieces, so detectors see all of it without regex blow-ups."""
+    if len(line) <= size:
+        return [line]
+    step = size - overlap
+    return [line[i : i + size] for i in range(0, len(line) - overlap, step)]
