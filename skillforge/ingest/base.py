@@ -105,25 +105,48 @@ class Reader:
     description: str = ""
 
 
+_CHUNK = 1 << 20
+
+
+def _read_line(fh: Any, limit: int) -> tuple[bytes, bool]:
+    """The next line (b"" at end of file) and whether it was longer than ``limit`` and dropped.
+
+    Short lines cost one ``readline``; a long line grows one buffer in 1 MiB pieces, and a line past
+    ``limit`` is drained without being kept, so memory stays near ``limit`` whatever the line length.
+    """
+    first = fh.readline(_CHUNK)
+    if not first or first.endswith(b"\n") or len(first) < _CHUNK:
+        return first, False
+    buf = bytearray(first)
+    while True:
+        piece = fh.readline(_CHUNK)
+        if not piece:
+            break
+        if len(buf) + len(piece.rstrip(b"\r\n")) > limit:
+            buf = bytearray()
+            while piece and not piece.endswith(b"\n"):
+                piece = fh.readline(_CHUNK)
+            return b"", True
+        buf += piece
+        if piece.endswith(b"\n"):
+            break
+    return bytes(buf), False
+
+
 def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any | Skipped]]:
     """Yield ``(line_number, record)`` for each non-blank line; bad lines yield a ``Skipped`` instead.
 
-    Reads in binary with a bounded ``readline`` so a 100 MB line costs at most ``max_line_bytes`` of
-    memory, and invalid UTF-8 or JSON on one line never stops the rest of the file.
+    A 100 MB line costs at most ``max_line_bytes`` of memory and is skipped with a reason, and
+    invalid UTF-8 or JSON on one line never stops the rest of the file.
     """
     with path.open("rb") as fh:
         lineno = 0
         while True:
-            raw = fh.readline(max_line_bytes + 1)
-            if not raw:
+            raw, oversize = _read_line(fh, max_line_bytes)
+            if not raw and not oversize:
                 return
             lineno += 1
-            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-                # Drain the rest of the oversize line without keeping it.
-                while True:
-                    chunk = fh.readline(1 << 20)
-                    if not chunk or chunk.endswith(b"\n"):
-                        break
+            if oversize:
                 yield lineno, Skipped(
                     path=str(path), line=lineno, reason=f"line longer than {max_line_bytes >> 20} MiB, skipped"
                 )
