@@ -8,6 +8,7 @@ walks the containers as streams and leaves the message semantics to the readers.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -120,13 +121,6 @@ def iter_conversations(
         yield from _jsonl_conversations(path, probe, options, roles)
         return
     sk = probe.skeleton
-    if isinstance(sk, list):
-        first = sk[0] if sk else None
-        if messages_path(first) and not is_message(first, roles):
-            yield from _array_of_conversations(path)
-        else:
-            yield Conversation(0, _stream(path, "item"))
-        return
     if isinstance(sk, dict):
         keys = messages_path(sk)
         if keys is None:  # a single response object: the caller reads its answer from the fields
@@ -136,6 +130,38 @@ def iter_conversations(
         fields = top_level_fields(path, "", skip=_BULKY | {keys[0]}) if parent else {}
         fields.update(top_level_fields(path, parent, skip=_BULKY | {keys[-1]}))
         yield Conversation(0, _stream(path, ".".join(keys) + ".item"), fields)
+    elif isinstance(sk, list) or probe.text.lstrip().startswith("["):
+        # Also taken when the skeleton is missing (a damaged array read with a forced format):
+        # the items before the damage are still read.
+        yield from _array(path, roles)
+    elif probe.text.lstrip().startswith("{"):
+        yield Conversation(0, _stream(path, "messages.item"))
+
+
+def _array(path: Path, roles: frozenset[str]) -> Iterator[Conversation | Skipped]:
+    """A JSON array: either the messages of one conversation, or one conversation per item."""
+    items = _stream(path, "item")
+    first = next(items, None)
+    if first is None:
+        return
+    if isinstance(first[1], Skipped):
+        yield first[1]
+        return
+    if is_message(first[1], roles) or not messages_path(first[1]):
+        yield Conversation(0, itertools.chain([first], items))
+        return
+    index = 0
+    for _, item in itertools.chain([first], items):
+        if isinstance(item, Skipped):
+            yield item
+            return
+        split = split_container(item) if isinstance(item, dict) else None
+        if split is None:
+            yield Skipped(path=str(path), reason=f"array item {index} is not a conversation object")
+        else:
+            messages, fields = split
+            yield Conversation(index, iter([(None, m) for m in messages]), fields)
+        index += 1
 
 
 def _jsonl_conversations(
@@ -162,21 +188,6 @@ def _jsonl_conversations(
 def _jsonl_messages(path: Path, options: ReadOptions) -> Iterator[tuple[int | None, Any]]:
     for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
         yield lineno, rec
-
-
-def _array_of_conversations(path: Path) -> Iterator[Conversation | Skipped]:
-    index = 0
-    for _, item in _stream(path, "item"):
-        if isinstance(item, Skipped):
-            yield item
-            return
-        split = split_container(item) if isinstance(item, dict) else None
-        if split is None:
-            yield Skipped(path=str(path), reason=f"array item {index} is not a conversation object")
-        else:
-            messages, fields = split
-            yield Conversation(index, iter([(None, m) for m in messages]), fields)
-        index += 1
 
 
 def _stream(path: Path, prefix: str) -> Iterator[tuple[int | None, Any]]:
@@ -291,6 +302,9 @@ def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
     usage = response.get("usage") or fields.get("usage")
     if isinstance(usage, dict):
         meta["usage"] = {k: v for k, v in sorted(usage.items()) if isinstance(v, (int, float))}
+    stop = response.get("stop_reason") or _finish_reason(response)
+    if isinstance(stop, str):
+        meta["stop_reason"] = stop
     info = fields.get("info")
     if isinstance(info, dict):
         if isinstance(info.get("source"), str):
@@ -298,3 +312,8 @@ def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
         if isinstance(info.get("user_cost"), (int, float)):
             meta["user_cost_usd"] = info["user_cost"]
     return dict(sorted(meta.items()))
+
+
+def _finish_reason(response: dict[str, Any]) -> Any:
+    choices = response.get("choices")
+    return choices[0].get("finish_reason") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None

@@ -39,6 +39,8 @@ from skillforge.models import Skipped, Step, ToolCall, ToolResult, Trace
 NAME = "anthropic-messages"
 
 _ROLES = {"user": "user", "assistant": "assistant"}
+_READ_ROLES = {**_ROLES, "system": "system", "developer": "system", "tool": "tool"}
+"""Roles accepted when reading (a forced ``--format`` may meet OpenAI-shaped messages); sniffing wants only ``_ROLES``."""
 _EXIT_CODE = re.compile(r"^(?:Error: )?Exit code (-?\d+)")
 _IGNORED_BLOCKS = frozenset({"thinking", "redacted_thinking", "signature", "citations_delta"})
 
@@ -215,6 +217,10 @@ def _score(probe: Probe, messages: list[Any], *, top_level_system: bool = False)
 
 def message_steps(message: dict[str, Any]) -> list[Step]:
     """One Messages API message as steps (used on its own, outside a split-message session)."""
+    if message.get("tool_calls") or message.get("role") not in _ROLES:
+        from skillforge.ingest.formats.openai_chat import message_steps as openai_steps
+
+        return openai_steps(message)  # an OpenAI-shaped message in a file read with --format
     assembler = StepAssembler()
     timestamp = message.get("timestamp") if isinstance(message.get("timestamp"), str) else None
     assembler.add(str(message.get("role")), message.get("content"), timestamp)
@@ -224,7 +230,7 @@ def message_steps(message: dict[str, Any]) -> list[Step]:
 
 def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
     """Yield one Trace per conversation (or response object) in ``path``."""
-    for conv in iter_conversations(path, probe, options, _ROLES):
+    for conv in iter_conversations(path, probe, options, _READ_ROLES):
         if isinstance(conv, Skipped):
             yield conv
             continue
@@ -237,7 +243,7 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         if isinstance(usage, dict):
             conv.fields["usage"] = usage
         skipped: list[Skipped] = []
-        trace = build_trace(path, conv, NAME, _ROLES, message_steps, skipped)
+        trace = build_trace(path, conv, NAME, _READ_ROLES, message_steps, skipped)
         yield from skipped
         if trace is not None:
             yield trace

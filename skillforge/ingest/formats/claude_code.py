@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,10 @@ class _Node:
     api_error: bool = False
     calls: tuple[str, ...] = ()
     results: tuple[str, ...] = ()
-    meta: dict[str, Any] = field(default_factory=dict)
+    session: dict[str, str] | None = None
+    """sessionId/cwd/version/gitBranch, one dict shared by every record that has the same values."""
+    meta: dict[str, Any] | None = None
+    """Assistant lines only: model, usage, cost."""
 
 
 # --------------------------------------------------------------------------- detection
@@ -144,7 +147,10 @@ def _classify_user_text(node: _Node, text: str) -> None:
     node.is_task = bool(text.strip()) and not text.lstrip().startswith(_NOISE_PREFIXES)
 
 
-def _node(lineno: int, rec: dict[str, Any]) -> _Node:
+_SESSION_KEYS = ("sessionId", "cwd", "version", "gitBranch")
+
+
+def _node(lineno: int, rec: dict[str, Any], shared: dict[tuple[Any, ...], dict[str, str]]) -> _Node:
     node = _Node(
         line=lineno,
         type=str(rec.get("type")),
@@ -155,9 +161,10 @@ def _node(lineno: int, rec: dict[str, Any]) -> _Node:
         agent_id=rec.get("agentId"),
         timestamp=rec.get("timestamp") if isinstance(rec.get("timestamp"), str) else None,
     )
-    for key in ("sessionId", "cwd", "version", "gitBranch"):
-        if isinstance(rec.get(key), str) and rec[key]:
-            node.meta[key] = rec[key]
+    values = tuple(rec.get(k) for k in _SESSION_KEYS)
+    if values not in shared:  # 20k records of one session share one dict, not 20k copies
+        shared[values] = {k: v for k, v in zip(_SESSION_KEYS, values) if isinstance(v, str) and v}
+    node.session = shared[values]
     if node.type not in _MESSAGE_TYPES:
         return node
     message = rec.get("message") if isinstance(rec.get("message"), dict) else {}
@@ -190,6 +197,7 @@ def _node(lineno: int, rec: dict[str, Any]) -> _Node:
 
 
 def _assistant_meta(node: _Node, rec: dict[str, Any], message: dict[str, Any]) -> None:
+    node.meta = {}
     if isinstance(message.get("model"), str) and message["model"] != "<synthetic>":
         node.meta["model"] = message["model"]
     usage = message.get("usage")
@@ -274,6 +282,7 @@ def _root(node: _Node, by_uuid: dict[str, _Node]) -> str:
 
 
 def _steps(kept: list[_Node]) -> list[Step]:
+    """Build the steps, releasing each node's content once it is a step (the peak stays near one copy)."""
     assembler = StepAssembler()
     message_id = None
     for node in kept:
@@ -282,11 +291,13 @@ def _steps(kept: list[_Node]) -> list[Step]:
                 assembler.flush()
                 message_id = node.msg_id
             assembler.add("assistant", node.content, node.timestamp)
+            node.content = None
             continue
         if node.content and node.type in ("user", "system"):
             message_id = None
             # Claude Code always sets is_error on failed tool calls; an absent flag means success.
             assembler.add(node.role, node.content, node.timestamp, is_error=False)
+            node.content = None
     assembler.flush()
     return assembler.steps
 
@@ -299,13 +310,14 @@ def _metadata(kept: list[_Node], summaries: dict[str, str], sidecar: dict[str, A
     cost = 0.0
     for node in kept:
         for key, name in names.items():
-            if key in node.meta:
-                meta.setdefault(name, node.meta[key])
-        if "model" in node.meta and node.meta["model"] not in models:
-            models.append(node.meta["model"])
-        if "usage" in node.meta:
-            usage_by_message[node.msg_id or f"line-{node.line}"] = node.meta["usage"]  # last line has the totals
-        cost += node.meta.get("cost_usd", 0.0)
+            if node.session and key in node.session:
+                meta.setdefault(name, node.session[key])
+        extra = node.meta or {}
+        if "model" in extra and extra["model"] not in models:
+            models.append(extra["model"])
+        if "usage" in extra:
+            usage_by_message[node.msg_id or f"line-{node.line}"] = extra["usage"]  # last line has the totals
+        cost += extra.get("cost_usd", 0.0)
     if models:
         meta["model"] = models[0]
         if len(models) > 1:
@@ -335,14 +347,24 @@ def _metadata(kept: list[_Node], summaries: dict[str, str], sidecar: dict[str, A
     return dict(sorted(meta.items()))
 
 
-def _task(kept: list[_Node], steps: list[Step]) -> str:
+def _text(node: _Node) -> str:
+    if isinstance(node.content, str):
+        return node.content
+    return "\n".join(b.get("text", "") for b in node.content or () if b.get("type") == "text")
+
+
+def _task(kept: list[_Node]) -> str:
+    """The first prompt the user typed; a slash command only when there is no such prompt."""
     for node in kept:
         if node.is_task:
-            text = node.content if isinstance(node.content, str) else "\n".join(
-                b.get("text", "") for b in node.content if b.get("type") == "text"
-            )
-            return text.strip()
+            return _text(node).strip()
     return next((n.content for n in kept if n.is_command and isinstance(n.content, str)), "")
+
+
+def _api_error(kept: list[_Node]) -> str | None:
+    """Claude Code's own error message when the session ended on a failed API call."""
+    last = next((n for n in reversed(kept) if n.type == "assistant" and n.content), None)
+    return _text(last).strip() or None if last is not None and last.api_error else None
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
@@ -364,6 +386,7 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
     nodes: list[_Node] = []
     by_uuid: dict[str, _Node] = {}
     summaries: dict[str, str] = {}
+    shared: dict[tuple[Any, ...], dict[str, str]] = {}
     for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
         if isinstance(rec, Skipped):
             yield rec
@@ -379,24 +402,21 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         uuid = rec.get("uuid")
         if isinstance(uuid, str) and uuid in by_uuid:
             continue  # the same record logged twice (resume): keep the first
-        node = _node(lineno, rec)
+        node = _node(lineno, rec, shared)
         nodes.append(node)
         if node.uuid:
             by_uuid[node.uuid] = node
     sidecar = _sidecar(path)
     for index, group in enumerate(_groups(nodes, by_uuid)):
         kept = _main_chain(group, by_uuid)
+        task, error = _task(kept), _api_error(kept)
         steps = _steps(kept)
         if not steps:
             continue
-        last_assistant = next((n for n in reversed(kept) if n.type == "assistant" and n.content), None)
-        error = None
-        if last_assistant is not None and last_assistant.api_error:
-            error = next((s.text for s in reversed(steps) if s.role == "assistant" and s.text), None)
         yield Trace(
             id=Trace.make_id(str(path), index),
             source=Source(path=str(path), format=NAME, line=kept[0].line, index=index),
-            task=_task(kept, steps),
+            task=task,
             steps=steps,
             outcome=Outcome(error=error),
             metadata=_metadata(kept, summaries, sidecar),

@@ -135,7 +135,14 @@ def message_steps(message: dict[str, Any]) -> list[Step]:
     timestamp = message.get("timestamp") if isinstance(message.get("timestamp"), str) else None
     if role is None:
         return []
-    text = as_text(message.get("content"))
+    content = message.get("content")
+    if isinstance(content, list) and any(
+        isinstance(b, dict) and str(b.get("type", "")).endswith(("tool_use", "tool_result")) for b in content
+    ):
+        from skillforge.ingest.formats.anthropic import message_steps as anthropic_steps
+
+        return anthropic_steps({**message, "role": "user" if role == "tool" else role})
+    text = as_text(content)
     if role == "tool":
         call_id = message.get("tool_call_id") or message.get("name")
         return [tool_result_step(text, str(call_id) if call_id else None, timestamp)]
