@@ -49,6 +49,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 @scope_options
 @click.option("--link", is_flag=True, help="Symlink instead of copying (hosts that ignore symlinks get a copy).")
 @click.option("--force", is_flag=True, help="Replace folders skillforge did not install; install despite failed checks.")
+@click.option("--acknowledge", metavar="WHY", help="With --force: why high-severity scan findings are safe (recorded).")
 @click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve NAME in.")
 @json_option
 def install_cmd(
@@ -59,6 +60,7 @@ def install_cmd(
     is_global: bool,
     link: bool,
     force: bool,
+    acknowledge: str | None,
     registry: Path | None,
     as_json: bool,
 ) -> None:
@@ -73,7 +75,14 @@ def install_cmd(
         raise click.UsageError("--host and --all-detected exclude each other")
     scope = _scope(project, is_global)
     report = install(
-        source, hosts=_hosts(hosts), scope=scope, project=project, link=link, force=force, registry_path=registry  # type: ignore[arg-type]
+        source,
+        hosts=_hosts(hosts),
+        scope=scope,  # type: ignore[arg-type]
+        project=project,
+        link=link,
+        force=force,
+        acknowledge=acknowledge,
+        registry_path=registry,
     )
     if as_json:
         echo_json(report)
@@ -121,6 +130,7 @@ def uninstall_cmd(
 @host_option
 @scope_options
 @click.option("--force", is_flag=True, help="Overwrite installed files even if they were edited by hand.")
+@click.option("--acknowledge", metavar="WHY", help="With --force: why high-severity scan findings are safe (recorded).")
 @click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve names in.")
 @json_option
 def update_cmd(
@@ -129,6 +139,7 @@ def update_cmd(
     project: Path | None,
     is_global: bool,
     force: bool,
+    acknowledge: str | None,
     registry: Path | None,
     as_json: bool,
 ) -> None:
@@ -140,7 +151,15 @@ def update_cmd(
 
     scope = "global" if is_global else ("project" if project else None)
     _scope(project, is_global)
-    outcomes = update(name, hosts=_hosts(hosts), scope=scope, project=project, force=force, registry_path=registry)  # type: ignore[arg-type]
+    outcomes = update(
+        name,
+        hosts=_hosts(hosts),
+        scope=scope,  # type: ignore[arg-type]
+        project=project,
+        force=force,
+        acknowledge=acknowledge,
+        registry_path=registry,
+    )
     if as_json:
         echo_json(outcomes)
     else:

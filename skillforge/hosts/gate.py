@@ -1,22 +1,26 @@
 """The install gate: every skill is validated, and security-scanned when ``skillforge.scan`` exists.
 
-A failing skill is refused unless ``force``; with ``force`` the problems come back as notices so the
-CLI still shows what was let through.
+A skill that fails validation is refused unless ``force``. High-severity scan findings are refused
+unless ``force`` *and* an acknowledgement (the scan gate's rule, shared with publish). Whatever was
+let through comes back as an ``Override`` that the lock file records next to the install.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from skillforge.errors import ScanRefused, SpecError
+from skillforge.models.lock import Override
 from skillforge.skills.validate import validate_skill
 
 
-def check_skill(skill_dir: Path, *, label: str, force: bool) -> list[str]:
-    """Validate (and scan) the staged skill; raise ``SpecError``/``ScanRefused`` unless ``force``."""
-    notices: list[str] = []
+def check_skill(skill_dir: Path, *, label: str, force: bool, acknowledge: str | None = None) -> Override | None:
+    """Validate and scan the staged skill; raise ``SpecError``/``ScanRefused`` for what ``force`` does not cover."""
+    checks: list[str] = []
     report = validate_skill(skill_dir)
     if report.errors:
         summary = "; ".join(p.message for p in report.errors[:3])
@@ -28,23 +32,30 @@ def check_skill(skill_dir: Path, *, label: str, force: bool) -> list[str]:
                 path=label,
                 hint="run `skillforge validate` on it, or pass --force to install anyway",
             )
-        notices.append(f"installed despite validation errors (--force): {summary}")
-    notices.extend(_scan(skill_dir, label=label, force=force))
-    return notices
+        checks.append(f"validation: {summary}")
+    gate = _scan_gate()
+    if gate is not None:
+        try:
+            gate(skill_dir)
+        except ScanRefused as first:
+            try:
+                gate(skill_dir, force=force, acknowledge=acknowledge)
+            except ScanRefused as exc:
+                raise ScanRefused(exc.message, path=label, hint=exc.hint) from None
+            checks.append(f"security scan: {first.message}")
+    if not checks:
+        return None
+    return Override(checks=checks, acknowledgement=(acknowledge or "").strip() or None)
 
 
-def _scan(skill_dir: Path, *, label: str, force: bool) -> list[str]:
-    """Run the security gate of ``skillforge.scan`` if that module is part of this build."""
+def _scan_gate() -> Callable[..., Any] | None:
+    """``skillforge.scan``'s gate function, if this build has the scanner."""
     if importlib.util.find_spec("skillforge.scan") is None:
-        return []
-    scan = importlib.import_module("skillforge.scan")
-    gate = getattr(scan, "gate", None)
-    if gate is None:
-        return []
-    try:
-        gate(skill_dir)
-    except ScanRefused as exc:
-        if not force:
-            raise ScanRefused(exc.message, path=label, hint=exc.hint or "pass --force to install anyway") from None
-        return [f"installed despite security findings (--force): {exc.message}"]
-    return []
+        return None
+    candidate = getattr(importlib.import_module("skillforge.scan"), "gate", None)
+    if callable(candidate):
+        return candidate  # type: ignore[no-any-return]
+    if importlib.util.find_spec("skillforge.scan.gate") is None:
+        return None
+    candidate = getattr(importlib.import_module("skillforge.scan.gate"), "gate", None)
+    return candidate if callable(candidate) else None

@@ -24,7 +24,7 @@ from skillforge.hosts.lockfile import (
 )
 from skillforge.hosts.results import InstallReport, Placement, Removal, Status
 from skillforge.hosts.sources import SourceSpec, StagedSkill, parse_spec, stage
-from skillforge.models.lock import LockEntry, LockFile, Scope
+from skillforge.models.lock import LockEntry, LockFile, Override, Scope
 
 
 def install(
@@ -35,21 +35,29 @@ def install(
     project: Path | None = None,
     link: bool = False,
     force: bool = False,
+    acknowledge: str | None = None,
     registry_path: Path | None = None,
 ) -> InstallReport:
-    """Install ``source`` (``NAME[@VERSION]``, folder, archive or git URL) for ``hosts`` (None: all detected)."""
+    """Install ``source`` (``NAME[@VERSION]``, folder, archive or git URL) for ``hosts`` (None: all detected).
+
+    ``force`` replaces folders skillforge did not install and lets a skill that fails validation
+    through; high-severity security findings also need ``acknowledge`` (recorded in the lock).
+    """
     project = resolve_project(scope, project)
     spec = parse_spec(source)
     adapters = select_hosts(hosts, scope)
     with stage(spec, registry_path) as staged:
-        notices = check_skill(staged.dir, label=source, force=force)
+        override = check_skill(staged.dir, label=source, force=force, acknowledge=acknowledge)
+        notices = [f"installed despite failed {c} (--force)" for c in (override.checks if override else [])]
         digest = hash_tree(staged.dir)
         lp = lock_path(scope, project)
         with locked(lp):
             lock = read_lock(lp)
             link_target = _link_target(spec, staged, digest) if link else None
             with Transaction() as tx:
-                placements, more = put(tx, lock, staged, digest, adapters, scope, project, link_target, force=force)
+                placements, more = put(
+                    tx, lock, staged, digest, adapters, scope, project, link_target, force=force, override=override
+                )
                 tx.write_file(lp, render_lock(lock))
     notices += more
     notices += [a.spec.notice for a in adapters if a.spec.notice]
@@ -101,6 +109,7 @@ def put(
     link_target: Path | None,
     *,
     force: bool,
+    override: Override | None = None,
 ) -> tuple[list[Placement], list[str]]:
     """Place ``staged`` for every adapter and update ``lock`` in memory; checks everything before writing."""
     by_dest: dict[Path, list[HostAdapter]] = {}
@@ -127,6 +136,7 @@ def put(
             "path": path_text,
             "mode": "link" if use_link else "copy",
             "link_target": str(link_target) if use_link else None,
+            "override": override,
             "installed_at": now,
         }
         # Every entry that shares this folder (another host reading it) now holds the new content.

@@ -74,6 +74,7 @@ def update(
     scope: Scope | None = None,
     project: Path | None = None,
     force: bool = False,
+    acknowledge: str | None = None,
     registry_path: Path | None = None,
 ) -> list[UpdateOutcome]:
     """Fetch each installed skill's source again (registry: latest or pinned) and replace unchanged copies.
@@ -91,7 +92,7 @@ def update(
                 if (name is None or entry.name == name) and (not hosts or entry.host in hosts):
                     groups.setdefault((entry.name, entry.source.model_dump_json()), []).append(entry)
             for entries in groups.values():
-                outcomes += _update_group(lock, lp, entries, sc, proj, force, registry_path)
+                outcomes += _update_group(lock, lp, entries, sc, proj, force, acknowledge, registry_path)
     if name is not None and not outcomes:
         raise HostError(f"{name} is not installed", hint="`skillforge installed` lists what is")
     return outcomes
@@ -104,6 +105,7 @@ def _update_group(
     scope: Scope,
     project: Path | None,
     force: bool,
+    acknowledge: str | None,
     registry_path: Path | None,
 ) -> list[UpdateOutcome]:
     first = entries[0]
@@ -120,7 +122,7 @@ def _update_group(
         with stage(spec, registry_path) as staged:
             if staged.name != first.name:
                 raise HostError(f"the source now holds skill {staged.name!r}, not {first.name!r}", path=first.source.ref)
-            check_skill(staged.dir, label=first.source.ref, force=force)
+            override = check_skill(staged.dir, label=first.source.ref, force=force, acknowledge=acknowledge)
             digest = hash_tree(staged.dir)
             results, todo = [], []
             for entry in entries:
@@ -146,7 +148,7 @@ def _update_group(
                     if batch:
                         target = _link_target(spec, staged, digest) if mode == "link" else None
                         adapters = [get_adapter(e.host) for e in batch]
-                        put(tx, work, staged, digest, adapters, scope, project, target, force=True)
+                        put(tx, work, staged, digest, adapters, scope, project, target, force=True, override=override)
                         results += [outcome(e, "updated", staged.version) for e in batch]
                 tx.write_file(lp, render_lock(work))
             lock.skills = work.skills

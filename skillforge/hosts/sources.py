@@ -173,12 +173,17 @@ def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> 
 
     reg = open_registry(path=registry_path)
     try:
-        version = reg.resolve(spec.ref, spec.version)
-    except UnknownVersion as exc:
-        hint = f"to install the folder ./{spec.ref}, write ./{spec.ref}" if Path(spec.ref).is_dir() else exc.hint
-        raise UnknownVersion(exc.message, path=exc.path, hint=hint) from None
-    dest.mkdir(parents=True)
-    return Path(reg.export(spec.ref, version, dest)), version
+        try:
+            version = reg.resolve(spec.ref, spec.version)
+        except UnknownVersion as exc:
+            hint = f"to install the folder ./{spec.ref}, write ./{spec.ref}" if Path(spec.ref).is_dir() else exc.hint
+            raise UnknownVersion(exc.message, path=exc.path, hint=hint) from None
+        dest.mkdir(parents=True)
+        return Path(reg.export(spec.ref, version, dest)), version
+    finally:
+        close = getattr(reg, "close", None)
+        if callable(close):
+            close()
 
 
 def _git_clone(url: str, dest: Path) -> str | None:

@@ -31,6 +31,15 @@ class LockSource(BaseModel):
     commit: str | None = Field(default=None, description="resolved git commit, for git sources")
 
 
+class Override(BaseModel):
+    """Checks that failed and were let through with ``--force`` (and the person's acknowledgement)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checks: list[str] = Field(description="what failed: validation errors, security findings")
+    acknowledgement: str | None = Field(default=None, description="the --acknowledge text given with --force")
+
+
 class LockEntry(BaseModel):
     """One skill installed for one host."""
 
@@ -46,6 +55,7 @@ class LockEntry(BaseModel):
     mode: Literal["copy", "link"] = "copy"
     link_target: str | None = Field(default=None, description="what the symlink points to, for mode=link")
     index_file: str | None = Field(default=None, description="AGENTS.md-style file holding our managed section")
+    override: Override | None = Field(default=None, description="set when failing checks were forced through")
     installed_at: datetime
 
     def key(self) -> tuple[str, str]:

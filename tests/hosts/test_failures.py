@@ -77,7 +77,12 @@ def test_skill_failing_validation_is_refused_unless_forced(project: Path, make_s
         install(str(src), hosts=["codex"], project=project)
     assert os.listdir(project) == []
     report = install(str(src), hosts=["codex"], project=project, force=True)
-    assert any("despite validation errors" in n for n in report.notices)
+    assert report.notices == [
+        "installed despite failed validation: Unexpected fields in frontmatter: triggers. Only ['allowed-tools',"
+        " 'compatibility', 'description', 'license', 'metadata', 'name'] are allowed. (--force)"
+    ]
+    (row,) = installed(project=project)
+    assert row.entry.override is not None and row.entry.override.checks[0].startswith("validation: Unexpected fields")
 
 
 def test_unsafe_skill_name_is_refused_even_with_force(project: Path, make_skill) -> None:
