@@ -1,4 +1,4 @@
-"""``skillforge install | uninstall | update | installed | hosts``: thin commands over ``skillforge.hosts``."""
+"""``skillforge install | uninstall | update | installed | hosts``: thin commands over skillforge.hosts."""
 
 from __future__ import annotations
 
@@ -37,7 +37,11 @@ def _hosts(values: tuple[str, ...]) -> list[str] | None:
 
 
 host_option = click.option(
-    "--host", "hosts", multiple=True, metavar="HOST", help="Agent host (repeat or comma-separate; see `skillforge hosts`)."
+    "--host",
+    "hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Agent host (repeat or comma-separate; see `skillforge hosts`).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
@@ -45,11 +49,19 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 @click.command("install")
 @click.argument("source")
 @host_option
-@click.option("--all-detected", is_flag=True, help="Every host detected on this machine (the default without --host).")
+@click.option(
+    "--all-detected", is_flag=True, help="Every host detected on this machine (the default without --host)."
+)
 @scope_options
-@click.option("--link", is_flag=True, help="Symlink instead of copying (hosts that ignore symlinks get a copy).")
-@click.option("--force", is_flag=True, help="Replace folders skillforge did not install; install despite failed checks.")
-@click.option("--acknowledge", metavar="WHY", help="With --force: why high-severity scan findings are safe (recorded).")
+@click.option(
+    "--link", is_flag=True, help="Symlink instead of copying (hosts that ignore symlinks get a copy)."
+)
+@click.option(
+    "--force", is_flag=True, help="Replace folders skillforge did not install; install despite failed checks."
+)
+@click.option(
+    "--acknowledge", metavar="WHY", help="With --force: why high-severity scan findings are safe (recorded)."
+)
 @click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve NAME in.")
 @json_option
 def install_cmd(
@@ -64,7 +76,7 @@ def install_cmd(
     registry: Path | None,
     as_json: bool,
 ) -> None:
-    """Install SOURCE (NAME[@VERSION], a folder, a .zip/.skill/.tar.gz archive, or GIT_URL[#subdir]) into agent hosts.
+    """Install SOURCE into agent hosts: NAME[@VERSION], a folder, a .zip/.skill/.tar.gz, or GIT_URL[#subdir].
 
     The skill is validated (and scanned) first, written to a temporary folder and renamed into
     place, and recorded in skills-lock.json (the project's, or the global one for --global).
@@ -122,7 +134,9 @@ def uninstall_cmd(
     for removal in report.removals:
         what = "removed" if removal.removed else "kept (still used by another host, or already gone)"
         info(f"{removal.host:12}  {removal.path}  {what}")
-    success(f"Uninstalled {name} ({len(report.removals)} host entr{'y' if len(report.removals) == 1 else 'ies'})")
+    success(
+        f"Uninstalled {name} ({len(report.removals)} host entr{'y' if len(report.removals) == 1 else 'ies'})"
+    )
 
 
 @click.command("update")
@@ -130,7 +144,9 @@ def uninstall_cmd(
 @host_option
 @scope_options
 @click.option("--force", is_flag=True, help="Overwrite installed files even if they were edited by hand.")
-@click.option("--acknowledge", metavar="WHY", help="With --force: why high-severity scan findings are safe (recorded).")
+@click.option(
+    "--acknowledge", metavar="WHY", help="With --force: why high-severity scan findings are safe (recorded)."
+)
 @click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve names in.")
 @json_option
 def update_cmd(
@@ -165,9 +181,17 @@ def update_cmd(
     else:
         rows = []
         for o in outcomes:
-            change = f"{o.old_version or '-'} -> {o.new_version or '-'}" if o.action == "updated" else (o.new_version or "")
+            change = (
+                f"{o.old_version or '-'} -> {o.new_version or '-'}"
+                if o.action == "updated"
+                else (o.new_version or "")
+            )
             rows.append([o.name, o.host, o.scope, o.action, change, o.detail])
-        info(table(["NAME", "HOST", "SCOPE", "RESULT", "VERSION", "DETAIL"], rows) if rows else "Nothing installed.")
+        info(
+            table(["NAME", "HOST", "SCOPE", "RESULT", "VERSION", "DETAIL"], rows)
+            if rows
+            else "Nothing installed."
+        )
     if any(o.action == "failed" for o in outcomes):
         raise SystemExit(1)
 
@@ -191,7 +215,10 @@ def installed_cmd(project: Path | None, is_global: bool, as_json: bool) -> None:
     info(
         table(
             ["NAME", "VERSION", "HOST", "SCOPE", "STATUS", "PATH"],
-            [[r.entry.name, r.entry.version or "-", r.entry.host, r.entry.scope, r.status, r.entry.path] for r in rows],
+            [
+                [r.entry.name, r.entry.version or "-", r.entry.host, r.entry.scope, r.status, r.entry.path]
+                for r in rows
+            ],
         )
     )
     drifted = [r for r in rows if r.status != "ok"]
@@ -201,7 +228,9 @@ def installed_cmd(project: Path | None, is_global: bool, as_json: bool) -> None:
 
 
 @click.command("hosts")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), help="Project folder for project paths.")
+@click.option(
+    "--project", type=click.Path(file_okay=False, path_type=Path), help="Project folder for project paths."
+)
 @json_option
 def hosts_cmd(project: Path | None, as_json: bool) -> None:
     """Show which agent hosts are detected here and where each reads skills (user and project)."""
@@ -222,7 +251,14 @@ def hosts_cmd(project: Path | None, as_json: bool) -> None:
         return "~" + path[len(home) :] if path.startswith(home + "/") else path
 
     rows = [
-        [h.name, "yes" if h.detected else "no", h.reason if h.detected else "", short(h.global_dir), short(h.project_dir), h.verified]
+        [
+            h.name,
+            "yes" if h.detected else "no",
+            h.reason if h.detected else "",
+            short(h.global_dir),
+            short(h.project_dir),
+            h.verified,
+        ]
         for h in infos
     ]
     info(table(["HOST", "DETECTED", "WHY", "GLOBAL", "PROJECT", "VERIFIED"], rows))

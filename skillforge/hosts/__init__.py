@@ -5,7 +5,24 @@ The host folders are data (``hosts.json``); see ``table.py``. Library entry poin
 ``install``, ``uninstall``, ``update``, ``installed``, ``list_hosts``.
 """
 
-from skillforge.hosts.installer import install
-from skillforge.hosts.manage import installed, list_hosts, uninstall, update
+from __future__ import annotations
 
-__all__ = ["install", "installed", "list_hosts", "uninstall", "update"]
+import importlib
+from typing import Any
+
+# Imported on first use, so ``python -m skillforge.hosts.table`` does not load the installer first.
+_API = {
+    "install": "skillforge.hosts.installer",
+    "installed": "skillforge.hosts.manage",
+    "list_hosts": "skillforge.hosts.manage",
+    "uninstall": "skillforge.hosts.manage",
+    "update": "skillforge.hosts.manage",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'skillforge.hosts' has no attribute {name!r}")

@@ -20,7 +20,9 @@ from skillforge.models.lock import LockEntry, Scope
 from skillforge.skills.frontmatter import split
 from skillforge.skills.validate import find_skill_md
 
-BEGIN = "<!-- BEGIN skillforge skills (managed by skillforge install/uninstall; edits here are overwritten) -->"
+BEGIN = (
+    "<!-- BEGIN skillforge skills (managed by skillforge install/uninstall; edits here are overwritten) -->"
+)
 END = "<!-- END skillforge skills -->"
 
 INTRO = (

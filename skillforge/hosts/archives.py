@@ -35,10 +35,14 @@ def safe_member(name: str, archive: Path) -> PurePosixPath | None:
     """The member's relative path, or None for the archive root; raise for anything that could escape."""
     text = name.replace("\\", "/")
     if text.startswith("/") or (len(text) > 1 and text[1] == ":"):
-        raise InputError(f"archive member has an absolute path: {name!r}", path=archive, hint="refusing to unpack")
+        raise InputError(
+            f"archive member has an absolute path: {name!r}", path=archive, hint="refusing to unpack"
+        )
     parts = [p for p in text.split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise InputError(f"archive member escapes the skill with '..': {name!r}", path=archive, hint="refusing to unpack")
+        raise InputError(
+            f"archive member escapes the skill with '..': {name!r}", path=archive, hint="refusing to unpack"
+        )
     return PurePosixPath(*parts) if parts else None
 
 
@@ -123,7 +127,9 @@ def _materialize_links(links: dict[PurePosixPath, str], dest: Path, archive: Pat
         if not _inside(resolved, root):
             raise InputError(f"symlink {str(rel)!r} points outside the skill ({target})", path=archive)
         if not resolved.exists():
-            raise InputError(f"symlink {str(rel)!r} points to nothing inside the skill ({target})", path=archive)
+            raise InputError(
+                f"symlink {str(rel)!r} points to nothing inside the skill ({target})", path=archive
+            )
         out = dest / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         if resolved.is_dir():
@@ -164,7 +170,9 @@ def _copy_dir(current: Path, out_dir: Path, root: Path, src: Path, budget: list[
         budget[0] += 1
         budget[1] += source.stat().st_size
         if budget[0] > MAX_FILES or budget[1] > MAX_TOTAL_BYTES:
-            raise InputError(f"skill folder is too large (limits: {MAX_FILES} files, {MAX_TOTAL_BYTES} bytes)", path=src)
+            raise InputError(
+                f"skill folder is too large (limits: {MAX_FILES} files, {MAX_TOTAL_BYTES} bytes)", path=src
+            )
         shutil.copy2(source, out_dir / entry.name)
 
 

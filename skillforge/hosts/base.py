@@ -57,7 +57,9 @@ class HostAdapter:
         paths = self.paths(scope)
         if paths is None:
             other = "project" if scope == "global" else "global"
-            raise HostError(f"{self.name} has no {scope} skills folder", hint=f"install with --{other} instead")
+            raise HostError(
+                f"{self.name} has no {scope} skills folder", hint=f"install with --{other} instead"
+            )
         if paths.env_override and os.environ.get(paths.env_override.var):
             return Path(os.environ[paths.env_override.var]).expanduser() / paths.env_override.subdir
         return expand(paths.install, project)

@@ -29,10 +29,20 @@ def remove_path(path: Path) -> None:
         shutil.rmtree(path)
 
 
+def _rmdir_if_empty(path: Path) -> Callable[[], None]:
+    def undo() -> None:
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+    return undo
+
+
 def os_error(exc: OSError, path: Path, action: str) -> HostError:
     """Translate an OSError into a one-line HostError that says what to do."""
     if exc.errno in _READ_ONLY:
-        return HostError(f"cannot {action}: the location is read-only", path=path, hint="check its permissions")
+        return HostError(
+            f"cannot {action}: the location is read-only", path=path, hint="check its permissions"
+        )
     if exc.errno == errno.ENOTDIR:
         return HostError(f"cannot {action}: part of the path is a file, not a folder", path=path)
     return HostError(f"cannot {action}: {exc.strerror or exc}", path=path)
@@ -85,7 +95,7 @@ class Transaction:
                 path.mkdir()
             except OSError as exc:
                 raise os_error(exc, path, "create the folder") from None
-            self._undo.append(lambda p=path: p.rmdir() if p.is_dir() and not any(p.iterdir()) else None)
+            self._undo.append(_rmdir_if_empty(path))
 
     def place(self, staged: Path, dest: Path, *, link_target: Path | None = None) -> None:
         """Put a copy of ``staged`` (or a symlink to ``link_target``) at ``dest``, replacing what is there."""
@@ -138,7 +148,7 @@ class Transaction:
         self._commit.append(lambda: remove_path(old))
 
     def write_file(self, path: Path, data: bytes | None) -> None:
-        """Atomically replace ``path`` with ``data`` (None deletes it); the old bytes come back on rollback."""
+        """Atomically replace ``path`` with ``data`` (None deletes it); rollback restores the old bytes."""
         before = path.read_bytes() if path.is_file() else None
         if data == before:
             return

@@ -18,8 +18,10 @@ from skillforge.models.lock import Override
 from skillforge.skills.validate import validate_skill
 
 
-def check_skill(skill_dir: Path, *, label: str, force: bool, acknowledge: str | None = None) -> Override | None:
-    """Validate and scan the staged skill; raise ``SpecError``/``ScanRefused`` for what ``force`` does not cover."""
+def check_skill(
+    skill_dir: Path, *, label: str, force: bool, acknowledge: str | None = None
+) -> Override | None:
+    """Validate and scan the staged skill; raise ``SpecError``/``ScanRefused`` unless forced."""
     checks: list[str] = []
     report = validate_skill(skill_dir)
     if report.errors:

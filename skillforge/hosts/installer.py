@@ -56,7 +56,16 @@ def install(
             link_target = _link_target(spec, staged, digest) if link else None
             with Transaction() as tx:
                 placements, more = put(
-                    tx, lock, staged, digest, adapters, scope, project, link_target, force=force, override=override
+                    tx,
+                    lock,
+                    staged,
+                    digest,
+                    adapters,
+                    scope,
+                    project,
+                    link_target,
+                    force=force,
+                    override=override,
                 )
                 tx.write_file(lp, render_lock(lock))
     notices += more
@@ -94,7 +103,9 @@ def select_hosts(hosts: Sequence[str] | None, scope: Scope) -> list[HostAdapter]
         return adapters
     found = [a for a in all_adapters() if a.spec.auto_detect and a.supports(scope) and a.detect().found]
     if not found:
-        raise HostError("no agent host detected on this machine", hint="name one with --host (see `skillforge hosts`)")
+        raise HostError(
+            "no agent host detected on this machine", hint="name one with --host (see `skillforge hosts`)"
+        )
     return found
 
 
@@ -150,7 +161,12 @@ def put(
             entry = LockEntry(host=adapter.name, index_file=index, **fields)  # type: ignore[arg-type]
             lock.skills = [e for e in lock.skills if e.key() != entry.key()] + [entry]
             placements.append(
-                Placement(host=adapter.name, path=path_text, mode=entry.mode, also_read_by=_readers(dest, adapter, scope, project))
+                Placement(
+                    host=adapter.name,
+                    path=path_text,
+                    mode=entry.mode,
+                    also_read_by=_readers(dest, adapter, scope, project),
+                )
             )
     for adapter in adapters:
         adapter.sync(tx, scope, project, [e for e in lock.skills if e.host == adapter.name])

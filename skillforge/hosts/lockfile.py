@@ -37,7 +37,7 @@ def scope_base(scope: Scope, project: Path | None) -> Path:
 
 
 def read_lock(path: Path) -> LockFile:
-    """The lock at ``path`` (empty when missing). A lock written by another tool is refused, not overwritten."""
+    """The lock at ``path`` (empty when missing); another tool's lock is refused, never overwritten."""
     if not path.exists():
         return LockFile()
     try:
@@ -79,7 +79,9 @@ def locked(path: Path) -> Iterator[None]:
         with FileLock(str(locks / f"install-{digest}.lock"), timeout=60):
             yield
     except Timeout:
-        raise HostError("another skillforge install is still running", path=path, hint="wait and retry") from None
+        raise HostError(
+            "another skillforge install is still running", path=path, hint="wait and retry"
+        ) from None
 
 
 def hash_tree(root: Path) -> str:

@@ -1,4 +1,4 @@
-"""``uninstall``, ``update``, ``installed`` and ``hosts``: everything after the first install, driven by the lock."""
+"""``uninstall``, ``update``, ``installed`` and ``hosts``: everything after install, driven by the lock."""
 
 from __future__ import annotations
 
@@ -114,14 +114,22 @@ def _update_group(
 
     def outcome(entry: LockEntry, action: str, new: str | None = None, detail: str = "") -> UpdateOutcome:
         return UpdateOutcome(
-            name=entry.name, host=entry.host, scope=scope, path=entry.path, action=action,  # type: ignore[arg-type]
-            old_version=entry.version, new_version=new, detail=detail,
+            name=entry.name,
+            host=entry.host,
+            scope=scope,
+            path=entry.path,
+            action=action,  # type: ignore[arg-type]
+            old_version=entry.version,
+            new_version=new,
+            detail=detail,
         )
 
     try:
         with stage(spec, registry_path) as staged:
             if staged.name != first.name:
-                raise HostError(f"the source now holds skill {staged.name!r}, not {first.name!r}", path=first.source.ref)
+                raise HostError(
+                    f"the source now holds skill {staged.name!r}, not {first.name!r}", path=first.source.ref
+                )
             override = check_skill(staged.dir, label=first.source.ref, force=force, acknowledge=acknowledge)
             digest = hash_tree(staged.dir)
             results, todo = [], []
@@ -139,7 +147,9 @@ def _update_group(
                 elif digest == entry.hash and status == "ok":
                     results.append(outcome(entry, "up-to-date", staged.version))
                 elif status == "modified" and not force:
-                    results.append(outcome(entry, "drift-skipped", staged.version, "edited by hand; --force overwrites"))
+                    results.append(
+                        outcome(entry, "drift-skipped", staged.version, "edited by hand; --force overwrites")
+                    )
                 else:
                     todo.append(entry)
             with Transaction() as tx:
@@ -148,7 +158,18 @@ def _update_group(
                     if batch:
                         target = _link_target(spec, staged, digest) if mode == "link" else None
                         adapters = [get_adapter(e.host) for e in batch]
-                        put(tx, work, staged, digest, adapters, scope, project, target, force=True, override=override)
+                        put(
+                            tx,
+                            work,
+                            staged,
+                            digest,
+                            adapters,
+                            scope,
+                            project,
+                            target,
+                            force=True,
+                            override=override,
+                        )
                         results += [outcome(e, "updated", staged.version) for e in batch]
                 tx.write_file(lp, render_lock(work))
             lock.skills = work.skills
@@ -176,7 +197,9 @@ def list_hosts(project: Path | None = None) -> list[HostInfo]:
                 detected=detection.found,
                 reason=detection.reason,
                 global_dir=str(adapter.skills_dir("global", None)) if adapter.supports("global") else None,
-                project_dir=str(adapter.skills_dir("project", project)) if adapter.supports("project") else None,
+                project_dir=str(adapter.skills_dir("project", project))
+                if adapter.supports("project")
+                else None,
                 global_reads=[str(p) for p in adapter.read_dirs("global", None)],
                 project_reads=[str(p) for p in adapter.read_dirs("project", project)],
                 verified=" / ".join(

@@ -1,4 +1,4 @@
-"""What install, uninstall, update, installed and hosts report back (rendered by the CLI, asserted by tests)."""
+"""What install, uninstall, update, installed and hosts report (rendered by the CLI, asserted by tests)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Turn what the user typed into a staged skill folder: ``NAME[@VERSION] | PATH | GIT_URL[#subdir] | ARCHIVE[#subdir]``.
+"""Turn what the user typed into a staged skill folder.
+
+Sources: ``NAME[@VERSION] | PATH | GIT_URL[#subdir] | ARCHIVE[#subdir]``.
 
 Every source ends up as a fresh copy in a private staging folder named after the skill, with no
 symlinks and nothing outside the skill, so validation, scanning and installing all look at exactly
@@ -51,7 +53,7 @@ class StagedSkill:
 
 
 def parse_spec(text: str, cwd: Path | None = None) -> SourceSpec:
-    """Decide what kind of source ``text`` is. A bare name is a registry skill; write ``./name`` for a folder."""
+    """Decide what kind of source ``text`` is; a bare name is a registry skill (``./name`` is a folder)."""
     cwd = cwd or Path.cwd()
     text = text.strip()
     if not text:
@@ -59,7 +61,9 @@ def parse_spec(text: str, cwd: Path | None = None) -> SourceSpec:
     if _URL.match(text):
         url, _, subdir = text.partition("#")
         if is_archive(Path(url.split("?")[0])) and not url.endswith(".git"):
-            raise InputError(f"remote archives are not downloaded: {url}", hint="download it and install the file")
+            raise InputError(
+                f"remote archives are not downloaded: {url}", hint="download it and install the file"
+            )
         return SourceSpec("git", url, subdir=_checked_subdir(subdir, url))
     whole = Path(os.path.abspath(cwd / Path(text).expanduser()))
     if whole.exists():
@@ -100,7 +104,9 @@ def stage(spec: SourceSpec, registry_path: Path | None = None) -> Iterator[Stage
         version = spec.version
         commit = None
         if spec.kind in ("path", "archive") and not Path(spec.ref).exists():
-            raise InputError("the skill's source no longer exists", path=spec.ref, hint="reinstall from where it is now")
+            raise InputError(
+                "the skill's source no longer exists", path=spec.ref, hint="reinstall from where it is now"
+            )
         if spec.kind == "registry":
             root, version = _from_registry(spec, work / "export", registry_path)
         elif spec.kind == "path":
@@ -126,14 +132,18 @@ def read_name(skill_dir: Path) -> str:
     """The skill's ``name`` from SKILL.md, checked so it is safe to use as a folder name."""
     skill_md = find_skill_md(skill_dir)
     if skill_md is None:
-        raise SpecError("no SKILL.md in the skill folder", path=skill_dir, hint="point at the folder that holds SKILL.md")
+        raise SpecError(
+            "no SKILL.md in the skill folder", path=skill_dir, hint="point at the folder that holds SKILL.md"
+        )
     try:
         metadata, _ = split(skill_md.read_text(encoding="utf-8"), path=str(skill_md))
     except UnicodeDecodeError:
         raise SpecError("SKILL.md is not valid UTF-8", path=skill_md) from None
     name = metadata.get("name")
     if not isinstance(name, str) or not is_valid_name(name):
-        raise SpecError(f"SKILL.md has no valid name ({name!r})", path=skill_md, hint="lowercase letters, digits, hyphens")
+        raise SpecError(
+            f"SKILL.md has no valid name ({name!r})", path=skill_md, hint="lowercase letters, digits, hyphens"
+        )
     return name.strip()
 
 
@@ -168,7 +178,9 @@ def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> 
     try:
         from skillforge.registry import open_registry  # type: ignore[attr-defined]
     except ImportError:
-        raise HostError("the skill registry is not available in this build", hint="install from a folder") from None
+        raise HostError(
+            "the skill registry is not available in this build", hint="install from a folder"
+        ) from None
     from skillforge.errors import UnknownVersion
 
     reg = open_registry(path=registry_path)
@@ -176,7 +188,11 @@ def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> 
         try:
             version = reg.resolve(spec.ref, spec.version)
         except UnknownVersion as exc:
-            hint = f"to install the folder ./{spec.ref}, write ./{spec.ref}" if Path(spec.ref).is_dir() else exc.hint
+            hint = (
+                f"to install the folder ./{spec.ref}, write ./{spec.ref}"
+                if Path(spec.ref).is_dir()
+                else exc.hint
+            )
             raise UnknownVersion(exc.message, path=exc.path, hint=hint) from None
         dest.mkdir(parents=True)
         return Path(reg.export(spec.ref, version, dest)), version

@@ -37,7 +37,9 @@ class ScopePaths(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    install: str = Field(description="folder skillforge installs into ('~/' = home, else relative to the project)")
+    install: str = Field(
+        description="folder skillforge installs into ('~/' = home, else relative to the project)"
+    )
     reads: list[str] = Field(description="every folder the host reads skills from in this scope")
     status: Literal["V", "S", "U"]
     source: str
@@ -105,9 +107,8 @@ def render_markdown(table: HostTable | None = None) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for host in table.hosts:
-        rows.append(
-            f"| {host.display} | `{host.name}` | {_cell(host.global_)} | {_cell(host.project)} | {_verified(host)} |"
-        )
+        cells = [host.display, f"`{host.name}`", _cell(host.global_), _cell(host.project), _verified(host)]
+        rows.append("| " + " | ".join(cells) + " |")
     legend = "; ".join(f"[{k}] {v}" for k, v in sorted(table.legend.items()))
     return "\n".join(rows) + f"\n\nTable checked {table.checked}. {legend}.\n"
 
@@ -142,7 +143,8 @@ def check_readme(readme: Path) -> list[str]:
     if start < 0 or end < start:
         return [f"{readme}: no generated host table (markers {README_BEGIN!r} … {README_END!r})"]
     if text[start : end + len(README_END)] != readme_section():
-        return [f"{readme}: host table differs from skillforge/hosts/hosts.json (re-run python -m skillforge.hosts.table)"]
+        fix = "re-run python -m skillforge.hosts.table"
+        return [f"{readme}: host table differs from skillforge/hosts/hosts.json ({fix})"]
     return []
 
 
@@ -161,4 +163,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

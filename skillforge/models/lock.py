@@ -1,4 +1,4 @@
-"""The lock file (``skills-lock.json``): what skillforge installed, where, from which source, with which content.
+"""The lock file (``skills-lock.json``): what skillforge installed, where, from which source.
 
 One file per project (``<project>/skills-lock.json``) and one for global installs
 (``<skillforge home>/skills-lock.json``). Each entry is one skill installed for one host; two hosts
@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-LOCKFILE_VERSION = 1
+LOCKFILE_VERSION: Literal[1] = 1
 LOCK_FILENAME = "skills-lock.json"
 
 Scope = Literal["project", "global"]
@@ -46,15 +46,21 @@ class LockEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    version: str | None = Field(default=None, description="registry version, or metadata.version of the skill")
+    version: str | None = Field(
+        default=None, description="registry version, or metadata.version of the skill"
+    )
     source: LockSource
-    hash: str = Field(pattern=r"^sha256:[0-9a-f]{64}$", description="sha256 over sorted relative path + content")
+    hash: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$", description="sha256 over sorted relative path + content"
+    )
     host: str
     scope: Scope
     path: str = Field(description="installed folder, relative to the project (or home) when inside it")
     mode: Literal["copy", "link"] = "copy"
     link_target: str | None = Field(default=None, description="what the symlink points to, for mode=link")
-    index_file: str | None = Field(default=None, description="AGENTS.md-style file holding our managed section")
+    index_file: str | None = Field(
+        default=None, description="AGENTS.md-style file holding our managed section"
+    )
     override: Override | None = Field(default=None, description="set when failing checks were forced through")
     installed_at: datetime
 

@@ -54,7 +54,14 @@ def test_install_installed_update_uninstall(skill: Path, project: Path) -> None:
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].split() == ["NAME", "VERSION", "HOST", "SCOPE", "STATUS", "PATH"]
-    assert lines[1].split() == ["pdf-tools", "1.0.0", "claude-code", "project", "ok", ".claude/skills/pdf-tools"]
+    assert lines[1].split() == [
+        "pdf-tools",
+        "1.0.0",
+        "claude-code",
+        "project",
+        "ok",
+        ".claude/skills/pdf-tools",
+    ]
 
     (project / ".claude/skills/pdf-tools/SKILL.md").write_text("edited\n")
     (skill / "SKILL.md").write_text(SKILL_MD.format(version="1.1.0"))
@@ -82,14 +89,23 @@ def test_json_output_and_global_scope(skill: Path) -> None:
     report = json.loads(result.output)
     assert report["scope"] == "global"
     assert report["placements"] == [
-        {"host": "windsurf", "path": "~/.codeium/windsurf/skills/pdf-tools", "mode": "copy", "also_read_by": []}
+        {
+            "host": "windsurf",
+            "path": "~/.codeium/windsurf/skills/pdf-tools",
+            "mode": "copy",
+            "also_read_by": [],
+        }
     ]
     rows = json.loads(run("installed", "--global", "--json").output)
     assert [(r["entry"]["host"], r["status"]) for r in rows] == [("windsurf", "ok")]
 
 
-def test_hosts_shows_detection_and_folders(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # agent CLIs installed on this machine don't count
+def test_hosts_shows_detection_and_folders(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "PATH", str(tmp_path / "empty-bin")
+    )  # agent CLIs installed on this machine don't count
     for var in ("CLAUDE_CONFIG_DIR", "CODEX_HOME"):
         monkeypatch.delenv(var, raising=False)
     (Path.home() / ".claude").mkdir()
@@ -108,7 +124,9 @@ def test_errors_are_one_line_with_exit_code(skill: Path, project: Path, tmp_path
     clash.mkdir(parents=True)
     result = run("install", str(skill), "--host", "cline", "--project", str(project))
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {clash}: a folder with this name exists and was not installed by skillforge")
+    assert result.output.startswith(
+        f"Error: {clash}: a folder with this name exists and was not installed by skillforge"
+    )
     assert "Traceback" not in result.output
 
     result = run("install", str(skill), "--host", "codex", "--all-detected")

@@ -30,11 +30,17 @@ MakeSkill = Callable[..., Path]
 def make_skill(tmp_path: Path) -> MakeSkill:
     """``make_skill("pdf-tools", version="1.0.0", extra={"references/x.md": "..."})`` → the skill folder."""
 
-    def make(name: str = "pdf-tools", *, version: str = "1.0.0", folder: Path | None = None, extra: dict | None = None) -> Path:
+    def make(
+        name: str = "pdf-tools",
+        *,
+        version: str = "1.0.0",
+        folder: Path | None = None,
+        extra: dict | None = None,
+    ) -> Path:
         root = folder or tmp_path / "src" / name
         files = {
             "SKILL.md": SKILL_MD.format(name=name, version=version),
-            "scripts/extract.sh": "#!/bin/sh\npdftotext \"$1\" -\n",
+            "scripts/extract.sh": '#!/bin/sh\npdftotext "$1" -\n',
             "references/tables.md": "# Tables\n\nUse `camelot` for lattice tables.\n",
             **(extra or {}),
         }
@@ -59,7 +65,9 @@ def independent_hash(root: Path) -> str:
     """The lock's content hash, recomputed here without skillforge's code: sorted relpath + content."""
     digest = hashlib.sha256()
     files = sorted(
-        (Path(d, f).relative_to(root).as_posix(), Path(d, f)) for d, _, names in os.walk(root, followlinks=True) for f in names
+        (Path(d, f).relative_to(root).as_posix(), Path(d, f))
+        for d, _, names in os.walk(root, followlinks=True)
+        for f in names
     )
     for rel, path in files:
         data = path.read_bytes()

@@ -62,7 +62,10 @@ def test_section_tracks_installs_and_keeps_user_edits_around_it(project: Path, m
     text = agents.read_text(encoding="utf-8")
     assert "csv-tools" not in text and "<name>pdf-tools</name>" in text
     uninstall("pdf-tools", project=project)
-    assert agents.read_text(encoding="utf-8") == "# Rules\n\nUse tabs.\n\n## Added by a person after the section\n"
+    assert (
+        agents.read_text(encoding="utf-8")
+        == "# Rules\n\nUse tabs.\n\n## Added by a person after the section\n"
+    )
 
 
 def test_update_rewrites_the_description(project: Path, make_skill) -> None:

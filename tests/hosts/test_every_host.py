@@ -41,7 +41,9 @@ def test_table_covers_the_hosts_of_the_issue() -> None:
 
 
 @pytest.mark.parametrize(("host", "scope"), CASES, ids=[f"{h}-{s}" for h, s in CASES])
-def test_install_update_uninstall(host: str, scope: str, project: Path, make_skill, independent_hash, snapshot) -> None:
+def test_install_update_uninstall(
+    host: str, scope: str, project: Path, make_skill, independent_hash, snapshot
+) -> None:
     src = make_skill(version="1.0.0")
     before_project = snapshot(project)
     report = install(str(src), hosts=[host], scope=scope, project=project)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Bad input and bad places: each a clear error and nothing half-installed; drift is never overwritten silently."""
+"""Bad input and bad places: a clear error, nothing half-installed; drift is never silently overwritten."""
 
 from __future__ import annotations
 
@@ -77,17 +77,22 @@ def test_skill_failing_validation_is_refused_unless_forced(project: Path, make_s
         install(str(src), hosts=["codex"], project=project)
     assert os.listdir(project) == []
     report = install(str(src), hosts=["codex"], project=project, force=True)
+    allowed = "['allowed-tools', 'compatibility', 'description', 'license', 'metadata', 'name']"
     assert report.notices == [
-        "installed despite failed validation: Unexpected fields in frontmatter: triggers. Only ['allowed-tools',"
-        " 'compatibility', 'description', 'license', 'metadata', 'name'] are allowed. (--force)"
+        "installed despite failed validation: Unexpected fields in frontmatter: triggers."
+        f" Only {allowed} are allowed. (--force)"
     ]
     (row,) = installed(project=project)
-    assert row.entry.override is not None and row.entry.override.checks[0].startswith("validation: Unexpected fields")
+    assert row.entry.override is not None and row.entry.override.checks[0].startswith(
+        "validation: Unexpected fields"
+    )
 
 
 def test_unsafe_skill_name_is_refused_even_with_force(project: Path, make_skill) -> None:
     src = make_skill()
-    (src / "SKILL.md").write_text((src / "SKILL.md").read_text().replace("name: pdf-tools", "name: ../../escape"))
+    (src / "SKILL.md").write_text(
+        (src / "SKILL.md").read_text().replace("name: pdf-tools", "name: ../../escape")
+    )
     with pytest.raises(SpecError, match="no valid name"):
         install(str(src), hosts=["codex"], project=project, force=True)
     assert os.listdir(project) == []

@@ -1,4 +1,4 @@
-"""The lock file: model and registry/lock.schema.json agree, hashes are what the docs say, bad files are refused."""
+"""The lock file: model and registry/lock.schema.json agree, hashes are as documented, bad files refused."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def test_real_lock_files_validate_and_bad_ones_fail_in_both(project: Path, make_
     install(str(make_skill("csv-tools")), hosts=["agents-md"], project=project, link=True)
     data = json.loads((project / "skills-lock.json").read_text())
     assert list(_validator().iter_errors(data)) == []
-    assert [(e["name"], e["host"]) for e in data["skills"]] == sorted((e["name"], e["host"]) for e in data["skills"])
+    assert [(e["name"], e["host"]) for e in data["skills"]] == sorted(
+        (e["name"], e["host"]) for e in data["skills"]
+    )
 
     for broken in (
         {**data, "generator": "npx-skills"},
@@ -55,8 +57,13 @@ def test_real_lock_files_validate_and_bad_ones_fail_in_both(project: Path, make_
 
 def test_render_is_stable_and_sorted() -> None:
     entry = LockEntry(
-        name="b", source=LockSource(kind="path", ref="/x"), hash="sha256:" + "0" * 64, host="codex",
-        scope="project", path=".agents/skills/b", installed_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+        name="b",
+        source=LockSource(kind="path", ref="/x"),
+        hash="sha256:" + "0" * 64,
+        host="codex",
+        scope="project",
+        path=".agents/skills/b",
+        installed_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
     )
     lock = LockFile(skills=[entry, entry.model_copy(update={"name": "a"})])
     text = render_lock(lock)

@@ -1,4 +1,4 @@
-"""Installs from the real git registry (latest, pinned, explicit versions), from git URLs, and the scan gate."""
+"""Installs from the real git registry (latest, pinned, explicit versions), from git URLs; the scan gate."""
 
 from __future__ import annotations
 
@@ -101,7 +101,9 @@ def test_security_scan_refuses_until_forced_with_acknowledgement(project: Path, 
         install(str(src), hosts=["claude-code"], project=project, force=True)
     assert not (project / ".claude").exists() and not (project / "skills-lock.json").exists()
 
-    report = install(str(src), hosts=["claude-code"], project=project, force=True, acknowledge="our own installer")
+    report = install(
+        str(src), hosts=["claude-code"], project=project, force=True, acknowledge="our own installer"
+    )
     assert any("security scan" in n for n in report.notices)
     override = installed(project=project)[0].entry.override
     assert override is not None and override.acknowledgement == "our own installer"

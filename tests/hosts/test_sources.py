@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from skillforge.errors import HostError, InputError
+from skillforge.errors import InputError, SkillforgeError
 from skillforge.hosts import install, installed
 from skillforge.hosts.sources import parse_spec
 
@@ -30,7 +30,9 @@ def _zip(path: Path, members: dict[str, str], links: dict[str, str] | None = Non
     return path
 
 
-def _tar(path: Path, members: dict[str, str], *, links: dict[str, str] | None = None, hardlinks=None, fifo=None) -> Path:
+def _tar(
+    path: Path, members: dict[str, str], *, links: dict[str, str] | None = None, hardlinks=None, fifo=None
+) -> Path:
     with tarfile.open(path, "w:gz") as tf:
         for name, text in members.items():
             data = text.encode()
@@ -61,17 +63,27 @@ HOSTILE = {
     "zip absolute": lambda d: _zip(d / "a.zip", {"pdf-tools/SKILL.md": GOOD_MD, EVIL.as_posix(): "x"}),
     "zip backslash dot-dot": lambda d: _zip(d / "a.skill", {"SKILL.md": GOOD_MD, UP.replace("/", "\\"): "x"}),
     "zip drive letter": lambda d: _zip(d / "a.zip", {"SKILL.md": GOOD_MD, "C:/evil.txt": "x"}),
-    "zip symlink out": lambda d: _zip(d / "a.zip", {"SKILL.md": GOOD_MD}, links={"scripts/key": "../../../../etc/passwd"}),
+    "zip symlink out": lambda d: _zip(
+        d / "a.zip", {"SKILL.md": GOOD_MD}, links={"scripts/key": "../../../../etc/passwd"}
+    ),
     "tar dot-dot": lambda d: _tar(d / "a.tar.gz", {"SKILL.md": GOOD_MD, UP: "x"}),
-    "tar absolute symlink": lambda d: _tar(d / "a.tgz", {"SKILL.md": GOOD_MD}, links={"passwd": "/etc/passwd"}),
-    "tar relative symlink out": lambda d: _tar(d / "a.tar.gz", {"SKILL.md": GOOD_MD}, links={"x/up": "../../outside"}),
-    "tar hardlink out": lambda d: _tar(d / "a.tar.gz", {"SKILL.md": GOOD_MD}, hardlinks={"h": "../../etc/passwd"}),
+    "tar absolute symlink": lambda d: _tar(
+        d / "a.tgz", {"SKILL.md": GOOD_MD}, links={"passwd": "/etc/passwd"}
+    ),
+    "tar relative symlink out": lambda d: _tar(
+        d / "a.tar.gz", {"SKILL.md": GOOD_MD}, links={"x/up": "../../outside"}
+    ),
+    "tar hardlink out": lambda d: _tar(
+        d / "a.tar.gz", {"SKILL.md": GOOD_MD}, hardlinks={"h": "../../etc/passwd"}
+    ),
     "tar fifo": lambda d: _tar(d / "a.tar.gz", {"SKILL.md": GOOD_MD}, fifo="pipe"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_hostile_archive_is_refused_and_nothing_is_written(case: str, tmp_path: Path, project: Path, snapshot) -> None:
+def test_hostile_archive_is_refused_and_nothing_is_written(
+    case: str, tmp_path: Path, project: Path, snapshot
+) -> None:
     archive = HOSTILE[case](tmp_path)
     before = snapshot(tmp_path)
     stages = set(Path(tempfile.gettempdir()).glob("skillforge-stage-*"))
@@ -110,7 +122,9 @@ def test_skill_zip_with_top_folder_installs(tmp_path: Path, project: Path, indep
 
 def test_archive_subdir_selects_one_skill_of_many(tmp_path: Path, project: Path) -> None:
     other = GOOD_MD.replace("pdf-tools", "csv-tools")
-    archive = _tar(tmp_path / "bundle.tar.gz", {"skills/pdf-tools/SKILL.md": GOOD_MD, "skills/csv-tools/SKILL.md": other})
+    archive = _tar(
+        tmp_path / "bundle.tar.gz", {"skills/pdf-tools/SKILL.md": GOOD_MD, "skills/csv-tools/SKILL.md": other}
+    )
     with pytest.raises(InputError, match="no single skill") as info:
         install(str(archive), hosts=["codex"], project=project)
     assert "#skills/csv-tools" in (info.value.hint or "")
@@ -138,10 +152,7 @@ def test_parse_spec_kinds(tmp_path: Path) -> None:
     assert parse_spec("./pdf-tools", cwd=tmp_path).kind == "path"
 
 
-def test_git_source_without_the_registry_helper_is_a_clear_error(project: Path) -> None:
-    helper = pytest.importorskip("skillforge.registry._git")
-    if hasattr(helper, "shallow_clone"):
-        pytest.skip("the registry's git helper exists; covered by the registry-backed tests")
-    with pytest.raises(HostError, match="shallow_clone"):
+def test_unreachable_git_url_is_a_one_line_error(project: Path) -> None:
+    with pytest.raises(SkillforgeError, match="git clone failed|shallow_clone"):
         install("file:///nonexistent/repo.git", hosts=["codex"], project=project)
     assert os.listdir(project) == []

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from skillforge.hosts.base import all_adapters, get_adapter
-from skillforge.hosts.table import README_BEGIN, README_END, check_readme, load_table, readme_section, render_markdown
+from skillforge.hosts.table import (
+    README_BEGIN,
+    README_END,
+    check_readme,
+    load_table,
+    readme_section,
+    render_markdown,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
