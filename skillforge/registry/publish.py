@@ -1,0 +1,203 @@
+"""Turn a skill folder into git objects, and record a new version in one atomic step.
+
+``prepare`` checks the folder (spec validation, names, symlinks, special files) and reads it;
+``write_tree`` stores it as blobs and trees, which nothing points to yet. ``commit_version`` builds the new root tree, the commit and
+the annotated tag, then moves ``main`` and creates the tag in a single ref transaction. A crash
+anywhere before that transaction leaves only unreachable objects behind: the registry stays at the
+previous version and needs no repair.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from skillforge.errors import InputError, RegistryError, SpecError
+from skillforge.models.registry import PublishResult, VersionRecord
+from skillforge.registry import history, layout
+from skillforge.registry._git import MAIN, MODE_FILE, MODE_LINK, MODE_TREE, Entry, GitRepo, RefUpdate, file_mode
+from skillforge.skills.frontmatter import split
+from skillforge.skills.validate import find_skill_md, validate_skill
+
+
+class Prepared:
+    """A checked skill folder held in memory: its name, files and validation warnings."""
+
+    def __init__(self, name: str, files: dict[str, tuple[int, bytes]], warnings: list[str]) -> None:
+        self.name = name
+        self.files = files
+        """Relative POSIX path -> (git mode, content; a symlink's content is its target)."""
+        self.warnings = warnings
+
+
+def prepare(skill_dir: Path) -> Prepared:
+    """Validate ``skill_dir`` and read it, refusing anything that could escape; writes nothing."""
+    skill_dir = Path(skill_dir)
+    if not skill_dir.exists():
+        raise InputError("skill folder does not exist", path=skill_dir)
+    if not skill_dir.is_dir():
+        raise InputError("not a folder; publish takes a skill folder containing SKILL.md", path=skill_dir)
+    skill_md = find_skill_md(skill_dir)
+    if skill_md is None:
+        raise SpecError("not a skill folder: SKILL.md is missing", path=skill_dir, hint="run `skillforge validate`")
+    report = validate_skill(skill_dir)
+    if report.errors:
+        first = report.errors[0]
+        more = f" (and {len(report.errors) - 1} more)" if len(report.errors) > 1 else ""
+        raise SpecError(
+            f"skill is invalid: {first.message}{more}",
+            path=skill_dir / (first.file or ""),
+            line=first.line,
+            hint="run `skillforge validate` for every problem",
+        )
+    metadata, _ = split(skill_md.read_text(encoding="utf-8"), path=str(skill_md))
+    name = layout.check_name(str(metadata["name"]))
+    root = skill_dir.resolve()
+    files: dict[str, tuple[int, bytes]] = {}
+    _collect(root, root, files)
+    warnings = [f"{p.file or 'SKILL.md'}: {p.message}" for p in report.warnings]
+    return Prepared(name, files, warnings)
+
+
+def _collect(root: Path, folder: Path, out: dict[str, tuple[int, bytes]]) -> None:
+    with os.scandir(folder) as it:
+        children = sorted(it, key=lambda e: e.name)
+    for child in children:
+        if layout.ignored(child.name):
+            continue
+        path = Path(child.path)
+        rel = path.relative_to(root).as_posix()
+        if layout.unsafe_component(child.name):
+            raise InputError(f"file name {child.name!r} cannot be stored in a skill", path=path)
+        if child.is_symlink():
+            out[rel] = (MODE_LINK, _link_target(root, path, rel).encode())
+        elif child.is_dir(follow_symlinks=False):
+            _collect(root, path, out)
+        elif child.is_file(follow_symlinks=False):
+            out[rel] = (file_mode(path), path.read_bytes())
+        else:
+            raise InputError(f"{rel} is not a regular file, folder or symlink", path=path)
+
+
+def write_tree(repo: GitRepo, files: dict[str, tuple[int, bytes]]) -> str:
+    """Store the files as blobs and nested trees; returns the top tree (unreachable until committed)."""
+    nested: dict[str, Any] = {}
+    for rel, (mode, data) in files.items():
+        *dirs, leaf = rel.split("/")
+        node = nested
+        for part in dirs:
+            node = node.setdefault(part, {})
+        node[leaf] = Entry(mode, repo.write("blob", data), leaf)
+
+    def build(node: dict[str, Any]) -> str:
+        entries = [v if isinstance(v, Entry) else Entry(MODE_TREE, build(v), k) for k, v in node.items()]
+        return repo.write_tree(entries)
+
+    return build(nested)
+
+
+def _link_target(root: Path, link: Path, rel: str) -> str:
+    target = os.readlink(link)
+    if os.path.isabs(target):
+        raise InputError(f"symlink {rel} -> {target} is absolute", path=link, hint="make it relative to the skill folder")
+    try:
+        resolved = (link.parent / target).resolve()
+    except (OSError, RuntimeError):
+        raise InputError(f"symlink {rel} -> {target} loops", path=link) from None
+    if resolved != root and root not in resolved.parents:
+        raise InputError(f"symlink {rel} -> {target} points outside the skill folder", path=link)
+    if not resolved.exists():
+        raise InputError(f"symlink {rel} -> {target} is broken", path=link)
+    return target
+
+
+def commit_version(
+    repo: GitRepo,
+    *,
+    name: str,
+    tree: str,
+    version: str | None,
+    bump: str | None,
+    message: str | None,
+    changelog: list[str] | None,
+    extra: dict[str, Any] | None,
+    provenance: bytes | None,
+    warnings: list[str] | None = None,
+) -> PublishResult:
+    """Record ``tree`` as the next version of ``name`` (the caller holds the write lock)."""
+    head = repo.head()
+    root = repo.commit_tree(head) if head else None
+    known = history.version_names(repo, name)
+    latest = known[0] if known else None
+    current = repo.lookup(root, layout.skill_path(name)) if root else None
+    if latest is not None and current is not None and current.sha == tree:
+        return PublishResult(
+            name=name,
+            version=latest,
+            created=False,
+            commit=head or "",
+            previous=latest,
+            reason=f"content is identical to {layout.tag_name(name, latest)}; nothing published",
+            warnings=warnings or [],
+        )
+    new_version = _next_version(name, latest, known, version, bump)
+    record = VersionRecord(
+        name=name,
+        version=new_version,
+        message=layout.check_text(message, "message"),
+        changelog=[layout.check_text(line, "changelog line") for line in changelog or []],
+        previous=latest,
+        extra=dict(sorted((extra or {}).items())),
+    )
+    new_root = repo.write_path(root, layout.skill_path(name), Entry(MODE_TREE, tree, name))
+    prov_entry = Entry(MODE_FILE, repo.write("blob", provenance), "") if provenance is not None else None
+    new_root = repo.write_path(new_root, layout.provenance_path(name), prov_entry)
+    new_root = ensure_marker(repo, new_root)
+    text = layout.record_message(record)
+    committer = repo.ident("COMMITTER")
+    commit = repo.write_commit(new_root, [head] if head else [], text, repo.ident("AUTHOR"), committer)
+    tag = repo.write_tag(commit, layout.tag_name(name, new_version), committer, text)
+    repo.update_refs(
+        [RefUpdate(MAIN, commit, head), RefUpdate(layout.tag_ref(name, new_version), tag, None)],
+        reason=f"skillforge publish {layout.tag_name(name, new_version)}",
+    )
+    return PublishResult(
+        name=name, version=new_version, created=True, commit=commit, previous=latest, warnings=warnings or []
+    )
+
+
+def _next_version(name: str, latest: str | None, known: list[str], version: str | None, bump: str | None) -> str:
+    if version is None:
+        return layout.bump(latest, bump or "patch")
+    wanted = layout.parse_version(layout.check_version(version))
+    if version in known:
+        raise RegistryError(
+            f"{layout.tag_name(name, version)} already exists", hint="publish with --bump or a higher --version"
+        )
+    if latest is not None and wanted <= layout.parse_version(latest):
+        raise RegistryError(
+            f"version {version} is not greater than the latest, {latest}",
+            hint=f"use --bump or a version above {latest}",
+        )
+    return version
+
+
+def commit_change(repo: GitRepo, path: str, data: bytes | None, message: str) -> str:
+    """A plain commit that sets (or removes) one file, e.g. ``pins.json``; returns the commit id."""
+    head = repo.head()
+    root = repo.commit_tree(head) if head else None
+    entry = Entry(MODE_FILE, repo.write("blob", data), "") if data is not None else None
+    new_root = ensure_marker(repo, repo.write_path(root, path, entry))
+    committer = repo.ident("COMMITTER")
+    commit = repo.write_commit(new_root, [head] if head else [], message, repo.ident("AUTHOR"), committer)
+    repo.update_refs([RefUpdate(MAIN, commit, head)], reason=f"skillforge: {message.splitlines()[0]}")
+    return commit
+
+
+def ensure_marker(repo: GitRepo, root: str) -> str:
+    """Every registry tree carries ``registry.json`` so a clone is recognisable as a registry."""
+    if repo.lookup(root, layout.MARKER) is not None:
+        return root
+    blob = repo.write("blob", layout.MARKER_CONTENT.encode())
+    return repo.write_path(root, layout.MARKER, Entry(MODE_FILE, blob, layout.MARKER))

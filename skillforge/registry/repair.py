@@ -1,0 +1,207 @@
+"""Creating, checking and repairing a registry.
+
+Writes are atomic (objects first, then one ref transaction), so an interrupted command can only
+leave: unreachable objects (harmless; ``git gc`` drops them), a git lock file from a git process that
+was killed, a stale work tree or index cache, or — if a crash hit the middle of git's own ref
+commit — a version commit whose tag is missing. ``heal`` fixes the last one before every write;
+``check`` finds all of them and ``fix`` repairs what can be repaired without losing anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from skillforge.errors import RegistryError
+from skillforge.models.registry import Finding, FsckReport
+from skillforge.registry import history, index, layout
+from skillforge.registry._git import MAIN, REPAIR_HINT, GitRepo, RefUpdate
+from skillforge.registry.locking import write_lock
+
+_COMMITTER = re.compile(rb"^committer (.+)$", re.MULTILINE)
+
+
+def create(path: Path, *, timeout: float | None = None) -> GitRepo:
+    """Create the registry at ``path`` (an empty or missing folder); safe when several processes race."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    init_lock = path.parent / f".{path.name}.init.lock"
+    with write_lock(init_lock, registry=path, timeout=timeout, what="init"):
+        if (path / ".git").exists():
+            repo = GitRepo(path)
+            adopt(repo)
+            return repo
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise RegistryError(
+                "exists and is not a skillforge registry (nor an empty folder)",
+                path=path,
+                hint="choose another location with --registry or SKILLFORGE_REGISTRY",
+            )
+        return GitRepo.init(path)
+
+
+def adopt(repo: GitRepo) -> None:
+    """Configure an existing repository for writing, if it is a registry (e.g. a fresh ``git clone``)."""
+    if repo.is_configured():
+        return
+    head = repo.head() or repo.resolve("HEAD")
+    if head is not None and repo.lookup(repo.commit_tree(head), layout.MARKER) is None:
+        raise RegistryError(
+            "is a git repository but not a skillforge registry (no registry.json)",
+            path=repo.path,
+            hint="choose another location with --registry or SKILLFORGE_REGISTRY",
+        )
+    repo.configure()
+
+
+def heal(repo: GitRepo) -> None:
+    """Before a write: recreate the tag of the newest version commit if a crash lost it."""
+    head = repo.head()
+    if head is None:
+        return
+    record = layout.parse_record(repo.commit_message(head))
+    if record is not None and repo.resolve(layout.tag_ref(record.name, record.version)) is None:
+        _create_tags(repo, [(head, record.name, record.version)])
+
+
+def after_write(repo: GitRepo) -> list[str]:
+    """After a write (still under the lock): refresh the work tree and the index; never fails the write."""
+    warnings = []
+    try:
+        repo.refresh_worktree()
+    except RegistryError as exc:
+        warnings.append(f"the checked-out files were not refreshed ({exc.message}); {REPAIR_HINT}")
+    try:
+        index.load(repo, repo.head())
+    except RegistryError as exc:
+        warnings.append(f"the index was not updated ({exc.message}); {REPAIR_HINT}")
+    try:
+        repo.run("gc", "--auto", "--quiet")
+    except RegistryError:
+        pass  # housekeeping only; the next write tries again
+    return warnings
+
+
+def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
+    """Find every problem (see the module docstring); changes nothing."""
+    report = FsckReport(path=str(repo.path))
+    add = report.findings.append
+    for lock in repo.stale_locks():
+        add(Finding(kind="stale-lock", message=f"git lock file {lock.relative_to(repo.git_dir)} left by an interrupted command"))
+    if full:
+        clean, output = repo.fsck()
+        if not clean:
+            detail = "; ".join(line for line in output.splitlines()[:5] if line.strip())
+            add(Finding(kind="git-fsck", message=f"git fsck found damage: {detail}", fixable=False))
+    head = repo.head()
+    if head is None:
+        return report
+    try:
+        _check_versions(repo, head, add)
+    except RegistryError as exc:
+        add(Finding(kind="unreadable", message=exc.message, fixable=False))
+        return report
+    cached = index._read(repo)
+    if cached is not None and cached.head == head and cached != index.rebuild(repo, head):
+        add(Finding(kind="stale-index", message="the index cache does not match git"))
+    dirty = repo.worktree_dirty()
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
+        add(Finding(kind="worktree", message=f"checked-out files differ from the registry: {shown}"))
+    return report
+
+
+def fix(repo: GitRepo) -> FsckReport:
+    """Repair what ``check`` reports as fixable (the caller holds the write lock), then check again."""
+    repaired = []
+    for lock in repo.stale_locks():
+        lock.unlink(missing_ok=True)
+        repaired.append(f"removed stale lock {lock.relative_to(repo.git_dir)}")
+    head = repo.head()
+    if head is not None:
+        missing = _missing_tags(repo, head)
+        if missing:
+            _create_tags(repo, missing)
+            repaired += [f"recreated tag {layout.tag_name(n, v)}" for _, n, v in missing]
+        index._write(repo, index.rebuild(repo, head))
+        repaired.append("rebuilt the index")
+        if repo.worktree_dirty():
+            repo.refresh_worktree()
+            repaired.append("restored the checked-out files")
+    report = check(repo, full=True)
+    report.repaired = repaired
+    return report
+
+
+def _records(repo: GitRepo, head: str) -> list[tuple[str, str, str]]:
+    """``(commit, name, version)`` for every version commit reachable from ``main``."""
+    out = []
+    for rec in repo.run("log", "--format=%H%x00%B%x00%x1e", head).split("\x00\x1e"):
+        commit, _, message = rec.strip("\n").partition("\x00")
+        record = layout.parse_record(message) if commit else None
+        if record is not None:
+            out.append((commit, record.name, record.version))
+    return out
+
+
+def _missing_tags(repo: GitRepo, head: str) -> list[tuple[str, str, str]]:
+    tags = _tag_commits(repo)
+    return [(c, n, v) for c, n, v in _records(repo, head) if layout.tag_name(n, v) not in tags]
+
+
+def _tag_commits(repo: GitRepo) -> dict[str, str]:
+    out = {}
+    for rec in repo.refs("refs/tags", fmt="%(refname:lstrip=2)%00%(*objectname)%00%(objectname)"):
+        tag, peeled, obj = rec.lstrip("\n").split("\x00")[:3]
+        out[tag] = peeled or obj
+    return out
+
+
+def _check_versions(repo: GitRepo, head: str, add: Callable[[Finding], None]) -> None:
+    def report(kind: str, message: str, fixable: bool = False) -> None:
+        add(Finding(kind=kind, message=message, fixable=fixable))
+
+    tags = _tag_commits(repo)
+    for commit, name, version in _records(repo, head):
+        tag = layout.tag_name(name, version)
+        if tag not in tags:
+            report("missing-tag", f"version commit {commit[:12]} has no tag {tag}", fixable=True)
+        elif tags[tag] != commit:
+            report("tag-mismatch", f"tag {tag} points to {tags[tag][:12]}, not its version commit {commit[:12]}")
+    orphans = repo.run("for-each-ref", "--format=%(refname:lstrip=2)", f"--no-merged={MAIN}", "refs/tags").split()
+    for tag in orphans:
+        if history.split_tag(tag):
+            report("orphan-tag", f"tag {tag} is not part of main's history")
+    grouped = history.all_versions(repo)
+    root = repo.commit_tree(head)
+    skills = repo.lookup(root, layout.SKILLS)
+    names = {e.name: e.sha for e in repo.tree(skills.sha)} if skills and skills.is_tree else {}
+    for name, sha in sorted(names.items()):
+        if name not in grouped:
+            report("untagged-skill", f"skills/{name} has no version tag")
+            continue
+        latest = layout.newest([v for v, _ in grouped[name]]) or ""
+        entry = repo.lookup(repo.commit_tree(tags[layout.tag_name(name, latest)]), layout.skill_path(name))
+        if entry is None or entry.sha != sha:
+            report("content-mismatch", f"skills/{name} on main differs from its latest version {name}@{latest}")
+    pins_entry = repo.lookup(root, layout.PINS)
+    if pins_entry is not None:
+        try:
+            pins = layout.load_pins(repo.read(pins_entry.sha)[1]).pins
+        except ValueError:
+            report("bad-pins", f"{layout.PINS} is not valid")
+            return
+        for name, pin in sorted(pins.items()):
+            if layout.tag_name(name, pin.version) not in tags:
+                report("bad-pin", f"{name} is pinned to {pin.version}, which does not exist (`skillforge unpin {name}`)")
+
+
+def _create_tags(repo: GitRepo, missing: list[tuple[str, str, str]]) -> None:
+    updates = []
+    for commit, name, version in missing:
+        _, data = repo.read(commit)
+        found = _COMMITTER.search(data.split(b"\n\n", 1)[0])
+        tagger = found.group(1).decode() if found else repo.ident("COMMITTER")
+        tag = repo.write_tag(commit, layout.tag_name(name, version), tagger, repo.commit_message(commit))
+        updates.append(RefUpdate(layout.tag_ref(name, version), tag, None))
+    repo.update_refs(updates, reason="skillforge repair: recreate version tags")
