@@ -228,11 +228,10 @@ def installed_cmd(project: Path | None, is_global: bool, as_json: bool) -> None:
 
 
 @click.command("hosts")
-@click.option(
-    "--project", type=click.Path(file_okay=False, path_type=Path), help="Project folder for project paths."
-)
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), help="Project folder.")
+@click.option("--reads", is_flag=True, help="Also list every folder each host reads skills from.")
 @json_option
-def hosts_cmd(project: Path | None, as_json: bool) -> None:
+def hosts_cmd(project: Path | None, reads: bool, as_json: bool) -> None:
     """Show which agent hosts are detected here and where each reads skills (user and project)."""
     from skillforge.hosts import list_hosts
 
@@ -262,3 +261,7 @@ def hosts_cmd(project: Path | None, as_json: bool) -> None:
         for h in infos
     ]
     info(table(["HOST", "DETECTED", "WHY", "GLOBAL", "PROJECT", "VERIFIED"], rows))
+    if reads:
+        for h in infos:
+            folders = [short(p) for p in h.global_reads + h.project_reads]
+            info(f"{h.name} reads: {', '.join(folders)}")

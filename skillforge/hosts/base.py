@@ -68,8 +68,13 @@ class HostAdapter:
         return self.skills_dir(scope, project) / name
 
     def read_dirs(self, scope: Scope, project: Path | None) -> list[Path]:
+        """Every folder the host reads skills from in ``scope`` (the env override replaces its default)."""
         paths = self.paths(scope)
-        return [expand(p, project) for p in paths.reads] if paths else []
+        if paths is None:
+            return []
+        found = [expand(p, project) for p in paths.reads]
+        default = expand(paths.install, project)
+        return [self.skills_dir(scope, project) if p == default else p for p in found]
 
     def detect(self) -> Detection:
         """Installed here if one of its folders exists, one of its env vars is set, or its CLI is on PATH."""

@@ -115,6 +115,9 @@ def test_hosts_shows_detection_and_folders(
     assert rows["claude-code"][:5] == ["claude-code", "yes", "~/.claude", "exists", "~/.claude/skills"]
     assert rows["claude-code"][5] == ".claude/skills"
     assert rows["windsurf"][1:4] == ["no", "~/.codeium/windsurf/skills", ".windsurf/skills"]
+    reads = run("hosts", "--reads", "--project", str(project)).output
+    assert "claude-code reads: ~/.claude/skills, .claude/skills\n" in reads
+    assert "cline reads: ~/.cline/skills, .cline/skills, .clinerules/skills, .claude/skills\n" in reads
     hosts = json.loads(run("hosts", "--json").output)
     assert len(hosts) == 11 and {h["name"] for h in hosts if h["detected"]} == {"claude-code"}
 
