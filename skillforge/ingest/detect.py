@@ -31,7 +31,10 @@ def detect(path: Path, fmt: str | None = None) -> tuple[Reader | None, Probe, st
     best: Reader | None = None
     best_score = 0.0
     for reader in all_readers().values():
-        score = reader.sniff(p)
+        try:
+            score = reader.sniff(p)
+        except Exception:  # noqa: BLE001 - one reader's sniffing bug must not stop the run or hide other readers
+            continue
         if score > best_score:
             best, best_score = reader, score
     if best is None or best_score < MIN_CONFIDENCE:
