@@ -173,7 +173,7 @@ def _update_group(
                         results += [outcome(e, "updated", staged.version) for e in batch]
                 tx.write_file(lp, render_lock(work))
             lock.skills = work.skills
-            return results
+            return sorted(results, key=lambda o: o.host)
     except SkillforgeError as exc:
         return [outcome(e, "failed", detail=str(exc)) for e in entries]
 
