@@ -1,0 +1,8 @@
+"""Everything that talks to a model. Only ``_litellm.py`` imports litellm, and only when a call needs it.
+
+``LLMClient`` (client.py) makes bounded, retried, cached, budgeted calls; ``complete_as``
+(structured.py) turns answers into pydantic models with one repair round; prompts are files
+loaded by ``load_prompt`` (prompts.py); ``--model fake`` is an offline litellm provider (fake.py).
+"""
+
+from __future__ import annotations

@@ -1,0 +1,153 @@
+"""LLM analysts on real sample traces: outline, tools, step budget, prompts per outcome, verified evidence."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from skillforge.distill.analysts import LLMAnalyst, prompt_name
+from skillforge.distill.evidence import TraceIndex, verify_lessons
+from skillforge.distill.outline import error_steps, grep_trace, read_steps, render_outline, run_tool
+from skillforge.ingest import read_paths
+from skillforge.llm.client import LLMClient
+from skillforge.llm.fake import STATS
+from skillforge.models import Trace
+from skillforge.models.llm import LLMSettings
+from skillforge.models.llm_outputs import EvidenceDraft, LessonDraft
+from skillforge.redact import redact_trace
+
+SAMPLES = Path(__file__).parent.parent / "data" / "samples"
+
+
+def _read(relative: str) -> list[Trace]:
+    return [redact_trace(t) for t in read_paths([SAMPLES / relative]) if isinstance(t, Trace)]
+
+
+@pytest.fixture(scope="module")
+def django_failed() -> Trace:
+    """mini-swe-agent on django__django-15127: unresolved per its SWE-bench report; errors at steps 10 and 18."""
+    return _read("mini_swe_agent_traj/django__django-15127.traj.json")[0]
+
+
+@pytest.fixture(scope="module")
+def xarray_resolved() -> Trace:
+    return _read("mini_swe_agent_traj/pydata__xarray-4629.traj.json")[0]
+
+
+@pytest.fixture(autouse=True)
+def _no_faults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SKILLFORGE_FAKE_FAULTS", raising=False)
+    monkeypatch.delenv("SKILLFORGE_FAKE_LATENCY", raising=False)
+    STATS.reset()
+
+
+def test_outline_has_task_outcome_every_error_and_a_step_index(django_failed: Trace) -> None:
+    outline = render_outline(django_failed)
+    assert outline.startswith(f"TRACE {django_failed.id} ")
+    assert "TASK: LEVEL_TAGS not updated when using @override_settings" in outline
+    assert "OUTCOME: failed" in outline
+    assert error_steps(django_failed) == [10, 18]
+    assert "[10] tool (error): Traceback (most recent call last)" in outline
+    assert "[18] tool (error): Please always provide EXACTLY ONE action" in outline
+    index = outline.split("STEP INDEX:")[1]
+    assert all(f"\n[{i}] " in index for i in range(len(django_failed.steps)))
+
+
+def test_outline_of_a_huge_trace_stays_small_and_keeps_every_error(django_failed: Trace) -> None:
+    # 100 copies of a real trace back to back: 3,700 steps, 200 errors.
+    huge = django_failed.model_copy(update={"steps": django_failed.steps * 100})
+    outline = render_outline(huge)
+    assert len(outline) < 30_000
+    assert "SIZE: 3700 steps" in outline
+    errors = outline.split("ERRORS:")[1].split("STEP INDEX:")[0]
+    assert errors.count("tool (error)") == 60
+    assert "... and 140 more errors (grep_trace finds them)" in errors
+    index = outline.split("STEP INDEX:")[1]
+    assert "[3699]" in index and "steps: " in index  # the end is shown, quiet stretches are folded
+    last = error_steps(huge)[-1]
+    assert last == 99 * 37 + 18
+    assert read_steps(huge, last, last).startswith(f"=== [{last}] tool (error) ===")
+    assert f"[{last}] " in grep_trace(huge, "EXACTLY ONE action") or "more hits" in grep_trace(huge, "EXACTLY ONE")
+
+
+def test_tools_read_steps_and_grep_the_real_trace(django_failed: Trace) -> None:
+    text = read_steps(django_failed, 9, 10)
+    assert "=== [9] assistant -> bash ===" in text and "python3 reproduce_issue.py" in text
+    assert "=== [10] tool (error) ===" in text and "Traceback (most recent call last)" in text
+    assert read_steps(django_failed, 0, 100).count("=== [") == 12  # capped per call
+    hits = grep_trace(django_failed, r"ImproperlyConfigured")
+    assert hits.splitlines()[0].startswith("[10] ")
+    assert grep_trace(django_failed, "(unbalanced") .startswith("No line matches")  # bad regex taken literally
+    assert run_tool(django_failed, "read_steps", '{"start": "x"}').startswith("Tool error:")
+    assert run_tool(django_failed, "rm", "{}").startswith("Unknown tool")
+
+
+def test_failed_and_successful_traces_get_different_prompts(django_failed: Trace, xarray_resolved: Trace) -> None:
+    assert prompt_name(django_failed) == "analyst_failure"
+    assert prompt_name(xarray_resolved) == "analyst_success"
+    client = LLMClient(LLMSettings(model="fake", cache=False))
+    analyst = LLMAnalyst(client)
+    assert analyst.first_request(django_failed).template == "analyst_failure"
+    assert "did not succeed" in analyst.first_request(django_failed).messages[0]["content"]
+    assert "reusable pattern that made it work" in analyst.first_request(xarray_resolved).messages[0]["content"]
+
+
+def test_tool_using_analyst_reads_the_error_and_quotes_it(django_failed: Trace) -> None:
+    client = LLMClient(LLMSettings(model="fake", cache=False))
+    result = asyncio.run(LLMAnalyst(client).analyze(django_failed))
+    assert result.failure is None and result.tool_calls == 2
+    assert client.stats.llm_calls == 2  # one turn with tool calls, one answer
+    cause = next(lesson for lesson in result.lessons if lesson.kind == "failure_cause")
+    assert cause.evidence[0].step == 10
+    assert "ImproperlyConfigured" in cause.evidence[0].quote
+    assert cause.target_skill == "tags-troubleshooting"
+    assert all(e.trace_id == django_failed.id and e.source == django_failed.source.path for e in cause.evidence)
+
+
+def test_step_budget_forces_an_answer(django_failed: Trace) -> None:
+    client = LLMClient(LLMSettings(model="fake", cache=False, tool_steps=1))
+    result = asyncio.run(LLMAnalyst(client).analyze(django_failed))
+    assert result.failure is None and result.lessons
+    assert client.stats.llm_calls == 2  # the tool turn, then the closing "answer now" turn without tools
+
+
+def test_model_without_tool_calling_gets_error_windows_in_one_call(django_failed: Trace) -> None:
+    client = LLMClient(LLMSettings(model="fake-notools", cache=False))
+    analyst = LLMAnalyst(client)
+    request = analyst.first_request(django_failed)
+    assert request.tools is None
+    assert "=== [10] tool (error) ===" in request.messages[-1]["content"]
+    result = asyncio.run(analyst.analyze(django_failed))
+    assert client.stats.llm_calls == 1 and result.tool_calls == 0
+    assert any("ImproperlyConfigured" in e.quote for lesson in result.lessons for e in lesson.evidence)
+
+
+def test_fabricated_quotes_are_dropped_misnumbered_ones_corrected(django_failed: Trace) -> None:
+    drafts = [
+        LessonDraft(
+            kind="failure_cause",
+            title="Configure settings before importing django.contrib.messages",
+            body="The import touched settings before settings.configure().",
+            target_skill="Django Testing",
+            # right quote, wrong step number, different whitespace and case
+            evidence=[EvidenceDraft(step=3, quote="DJANGO.core.exceptions.ImproperlyConfigured:   Requested setting")],
+        ),
+        LessonDraft(
+            kind="pitfall",
+            title="Reinstall django when migrations segfault",
+            body="invented",
+            target_skill="django",
+            evidence=[EvidenceDraft(step=10, quote="Segmentation fault (core dumped) in migrate")],
+        ),
+    ]
+    verified = verify_lessons(django_failed, drafts, TraceIndex.of(django_failed))
+    assert [lesson.title for lesson in verified.lessons] == ["Configure settings before importing django.contrib.messages"]
+    kept = verified.lessons[0]
+    assert kept.evidence[0].step == 10
+    assert kept.evidence[0].quote == "django.core.exceptions.ImproperlyConfigured: Requested setting"  # the trace's own text
+    assert kept.target_skill == "django-testing"
+    assert [(d.title, d.reason) for d in verified.dropped] == [
+        ("Reinstall django when migrations segfault", "no evidence quote occurs in the trace")
+    ]
