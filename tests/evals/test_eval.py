@@ -46,7 +46,10 @@ def test_results_are_saved_as_readable_traces(tmp_path: Path, agent_cmd: str, ta
     traces = [t for t in read_paths([run_dir / "results.jsonl"]) if isinstance(t, Trace)]
     assert len(traces) == 6
     failed = [t for t in traces if t.outcome.success is False]
-    assert {t.metadata["task_id"] for t in failed} == {"plain", "output"}
+    assert {t.metadata["task_id"] for t in failed if t.metadata["with_skill"]} == {"plain", "output", "signed"}
+    assert {t.metadata["task_id"] for t in failed if not t.metadata["with_skill"]} == {"signed"}
+    check_step = next(t for t in failed if t.metadata["task_id"] == "plain").steps[-1]
+    assert check_step.tool_result is not None and check_step.tool_result.is_error
     assert all(t.source.format == "skillforge-trace" for t in traces)
 
 
