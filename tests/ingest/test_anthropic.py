@@ -1,4 +1,7 @@
-"""The Anthropic Messages reader on fixtures derived from real Claude Code sessions (fixtures/anthropic/ORIGIN.md)."""
+"""The Anthropic Messages reader on fixtures derived from real Claude Code sessions.
+
+How each fixture was derived: tests/data/fixtures/anthropic/ORIGIN.md.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,9 @@ def read(path: Path) -> tuple[list[Trace], list[Skipped]]:
 
 def claude_code_trace(name: str) -> Trace:
     path = PROJECTS / name
-    (trace,) = [t for t in claude_code.READERS[0].read(path, probe(path), ReadOptions()) if isinstance(t, Trace)]
+    (trace,) = [
+        t for t in claude_code.READERS[0].read(path, probe(path), ReadOptions()) if isinstance(t, Trace)
+    ]
     return trace
 
 
@@ -80,17 +85,26 @@ def test_bare_array_of_messages(tmp_path: Path) -> None:
 def test_response_object() -> None:
     (trace,), _ = read(FIXTURES / "response.json")
     assert [(s.role, s.tool_call.name if s.tool_call else None) for s in trace.steps] == [
-        ("assistant", "Write"), ("assistant", "Write"), ("assistant", "Write")]
+        ("assistant", "Write"),
+        ("assistant", "Write"),
+        ("assistant", "Write"),
+    ]
     assert trace.steps[0].text == "I'll create three simple files: hello.py, hello.md, and hello.js."
     assert trace.metadata["stop_reason"] == "tool_use"
-    assert trace.metadata["usage"] == {"cache_creation_input_tokens": 35066, "cache_read_input_tokens": 0,
-                                       "input_tokens": 3, "output_tokens": 395}
+    assert trace.metadata["usage"] == {
+        "cache_creation_input_tokens": 35066,
+        "cache_read_input_tokens": 0,
+        "input_tokens": 3,
+        "output_tokens": 395,
+    }
 
 
 def test_batch_requests_one_trace_per_line() -> None:
     traces, _ = read(FIXTURES / "batch.jsonl")
     assert [(t.source.index, t.source.line, t.metadata["custom_id"]) for t in traces] == [
-        (0, 1, "abandoned-branch"), (1, 2, "main-branch")]
+        (0, 1, "abandoned-branch"),
+        (1, 2, "main-branch"),
+    ]
     prompts = [[s.text[:20] for s in t.steps if s.role == "user"] for t in traces]
     assert prompts[0][1] == "I very much like thi" and prompts[1][1] == "I actually don't lik"
     # The main branch is what the Claude Code reader keeps for the rewound session.
@@ -102,15 +116,33 @@ def test_batch_requests_one_trace_per_line() -> None:
 def test_tool_result_flags_and_fallbacks(tmp_path: Path) -> None:
     msgs = [
         {"role": "user", "content": "run the tests"},
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "bash", "input": {"cmd": "pytest"}},
-                                          {"type": "tool_use", "id": "t2", "name": "bash", "input": {"cmd": "ls"}}]},
-        {"role": "user", "content": [
-            {"type": "tool_result", "tool_use_id": "t1", "content": "Exit code 1\n1 failed", "is_error": True},
-            {"type": "tool_result", "tool_use_id": "t2",
-             "content": [{"type": "text", "text": "ls: cannot access 'x': No such file or directory"},
-                         {"type": "image", "source": {"type": "base64", "data": "AAAA"}}]},
-            {"type": "text", "text": "also check the lint"},
-        ]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "t1", "name": "bash", "input": {"cmd": "pytest"}},
+                {"type": "tool_use", "id": "t2", "name": "bash", "input": {"cmd": "ls"}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "t1",
+                    "content": "Exit code 1\n1 failed",
+                    "is_error": True,
+                },
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "t2",
+                    "content": [
+                        {"type": "text", "text": "ls: cannot access 'x': No such file or directory"},
+                        {"type": "image", "source": {"type": "base64", "data": "AAAA"}},
+                    ],
+                },
+                {"type": "text", "text": "also check the lint"},
+            ],
+        },
     ]
     path = tmp_path / "conv.json"
     path.write_text(json.dumps({"system": "be brief", "messages": msgs}))
@@ -132,7 +164,9 @@ def test_invalid_jsonl_line_is_skipped(tmp_path: Path) -> None:
 
 
 def test_sniff_leaves_claude_code_and_openai_files_alone() -> None:
-    for path in sorted((SAMPLES / "claude_code_jsonl").rglob("*.jsonl")) + sorted((SAMPLES / "chat_tool_calls").glob("*")):
+    for path in sorted((SAMPLES / "claude_code_jsonl").rglob("*.jsonl")) + sorted(
+        (SAMPLES / "chat_tool_calls").glob("*")
+    ):
         assert anthropic.sniff(probe(path)) == 0.0, path
 
 
@@ -147,13 +181,19 @@ def test_detect_does_not_claim_other_formats() -> None:
     all_readers_or_skip()
     others = [p for p in sorted(SAMPLES.rglob("*")) if p.is_file() and p.name != "SOURCES.md"]
     others += sorted((DATA / "fixtures" / "openai_chat").glob("*.json"))
-    assert [str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "anthropic-messages"] == []
+    assert [
+        str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "anthropic-messages"
+    ] == []
 
 
 def test_inspect_counts() -> None:
     all_readers_or_skip()
     reports = {Path(r.path).name: r for r in inspect_paths([FIXTURES])}
-    assert {n: (r.format, r.traces, r.steps, r.tool_calls, r.errors) for n, r in reports.items() if n != "ORIGIN.md"} == {
+    assert {
+        n: (r.format, r.traces, r.steps, r.tool_calls, r.errors)
+        for n, r in reports.items()
+        if n != "ORIGIN.md"
+    } == {
         "batch.jsonl": ("anthropic-messages", 2, 24, 4, 0),
         "conversation.json": ("anthropic-messages", 1, 21, 9, 6),
         "messages.jsonl": ("anthropic-messages", 1, 18, 6, 0),

@@ -50,31 +50,54 @@ def all_readers_or_skip() -> None:
 
 
 # Expected numbers, derived from the raw files with jq, independently of the reader:
-#   calls  = distinct tool_use ids:  jq -r 'select(.type=="assistant")|.message.content[]?|select(.type=="tool_use")|.id'
+#   calls  = distinct tool_use ids:
+#            jq -r 'select(.type=="assistant")|.message.content[]?|select(.type=="tool_use")|.id'
 #   errors = tool_result blocks with "is_error": true
 #   steps  = user string prompts (not isMeta) + tool_use blocks + tool_result blocks
 #            + API messages (grouped by message.id) whose last non-thinking block is non-empty text
 # 03eb5929 was rewound: lines 18-35 are an abandoned branch (3 prompts + 3 answers = 6 steps), so the
 # main chain has 9+2+2+7 - 6 = 14 steps. a95fea4a holds only file-history-snapshot records: no trace.
 CASES = [
-    ("-experiments-ideas/03eb5929-52b3-4b13-ada3-b93ae35806b8.jsonl", 14, 2, 0,
-     "Ok, so there's isn't much to see here, mostly one idea about how to organize the work Markdown "
-     "documents generated during a Claude Code session."),
-    ("-src-experiments-claude_p/256ba646-2c15-437a-98e9-4171aafd030e.jsonl", 8, 3, 0,
-     "Search if claude -p can make use of WebSearch and Task tool. Especially the Task with Haiku model. "
-     "Summarize the findings."),
-    ("-src-experiments-claude_p/2b4ed4c0-b905-41de-9238-273db3ec737a.jsonl", 20, 9, 6,
-     "Search if claude -p can make use of WebSearch and Task tool. Especially the Task with Haiku model. "
-     "Summarize the findings."),
-    ("-src-experiments-claude_p/94604a7b-062f-4369-bdf0-da948381c3e5.jsonl", 2, 0, 0,
-     "What are the tools that are available to you (allowed or not)?"),
+    (
+        "-experiments-ideas/03eb5929-52b3-4b13-ada3-b93ae35806b8.jsonl",
+        14,
+        2,
+        0,
+        "Ok, so there's isn't much to see here, mostly one idea about how to organize the work Markdown "
+        "documents generated during a Claude Code session.",
+    ),
+    (
+        "-src-experiments-claude_p/256ba646-2c15-437a-98e9-4171aafd030e.jsonl",
+        8,
+        3,
+        0,
+        "Search if claude -p can make use of WebSearch and Task tool. Especially the Task with Haiku model. "
+        "Summarize the findings.",
+    ),
+    (
+        "-src-experiments-claude_p/2b4ed4c0-b905-41de-9238-273db3ec737a.jsonl",
+        20,
+        9,
+        6,
+        "Search if claude -p can make use of WebSearch and Task tool. Especially the Task with Haiku model. "
+        "Summarize the findings.",
+    ),
+    (
+        "-src-experiments-claude_p/94604a7b-062f-4369-bdf0-da948381c3e5.jsonl",
+        2,
+        0,
+        0,
+        "What are the tools that are available to you (allowed or not)?",
+    ),
     ("-tmp-private/4c2ddfdc-b619-4525-8d03-1950fb1b0257.jsonl", 18, 6, 0, "create hello.py, md and js"),
     ("-tmp-private/agent-36541525.jsonl", 2, 0, 0, "Warmup"),
     ("-tmp-private/agent-50243ee8.jsonl", 2, 0, 0, "Warmup"),
 ]
 
 
-@pytest.mark.parametrize(("name", "steps", "calls", "errors", "task"), CASES, ids=[c[0].split("/")[1][:8] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "steps", "calls", "errors", "task"), CASES, ids=[c[0].split("/")[1][:8] for c in CASES]
+)
 def test_real_sessions_exact_counts(name: str, steps: int, calls: int, errors: int, task: str) -> None:
     path = PROJECTS / name
     traces, skipped = read(path)
@@ -96,11 +119,15 @@ def test_rewound_session_follows_the_main_chain() -> None:
     (trace,), _ = read(REWOUND)
     prompts = [s.text for s in trace.steps if s.role == "user"]
     assert prompts[1].startswith("I actually don't like much this idea")  # the branch the user kept (line 38)
-    assert not any(p.startswith("I very much like this idea") for p in prompts)  # the rewound branch (line 18)
+    assert not any(
+        p.startswith("I very much like this idea") for p in prompts
+    )  # the rewound branch (line 18)
     assert prompts[-1] == "/exit"  # slash command rendered readably, not as <command-name> markup
     assert trace.steps[-1].role == "system" and trace.steps[-1].text == "See ya!"
     assert not any("local-command-caveat" in s.text for s in trace.steps)  # isMeta caveat dropped
-    assert not any("The user is talking about the current directory" in s.text for s in trace.steps)  # thinking
+    assert not any(
+        "The user is talking about the current directory" in s.text for s in trace.steps
+    )  # thinking
     # Usage is summed once per API message on the main chain, from its last line (jq group_by(.message.id)):
     # YohPo25U 12 + KotNcLfH 25 + ARsjYcpf 1 + ME4X7w8K 9 + zqtQj2qJ 12 + 5gmuojYA 1 output tokens;
     # the abandoned branch's nvCXfoQx, eRW4W25K, P8Xxhnrm are not counted.
@@ -121,7 +148,14 @@ def test_split_message_text_rides_on_first_tool_call_and_results_pair_by_id() ->
     call_ids = [s.tool_call.id for s in trace.steps if s.tool_call]
     result_ids = [s.tool_result.call_id for s in trace.steps if s.tool_result]
     assert call_ids == result_ids and len(set(call_ids)) == 6
-    assert [s.tool_call.name for s in trace.steps if s.tool_call] == ["Write", "Write", "Write", "Read", "Edit", "Bash"]
+    assert [s.tool_call.name for s in trace.steps if s.tool_call] == [
+        "Write",
+        "Write",
+        "Write",
+        "Read",
+        "Edit",
+        "Bash",
+    ]
 
 
 def test_is_error_comes_from_the_flag() -> None:
@@ -150,10 +184,16 @@ def test_parallel_tool_results_on_side_branches_are_kept(tmp_path: Path) -> None
 def test_compaction_boundary_keeps_history(tmp_path: Path) -> None:
     recs = records(PARALLEL)
     prompt = recs[14]  # line 15: "update py with one liner comment"
-    boundary = {**{k: prompt[k] for k in ("sessionId", "cwd", "version", "gitBranch", "timestamp")},
-                "type": "system", "subtype": "compact_boundary", "content": "Conversation compacted",
-                "parentUuid": None, "logicalParentUuid": prompt["parentUuid"], "uuid": "boundary-1",
-                "isSidechain": False}
+    boundary = {
+        **{k: prompt[k] for k in ("sessionId", "cwd", "version", "gitBranch", "timestamp")},
+        "type": "system",
+        "subtype": "compact_boundary",
+        "content": "Conversation compacted",
+        "parentUuid": None,
+        "logicalParentUuid": prompt["parentUuid"],
+        "uuid": "boundary-1",
+        "isSidechain": False,
+    }
     prompt["parentUuid"] = "boundary-1"
     (trace,), _ = read(write_jsonl(tmp_path / "compacted.jsonl", [*recs[:14], boundary, *recs[14:]]))
     assert (len(trace.steps), trace.tool_calls) == (19, 6)
@@ -188,8 +228,12 @@ def test_api_error_at_the_end_is_the_outcome(tmp_path: Path) -> None:
     recs = records(PARALLEL)
     last = copy.deepcopy(recs[-1])
     last.update(uuid="api-error-1", parentUuid=recs[-1]["uuid"], isApiErrorMessage=True)
-    last["message"] = {**last["message"], "id": "msg_error", "model": "<synthetic>",
-                       "content": [{"type": "text", "text": "API Error: 529 Overloaded"}]}
+    last["message"] = {
+        **last["message"],
+        "id": "msg_error",
+        "model": "<synthetic>",
+        "content": [{"type": "text", "text": "API Error: 529 Overloaded"}],
+    }
     (trace,), _ = read(write_jsonl(tmp_path / "error.jsonl", [*recs, last]))
     assert trace.outcome.error == "API Error: 529 Overloaded"
     assert trace.metadata["model"] == "claude-sonnet-4-5-20250929"  # <synthetic> is not a model
@@ -305,8 +349,11 @@ def test_detect_picks_claude_code(path: Path) -> None:
 
 def test_detect_does_not_claim_other_formats() -> None:
     all_readers_or_skip()
-    others = [p for p in sorted(SAMPLES.rglob("*")) if p.is_file() and p.name != "SOURCES.md"
-              and "claude_code_jsonl" not in p.parts]
+    others = [
+        p
+        for p in sorted(SAMPLES.rglob("*"))
+        if p.is_file() and p.name != "SOURCES.md" and "claude_code_jsonl" not in p.parts
+    ]
     claimed = [str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "claude-code"]
     assert claimed == []
 
@@ -322,7 +369,11 @@ def test_inspect_project_folder() -> None:
     all_readers_or_skip()
     reports = {Path(r.path).name[:8]: r for r in inspect_paths([PROJECTS])}
     assert {r.format for r in reports.values()} == {"claude-code"}
-    assert (reports["2b4ed4c0"].traces, reports["2b4ed4c0"].steps, reports["2b4ed4c0"].tool_calls,
-            reports["2b4ed4c0"].errors) == (1, 20, 9, 6)
+    assert (
+        reports["2b4ed4c0"].traces,
+        reports["2b4ed4c0"].steps,
+        reports["2b4ed4c0"].tool_calls,
+        reports["2b4ed4c0"].errors,
+    ) == (1, 20, 9, 6)
     assert reports["a95fea4a"].traces == 0
     assert sum(r.tool_calls for r in reports.values()) == 2 + 3 + 9 + 6

@@ -54,7 +54,9 @@ def test_real_rollout_exact_counts() -> None:
     codes = [s.tool_result.exit_code for s in trace.steps if s.tool_result]
     assert (codes.count(0), codes.count(1), codes.count(None)) == (34, 1, 3)
     failed = next(s.tool_result for s in trace.steps if s.tool_result and s.tool_result.is_error)
-    assert failed.call_id == "call_3f7AXDMZ9PHz7zedrTO4twut" and "operation not permitted: ps" in failed.output
+    assert (
+        failed.call_id == "call_3f7AXDMZ9PHz7zedrTO4twut" and "operation not permitted: ps" in failed.output
+    )
     calls = {s.tool_call.id: s.tool_call for s in trace.steps if s.tool_call}
     results = [s.tool_result.call_id for s in trace.steps if s.tool_result]
     assert sorted(results) == sorted(calls)  # every call has exactly one result
@@ -71,7 +73,10 @@ def test_real_rollout_exact_counts() -> None:
     ]
     meta = trace.metadata
     assert (meta["originator"], meta["cli_version"], meta["session_id"]) == (
-        "Codex Desktop", "0.128.0-alpha.1", "019e1695-0522-7c83-8b39-0dd379793f80")
+        "Codex Desktop",
+        "0.128.0-alpha.1",
+        "019e1695-0522-7c83-8b39-0dd379793f80",
+    )
     assert (meta["started_at"], meta["ended_at"]) == ("2026-05-11T10:28:45.482Z", "2026-05-11T11:48:14.988Z")
     assert trace.source.line == 1 and trace.id == Trace.make_id(str(REAL), 0)
 
@@ -84,9 +89,15 @@ def test_turn_fixtures_take_prompts_from_events_once() -> None:
         ("user", "Hello, Codex! Please explain what you do."),
         ("assistant", "I am Codex, an AI coding assistant by OpenAI."),
         ("user", "What languages can you work with?"),
-        ("assistant", "I can work with many programming languages including Python, JavaScript, TypeScript, Go, and Rust."),
+        (
+            "assistant",
+            "I can work with many programming languages including Python, JavaScript, TypeScript, Go, "
+            "and Rust.",
+        ),
     ]
-    assert not any("environment_context" in s.text or "permissions instructions" in s.text for s in trace.steps)
+    assert not any(
+        "environment_context" in s.text or "permissions instructions" in s.text for s in trace.steps
+    )
     assert trace.metadata["model"] == "o4-mini" and trace.metadata["reasoning_effort"] == "medium"
     assert trace.metadata["usage"]["input_tokens"] == 1100  # the last token_count's running total
     (one,), _ = read(ROLLOUTS / "turn-1.jsonl")
@@ -110,28 +121,92 @@ def test_results_from_outputs_and_events_merge_by_call_id(tmp_path: Path) -> Non
     running["payload"].update(call_id="call_long", arguments=json.dumps({"cmd": "pytest -x"}))
     patch = "*** Begin Patch\n*** Update File: a.py\n@@\n-x = 1\n+x = 2\n*** End Patch"
     recs += [
-        _event(ts, {"type": "exec_command_end", "call_id": ok_call, "exit_code": 0, "status": "completed",
-                    "aggregated_output": "same output again"}),
+        _event(
+            ts,
+            {
+                "type": "exec_command_end",
+                "call_id": ok_call,
+                "exit_code": 0,
+                "status": "completed",
+                "aggregated_output": "same output again",
+            },
+        ),
         running,
-        _item(ts, {"type": "function_call_output", "call_id": "call_long",
-                   "output": "Chunk ID: 1\nWall time: 10.0 seconds\nProcess running with session ID 7\nOutput:\n..F"}),
-        _event(ts, {"type": "exec_command_end", "call_id": "call_long", "exit_code": 2, "status": "failed",
-                    "aggregated_output": "..F\n1 failed"}),
-        _item(ts, {"type": "custom_tool_call", "name": "apply_patch", "input": patch, "call_id": "call_patch",
-                   "status": "completed"}),
-        _event(ts, {"type": "patch_apply_end", "call_id": "call_patch", "success": False,
-                    "stderr": "Failed to find expected lines in a.py"}),
-        _item(ts, {"type": "custom_tool_call_output", "call_id": "call_patch",
-                   "output": json.dumps({"output": "Failed to find expected lines in a.py",
-                                         "metadata": {"exit_code": 1, "duration_seconds": 0.0}})}),
-        _item(ts, {"type": "web_search_call", "status": "completed",
-                   "action": {"type": "search", "query": "codex rollout format"}}),
-        _event(ts, {"type": "exec_command_end", "call_id": "call_event_only", "exit_code": 0,
-                    "status": "completed", "aggregated_output": "done"}),
+        _item(
+            ts,
+            {
+                "type": "function_call_output",
+                "call_id": "call_long",
+                "output": "Chunk ID: 1\nWall time: 10.0 seconds\n"
+                "Process running with session ID 7\nOutput:\n..F",
+            },
+        ),
+        _event(
+            ts,
+            {
+                "type": "exec_command_end",
+                "call_id": "call_long",
+                "exit_code": 2,
+                "status": "failed",
+                "aggregated_output": "..F\n1 failed",
+            },
+        ),
+        _item(
+            ts,
+            {
+                "type": "custom_tool_call",
+                "name": "apply_patch",
+                "input": patch,
+                "call_id": "call_patch",
+                "status": "completed",
+            },
+        ),
+        _event(
+            ts,
+            {
+                "type": "patch_apply_end",
+                "call_id": "call_patch",
+                "success": False,
+                "stderr": "Failed to find expected lines in a.py",
+            },
+        ),
+        _item(
+            ts,
+            {
+                "type": "custom_tool_call_output",
+                "call_id": "call_patch",
+                "output": json.dumps(
+                    {
+                        "output": "Failed to find expected lines in a.py",
+                        "metadata": {"exit_code": 1, "duration_seconds": 0.0},
+                    }
+                ),
+            },
+        ),
+        _item(
+            ts,
+            {
+                "type": "web_search_call",
+                "status": "completed",
+                "action": {"type": "search", "query": "codex rollout format"},
+            },
+        ),
+        _event(
+            ts,
+            {
+                "type": "exec_command_end",
+                "call_id": "call_event_only",
+                "exit_code": 0,
+                "status": "completed",
+                "aggregated_output": "done",
+            },
+        ),
     ]
     (trace,), _ = read(write_jsonl(tmp_path / "rollout.jsonl", recs))
     results = {s.tool_result.call_id: s.tool_result for s in trace.steps if s.tool_result}
-    assert sum(1 for s in trace.steps if s.tool_result) == len(results) == 6  # 3 real + long + patch + event-only
+    assert (
+        sum(1 for s in trace.steps if s.tool_result) == len(results) == 6
+    )  # 3 real + long + patch + event-only
     assert results[ok_call].is_error is False and results[ok_call].output.startswith("Chunk ID: bd7d7c")
     assert (results["call_long"].is_error, results["call_long"].exit_code) == (True, 2)
     assert (results["call_patch"].is_error, results["call_patch"].exit_code) == (True, 1)
@@ -144,7 +219,9 @@ def test_results_from_outputs_and_events_merge_by_call_id(tmp_path: Path) -> Non
 
 def test_error_event_and_abort_become_the_outcome(tmp_path: Path) -> None:
     recs = records(ROLLOUTS / "turn-1.jsonl")[:-1]  # drop task_complete
-    recs.append(_event(recs[-1]["timestamp"], {"type": "error", "message": "stream disconnected before completion"}))
+    recs.append(
+        _event(recs[-1]["timestamp"], {"type": "error", "message": "stream disconnected before completion"})
+    )
     (trace,), _ = read(write_jsonl(tmp_path / "err.jsonl", recs))
     assert trace.outcome.error == "stream disconnected before completion"
     assert trace.steps[-1].role == "system"
@@ -159,8 +236,12 @@ def test_legacy_rollout_without_envelope(tmp_path: Path) -> None:
     # 2025 CLIs wrote a header line and then the bare response items (no timestamp/type/payload envelope).
     real = [r["payload"] for r in records(REAL)[3:5]]  # a real function_call and its output
     recs = [
-        {"id": "5973b6c0-94b8-487b-a530-2aeb6098ae0e", "timestamp": "2025-04-18T16:31:18.123Z",
-         "instructions": None, "git": {"branch": "main"}},
+        {
+            "id": "5973b6c0-94b8-487b-a530-2aeb6098ae0e",
+            "timestamp": "2025-04-18T16:31:18.123Z",
+            "instructions": None,
+            "git": {"branch": "main"},
+        },
         {"record_type": "state"},
         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "list the plugins"}]},
         *real,
@@ -219,12 +300,21 @@ def test_detect_picks_codex(path: Path) -> None:
 
 def test_detect_does_not_claim_other_formats() -> None:
     all_readers_or_skip()
-    others = [p for p in sorted(SAMPLES.rglob("*")) if p.is_file() and p.name != "SOURCES.md"
-              and "codex_rollout" not in p.parts]
+    others = [
+        p
+        for p in sorted(SAMPLES.rglob("*"))
+        if p.is_file() and p.name != "SOURCES.md" and "codex_rollout" not in p.parts
+    ]
     assert [str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "codex"] == []
 
 
 def test_inspect_counts() -> None:
     all_readers_or_skip()
     (report,) = inspect_paths([REAL])
-    assert (report.format, report.traces, report.steps, report.tool_calls, report.errors) == ("codex", 1, 82, 38, 1)
+    assert (report.format, report.traces, report.steps, report.tool_calls, report.errors) == (
+        "codex",
+        1,
+        82,
+        38,
+        1,
+    )

@@ -53,9 +53,16 @@ def test_bare_message_array() -> None:
     assert trace.task == TASK and trace.source.line is None
     assert [s.role for s in trace.steps[:4]] == ["system", "user", "assistant", "tool"]
     call = trace.steps[2].tool_call
-    assert call is not None and (call.name, call.id) == ("str_replace_editor", "toolu_01AaHKJphyeTw3GFp4Xgiekv")
-    assert call.arguments == {"command": "create", "path": "/workspace/hello.py",
-                              "file_text": "print('Hello, World!')", "security_risk": "LOW"}
+    assert call is not None and (call.name, call.id) == (
+        "str_replace_editor",
+        "toolu_01AaHKJphyeTw3GFp4Xgiekv",
+    )
+    assert call.arguments == {
+        "command": "create",
+        "path": "/workspace/hello.py",
+        "file_text": "print('Hello, World!')",
+        "security_risk": "LOW",
+    }
     assert trace.steps[2].text.startswith("I'll create a new Python file")  # the content rides on the call
     assert trace.steps[3].tool_result is not None and trace.steps[3].tool_result.is_error
     assert trace.steps[3].tool_result.call_id == call.id
@@ -75,8 +82,13 @@ def test_openhands_completion_log_adds_the_response() -> None:
         "model": "litellm_proxy/claude-sonnet-4-20250514",
         "stop_reason": "tool_calls",
         "timestamp": 1757015025.9723232,
-        "usage": {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "completion_tokens": 146,
-                  "prompt_tokens": 4812, "total_tokens": 4958},
+        "usage": {
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "completion_tokens": 146,
+            "prompt_tokens": 4812,
+            "total_tokens": 4958,
+        },
     }
 
 
@@ -84,7 +96,12 @@ def test_nonfncall_file() -> None:
     # Despite its name the file uses tool_calls: 10 messages, 4 calls, 4 results, no failure.
     (trace,), _ = read(NONFNCALL)
     assert (len(trace.steps), trace.tool_calls, trace.errors) == (10, 4, 0)
-    assert [s.tool_call.name for s in trace.steps if s.tool_call] == ["terminal", "str_replace_editor", "terminal", "finish"]
+    assert [s.tool_call.name for s in trace.steps if s.tool_call] == [
+        "terminal",
+        "str_replace_editor",
+        "terminal",
+        "finish",
+    ]
 
 
 def _as_text_form(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -94,8 +111,10 @@ def _as_text_form(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if m["role"] == "assistant" and m.get("tool_calls"):
             text = m["content"] or ""
             for tc in m["tool_calls"]:
-                params = "".join(f"<parameter={k}>\n{v}\n</parameter>\n"
-                                 for k, v in json.loads(tc["function"]["arguments"]).items())
+                params = "".join(
+                    f"<parameter={k}>\n{v}\n</parameter>\n"
+                    for k, v in json.loads(tc["function"]["arguments"]).items()
+                )
                 text += f"\n\n<function={tc['function']['name']}>\n{params}</function>"
             out.append({"role": "assistant", "content": text})
         elif m["role"] == "tool":
@@ -122,7 +141,10 @@ def test_calls_embedded_in_text_are_parsed(tmp_path: Path) -> None:
 def test_tau_bench_results_one_trace_per_item() -> None:
     traces, skipped = read(TAU)
     assert skipped == []
-    assert [(t.source.index, t.outcome.success, t.outcome.reward) for t in traces] == [(0, True, 1.0), (1, False, 0.0)]
+    assert [(t.source.index, t.outcome.success, t.outcome.reward) for t in traces] == [
+        (0, True, 1.0),
+        (1, False, 0.0),
+    ]
     # item 1 = first 8 messages: Errno 2 failure + the "Error: ..." tool message tau-bench writes.
     assert [(len(t.steps), t.tool_calls, t.errors) for t in traces] == [(14, 6, 1), (8, 3, 2)]
     assert traces[0].task.startswith("You want a Python file named hello.py")  # info.task.instruction
@@ -146,7 +168,9 @@ def test_jsonl_and_array_of_conversations(tmp_path: Path) -> None:
     jsonl.write_text("".join(json.dumps(c) + "\n" for c in convs))
     traces, _ = read(jsonl)
     assert [(t.source.index, t.source.line, t.tool_calls, t.metadata.get("model")) for t in traces] == [
-        (0, 1, 6, "gpt-4o"), (1, 2, 4, None)]
+        (0, 1, 6, "gpt-4o"),
+        (1, 2, 4, None),
+    ]
     array = tmp_path / "conversations.json"
     array.write_text(json.dumps(convs, indent=1))
     assert [(t.source.index, t.tool_calls) for t in read(array)[0]] == [(0, 6), (1, 4)]
@@ -193,8 +217,11 @@ def test_detect_picks_openai_chat(path: Path) -> None:
 
 def test_detect_does_not_claim_other_formats() -> None:
     all_readers_or_skip()
-    others = [p for p in sorted(SAMPLES.rglob("*")) if p.is_file() and p.name != "SOURCES.md"
-              and "chat_tool_calls" not in p.parts]
+    others = [
+        p
+        for p in sorted(SAMPLES.rglob("*"))
+        if p.is_file() and p.name != "SOURCES.md" and "chat_tool_calls" not in p.parts
+    ]
     others += sorted((DATA / "fixtures" / "anthropic").glob("*.json*"))
     assert [str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "openai-chat"] == []
 
@@ -202,7 +229,9 @@ def test_detect_does_not_claim_other_formats() -> None:
 def test_inspect_counts() -> None:
     all_readers_or_skip()
     reports = inspect_paths([CHAT, TAU])
-    assert [(Path(r.path).name[:12], r.format, r.traces, r.steps, r.tool_calls, r.errors) for r in reports] == [
+    assert [
+        (Path(r.path).name[:12], r.format, r.traces, r.steps, r.tool_calls, r.errors) for r in reports
+    ] == [
         ("fncall-llm-m", "openai-chat", 1, 14, 6, 1),
         ("litellm_prox", "openai-chat", 1, 3, 1, 0),
         ("nonfncall-ll", "openai-chat", 1, 10, 4, 0),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,10 +29,20 @@ _BULKY = frozenset({"tools", "functions", "raw_messages", "raw_response", "kwarg
 """Container fields that can be large and say nothing about the run (tool schemas, raw copies)."""
 
 _CLAUDE_CODE_TYPES = frozenset(
-    {"summary", "file-history-snapshot", "progress", "attachment", "permission-mode", "queue-operation", "last-prompt"}
+    {
+        "summary",
+        "file-history-snapshot",
+        "progress",
+        "attachment",
+        "permission-mode",
+        "queue-operation",
+        "last-prompt",
+    }
 )
 _OPENAI_TEXT = re.compile(r'"tool_calls"\s*:\s*\[\s*\{|"tool_call_id"\s*:|"role"\s*:\s*"(?:tool|function)"')
-_ANTHROPIC_TEXT = re.compile(r'"type"\s*:\s*"(?:tool_use|tool_result|thinking|redacted_thinking|server_tool_use)"')
+_ANTHROPIC_TEXT = re.compile(
+    r'"type"\s*:\s*"(?:tool_use|tool_result|thinking|redacted_thinking|server_tool_use)"'
+)
 
 
 @dataclass
@@ -53,14 +63,18 @@ class Signals:
     openai: bool
     anthropic: bool
     mini_swe_agent: bool
-    top_level_system: bool = False
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (foreign files hold any shape anywhere)."""
+    return value if isinstance(value, dict) else {}
 
 
 def is_message(obj: Any, roles: Iterable[str]) -> bool:
     """A dict with a known ``role`` and message content."""
     return (
         isinstance(obj, dict)
-        and obj.get("role") in roles
+        and str(obj.get("role")) in roles
         and ("content" in obj or "tool_calls" in obj or "function_call" in obj)
     )
 
@@ -186,8 +200,7 @@ def _jsonl_conversations(
 
 
 def _jsonl_messages(path: Path, options: ReadOptions) -> Iterator[tuple[int | None, Any]]:
-    for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
-        yield lineno, rec
+    yield from iter_jsonl(path, max_line_bytes=options.max_line_bytes)
 
 
 def _stream(path: Path, prefix: str) -> Iterator[tuple[int | None, Any]]:
@@ -202,7 +215,7 @@ def _stream(path: Path, prefix: str) -> Iterator[tuple[int | None, Any]]:
 
 
 def top_level_fields(path: Path, prefix: str, skip: frozenset[str]) -> dict[str, Any]:
-    """The fields of the object at ``prefix`` (``""`` = the document), except ``skip``, in one streaming pass."""
+    """Fields of the object at ``prefix`` (``""``: the document) except ``skip``, in one streaming pass."""
     import ijson
 
     out: dict[str, Any] = {}
@@ -235,7 +248,7 @@ def build_trace(
     path: Path,
     conv: Conversation,
     fmt: str,
-    roles: dict[str, str],
+    roles: Mapping[str, str],
     to_steps: Callable[[dict[str, Any]], list[Step]],
     skipped: list[Skipped],
 ) -> Trace | None:
@@ -295,7 +308,7 @@ def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
         value = fields.get(key)
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             meta["cost_usd" if key == "cost" else key] = value
-    response = fields.get("response") if isinstance(fields.get("response"), dict) else {}
+    response = as_dict(fields.get("response"))
     model = fields.get("model") or response.get("model")
     if isinstance(model, str):
         meta["model"] = model
@@ -316,4 +329,8 @@ def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _finish_reason(response: dict[str, Any]) -> Any:
     choices = response.get("choices")
-    return choices[0].get("finish_reason") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+    return (
+        choices[0].get("finish_reason")
+        if isinstance(choices, list) and choices and isinstance(choices[0], dict)
+        else None
+    )

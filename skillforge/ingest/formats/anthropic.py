@@ -18,8 +18,8 @@ from typing import Any
 
 from skillforge.ingest.base import (
     Probe,
-    ReadOptions,
     Reader,
+    ReadOptions,
     as_text,
     clip,
     clip_arguments,
@@ -27,6 +27,7 @@ from skillforge.ingest.base import (
     parse_arguments,
 )
 from skillforge.ingest.formats._chat_shapes import (
+    as_dict,
     build_trace,
     is_message,
     iter_conversations,
@@ -40,7 +41,7 @@ NAME = "anthropic-messages"
 
 _ROLES = {"user": "user", "assistant": "assistant"}
 _READ_ROLES = {**_ROLES, "system": "system", "developer": "system", "tool": "tool"}
-"""Roles accepted when reading (a forced ``--format`` may meet OpenAI-shaped messages); sniffing wants only ``_ROLES``."""
+"""Roles accepted when reading (``--format`` may force OpenAI-shaped messages in); sniff uses ``_ROLES``."""
 _EXIT_CODE = re.compile(r"^(?:Error: )?Exit code (-?\d+)")
 _IGNORED_BLOCKS = frozenset({"thinking", "redacted_thinking", "signature", "citations_delta"})
 
@@ -59,7 +60,9 @@ class StepAssembler:
         self._calls: set[str] = set()
         self._results: set[str] = set()
 
-    def add(self, role: str, content: Any, timestamp: str | None = None, *, is_error: bool | None = None) -> None:
+    def add(
+        self, role: str, content: Any, timestamp: str | None = None, *, is_error: bool | None = None
+    ) -> None:
         """Add one message (or one line of a split message) of ``role`` with ``content``."""
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
         if not isinstance(blocks, list):
@@ -79,7 +82,9 @@ class StepAssembler:
                 texts.append(block_text(block))
         text = "\n".join(t for t in texts if t)
         if text.strip():
-            self.steps.append(Step(role="system" if role == "system" else "user", text=clip(text), timestamp=timestamp))
+            self.steps.append(
+                Step(role="system" if role == "system" else "user", text=clip(text), timestamp=timestamp)
+            )
 
     def flush(self) -> None:
         """End the current assistant message: leftover text becomes a plain assistant step."""
@@ -122,8 +127,8 @@ class StepAssembler:
         if call_id is not None:
             self._results.add(call_id)
         content = block.get("content")
-        error_block = isinstance(content, dict) and "error_code" in content
-        output = f"error: {content['error_code']}" if error_block else result_text(content)
+        error_block = "error_code" in as_dict(content)
+        output = f"error: {as_dict(content)['error_code']}" if error_block else result_text(content)
         match = _EXIT_CODE.match(output)
         if "is_error" in block:
             flagged = bool(block["is_error"])
@@ -132,24 +137,32 @@ class StepAssembler:
         else:
             flagged = error_block or looks_like_error(output)
         result = ToolResult(
-            output=clip(output), is_error=flagged, exit_code=int(match.group(1)) if match else None, call_id=call_id
+            output=clip(output),
+            is_error=flagged,
+            exit_code=int(match.group(1)) if match else None,
+            call_id=call_id,
         )
         self.steps.append(Step(role="tool", tool_result=result, timestamp=timestamp))
 
 
 def block_text(block: dict[str, Any]) -> str:
+    """The readable text of one content block; images and documents become a marker."""
     kind = block.get("type")
+    text = block.get("text")
     if kind in ("image", "image_url"):
         return "[image]"
     if kind == "document":
         return "[document]"
-    if isinstance(block.get("text"), str):
-        return block["text"]
+    if isinstance(text, str):
+        return text
     return as_text(block.get("content")) if "content" in block else ""
 
 
 def result_text(content: Any) -> str:
-    if isinstance(content, list) and any(isinstance(b, dict) and "url" in b and "title" in b for b in content):
+    """A tool result's content (string, blocks, search hits or an object) as text."""
+    if isinstance(content, list) and any(
+        isinstance(b, dict) and "url" in b and "title" in b for b in content
+    ):
         # web_search_tool_result: a list of hits, each with url and title
         return "\n".join(f"{b.get('title', '')} <{b.get('url', '')}>" for b in content if isinstance(b, dict))
     if isinstance(content, (dict, list)) and not as_text(content):
@@ -189,7 +202,9 @@ def sniff(probe: Probe) -> float:
         if all(is_message(r, _ROLES) for r in records):
             return _score(probe, records)
         if all(messages_path(r) for r in records):
-            return _score(probe, [m for r in records for m in _messages(r)], top_level_system="system" in records[0])
+            return _score(
+                probe, [m for r in records for m in _messages(r)], top_level_system="system" in records[0]
+            )
     return 0.0
 
 
@@ -238,8 +253,16 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         if _is_response(response):
             conv.fields["final_message"] = response
         elif _is_response(conv.fields):  # the file is one response object
-            conv.fields = {"final_message": conv.fields, "model": conv.fields.get("model"), "response": conv.fields}
-        usage = (conv.fields.get("response") or {}).get("usage") if isinstance(conv.fields.get("response"), dict) else None
+            conv.fields = {
+                "final_message": conv.fields,
+                "model": conv.fields.get("model"),
+                "response": conv.fields,
+            }
+        usage = (
+            (conv.fields.get("response") or {}).get("usage")
+            if isinstance(conv.fields.get("response"), dict)
+            else None
+        )
         if isinstance(usage, dict):
             conv.fields["usage"] = usage
         skipped: list[Skipped] = []

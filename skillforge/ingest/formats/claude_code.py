@@ -15,68 +15,50 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.base import (
     SNIFF_LINES,
     Probe,
-    ReadOptions,
     Reader,
+    ReadOptions,
     clip,
     clip_arguments,
     iter_jsonl,
     parse_arguments,
 )
+from skillforge.ingest.formats._chat_shapes import as_dict
+from skillforge.ingest.formats._claude_tree import MESSAGE_TYPES, Node, conversations, main_chain
 from skillforge.ingest.formats.anthropic import StepAssembler, block_text, result_text
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
 
 NAME = "claude-code"
 
-_MESSAGE_TYPES = frozenset({"user", "assistant", "system"})
-_TREE_TYPES = _MESSAGE_TYPES | {"progress", "attachment"}
-_NON_MESSAGE_TYPES = frozenset(
+_TREE_TYPES = MESSAGE_TYPES | {"progress", "attachment"}
+_NONMESSAGE_TYPES = frozenset(
     {"summary", "file-history-snapshot", "permission-mode", "queue-operation", "last-prompt", "custom-title"}
 )
 _QUIET_SYSTEM = frozenset({"turn_duration", "away_summary", "stop_hook_summary"})
 """System subtypes that are telemetry, not part of the conversation."""
-_COMMAND = re.compile(r"<command-name>\s*(.*?)\s*</command-name>.*?(?:<command-args>(.*?)</command-args>)?", re.S)
+_COMMAND = re.compile(
+    r"<command-name>\s*(.*?)\s*</command-name>.*?(?:<command-args>(.*?)</command-args>)?", re.S
+)
 _OUTPUT_TAG = re.compile(r"^\s*<(local-command-stdout|local-command-stderr|bash-stdout|bash-stderr)>", re.S)
 _TAGS = re.compile(r"</?[a-z-]+>")
-_NOISE_PREFIXES = ("<local-command-caveat>", "<system-reminder>", "Caveat: The messages below", "[Request interrupted")
-
-
-@dataclass(slots=True)
-class _Node:
-    line: int
-    type: str
-    uuid: str | None = None
-    parent: str | None = None
-    logical_parent: str | None = None
-    sidechain: bool = False
-    agent_id: str | None = None
-    timestamp: str | None = None
-    content: Any = None
-    """Compacted message content: a clipped string or a list of small block dicts."""
-    msg_id: str | None = None
-    role: str = ""
-    is_task: bool = False
-    is_command: bool = False
-    api_error: bool = False
-    calls: tuple[str, ...] = ()
-    results: tuple[str, ...] = ()
-    session: dict[str, str] | None = None
-    """sessionId/cwd/version/gitBranch, one dict shared by every record that has the same values."""
-    meta: dict[str, Any] | None = None
-    """Assistant lines only: model, usage, cost."""
+_NOISE_PREFIXES = (
+    "<local-command-caveat>",
+    "<system-reminder>",
+    "Caveat: The messages below",
+    "[Request interrupted",
+)
 
 
 # --------------------------------------------------------------------------- detection
 
 
 def sniff(probe: Probe) -> float:
-    """Claude Code records carry ``sessionId`` + ``uuid``/``parentUuid``; files often open with other records."""
+    """Records carry ``sessionId`` and ``uuid``/``parentUuid``; files often open with other record types."""
     if probe.kind == "json" and isinstance(probe.skeleton, dict):
         if probe.path.name.endswith(".meta.json") and "agentType" in probe.skeleton:
             return 0.9  # the sidecar of a 2.1.x subagent file: read as part of that trace
@@ -96,7 +78,7 @@ def sniff(probe: Probe) -> float:
             best = max(best, 0.9)
         elif kind == "file-history-snapshot" and "snapshot" in rec:
             best = max(best, 0.9)
-        elif kind in _NON_MESSAGE_TYPES and "sessionId" in rec:
+        elif kind in _NONMESSAGE_TYPES and "sessionId" in rec:
             best = max(best, 0.85)
     return best
 
@@ -119,7 +101,9 @@ def _compact_content(content: Any) -> Any:
             continue
         if kind.endswith("tool_use"):
             args = clip_arguments(parse_arguments(block.get("input")))
-            blocks.append({"type": "tool_use", "id": block.get("id"), "name": block.get("name"), "input": args})
+            blocks.append(
+                {"type": "tool_use", "id": block.get("id"), "name": block.get("name"), "input": args}
+            )
         elif kind.endswith("tool_result"):
             small = {"type": "tool_result", "tool_use_id": block.get("tool_use_id")}
             small["content"] = clip(result_text(block.get("content")))
@@ -131,7 +115,7 @@ def _compact_content(content: Any) -> Any:
     return blocks
 
 
-def _classify_user_text(node: _Node, text: str) -> None:
+def _classify_user_text(node: Node, text: str) -> None:
     """Mark real prompts (task candidates) and rewrite slash-command noise into readable steps."""
     command = _COMMAND.search(text) if "<command-name>" in text else None
     if command:
@@ -150,8 +134,8 @@ def _classify_user_text(node: _Node, text: str) -> None:
 _SESSION_KEYS = ("sessionId", "cwd", "version", "gitBranch")
 
 
-def _node(lineno: int, rec: dict[str, Any], shared: dict[tuple[Any, ...], dict[str, str]]) -> _Node:
-    node = _Node(
+def _node(lineno: int, rec: dict[str, Any], shared: dict[tuple[Any, ...], dict[str, str]]) -> Node:
+    node = Node(
         line=lineno,
         type=str(rec.get("type")),
         uuid=rec.get("uuid"),
@@ -163,11 +147,13 @@ def _node(lineno: int, rec: dict[str, Any], shared: dict[tuple[Any, ...], dict[s
     )
     values = tuple(rec.get(k) for k in _SESSION_KEYS)
     if values not in shared:  # 20k records of one session share one dict, not 20k copies
-        shared[values] = {k: v for k, v in zip(_SESSION_KEYS, values) if isinstance(v, str) and v}
+        shared[values] = {
+            k: v for k, v in zip(_SESSION_KEYS, values, strict=True) if isinstance(v, str) and v
+        }
     node.session = shared[values]
-    if node.type not in _MESSAGE_TYPES:
+    if node.type not in MESSAGE_TYPES:
         return node
-    message = rec.get("message") if isinstance(rec.get("message"), dict) else {}
+    message = as_dict(rec.get("message"))
     node.role = node.type
     if node.type == "system":
         content = rec.get("content")
@@ -196,92 +182,23 @@ def _node(lineno: int, rec: dict[str, Any], shared: dict[tuple[Any, ...], dict[s
     return node
 
 
-def _assistant_meta(node: _Node, rec: dict[str, Any], message: dict[str, Any]) -> None:
+def _assistant_meta(node: Node, rec: dict[str, Any], message: dict[str, Any]) -> None:
     node.meta = {}
     if isinstance(message.get("model"), str) and message["model"] != "<synthetic>":
         node.meta["model"] = message["model"]
     usage = message.get("usage")
     if isinstance(usage, dict):
-        node.meta["usage"] = {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}
+        node.meta["usage"] = {
+            k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)
+        }
     if isinstance(rec.get("costUSD"), (int, float)):
         node.meta["cost_usd"] = rec["costUSD"]
-
-
-# --------------------------------------------------------------------------- tree
-
-
-def _main_chain(group: list[_Node], by_uuid: dict[str, _Node]) -> list[_Node]:
-    """The nodes of ``group`` that belong to the conversation as it finally stood, in file order."""
-    members = {n.uuid for n in group if n.uuid}
-    leaf = next((n for n in reversed(group) if n.uuid and n.type in _MESSAGE_TYPES), None)
-    chain: set[str] = set()
-    current = leaf
-    while current is not None and current.uuid and current.uuid not in chain:
-        chain.add(current.uuid)
-        nxt = current.parent or current.logical_parent
-        current = by_uuid.get(nxt) if nxt in members else None
-    on_chain = [by_uuid[u] for u in chain]
-    chain_messages = {n.msg_id for n in on_chain if n.msg_id}
-    open_calls = {c for n in on_chain for c in n.calls} - {r for n in on_chain for r in n.results}
-    branched: dict[str, bool] = {}
-    kept = []
-    for node in group:
-        if node.uuid is None or node.uuid in chain:
-            kept.append(node)
-        elif node.msg_id and node.msg_id in chain_messages:
-            kept.append(node)  # another line of an API message on the chain (parallel tool_use)
-        elif node.results and set(node.results) <= open_calls:
-            kept.append(node)  # a result of a chain call, logged on a side branch
-        elif not _branches_off(node, chain, by_uuid, members, branched):
-            kept.append(node)  # a fragment not connected to the chain (history before an old-style compaction)
-    return kept
-
-
-def _branches_off(
-    node: _Node, chain: set[str], by_uuid: dict[str, _Node], members: set[str], memo: dict[str, bool]
-) -> bool:
-    """Does ``node`` descend from a chain node (an abandoned branch), rather than from a detached root?"""
-    path = []
-    current: _Node | None = node
-    answer = False
-    while current is not None and current.uuid:
-        if current.uuid in memo:
-            answer = memo[current.uuid]
-            break
-        if current.uuid in chain:
-            answer = True
-            break
-        path.append(current.uuid)
-        nxt = current.parent or current.logical_parent
-        current = by_uuid.get(nxt) if nxt in members and nxt not in path else None
-    for uuid in path:
-        memo[uuid] = answer
-    return answer
-
-
-def _groups(nodes: list[_Node], by_uuid: dict[str, _Node]) -> list[list[_Node]]:
-    """The main conversation first, then one group per subagent (sidechain) in order of appearance."""
-    main = [n for n in nodes if not n.sidechain]
-    side: dict[str, list[_Node]] = {}
-    for n in nodes:
-        if n.sidechain:
-            side.setdefault(n.agent_id or _root(n, by_uuid), []).append(n)
-    groups = [main] if any(n.type in _MESSAGE_TYPES for n in main) else []
-    return groups + [g for g in side.values() if any(n.type in _MESSAGE_TYPES for n in g)]
-
-
-def _root(node: _Node, by_uuid: dict[str, _Node]) -> str:
-    seen = set()
-    while node.parent in by_uuid and node.parent not in seen and by_uuid[node.parent].sidechain:
-        seen.add(node.parent)
-        node = by_uuid[node.parent]
-    return node.uuid or f"line-{node.line}"
 
 
 # --------------------------------------------------------------------------- traces
 
 
-def _steps(kept: list[_Node]) -> list[Step]:
+def _steps(kept: list[Node]) -> list[Step]:
     """Build the steps, releasing each node's content once it is a step (the peak stays near one copy)."""
     assembler = StepAssembler()
     message_id = None
@@ -302,7 +219,7 @@ def _steps(kept: list[_Node]) -> list[Step]:
     return assembler.steps
 
 
-def _metadata(kept: list[_Node], summaries: dict[str, str], sidecar: dict[str, Any]) -> dict[str, Any]:
+def _metadata(kept: list[Node], summaries: dict[str, str], sidecar: dict[str, Any]) -> dict[str, Any]:
     meta: dict[str, Any] = {"host": "claude-code"}
     names = {"sessionId": "session_id", "cwd": "cwd", "version": "cli_version", "gitBranch": "git_branch"}
     models: list[str] = []
@@ -347,13 +264,13 @@ def _metadata(kept: list[_Node], summaries: dict[str, str], sidecar: dict[str, A
     return dict(sorted(meta.items()))
 
 
-def _text(node: _Node) -> str:
+def _text(node: Node) -> str:
     if isinstance(node.content, str):
         return node.content
     return "\n".join(b.get("text", "") for b in node.content or () if b.get("type") == "text")
 
 
-def _task(kept: list[_Node]) -> str:
+def _task(kept: list[Node]) -> str:
     """The first prompt the user typed; a slash command only when there is no such prompt."""
     for node in kept:
         if node.is_task:
@@ -361,7 +278,7 @@ def _task(kept: list[_Node]) -> str:
     return next((n.content for n in kept if n.is_command and isinstance(n.content, str)), "")
 
 
-def _api_error(kept: list[_Node]) -> str | None:
+def _api_error(kept: list[Node]) -> str | None:
     """Claude Code's own error message when the session ended on a failed API call."""
     last = next((n for n in reversed(kept) if n.type == "assistant" and n.content), None)
     return _text(last).strip() or None if last is not None and last.api_error else None
@@ -383,8 +300,8 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
     """Yield the main conversation of a session file (and each inline subagent) as Traces."""
     if probe.kind == "json" and path.name.endswith(".meta.json"):
         return  # a subagent sidecar: its fields are read with the subagent's own file
-    nodes: list[_Node] = []
-    by_uuid: dict[str, _Node] = {}
+    nodes: list[Node] = []
+    by_uuid: dict[str, Node] = {}
     summaries: dict[str, str] = {}
     shared: dict[tuple[Any, ...], dict[str, str]] = {}
     for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
@@ -407,8 +324,8 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         if node.uuid:
             by_uuid[node.uuid] = node
     sidecar = _sidecar(path)
-    for index, group in enumerate(_groups(nodes, by_uuid)):
-        kept = _main_chain(group, by_uuid)
+    for index, group in enumerate(conversations(nodes, by_uuid)):
+        kept = main_chain(group, by_uuid)
         task, error = _task(kept), _api_error(kept)
         steps = _steps(kept)
         if not steps:
@@ -428,6 +345,6 @@ READERS = [
         name=NAME,
         sniff=sniff,
         read=read,
-        description="Claude Code session logs (~/.claude/projects/*/<session>.jsonl, agent-*.jsonl subagents)",
+        description="Claude Code session logs (~/.claude/projects/*/<session>.jsonl, agent-*.jsonl)",
     )
 ]

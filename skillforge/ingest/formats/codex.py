@@ -25,8 +25,8 @@ from typing import Any
 
 from skillforge.ingest.base import (
     Probe,
-    ReadOptions,
     Reader,
+    ReadOptions,
     as_text,
     clip,
     clip_arguments,
@@ -34,18 +34,33 @@ from skillforge.ingest.base import (
     looks_like_error,
     parse_arguments,
 )
+from skillforge.ingest.formats._chat_shapes import as_dict
 from skillforge.models import Outcome, Skipped, Source, Step, ToolCall, ToolResult, Trace
 
 NAME = "codex"
 
 _ENVELOPE_TYPES = frozenset({"session_meta", "turn_context", "response_item", "event_msg", "compacted"})
 _ITEM_TYPES = frozenset(
-    {"message", "reasoning", "function_call", "function_call_output", "custom_tool_call", "custom_tool_call_output",
-     "local_shell_call", "web_search_call"}
+    {
+        "message",
+        "reasoning",
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "local_shell_call",
+        "web_search_call",
+    }
 )
 _EXIT = re.compile(r"(?:Process exited with code|Exit code:?) (-?\d+)")
-_INJECTED = ("<environment_context>", "<user_instructions>", "<permissions instructions>", "# AGENTS.md instructions",
-             "<user_shell_command>", "<turn_aborted>")
+_INJECTED = (
+    "<environment_context>",
+    "<user_instructions>",
+    "<permissions instructions>",
+    "# AGENTS.md instructions",
+    "<user_shell_command>",
+    "<turn_aborted>",
+)
 _REQUEST_MARK = "## My request for Codex:"
 
 
@@ -59,7 +74,9 @@ def sniff(probe: Probe) -> float:
     first = records[0]
     if first.get("type") == "session_meta" and isinstance(first.get("payload"), dict):
         return 0.98
-    enveloped = [r for r in records if r.get("type") in _ENVELOPE_TYPES and isinstance(r.get("payload"), dict)]
+    enveloped = [
+        r for r in records if r.get("type") in _ENVELOPE_TYPES and isinstance(r.get("payload"), dict)
+    ]
     if enveloped and len(enveloped) * 2 >= len(records):
         return 0.9
     legacy_head = "id" in first and "timestamp" in first and ("instructions" in first or "git" in first)
@@ -88,9 +105,15 @@ class _Rollout:
     # -- lines
 
     def session_meta(self, p: dict[str, Any]) -> None:
-        for key, name in (("id", "session_id"), ("cwd", "cwd"), ("originator", "originator"),
-                          ("cli_version", "cli_version"), ("source", "source"), ("model_provider", "model_provider"),
-                          ("timestamp", "started_at")):
+        for key, name in (
+            ("id", "session_id"),
+            ("cwd", "cwd"),
+            ("originator", "originator"),
+            ("cli_version", "cli_version"),
+            ("source", "source"),
+            ("model_provider", "model_provider"),
+            ("timestamp", "started_at"),
+        ):
             if isinstance(p.get(key), str):
                 self.meta.setdefault(name, p[key])
         git = p.get("git")
@@ -124,7 +147,10 @@ class _Rollout:
             self.event_answers.append(len(self.steps))
             self.steps.append(Step(role="assistant", text=clip(p["message"]), timestamp=ts))
         elif kind == "exec_command_end":
-            out = p.get("aggregated_output") or "\n".join(str(p.get(k) or "") for k in ("stdout", "stderr")).strip()
+            out = (
+                p.get("aggregated_output")
+                or "\n".join(str(p.get(k) or "") for k in ("stdout", "stderr")).strip()
+            )
             code = p.get("exit_code") if isinstance(p.get("exit_code"), int) else None
             failed = p.get("status") == "failed" or (code is not None and code != 0)
             self._result(p.get("call_id"), str(out), failed, code, True, ts)
@@ -133,7 +159,9 @@ class _Rollout:
             self._result(p.get("call_id"), out, p.get("success") is False, None, True, ts)
         elif kind == "mcp_tool_call_end":
             result = p.get("result")
-            failed = isinstance(result, dict) and ("Err" in result or bool((result.get("Ok") or {}).get("isError")))
+            failed = isinstance(result, dict) and (
+                "Err" in result or bool((result.get("Ok") or {}).get("isError"))
+            )
             self._result(p.get("call_id"), as_text(result), failed, None, True, ts)
         elif kind == "token_count" and isinstance(p.get("info"), dict):
             usage = p["info"].get("total_token_usage")
@@ -171,13 +199,21 @@ class _Rollout:
         elif kind == "custom_tool_call":
             name, args = p.get("name"), parse_arguments(p.get("input"))
         elif kind == "local_shell_call":
-            action = p.get("action") if isinstance(p.get("action"), dict) else {}
+            action = as_dict(p.get("action"))
             name, args = "local_shell", {k: v for k, v in action.items() if k != "type"}
         else:  # web_search_call and other hosted tools: the action is the argument
-            action = p.get("action")
+            hosted = p.get("action")
             name = kind.removesuffix("_call")
-            args = action if isinstance(action, dict) else {k: v for k, v in p.items() if k not in ("type", "id", "status")}
-        call = ToolCall(name=str(name or kind), arguments=clip_arguments(args), id=call_id if isinstance(call_id, str) else None)
+            args = (
+                hosted
+                if isinstance(hosted, dict)
+                else {k: v for k, v in p.items() if k not in ("type", "id", "status")}
+            )
+        call = ToolCall(
+            name=str(name or kind),
+            arguments=clip_arguments(args),
+            id=call_id if isinstance(call_id, str) else None,
+        )
         self.steps.append(Step(role="assistant", tool_call=call, timestamp=ts))
 
     def _output(self, p: dict[str, Any], ts: str | None) -> None:
@@ -190,7 +226,7 @@ class _Rollout:
             except ValueError:
                 parsed = None
             if isinstance(parsed, dict) and "output" in parsed:
-                metadata = parsed.get("metadata") if isinstance(parsed.get("metadata"), dict) else {}
+                metadata = as_dict(parsed.get("metadata"))
                 code = metadata.get("exit_code") if isinstance(metadata.get("exit_code"), int) else None
                 raw = parsed["output"]
         if isinstance(raw, dict):  # {content, success}
@@ -204,7 +240,9 @@ class _Rollout:
         is_error = bool(failed) or (code is not None and code != 0) if definite else looks_like_error(text)
         self._result(p.get("call_id"), text, is_error, code, definite, ts)
 
-    def _result(self, call_id: Any, output: str, is_error: bool, code: int | None, definite: bool, ts: str | None) -> None:
+    def _result(
+        self, call_id: Any, output: str, is_error: bool, code: int | None, definite: bool, ts: str | None
+    ) -> None:
         call_id = call_id if isinstance(call_id, str) else None
         if call_id is not None and call_id in self.results:
             index, was_definite = self.results[call_id]
@@ -245,7 +283,7 @@ def _task(steps: list[Step]) -> str:
     return ""
 
 
-def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
+def read(path: Path, _probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
     """Yield the rollout as one Trace (a Skipped for each unreadable line)."""
     rollout = _Rollout()
     last_ts: str | None = None

@@ -23,8 +23,8 @@ from typing import Any
 
 from skillforge.ingest.base import (
     Probe,
-    ReadOptions,
     Reader,
+    ReadOptions,
     as_text,
     clip,
     clip_arguments,
@@ -32,6 +32,7 @@ from skillforge.ingest.base import (
     parse_arguments,
 )
 from skillforge.ingest.formats._chat_shapes import (
+    as_dict,
     build_trace,
     is_message,
     iter_conversations,
@@ -40,10 +41,11 @@ from skillforge.ingest.formats._chat_shapes import (
     scan_signals,
 )
 from skillforge.models import Skipped, Step, ToolCall, ToolResult, Trace
+from skillforge.models.trace import Role
 
 NAME = "openai-chat"
 
-_ROLES = {
+_ROLES: dict[str, Role] = {
     "system": "system",
     "developer": "system",
     "user": "user",
@@ -97,9 +99,9 @@ def sniff(probe: Probe) -> float:
 
 
 def _first_messages(container: dict[str, Any]) -> list[Any]:
-    found = container
+    found: Any = container
     for key in messages_path(container) or ():
-        found = found.get(key) if isinstance(found, dict) else None
+        found = as_dict(found).get(key)
     return found if isinstance(found, list) else []
 
 
@@ -124,7 +126,9 @@ def tool_result_step(output_text: str, call_id: str | None, timestamp: str | Non
     is_error = exit_code != 0 if exit_code is not None else looks_like_error(output_text)
     return Step(
         role="tool",
-        tool_result=ToolResult(output=clip(output_text), is_error=is_error, exit_code=exit_code, call_id=call_id),
+        tool_result=ToolResult(
+            output=clip(output_text), is_error=is_error, exit_code=exit_code, call_id=call_id
+        ),
         timestamp=timestamp,
     )
 
@@ -171,7 +175,7 @@ def _tool_calls(message: dict[str, Any]) -> list[ToolCall]:
     for raw in raw_calls if isinstance(raw_calls, list) else []:
         if not isinstance(raw, dict):
             continue
-        fn = raw.get("function") if isinstance(raw.get("function"), dict) else raw
+        fn = as_dict(raw.get("function")) or raw
         name = fn.get("name")
         if not name:
             continue
@@ -194,7 +198,7 @@ def _embedded_calls(text: str) -> tuple[str, list[ToolCall]]:
 
 def _final_message(fields: dict[str, Any]) -> dict[str, Any] | None:
     """The assistant answer of a completion log / chat.completion object: ``choices[0].message``."""
-    response = fields.get("response") if isinstance(fields.get("response"), dict) else fields
+    response = as_dict(fields.get("response")) or fields
     choices = response.get("choices")
     if isinstance(choices, list) and choices and isinstance(choices[0], dict):
         message = choices[0].get("message")
@@ -224,6 +228,6 @@ READERS = [
         name=NAME,
         sniff=sniff,
         read=read,
-        description="OpenAI chat-completions transcripts (tool_calls / role tool), OpenHands LLM logs, tau-bench results",
+        description="OpenAI chat-completions transcripts (tool_calls), OpenHands LLM logs, tau-bench results",
     )
 ]
