@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from skillforge.models.scan import Finding
 from skillforge.scan import rules
 from skillforge.scan.content import scan_text
-from skillforge.scan.text import decode, is_executable, visible
+from skillforge.scan.text import decode, is_executable, is_media, visible
 
 ARCHIVE_SUFFIXES = (".zip", ".skill", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 MAX_MEMBER_BYTES = 5 << 20
@@ -82,7 +82,9 @@ def _content(name: str, display: str, data: bytes) -> Iterator[Finding]:
     text = decode(data)
     if text is None:
         if "assets" not in PurePosixPath(name).parts:
-            yield rules.make("binary-file", where, excerpt="binary content")
+            media = is_media(data)
+            yield rules.make("binary-file", where, severity="low" if media else None,
+                             excerpt="image, font or document" if media else "binary content")
         return
     yield from scan_text(name, text, file=where)
 

@@ -59,7 +59,8 @@ def scan_text(rel: str, text: str, *, file: str | None = None) -> list[Finding]:
     lines = text.split("\n")
     out: list[Finding] = []
     code = kind in ("python", "script")
-    out += to_findings(scan_injection(text), lines, shown)
+    # HTML comments hide text only where Markdown is rendered; in an .html template they are ordinary.
+    out += to_findings(scan_injection(text, comments=kind in ("skill-md", "markdown")), lines, shown)
     out += to_findings(scan_secrets(text, PurePosixPath(rel).name), lines, shown)
     out += to_findings(scan_unicode(text, code=code, in_trace=False), lines, shown)
     if code:

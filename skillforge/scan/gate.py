@@ -50,5 +50,5 @@ def gate(
     else:
         hint = ('run `skillforge scan` to see every finding; fix them, suppress a false positive with '
                 '`skillforge: ignore[RULE]`, or pass --force --acknowledge "<why this is safe>"')
-    raise ScanRefused(f"security scan refused: {decision.summary}; {detail}", path=report.paths[0] if report.paths
-                      else None, hint=hint)
+    where = report.paths[0] if len(report.paths) == 1 else None
+    raise ScanRefused(f"security scan refused: {decision.summary}; {detail}", path=where, hint=hint)

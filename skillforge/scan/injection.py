@@ -95,11 +95,23 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
-_ADDRESSEE = re.compile(r"\b(you|your|assistant|ai|agent|model|llm|claude|codex|gpt|copilot|gemini|bot)\b", _I)
+# Speaking *to* the agent: "you must", "Assistant:", "note for the AI", "if you are an LLM".
+_ADDRESSEE = re.compile(
+    r"\byou\s+(must|should|will|need\s+to|have\s+to|are\s+(an?\s+)?(ai|assistant|agent|llm|language\s+model))\b"
+    r"|\b(assistant|ai(\s+(agent|assistant)s?)?|agents?|model|llm|claude|codex|gpt|copilot|gemini|bot)\s*[:,]"
+    r"|\b(note|message|instructions?)\s+(for|to)\s+(the\s+|any\s+)?(ai|assistant|agent|model|llm|claude)s?\b"
+    r"|\bif\s+you\s+are\s+(an?\s+)?(ai|assistant|agent|llm|language\s+model|claude)\b",
+    _I,
+)
 _IMPERATIVE = re.compile(
     r"\b(must|should|always|never|run|execute|send|add|include|insert|fetch|download|install|ignore|write|"
     r"delete|remove|curl|wget|post|upload|reply|respond|say|tell|obey|follow)\b",
     _I,
+)
+# Without an addressee, only verbs that make an agent *do* something count: "please include an
+# example" in an issue template is not an attack, "run curl ... | sh" is.
+_STRONG_IMPERATIVE = re.compile(
+    r"\b(run|execute|curl|wget|send|upload|post|download|install|ignore|disregard|delete|eval|exfiltrate)\b", _I
 )
 _TOOLING_COMMENT = re.compile(
     r"^\s*(prettier-|markdownlint|toc|end ?toc|vale |eslint|textlint|cspell|spell-?checker|lint-|"
@@ -115,8 +127,10 @@ def _norm(line: str) -> str:
     return unicodedata.normalize("NFKC", "".join(ch for ch in line if ch not in ZERO_WIDTH))
 
 
-def scan_injection(text: str) -> list[Hit]:
-    """Injection / hijack phrases, one hit per rule and line, plus instructions hidden in HTML comments."""
+def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
+    """Injection / hijack phrases, one hit per rule and line, plus (``comments``) instructions hidden in
+    HTML comments. A phrase quoted as an example (``"ignore previous instructions"``) is medium.
+    """
     hits: list[Hit] = []
     for lineno, raw in enumerate(text.split("\n"), start=1):
         seen: set[str] = set()
@@ -128,10 +142,25 @@ def scan_injection(text: str) -> list[Hit]:
                 m = pattern.search(line)
                 if m:
                     seen.add(rule_id)
-                    hits.append(Hit(rule_id, lineno, m.start(), m.end(), detail=excerpt(line, m.start(), m.end())))
-    if "<!--" in text:
+                    sev = "medium" if _quoted(line, m.start(), m.end()) else None
+                    hits.append(Hit(rule_id, lineno, m.start(), m.end(), severity=sev,
+                                    detail=excerpt(line, m.start(), m.end())))
+    if comments and "<!--" in text:
         hits.extend(_hidden_comments(text))
     return hits
+
+
+_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
+
+
+def _quoted(line: str, start: int, end: int) -> bool:
+    """The match is a short quotation (an example being discussed), not a sentence addressed to anyone."""
+    before = line[max(0, start - 3) : start].rstrip()
+    if not before or before[-1] not in _QUOTES:
+        return False
+    closing = _QUOTES[before[-1]]
+    rest = line[end : end + 25]
+    return closing in rest and len(rest.split(closing, 1)[0].split()) <= 3
 
 
 def _hidden_comments(text: str) -> list[Hit]:
@@ -140,10 +169,11 @@ def _hidden_comments(text: str) -> list[Hit]:
         body = " ".join(m.group(1).split())
         if len(body.split()) < 3 or _TOOLING_COMMENT.match(body):
             continue
-        if not _IMPERATIVE.search(body):
+        addressed = bool(_ADDRESSEE.search(body))
+        if not (_IMPERATIVE if addressed else _STRONG_IMPERATIVE).search(body):
             continue
         lineno = text.count("\n", 0, m.start()) + 1
-        severity = "high" if _ADDRESSEE.search(body) else "medium"
+        severity = "high" if addressed else "medium"
         hits.append(Hit("injection-hidden-comment", lineno, severity=severity, detail=excerpt(f"<!-- {body} -->")))
     return hits
 

@@ -8,14 +8,16 @@ from pathlib import Path
 
 from skillforge.errors import SkillforgeError
 from skillforge.models import Skipped, Trace
-from skillforge.models.scan import Finding, ScanReport
+from skillforge.models.scan import Finding, ScanReport, Severity
 from skillforge.scan.archive import is_archive, scan_archive
-from skillforge.scan.detect import Hit, to_findings
+from skillforge.scan.content import SCRIPT_SUFFIXES, scan_text
+from skillforge.scan.detect import Hit, dedupe, to_findings
 from skillforge.scan.ignore import MARKER_TEXT, Suppressor
 from skillforge.scan.injection import scan_injection
 from skillforge.scan.secrets import scan_secrets
 from skillforge.scan.skill import scan_skill_dir
 from skillforge.scan.trace import trace_findings
+from skillforge.scan.text import read_text
 from skillforge.scan.unicode import scan_unicode
 
 _SKILL_FILES = ("SKILL.md", "skill.md")
@@ -87,6 +89,14 @@ def _scan_loose_file(path: Path, shown: str, rel: str, sup: Suppressor, report: 
     if is_archive(path):
         findings = scan_archive(path, shown)
         kept, silenced = sup.apply(findings, rel=rel, lines=None)
+    elif path.suffix.lower() in SCRIPT_SUFFIXES:
+        # A script on its own is judged as a skill's script would be: it is meant to be run.
+        text = read_text(path)
+        if text is None:
+            report.skipped.append(f"{shown}: binary file, not scanned")
+            return
+        findings = scan_text(path.name, text, file=shown)
+        kept, silenced = sup.apply(findings, rel=rel, lines=text.split("\n"))
     else:
         findings, markers, skipped = scan_trace_file(path, shown)
         report.skipped.extend(skipped)
@@ -107,24 +117,28 @@ def scan_trace_file(path: Path, shown: str) -> tuple[list[Finding], dict[int, st
         return findings, markers, [f"{shown}: binary file, not scanned"]
     skipped: list[str] = []
     pairs: list[tuple[Finding, str]] = []
-    traces = 0
+    kinds: set[str] = set()
     try:
         from skillforge.ingest import read_file
 
         for item in read_file(path):
             if isinstance(item, Trace):
-                traces += 1
+                kinds.add(item.kind)
                 pairs += trace_findings(item, families=("injection",))
             elif item.line is not None:
                 skipped.append(str(item))
     except (SkillforgeError, OSError) as exc:
         skipped.append(f"{shown}: could not read as traces ({exc}); scanned as plain text")
-    if traces == 0:
-        pairs = _plain_injection(path, shown)
+    if kinds == {"document"}:
+        # A document is all third-party text, and its reader drops what a renderer hides (HTML
+        # comments): judge the file itself, with exact line numbers.
+        pairs = _plain_injection(path, shown, cap=None, context="document")
+    elif not kinds:
+        pairs = _plain_injection(path, shown, cap="medium", context="plain text")
     _locate(path, pairs)
     for finding, _ in pairs:
         finding.file = shown
-    return findings + [f for f, _ in pairs], markers, skipped
+    return findings + dedupe([f for f, _ in pairs]), markers, skipped
 
 
 def _raw_pass(path: Path, shown: str) -> tuple[list[Finding], dict[int, str], bool]:
@@ -141,10 +155,18 @@ def _raw_pass(path: Path, shown: str) -> tuple[list[Finding], dict[int, str], bo
                 markers[lineno] = line
             if "\\u" in line:
                 line = _JSON_ESCAPE.sub(_unescape, line)  # JSON writers escape the very characters we look for
-            hits: list[Hit] = scan_secrets(line, path.name) + scan_unicode(line, code=False, in_trace=True)
-            if hits:
-                findings += to_findings(hits, [line], shown, line_offset=lineno - 1)
+            # JSON strings keep a whole tool output on one line; judge its own lines, report the file's.
+            for piece in _json_lines(line):
+                hits: list[Hit] = scan_secrets(piece, path.name) + scan_unicode(piece, code=False, in_trace=True)
+                if hits:
+                    findings += to_findings(hits, [piece], shown, line_offset=lineno - 1)
     return findings, markers, False
+
+
+def _json_lines(line: str) -> list[str]:
+    if "\\n" not in line:
+        return [line]
+    return line.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\t", "\t").replace('\\"', '"').split("\n")
 
 
 def _unescape(m: re.Match[str]) -> str:
@@ -154,16 +176,13 @@ def _unescape(m: re.Match[str]) -> str:
     return chr(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
 
 
-def _plain_injection(path: Path, shown: str) -> list[tuple[Finding, str]]:
-    """A text file no reader understood: injection text is reported at medium, as we cannot tell its origin."""
-    from skillforge.scan.text import read_text
-
+def _plain_injection(path: Path, shown: str, *, cap: Severity | None, context: str) -> list[tuple[Finding, str]]:
+    """Injection text in a file judged as a whole (a document, or text no reader understood)."""
     text = read_text(path)
     if text is None:
         return []
     lines = text.split("\n")
-    hits = [Hit(h.rule_id, h.line, h.start, h.end, severity="medium", detail=h.detail) for h in scan_injection(text)]
-    return [(f, "") for f in to_findings(hits, lines, shown, context="plain text")]
+    return [(f, "") for f in to_findings(scan_injection(text), lines, shown, context=context, cap=cap)]
 
 
 def _locate(path: Path, pairs: list[tuple[Finding, str]]) -> None:

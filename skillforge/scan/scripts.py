@@ -84,8 +84,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         r"\bset\s+\+o\s+history\b|\bunset\s+HISTFILE\b|\bHISTFILE=/dev/null\b|\bhistory\s+-c\b|\bHISTSIZE=0\b"
         r"|\bgit\s+config\s+(?:--\w+\s+)*core\.hooksPath\b|\bsetenforce\s+0\b|\bSet-MpPreference\b[^\n]*-Disable"
         r"|\bspctl\s+--master-disable\b|\bcsrutil\s+disable\b|\bufw\s+disable\b"
-        r"|\bsystemctl\s+(?:stop|disable|mask)\s+(?:firewalld|apparmor|auditd|ufw)\b|\biptables\s+-F\b"
-        r"|\bxattr\s+-\w*d\w*\s+com\.apple\.quarantine|\bSet-ExecutionPolicy\s+(?:Unrestricted|Bypass)\b",
+        r"|\bsystemctl\s+(?:stop|disable|mask)\s+(?:firewalld|apparmor|auditd|ufw)\b|\biptables\s+-F\b",
         _I)),
     ("tls-verify-off", re.compile(
         r"\bcurl\b[^\n]*\s(?:-k|--insecure)(?=\s|$)|\bwget\b[^\n]*--no-check-certificate|\bverify\s*=\s*False\b"
@@ -99,6 +98,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         _I)),
 ]
 
+# Install guides do these for one downloaded tool; worth a look, not a refusal.
+_SECURITY_MEDIUM = re.compile(
+    r"\bxattr\s+-\w*d\w*\s+com\.apple\.quarantine|\bSet-ExecutionPolicy\s+(?:Unrestricted|Bypass)\b", _I
+)
 _UPLOAD = re.compile(
     r"\bcurl\b[^\n]*\s(?:-d|--data(?:-binary|-raw|-urlencode)?|-F|--form)\s*[\"']?(?:[\w.-]+=)?@(?P<f1>[^\s\"']+)"
     r"|\bcurl\b[^\n]*\s(?:-T|--upload-file)\s+[\"']?(?P<f2>[^\s\"']+)"
@@ -167,6 +170,9 @@ def scan_commands(text: str) -> list[Hit]:
                 hit(rule_id, m, None if _SYSTEM_TARGET.match(m.group("target")) else "medium")
             else:
                 hit(rule_id, m)
+        m = _SECURITY_MEDIUM.search(line)
+        if m:
+            hit("disable-security", m, "medium")
         m = _UNSET_VAR_RM.search(line)
         if m and not nounset and m.group("var") not in _ALWAYS_SET:
             hit("destructive-delete", m)
@@ -177,7 +183,7 @@ def scan_commands(text: str) -> list[Hit]:
             m = _UPLOAD.search(line)
             if m:
                 target = next(g for g in m.groups() if g)
-                hit("network-exfil", m, None if _SENSITIVE_UPLOAD.search(target) else "medium")
+                hit("network-exfil", m, None if _SENSITIVE_UPLOAD.search(target) else "low")
             else:
                 m = _CURL_DATA_SECRET.search(line)
                 if m:

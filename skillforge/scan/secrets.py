@@ -55,6 +55,20 @@ _CHEAP_HINT = re.compile(
 )
 
 
+# Documentation is full of fake values: "your-api-key", "ghp_...", "abc123", "${TOKEN}", a variable
+# name. Specific-format detectors (high) do not need this; the guessing ones (medium) do.
+_PLACEHOLDER = re.compile(
+    r"(?i)your|example|placeholder|change_?me|dummy|sample|redacted|here|xxx|\.\.\.|…|[<>{}$()\[\]*]|environ|getenv|"
+    r"process\.env|^(abc|token|secret|password|passwd|pass|test|demo|foo|bar|my|fake)[a-z_-]*\d*$"
+)
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_.]*$")
+
+
+def _placeholder(value: str) -> bool:
+    bare = value.strip("\"'` ")
+    return len(bare) < 6 or bool(_PLACEHOLDER.search(bare)) or bool(_IDENTIFIER.match(bare))
+
+
 @dataclass(frozen=True)
 class _Candidate:
     line: int
@@ -94,6 +108,7 @@ def scan_secrets(text: str, filename: str = "text.txt") -> list[Hit]:
             if not _CHEAP_HINT.search(line):
                 continue
             found = _dedupe(_detect_secrets(line, lineno, filename) + _redaction_rules(line, lineno))
+            found = [c for c in found if c.severity == "high" or not _placeholder(line[c.start : c.end])]
             if not found:
                 continue
             # Every excerpt masks every secret of the line, not only its own.
@@ -103,7 +118,7 @@ def scan_secrets(text: str, filename: str = "text.txt") -> list[Hit]:
                 if value in seen_values:
                     continue
                 seen_values.add(value)
-                detail = f"{cand.kind}: " + excerpt(shown, lo, hi, width=100)
+                detail = f"{cand.kind}: " + excerpt(shown, lo, hi, width=72)
                 rule_id = "secret" if cand.severity == "high" else "possible-secret"
                 hits.append(Hit(rule_id, lineno, cand.start, cand.end, severity=cand.severity, detail=detail))
     return hits

@@ -11,7 +11,7 @@ from skillforge.scan import rules
 from skillforge.scan.archive import is_archive, scan_archive
 from skillforge.scan.content import scan_text
 from skillforge.scan.ignore import Suppressor
-from skillforge.scan.text import MAX_TEXT_BYTES, decode, is_executable, visible
+from skillforge.scan.text import MAX_TEXT_BYTES, decode, is_executable, is_media, visible
 
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -75,6 +75,9 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
     text = decode(data)
     if text is None:
         if "assets" not in parts:
-            out.append(rules.make("binary-file", shown, excerpt="binary content outside assets/"))
+            media = is_media(data)
+            out.append(rules.make("binary-file", shown, severity="low" if media else None,
+                                  excerpt="image, font or document outside assets/" if media else
+                                  "binary content outside assets/"))
         return out, None
     return out + scan_text(rel, text, file=shown), text.split("\n")

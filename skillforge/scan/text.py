@@ -73,6 +73,17 @@ def is_executable(data: bytes) -> bool:
     return data.startswith(_EXEC_MAGIC) and decode(data) is None
 
 
+_MEDIA_MAGIC = (
+    b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"%PDF", b"\x00\x01\x00\x00", b"OTTO", b"wOFF", b"wOF2",
+    b"\x00\x00\x01\x00", b"ID3", b"\x1aE\xdf\xa3", b"fLaC", b"OggS",
+)
+
+
+def is_media(data: bytes) -> bool:
+    """Images, PDFs, fonts, audio/video: binary, but not code an agent could run."""
+    return data.startswith(_MEDIA_MAGIC) or data[4:8] in (b"ftyp",)
+
+
 def clip_line(line: str) -> str:
     return line if len(line) <= MAX_SCAN_LINE else line[:MAX_SCAN_LINE]
 
