@@ -24,6 +24,9 @@ SCHEMAS: dict[str, str] = {
     "lesson": "skillforge.models.lesson:Lesson",
     "patch": "skillforge.models.patch:Patch",
     "frontmatter": "skillforge.models.skill:Frontmatter",
+    "lock": "skillforge.models.lock:LockFile",
+    "eval-task": "skillforge.models.evals:EvalTask",
+    "evolve-report": "skillforge.models.evolve:EvolveReport",
 }
 
 _ID_BASE = "https://skillforge.dev/schemas/"
