@@ -152,7 +152,9 @@ def run_check(check: str | Check, workdir: Path, output: str, timeout: float) ->
         except subprocess.TimeoutExpired:
             return False, f"check timed out after {timeout:g}s"
         if proc.returncode != 0:
-            return False, f"check exited with {proc.returncode}: {(proc.stdout + proc.stderr).strip()[-200:]}"
+            # A check's own message ("expected X") is the most useful failure cause for evolve.
+            said = (proc.stdout + proc.stderr).strip()[-300:]
+            return False, said or f"check exited with {proc.returncode}"
     if spec.output_contains is not None and spec.output_contains not in output:
         return False, f"output does not contain {spec.output_contains!r}"
     if spec.output_regex is not None and not re.search(spec.output_regex, output, re.MULTILINE):
