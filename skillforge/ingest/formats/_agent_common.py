@@ -33,14 +33,21 @@ def iter_values(
     ``prefixes`` (``"history.item"``, ``"info"``…), in document order.
 
     Subtrees under a ``skip`` prefix are never built, and strings longer than ``max_chars`` are cut as
-    they arrive, so one record costs at most what is kept of it. ijson errors propagate (see
-    ``json_error``).
+    they arrive, so one record costs at most what is kept of it. With one prefix, nothing to skip and
+    no cut, ijson's C builder does the work (several times faster on a 50,000-event array). ijson
+    errors propagate (see ``json_error``).
     """
     import ijson
     from ijson.common import ObjectBuilder
 
     targets = set(prefixes)
     skips = tuple(skip)
+    if len(targets) == 1 and not skips and max_chars is None:
+        (only,) = targets
+        with path.open("rb") as fh:
+            for value in ijson.items(fh, only, use_float=True):
+                yield only, value
+        return
     skip_dotted = tuple(s + "." for s in skips)
     builder: ObjectBuilder | None = None
     current = ""
@@ -70,21 +77,44 @@ def iter_values(
 
 
 def json_error(path: Path, exc: Exception, *, what: str = "file") -> Skipped:
-    """Turn a streaming parse failure into a ``Skipped`` naming the line where the JSON breaks."""
+    """Turn a streaming parse failure into a ``Skipped`` naming the line where the JSON breaks.
+
+    A document cut short (a crashed writer, a partial copy) is reported as truncated at its last
+    line; any other damage is located by re-parsing with ``json`` (files up to 64 MiB).
+    """
+    message = str(exc).strip()
+    if isinstance(exc, UnicodeDecodeError):
+        return Skipped(path=str(path), reason=f"invalid UTF-8 at byte {exc.start}; {what} not read")
+    if "premature EOF" in message or "Incomplete JSON" in message:
+        return Skipped(
+            path=str(path),
+            line=_last_line(path),
+            reason=f"truncated JSON (the file ends mid-document); {what} not read",
+        )
     line: int | None = None
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    reason = f"invalid JSON ({message.splitlines()[0]})" if message else "invalid JSON"
     try:
         if path.stat().st_size <= 64 << 20:  # re-parse only to locate the error; bounded
             json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as err:
         reason = f"invalid UTF-8 at byte {err.start}"
     except json.JSONDecodeError as err:
-        line = err.lineno
-        truncated = err.pos >= len(err.doc.rstrip()) - 1
-        reason = "truncated JSON (the file ends mid-document)" if truncated else f"invalid JSON ({err.msg})"
+        line, reason = err.lineno, f"invalid JSON ({err.msg})"
     except OSError:
         pass
     return Skipped(path=str(path), line=line, reason=f"{reason}; {what} not read")
+
+
+def _last_line(path: Path) -> int | None:
+    try:
+        with path.open("rb") as fh:
+            count, last = 0, b""
+            while chunk := fh.read(1 << 20):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError:
+        return None
+    return count + (1 if last and last != b"\n" else 0)
 
 
 def parse_errors() -> tuple[type[Exception], ...]:

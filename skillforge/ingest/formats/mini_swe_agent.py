@@ -25,6 +25,7 @@ from typing import Any
 from skillforge.ingest.base import Probe, Reader, ReadOptions, as_text, clip, clip_arguments, looks_like_error
 from skillforge.ingest.base import parse_arguments as parse_args
 from skillforge.ingest.formats._agent_common import (
+    MAX_VALUE_CHARS,
     extract_task,
     iso_time,
     iter_values,
@@ -38,7 +39,6 @@ NAME = "mini-swe-agent"
 _SUBMIT_MARKERS = ("COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", "MINI_SWE_AGENT_FINAL_OUTPUT")
 _ACTION = re.compile(r"```(?:bash|mswea_bash_command)\s*\n(.*?)\n```", re.S)
 _RETURNCODE = re.compile(r"^\s*<returncode>\s*(-?\d+)\s*</returncode>\s*", re.S)
-_OUTPUT = re.compile(r"^<output>\n?(.*?)\n?</output>\s*$", re.S)
 _FORMAT_ERROR = (
     "Please always provide EXACTLY ONE action",
     "Tool call error:",
@@ -102,8 +102,10 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         else ("info", "messages.item", "trajectory_format", "instance_id")
     )
     try:
+        bare = prefixes == ("item",)  # nothing to skip in a bare list: ijson's C builder does it all
+        skip = () if bare else ("info.config.agent",)
         for prefix, value in iter_values(
-            path, prefixes, skip=("info.config.agent", "messages.item.extra.response")
+            path, prefixes, skip=skip, max_chars=None if bare else MAX_VALUE_CHARS
         ):
             if prefix in ("item", "messages.item"):
                 if isinstance(value, dict):
@@ -145,7 +147,7 @@ class _Builder:
         self.task = ""
         self.exit: dict[str, Any] = {}
         self._seen_task = False
-        self._pending: str | None = None  # the command awaiting its observation
+        self._pending: list[tuple[str | None, str]] = []  # (call id, command) awaiting observations
         self._format_error_due = False
 
     def add(self, msg: dict[str, Any]) -> None:
@@ -155,7 +157,16 @@ class _Builder:
         stamp = iso_time(msg.get("timestamp") or extra.get("timestamp"))
         if isinstance(extra.get("exit_status"), str):
             self.exit = {"exit_status": extra["exit_status"], "submission": extra.get("submission")}
-        if role == "system" or role == "exit":
+        if role == "exit":
+            # v2 ends with an ``exit`` message; when it interrupts a command (the submit command, or a
+            # crash while running one), it is that command's result.
+            if self._pending:
+                call_id, _ = self._pending.pop(0)
+                failed = extra.get("exit_status") not in (None, "Submitted")
+                result = ToolResult(output=clip(content), is_error=failed, call_id=call_id)
+                self.steps.append(Step(role="tool", tool_result=result, timestamp=stamp))
+            return
+        if role == "system":
             return
         if role == "assistant":
             self._assistant(msg, content, extra, stamp)
@@ -167,7 +178,7 @@ class _Builder:
                 self._seen_task = True
                 self.task = extract_task(content)
                 self.steps.append(Step(role="user", text=clip(content), timestamp=stamp))
-            elif self._pending is not None:
+            elif self._pending:
                 self._observation(content, extra, stamp, None)
             elif (
                 self._format_error_due
@@ -175,6 +186,9 @@ class _Builder:
                 or content.startswith(_FORMAT_ERROR)
             ):
                 self._format_error_due = False
+                rejected = _rejected_response(extra)  # v2 keeps the unparsable answer only here
+                if rejected:
+                    self.steps.append(Step(role="assistant", text=clip(rejected), timestamp=stamp))
                 self.steps.append(
                     Step(
                         role="tool",
@@ -205,7 +219,8 @@ class _Builder:
                     )
                 )
                 args = tool_call.arguments
-                self._pending = str(args.get("command", "")) if isinstance(args, dict) else str(args)
+                command = str(args.get("command", "")) if isinstance(args, dict) else str(args)
+                self._pending.append((tool_call.id, command))
             return
         actions = extra.get("actions")
         if isinstance(actions, list) and all(isinstance(a, dict) for a in actions):
@@ -216,25 +231,26 @@ class _Builder:
         thought = thought.removeprefix("THOUGHT:").strip()
         if len(commands) != 1:
             # Nothing runs: mini-swe-agent answers with a format error (next user message).
-            self._pending, self._format_error_due = None, True
+            self._pending, self._format_error_due = [], True
             self.steps.append(Step(role="assistant", text=clip(thought), timestamp=stamp))
             return
-        self._pending, self._format_error_due = commands[0], False
+        self._pending, self._format_error_due = [(None, commands[0])], False
         call = ToolCall(name="bash", arguments=clip_arguments({"command": commands[0]}))
         self.steps.append(Step(role="assistant", text=clip(thought), tool_call=call, timestamp=stamp))
 
     def _observation(
         self, content: str, extra: dict[str, Any], stamp: str | None, call_id: str | None
     ) -> None:
-        command, self._pending = self._pending or "", None
+        index = next((i for i, (cid, _) in enumerate(self._pending) if call_id and cid == call_id), 0)
+        pending_id, command = self._pending.pop(index) if self._pending else (None, "")
+        call_id = call_id or pending_id
         code = extra.get("returncode") if isinstance(extra.get("returncode"), int) else None
         output = content
         match = _RETURNCODE.match(content)
         if match:
             code = int(match.group(1)) if code is None else code
             output = content[match.end() :]
-            inner = _OUTPUT.match(output)
-            output = inner.group(1) if inner else output
+            output = _unwrap_output(output)
         elif content.lstrip().startswith("{") and code is None:
             parsed = _json_observation(content)
             if parsed is not None:
@@ -250,6 +266,29 @@ class _Builder:
             is_error = _TIMEOUT in content[:500] or looks_like_error(output)
         result = ToolResult(output=clip(output), is_error=is_error, exit_code=code, call_id=call_id)
         self.steps.append(Step(role="tool", tool_result=result, timestamp=stamp))
+
+
+def _unwrap_output(text: str) -> str:
+    """``<output>\n…\n</output>`` → ``…`` (string ops: a regex here is slow on 10 KB outputs)."""
+    body = text.rstrip()
+    if body.startswith("<output>") and body.endswith("</output>"):
+        inner = body[len("<output>") : -len("</output>")]
+        return inner.removeprefix("\n").removesuffix("\n")
+    return text
+
+
+def _rejected_response(extra: dict[str, Any]) -> str:
+    """The model answer a v2 format error rejected (text models: ``model_response``; tool-calling
+    models: the raw ``response``)."""
+    if isinstance(extra.get("model_response"), str):
+        return extra["model_response"]
+    response = extra.get("response")
+    choices = response.get("choices") if isinstance(response, dict) else None
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        message = choices[0].get("message")
+        if isinstance(message, dict):
+            return as_text(message.get("content"))
+    return ""
 
 
 def _json_observation(content: str) -> tuple[int | None, str] | None:
