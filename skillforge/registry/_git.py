@@ -14,6 +14,7 @@ and pull.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -87,25 +88,34 @@ class GitRepo:
 
     @classmethod
     def init(cls, path: Path) -> GitRepo:
-        """Create a repository at ``path`` (branch ``main``, no commit yet) and configure it."""
+        """Create a repository at ``path`` (branch ``main``, no commit yet), configured for skillforge.
+
+        The repository is built in a temporary sibling folder and its ``.git`` renamed into place,
+        so another process never sees a half-initialised repository.
+        """
         path.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.init-", dir=path.parent))
         try:
-            git.Repo.init(path, initial_branch=BRANCH)
+            git.Repo.init(staging, initial_branch=BRANCH).close()
+            repo = cls(staging)
+            repo.configure(git_dir=path / ".git")
+            repo.close()
+            os.rename(staging / ".git", path / ".git")
         except git.GitCommandError as exc:
             raise RegistryError(f"cannot create a git repository: {_stderr(exc)}", path=path) from exc
-        repo = cls(path)
-        repo.configure()
-        return repo
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return cls(path)
 
     def close(self) -> None:
         self.repo.close()
 
     # ---- configuration -------------------------------------------------------------------------
 
-    def configure(self) -> None:
+    def configure(self, git_dir: Path | None = None) -> None:
         """Pin the settings skillforge relies on in the repository's own config (idempotent)."""
-        hooks = self.git_dir / "skillforge" / "no-hooks"
-        hooks.mkdir(parents=True, exist_ok=True)
+        (self.git_dir / "skillforge" / "no-hooks").mkdir(parents=True, exist_ok=True)
+        hooks = (git_dir or self.git_dir) / "skillforge" / "no-hooks"
         wanted = dict(_CONFIG, **{"core.hooksPath": str(hooks)})
         if not self.config_get("user.name") or not self.config_get("user.email"):
             wanted.update({"user.name": "skillforge", "user.email": "skillforge@localhost"})

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from skillforge.errors import RegistryError
 from skillforge.models.registry import Finding, FsckReport
-from skillforge.registry import history, index, layout
+from skillforge.registry import history, index, layout, publish
 from skillforge.registry._git import MAIN, REPAIR_HINT, GitRepo, RefUpdate
 from skillforge.registry.locking import write_lock
 
@@ -123,6 +123,10 @@ def fix(repo: GitRepo) -> FsckReport:
         if missing:
             _create_tags(repo, missing)
             repaired += [f"recreated tag {layout.tag_name(n, v)}" for _, n, v in missing]
+        restored = _restore_pins(repo, head)
+        if restored:
+            repaired.append(restored)
+            head = repo.head() or head
         index._write(repo, index.rebuild(repo, head))
         repaired.append("rebuilt the index")
         if repo.worktree_dirty():
@@ -189,11 +193,34 @@ def _check_versions(repo: GitRepo, head: str, add: Callable[[Finding], None]) ->
         try:
             pins = layout.load_pins(repo.read(pins_entry.sha)[1]).pins
         except ValueError:
-            report("bad-pins", f"{layout.PINS} is not valid")
+            report("bad-pins", f"{layout.PINS} is not valid", fixable=True)
             return
         for name, pin in sorted(pins.items()):
             if layout.tag_name(name, pin.version) not in tags:
                 report("bad-pin", f"{name} is pinned to {pin.version}, which does not exist (`skillforge unpin {name}`)")
+
+
+def _restore_pins(repo: GitRepo, head: str) -> str | None:
+    """Commit the newest valid ``pins.json`` from history when the current one does not parse."""
+    entry = repo.lookup(repo.commit_tree(head), layout.PINS)
+    if entry is None or _valid_pins(repo.read(entry.sha)[1]):
+        return None
+    for commit in repo.run("log", "--format=%H", head, "--", layout.PINS).split():
+        old = repo.lookup(repo.commit_tree(commit), layout.PINS)
+        data = repo.read(old.sha)[1] if old else None
+        if data is not None and _valid_pins(data):
+            publish.commit_change(repo, layout.PINS, data, f"repair: restore {layout.PINS} from {commit[:12]}")
+            return f"restored {layout.PINS} from commit {commit[:12]}"
+    publish.commit_change(repo, layout.PINS, None, f"repair: remove unreadable {layout.PINS}")
+    return f"removed unreadable {layout.PINS} (no valid earlier version)"
+
+
+def _valid_pins(data: bytes) -> bool:
+    try:
+        layout.load_pins(data)
+    except ValueError:
+        return False
+    return True
 
 
 def _create_tags(repo: GitRepo, missing: list[tuple[str, str, str]]) -> None:

@@ -52,6 +52,7 @@ class Registry:
         self.path = Path(path).expanduser()
         self.lock_timeout = lock_timeout
         self._repo: GitRepo | None = None
+        self._writable = False
         self._mutex = threading.RLock()
 
     def __repr__(self) -> str:
@@ -68,6 +69,7 @@ class Registry:
         if self._repo is not None:
             self._repo.close()
             self._repo = None
+            self._writable = False
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -335,18 +337,20 @@ class Registry:
     # ---- internals ----------------------------------------------------------------------------
 
     def _open(self, create: bool = False) -> GitRepo | None:
-        if self._repo is not None:
+        if self._repo is not None and (self._writable or not create):
             return self._repo
-        if not self.exists():
-            if not create:
-                return None
-            self._repo = repair.create(self.path, timeout=self.lock_timeout)
+        if self._repo is None and self.exists():
+            self._repo = GitRepo(self.path)
+        if not create:
             return self._repo
-        repo = GitRepo(self.path)
-        if create:
-            repair.adopt(repo)
-        self._repo = repo
-        return repo
+        if self._repo is not None and self._repo.is_configured():
+            self._writable = True
+            return self._repo
+        self.close()
+        # creating or adopting happens under the init lock, so racing first writers agree
+        self._repo = repair.create(self.path, timeout=self.lock_timeout)
+        self._writable = True
+        return self._repo
 
     def _need(self, name: str) -> GitRepo:
         layout.check_name(name)

@@ -53,11 +53,6 @@ def push(repo: GitRepo, remote: str) -> SyncResult:
         raise RegistryError("nothing to push: the registry has no versions yet")
     theirs = repo.ls_remote(remote)
     remote_main = theirs.get(MAIN)
-    if remote_main and remote_main != head and not (_have(repo, remote_main) and repo.is_ancestor(remote_main, head)):
-        raise ConflictError(
-            f"{remote} has changes this registry does not have; nothing was pushed",
-            hint=f"run `skillforge registry pull {remote}` first",
-        )
     to_send, clashes = [], []
     for tag, (obj, peeled) in _local_tags(repo).items():
         ref = f"refs/tags/{tag}"
@@ -69,6 +64,11 @@ def push(repo: GitRepo, remote: str) -> SyncResult:
         raise ConflictError(
             f"{remote} already has {_names(clashes)} with different content; nothing was pushed",
             hint=f"run `skillforge registry pull {remote}` to see the conflict",
+        )
+    if remote_main and remote_main != head and not (_have(repo, remote_main) and repo.is_ancestor(remote_main, head)):
+        raise ConflictError(
+            f"{remote} has changes this registry does not have; nothing was pushed",
+            hint=f"run `skillforge registry pull {remote}` first",
         )
     specs = [f"refs/tags/{t}:refs/tags/{t}" for t in sorted(to_send)]
     # tags first (in bounded batches), main last: a remote never gets a main whose tags are missing
@@ -100,7 +100,7 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
     if MAIN not in repo.ls_remote(remote):
         return SyncResult(remote=remote, action="up-to-date", commit=repo.head())
     ns = f"refs/skillforge/remotes/{remote}"
-    repo.run("fetch", "--no-tags", "--prune", "--quiet", "--no-write-fetch-head", remote,
+    repo.run("fetch", "--no-tags", "--prune", "--quiet", "--no-write-fetch-head", "--refmap=", remote,
              f"+{MAIN}:{ns}/main", f"+refs/tags/*:{ns}/tags/*")
     theirs = repo.resolve(f"{ns}/main")
     ours = repo.head()
@@ -111,10 +111,10 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
                and not _same_content(repo, t, local_tags[t][1], peeled)]
     new_tags = sorted(t for t in remote_tags if t not in local_tags and history.split_tag(t))
     conflicts: list[str] = []
-    if ours is None or repo.is_ancestor(ours, theirs):
-        action, new_head = "fast-forward", theirs
-    elif repo.is_ancestor(theirs, ours):
+    if ours is not None and (ours == theirs or repo.is_ancestor(theirs, ours)):
         action, new_head = "up-to-date", ours
+    elif ours is None or repo.is_ancestor(ours, theirs):
+        action, new_head = "fast-forward", theirs
     else:
         action = "merged"
         tree, conflicts = merge(repo, repo.merge_base(ours, theirs), ours, theirs)
