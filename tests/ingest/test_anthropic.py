@@ -1,6 +1,6 @@
 """The Anthropic Messages reader on fixtures derived from real Claude Code sessions.
 
-How each fixture was derived: tests/data/fixtures/anthropic/ORIGIN.md.
+How each fixture was derived: tests/data/fixtures/anthropic/SOURCES.md.
 """
 
 from __future__ import annotations
@@ -179,8 +179,11 @@ def test_detect_picks_anthropic(path: Path) -> None:
 
 def test_detect_does_not_claim_other_formats() -> None:
     all_readers_or_skip()
-    others = [p for p in sorted(SAMPLES.rglob("*")) if p.is_file() and p.name != "SOURCES.md"]
-    others += sorted((DATA / "fixtures" / "openai_chat").glob("*.json"))
+    others = [
+        p
+        for p in sorted(SAMPLES.rglob("*")) + sorted((DATA / "fixtures").rglob("*"))
+        if p.is_file() and p.name != "SOURCES.md" and "anthropic" not in p.parts
+    ]
     assert [
         str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "anthropic-messages"
     ] == []
@@ -189,11 +192,7 @@ def test_detect_does_not_claim_other_formats() -> None:
 def test_inspect_counts() -> None:
     all_readers_or_skip()
     reports = {Path(r.path).name: r for r in inspect_paths([FIXTURES])}
-    assert {
-        n: (r.format, r.traces, r.steps, r.tool_calls, r.errors)
-        for n, r in reports.items()
-        if n != "ORIGIN.md"
-    } == {
+    assert {n: (r.format, r.traces, r.steps, r.tool_calls, r.errors) for n, r in reports.items()} == {
         "batch.jsonl": ("anthropic-messages", 2, 24, 4, 0),
         "conversation.json": ("anthropic-messages", 1, 21, 9, 6),
         "messages.jsonl": ("anthropic-messages", 1, 18, 6, 0),

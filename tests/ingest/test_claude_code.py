@@ -224,6 +224,22 @@ def test_subagent_sidecar_metadata(tmp_path: Path) -> None:
     assert read(sidecar) == ([], [])
 
 
+def test_task_skips_injected_ide_context_and_images(tmp_path: Path) -> None:
+    recs = records(PARALLEL)
+    recs[1]["message"]["content"] = [  # line 2, the first prompt, as the VS Code extension sends it
+        {
+            "type": "text",
+            "text": "<ide_opened_file>The user opened the file /tmp/private/a.py in the IDE. "
+            "This may or may not be related to the current task.</ide_opened_file>",
+        },
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+        {"type": "text", "text": "create hello.py, md and js like in the screenshot"},
+    ]
+    (trace,), _ = read(write_jsonl(tmp_path / "ide.jsonl", recs))
+    assert trace.task == "create hello.py, md and js like in the screenshot"
+    assert "[image]" in trace.steps[0].text and "iVBORw0KGgo" not in trace.steps[0].text
+
+
 def test_api_error_at_the_end_is_the_outcome(tmp_path: Path) -> None:
     recs = records(PARALLEL)
     last = copy.deepcopy(recs[-1])
@@ -351,7 +367,7 @@ def test_detect_does_not_claim_other_formats() -> None:
     all_readers_or_skip()
     others = [
         p
-        for p in sorted(SAMPLES.rglob("*"))
+        for p in sorted(SAMPLES.rglob("*")) + sorted((SAMPLES.parent / "fixtures").rglob("*"))
         if p.is_file() and p.name != "SOURCES.md" and "claude_code_jsonl" not in p.parts
     ]
     claimed = [str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "claude-code"]

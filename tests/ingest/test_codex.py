@@ -302,7 +302,7 @@ def test_detect_does_not_claim_other_formats() -> None:
     all_readers_or_skip()
     others = [
         p
-        for p in sorted(SAMPLES.rglob("*"))
+        for p in sorted(SAMPLES.rglob("*")) + sorted((SAMPLES.parent / "fixtures").rglob("*"))
         if p.is_file() and p.name != "SOURCES.md" and "codex_rollout" not in p.parts
     ]
     assert [str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "codex"] == []

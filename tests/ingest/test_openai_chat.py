@@ -219,10 +219,9 @@ def test_detect_does_not_claim_other_formats() -> None:
     all_readers_or_skip()
     others = [
         p
-        for p in sorted(SAMPLES.rglob("*"))
-        if p.is_file() and p.name != "SOURCES.md" and "chat_tool_calls" not in p.parts
+        for p in sorted(SAMPLES.rglob("*")) + sorted((DATA / "fixtures").rglob("*"))
+        if p.is_file() and p.name != "SOURCES.md" and not {"chat_tool_calls", "openai_chat"} & set(p.parts)
     ]
-    others += sorted((DATA / "fixtures" / "anthropic").glob("*.json*"))
     assert [str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "openai-chat"] == []
 
 

@@ -51,6 +51,10 @@ _NOISE_PREFIXES = (
     "<system-reminder>",
     "Caveat: The messages below",
     "[Request interrupted",
+    "<ide_opened_file>",
+    "<ide_selection>",
+    "<ide_diagnostics>",
+    "<user-prompt-submit-hook>",
 )
 
 
@@ -111,7 +115,11 @@ def _compact_content(content: Any) -> Any:
                 small["is_error"] = block["is_error"]
             blocks.append(small)
         else:
-            blocks.append({"type": "text", "text": clip(block_text(block))})
+            text = block_text(block)
+            # images and documents stay typed so a prompt's text is not "[image]\n<prompt>"
+            blocks.append(
+                {"type": kind} if kind in ("image", "document") else {"type": "text", "text": clip(text)}
+            )
     return blocks
 
 
@@ -176,9 +184,9 @@ def _node(lineno: int, rec: dict[str, Any], shared: dict[tuple[Any, ...], dict[s
         _classify_user_text(node, node.content)
     else:
         node.results = tuple(b["tool_use_id"] for b in node.content if b.get("type") == "tool_result")
-        node.is_task = not node.results and any(b.get("text", "").strip() for b in node.content)
-        if node.is_task:
-            _classify_user_text(node, "\n".join(b["text"] for b in node.content if b.get("text")))
+        prompt = _prompt_text(node)
+        if not node.results and prompt:
+            _classify_user_text(node, prompt)
     return node
 
 
@@ -264,24 +272,26 @@ def _metadata(kept: list[Node], summaries: dict[str, str], sidecar: dict[str, An
     return dict(sorted(meta.items()))
 
 
-def _text(node: Node) -> str:
+def _prompt_text(node: Node) -> str:
+    """What the user typed: the node's text without injected blocks (IDE context, reminders)."""
     if isinstance(node.content, str):
         return node.content
-    return "\n".join(b.get("text", "") for b in node.content or () if b.get("type") == "text")
+    texts = [b.get("text", "") for b in node.content or () if b.get("type") == "text"]
+    return "\n".join(t for t in texts if t.strip() and not t.lstrip().startswith(_NOISE_PREFIXES))
 
 
 def _task(kept: list[Node]) -> str:
     """The first prompt the user typed; a slash command only when there is no such prompt."""
     for node in kept:
         if node.is_task:
-            return _text(node).strip()
+            return _prompt_text(node).strip()
     return next((n.content for n in kept if n.is_command and isinstance(n.content, str)), "")
 
 
 def _api_error(kept: list[Node]) -> str | None:
     """Claude Code's own error message when the session ended on a failed API call."""
     last = next((n for n in reversed(kept) if n.type == "assistant" and n.content), None)
-    return _text(last).strip() or None if last is not None and last.api_error else None
+    return _prompt_text(last).strip() or None if last is not None and last.api_error else None
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
