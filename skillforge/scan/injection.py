@@ -11,6 +11,17 @@ from skillforge.scan.unicode import ZERO_WIDTH
 
 _I = re.IGNORECASE
 
+# Words a line must contain (lower-cased) before a rule's regex is tried: plain substring search is
+# far cheaper than a case-insensitive alternation at every position of a long tool output.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "injection-override": ("ignore", "disregard", "forget", "override", "bypass", "reveal", "print", "leak"),
+    "injection-role": ("you are", "from now on", " mode", "instructions", "act as", "<|", "<<sys>>", "inst]"),
+    "injection-safety-off": ("safety", "security", "content", "ethical"),
+    "injection-secrecy": ("user", "human", "operator"),
+    "injection-exfiltration": ("http", "@", "server", "url", "endpoint", "webhook", "address", "host"),
+    "injection-contact-url": ("http", "request"),
+}
+
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "injection-override",
@@ -136,8 +147,11 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
         seen: set[str] = set()
         for piece in windows(raw):
             line = _norm(piece)
+            lower = line.lower()
             for rule_id, pattern in _PATTERNS:
                 if rule_id in seen or (rule_id == "injection-contact-url" and "injection-exfiltration" in seen):
+                    continue
+                if not any(w in lower for w in _NEEDS[rule_id]):
                     continue
                 m = pattern.search(line)
                 if m:

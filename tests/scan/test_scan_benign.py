@@ -1,0 +1,61 @@
+"""Real inputs must not be refused: the trace samples, examples/, and real published skills."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skillforge.scan import scan_paths, scan_skill
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DATA = ROOT / "tests" / "data"
+
+
+def test_trace_samples_and_examples_have_no_high_findings() -> None:
+    report = scan_paths([DATA / "samples", ROOT / "examples"])
+    assert report.files_scanned >= 70
+    assert report.high == []
+    # What is left is worth a look but is not an attack: one zero-width space in a Django PR link.
+    assert {(f.rule_id, f.severity) for f in report.findings} <= {("zero-width", "low")}
+
+
+def test_published_skills_have_no_findings_at_all() -> None:
+    report = scan_paths([DATA / "published_skills"])
+    assert report.files_scanned == 19  # 10 SKILL.md + 9 LICENSE.txt
+    assert report.findings == []
+
+
+def test_published_skills_with_scripts_have_no_high_findings() -> None:
+    for skill in ("webapp-testing", "mcp-builder"):
+        report = scan_skill(DATA / "benign_skills" / skill)
+        assert report.ok, [f.model_dump() for f in report.high]
+    # with_server.py builds a shell command from its arguments: worth a look, not a refusal.
+    report = scan_skill(DATA / "benign_skills" / "webapp-testing")
+    assert [(f.rule_id, f.severity, f.line) for f in report.findings] == [("shell-injection", "medium", 69)]
+
+
+def test_everyday_skill_commands_are_not_flagged(write_skill) -> None:  # type: ignore[no-untyped-def]
+    skill = write_skill(
+        {
+            "SKILL.md": (
+                "# Release\n\n"
+                "Never run `rm -rf /` or pipe `curl` output into `sh`; download, check, then run.\n\n"
+                "```bash\nset -euo pipefail\nrm -rf build/ dist/ .pytest_cache\nrm -rf \"$OUT_DIR/\"\n"
+                "curl -fsSL -o uv.tar.gz https://github.com/astral-sh/uv/releases/latest/download/uv.tar.gz\n"
+                "sha256sum -c uv.tar.gz.sha256\ngit push origin --tags\n"
+                'eval "$(ssh-agent -s)"\npython -m pytest -q\n```\n\n'
+                "Team: 👩‍💻 and 👨‍👩‍👧 emoji, a flag 🏴󠁧󠁢󠁳󠁣󠁴󠁿, Persian می‌خواهم, Russian текст, Greek λόγος, 10 µs.\n"
+            ),
+            "scripts/release.py": (
+                "import subprocess\nimport sys\n\n"
+                "def main() -> None:\n"
+                "    subprocess.run(['git', 'tag', sys.argv[1]], check=True)\n"
+                "    subprocess.run('git status --short', shell=True, check=True)\n"
+                "    print(eval('1 + 1'))\n"
+            ),
+            "scripts/clean.sh": "#!/bin/sh\nset -eu\nrm -rf \"${BUILD:?}/\"\nrm -rf ./tmp\n",
+            "references/config.md": 'Set `api_key: "your-api-key-here"` and `password = os.environ["PW"]`.\n',
+        },
+        extra="allowed-tools: Bash(git status:*) Bash(python -m pytest:*) Read\n",
+    )
+    report = scan_skill(skill)
+    assert report.findings == []
