@@ -211,7 +211,7 @@ def test_streams_a_long_run_with_bounded_memory(tmp_path: Path) -> None:
     big = dict(turn[1], content="<returncode>0</returncode>\n<output>\n" + "z" * 50_000 + "\n</output>")
     path = tmp_path / "long.traj.json"
     with path.open("w") as fh:
-        fh.write('{"info": %s, "messages": [' % json.dumps(doc["info"]))
+        fh.write('{"info": ' + json.dumps(doc["info"]) + ', "messages": [')
         fh.write(",".join(json.dumps(m) for m in head))
         for _ in range(800):
             fh.write("," + json.dumps(turn[0]) + "," + json.dumps(big))

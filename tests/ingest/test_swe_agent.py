@@ -180,7 +180,7 @@ def test_streams_a_large_1x_trajectory_with_bounded_memory(tmp_path: Path) -> No
                     "state": {"open_file": "n/a", "working_dir": "/repo"}, "query": history, "extra_info": {}}  # fmt: skip
             fh.write(("," if i else "") + json.dumps(item, indent=2))
             history = [*history, {"role": "user", "content": f"observation {i} " + "y" * 1500, "agent": "main"}]
-        fh.write('], "history": %s, "info": {"exit_status": "submitted"}}' % json.dumps(history[:2]))
+        fh.write('], "history": ' + json.dumps(history[:2]) + ', "info": {"exit_status": "submitted"}}')
     size = path.stat().st_size
     assert size > 30_000_000
     tracemalloc.start()

@@ -117,9 +117,11 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         yield Skipped(
             path=str(path), reason="OpenHands conversation state, not a trace (its events/ folder is read)"
         )
-    elif probe.kind == "json" and _is_v1_event(sk):
+    elif probe.kind == "json" and _is_v1_event(sk) and (_EVENT_FILE.match(path.name) or not probe.lines):
         yield from _read_event_files(path)
-    elif probe.kind == "json" and _is_instance(sk):
+    elif probe.kind == "json" and _is_instance(sk) and not probe.lines:
+        # One pretty-printed record. (Single-line records, and JSONL whose first line is damaged,
+        # which the probe may see as one broken document, go the JSONL way: line by line.)
         try:
             record = load_json(path)
         except Exception as exc:  # noqa: BLE001 - FormatError or OSError: report and move on
@@ -139,7 +141,7 @@ def _source(path: Path, index: int, line: int | None) -> tuple[str, Source]:
 def _read_array(path: Path) -> Iterator[Trace | Skipped]:
     builder = V0Builder()
     try:
-        for _, event in iter_values(path, ("item",)):
+        for _, event in iter_values(path, ("item",), max_chars=None):
             builder.add(event)
     except parse_errors() as exc:
         yield json_error(path, exc, what="event array")

@@ -87,7 +87,10 @@ def sniff(probe: Probe) -> float:
 def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
     """Collect every span (bounded per span), then yield one trace per conversation / trace id."""
     col = Collector()
-    if probe.kind == "jsonl":
+    # Single-line documents and JSONL whose first line is damaged (which the probe may take for one
+    # broken document) are read line by line.
+    by_line = probe.kind == "jsonl" or (bool(probe.lines) and all(isinstance(r, dict) for r in probe.lines))
+    if by_line:
         for lineno, record in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
             if isinstance(record, Skipped):
                 yield record
@@ -95,6 +98,9 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
                 col.add_export(record, lineno)
             elif span_like(record):
                 col.add_span(record, None, lineno)
+            elif isinstance(record, dict) and isinstance(record.get("spans"), list):
+                for span in record["spans"]:
+                    col.add_span(span, None, lineno)
             else:
                 yield Skipped(path=str(path), line=lineno, reason="not an OTLP export or span record")
     else:
