@@ -1,0 +1,119 @@
+"""``skillforge distill`` (traces → skill folders) and ``skillforge explain`` (rule → evidence)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from skillforge.cli._render import echo_json, error, info, progress, success, table, warn
+from skillforge.errors import InputError
+
+
+@click.command("distill")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to write one skill folder per skill into (created if missing).")
+@click.option("--format", "fmt", metavar="NAME", help="Read every file with this reader instead of detecting.")
+@click.option("--into", metavar="NAME_OR_DIR",
+              help="Put every lesson into this one skill: an existing skill folder to deepen, or a name under OUT.")
+@click.option("--ticket-columns", metavar="FIELD=COLUMN,...",
+              help="Map ticket fields to your columns, e.g. 'id=Ticket ID,body=Description'.")
+@click.option("--redact-emails", is_flag=True, help="Also mask e-mail addresses (secrets are always masked).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+def distill_cmd(
+    paths: tuple[Path, ...], out_dir: Path, fmt: str | None, into: str | None, ticket_columns: str | None,
+    redact_emails: bool, as_json: bool,
+) -> None:
+    """Turn traces, tickets and documents under PATHS into skill folders in OUT.
+
+    Secrets are redacted before anything is analysed or written. Without a model the offline
+    heuristic analyzer is used. Each skill's provenance (which traces back which rule) is written
+    to OUT/.provenance/NAME.json; `skillforge explain OUT/NAME` prints it. Re-running on the same
+    input gives byte-identical output; an existing skill folder is deepened, not overwritten.
+    """
+    from skillforge.distill.pipeline import run_distill
+    from skillforge.ingest import ReadOptions, parse_ticket_columns
+
+    options = ReadOptions(ticket_columns=parse_ticket_columns(ticket_columns))
+    with progress("Reading") as bar:
+        report = run_distill(paths, out_dir, fmt=fmt, options=options, into=into, redact_emails=redact_emails,
+                             on_trace=lambda t: bar.advance(item=t.source.path))
+    if as_json:
+        echo_json(report)
+    else:
+        _print(report)
+    if not report.ok:
+        raise InputError(f"nothing usable was read from {', '.join(map(str, paths))}",
+                         hint="see the skipped files above; --format NAME forces a reader")
+    if any(s.errors for s in report.skills):
+        raise SystemExit(1)
+
+
+def _print(report) -> None:  # type: ignore[no-untyped-def]
+    formats = ", ".join(f"{name} {n}" for name, n in report.traces_by_format.items()) or "none"
+    info(f"Read {report.traces} trace(s) ({formats}); {report.skipped_total} skipped.")
+    info(f"Learned {report.lessons} lesson(s) with the {report.analyzer} analyzer.")
+    if report.skills:
+        info(f"Wrote {len(report.skills)} skill(s) to {report.out_dir}:")
+        rows = [(s.name, s.rules, s.new_rules, s.path) for s in report.skills]
+        info(table(("skill", "rules", "new", "path"), rows))
+    for skill in report.skills:
+        for message in skill.errors:
+            error(f"invalid {skill.name}: {message}")
+        for message in skill.warnings:
+            warn(f"{skill.name}: {message}")
+        for message in skill.problems:
+            warn(f"{skill.name}: not applied: {message}")
+    for skipped in report.skipped:
+        warn(f"skipped {skipped}")
+    if report.skipped_total > len(report.skipped):
+        warn(f"... and {report.skipped_total - len(report.skipped)} more skipped record(s)")
+    if report.skills and not any(s.errors for s in report.skills):
+        success("All skills pass the Agent Skills spec. `skillforge explain DIR` shows the evidence for each rule.")
+
+
+@click.command("explain")
+@click.argument("skill_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--rule", "rule_id", metavar="ID", help="Show only this rule (the id in its sf: marker).")
+@click.option("--json", "as_json", is_flag=True, help="Print the provenance as JSON.")
+def explain_cmd(skill_dir: Path, rule_id: str | None, as_json: bool) -> None:
+    """Show which lessons, traces and quotes support each rule of the skill in SKILL_DIR."""
+    from skillforge.distill.provenance import explain_skill
+
+    explanation = explain_skill(skill_dir)
+    provenance = explanation.provenance
+    rules = [r for r in provenance.rules if rule_id is None or r.id == rule_id]
+    if rule_id is not None and not rules:
+        raise InputError(f"no rule {rule_id!r} in the provenance of {provenance.skill}", path=skill_dir)
+    if as_json:
+        echo_json(explanation if rule_id is None else rules)
+        return
+    traces = {t for r in provenance.rules for t in r.trace_ids}
+    info(f"{provenance.skill} {provenance.version or ''}".rstrip()
+         + f": {len(provenance.rules)} rule(s) from {len(traces)} trace(s) in {len(provenance.sources)} file(s)"
+         + (f" (analyzer: {provenance.analyzer})" if provenance.analyzer else ""))
+    from skillforge.skills.render import SECTIONS
+
+    order = {heading: i for i, (_, heading) in enumerate(SECTIONS)}
+    section = None
+    for rule in sorted(rules, key=lambda r: (r.file != "SKILL.md", r.file, order.get(r.section, 99), r.section,
+                                             -r.support, r.id)):
+        if (rule.file, rule.section) != section:
+            section = (rule.file, rule.section)
+            info(f"\n{rule.section}" + ("" if rule.file == "SKILL.md" else f"  ({rule.file})"))
+        info(f"  [{rule.id}] {rule.text}")
+        info(f"      {rule.kind}, support {rule.support}: {', '.join(rule.trace_ids[:6])}"
+             + (" ..." if len(rule.trace_ids) > 6 else ""))
+        shown = {}
+        for e in rule.evidence:  # one quote per trace first, so the evidence shows its spread
+            shown.setdefault(e.trace_id, e)
+        for e in list(shown.values())[:3]:
+            where = (e.source or e.trace_id) + (f" step {e.step}" if e.step is not None else "")
+            quote = " ".join(e.quote.split())
+            info(f"      - {where}: “{quote[:100]}{'…' if len(quote) > 100 else ''}”" if quote else f"      - {where}")
+    if explanation.unexplained:
+        warn(f"{len(explanation.unexplained)} rule marker(s) in the skill have no provenance: "
+             + ", ".join(explanation.unexplained))
+    if explanation.stale:
+        warn(f"{len(explanation.stale)} recorded rule(s) are no longer in the skill: " + ", ".join(explanation.stale))

@@ -1,0 +1,32 @@
+"""Distill traces into skills: analyzers, consolidation, planning and patch application.
+
+Names are imported lazily so that ``skillforge.skills`` (which renders lessons) and this package can
+use each other's small helpers without an import cycle.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "ApplyProblem": "skillforge.distill.apply",
+    "apply_patch": "skillforge.distill.apply",
+    "DistillReport": "skillforge.distill.pipeline",
+    "run_distill": "skillforge.distill.pipeline",
+    "HeuristicAnalyzer": "skillforge.distill.heuristic",
+    "SkillGroup": "skillforge.distill.group",
+    "group_lessons": "skillforge.distill.group",
+    "SkillPlan": "skillforge.distill.plan",
+    "plan_skill": "skillforge.distill.plan",
+    "merge_duplicates": "skillforge.distill.lessons",
+    "lesson_id": "skillforge.distill.lessons",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

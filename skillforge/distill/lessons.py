@@ -1,0 +1,116 @@
+"""Helpers every analyzer and the renderer share: stable lesson ids, tag conventions, merging duplicates.
+
+Tag conventions (``Lesson.tags``), all optional — an LLM analyst may set none of them:
+
+* ``section:<key>`` — where the rule goes in SKILL.md (see ``skills.render.SECTIONS``);
+* ``area:<slug>`` — the project the lesson is about (``django``, ``kubernetes``);
+* ``scope:general`` / ``scope:project`` — whether it holds beyond that project;
+* ``source:trace`` / ``source:ticket`` / ``source:document`` — what kind of input taught it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from skillforge.models import Evidence, Lesson
+
+__all__ = ["MAX_EVIDENCE", "inline_code", "lesson_id", "pick_evidence", "merge_duplicates", "rule_line", "sort_key", "tag", "with_tag"]
+
+MAX_EVIDENCE = 12
+"""Evidence items kept per lesson beyond the first one of each trace (every trace keeps one, so
+provenance can name every trace behind a rule)."""
+
+
+def lesson_id(lesson: Lesson) -> str:
+    """Stable short id from the lesson's kind and title (not its support, which grows with more data)."""
+    key = f"{lesson.kind}\0{' '.join(lesson.title.lower().split())}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+
+
+def tag(lesson: Lesson, name: str) -> str | None:
+    """The value of tag ``name:value``, or None."""
+    prefix = name + ":"
+    return next((t[len(prefix) :] for t in lesson.tags if t.startswith(prefix)), None)
+
+
+def with_tag(tags: Iterable[str], name: str, value: str) -> list[str]:
+    """``tags`` with ``name:value`` set (replacing an earlier value), sorted."""
+    kept = [t for t in tags if not t.startswith(name + ":")]
+    return sorted({*kept, f"{name}:{value}"})
+
+
+def rule_line(lesson: Lesson) -> str:
+    """The first line of the body: the rule itself; later lines are detail for references/."""
+    first = lesson.body.strip().split("\n", 1)[0].strip()
+    return first or lesson.title
+
+
+def sort_key(lesson: Lesson) -> tuple[int, str, str, str]:
+    """Most supported first, then in source order (``order:`` tag), then by title: a stable order."""
+    return (-lesson.support, tag(lesson, "order") or "", lesson.title.lower(), lesson_id(lesson))
+
+
+def merge_duplicates(lessons: Iterable[Lesson]) -> list[Lesson]:
+    """Consolidate lessons that say the same thing (same skill, kind and title, or same normalized rule):
+    evidence is pooled, support becomes the number of distinct traces behind them. Output is sorted."""
+    merged: dict[tuple[str, str], Lesson] = {}
+    by_rule: dict[tuple[str, str], tuple[str, str]] = {}
+    for lesson in lessons:
+        key = (lesson.target_skill, lesson_id(lesson))
+        rule_key = (lesson.target_skill, _norm(rule_line(lesson)))
+        key = by_rule.get(rule_key, key)
+        if key in merged:
+            merged[key] = _combine(merged[key], lesson)
+        else:
+            merged[key] = lesson.model_copy(deep=True)
+            by_rule[rule_key] = key
+    return sorted(merged.values(), key=lambda l: (l.target_skill, *sort_key(l)))
+
+
+def pick_evidence(items: Iterable[Evidence]) -> list[Evidence]:
+    """Unique evidence, sorted: the first item of every trace, then others up to ``MAX_EVIDENCE`` in all."""
+    unique = _unique_evidence(list(items))
+    firsts: dict[str, Evidence] = {}
+    for item in unique:
+        firsts.setdefault(item.trace_id, item)
+    chosen = {id(e) for e in firsts.values()}
+    extra = [e for e in unique if id(e) not in chosen][: max(0, MAX_EVIDENCE - len(firsts))]
+    chosen |= {id(e) for e in extra}
+    return [e for e in unique if id(e) in chosen]
+
+
+def _combine(a: Lesson, b: Lesson) -> Lesson:
+    evidence = pick_evidence([*a.evidence, *b.evidence])
+    traces = {e.trace_id for e in evidence}
+    support = max(a.support, b.support, len(traces))
+    body = a.body if len(a.body) >= len(b.body) else b.body
+    return a.model_copy(update={"evidence": evidence, "support": support, "body": body, "tags": sorted({*a.tags, *b.tags})})
+
+
+def _unique_evidence(items: list[Evidence]) -> list[Evidence]:
+    seen: set[tuple[str, int | None, str]] = set()
+    out = []
+    for item in sorted(items, key=lambda e: (e.trace_id, e.step if e.step is not None else -1, e.quote)):
+        key = (item.trace_id, item.step, item.quote)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def inline_code(text: str, limit: int = 90) -> str:
+    """``text`` as one line of Markdown inline code, shortened to ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    if "`" in text:
+        # A fence longer than any backtick run inside lets the code keep its own backticks.
+        fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
+        return f"{fence} {text} {fence}"
+    return f"`{text}`"

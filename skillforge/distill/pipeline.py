@@ -1,0 +1,212 @@
+"""The distill pipeline: read → redact → analyze → consolidate → group → plan → apply → write → validate.
+
+``run_distill`` is what ``skillforge distill`` calls. The analyzer is injected (the offline
+``HeuristicAnalyzer`` when none is given; an LLM analyst otherwise) and consolidation is a separate,
+injectable step, so the model-backed path reuses everything after it. Inputs are streamed: a trace is
+redacted, handed to the analyzer and dropped; only what the analyzer keeps stays in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from skillforge.distill.apply import apply_patch
+from skillforge.distill.group import SkillGroup, group_lessons, skill_name
+from skillforge.distill.heuristic import HeuristicAnalyzer
+from skillforge.distill.lessons import merge_duplicates
+from skillforge.distill.plan import plan_skill
+from skillforge.distill.provenance import merge_provenance, read_provenance, write_provenance
+from skillforge.ingest import ReadOptions, read_paths
+from skillforge.models import Frontmatter, Lesson, SkillPackage, Skipped, Trace
+from skillforge.models.provenance import Provenance, ProvenanceSource
+from skillforge.redact import redact_trace
+from skillforge.skills.io import read_package, write_package
+from skillforge.skills.validate import find_skill_md, validate_skill
+
+__all__ = ["Analyzer", "DistillReport", "SkillResult", "run_distill"]
+
+MAX_SKIPPED = 500
+"""Skipped records listed in the report; the rest are only counted."""
+
+
+class Analyzer(Protocol):
+    """Anything that turns traces into lessons: ``analyze`` may return the list or an awaitable of it."""
+
+    name: str
+
+    def analyze(self, traces: Iterable[Trace]) -> list[Lesson] | Awaitable[list[Lesson]]: ...
+
+
+Consolidate = Callable[[list[Lesson]], "list[Lesson] | Awaitable[list[Lesson]]"]
+
+
+class SkillResult(BaseModel):
+    """One skill folder distill wrote or updated."""
+
+    name: str
+    path: str
+    created: bool
+    rules: int
+    """Rules the skill holds (according to its provenance)."""
+    new_rules: int
+    version: str | None = None
+    provenance: str
+    errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+    """Patch edits that could not be applied."""
+
+
+class DistillReport(BaseModel):
+    """What a distill run read, learned and wrote."""
+
+    inputs: list[str]
+    out_dir: str
+    analyzer: str
+    traces: int = 0
+    traces_by_format: dict[str, int] = Field(default_factory=dict)
+    traces_by_kind: dict[str, int] = Field(default_factory=dict)
+    lessons: int = 0
+    skills: list[SkillResult] = Field(default_factory=list)
+    skipped: list[Skipped] = Field(default_factory=list)
+    skipped_total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """False only when nothing usable was read."""
+        return self.traces > 0
+
+
+class _Intake:
+    """Wraps the reader stream: redacts each trace, counts it, remembers where it came from."""
+
+    def __init__(
+        self, items: Iterable[Trace | Skipped], redact_emails: bool, on_trace: Callable[[Trace], None] | None
+    ) -> None:
+        self.items = items
+        self.redact_emails = redact_emails
+        self.on_trace = on_trace
+        self.formats: Counter[str] = Counter()
+        self.kinds: Counter[str] = Counter()
+        self.origin: dict[str, tuple[str, str]] = {}
+        self.skipped: list[Skipped] = []
+        self.skipped_total = 0
+
+    def __iter__(self) -> Iterator[Trace]:
+        for item in self.items:
+            if isinstance(item, Skipped):
+                self.skipped_total += 1
+                if len(self.skipped) < MAX_SKIPPED:
+                    self.skipped.append(item)
+                continue
+            trace = redact_trace(item, redact_emails=self.redact_emails)
+            self.formats[trace.source.format] += 1
+            self.kinds[trace.kind] += 1
+            self.origin[trace.id] = (trace.source.path, trace.source.format)
+            if self.on_trace is not None:
+                self.on_trace(trace)
+            yield trace
+
+
+def run_distill(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    fmt: str | None = None,
+    options: ReadOptions | None = None,
+    analyzer: Analyzer | None = None,
+    consolidate: Consolidate | None = None,
+    into: str | Path | None = None,
+    redact_emails: bool = False,
+    on_trace: Callable[[Trace], None] | None = None,
+) -> DistillReport:
+    """Distill ``inputs`` into skill folders under ``out_dir`` (or deepen the skill ``into``).
+
+    Re-running on the same input gives byte-identical files; a skill folder that already exists is
+    deepened with the rules it lacks, never rewritten from scratch. ``on_trace`` is called with each
+    (redacted) trace as it is read, for progress display.
+    """
+    analyzer = analyzer or HeuristicAnalyzer()
+    out = Path(out_dir)
+    intake = _Intake(read_paths([str(p) for p in inputs], fmt, options), redact_emails, on_trace)
+    lessons = _resolve(analyzer.analyze(intake))
+    lessons = _resolve((consolidate or merge_duplicates)(lessons))
+    report = DistillReport(
+        inputs=[str(p) for p in inputs], out_dir=str(out), analyzer=getattr(analyzer, "name", type(analyzer).__name__),
+        traces=sum(intake.formats.values()), traces_by_format=dict(sorted(intake.formats.items())),
+        traces_by_kind=dict(sorted(intake.kinds.items())), lessons=len(lessons), skipped=intake.skipped,
+        skipped_total=intake.skipped_total,
+    )
+    if not lessons:
+        return report
+    target_dir, target_name = _resolve_into(into, out)
+    for group in group_lessons(lessons, into=target_name):
+        skill_dir = target_dir if target_dir is not None else out / group.name
+        report.skills.append(_write_skill(group, skill_dir, intake.origin, report.analyzer))
+    return report
+
+
+def _resolve(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return asyncio.run(_await(value))
+    return value
+
+
+async def _await(value: Awaitable[Any]) -> Any:
+    return await value
+
+
+def _resolve_into(into: str | Path | None, out: Path) -> tuple[Path | None, str | None]:
+    """``--into`` names an existing skill folder, or a skill name under OUT_DIR."""
+    if into is None:
+        return None, None
+    path = Path(into)
+    if path.is_dir() and find_skill_md(path) is not None:
+        return path, read_package(path).frontmatter.name
+    if path.is_dir() or len(path.parts) > 1:
+        return path, skill_name(path.name)
+    name = skill_name(str(into))
+    return out / name, name
+
+
+def _write_skill(group: SkillGroup, skill_dir: Path, origin: dict[str, tuple[str, str]], analyzer: str) -> SkillResult:
+    existing = read_package(skill_dir) if find_skill_md(skill_dir) is not None else None
+    plan = plan_skill(group, existing)
+    base = existing or SkillPackage(frontmatter=Frontmatter(name=group.name, description=group.description), body="")
+    pkg, problems = apply_patch(base, plan.patch)
+    if existing is not None and plan.new_rules and "version" in pkg.frontmatter.metadata:
+        metadata = {**pkg.frontmatter.metadata, "version": plan.version}
+        pkg = pkg.model_copy(update={"frontmatter": pkg.frontmatter.model_copy(update={"metadata": metadata})})
+    if existing is None or plan.patch.edits:
+        write_package(pkg, skill_dir)
+    provenance = merge_provenance(read_provenance(skill_dir), _provenance(pkg, plan.rules, origin, analyzer))
+    provenance_file = write_provenance(provenance, skill_dir)
+    check = validate_skill(skill_dir)
+    return SkillResult(
+        name=pkg.name, path=str(skill_dir), created=plan.created, rules=len(provenance.rules),
+        new_rules=plan.new_rules, version=pkg.frontmatter.metadata.get("version"), provenance=str(provenance_file),
+        errors=[p.message for p in check.errors], warnings=[p.message for p in check.warnings],
+        problems=[str(p) for p in problems],
+    )
+
+
+def _provenance(pkg: SkillPackage, rules: list[Any], origin: dict[str, tuple[str, str]], analyzer: str) -> Provenance:
+    by_path: dict[str, set[str]] = {}
+    formats: dict[str, str] = {}
+    for rule in rules:
+        for trace_id in rule.trace_ids:
+            path, fmt = origin.get(trace_id, (next((e.source for e in rule.evidence if e.trace_id == trace_id
+                                                     and e.source), "") or "unknown", ""))
+            by_path.setdefault(path, set()).add(trace_id)
+            if fmt:
+                formats[path] = fmt
+    sources = [ProvenanceSource(path=p, format=formats.get(p), trace_ids=sorted(ids)) for p, ids in sorted(by_path.items())]
+    return Provenance(skill=pkg.name, version=pkg.frontmatter.metadata.get("version"), analyzer=analyzer,
+                      sources=sources, rules=rules)

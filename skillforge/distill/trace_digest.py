@@ -1,0 +1,237 @@
+"""Boil one agent trace down to the facts the heuristic analyzer aggregates across traces.
+
+A digest is small (a few hundred bytes per action at most), so a long run of traces can be analysed
+without keeping the traces themselves in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from skillforge.distill.actions import Action, actions_of, error_line, normalize_signature
+from skillforge.distill.area import detect_area
+from skillforge.models import Evidence, Trace
+
+__all__ = ["CommandUse", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest"]
+
+WINDOW = 6
+"""How many later actions may hold the recovery from a failed call."""
+
+_FIX_TASK = re.compile(
+    r"(?i)\b(fix|bug|issue|error|fails?|failing|broken|crash|exception|traceback|regression|not working|"
+    r"doesn't work|does not work|incorrect|wrong|pr description|problem statement)\b"
+)
+_REPRO = re.compile(r"(?i)(^|/)(repro\w*|reproduce\w*|debug\w*|check_\w+|test_fix\w*|demo\w*|scratch\w*)\.(py|js|ts|sh|rb)$")
+_ENVIRONMENT = re.compile(
+    r"(?i)(permission|not permitted|denied|requires approval|haven't granted|blocked|sandbox|security policy|"
+    r"not allowed|read-only|operation not permitted)"
+)
+
+
+@dataclass
+class Recovery:
+    """A failed call followed, within a few actions, by a changed call of the same family that worked."""
+
+    signature: str
+    family: str
+    role: str
+    tool: str
+    error_quote: str
+    failed: Action
+    fixed: Action
+    between: list[Action]
+    retries: int
+    environment: bool
+
+
+@dataclass
+class FixRerun:
+    """A failed command that worked when re-run unchanged after the agent edited something."""
+
+    signature: str
+    family: str
+    error_quote: str
+    failed: Action
+    rerun: Action
+    edits: list[Action]
+
+
+@dataclass
+class ErrorSeen:
+    """A failure nothing in the next few actions recovered from."""
+
+    signature: str
+    family: str
+    role: str
+    error_quote: str
+    action: Action
+    next_ok: Action | None
+    environment: bool
+    count: int = 1
+    """How often it failed in a row (the first failure plus unhelpful retries)."""
+
+
+@dataclass
+class CommandUse:
+    family: str
+    role: str
+    command: str
+    step: int
+    quote: str
+
+
+@dataclass
+class TraceDigest:
+    trace_id: str
+    source: str
+    format: str
+    area: str | None
+    success: bool | None
+    task_line: str
+    fix_task: bool
+    coding: bool
+    roles: list[str] = field(default_factory=list)
+    role_examples: dict[str, list[Action]] = field(default_factory=dict)
+    recoveries: list[Recovery] = field(default_factory=list)
+    fixes: list[FixRerun] = field(default_factory=list)
+    errors: list[ErrorSeen] = field(default_factory=list)
+    commands: list[CommandUse] = field(default_factory=list)
+    edited: list[tuple[str, Action]] = field(default_factory=list)
+    final_error: ErrorSeen | None = None
+    outcome_error: str | None = None
+
+    def evidence(self, step: int | None, quote: str) -> Evidence:
+        return Evidence(trace_id=self.trace_id, step=step, quote=quote[:160], source=self.source)
+
+
+def digest(trace: Trace) -> TraceDigest:
+    """Everything the aggregation needs from one agent trace."""
+    actions = actions_of(trace)
+    coding_roles = sum(1 for a in actions if a.role in ("edit", "test", "build", "lint", "run", "search", "read"))
+    out = TraceDigest(
+        trace_id=trace.id,
+        source=trace.source.path,
+        format=trace.source.format,
+        area=detect_area(trace),
+        success=trace.outcome.success,
+        task_line=_first_line(trace.task),
+        fix_task=bool(_FIX_TASK.search(trace.task[:3000])),
+        coding=bool(actions) and coding_roles * 2 >= len(actions),
+        outcome_error=trace.outcome.error,
+    )
+    repro_files = {f for a in actions if a.role == "edit" for f in a.files if _REPRO.search(f)}
+    for action in actions:
+        role = _procedure_role(action, repro_files)
+        if action.failed is False and role not in ("trivial", "other"):
+            if not out.roles or out.roles[-1] != role:
+                out.roles.append(role)
+            out.role_examples.setdefault(role, []).append(action)
+        scratch = action.files and all(f in repro_files or _REPRO.search(f) for f in action.files)
+        if action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch:
+            out.commands.append(CommandUse(action.family, action.role, action.quote, action.step, action.quote))
+        if action.failed is False and action.role == "edit":
+            for path in action.files:
+                if not _REPRO.search(path) and path not in repro_files:
+                    out.edited.append((path, action))
+    _failures(actions, out)
+    return out
+
+
+def _procedure_role(action: Action, repro_files: set[str]) -> str:
+    if action.role == "edit" and action.files and all(f in repro_files for f in action.files):
+        return "reproduce"
+    if action.role in ("run", "test") and action.files and all(f in repro_files for f in action.files):
+        return "run"
+    if action.role == "vcs" and action.family in ("git diff", "git status"):
+        return "review"
+    return action.role
+
+
+def _failures(actions: list[Action], out: TraceDigest) -> None:
+    handled: set[int] = set()
+    used_fixes: set[int] = set()
+    for action in actions:
+        if action.failed is not True or action.index in handled:
+            continue
+        quote = error_line(action.output)
+        signature = normalize_signature(quote) if quote else f"{action.family} failed"
+        environment = bool(_ENVIRONMENT.search(quote))
+        later = actions[action.index + 1 : action.index + 1 + WINDOW]
+        retries = 0
+        resolved = False
+        for j, candidate in enumerate(later):
+            if candidate.family != action.family or candidate.tool != action.tool:
+                continue
+            if action.role == "edit" and action.files and candidate.files and action.files != candidate.files:
+                continue  # an edit of another file does not recover this one
+            if candidate.failed is True:
+                if normalize_signature(error_line(candidate.output)) == signature:
+                    retries += 1
+                    handled.add(candidate.index)
+                continue
+            if candidate.failed is None or candidate.index in used_fixes:
+                break
+            between = later[:j]
+            if candidate.args != action.args:
+                out.recoveries.append(
+                    Recovery(signature, action.family, action.role, action.tool, quote, action, candidate,
+                             [b for b in between if b.family != action.family], retries, environment)
+                )
+                resolved = True
+            else:
+                edits = [b for b in between if b.role == "edit" and b.failed is False]
+                if edits:
+                    out.fixes.append(FixRerun(signature, action.family, quote, action, candidate, edits))
+                    resolved = True
+            used_fixes.add(candidate.index)
+            break
+        if not resolved and quote:
+            next_ok = next((b for b in later if b.failed is False and b.role not in ("trivial",)), None)
+            out.errors.append(
+                ErrorSeen(signature, action.family, action.role, quote, action, next_ok, environment, 1 + retries)
+            )
+    if out.success is False and actions:
+        tail = actions[-4:]
+        failing = [a for a in tail if a.failed is True]
+        if failing:
+            last = failing[-1]
+            quote = error_line(last.output)
+            if quote:
+                out.final_error = ErrorSeen(normalize_signature(quote), last.family, last.role, quote, last, None,
+                                            bool(_ENVIRONMENT.search(quote)))
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().strip("<>#*` ")
+        if line and not line.lower().startswith(("consider the following", "pr_description", "<pr_description")):
+            return line[:160]
+    return ""
+
+
+_FIX_SENTENCE = re.compile(
+    r"(?i)\b(need to|needs to|should|must|have to|has to|instead|forgot|the (?:problem|issue|error|cause) (?:is|was)|"
+    r"because|so that|in order to|make sure|move|use|add|remove|set)\b"
+)
+_FIRST_PERSON = re.compile(
+    r"(?i)^(?:(?:ok(?:ay)?|so|now|ah|hmm|i see|it seems|wait)[,.!]?\s+)*(?:i|we)\s+(?:need|needs|have|has|should|must|will|'ll|can)(?:\s+to)?\s+"
+)
+
+
+def fix_note(text: str) -> str:
+    """The sentence of an agent's thought that says what to do, rephrased as an instruction (or "")."""
+    clean = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
+    clean = re.sub(r"^\s*(THOUGHT|Thought|DISCUSSION):\s*", "", clean)
+    sentences = re.split(r"(?<=[.!?])\s+|\n+", clean)
+    for sentence in sentences:
+        sentence = sentence.strip(" -*")
+        if len(sentence) < 12 or len(sentence) > 240 or not _FIX_SENTENCE.search(sentence):
+            continue
+        if sentence.endswith(("?", ":")) or re.match(r"(?i)^(let me|let's|i'll|i will|now i|i'm going)", sentence):
+            continue
+        instruction = _FIRST_PERSON.sub("", sentence)
+        if instruction != sentence:
+            instruction = instruction[:1].upper() + instruction[1:]
+        return instruction.rstrip(".") + "."
+    return ""

@@ -1,0 +1,209 @@
+"""Mask secrets (and optionally e-mail addresses) before anything is analysed, sent to a model or written.
+
+Every pattern replaces the secret with a stable marker such as ``[REDACTED:openai-key]`` so a
+redacted trace still reads naturally ("export OPENAI_API_KEY=[REDACTED:openai-key]") and the same
+input always gives the same output. Redaction is pure: ``redact_trace`` returns a new Trace.
+
+What is caught: provider API keys by their published prefixes (OpenAI, Anthropic, AWS, GitHub,
+Slack, Google, Stripe, Hugging Face), JWTs, ``Authorization``/``Bearer`` tokens, PEM private-key
+blocks, passwords inside URLs, and values assigned to secret-looking names in env files, config,
+JSON and CLI flags (``PASSWORD=...``, ``api_key: ...``, ``--token ...``, ``{"secret": "..."}``).
+Things that merely look random (git SHAs, UUIDs, hashes) are left alone on purpose: a skill that
+cites a commit must keep it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from skillforge.models import Outcome, Step, ToolCall, ToolResult, Trace
+
+__all__ = ["marker", "redact_text", "redact_trace", "redact_value"]
+
+
+def marker(kind: str) -> str:
+    """The text that replaces a secret of ``kind``."""
+    return f"[REDACTED:{kind}]"
+
+
+_B = r"(?<![A-Za-z0-9_-])"  # a token starts at a boundary: not inside a longer word
+_E = r"(?![A-Za-z0-9_-])"
+
+# Provider tokens recognised by their prefix. Order matters: the more specific prefix first
+# (``sk-ant-`` before ``sk-``).
+_TOKENS: list[tuple[str, str]] = [
+    ("anthropic-key", _B + r"sk-ant-[A-Za-z0-9_-]{20,}" + _E),
+    ("openai-key", _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}" + _E),
+    ("openai-key", _B + r"sk-(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}" + _E),
+    ("stripe-key", _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}" + _E),
+    ("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+    ("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{30,}" + _E),
+    ("github-token", _B + r"github_pat_[A-Za-z0-9_]{22,}" + _E),
+    ("slack-token", _B + r"xox[abposre]-[A-Za-z0-9-]{10,}" + _E),
+    ("slack-webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}"),
+    ("google-api-key", _B + r"AIza[0-9A-Za-z_-]{35}" + _E),
+    ("huggingface-token", _B + r"hf_[A-Za-z0-9]{30,}" + _E),
+    ("jwt", _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}" + _E),
+]
+_TOKEN_RE = re.compile("|".join(f"(?P<t{i}>{pattern})" for i, (_, pattern) in enumerate(_TOKENS)))
+_TOKEN_KINDS = {f"t{i}": kind for i, (kind, _) in enumerate(_TOKENS)}
+
+_PRIVATE_KEY_RE = re.compile(
+    r"-----BEGIN (?P<label>[A-Z0-9 ]*?)PRIVATE KEY( BLOCK)?-----.*?(?:-----END (?P=label)PRIVATE KEY( BLOCK)?-----|\Z)",
+    re.DOTALL,
+)
+
+# "Authorization: Bearer abc", "authorization=Token abc", "-H 'Authorization: Basic abc'".
+_AUTH_HEADER_RE = re.compile(
+    r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?\s*)(?:(bearer|token|basic|digest)\s+)?([A-Za-z0-9._~+/=:-]{8,})"
+)
+_BEARER_RE = re.compile(r"(?i)(\bbearer\s+)([A-Za-z0-9._~+/-]{16,}=*)")
+
+_URL_PASSWORD_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)([^:/?#\s@\"'<>]+):([^@/?#\s\"'<>]+)@")
+
+# A name that holds a secret: it ends with one of these words (``DB_PASSWORD``, ``openai_api_key``,
+# ``client-secret``, ``GITHUB_TOKEN``) — ``max_tokens`` or ``token_count`` do not.
+_SECRET_NAME = (
+    r"[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|secret[_-]?key|token|api[_-]?key|apikey|"
+    r"access[_-]?key|private[_-]?key|credentials?)"
+)
+_SECRET_NAME_RE = re.compile(rf"(?i)^{_SECRET_NAME}$")
+# NAME=value, NAME: value, "name": "value", --name value, --name=value
+_ASSIGN_RE = re.compile(
+    rf"""(?ix)
+    (?P<prefix>
+        (?<![A-Za-z0-9_-])(?P<flag>--?)?(?P<name>{_SECRET_NAME})(?![A-Za-z0-9_])
+        ["']?
+        (?:\s*[:=]\s*|(?(flag)[ \t]+(?=["']|[^\s=:-])|(?!)))
+    )
+    (?P<value>"[^"\n]*"|'[^'\n]*'|[^\s"',;)}}\]]+)
+    """
+)
+_PLACEHOLDER_RE = re.compile(
+    r"""(?ix)^["']?(
+        \$.*|<.*>|\{.*\}|\[REDACTED.*|%\(.*|\*+|x{3,}|\.{3}|
+        none|null|nil|true|false|undefined|required|optional|str|string|int|bool|bytes|any|
+        os\..*|process\.env.*|env\..*|self\..*|settings\..*|config\..*|getpass.*|input\(.*|
+        [A-Za-z_][A-Za-z0-9_]*\(.*|[A-Za-z_][A-Za-z0-9_]*\[.*|
+        \d{1,6}
+    )["']?$"""
+)
+
+_EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])(?!git@)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+
+_HINTS = ("sk-", "sk_", "rk_", "AKIA", "ASIA", "ABIA", "ACCA", "gh", "github_pat_", "xox", "hooks.slack", "AIza", "hf_", "eyJ")
+
+
+def redact_text(text: str, *, redact_emails: bool = False) -> str:
+    """Return ``text`` with every secret replaced by a ``[REDACTED:<kind>]`` marker."""
+    if not text:
+        return text
+    if "PRIVATE KEY" in text:
+        text = _PRIVATE_KEY_RE.sub(marker("private-key"), text)
+    if any(h in text for h in _HINTS):
+        text = _TOKEN_RE.sub(_token_sub, text)
+    lowered = text.lower()
+    if "authorization" in lowered:
+        text = _AUTH_HEADER_RE.sub(_auth_sub, text)
+    if "bearer" in lowered:
+        text = _BEARER_RE.sub(lambda m: m.group(1) + marker("bearer-token"), text)
+    if "://" in text and "@" in text:
+        text = _URL_PASSWORD_RE.sub(_url_sub, text)
+    if any(word in lowered for word in ("pass", "secret", "token", "key", "credential")):
+        text = _ASSIGN_RE.sub(_assign_sub, text)
+    if redact_emails and "@" in text:
+        text = _EMAIL_RE.sub(marker("email"), text)
+    return text
+
+
+def _token_sub(match: re.Match[str]) -> str:
+    return marker(_TOKEN_KINDS[match.lastgroup or ""])
+
+
+def _auth_sub(match: re.Match[str]) -> str:
+    prefix, scheme, value = match.group(1), match.group(2), match.group(3)
+    if value.startswith("[REDACTED") or _PLACEHOLDER_RE.match(value):
+        return match.group(0)
+    scheme_text = f"{scheme} " if scheme else ""
+    kind = "bearer-token" if (scheme or "bearer").lower() in ("bearer", "token") else "password"
+    return f"{prefix}{scheme_text}{marker(kind)}"
+
+
+def _url_sub(match: re.Match[str]) -> str:
+    scheme, user, password = match.group(1), match.group(2), match.group(3)
+    if password.startswith("[REDACTED") or _PLACEHOLDER_RE.match(password):
+        return match.group(0)
+    return f"{scheme}{user}:{marker('password')}@"
+
+
+def _assign_sub(match: re.Match[str]) -> str:
+    value = match.group("value")
+    bare = value.strip("\"'")
+    if not bare or len(bare) < 3 or _PLACEHOLDER_RE.match(value) or bare.startswith("[REDACTED"):
+        return match.group(0)
+    quote = value[0] if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1 else ""
+    return f"{match.group('prefix')}{quote}{marker(_kind_for_name(match.group('name')))}{quote}"
+
+
+def _kind_for_name(name: str) -> str:
+    lowered = name.lower()
+    if "aws" in lowered and "secret" in lowered:
+        return "aws-secret-key"
+    if "pass" in lowered:
+        return "password"
+    if "token" in lowered:
+        return "token"
+    if "key" in lowered:
+        return "api-key"
+    return "secret"
+
+
+def redact_value(value: Any, *, redact_emails: bool = False, _key: str | None = None) -> Any:
+    """Redact every string inside ``value`` (dicts, lists, nested), masking whole values of secret-named keys."""
+    if isinstance(value, str):
+        if _key is not None and value and _SECRET_NAME_RE.match(_key) and not _PLACEHOLDER_RE.match(value):
+            if not value.startswith("[REDACTED") and len(value) >= 3:
+                return marker(_kind_for_name(_key))
+        return redact_text(value, redact_emails=redact_emails)
+    if isinstance(value, dict):
+        return {k: redact_value(v, redact_emails=redact_emails, _key=str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(v, redact_emails=redact_emails) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact_value(v, redact_emails=redact_emails) for v in value)
+    return value
+
+
+def redact_trace(trace: Trace, *, redact_emails: bool = False) -> Trace:
+    """A copy of ``trace`` with every text field redacted: task, step text, tool-call arguments (nested),
+    tool outputs, outcome error and metadata."""
+    red: Callable[[str], str] = lambda s: redact_text(s, redact_emails=redact_emails)  # noqa: E731
+    steps = [_redact_step(step, red, redact_emails) for step in trace.steps]
+    outcome = trace.outcome
+    if outcome.error:
+        outcome = Outcome(success=outcome.success, reward=outcome.reward, error=red(outcome.error))
+    return trace.model_copy(
+        update={
+            "task": red(trace.task),
+            "steps": steps,
+            "outcome": outcome,
+            "metadata": redact_value(trace.metadata, redact_emails=redact_emails),
+        }
+    )
+
+
+def _redact_step(step: Step, red: Callable[[str], str], redact_emails: bool) -> Step:
+    update: dict[str, Any] = {"text": red(step.text)}
+    if step.tool_call is not None:
+        call = step.tool_call
+        args = call.arguments
+        new_args: dict[str, Any] | str = red(args) if isinstance(args, str) else redact_value(args, redact_emails=redact_emails)
+        update["tool_call"] = ToolCall(name=call.name, arguments=new_args, id=call.id)
+    if step.tool_result is not None:
+        result = step.tool_result
+        update["tool_result"] = ToolResult(
+            output=red(result.output), is_error=result.is_error, exit_code=result.exit_code, call_id=result.call_id
+        )
+    return step.model_copy(update=update)
