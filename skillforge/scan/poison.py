@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from skillforge.models import Evidence, Lesson, Step, Trace
+from skillforge.models import Evidence, Lesson, Step, ToolCall, ToolResult, Trace
 from skillforge.models.scan import QuarantinedLesson
 from skillforge.scan.injection import scan_injection
 from skillforge.scan.scripts import scan_commands
@@ -60,6 +60,26 @@ def poisoned_lessons(lessons: list[Lesson], traces: dict[str, Trace]) -> tuple[l
     order = {id(lesson): i for i, lesson in enumerate(lessons)}
     quarantined.sort(key=lambda q: order[id(q.lesson)])
     return still, quarantined
+
+
+def slim_trace(trace: Trace) -> Trace:
+    """The part of ``trace`` that ``poisoned_lessons`` needs, small enough to keep for every trace of a run.
+
+    Steps keep their order, role and kind (call / result); texts survive only where they come from
+    a tool output, document or ticket *and* read as instructions. Everything else is emptied.
+    """
+    def keep(text: str, origin: str) -> str:
+        return text if origin in EXTERNAL and text and scan_injection(text) else ""
+
+    steps = []
+    for step in trace.steps:
+        call = ToolCall(name=step.tool_call.name, arguments="") if step.tool_call is not None else None
+        result = None
+        if step.tool_result is not None:
+            result = ToolResult(output=keep(step.tool_result.output, "tool output"), is_error=step.tool_result.is_error)
+        steps.append(Step(role=step.role, text=keep(step.text, origin_of(trace, step)), tool_call=call, tool_result=result))
+    task_origin = "document" if trace.kind == "document" else ("ticket" if trace.kind == "ticket" else "task")
+    return trace.model_copy(update={"task": keep(trace.task, task_origin), "steps": steps, "metadata": {}})
 
 
 def _injected(lesson: Lesson, traces: dict[str, Trace]) -> str | None:
