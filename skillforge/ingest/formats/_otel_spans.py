@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -62,8 +63,9 @@ class Span:
     resource: dict[str, Any]
     line: int | None
     seq: int
-    inputs: list[str] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
+    inputs: array[int] = field(default_factory=lambda: array("I"))
+    """Indexes into ``Collector.store``: 4 bytes per message, however often a history repeats."""
+    outputs: array[int] = field(default_factory=lambda: array("I"))
 
     @property
     def op(self) -> str:
@@ -80,7 +82,8 @@ class Collector:
 
     def __init__(self) -> None:
         self.spans: list[Span] = []
-        self.store: dict[str, dict[str, Any]] = {}
+        self.store: list[dict[str, Any]] = []
+        self._index: dict[str, int] = {}
 
     def add_export(self, doc: dict[str, Any], line: int | None) -> None:
         for rs in next((doc[k] for k in RESOURCE_SPANS if isinstance(doc.get(k), list)), []):
@@ -118,8 +121,8 @@ class Collector:
             seq=len(self.spans),
         )
         inputs, outputs = _messages(attrs, raw.get("events"))
-        span.inputs = [self._keep(m) for m in inputs]
-        span.outputs = [self._keep(m) for m in outputs]
+        span.inputs = array("I", (self._keep(m) for m in inputs))
+        span.outputs = array("I", (self._keep(m) for m in outputs))
         span.attrs = {
             k: clip(v, 2000) if isinstance(v, str) else v
             for k, v in attrs.items()
@@ -130,11 +133,13 @@ class Collector:
                 span.attrs[key] = attrs[key] if not isinstance(attrs[key], str) else clip(attrs[key], 1 << 20)
         self.spans.append(span)
 
-    def _keep(self, message: dict[str, Any]) -> str:
+    def _keep(self, message: dict[str, Any]) -> int:
         key = _message_key(message)
-        if key not in self.store:
-            self.store[key] = _clip_message(message)
-        return key
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self.store)
+            self.store.append(_clip_message(message))
+        return index
 
 
 def _any_value(v: Any) -> Any:
@@ -332,16 +337,18 @@ def _messages(attrs: dict[str, Any], events: Any) -> tuple[list[dict[str, Any]],
 
 def _message_key(message: dict[str, Any]) -> str:
     """Identity of a message across spans: role + text + tool-call ids (formatting ignored)."""
-    sig: list[Any] = [message.get("role")]
+    sig = [str(message.get("role"))]
     for p in message.get("parts") or []:
         kind = p.get("type")
         if kind == "text":
-            sig.append(["text", as_text(p.get("content")).strip()])
+            sig.append("t" + as_text(p.get("content")).strip())
         elif kind == "tool_call":
-            sig.append(["call", p.get("id") or [p.get("name"), json_text(p.get("arguments"))]])
+            sig.append(
+                "c" + (str(p["id"]) if p.get("id") else f"{p.get('name')}({json_text(p.get('arguments'))})")
+            )
         elif kind == "tool_call_response":
-            sig.append(["response", p.get("id") or json_text(p.get("response"))])
-    return hashlib.sha256(json.dumps(sig, sort_keys=True, default=str).encode()).hexdigest()[:24]
+            sig.append("r" + (str(p["id"]) if p.get("id") else json_text(p.get("response"))))
+    return hashlib.sha256("\x1e".join(sig).encode("utf-8", "replace")).hexdigest()[:24]
 
 
 def json_text(value: Any) -> str:

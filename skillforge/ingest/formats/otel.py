@@ -19,7 +19,7 @@ too: ``gen_ai.system``, ``gen_ai.prompt``/``gen_ai.completion`` (JSON or indexed
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,10 +161,10 @@ def _order(span: Span) -> tuple[int, int]:
 class _TraceBuilder:
     """Replays one trace's spans in time order into steps, without repeating history."""
 
-    def __init__(self, path: Path, index: int, spans: list[Span], store: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, path: Path, index: int, spans: list[Span], store: list[dict[str, Any]]) -> None:
         self.path, self.index, self.spans, self.store = path, index, spans, store
         self.steps: list[Step] = []
-        self.seen: Counter[str] = Counter()  # messages already replayed (multiset)
+        self.seen: Counter[int] = Counter()  # messages already replayed (multiset)
         self.calls: set[str] = set()  # tool-call ids already shown
         self.results: dict[str, int] = {}  # tool-call id → step index of its result
         self.stand_ins: set[int] = set()  # results whose output is only the span's error text
@@ -194,7 +194,7 @@ class _TraceBuilder:
             metadata=self._metadata(),
         )
 
-    def _replay(self, keys: list[str], at: int, *, dedupe: bool) -> None:
+    def _replay(self, keys: Iterable[int], at: int, *, dedupe: bool) -> None:
         pending = Counter(self.seen) if dedupe else Counter()
         for key in keys:
             if pending[key] > 0:
