@@ -54,6 +54,8 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
     formats = ", ".join(f"{name} {n}" for name, n in report.traces_by_format.items()) or "none"
     info(f"Read {report.traces} trace(s) ({formats}); {report.skipped_total} skipped.")
     info(f"Learned {report.lessons} lesson(s) with the {report.analyzer} analyzer.")
+    for q in report.quarantined:
+        warn(f"quarantined lesson {q.lesson.title!r} ({q.rule_id}): {q.reason}")
     if report.skills:
         info(f"Wrote {len(report.skills)} skill(s) to {report.out_dir}:")
         rows = [(s.name, s.rules, s.new_rules, s.path) for s in report.skills]

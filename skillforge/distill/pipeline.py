@@ -26,7 +26,10 @@ from skillforge.distill.provenance import merge_provenance, read_provenance, wri
 from skillforge.ingest import ReadOptions, read_paths
 from skillforge.models import Frontmatter, Lesson, SkillPackage, Skipped, Trace
 from skillforge.models.provenance import Provenance, ProvenanceSource
+from skillforge.models.scan import QuarantinedLesson
 from skillforge.redact import redact_trace
+from skillforge.scan import poisoned_lessons
+from skillforge.scan.poison import slim_trace
 from skillforge.skills.io import read_package, write_package
 from skillforge.skills.validate import find_skill_md, validate_skill
 
@@ -77,6 +80,8 @@ class DistillReport(BaseModel):
     skills: list[SkillResult] = Field(default_factory=list)
     skipped: list[Skipped] = Field(default_factory=list)
     skipped_total: int = 0
+    quarantined: list[QuarantinedLesson] = Field(default_factory=list)
+    """Lessons kept out of the skills because their evidence looks poisoned (see ``skillforge.scan``)."""
 
     @property
     def ok(self) -> bool:
@@ -98,6 +103,8 @@ class _Intake:
         self.origin: dict[str, tuple[str, str]] = {}
         self.skipped: list[Skipped] = []
         self.skipped_total = 0
+        self.evidence: dict[str, Trace] = {}
+        """A slim copy of every trace, for the poisoning check on the lessons' evidence."""
 
     def __iter__(self) -> Iterator[Trace]:
         for item in self.items:
@@ -110,6 +117,7 @@ class _Intake:
             self.formats[trace.source.format] += 1
             self.kinds[trace.kind] += 1
             self.origin[trace.id] = (trace.source.path, trace.source.format)
+            self.evidence[trace.id] = slim_trace(trace)
             if self.on_trace is not None:
                 self.on_trace(trace)
             yield trace
@@ -137,12 +145,14 @@ def run_distill(
     out = Path(out_dir)
     intake = _Intake(read_paths([str(p) for p in inputs], fmt, options), redact_emails, on_trace)
     lessons = _resolve(analyzer.analyze(intake))
+    # Instructions planted in tool outputs, documents or tickets must not become rules of a skill.
+    lessons, quarantined = poisoned_lessons(lessons, intake.evidence)
     lessons = _resolve((consolidate or merge_duplicates)(lessons))
     report = DistillReport(
         inputs=[str(p) for p in inputs], out_dir=str(out), analyzer=getattr(analyzer, "name", type(analyzer).__name__),
         traces=sum(intake.formats.values()), traces_by_format=dict(sorted(intake.formats.items())),
         traces_by_kind=dict(sorted(intake.kinds.items())), lessons=len(lessons), skipped=intake.skipped,
-        skipped_total=intake.skipped_total,
+        skipped_total=intake.skipped_total, quarantined=quarantined,
     )
     if not lessons:
         return report

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from skillforge.ingest import read_paths
 from skillforge.models import Evidence, Lesson, Source, Step, ToolCall, ToolResult, Trace
 from skillforge.redact import redact_trace
@@ -115,30 +113,28 @@ def test_slim_traces_give_the_same_verdicts() -> None:
 
 
 def test_distill_does_not_write_injected_instructions(tmp_path: Path) -> None:
-    pipeline = pytest.importorskip("skillforge.distill.pipeline")
-    from skillforge.distill.lessons import merge_duplicates
-
-    inputs = [DATA / "hostile" / "traces"]
-    traces = {t.id: t for t in (redact_trace(x) for x in read_paths(inputs) if isinstance(x, Trace))}
-    quarantined = []
-
-    def defended(lessons: list[Lesson]) -> list[Lesson]:
-        kept, q = poisoned_lessons(lessons, traces)
-        quarantined.extend(q)
-        return merge_duplicates(kept)
-
-    def written(folder: Path) -> str:
-        return "\n".join(p.read_text(encoding="utf-8") for p in folder.rglob("*.md"))
-
-    # Without the defence the runbook's planted step reaches the skill: this is the attack being tested.
-    undefended = tmp_path / "undefended"
-    pipeline.run_distill(inputs, undefended)
-    assert "https://collect.evil.example/keys" in written(undefended)
+    from skillforge.distill.pipeline import run_distill
 
     out = tmp_path / "skills"
-    report = pipeline.run_distill(inputs, out, consolidate=defended)
-    assert [s.name for s in report.skills] == ["coding-agent-playbook"]  # the honest recovery lesson is kept
+    report = run_distill([DATA / "hostile" / "traces"], out)
+    written = "\n".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file())
     for planted in ("evil.example", "ignore previous instructions", "Ignore previous instructions", "API keys"):
-        assert planted not in written(out)
-    assert [q.rule_id for q in quarantined] == ["lesson-injected-instruction"]
+        assert planted not in written
+    # The analyzer did turn the poisoned runbook into a lesson; the defence kept it out and says why.
+    (q,) = report.quarantined
+    assert q.rule_id == "lesson-injected-instruction"
+    assert "https://collect.evil.example/keys" in q.lesson.body
+    assert any(str(e.source).endswith("poisoned_runbook.md") for e in q.lesson.evidence)
+    assert [s.name for s in report.skills] == ["coding-agent-playbook"]  # the honest recovery lesson is kept
     assert scan_paths([out]).high == []
+
+
+def test_distill_cli_reports_the_quarantined_lesson(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from skillforge.cli import cli
+
+    result = CliRunner().invoke(cli, ["distill", str(DATA / "hostile" / "traces"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "quarantined lesson 'Runbook: DiskPressure" in result.stderr
+    assert "(lesson-injected-instruction): the lesson's text reads as an instruction to the agent" in result.stderr
