@@ -54,15 +54,35 @@ def _warnings(result: Any) -> None:
 @click.option("--version", "version", default=None, help="Exact version (X.Y.Z); must be above the latest.")
 @click.option("-m", "--message", default=None, help="What changed and why.")
 @click.option("--changelog", multiple=True, help="A changelog line (repeatable).")
-@click.option("--provenance", type=click.Path(path_type=Path, dir_okay=False), help="JSON file stored beside the version.")
+@click.option(
+    "--provenance",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON file stored beside the version.",
+)
 @click.option("--force", is_flag=True, help="Publish despite high-severity security findings (recorded).")
 @registry_option
 @json_option
-def publish_cmd(skill_dir: Path, bump: str, version: str | None, message: str | None, changelog: tuple[str, ...],
-                provenance: Path | None, force: bool, registry_path: Path | None, as_json: bool) -> None:
+def publish_cmd(
+    skill_dir: Path,
+    bump: str,
+    version: str | None,
+    message: str | None,
+    changelog: tuple[str, ...],
+    provenance: Path | None,
+    force: bool,
+    registry_path: Path | None,
+    as_json: bool,
+) -> None:
     """Publish SKILL_DIR as a new version (one commit and one tag NAME@VERSION)."""
-    result = _open(registry_path).publish(skill_dir, bump=bump, version=version, message=message,
-                                          changelog=list(changelog) or None, provenance=provenance, force=force)
+    result = _open(registry_path).publish(
+        skill_dir,
+        bump=bump,
+        version=version,
+        message=message,
+        changelog=list(changelog) or None,
+        provenance=provenance,
+        force=force,
+    )
     if as_json:
         echo_json(result)
         return
@@ -85,8 +105,17 @@ def list_cmd(registry_path: Path | None, as_json: bool) -> None:
     elif not skills:
         info(f"no skills in {reg.path} yet; add one with `skillforge publish SKILL_DIR`")
     else:
-        rows = [(s.name, s.latest, s.pinned or "", s.versions, s.updated.strftime("%Y-%m-%d"), _clip(s.description, 60))
-                for s in skills]
+        rows = [
+            (
+                s.name,
+                s.latest,
+                s.pinned or "",
+                s.versions,
+                s.updated.strftime("%Y-%m-%d"),
+                _clip(s.description, 60),
+            )
+            for s in skills
+        ]
         info(table(["NAME", "LATEST", "PINNED", "VERSIONS", "UPDATED", "DESCRIPTION"], rows))
 
 
@@ -125,8 +154,13 @@ def show_cmd(ref: str, relpath: str, list_files: bool, registry_path: Path | Non
     name, version = _ref(ref)
     if as_json:
         record = reg.version(name, version)
-        echo_json({"version": record, "files": sorted(reg.file_bytes(name, record.version)),
-                   "provenance": reg.provenance(name, record.version)})
+        echo_json(
+            {
+                "version": record,
+                "files": sorted(reg.file_bytes(name, record.version)),
+                "provenance": reg.provenance(name, record.version),
+            }
+        )
     elif list_files:
         for path, data in sorted(reg.file_bytes(name, version).items()):
             info(f"{len(data):>8}  {path}")
@@ -138,7 +172,9 @@ def show_cmd(ref: str, relpath: str, list_files: bool, registry_path: Path | Non
 @click.argument("name")
 @click.argument("v1")
 @click.argument("v2", required=False)
-@click.option("--color/--no-color", default=None, help="Colour the diff (default: when stdout is a terminal).")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the diff (default: when stdout is a terminal)."
+)
 @registry_option
 def diff_cmd(name: str, v1: str, v2: str | None, color: bool | None, registry_path: Path | None) -> None:
     """Show a unified diff of every file from V1 to V2 (default: the latest version)."""
@@ -164,8 +200,14 @@ def _colour(line: str) -> str:
 
 @click.command("export")
 @click.argument("ref", metavar="NAME[@VERSION]")
-@click.option("-o", "--output", "dest", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Folder to write NAME/ into.")
+@click.option(
+    "-o",
+    "--output",
+    "dest",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to write NAME/ into.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing DEST/NAME.")
 @registry_option
 def export_cmd(ref: str, dest: Path, force: bool, registry_path: Path | None) -> None:

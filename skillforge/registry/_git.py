@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from io import BytesIO
@@ -80,7 +79,9 @@ class GitRepo:
         try:
             self.repo = git.Repo(path)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-            raise RegistryError("not a git repository", path=path, hint="run `skillforge registry init`") from exc
+            raise RegistryError(
+                "not a git repository", path=path, hint="run `skillforge registry init`"
+            ) from exc
         self.git_dir = Path(self.repo.git_dir)
         self.repo.git.update_environment(LC_ALL="C", LANGUAGE="C", GIT_TERMINAL_PROMPT="0")
         self._loose = LooseObjectDB(str(self.git_dir / "objects"))
@@ -150,11 +151,15 @@ class GitRepo:
                 handle.seek(0)
                 return str(self.repo.git.execute(["git", *args], istream=handle))
         except git.GitCommandError as exc:
-            raise RegistryError(f"git {args[0]} failed: {_stderr(exc)}", path=self.path, hint=_hint(exc)) from exc
+            raise RegistryError(
+                f"git {args[0]} failed: {_stderr(exc)}", path=self.path, hint=_hint(exc)
+            ) from exc
 
     def run_status(self, *args: str) -> tuple[int, str, str]:
         """Run git and return ``(exit status, stdout, stderr)`` without raising on failure."""
-        status, out, err = self.repo.git.execute(["git", *args], with_extended_output=True, with_exceptions=False)
+        status, out, err = self.repo.git.execute(
+            ["git", *args], with_extended_output=True, with_exceptions=False
+        )
         return int(status or 0), str(out), str(err)
 
     # ---- reading objects -----------------------------------------------------------------------
@@ -164,7 +169,9 @@ class GitRepo:
         try:
             _, kind, _, data = self.repo.git.get_object_data(sha)
         except (git.GitCommandError, ValueError, OSError) as exc:
-            raise RegistryError(f"git object {sha} is missing or unreadable", path=self.path, hint=REPAIR_HINT) from exc
+            raise RegistryError(
+                f"git object {sha} is missing or unreadable", path=self.path, hint=REPAIR_HINT
+            ) from exc
         return kind.decode() if isinstance(kind, bytes) else str(kind), data
 
     def resolve(self, ref: str) -> str | None:
@@ -202,7 +209,9 @@ class GitRepo:
         if kind != "tree":
             raise RegistryError(f"{sha} is not a tree", path=self.path, hint=REPAIR_HINT)
         try:
-            entries = tuple(Entry(mode, binsha.hex(), name) for binsha, mode, name in tree_entries_from_data(data))
+            entries = tuple(
+                Entry(mode, binsha.hex(), name) for binsha, mode, name in tree_entries_from_data(data)
+            )
         except ValueError as exc:
             raise RegistryError(f"tree {sha} is malformed: {exc}", path=self.path, hint=REPAIR_HINT) from exc
         if len(self._trees) >= _TREE_CACHE_SIZE:
@@ -261,8 +270,15 @@ class GitRepo:
             entries[head] = entry._replace(name=head)
         return self.write_tree(entries.values())
 
-    def write_commit(self, tree: str, parents: Sequence[str], message: str, author: str, committer: str) -> str:
-        lines = [f"tree {tree}", *(f"parent {p}" for p in parents), f"author {author}", f"committer {committer}"]
+    def write_commit(
+        self, tree: str, parents: Sequence[str], message: str, author: str, committer: str
+    ) -> str:
+        lines = [
+            f"tree {tree}",
+            *(f"parent {p}" for p in parents),
+            f"author {author}",
+            f"committer {committer}",
+        ]
         return self.write("commit", ("\n".join(lines) + "\n\n" + message).encode())
 
     def write_tag(self, target: str, name: str, tagger: str, message: str) -> str:
@@ -292,13 +308,14 @@ class GitRepo:
                 ) from exc
             if "expected" in exc.message or "already exists" in exc.message or "but is" in exc.message:
                 raise ConflictError(
-                    "the registry changed while this command ran; nothing was written", path=self.path,
+                    "the registry changed while this command ran; nothing was written",
+                    path=self.path,
                     hint="run the command again",
                 ) from exc
             raise
 
     def refs(self, *patterns: str, fmt: str = "%(refname)") -> list[str]:
-        """``git for-each-ref`` lines for ``patterns`` (records end with NUL+RS so messages may span lines)."""
+        """``git for-each-ref`` records for ``patterns`` (NUL+RS ends each, so messages may span lines)."""
         out = self.run("for-each-ref", f"--format={fmt}%00%1e", *patterns)
         records = (rec.lstrip("\n") for rec in out.split("\x00\x1e")) if out else ()
         return [rec for rec in records if rec]
@@ -309,7 +326,9 @@ class GitRepo:
         except git.GitCommandError as exc:
             if exc.status == 1:
                 return False
-            raise RegistryError(f"git merge-base failed: {_stderr(exc)}", path=self.path, hint=REPAIR_HINT) from exc
+            raise RegistryError(
+                f"git merge-base failed: {_stderr(exc)}", path=self.path, hint=REPAIR_HINT
+            ) from exc
         return True
 
     def merge_base(self, a: str, b: str) -> str | None:
@@ -318,7 +337,9 @@ class GitRepo:
         except git.GitCommandError as exc:
             if exc.status == 1:
                 return None
-            raise RegistryError(f"git merge-base failed: {_stderr(exc)}", path=self.path, hint=REPAIR_HINT) from exc
+            raise RegistryError(
+                f"git merge-base failed: {_stderr(exc)}", path=self.path, hint=REPAIR_HINT
+            ) from exc
 
     # ---- work tree -----------------------------------------------------------------------------
 
@@ -337,7 +358,14 @@ class GitRepo:
 
     def stale_locks(self) -> list[Path]:
         """Git lock files (``*.lock``) in the repository, which only an interrupted git leaves."""
-        found = [p for p in (self.git_dir / "index.lock", self.git_dir / "packed-refs.lock", self.git_dir / "HEAD.lock")]
+        found = [
+            p
+            for p in (
+                self.git_dir / "index.lock",
+                self.git_dir / "packed-refs.lock",
+                self.git_dir / "HEAD.lock",
+            )
+        ]
         found = [p for p in found if p.exists()]
         refs = self.git_dir / "refs"
         if refs.is_dir():
@@ -349,7 +377,11 @@ class GitRepo:
     def remotes(self) -> dict[str, str]:
         """Configured remotes: name -> URL."""
         out = {}
-        for line in self.run("config", "--get-regexp", r"^remote\..*\.url$").splitlines() if self._has_remotes() else []:
+        for line in (
+            self.run("config", "--get-regexp", r"^remote\..*\.url$").splitlines()
+            if self._has_remotes()
+            else []
+        ):
             key, _, url = line.partition(" ")
             out[key[len("remote.") : -len(".url")]] = url
         return dict(sorted(out.items()))
@@ -379,24 +411,6 @@ class GitRepo:
         return status == 0 and "error" not in text and "missing" not in text and "broken" not in text, text
 
 
-def file_mode(path: Path) -> int:
-    """Git mode for a file on disk (links and executable bits preserved)."""
-    info = path.lstat()
-    if stat.S_ISLNK(info.st_mode):
-        return MODE_LINK
-    return MODE_EXEC if info.st_mode & 0o111 else MODE_FILE
-
-
-def write_file(path: Path, mode: int, data: bytes) -> None:
-    """Write one exported file with its git mode."""
-    if mode == MODE_LINK:
-        os.symlink(data.decode(), path)
-        return
-    path.write_bytes(data)
-    if mode == MODE_EXEC:
-        path.chmod(path.stat().st_mode | 0o111)
-
-
 def _stderr(exc: git.GitCommandError) -> str:
     text = exc.stderr if isinstance(exc.stderr, str) else str(exc.stderr or "")
     text = text.strip().removeprefix("stderr:").strip().strip("'").strip()
@@ -424,7 +438,8 @@ def shallow_clone(url: str, dest: Path) -> str:
     hooks = tempfile.mkdtemp(prefix="skillforge-no-hooks-")
     try:
         runner.execute(
-            ["git", "-c", f"core.hooksPath={hooks}", "clone", "--depth=1", "--quiet", "--", url, str(dest)], env=env
+            ["git", "-c", f"core.hooksPath={hooks}", "clone", "--depth=1", "--quiet", "--", url, str(dest)],
+            env=env,
         )
         return str(git.Git(str(dest)).execute(["git", "rev-parse", "HEAD"], env=env))
     except git.GitCommandError as exc:

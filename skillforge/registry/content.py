@@ -10,7 +10,7 @@ from pathlib import Path
 
 from skillforge.errors import RegistryError
 from skillforge.registry import layout
-from skillforge.registry._git import MODE_LINK, REPAIR_HINT, Entry, GitRepo, write_file
+from skillforge.registry._git import MODE_EXEC, MODE_LINK, REPAIR_HINT, Entry, GitRepo
 
 
 def entries(repo: GitRepo, tree: str) -> dict[str, Entry]:
@@ -53,7 +53,10 @@ def unified_diff(repo: GitRepo, name: str, old: tuple[str, str], new: tuple[str,
         left = _lines(repo, a)
         right = _lines(repo, b)
         if left is None or right is None:
-            chunks.append(f"Binary files {'a/' + path if a else '/dev/null'} and {'b/' + path if b else '/dev/null'} differ")
+            chunks.append(
+                f"Binary files {'a/' + path if a else '/dev/null'} and "
+                f"{'b/' + path if b else '/dev/null'} differ"
+            )
             continue
         chunks += difflib.unified_diff(
             left,
@@ -119,7 +122,19 @@ def export(repo: GitRepo, tree: str, dest: Path, name: str, *, replace: bool = T
 
 
 def _check_link(root: Path, link: Path, target: str, path: str) -> None:
-    """A stored symlink must stay inside the exported folder (a hostile remote could push one that doesn't)."""
+    """A stored symlink must stay inside the exported folder (a hostile remote may push one)."""
     resolved = os.path.normpath(os.path.join(link.parent, target))
     if os.path.isabs(target) or not (resolved + os.sep).startswith(str(root) + os.sep):
-        raise RegistryError(f"symlink {path} -> {target} would point outside the skill; refused", hint=REPAIR_HINT)
+        raise RegistryError(
+            f"symlink {path} -> {target} would point outside the skill; refused", hint=REPAIR_HINT
+        )
+
+
+def write_file(path: Path, mode: int, data: bytes) -> None:
+    """Write one exported file with its git mode."""
+    if mode == MODE_LINK:
+        os.symlink(data.decode(), path)
+        return
+    path.write_bytes(data)
+    if mode == MODE_EXEC:
+        path.chmod(path.stat().st_mode | 0o111)

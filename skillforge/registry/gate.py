@@ -36,7 +36,8 @@ def scan(skill_dir: Path, *, force: bool, acknowledge: str | None) -> Verdict:
     lower = [f for f in report.findings if f.severity != "high"]
     if lower:
         verdict.warnings.append(
-            f"security scan: {len(lower)} lower-severity finding(s), e.g. {lower[0].rule_id} at {lower[0].location} "
+            f"security scan: {len(lower)} lower-severity finding(s), "
+            f"e.g. {lower[0].rule_id} at {lower[0].location} "
             "(run `skillforge scan` for all)"
         )
     return verdict

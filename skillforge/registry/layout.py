@@ -22,7 +22,9 @@ PROVENANCE = "provenance"
 EVENTS = "events"
 PINS = "pins.json"
 MARKER = "registry.json"
-MARKER_CONTENT = json.dumps({"format": 1, "layout": "https://skillforge.dev/registry/LAYOUT.md"}, indent=2) + "\n"
+MARKER_CONTENT = (
+    json.dumps({"format": 1, "layout": "https://skillforge.dev/registry/LAYOUT.md"}, indent=2) + "\n"
+)
 RECORD_TRAILER = "Skillforge-Record: "
 BUMPS = ("major", "minor", "patch")
 FIRST_VERSION = "0.1.0"
@@ -115,7 +117,9 @@ def check_relpath(relpath: str) -> str:
     """A POSIX path relative to a skill folder that cannot climb out of it."""
     parts = relpath.replace("\\", "/").split("/")
     if not relpath or relpath.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        raise InputError(f"invalid path {relpath!r} inside a skill", hint="use a relative path such as references/x.md")
+        raise InputError(
+            f"invalid path {relpath!r} inside a skill", hint="use a relative path such as references/x.md"
+        )
     return "/".join(parts)
 
 
@@ -141,7 +145,9 @@ def record_message(record: VersionRecord) -> str:
         parts.append(rest.strip())
     if record.changelog:
         parts.append("\n".join(f"- {line}" for line in record.changelog))
-    payload = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    payload = json.dumps(
+        record.model_dump(mode="json"), sort_keys=True, ensure_ascii=True, separators=(",", ":")
+    )
     parts.append(RECORD_TRAILER + payload)
     return "\n\n".join(parts) + "\n"
 
@@ -170,7 +176,9 @@ def check_text(value: str | None, what: str) -> str:
 
 
 def dump_pins(pins: PinsFile) -> bytes:
-    return (json.dumps(pins.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True) + "\n").encode()
+    return (
+        json.dumps(pins.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True) + "\n"
+    ).encode()
 
 
 def load_pins(data: bytes | None) -> PinsFile:

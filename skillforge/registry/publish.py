@@ -1,22 +1,33 @@
 """Turn a skill folder into git objects, and record a new version in one atomic step.
 
 ``prepare`` checks the folder (spec validation, names, symlinks, special files) and reads it;
-``write_tree`` stores it as blobs and trees, which nothing points to yet. ``commit_version`` builds the new root tree, the commit and
-the annotated tag, then moves ``main`` and creates the tag in a single ref transaction. A crash
-anywhere before that transaction leaves only unreachable objects behind: the registry stays at the
-previous version and needs no repair.
+``write_tree`` stores it as blobs and trees, which nothing points to yet. ``commit_version``
+builds the new root tree, the commit and the annotated tag, then moves ``main`` and creates the
+tag in a single ref transaction. A crash anywhere before that transaction leaves only unreachable
+objects behind: the registry stays at the previous version and needs no repair.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from skillforge.errors import InputError, RegistryError, SpecError
 from skillforge.models.registry import PublishResult, VersionRecord
 from skillforge.registry import history, layout
-from skillforge.registry._git import MAIN, MODE_FILE, MODE_LINK, MODE_TREE, Entry, GitRepo, RefUpdate, file_mode
+from skillforge.registry._git import (
+    MAIN,
+    MODE_EXEC,
+    MODE_FILE,
+    MODE_LINK,
+    MODE_TREE,
+    Entry,
+    GitRepo,
+    RefUpdate,
+)
 from skillforge.skills.frontmatter import split
 from skillforge.skills.validate import find_skill_md, validate_skill
 
@@ -40,7 +51,9 @@ def prepare(skill_dir: Path) -> Prepared:
         raise InputError("not a folder; publish takes a skill folder containing SKILL.md", path=skill_dir)
     skill_md = find_skill_md(skill_dir)
     if skill_md is None:
-        raise SpecError("not a skill folder: SKILL.md is missing", path=skill_dir, hint="run `skillforge validate`")
+        raise SpecError(
+            "not a skill folder: SKILL.md is missing", path=skill_dir, hint="run `skillforge validate`"
+        )
     report = validate_skill(skill_dir)
     if report.errors:
         first = report.errors[0]
@@ -100,7 +113,9 @@ def write_tree(repo: GitRepo, files: dict[str, tuple[int, bytes]]) -> str:
 def _link_target(root: Path, link: Path, rel: str) -> str:
     target = os.readlink(link)
     if os.path.isabs(target):
-        raise InputError(f"symlink {rel} -> {target} is absolute", path=link, hint="make it relative to the skill folder")
+        raise InputError(
+            f"symlink {rel} -> {target} is absolute", path=link, hint="make it relative to the skill folder"
+        )
     try:
         resolved = (link.parent / target).resolve()
     except (OSError, RuntimeError):
@@ -167,13 +182,16 @@ def commit_version(
     )
 
 
-def _next_version(name: str, latest: str | None, known: list[str], version: str | None, bump: str | None) -> str:
+def _next_version(
+    name: str, latest: str | None, known: list[str], version: str | None, bump: str | None
+) -> str:
     if version is None:
         return layout.bump(latest, bump or "patch")
     wanted = layout.parse_version(layout.check_version(version))
     if version in known:
         raise RegistryError(
-            f"{layout.tag_name(name, version)} already exists", hint="publish with --bump or a higher --version"
+            f"{layout.tag_name(name, version)} already exists",
+            hint="publish with --bump or a higher --version",
         )
     if latest is not None and wanted <= layout.parse_version(latest):
         raise RegistryError(
@@ -201,3 +219,27 @@ def ensure_marker(repo: GitRepo, root: str) -> str:
         return root
     blob = repo.write("blob", layout.MARKER_CONTENT.encode())
     return repo.write_path(root, layout.MARKER, Entry(MODE_FILE, blob, layout.MARKER))
+
+
+def file_mode(path: Path) -> int:
+    """Git mode for a file on disk (links and executable bits preserved)."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return MODE_LINK
+    return MODE_EXEC if info.st_mode & 0o111 else MODE_FILE
+
+
+def provenance_bytes(provenance: dict[str, Any] | Path | None) -> bytes | None:
+    """Canonical JSON bytes for a provenance dict or JSON file (None stays None)."""
+    if provenance is None:
+        return None
+    if isinstance(provenance, (str, Path)):
+        try:
+            provenance = json.loads(Path(provenance).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputError(f"cannot read provenance: {exc.strerror}", path=provenance) from None
+        except ValueError as exc:
+            raise InputError(f"provenance is not JSON: {exc}", path=provenance) from None
+    if not isinstance(provenance, dict):
+        raise InputError("provenance must be a JSON object")
+    return layout.canonical_json(provenance)

@@ -87,7 +87,12 @@ def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
     report = FsckReport(path=str(repo.path))
     add = report.findings.append
     for lock in repo.stale_locks():
-        add(Finding(kind="stale-lock", message=f"git lock file {lock.relative_to(repo.git_dir)} left by an interrupted command"))
+        add(
+            Finding(
+                kind="stale-lock",
+                message=f"git lock file {lock.relative_to(repo.git_dir)} left by an interrupted command",
+            )
+        )
     if full:
         clean, output = repo.fsck()
         if not clean:
@@ -171,8 +176,12 @@ def _check_versions(repo: GitRepo, head: str, add: Callable[[Finding], None]) ->
         if tag not in tags:
             report("missing-tag", f"version commit {commit[:12]} has no tag {tag}", fixable=True)
         elif tags[tag] != commit:
-            report("tag-mismatch", f"tag {tag} points to {tags[tag][:12]}, not its version commit {commit[:12]}")
-    orphans = repo.run("for-each-ref", "--format=%(refname:lstrip=2)", f"--no-merged={MAIN}", "refs/tags").split()
+            report(
+                "tag-mismatch", f"tag {tag} points to {tags[tag][:12]}, not its version commit {commit[:12]}"
+            )
+    orphans = repo.run(
+        "for-each-ref", "--format=%(refname:lstrip=2)", f"--no-merged={MAIN}", "refs/tags"
+    ).split()
     for tag in orphans:
         if history.split_tag(tag):
             report("orphan-tag", f"tag {tag} is not part of main's history")
@@ -187,7 +196,9 @@ def _check_versions(repo: GitRepo, head: str, add: Callable[[Finding], None]) ->
         latest = layout.newest([v for v, _ in grouped[name]]) or ""
         entry = repo.lookup(repo.commit_tree(tags[layout.tag_name(name, latest)]), layout.skill_path(name))
         if entry is None or entry.sha != sha:
-            report("content-mismatch", f"skills/{name} on main differs from its latest version {name}@{latest}")
+            report(
+                "content-mismatch", f"skills/{name} on main differs from its latest version {name}@{latest}"
+            )
     pins_entry = repo.lookup(root, layout.PINS)
     if pins_entry is not None:
         try:
@@ -197,7 +208,10 @@ def _check_versions(repo: GitRepo, head: str, add: Callable[[Finding], None]) ->
             return
         for name, pin in sorted(pins.items()):
             if layout.tag_name(name, pin.version) not in tags:
-                report("bad-pin", f"{name} is pinned to {pin.version}, which does not exist (`skillforge unpin {name}`)")
+                report(
+                    "bad-pin",
+                    f"{name} is pinned to {pin.version}, which does not exist (`skillforge unpin {name}`)",
+                )
 
 
 def _restore_pins(repo: GitRepo, head: str) -> str | None:
@@ -209,7 +223,9 @@ def _restore_pins(repo: GitRepo, head: str) -> str | None:
         old = repo.lookup(repo.commit_tree(commit), layout.PINS)
         data = repo.read(old.sha)[1] if old else None
         if data is not None and _valid_pins(data):
-            publish.commit_change(repo, layout.PINS, data, f"repair: restore {layout.PINS} from {commit[:12]}")
+            publish.commit_change(
+                repo, layout.PINS, data, f"repair: restore {layout.PINS} from {commit[:12]}"
+            )
             return f"restored {layout.PINS} from commit {commit[:12]}"
     publish.commit_change(repo, layout.PINS, None, f"repair: remove unreadable {layout.PINS}")
     return f"removed unreadable {layout.PINS} (no valid earlier version)"

@@ -189,7 +189,9 @@ class Registry:
         try:
             data = json.loads(repo.read(entry.sha)[1])
         except ValueError:
-            raise RegistryError(f"provenance of {layout.tag_name(name, resolved)} is not JSON", hint=REPAIR_HINT) from None
+            raise RegistryError(
+                f"provenance of {layout.tag_name(name, resolved)} is not JSON", hint=REPAIR_HINT
+            ) from None
         return data if isinstance(data, dict) else {"provenance": data}
 
     @_serialized
@@ -236,7 +238,7 @@ class Registry:
         Spec errors refuse; warnings are returned. High-severity scan findings refuse unless
         ``force`` with an ``acknowledge`` text; the forced decision is kept in ``extra["scan"]``.
         """
-        prov = _provenance_bytes(provenance)
+        prov = publish.provenance_bytes(provenance)
         extra = dict(extra or {})
         prepared = publish.prepare(Path(skill_dir))
         verdict = gate.scan(Path(skill_dir), force=force, acknowledge=acknowledge)
@@ -245,22 +247,38 @@ class Registry:
         with self._writing("publish") as repo:
             tree = publish.write_tree(repo, prepared.files)
             result = publish.commit_version(
-                repo, name=prepared.name, tree=tree, version=version, bump=bump, message=message,
-                changelog=changelog, extra=extra, provenance=prov, warnings=prepared.warnings + verdict.warnings,
+                repo,
+                name=prepared.name,
+                tree=tree,
+                version=version,
+                bump=bump,
+                message=message,
+                changelog=changelog,
+                extra=extra,
+                provenance=prov,
+                warnings=prepared.warnings + verdict.warnings,
             )
         result.warnings += self._after_write_warnings
         return result
 
     @_serialized
-    def rollback(self, name: str, version: str, message: str | None = None, *, bump: str = "patch") -> PublishResult:
+    def rollback(
+        self, name: str, version: str, message: str | None = None, *, bump: str = "patch"
+    ) -> PublishResult:
         """Publish ``version``'s content (and provenance) as a new version; history stays as it was."""
         with self._writing("rollback") as repo:
             _, tree, resolved = self._tree(name, version)
             prov = self.provenance(name, resolved)
             result = publish.commit_version(
-                repo, name=name, tree=tree, version=None, bump=bump,
-                message=message or f"roll back to {resolved}", changelog=[f"restore the content of {resolved}"],
-                extra={"rolled_back_from": resolved}, provenance=_provenance_bytes(prov),
+                repo,
+                name=name,
+                tree=tree,
+                version=None,
+                bump=bump,
+                message=message or f"roll back to {resolved}",
+                changelog=[f"restore the content of {resolved}"],
+                extra={"rolled_back_from": resolved},
+                provenance=publish.provenance_bytes(prov),
             )
         result.warnings += self._after_write_warnings
         return result
@@ -289,7 +307,11 @@ class Registry:
         """Append an event (not a version) to ``events/<name>.jsonl``, e.g. a rejected evolve round."""
         with self._writing("event") as repo:
             head = repo.head()
-            entry = repo.lookup(repo.commit_tree(head), layout.events_path(layout.check_name(name))) if head else None
+            entry = (
+                repo.lookup(repo.commit_tree(head), layout.events_path(layout.check_name(name)))
+                if head
+                else None
+            )
             old = repo.read(entry.sha)[1] if entry else b""
             line = layout.event_line(kind, data or {}, datetime.now(timezone.utc))
             return publish.commit_change(repo, layout.events_path(name), old + line, f"event {name}: {kind}")
@@ -360,7 +382,9 @@ class Registry:
         return repo
 
     def _no_skill(self, name: str) -> UnknownVersion:
-        return UnknownVersion(f"no skill named {name!r} in the registry", path=self.path, hint="`skillforge list` shows them")
+        return UnknownVersion(
+            f"no skill named {name!r} in the registry", path=self.path, hint="`skillforge list` shows them"
+        )
 
     def _tree(self, name: str, version: str | None) -> tuple[GitRepo, str, str]:
         repo = self._need(name)
@@ -368,7 +392,9 @@ class Registry:
         commit = repo.resolve(layout.tag_ref(name, resolved) + "^{commit}")
         entry = repo.lookup(repo.commit_tree(commit), layout.skill_path(name)) if commit else None
         if entry is None or not entry.is_tree:
-            raise RegistryError(f"{layout.tag_name(name, resolved)} has no skill folder", path=self.path, hint=REPAIR_HINT)
+            raise RegistryError(
+                f"{layout.tag_name(name, resolved)} has no skill folder", path=self.path, hint=REPAIR_HINT
+            )
         return repo, entry.sha, resolved
 
     def _pins_blob(self, repo: GitRepo, head: str | None) -> bytes | None:
@@ -402,18 +428,3 @@ def open_registry(path: Path | None = None, *, lock_timeout: float | None = None
     from skillforge.config import registry_dir
 
     return Registry(Path(path) if path is not None else registry_dir(), lock_timeout=lock_timeout)
-
-
-def _provenance_bytes(provenance: dict[str, Any] | Path | None) -> bytes | None:
-    if provenance is None:
-        return None
-    if isinstance(provenance, (str, Path)):
-        try:
-            provenance = json.loads(Path(provenance).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(f"cannot read provenance: {exc.strerror}", path=provenance) from None
-        except ValueError as exc:
-            raise InputError(f"provenance is not JSON: {exc}", path=provenance) from None
-    if not isinstance(provenance, dict):
-        raise InputError("provenance must be a JSON object")
-    return layout.canonical_json(provenance)

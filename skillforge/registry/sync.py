@@ -20,8 +20,8 @@ _REMOTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _CHUNK = 1000
 _CONFLICT_HINT = (
     "nothing was changed locally. Keep your side with `skillforge export NAME@VERSION -o DIR`, make a fresh "
-    "registry from the remote (move this one aside, then `git clone URL` it), and publish the exported folder "
-    "there as a new version"
+    "registry from the remote (move this one aside, then `git clone URL` it), and publish the exported "
+    "folder there as a new version"
 )
 
 
@@ -30,7 +30,9 @@ def add_remote(repo: GitRepo, name: str, url: str) -> None:
     if not url or url.startswith("-") or "\n" in url:
         raise InputError(f"invalid remote URL {url!r}")
     if name in repo.remotes():
-        raise RegistryError(f"remote {name!r} already exists", hint=f"`skillforge registry remote remove {name}` first")
+        raise RegistryError(
+            f"remote {name!r} already exists", hint=f"`skillforge registry remote remove {name}` first"
+        )
     repo.run("remote", "add", name, url)
 
 
@@ -41,7 +43,9 @@ def remove_remote(repo: GitRepo, name: str) -> None:
 
 def check_remote_name(name: str) -> str:
     if not _REMOTE_NAME.match(name or ""):
-        raise InputError(f"invalid remote name {name!r}", hint="use letters, digits, '.', '_' or '-', e.g. origin")
+        raise InputError(
+            f"invalid remote name {name!r}", hint="use letters, digits, '.', '_' or '-', e.g. origin"
+        )
     return name
 
 
@@ -65,7 +69,11 @@ def push(repo: GitRepo, remote: str) -> SyncResult:
             f"{remote} already has {_names(clashes)} with different content; nothing was pushed",
             hint=f"run `skillforge registry pull {remote}` to see the conflict",
         )
-    if remote_main and remote_main != head and not (_have(repo, remote_main) and repo.is_ancestor(remote_main, head)):
+    if (
+        remote_main
+        and remote_main != head
+        and not (_have(repo, remote_main) and repo.is_ancestor(remote_main, head))
+    ):
         raise ConflictError(
             f"{remote} has changes this registry does not have; nothing was pushed",
             hint=f"run `skillforge registry pull {remote}` first",
@@ -74,9 +82,17 @@ def push(repo: GitRepo, remote: str) -> SyncResult:
     # tags first (in bounded batches), main last: a remote never gets a main whose tags are missing
     for start in range(0, max(0, len(specs) - _CHUNK), _CHUNK):
         _push(repo, remote, specs[start : start + _CHUNK])
-    _push(repo, remote, specs[max(0, len(specs) - _CHUNK) :] + ([f"{head}:{MAIN}"] if remote_main != head else []))
-    return SyncResult(remote=remote, action="pushed" if to_send or remote_main != head else "up-to-date",
-                      commit=head, tags=sorted(to_send))
+    _push(
+        repo,
+        remote,
+        specs[max(0, len(specs) - _CHUNK) :] + ([f"{head}:{MAIN}"] if remote_main != head else []),
+    )
+    return SyncResult(
+        remote=remote,
+        action="pushed" if to_send or remote_main != head else "up-to-date",
+        commit=head,
+        tags=sorted(to_send),
+    )
 
 
 def _push(repo: GitRepo, remote: str, specs: list[str]) -> None:
@@ -100,15 +116,29 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
     if MAIN not in repo.ls_remote(remote):
         return SyncResult(remote=remote, action="up-to-date", commit=repo.head())
     ns = f"refs/skillforge/remotes/{remote}"
-    repo.run("fetch", "--no-tags", "--prune", "--quiet", "--no-write-fetch-head", "--refmap=", remote,
-             f"+{MAIN}:{ns}/main", f"+refs/tags/*:{ns}/tags/*")
+    repo.run(
+        "fetch",
+        "--no-tags",
+        "--prune",
+        "--quiet",
+        "--no-write-fetch-head",
+        "--refmap=",
+        remote,
+        f"+{MAIN}:{ns}/main",
+        f"+refs/tags/*:{ns}/tags/*",
+    )
     theirs = repo.resolve(f"{ns}/main")
     ours = repo.head()
     assert theirs is not None
     remote_tags = _local_tags(repo, f"{ns}/tags")
     local_tags = _local_tags(repo)
-    clashes = [t for t, (_, peeled) in remote_tags.items() if t in local_tags and local_tags[t][1] != peeled
-               and not _same_content(repo, t, local_tags[t][1], peeled)]
+    clashes = [
+        t
+        for t, (_, peeled) in remote_tags.items()
+        if t in local_tags
+        and local_tags[t][1] != peeled
+        and not _same_content(repo, t, local_tags[t][1], peeled)
+    ]
     new_tags = sorted(t for t in remote_tags if t not in local_tags and history.split_tag(t))
     conflicts: list[str] = []
     if ours is not None and (ours == theirs or repo.is_ancestor(theirs, ours)):
@@ -121,11 +151,16 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
         new_head = ""
     conflicts += [f"{t} (different content on each side)" for t in clashes]
     if conflicts:
-        raise ConflictError(f"pull from {remote} stopped: both sides changed {', '.join(sorted(set(conflicts)))}",
-                            path=repo.path, hint=_CONFLICT_HINT)
+        raise ConflictError(
+            f"pull from {remote} stopped: both sides changed {', '.join(sorted(set(conflicts)))}",
+            path=repo.path,
+            hint=_CONFLICT_HINT,
+        )
     if action == "merged":
         committer = repo.ident("COMMITTER")
-        new_head = repo.write_commit(tree, [ours, theirs], f"Merge {remote}/main\n", repo.ident("AUTHOR"), committer)
+        new_head = repo.write_commit(
+            tree, [ours, theirs], f"Merge {remote}/main\n", repo.ident("AUTHOR"), committer
+        )
     updates = [RefUpdate(MAIN, new_head, ours)] if new_head != ours else []
     updates += [RefUpdate(f"refs/tags/{t}", remote_tags[t][0], None) for t in new_tags]
     if updates:
@@ -143,7 +178,9 @@ def merge(repo: GitRepo, base: str | None, ours: str, theirs: str) -> tuple[str,
     conflicts: list[str] = []
     for name in sorted(set(b) | set(o) | set(t)):
         eb, eo, et = b.get(name), o.get(name), t.get(name)
-        if name in (layout.SKILLS, layout.PROVENANCE, layout.EVENTS) and all(e is None or e.is_tree for e in (eb, eo, et)):
+        if name in (layout.SKILLS, layout.PROVENANCE, layout.EVENTS) and all(
+            e is None or e.is_tree for e in (eb, eo, et)
+        ):
             sub, lost = _merge_dir(repo, name, eb, eo, et)
             conflicts += lost
             if sub is not None:
@@ -240,10 +277,11 @@ def _have(repo: GitRepo, sha: str) -> bool:
 def _need_remote(repo: GitRepo, name: str) -> None:
     check_remote_name(name)
     if name not in repo.remotes():
-        raise RegistryError(f"no remote named {name!r}", hint=f"`skillforge registry remote add {name} URL` first")
+        raise RegistryError(
+            f"no remote named {name!r}", hint=f"`skillforge registry remote add {name} URL` first"
+        )
 
 
 def _names(tags: list[str]) -> str:
     shown = ", ".join(sorted(tags)[:5])
     return shown + (f" and {len(tags) - 5} more" if len(tags) > 5 else "")
-

@@ -121,7 +121,10 @@ def test_errors_are_one_red_line_with_exit_code(tmp_path: Path, reg: str) -> Non
         (["log", "nope"], "no skill named 'nope'"),
         (["show", "pdf-forms@9.9.9"], "pdf-forms@9.9.9 does not exist (versions: 0.1.0)"),
         (["show", "../etc"], "invalid skill name '../etc'"),
-        (["publish", str(skill), "--version", "0.0.1"], "version 0.0.1 is not greater than the latest, 0.1.0"),
+        (
+            ["publish", str(skill), "--version", "0.0.1"],
+            "version 0.0.1 is not greater than the latest, 0.1.0",
+        ),
         (["publish", str(skill), "--version", "banana"], "invalid version 'banana'"),
         (["publish", str(tmp_path)], "not a skill folder: SKILL.md is missing"),
         (["rollback", "pdf-forms", "2.0.0"], "pdf-forms@2.0.0 does not exist"),
@@ -178,10 +181,8 @@ def test_default_registry_location_is_under_skillforge_home(tmp_path: Path, isol
 
 
 def test_commands_do_not_import_git_until_run() -> None:
-    code = (
-        "import sys\n"
-        "import skillforge.cli.registry\n"
-        "print('git' in sys.modules)\n"
+    code = "import sys\nimport skillforge.cli.registry\nprint('git' in sys.modules)\n"
+    done = subprocess.run(
+        [__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True
     )
-    done = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

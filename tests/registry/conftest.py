@@ -26,7 +26,9 @@ metadata:
 """
 
 
-def skill_md(name: str, body: str = "Do the thing.", description: str | None = None, tags: str = "demo") -> str:
+def skill_md(
+    name: str, body: str = "Do the thing.", description: str | None = None, tags: str = "demo"
+) -> str:
     description = description or f"Handle {name} tasks. Use when the user asks about {name}."
     return SKILL_MD.format(name=name, description=description, tags=tags, title=name.title(), body=body)
 
@@ -60,8 +62,13 @@ def make_skill(tmp_path: Path) -> Callable[..., Path]:
     """``make_skill("pdf-forms", body="...", files={"references/x.md": "..."})`` -> the skill folder."""
     counter = {"n": 0}
 
-    def make(name: str, body: str = "Do the thing.", files: dict[str, str | bytes] | None = None,
-             where: Path | None = None, **kw: str) -> Path:
+    def make(
+        name: str,
+        body: str = "Do the thing.",
+        files: dict[str, str | bytes] | None = None,
+        where: Path | None = None,
+        **kw: str,
+    ) -> Path:
         counter["n"] += 1
         root = (where or tmp_path / f"src{counter['n']}") / name
         return build_file_tree(root, {"SKILL.md": skill_md(name, body, **kw), **(files or {})})

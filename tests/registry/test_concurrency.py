@@ -33,8 +33,12 @@ WORKER = textwrap.dedent("""
 
 def run_publishers(registry: Path, scratch: Path, workers: int, count: int) -> list[str]:
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(registry), str(w), str(count), str(scratch)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(registry), str(w), str(count), str(scratch)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for w in range(workers)
     ]
     lines = []
@@ -60,12 +64,20 @@ def test_four_processes_ten_publishes_each(tmp_path: Path, git) -> None:
     assert len(tags) == len(set(tags)) == 40
     assert sorted(tags) == sorted(published)
     # every tag holds exactly what the worker that printed it wrote
-    for tag, who in zip(printed[0::2], printed[1::2]):
+    for tag, who in zip(printed[0::2], printed[1::2], strict=True):
         name, version = tag.split("@")
         worker, round_ = who[1:].split("r")
         assert f"written by worker {worker} round {round_}\n" in reg.read_file(name, version)
         assert reg.version(name, version).message == f"worker {worker} round {round_}"
     assert git(registry, "rev-list", "--count", "main") == "40"
-    subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=registry, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "fsck", "--strict", "--no-dangling"], cwd=registry, check=True, capture_output=True
+    )
     assert reg.fsck().ok
-    assert {s.name: s.versions for s in reg.list()} == {"shared": 20, "own-0": 5, "own-1": 5, "own-2": 5, "own-3": 5}
+    assert {s.name: s.versions for s in reg.list()} == {
+        "shared": 20,
+        "own-0": 5,
+        "own-1": 5,
+        "own-2": 5,
+        "own-3": 5,
+    }

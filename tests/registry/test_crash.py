@@ -18,7 +18,11 @@ from skillforge.registry._git import GitRepo
 
 def _state(registry: Registry, git) -> tuple[str, str, str]:
     path = registry.path
-    return git(path, "rev-parse", "main"), git(path, "tag", "--list"), (path / "skills" / "pdf-forms" / "SKILL.md").read_text()
+    return (
+        git(path, "rev-parse", "main"),
+        git(path, "tag", "--list"),
+        (path / "skills" / "pdf-forms" / "SKILL.md").read_text(),
+    )
 
 
 def _grow(skill: Path, text: str) -> None:
@@ -54,7 +58,7 @@ def test_exception_before_the_ref_update_leaves_the_previous_version(
     before = _state(registry, git)
     _grow(skill, "\nnew step\n")
 
-    def crash(self: GitRepo, updates: object, reason: str) -> None:
+    def crash(*_: object, **__: object) -> None:
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(GitRepo, "update_refs", crash)
@@ -82,7 +86,9 @@ def test_process_killed_before_the_ref_update(registry: Registry, make_skill, gi
     assert fresh.list()[0].latest == "0.1.1"
 
 
-def test_process_killed_after_the_ref_update_is_repaired_by_the_next_write(registry: Registry, make_skill, git) -> None:
+def test_process_killed_after_the_ref_update_is_repaired_by_the_next_write(
+    registry: Registry, make_skill
+) -> None:
     skill = make_skill("pdf-forms")
     registry.publish(skill)
     _grow(skill, "\nnew step\n")
@@ -98,14 +104,16 @@ def test_process_killed_after_the_ref_update_is_repaired_by_the_next_write(regis
     assert "new step" in (registry.path / "skills" / "pdf-forms" / "SKILL.md").read_text()
 
 
-def test_a_version_commit_whose_tag_was_lost_is_healed(registry: Registry, make_skill, git) -> None:
+def test_a_version_commit_whose_tag_was_lost_is_healed(registry: Registry, make_skill) -> None:
     skill = make_skill("pdf-forms")
     registry.publish(skill)
     _grow(skill, "\nstep two\n")
     assert _run_crashing(registry.path, skill, "half").returncode == 9
     fresh = open_registry(registry.path)
     report = fresh.fsck()
-    assert any(f.kind == "missing-tag" and "pdf-forms@0.1.1" in f.message and f.fixable for f in report.findings)
+    assert any(
+        f.kind == "missing-tag" and "pdf-forms@0.1.1" in f.message and f.fixable for f in report.findings
+    )
     _grow(skill, "\nstep three\n")
     result = fresh.publish(skill)
     assert result.version == "0.1.2"
@@ -167,7 +175,9 @@ def test_missing_object_gives_a_clear_error(registry: Registry, make_skill, git)
     assert any(f.kind == "git-fsck" and not f.fixable for f in report.findings)
 
 
-def test_invalid_pins_file_is_reported_and_repair_restores_the_last_good_one(registry: Registry, make_skill, git) -> None:
+def test_invalid_pins_file_is_reported_and_repair_restores_the_last_good_one(
+    registry: Registry, make_skill, git
+) -> None:
     registry.publish(make_skill("pdf-forms"))
     registry.pin("pdf-forms", "0.1.0")
     (registry.path / "pins.json").write_text("{not json")
@@ -185,16 +195,21 @@ def test_a_busy_registry_raises_locked_error_naming_the_holder(registry: Registr
     skill = make_skill("pdf-forms")
     registry.publish(skill)
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
             from skillforge.registry.locking import write_lock
-            with write_lock(Path({str(registry.path / '.git' / 'skillforge' / 'write.lock')!r}),
+            with write_lock(Path({str(registry.path / ".git" / "skillforge" / "write.lock")!r}),
                             registry=Path('.'), what="publish"):
                 print("locked", flush=True)
                 time.sleep(30)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"

@@ -15,7 +15,14 @@ def hostile_gitconfig(isolated_home: Path, tmp_path: Path) -> Path:
     """A global config that would break naive git use: signing, failing hooks, another branch name."""
     hooks = tmp_path / "evil-hooks"
     hooks.mkdir()
-    for hook in ("pre-commit", "commit-msg", "reference-transaction", "pre-push", "post-checkout", "post-merge"):
+    for hook in (
+        "pre-commit",
+        "commit-msg",
+        "reference-transaction",
+        "pre-push",
+        "post-checkout",
+        "post-merge",
+    ):
         script = hooks / hook
         script.write_text(f"#!/bin/sh\necho {hook} ran >> {tmp_path / 'hooks.log'}\nexit 1\n")
         script.chmod(0o755)
@@ -30,7 +37,9 @@ def hostile_gitconfig(isolated_home: Path, tmp_path: Path) -> Path:
     return tmp_path / "hooks.log"
 
 
-def test_hostile_global_config_changes_nothing(hostile_gitconfig: Path, make_skill, tmp_path: Path, bare_remote: Path) -> None:
+def test_hostile_global_config_changes_nothing(
+    hostile_gitconfig: Path, make_skill, tmp_path: Path, bare_remote: Path
+) -> None:
     # the remote's own hooks are the remote's business (a server may enforce policy with them); this
     # local stand-in opts out so the test sees only what runs on our side
     empty = tmp_path / "no-hooks"
@@ -48,12 +57,16 @@ def test_hostile_global_config_changes_nothing(hostile_gitconfig: Path, make_ski
     assert reg.push().action == "pushed"
     assert reg.file_bytes("pdf-forms", "0.1.0")["references/crlf.md"] == b"line one\nline two\n"
     assert not hostile_gitconfig.exists(), hostile_gitconfig.read_text()
-    branch = subprocess.run(["git", "symbolic-ref", "HEAD"], cwd=reg.path, capture_output=True, text=True).stdout
+    branch = subprocess.run(
+        ["git", "symbolic-ref", "HEAD"], cwd=reg.path, capture_output=True, text=True
+    ).stdout
     assert branch.strip() == "refs/heads/main"
     assert reg.fsck().ok
 
 
-def test_identity_falls_back_when_none_is_configured(make_skill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identity_falls_back_when_none_is_configured(
+    make_skill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
         monkeypatch.delenv(var, raising=False)
     reg = open_registry(tmp_path / "reg")
@@ -62,7 +75,9 @@ def test_identity_falls_back_when_none_is_configured(make_skill, tmp_path: Path,
     assert (version.author, version.email) == ("skillforge", "skillforge@localhost")
 
 
-def test_identity_from_user_config_is_kept(isolated_home: Path, make_skill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identity_from_user_config_is_kept(
+    isolated_home: Path, make_skill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(var, raising=False)
     (isolated_home / ".gitconfig").write_text("[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n")

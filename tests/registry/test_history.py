@@ -22,7 +22,9 @@ def test_list_summarises_each_skill(registry: Registry, make_skill) -> None:
     registry.publish(a)
     _edit(a, "\nmore\n")
     registry.publish(a, bump="minor")
-    registry.publish(make_skill("git-bisect", description="Find a bad commit. Use when a regression appears."))
+    registry.publish(
+        make_skill("git-bisect", description="Find a bad commit. Use when a regression appears.")
+    )
     registry.pin("pdf-forms", "0.1.0")
     rows = registry.list()
     assert [(r.name, r.latest, r.pinned, r.versions) for r in rows] == [
@@ -47,7 +49,9 @@ def test_versions_are_semver_ordered_and_resolve_respects_pins(registry: Registr
     assert registry.resolve("pdf-forms", "1.2.0") == "1.2.0"
     assert registry.resolve("pdf-forms", "latest") == "1.10.0"
     assert "1.9.0" in registry.read_file("pdf-forms")
-    with pytest.raises(UnknownVersion, match=r"pdf-forms@3.0.0 does not exist \(versions: 1.10.0, 1.9.0, 1.2.0\)"):
+    with pytest.raises(
+        UnknownVersion, match=r"pdf-forms@3.0.0 does not exist \(versions: 1.10.0, 1.9.0, 1.2.0\)"
+    ):
         registry.resolve("pdf-forms", "3.0.0")
     with pytest.raises(UnknownVersion):
         registry.pin("pdf-forms", "3.0.0")
@@ -60,7 +64,12 @@ def test_versions_are_semver_ordered_and_resolve_respects_pins(registry: Registr
 def test_version_record_for_show(registry: Registry, make_skill) -> None:
     registry.publish(make_skill("pdf-forms"), message="first", changelog=["one"])
     record = registry.version("pdf-forms")
-    assert (record.version, record.message, record.changelog, record.tag) == ("0.1.0", "first", ["one"], "pdf-forms@0.1.0")
+    assert (record.version, record.message, record.changelog, record.tag) == (
+        "0.1.0",
+        "first",
+        ["one"],
+        "pdf-forms@0.1.0",
+    )
 
 
 def test_files_read_file_and_diff(registry: Registry, make_skill) -> None:
@@ -71,7 +80,11 @@ def test_files_read_file_and_diff(registry: Registry, make_skill) -> None:
     (skill / "references" / "new.md").write_text("new\n")
     registry.publish(skill, bump="minor")
     assert registry.files("pdf-forms", "0.1.0")["references/a.md"] == "alpha\nbeta\n"
-    assert sorted(registry.files("pdf-forms", "0.2.0")) == ["SKILL.md", "references/a.md", "references/new.md"]
+    assert sorted(registry.files("pdf-forms", "0.2.0")) == [
+        "SKILL.md",
+        "references/a.md",
+        "references/new.md",
+    ]
     assert registry.read_file("pdf-forms", "0.2.0", "references/new.md") == "new\n"
     with pytest.raises(RegistryError, match="has no file references/old.md"):
         registry.read_file("pdf-forms", "0.2.0", "references/old.md")
@@ -100,10 +113,18 @@ def test_files_read_file_and_diff(registry: Registry, make_skill) -> None:
     assert "+beta" in registry.diff("pdf-forms", "0.2.0", "0.1.0")
 
 
-def test_rollback_is_a_new_version_with_byte_identical_content(registry: Registry, make_skill, tmp_path: Path, git) -> None:
+def test_rollback_is_a_new_version_with_byte_identical_content(
+    registry: Registry, make_skill, tmp_path: Path, git
+) -> None:
     blob = bytes(range(256))
-    skill = make_skill("pdf-forms", files={"assets/x.bin": blob, "scripts/go.sh": "#!/bin/sh\nexit 0\n",
-                                           "references/r.md": "no newline at end"})
+    skill = make_skill(
+        "pdf-forms",
+        files={
+            "assets/x.bin": blob,
+            "scripts/go.sh": "#!/bin/sh\nexit 0\n",
+            "references/r.md": "no newline at end",
+        },
+    )
     (skill / "scripts" / "go.sh").chmod(0o755)
     os.symlink("references/r.md", skill / "R.md")
     registry.publish(skill, provenance={"from": "v1"})
@@ -116,8 +137,12 @@ def test_rollback_is_a_new_version_with_byte_identical_content(registry: Registr
     assert registry.file_bytes("pdf-forms", "0.2.1") == original
     out_a = registry.export("pdf-forms", "0.1.0", tmp_path / "a")
     out_b = registry.export("pdf-forms", "0.2.1", tmp_path / "b")
-    files_a = {p.relative_to(out_a): (p.read_bytes(), p.lstat().st_mode) for p in out_a.rglob("*") if not p.is_dir()}
-    files_b = {p.relative_to(out_b): (p.read_bytes(), p.lstat().st_mode) for p in out_b.rglob("*") if not p.is_dir()}
+    files_a = {
+        p.relative_to(out_a): (p.read_bytes(), p.lstat().st_mode) for p in out_a.rglob("*") if not p.is_dir()
+    }
+    files_b = {
+        p.relative_to(out_b): (p.read_bytes(), p.lstat().st_mode) for p in out_b.rglob("*") if not p.is_dir()
+    }
     assert files_a == files_b
     newest = registry.versions("pdf-forms")[0]
     assert newest.rolled_back_from == "0.1.0"
@@ -125,9 +150,12 @@ def test_rollback_is_a_new_version_with_byte_identical_content(registry: Registr
     assert registry.provenance("pdf-forms", "0.2.1") == {"from": "v1"}
     assert [v.version for v in registry.versions("pdf-forms")] == ["0.2.1", "0.2.0", "0.1.0"]
     assert git(registry.path, "rev-list", "--count", "main") == "3"
-    assert git(registry.path, "rev-parse", "main^") == git(registry.path, "rev-parse", "pdf-forms@0.2.0^{commit}")
+    assert git(registry.path, "rev-parse", "main^") == git(
+        registry.path, "rev-parse", "pdf-forms@0.2.0^{commit}"
+    )
     assert git(registry.path, "rev-parse", "pdf-forms@0.1.0:skills/pdf-forms") == git(
-        registry.path, "rev-parse", "pdf-forms@0.2.1:skills/pdf-forms")
+        registry.path, "rev-parse", "pdf-forms@0.2.1:skills/pdf-forms"
+    )
     again = registry.rollback("pdf-forms", "0.1.0")
     assert again.created is False and "identical" in again.reason
 
@@ -156,7 +184,9 @@ def test_events_are_recorded_without_versions(registry: Registry, make_skill) ->
     registry.record_event("pdf-forms", "evolve-rejected", {"round": 2})
     events = registry.events("pdf-forms")
     assert [(e["kind"], e["data"]) for e in events] == [
-        ("evolve-rejected", {"round": 1, "reason": "regressed"}), ("evolve-rejected", {"round": 2})]
+        ("evolve-rejected", {"round": 1, "reason": "regressed"}),
+        ("evolve-rejected", {"round": 2}),
+    ]
     assert [v.version for v in registry.versions("pdf-forms")] == ["0.1.0"]
     assert registry.events("other") == []
 

@@ -15,11 +15,18 @@ from skillforge.registry import Registry, open_registry
 def test_first_publish_creates_registry_commit_and_annotated_tag(registry: Registry, make_skill, git) -> None:
     assert not registry.exists()
     result = registry.publish(make_skill("pdf-forms"), message="first cut")
-    assert (result.name, result.version, result.created, result.previous) == ("pdf-forms", "0.1.0", True, None)
+    assert (result.name, result.version, result.created, result.previous) == (
+        "pdf-forms",
+        "0.1.0",
+        True,
+        None,
+    )
     assert registry.exists()
     path = registry.path
     assert git(path, "cat-file", "-t", "pdf-forms@0.1.0") == "tag"
-    assert git(path, "rev-parse", "pdf-forms@0.1.0^{commit}") == result.commit == git(path, "rev-parse", "main")
+    assert (
+        git(path, "rev-parse", "pdf-forms@0.1.0^{commit}") == result.commit == git(path, "rev-parse", "main")
+    )
     assert git(path, "rev-list", "--count", "main") == "1"
     assert (path / "skills" / "pdf-forms" / "SKILL.md").read_text().startswith("---\nname: pdf-forms")
     assert git(path, "status", "--porcelain") == ""
@@ -35,7 +42,13 @@ def test_bumps_and_explicit_versions(registry: Registry, make_skill, git) -> Non
     md.write_text(md.read_text() + "\nexplicit\n")
     seen.append(registry.publish(skill, version="1.10.0").version)
     assert seen == ["0.1.0", "0.1.1", "0.2.0", "1.0.0", "1.10.0"]
-    assert [v.version for v in registry.versions("pdf-forms")] == ["1.10.0", "1.0.0", "0.2.0", "0.1.1", "0.1.0"]
+    assert [v.version for v in registry.versions("pdf-forms")] == [
+        "1.10.0",
+        "1.0.0",
+        "0.2.0",
+        "0.1.1",
+        "0.1.0",
+    ]
     assert git(registry.path, "rev-list", "--count", "main") == "5"
 
 
@@ -67,8 +80,12 @@ def test_identical_content_is_a_noop_that_says_so(registry: Registry, make_skill
 
 def test_log_fields_record_message_changelog_extra_and_author(registry: Registry, make_skill, git) -> None:
     skill = make_skill("pdf-forms")
-    registry.publish(skill, message="first\n\nlonger body", changelog=["add steps", "add pitfalls"],
-                     extra={"evolve": {"decision": "accepted", "delta": 0.25}})
+    registry.publish(
+        skill,
+        message="first\n\nlonger body",
+        changelog=["add steps", "add pitfalls"],
+        extra={"evolve": {"decision": "accepted", "delta": 0.25}},
+    )
     (v,) = registry.versions("pdf-forms")
     assert v.message == "first\n\nlonger body"
     assert v.changelog == ["add steps", "add pitfalls"]
@@ -80,7 +97,9 @@ def test_log_fields_record_message_changelog_extra_and_author(registry: Registry
     assert "pdf-forms@0.1.0: first" in body and "- add pitfalls" in body
 
 
-def test_provenance_is_stored_beside_the_version_and_cleared_when_absent(registry: Registry, make_skill, tmp_path: Path) -> None:
+def test_provenance_is_stored_beside_the_version_and_cleared_when_absent(
+    registry: Registry, make_skill, tmp_path: Path
+) -> None:
     skill = make_skill("pdf-forms")
     registry.publish(skill, provenance={"lines": {"3": ["trace-1"]}})
     prov_file = tmp_path / "prov.json"
@@ -129,7 +148,9 @@ def test_validation_warnings_do_not_block(registry: Registry, make_skill) -> Non
 
 
 @pytest.mark.parametrize("name", ["../x", "/etc/passwd", "a/b", "..", "UPPER", "x--y", "-x", "", "a@b"])
-def test_names_that_could_escape_are_refused_everywhere(registry: Registry, make_skill, name: str, git) -> None:
+def test_names_that_could_escape_are_refused_everywhere(
+    registry: Registry, make_skill, name: str, git
+) -> None:
     registry.publish(make_skill("pdf-forms"))
     for call in (
         lambda: registry.versions(name),
@@ -169,10 +190,18 @@ def test_symlinks_outside_the_skill_are_refused(registry: Registry, make_skill, 
     assert not registry.exists() or registry.list() == []
 
 
-def test_internal_symlinks_exec_bits_and_binary_files_survive(registry: Registry, make_skill, tmp_path: Path) -> None:
+def test_internal_symlinks_exec_bits_and_binary_files_survive(
+    registry: Registry, make_skill, tmp_path: Path
+) -> None:
     png = bytes(range(256)) * 4
-    skill = make_skill("pdf-forms", files={"scripts/run.sh": "#!/bin/sh\necho hi\n", "assets/logo.png": png,
-                                           "references/guide.md": "guide\n"})
+    skill = make_skill(
+        "pdf-forms",
+        files={
+            "scripts/run.sh": "#!/bin/sh\necho hi\n",
+            "assets/logo.png": png,
+            "references/guide.md": "guide\n",
+        },
+    )
     (skill / "scripts" / "run.sh").chmod(0o755)
     os.symlink("references/guide.md", skill / "GUIDE.md")
     (skill / ".git").mkdir()
@@ -182,7 +211,12 @@ def test_internal_symlinks_exec_bits_and_binary_files_survive(registry: Registry
     registry.publish(skill)
     out = registry.export("pdf-forms", "0.1.0", tmp_path / "out")
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir()) == [
-        "GUIDE.md", "SKILL.md", "assets/logo.png", "references/guide.md", "scripts/run.sh"]
+        "GUIDE.md",
+        "SKILL.md",
+        "assets/logo.png",
+        "references/guide.md",
+        "scripts/run.sh",
+    ]
     assert os.readlink(out / "GUIDE.md") == "references/guide.md"
     assert (out / "assets" / "logo.png").read_bytes() == png
     assert (out / "scripts" / "run.sh").stat().st_mode & stat.S_IXUSR
@@ -196,7 +230,9 @@ def test_messages_with_nul_bytes_are_refused(registry: Registry, make_skill) -> 
         registry.publish(make_skill("pdf-forms"), message="a\x00b")
 
 
-def test_registry_location_follows_config(make_skill, isolated_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_registry_location_follows_config(
+    make_skill, isolated_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     reg = open_registry()
     assert reg.path == isolated_home / ".skillforge" / "registry"
     monkeypatch.setenv("SKILLFORGE_REGISTRY", str(tmp_path / "team-reg"))

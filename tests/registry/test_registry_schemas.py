@@ -7,8 +7,7 @@ import json
 import pytest
 
 from skillforge import schemas
-from skillforge.registry import Registry
-from skillforge.registry import layout
+from skillforge.registry import Registry, layout
 from skillforge.resources import schema_path
 
 
@@ -27,7 +26,9 @@ def test_schema_file_matches_model(name: str) -> None:
 
 
 def test_files_written_by_a_real_registry_validate(registry: Registry, make_skill, git) -> None:
-    registry.publish(make_skill("pdf-forms"), message="first", changelog=["a"], extra={"rolled_back_from": None})
+    registry.publish(
+        make_skill("pdf-forms"), message="first", changelog=["a"], extra={"rolled_back_from": None}
+    )
     registry.pin("pdf-forms", "0.1.0", message="stable")
     registry.list()
     pins = json.loads((registry.path / "pins.json").read_text())

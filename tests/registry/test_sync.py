@@ -24,7 +24,9 @@ def pair(tmp_path: Path, bare_remote: Path) -> tuple[Registry, Registry]:
     return alice, bob
 
 
-def test_push_then_pull_into_an_empty_registry(pair: tuple[Registry, Registry], make_skill, bare_remote: Path, git) -> None:
+def test_push_then_pull_into_an_empty_registry(
+    pair: tuple[Registry, Registry], make_skill, bare_remote: Path, git
+) -> None:
     alice, bob = pair
     skill = make_skill("pdf-forms", files={"references/r.md": "r\n"})
     alice.publish(skill, provenance={"p": 1})
@@ -92,7 +94,9 @@ def test_same_version_with_different_content_stops_and_loses_nothing(
     message = str(info.value)
     assert "both sides changed" in message and "pdf-forms@0.1.1 (different content on each side)" in message
     assert "nothing was changed locally" in (info.value.hint or "")
-    refs_after = "\n".join(line for line in git(alice.path, "show-ref").splitlines() if "refs/skillforge/" not in line)
+    refs_after = "\n".join(
+        line for line in git(alice.path, "show-ref").splitlines() if "refs/skillforge/" not in line
+    )
     assert refs_after == refs_before
     assert (alice.path / "skills" / "pdf-forms" / "SKILL.md").read_text() == files_before
     assert "Alice's version." in alice.read_file("pdf-forms", "0.1.1")
