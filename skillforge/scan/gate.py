@@ -31,12 +31,15 @@ def gate(
     report: ScanReport | Path | str, *, force: bool = False, acknowledge: str | None = None
 ) -> None:
     """Raise ``ScanRefused`` (exit code 4) when ``report`` has high-severity findings, unless ``force``
-    and a non-empty ``acknowledge`` are both given. A skill folder may be passed instead of a report.
+    and a non-empty ``acknowledge`` are both given.
+
+    A skill folder may be passed instead of a report (what an installer does with a skill it fetched):
+    it is scanned as untrusted content, so ignore markers inside the skill cannot silence findings.
     """
     if not isinstance(report, ScanReport):
         from skillforge.scan.paths import scan_skill
 
-        report = scan_skill(Path(report))
+        report = scan_skill(Path(report), trust_content=False)
     decision = decide(report, force=force, acknowledge=acknowledge)
     if decision.allowed:
         return

@@ -93,3 +93,10 @@ def test_gate_passes_clean_and_medium_only_skills(write_skill) -> None:  # type:
     assert decide(scan_skill(skill)).allowed
     # A skill folder may be handed to the gate directly (the host installer does that).
     assert gate(skill) is None
+
+
+def test_gate_on_a_fetched_folder_ignores_the_skills_own_markers(write_skill) -> None:  # type: ignore[no-untyped-def]
+    skill = write_skill({"scripts/a.sh": f"{PIPE}  # skillforge: ignore[pipe-to-shell]\n"})
+    assert gate(scan_skill(skill)) is None  # the author's own scan honours the marker
+    with pytest.raises(ScanRefused, match="pipe-to-shell"):
+        gate(skill)  # an installer's scan of the same folder does not
