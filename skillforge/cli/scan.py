@@ -13,7 +13,7 @@ _COLOURS = {"high": "red", "medium": "yellow", "low": "cyan"}
 
 
 @click.command("scan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option("--ignore", "ignore", multiple=True, metavar="RULE", help="Silence a rule id (repeatable).")
 @click.option(
@@ -26,7 +26,10 @@ _COLOURS = {"high": "red", "medium": "yellow", "low": "cyan"}
     show_default=True,
     help="Hide findings below this severity (the exit code still counts every high finding).",
 )
-def scan_cmd(paths: tuple[Path, ...], as_json: bool, ignore: tuple[str, ...], untrusted: bool, min_severity: str) -> None:
+@click.option("--rules", "list_rules", is_flag=True, help="Print the table of rules (id, severity, what each catches) and exit.")
+def scan_cmd(
+    paths: tuple[Path, ...], as_json: bool, ignore: tuple[str, ...], untrusted: bool, min_severity: str, list_rules: bool
+) -> None:
     """Scan skill folders, trace files/folders and skill archives for prompt injection, secrets,
     dangerous scripts, hidden Unicode and risky files.
 
@@ -37,6 +40,17 @@ def scan_cmd(paths: tuple[Path, ...], as_json: bool, ignore: tuple[str, ...], un
     from skillforge.errors import ScanRefused
     from skillforge.scan import decide, scan_paths
     from skillforge.scan.ignore import check_rule_ids
+
+    if list_rules:
+        from skillforge.scan.rules import RULES, markdown_table
+
+        if as_json:
+            echo_json([vars(r) for r in RULES.values()])
+        else:
+            info(markdown_table())
+        return
+    if not paths:
+        raise click.UsageError("give at least one PATH (a skill folder, trace file or folder, or archive)")
 
     report = scan_paths(list(paths), ignore=check_rule_ids(ignore), trust_content=not untrusted)
     if as_json:

@@ -34,7 +34,7 @@ def check_rule_ids(ids: Iterable[str]) -> list[str]:
     unknown = [i for i in ids if i not in rules.RULES]
     if unknown:
         raise InputError(
-            "unknown rule id: " + ", ".join(unknown), hint="see the rules table: python -m skillforge.scan.rules"
+            "unknown rule id: " + ", ".join(unknown), hint="`skillforge scan --rules` lists them"
         )
     return ids
 

@@ -2,7 +2,7 @@
 
 Detectors refer to rules by id and may lower (never raise above the table's ``max``) the severity
 for a context, e.g. injection text in the user's own prompt is low, in a tool output high.
-The README's rules table is generated from this list (``python -m skillforge.scan.rules``).
+The README's rules table is generated from this list (``skillforge scan --rules``).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ _RULES = [
     Rule("injection-override", "high", 'text that tells the agent to drop its instructions ("ignore all previous '
          'instructions", "disregard the system prompt")',
          "remove the text; if it quotes an attack on purpose, add an inline ignore marker",
-         "in traces: high in tool outputs, documents and tickets, medium in the agent's own text, low in the "
-         "user's prompt"),
+         "in traces: high in tool outputs, documents and tickets, medium in the agent's own text and the user's "
+         "prompt (which may quote an issue); medium when the phrase is quoted as an example"),
     Rule("injection-role", "medium", 'attempts to re-assign the agent\'s role or fake a chat turn ("you are now", '
          '"developer mode", <|im_start|>system)', "remove the role-play or chat-template text", "same as above"),
     Rule("injection-safety-off", "high", 'requests to disable safety or security checks, guardrails or the sandbox',
@@ -48,7 +48,8 @@ _RULES = [
          "Stripe, OpenAI, private keys, ...) and skillforge's redaction rules",
          "revoke the credential, remove it from the file (and from git history) and read it from the "
          "environment instead"),
-    Rule("possible-secret", "medium", "likely secrets: password/secret assignments, basic-auth URLs, JWTs",
+    Rule("possible-secret", "medium", "likely secrets: password/secret assignments, basic-auth URLs, JWTs, bearer "
+         "tokens (placeholders such as your-api-key, ${TOKEN} or os.environ[...] are ignored)",
          "move the value out of the file; mark it with an inline ignore if it is a placeholder"),
     # -- dangerous scripts ------------------------------------------------------------------------
     Rule("pipe-to-shell", "high", "downloaded code run straight away (curl ... | sh, bash <(curl ...), iex(iwr ...))",
@@ -70,13 +71,15 @@ _RULES = [
          "pass an argument list without shell=True",
          "medium when the command is built from other non-literal values"),
     Rule("network-exfil", "high", "uploads of secrets, credential files or the environment (curl -d @~/.ssh/..., "
-         "env | curl, nc host < file)", "remove the upload", "medium for an upload of an ordinary file"),
+         "env | curl, nc host < file)", "remove the upload",
+         "medium for a secret variable in a URL or payload, low for an upload of an ordinary file"),
     Rule("reverse-shell", "high", "reverse shells (/dev/tcp, nc -e, bash -i >&)", "remove it"),
     Rule("chmod-777", "high", "chmod 777 / a+rwx on / or a system path", "grant the narrowest permission needed",
          "medium on other paths"),
     Rule("sudo", "medium", "sudo, su -c or doas", "ask the user to run privileged steps themselves"),
     Rule("disable-security", "high", "hiding history (set +o history, unset HISTFILE), git core.hooksPath, "
-         "setenforce 0, disabling Defender/Gatekeeper/SIP/firewall", "remove it"),
+         "setenforce 0, disabling Defender/Gatekeeper/SIP/firewall", "remove it",
+         "medium for removing one file's macOS quarantine flag or a PowerShell execution-policy bypass"),
     Rule("tls-verify-off", "medium", "disabled TLS verification (curl -k, verify=False, sslVerify false)",
          "fix the certificate chain instead"),
     Rule("crypto-miner", "high", "crypto-miner binaries, pools and stratum URLs", "remove it"),
@@ -93,7 +96,8 @@ _RULES = [
          "and identifiers", "retype the word in plain ASCII", "medium in prose and in traces"),
     # -- files ------------------------------------------------------------------------------------
     Rule("oversized-file", "medium", "files over 5 MB in a skill", "move large data out of the skill or link to it"),
-    Rule("binary-file", "medium", "binary files outside assets/", "move it to assets/ or remove it"),
+    Rule("binary-file", "medium", "binary files outside assets/", "move it to assets/ or remove it",
+         "low for images, fonts, PDFs and media"),
     Rule("binary-executable", "high", "compiled executables (ELF, Mach-O, PE) anywhere in a skill",
          "ship source in scripts/ instead of binaries"),
     Rule("symlink", "medium", "symbolic links inside a skill", "replace the link with the file itself"),
@@ -142,15 +146,10 @@ def make(
 
 
 def markdown_table() -> str:
-    """The README rules table."""
-    rows = ["| rule id | severity | what it catches |", "| --- | --- | --- |"]
+    """The rules table printed by ``skillforge scan --rules`` (and pasted into the README)."""
+    rows = ["| rule id | severity | what it catches | severity varies |", "| --- | --- | --- | --- |"]
     for rule in _RULES:
-        sev = rule.severity + (f" ({rule.note})" if rule.note and rule.note != "same as above" else "")
-        if rule.note == "same as above":
-            sev = rule.severity + " (by origin, as above)"
-        rows.append(f"| `{rule.id}` | {sev} | {rule.catches.replace('|', chr(92) + '|')} |")
+        note = "by origin, as for `injection-override`" if rule.note == "same as above" else rule.note
+        cells = (f"`{rule.id}`", rule.severity, rule.catches, note)
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(rows)
-
-
-if __name__ == "__main__":
-    print(markdown_table())

@@ -81,3 +81,18 @@ def test_schema_file_is_generated_from_the_model() -> None:
 def test_output_is_deterministic() -> None:
     first = run(str(HOSTILE), "--json")[1]
     assert first == run(str(HOSTILE), "--json")[1]
+
+
+def test_rules_table_lists_every_rule_used_by_the_detectors() -> None:
+    import re
+
+    from skillforge.scan.rules import RULES
+
+    code, out, _ = run("--rules")
+    assert code == 0
+    listed = re.findall(r"^\| `([a-z0-9-]+)` \| (low|medium|high) \|", out, re.MULTILINE)
+    assert [r for r, _ in listed] == list(RULES)
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (Path(__file__).parents[2] / "skillforge/scan").glob("*.py"))
+    used = set(re.findall(r"(?:Hit|make|hit)\(\s*\"([a-z0-9-]+)\"", source)) | set(re.findall(r"\(\"([a-z0-9-]+)\", re\.compile", source))
+    assert used and used <= set(RULES), used - set(RULES)
+    assert run()[0] == 2  # no PATH and no --rules: a usage error
