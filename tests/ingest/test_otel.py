@@ -224,7 +224,7 @@ def test_truncated_export_and_damaged_jsonl_line(tmp_path: Path) -> None:
     damaged.write_text(compact[:5000] + "\n" + compact + "\n" + "{}\n")
     found = read_all(damaged)
     assert [(type(x).__name__, getattr(x, "line", None)) for x in found[:2]] == [("Skipped", 1), ("Skipped", 3)]
-    assert found[1].reason == "not an OTLP export or span record"
+    assert found[1].reason == "not an OTLP export, span or telemetry event"
     assert [len(t.steps) for t in found[2:]] == [6, 1]
 
 
@@ -272,3 +272,96 @@ def test_long_conversation_history_is_kept_once(tmp_path: Path) -> None:
     assert [s.role for s in trace.steps[:4]] == ["user", "assistant", "user", "assistant"]
     assert trace.steps[-1].text.startswith(f"answer {turns - 1}: ")
     assert peak < size / 5, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
+
+
+CLAUDE_TELEMETRY = DATA / "fixtures" / "otel_genai" / "claude_code_telemetry.jsonl"
+
+
+def test_claude_code_telemetry_stream() -> None:
+    """Flattened Claude Code events: prompts, tool results and responses of one session.id."""
+    reader, _, reason = detect(CLAUDE_TELEMETRY)
+    assert reader is not None and reader.name == "otel-genai", reason
+    (trace,) = traces(CLAUDE_TELEMETRY)
+    assert (len(trace.steps), trace.tool_calls, trace.errors) == (13, 5, 1)
+    assert trace.task == "The CLI test for --verbose fails; find out why and fix it."
+    assert [s.text for s in trace.steps if s.role == "user"] == [trace.task, "Commit it with a message."]
+    calls = [s.tool_call for s in trace.steps if s.tool_call]
+    assert [c.name for c in calls] == ["Bash", "Read", "Edit", "Bash", "Bash"]
+    assert calls[0].arguments["full_command"] == "pytest -q tests/test_cli.py" and calls[0].id == "toolu_01HkqV3"
+    failed = trace.steps[2].tool_result
+    assert failed.is_error and failed.call_id == "toolu_01HkqV3" and failed.output.startswith("Exit code 1\nFAILED")
+    assert trace.steps[9].text.startswith("Fixed: --verbose was parsed but never used")
+    meta = trace.metadata
+    assert (meta["input_tokens"], meta["output_tokens"], meta["cost_usd"], meta["api_errors"]) == (21_040, 471, 0.0361, 1)
+    assert meta["conversation_id"] == "5f1e0c2a-7d3b-4a9e-b1c4-2e8f6a0d9c13" and meta["service_name"] == "claude-code"
+    assert meta["model"] == "claude-sonnet-4-5-20250929"
+    assert trace.outcome.success is None  # a failed tool call is a step's error, not a failed run
+    assert trace.source.line == 2  # the first record with content (line 1 is a metric)
+
+
+def _otlp_logs(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same events as Claude Code's OTLP log exporter sends them."""
+
+    def value(v: Any) -> dict[str, Any]:
+        return {"stringValue": v} if isinstance(v, str) else {"intValue": str(v)}
+
+    log_records = []
+    for r in records:
+        if r["_type"] != "log":
+            continue
+        stamp = datetime.fromisoformat(r["ts"].replace("Z", "+00:00"))
+        log_records.append({
+            "timeUnixNano": str(int(stamp.timestamp() * 1000) * 1_000_000),
+            "observedTimeUnixNano": str(int(stamp.timestamp() * 1000) * 1_000_000),
+            "severityNumber": 9, "body": {"stringValue": "claude_code." + r["name"]},
+            "attributes": [{"key": "event.name", "value": {"stringValue": r["name"]}},
+                           *({"key": k, "value": value(v)} for k, v in r["attrs"].items())],
+        })  # fmt: skip
+    resource = [{"key": k, "value": {"stringValue": v}} for k, v in records[0]["resource"].items()]
+    return {"resourceLogs": [{"resource": {"attributes": resource},
+                              "scopeLogs": [{"scope": {"name": "com.anthropic.claude_code.events", "version": "2.1.42"},
+                                             "logRecords": log_records}]}]}  # fmt: skip
+
+
+def test_claude_code_events_as_otlp_logs(tmp_path: Path) -> None:
+    records = [json.loads(line) for line in CLAUDE_TELEMETRY.read_text().splitlines()]
+    doc = _otlp_logs(records)
+    as_json = tmp_path / "logs.json"
+    as_json.write_text(json.dumps(doc, indent=2))
+    half = len(doc["resourceLogs"][0]["scopeLogs"][0]["logRecords"]) // 2
+    batches = []
+    for part in (slice(0, half), slice(half, None)):
+        batch = copy.deepcopy(doc)
+        batch["resourceLogs"][0]["scopeLogs"][0]["logRecords"] = doc["resourceLogs"][0]["scopeLogs"][0]["logRecords"][part]
+        batches.append(json.dumps(batch))
+    as_jsonl = tmp_path / "logs.jsonl"
+    as_jsonl.write_text("\n".join(batches) + "\n")
+    (expected,) = traces(CLAUDE_TELEMETRY)
+    for path in (as_json, as_jsonl):
+        reader, _, reason = detect(path)
+        assert reader is not None and reader.name == "otel-genai", reason
+        (trace,) = traces(path)
+        assert shape(trace) == shape(expected)
+        assert trace.metadata["cost_usd"] == 0.0361
+
+
+def test_genai_content_events_on_log_records(tmp_path: Path) -> None:
+    """Semconv 'content capturing enabled on event attributes': the messages ride on a log record."""
+    doc = json.loads(FIXTURE.read_text())
+    chat = next(s for s in spans_of(doc) if s["spanId"] == "b7ad6b7169203331")
+    record = {"timeUnixNano": chat["endTimeUnixNano"], "traceId": chat["traceId"], "spanId": chat["spanId"],
+              "eventName": "gen_ai.client.inference.operation.details",
+              "attributes": [a for a in chat["attributes"] if a["key"] != "gen_ai.operation.name"]}  # fmt: skip
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps({"resourceLogs": [{"resource": {"attributes": []}, "scopeLogs": [{"logRecords": [record]}]}]}))
+    (trace,) = traces(path)
+    assert [s.role for s in trace.steps] == ["user", "assistant"]
+    assert trace.steps[1].tool_call.name == "get_weather"
+    assert trace.metadata["trace_ids"] == ["4bf92f3577b34da6a3ce929d0e0e4736"]
+
+
+def test_metrics_only_export_is_not_claimed(tmp_path: Path) -> None:
+    metrics = [json.loads(line) for line in CLAUDE_TELEMETRY.read_text().splitlines() if '"_type": "metric"' in line]
+    path = tmp_path / "metrics.jsonl"
+    path.write_text("\n".join(json.dumps(m) for m in metrics).replace("claude_code", "app") + "\n")
+    assert READER.sniff(probe(path)) == 0

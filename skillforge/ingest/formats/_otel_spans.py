@@ -105,8 +105,8 @@ class Collector:
         parent = _first(raw, "parentSpanId", "parent_span_id", "parentId", "parent_id")
         if isinstance(parent, dict):
             parent = parent.get("span_id")
-        start = _nanos(_first(raw, "startTimeUnixNano", "start_time_unix_nano", "startTime", "start_time"))
-        end = _nanos(_first(raw, "endTimeUnixNano", "end_time_unix_nano", "endTime", "end_time"))
+        start = nanos(_first(raw, "startTimeUnixNano", "start_time_unix_nano", "startTime", "start_time"))
+        end = nanos(_first(raw, "endTimeUnixNano", "end_time_unix_nano", "endTime", "end_time"))
         span = Span(
             trace_id=str(_first(raw, "traceId", "trace_id") or ctx.get("trace_id") or ""),
             span_id=str(_first(raw, "spanId", "span_id") or ctx.get("span_id") or ""),
@@ -177,7 +177,7 @@ def decode_attributes(raw: Any) -> dict[str, Any]:
     return out
 
 
-def _nanos(value: Any) -> int:
+def nanos(value: Any) -> int:
     """Span times: unix nanos (int or string), other unix units by magnitude, or ISO-8601."""
     if isinstance(value, str):
         if value.strip().lstrip("-").isdigit():

@@ -34,6 +34,14 @@ from skillforge.ingest.base import (
 )
 from skillforge.ingest.base import parse_arguments as parse_args
 from skillforge.ingest.formats._agent_common import iter_values, json_error, parse_errors
+from skillforge.ingest.formats._otel_logs import (
+    RESOURCE_LOGS,
+    SCOPE_LOGS,
+    add_log_record,
+    add_record,
+    flat_event_like,
+    logs_export_like,
+)
 from skillforge.ingest.formats._otel_spans import (
     MAX_ATTR_CHARS,
     RESOURCE_SPANS,
@@ -56,28 +64,24 @@ _CHAT_OPS = {"chat", "text_completion", "generate_content", "completion"}
 
 
 def sniff(probe: Probe) -> float:
-    """OTLP trace exports (0.95) and flat span lists (0.85–0.9); logs, metrics and schemas are not."""
+    """OTLP trace exports (0.95), flat span lists (0.85–0.9), and log exports or flattened telemetry
+    streams that carry GenAI or Claude Code events (0.85); metrics-only files and schemas are not."""
     sk = probe.skeleton
-    genai = "gen_ai." in probe.text
+    agentic = "gen_ai." in probe.text or "claude_code" in probe.text
+    first: Any = None
     if probe.kind == "json":
-        if export_like(sk):
-            return 0.95
-        if (
-            isinstance(sk, dict)
-            and isinstance(sk.get("spans"), list)
-            and sk["spans"]
-            and span_like(sk["spans"][0])
-        ):
-            return 0.9
-        if isinstance(sk, list) and sk and (export_like(sk[0]) or span_like(sk[0])):
-            return 0.9 if genai or export_like(sk[0]) else 0.85
-        return 0.0
-    if probe.kind == "jsonl" and probe.lines:
+        if isinstance(sk, dict) and isinstance(sk.get("spans"), list) and sk["spans"]:
+            first = sk["spans"][0]
+        else:
+            first = sk[0] if isinstance(sk, list) and sk else sk
+    elif probe.kind == "jsonl" and probe.lines:
         first = probe.lines[0]
-        if export_like(first):
-            return 0.95
-        if span_like(first):
-            return 0.9 if genai else 0.85
+    if export_like(first):
+        return 0.95
+    if span_like(first):
+        return 0.9 if agentic else 0.85
+    if (logs_export_like(first) or flat_event_like(first)) and agentic:
+        return 0.85
     return 0.0
 
 
@@ -94,15 +98,10 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         for lineno, record in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
             if isinstance(record, Skipped):
                 yield record
-            elif export_like(record):
-                col.add_export(record, lineno)
-            elif span_like(record):
-                col.add_span(record, None, lineno)
-            elif isinstance(record, dict) and isinstance(record.get("spans"), list):
-                for span in record["spans"]:
-                    col.add_span(span, None, lineno)
-            else:
-                yield Skipped(path=str(path), line=lineno, reason="not an OTLP export or span record")
+            elif not add_record(col, record, lineno):
+                yield Skipped(
+                    path=str(path), line=lineno, reason="not an OTLP export, span or telemetry event"
+                )
     else:
         try:
             _collect_document(path, probe, col)
@@ -115,21 +114,21 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
 
 def _collect_document(path: Path, probe: Probe, col: Collector) -> None:
     sk = probe.skeleton
-    if isinstance(sk, list):
-        for _, item in iter_values(path, ("item",), max_chars=MAX_ATTR_CHARS):
-            col.add_export(item, None) if export_like(item) else col.add_span(item, None, None)
+    if isinstance(sk, list) or (isinstance(sk, dict) and isinstance(sk.get("spans"), list)):
+        prefix = "item" if isinstance(sk, list) else "spans.item"
+        for _, item in iter_values(path, (prefix,), max_chars=MAX_ATTR_CHARS):
+            add_record(col, item, None)
         return
-    if isinstance(sk, dict) and isinstance(sk.get("spans"), list):
-        for _, span in iter_values(path, ("spans.item",), max_chars=MAX_ATTR_CHARS):
-            col.add_span(span, None, None)
-        return
+    # One export document, streamed record by record; a resource applies to the records after it.
     resource: dict[str, Any] = {}
-    prefixes = {f"{r}.item.resource" for r in RESOURCE_SPANS} | {
-        f"{r}.item.{s}.item.spans.item" for r in RESOURCE_SPANS for s in SCOPE_SPANS
-    }
+    prefixes = {f"{r}.item.resource" for r in (*RESOURCE_SPANS, *RESOURCE_LOGS)}
+    prefixes |= {f"{r}.item.{s}.item.spans.item" for r in RESOURCE_SPANS for s in SCOPE_SPANS}
+    prefixes |= {f"{r}.item.{s}.item.logRecords.item" for r in RESOURCE_LOGS for s in SCOPE_LOGS}
     for prefix, value in iter_values(path, prefixes, max_chars=MAX_ATTR_CHARS):
         if prefix.endswith(".resource"):
             resource = decode_attributes(value.get("attributes")) if isinstance(value, dict) else {}
+        elif prefix.endswith(".logRecords.item"):
+            add_log_record(col, value, resource, None)
         else:
             col.add_span(value, resource, None)
 
@@ -176,7 +175,9 @@ class _TraceBuilder:
         for s in self.spans:
             depth = _depth(s.span_id, parents, ids)
             timeline.append(((s.start, 1, depth, s.seq), "start", s))
-            timeline.append(((s.end, 0, -depth, s.seq), "end", s))
+            # ends sort before starts at the same instant (a chat ends, its tool starts), except an
+            # instant span's own end, which must follow its start
+            timeline.append(((s.end, 2 if s.end == s.start else 0, -depth, s.seq), "end", s))
         for _, phase, span in sorted(timeline, key=lambda t: t[0]):
             if span.op == "execute_tool":
                 self._tool_span(span, phase)
@@ -280,7 +281,8 @@ class _TraceBuilder:
         self.steps.append(Step(role="tool", tool_result=result, timestamp=stamp))
 
     def _outcome(self, ids: set[str]) -> Outcome:
-        roots = [s for s in self.spans if s.parent_id not in ids]
+        # The run failed when its agent or root operation did; a failed tool call is a step's error.
+        roots = [s for s in self.spans if s.parent_id not in ids and s.op != "execute_tool"]
         failed = next(
             (s for s in (*roots, *(s for s in self.spans if s.op == "invoke_agent")) if s.error), None
         )
@@ -321,6 +323,12 @@ class _TraceBuilder:
             ]
             if values:
                 meta[out] = sum(values)
+        costs = [s.attrs["cost_usd"] for s in self.spans if isinstance(s.attrs.get("cost_usd"), (int, float))]
+        if costs:
+            meta["cost_usd"] = round(sum(costs), 6)
+        api_errors = sum(1 for s in self.spans if s.op == "api_error")
+        if api_errors:
+            meta["api_errors"] = api_errors
         meta["started"] = iso_nanos(self.spans[0].start)
         meta["ended"] = iso_nanos(max(s.end for s in self.spans))
         return {k: v for k, v in meta.items() if v is not None}
