@@ -181,9 +181,39 @@ class GitRepo:
         except RegistryError:
             return None
 
-    def head(self) -> str | None:
-        """The commit of ``main`` (None before the first write)."""
-        return self.resolve(MAIN)
+    def head(self, *, strict: bool = True) -> str | None:
+        """The commit of ``main`` (None before the first write).
+
+        With ``strict``, a ``main`` that cannot be read although versions exist is an error rather
+        than an empty registry: writing on top of it would drop every skill from the new tree.
+        """
+        sha = self.resolve(MAIN)
+        if sha is None and strict and self.has_history():
+            raise RegistryError("the registry's main branch is missing or damaged", path=self.path, hint=REPAIR_HINT)
+        return sha
+
+    def has_history(self) -> bool:
+        """True when version tags or a reflog of ``main`` exist."""
+        if (self.git_dir / "logs" / "refs" / "heads" / BRANCH).exists():
+            return True
+        return bool(self.run("for-each-ref", "--count=1", "--format=%(refname)", "refs/tags"))
+
+    def main_from_reflog(self) -> str | None:
+        """The last commit ``main`` pointed to according to its reflog, if that commit still exists."""
+        log = self.git_dir / "logs" / "refs" / "heads" / BRANCH
+        try:
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+        for line in reversed(lines):
+            parts = line.split(" ", 2)
+            if len(parts) > 1 and len(parts[1]) == 40 and parts[1] != ZERO:
+                try:
+                    if self.read(parts[1])[0] == "commit":
+                        return parts[1]
+                except RegistryError:
+                    continue
+        return None
 
     def commit_tree(self, commit: str) -> str:
         kind, data = self.read(commit)

@@ -93,6 +93,9 @@ def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
                 message=f"git lock file {lock.relative_to(repo.git_dir)} left by an interrupted command",
             )
         )
+    if repo.head(strict=False) is None and repo.has_history():
+        add(Finding(kind="missing-main", message="the main branch is missing or damaged"))
+        return report
     if full:
         clean, output = repo.fsck()
         if not clean:
@@ -122,6 +125,8 @@ def fix(repo: GitRepo) -> FsckReport:
     for lock in repo.stale_locks():
         lock.unlink(missing_ok=True)
         repaired.append(f"removed stale lock {lock.relative_to(repo.git_dir)}")
+    if repo.head(strict=False) is None and repo.has_history():
+        repaired.append(_restore_main(repo))
     head = repo.head()
     if head is not None:
         missing = _missing_tags(repo, head)
@@ -212,6 +217,20 @@ def _check_versions(repo: GitRepo, head: str, add: Callable[[Finding], None]) ->
                     "bad-pin",
                     f"{name} is pinned to {pin.version}, which does not exist (`skillforge unpin {name}`)",
                 )
+
+
+def _restore_main(repo: GitRepo) -> str:
+    """Point ``main`` back at its last commit (from the reflog, else the newest version commit)."""
+    commit, source = repo.main_from_reflog(), "its reflog"
+    if commit is None:
+        newest = repo.refs("refs/tags", fmt="%(*objectname)")
+        dated = sorted(((repo.run("show", "-s", "--format=%ct", c), c) for c in newest if c), reverse=True)
+        if not dated:
+            raise RegistryError("main is damaged and no version commit is left to restore it from", path=repo.path)
+        commit, source = dated[0][1], "the newest version commit (later pin changes may need redoing)"
+    (repo.git_dir / "refs" / "heads" / "main").unlink(missing_ok=True)
+    repo.update_refs([RefUpdate(MAIN, commit, "")], reason="skillforge repair: restore main")
+    return f"restored main to {commit[:12]} from {source}"
 
 
 def _restore_pins(repo: GitRepo, head: str) -> str | None:

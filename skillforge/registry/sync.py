@@ -18,11 +18,6 @@ from skillforge.registry._git import MAIN, MODE_FILE, MODE_TREE, Entry, GitRepo,
 
 _REMOTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _CHUNK = 1000
-_CONFLICT_HINT = (
-    "nothing was changed locally. Keep your side with `skillforge export NAME@VERSION -o DIR`, make a fresh "
-    "registry from the remote (move this one aside, then `git clone URL` it), and publish the exported "
-    "folder there as a new version"
-)
 
 
 def add_remote(repo: GitRepo, name: str, url: str) -> None:
@@ -149,13 +144,8 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
         action = "merged"
         tree, conflicts = merge(repo, repo.merge_base(ours, theirs), ours, theirs)
         new_head = ""
-    conflicts += [f"{t} (different content on each side)" for t in clashes]
-    if conflicts:
-        raise ConflictError(
-            f"pull from {remote} stopped: both sides changed {', '.join(sorted(set(conflicts)))}",
-            path=repo.path,
-            hint=_CONFLICT_HINT,
-        )
+    if conflicts or clashes:
+        raise _conflict(remote, conflicts, clashes, local_tags, remote_tags, repo)
     if action == "merged":
         committer = repo.ident("COMMITTER")
         new_head = repo.write_commit(
@@ -249,6 +239,43 @@ def _union_events(repo: GitRepo, ours: Entry, theirs: Entry) -> Entry:
     seen = set(mine)
     extra = [line for line in repo.read(theirs.sha)[1].splitlines(keepends=True) if line not in seen]
     return Entry(MODE_FILE, repo.write("blob", b"".join(mine + extra)), ours.name)
+
+
+def _conflict(
+    remote: str,
+    conflicts: list[str],
+    clashes: list[str],
+    local_tags: dict[str, tuple[str, str]],
+    remote_tags: dict[str, tuple[str, str]],
+    repo: GitRepo,
+) -> ConflictError:
+    """A message naming each skill both sides changed, with the versions each side has alone."""
+    skills = sorted({c for c in conflicts if layout.is_safe_name(c)} | {t.split("@")[0] for t in clashes})
+    others = sorted(c for c in conflicts if not layout.is_safe_name(c))
+
+    def only(tags: dict[str, tuple[str, str]], other: dict[str, tuple[str, str]], name: str) -> list[str]:
+        found = [
+            t.split("@", 1)[1]
+            for t in tags
+            if t.startswith(name + "@") and tags[t][1] != other.get(t, ("", ""))[1]
+        ]
+        return layout.sort_newest_first([v for v in found if history.split_tag(f"{name}@{v}")])
+
+    parts = []
+    for name in skills:
+        mine, theirs = only(local_tags, remote_tags, name), only(remote_tags, local_tags, name)
+        parts.append(f"{name} (yours: {', '.join(mine) or 'none'}; {remote}: {', '.join(theirs) or 'none'})")
+    parts += others
+    example = next(
+        (f"{n}@{only(local_tags, remote_tags, n)[0]}" for n in skills if only(local_tags, remote_tags, n)),
+        "NAME@VERSION",
+    )
+    return ConflictError(
+        f"pull from {remote} stopped: both sides changed {'; '.join(parts)}. Nothing was changed locally",
+        path=repo.path,
+        hint=f"keep yours with `skillforge export {example} -o DIR`, make a fresh registry from {remote} "
+        "(move this one aside, then `git clone` the remote), and publish the exported folder there as a new version",
+    )
 
 
 def _same_content(repo: GitRepo, tag: str, a: str, b: str) -> bool:

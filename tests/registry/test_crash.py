@@ -226,3 +226,23 @@ def test_a_busy_registry_raises_locked_error_naming_the_holder(registry: Registr
         holder.kill()
         holder.wait()
     assert open_registry(registry.path).publish(skill).version == "0.1.1"
+
+
+def test_damaged_main_is_reported_never_overwritten_and_repair_restores_it(
+    registry: Registry, make_skill, git
+) -> None:
+    registry.publish(make_skill("pdf-forms"))
+    registry.publish(make_skill("git-bisect"))
+    head = git(registry.path, "rev-parse", "main")
+    (registry.path / ".git" / "refs" / "heads" / "main").write_text("garbage from a torn write\n")
+    fresh = open_registry(registry.path)
+    for call in (fresh.list, lambda: fresh.publish(make_skill("third-skill")), lambda: fresh.pin("pdf-forms", "0.1.0")):
+        with pytest.raises(RegistryError) as info:
+            call()
+        assert "main branch is missing or damaged" in info.value.message
+        assert info.value.hint == "run `skillforge registry repair`"
+    assert [f.kind for f in fresh.fsck().findings] == ["missing-main"]
+    report = fresh.repair()
+    assert report.ok and report.repaired[0] == f"restored main to {head[:12]} from its reflog"
+    assert [s.name for s in fresh.list()] == ["git-bisect", "pdf-forms"]
+    assert fresh.publish(make_skill("third-skill")).created

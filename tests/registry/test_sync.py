@@ -92,8 +92,8 @@ def test_same_version_with_different_content_stops_and_loses_nothing(
     with pytest.raises(ConflictError) as info:
         alice.pull()
     message = str(info.value)
-    assert "both sides changed" in message and "pdf-forms@0.1.1 (different content on each side)" in message
-    assert "nothing was changed locally" in (info.value.hint or "")
+    assert "both sides changed pdf-forms (yours: 0.1.1; origin: 0.1.1). Nothing was changed locally" in message
+    assert "skillforge export pdf-forms@0.1.1 -o DIR" in (info.value.hint or "")
     refs_after = "\n".join(
         line for line in git(alice.path, "show-ref").splitlines() if "refs/skillforge/" not in line
     )
@@ -118,7 +118,7 @@ def test_both_sides_change_one_skill_at_different_versions_is_a_conflict(
     bob.publish(make_skill("pdf-forms", body="bob"), version="0.3.0")
     bob.push()
     alice.publish(make_skill("pdf-forms", body="alice"), version="0.2.0")
-    with pytest.raises(ConflictError, match="both sides changed pdf-forms"):
+    with pytest.raises(ConflictError, match=r"both sides changed pdf-forms \(yours: 0.2.0; origin: 0.3.0\)"):
         alice.pull()
     assert alice.resolve("pdf-forms") == "0.2.0"
 
