@@ -22,6 +22,11 @@ MAX_VALUE_CHARS = 1 << 20
 this size still parses; anything larger is clipped later anyway)."""
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: foreign files put anything anywhere."""
+    return value if isinstance(value, dict) else {}
+
+
 def iter_values(
     path: Path,
     prefixes: Collection[str],

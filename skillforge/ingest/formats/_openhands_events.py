@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from skillforge.ingest.base import as_text, clip, clip_arguments, looks_like_error, parse_arguments
-from skillforge.ingest.formats._agent_common import extract_task
+from skillforge.ingest.formats._agent_common import as_dict, extract_task
 from skillforge.models import Outcome, Step, ToolCall, ToolResult
+from skillforge.models.trace import Role
 
 _ARG_NOISE = {
     "thought", "keep_prompt", "is_confirmed", "action_risk", "confirmation_state", "security_risk", "hidden",
@@ -72,19 +73,18 @@ class V0Builder:
 
     def _action(self, e: dict[str, Any], stamp: str | None) -> None:
         kind = e["action"]
-        args = (
-            e.get("args")
-            if isinstance(e.get("args"), dict)
-            else {k: v for k, v in e.items() if k not in _EVENT_KEYS}
+        raw_args = e.get("args")  # flattened 2024 events keep the arguments at the top level
+        args: dict[str, Any] = (
+            raw_args if isinstance(raw_args, dict) else {k: v for k, v in e.items() if k not in _EVENT_KEYS}
         )
         source = e.get("source", "agent" if kind != "message" or self.task else "user")
-        meta = e.get("tool_call_metadata") if isinstance(e.get("tool_call_metadata"), dict) else {}
+        meta = as_dict(e.get("tool_call_metadata"))
         self._note_model(meta)
         if kind in _SILENT_ACTIONS:
             return
         if kind == "message":
             text = clip(as_text(args.get("content") or e.get("message")))
-            role = "user" if source == "user" else "assistant"
+            role: Role = "user" if source == "user" else "assistant"
             if role == "user" and not self.task:
                 self.task = extract_task(text)
             self.steps.append(Step(role=role, text=text, timestamp=stamp))
@@ -99,7 +99,7 @@ class V0Builder:
         call_id = meta.get("tool_call_id") if isinstance(meta.get("tool_call_id"), str) else None
         if call_id is None:
             call_id = f"event-{e['id']}" if "id" in e else f"step-{len(self.steps)}"
-        name = meta.get("function_name") if isinstance(meta.get("function_name"), str) else kind
+        name = str(meta.get("function_name") or kind)
         arguments = _model_arguments(meta, call_id)
         if arguments is None:
             arguments = {k: v for k, v in args.items() if k not in _ARG_NOISE and v not in (None, "", [], {})}
@@ -111,14 +111,15 @@ class V0Builder:
 
     def _observation(self, e: dict[str, Any], stamp: str | None) -> None:
         kind = e["observation"]
-        extras = e.get("extras") if isinstance(e.get("extras"), dict) else e
+        raw_extras = e.get("extras")
+        extras: dict[str, Any] = raw_extras if isinstance(raw_extras, dict) else e
         if kind == "agent_state_changed":
             state = extras.get("agent_state")
             self.agent_state = state if isinstance(state, str) else self.agent_state
             if state == "error":
                 self.error = as_text(e.get("content") or e.get("message")) or "agent error"
             return
-        meta = e.get("tool_call_metadata") if isinstance(e.get("tool_call_metadata"), dict) else {}
+        meta = as_dict(e.get("tool_call_metadata"))
         call_id = meta.get("tool_call_id") if isinstance(meta.get("tool_call_id"), str) else None
         if call_id is None and e.get("cause") is not None:
             call_id = self._calls.get(str(e["cause"]))
@@ -177,7 +178,7 @@ def _model_arguments(meta: dict[str, Any], call_id: str) -> dict[str, Any] | str
     choices = response.get("choices") if isinstance(response, dict) else None
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         return None
-    message = choices[0].get("message") if isinstance(choices[0].get("message"), dict) else {}
+    message = as_dict(choices[0].get("message"))
     calls = [c for c in message.get("tool_calls") or [] if isinstance(c, dict)]
     chosen = next((c for c in calls if c.get("id") == call_id), calls[0] if len(calls) == 1 else None)
     fn = chosen.get("function") if chosen and isinstance(chosen.get("function"), dict) else None
@@ -215,9 +216,9 @@ class V1Builder:
             self.first = self.first or stamp
             self.last = stamp
         if kind == "MessageEvent":
-            msg = e.get("llm_message") if isinstance(e.get("llm_message"), dict) else {}
+            msg = as_dict(e.get("llm_message"))
             text = clip(as_text(msg.get("content")))
-            role = "user" if e.get("source") == "user" or msg.get("role") == "user" else "assistant"
+            role: Role = "user" if e.get("source") == "user" or msg.get("role") == "user" else "assistant"
             if role == "user" and not self.task:
                 self.task = extract_task(text)
             self.steps.append(Step(role=role, text=text, timestamp=stamp))
@@ -232,8 +233,8 @@ class V1Builder:
 
     def _action(self, e: dict[str, Any], stamp: str | None) -> None:
         thought = as_text(e.get("thought")) or as_text(e.get("reasoning_content"))
-        tool_call = e.get("tool_call") if isinstance(e.get("tool_call"), dict) else {}
-        action = e.get("action") if isinstance(e.get("action"), dict) else {}
+        tool_call = as_dict(e.get("tool_call"))
+        action = as_dict(e.get("action"))
         name = str(e.get("tool_name") or tool_call.get("name") or action.get("kind") or "tool")
         call_id = e.get("tool_call_id") or tool_call.get("id")
         call_id = str(call_id) if call_id is not None else None
@@ -260,7 +261,7 @@ class V1Builder:
         elif kind == "UserRejectObservation":
             output, is_error = f"Action rejected: {as_text(e.get('rejection_reason'))}", True
         else:
-            obs = e.get("observation") if isinstance(e.get("observation"), dict) else {}
+            obs = as_dict(e.get("observation"))
             output = (
                 as_text(obs.get("content")) if obs.get("content") is not None else as_text(obs.get("output"))
             )

@@ -18,6 +18,7 @@ from typing import Any
 
 from skillforge.ingest.base import as_text, clip, clip_arguments
 from skillforge.ingest.base import parse_arguments as parse_args
+from skillforge.ingest.formats._agent_common import as_dict
 
 RESOURCE_SPANS = ("resourceSpans", "resource_spans")
 SCOPE_SPANS = ("scopeSpans", "scope_spans", "instrumentationLibrarySpans")
@@ -97,7 +98,7 @@ class Collector:
     def add_span(self, raw: Any, resource: dict[str, Any] | None, line: int | None) -> None:
         if not isinstance(raw, dict):
             return
-        ctx = raw.get("context") if isinstance(raw.get("context"), dict) else {}
+        ctx = as_dict(raw.get("context"))
         attrs = decode_attributes(raw.get("attributes"))
         if resource is None:
             res = raw.get("resource")
@@ -253,7 +254,7 @@ def _normalize(message: Any, default_role: str) -> dict[str, Any] | None:
         parts.append({"type": "text", "content": as_text(message.get("content"))})
     for call in message.get("tool_calls") or []:
         if isinstance(call, dict):
-            fn = call.get("function") if isinstance(call.get("function"), dict) else call
+            fn = as_dict(call.get("function")) or call
             parts.append(
                 {
                     "type": "tool_call",
@@ -362,7 +363,7 @@ def json_text(value: Any) -> str:
 
 
 def _clip_message(message: dict[str, Any]) -> dict[str, Any]:
-    parts = []
+    parts: list[dict[str, Any]] = []
     for p in message.get("parts") or []:
         kind = p.get("type")
         if kind == "text":

@@ -26,6 +26,7 @@ from skillforge.ingest.base import Probe, Reader, ReadOptions, as_text, clip, cl
 from skillforge.ingest.base import parse_arguments as parse_args
 from skillforge.ingest.formats._agent_common import (
     MAX_VALUE_CHARS,
+    as_dict,
     extract_task,
     iso_time,
     iter_values,
@@ -115,7 +116,7 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
     except parse_errors() as exc:
         yield json_error(path, exc, what="trajectory")
         return
-    info = top.get("info") if isinstance(top.get("info"), dict) else {}
+    info = as_dict(top.get("info"))
     instance = top.get("instance_id") if isinstance(top.get("instance_id"), str) else None
     meta = _metadata(info, top.get("trajectory_format"), instance, builder)
     report = _find_report(path, instance)
@@ -152,7 +153,7 @@ class _Builder:
 
     def add(self, msg: dict[str, Any]) -> None:
         role = msg.get("role")
-        extra = msg.get("extra") if isinstance(msg.get("extra"), dict) else {}
+        extra = as_dict(msg.get("extra"))
         content = as_text(msg.get("content"))
         stamp = iso_time(msg.get("timestamp") or extra.get("timestamp"))
         if isinstance(extra.get("exit_status"), str):
@@ -202,13 +203,12 @@ class _Builder:
     def _assistant(self, msg: dict[str, Any], content: str, extra: dict[str, Any], stamp: str | None) -> None:
         calls = msg.get("tool_calls")
         if isinstance(calls, list) and calls:
-            for n, call in enumerate(c for c in calls if isinstance(c, dict)):
-                fn = call.get("function") if isinstance(call.get("function"), dict) else {}
-                name = fn.get("name") if isinstance(fn.get("name"), str) else "bash"
+            for n, raw in enumerate(c for c in calls if isinstance(c, dict)):
+                fn = as_dict(raw.get("function"))
                 tool_call = ToolCall(
-                    name=name,
+                    name=str(fn.get("name") or "bash"),
                     arguments=clip_arguments(parse_args(fn.get("arguments"))),
-                    id=call.get("id") if isinstance(call.get("id"), str) else None,
+                    id=raw.get("id") if isinstance(raw.get("id"), str) else None,
                 )
                 self.steps.append(
                     Step(
@@ -324,8 +324,8 @@ def _metadata(info: dict[str, Any], fmt: Any, instance: str | None, builder: _Bu
         for key in ("instance_cost", "api_calls"):
             if isinstance(stats.get(key), (int, float)) and not isinstance(stats.get(key), bool):
                 meta[key] = stats[key]
-    config = info.get("config") if isinstance(info.get("config"), dict) else {}
-    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+    config = as_dict(info.get("config"))
+    model = as_dict(config.get("model"))
     if isinstance(model.get("model_name"), str):
         meta["model"] = model["model_name"]
     for key in ("agent_type", "model_type", "environment_type"):

@@ -33,7 +33,13 @@ from skillforge.ingest.base import (
     iter_jsonl,
     load_json,
 )
-from skillforge.ingest.formats._agent_common import extract_task, iter_values, json_error, parse_errors
+from skillforge.ingest.formats._agent_common import (
+    as_dict,
+    extract_task,
+    iter_values,
+    json_error,
+    parse_errors,
+)
 from skillforge.ingest.formats._openhands_events import V0Builder, V1Builder
 from skillforge.models import Outcome, Skipped, Source, Trace
 
@@ -237,8 +243,8 @@ def _instance_trace(path: Path, record: dict[str, Any], index: int, line: int | 
         for event in item if isinstance(item, list) else [item]:  # 2024 evals: [action, observation] pairs
             builder.add(event)
     meta = builder.meta()
-    issue = record.get("issue") if isinstance(record.get("issue"), dict) else {}
-    instance = record.get("instance") if isinstance(record.get("instance"), dict) else {}
+    issue = as_dict(record.get("issue"))
+    instance = as_dict(record.get("instance"))
     if issue:
         task = "\n\n".join(as_text(issue.get(k)).strip() for k in ("title", "body") if issue.get(k))
         meta.update({f"issue_{k}": issue[k] for k in ("owner", "repo", "number") if issue.get(k) is not None})
@@ -249,16 +255,16 @@ def _instance_trace(path: Path, record: dict[str, Any], index: int, line: int | 
     for key in ("instance_id", "issue_type"):
         if isinstance(record.get(key), str):
             meta[key] = record[key]
-    info = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    info = as_dict(record.get("metadata"))
     if isinstance(info.get("agent_class"), str):
         meta["agent_class"] = info["agent_class"]
-    llm = info.get("llm_config") if isinstance(info.get("llm_config"), dict) else {}
+    llm = as_dict(info.get("llm_config"))
     if isinstance(llm.get("model"), str):
         meta["model"] = llm["model"]
-    metrics = record.get("metrics") if isinstance(record.get("metrics"), dict) else {}
+    metrics = as_dict(record.get("metrics"))
     if isinstance(metrics.get("accumulated_cost"), (int, float)):
         meta["accumulated_cost"] = metrics["accumulated_cost"]
-    test_result = record.get("test_result") if isinstance(record.get("test_result"), dict) else {}
+    test_result = as_dict(record.get("test_result"))
     patch = record.get("git_patch") or test_result.get("git_patch")
     if isinstance(patch, str) and patch:
         meta["git_patch"] = clip(patch)

@@ -31,6 +31,7 @@ from skillforge.ingest.base import (
     parse_arguments,
 )
 from skillforge.ingest.formats._agent_common import (
+    as_dict,
     command_name,
     extract_task,
     iter_values,
@@ -192,11 +193,12 @@ def _function_call(message: dict[str, Any]) -> ToolCall | None:
     calls = message.get("tool_calls")
     if not isinstance(calls, list) or not calls or not isinstance(calls[0], dict):
         return None
-    fn = calls[0].get("function") if isinstance(calls[0].get("function"), dict) else calls[0]
+    first: dict[str, Any] = calls[0]
+    fn = as_dict(first.get("function")) or first
     name = fn.get("name")
     if not isinstance(name, str) or not name:
         return None
-    call_id = calls[0].get("id")
+    call_id = first.get("id")
     return ToolCall(
         name=name,
         arguments=clip_arguments(parse_arguments(fn.get("arguments"))),
