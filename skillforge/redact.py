@@ -43,7 +43,7 @@ _TOKENS: list[tuple[str, str]] = [
     ("github-token", _B + r"github_pat_[A-Za-z0-9_]{22,}" + _E),
     ("slack-token", _B + r"xox[abposre]-[A-Za-z0-9-]{10,}" + _E),
     ("slack-webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}"),
-    ("google-api-key", _B + r"AIza[0-9A-Za-z_-]{35}" + _E),
+    ("google-api-key", _B + r"AIza[0-9A-Za-z_-]{35,40}" + _E),
     ("huggingface-token", _B + r"hf_[A-Za-z0-9]{30,}" + _E),
     ("jwt", _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}" + _E),
 ]

@@ -1,0 +1,101 @@
+"""Grouping lessons into skills (names, descriptions, folding thin skills) and planning patches for them."""
+
+from __future__ import annotations
+
+from skillforge.distill.apply import apply_patch
+from skillforge.distill.group import group_lessons, skill_name
+from skillforge.distill.lessons import lesson_id, tag
+from skillforge.distill.plan import plan_skill
+from skillforge.models import AddSection, AppendToSection, CreateFile, Frontmatter, Lesson, SkillPackage
+from skillforge.skills.validate import _WHEN, is_valid_name
+
+
+def test_sample_skills_have_valid_names_and_when_to_use_descriptions(sample_lessons: list[Lesson]) -> None:
+    groups = group_lessons(sample_lessons)
+    names = [g.name for g in groups]
+    assert names == sorted(names)
+    assert {"coding-agent-playbook", "django-development", "kubernetes-runbooks", "pydicom-issue-triage",
+            "ccusage-contributing"} <= set(names)
+    for group in groups:
+        assert is_valid_name(group.name) and len(group.name) <= 64
+        assert 1 <= len(group.description) <= 1024 and "---" not in group.description
+        assert group.description.startswith("Use when") and _WHEN.search(group.description)
+        assert all(l.target_skill == group.name for l in group.lessons)
+    assert sum(len(g.lessons) for g in groups) == len(sample_lessons)
+
+
+def test_thin_project_skills_from_traces_fold_into_the_general_skill(sample_lessons: list[Lesson]) -> None:
+    groups = {g.name: g for g in group_lessons(sample_lessons)}
+    assert "test-repo-bug-fixing" not in groups  # one rule only: it became a project note
+    notes = [l for l in groups["coding-agent-playbook"].lessons if tag(l, "section") == "notes"]
+    assert any(tag(l, "area") == "test-repo" for l in notes)
+    assert "astroid-issue-triage" in groups  # tickets and documents keep their own skills, however small
+
+
+def test_into_puts_everything_in_one_skill(sample_lessons: list[Lesson]) -> None:
+    groups = group_lessons(sample_lessons, into="Team Playbook")
+    assert [g.name for g in groups] == ["team-playbook"]
+    assert len(groups[0].lessons) == len(sample_lessons)
+
+
+def test_skill_name_normalizes_anything_to_a_valid_name() -> None:
+    assert skill_name("django-debugging") == "django-debugging"
+    assert skill_name("Django Bug Fixing!!") == "django-bug-fixing"
+    assert skill_name("KubeNodeNotReady runbook") == "kube-node-not-ready-runbook"
+    assert skill_name("Мой навык") == "мой-навык"
+    long = skill_name("a very " * 30 + "long name")
+    assert is_valid_name(long) and len(long) <= 64
+    assert skill_name("---") == "distilled-lessons"
+
+
+def _group(sample_lessons: list[Lesson], name: str):  # type: ignore[no-untyped-def]
+    return next(g for g in group_lessons(sample_lessons) if g.name == name)
+
+
+def test_plan_for_a_new_skill_creates_its_files(sample_lessons: list[Lesson]) -> None:
+    group = _group(sample_lessons, "kubernetes-runbooks")
+    plan = plan_skill(group)
+    assert plan.created and all(isinstance(e, CreateFile) for e in plan.patch.edits)
+    files = {e.file for e in plan.patch.edits}
+    assert {"SKILL.md", "references/kube-node-not-ready.md", "references/etcd-no-leader.md"} <= files
+    assert {r.id for r in plan.rules} == {lesson_id(l) for l in group.lessons}
+    empty = SkillPackage(frontmatter=Frontmatter(name=group.name, description=group.description), body="")
+    pkg, problems = apply_patch(empty, plan.patch)
+    assert problems == [] and pkg.frontmatter.metadata["version"] == "0.1.0"
+
+
+def test_plan_deepens_an_existing_skill_without_repeating_rules(sample_lessons: list[Lesson]) -> None:
+    group = _group(sample_lessons, "coding-agent-playbook")
+    recoveries = [l for l in group.lessons if tag(l, "section") == "recovery"]
+    others = [l for l in group.lessons if tag(l, "section") != "recovery"]
+    first = group.model_copy(update={"lessons": others + recoveries[:1]})
+    empty = SkillPackage(frontmatter=Frontmatter(name=group.name, description=group.description), body="")
+    existing, _ = apply_patch(empty, plan_skill(first).patch)
+
+    again = plan_skill(first, existing)
+    assert again.patch.edits == [] and again.new_rules == 0  # nothing new: nothing changes
+
+    deeper = plan_skill(group, existing)
+    assert deeper.new_rules == len(recoveries) - 1
+    assert deeper.version == "0.2.0"
+    assert any(isinstance(e, AppendToSection) and e.heading == "Recovering from common errors"
+               for e in deeper.patch.edits)
+    updated, problems = apply_patch(existing, deeper.patch)
+    assert problems == []
+    for lesson in group.lessons:
+        assert updated.body.count(f"sf:{lesson_id(lesson)}") == 1
+
+
+def test_plan_respects_hand_written_rules_and_adds_missing_sections(sample_lessons: list[Lesson]) -> None:
+    group = _group(sample_lessons, "ccusage-contributing")
+    guard = next(l for l in group.lessons if l.kind == "guardrail")
+    hand = SkillPackage(
+        frontmatter=Frontmatter(name=group.name, description="Use when contributing to ccusage."),
+        body=f"# ccusage\n\n## Guardrails\n\n- {guard.body}\n",
+    )
+    plan = plan_skill(group, hand)
+    assert guard.body not in "\n".join(getattr(e, "content", "") for e in plan.patch.edits)
+    assert any(isinstance(e, AddSection) and e.heading == "Procedure" for e in plan.patch.edits)
+    updated, problems = apply_patch(hand, plan.patch)
+    assert problems == []
+    assert updated.body.count(guard.body) == 1
