@@ -241,6 +241,7 @@ def _write_events(path: Path, count: int, big_every: int = 0) -> None:
         fh.write("]")
 
 
+@pytest.mark.slow
 def test_streams_a_50k_event_trajectory(tmp_path: Path) -> None:
     path = tmp_path / "trajectory.json"
     _write_events(path, 50_001)
@@ -265,6 +266,7 @@ def test_huge_outputs_are_clipped_and_memory_stays_bounded(tmp_path: Path) -> No
     assert peak < size / 8, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
 
 
+@pytest.mark.slow
 def test_resolver_jsonl_yields_trace_by_trace(tmp_path: Path) -> None:
     line = (FOLDER / "resolver_output.jsonl").read_text().splitlines()[1]
     path = tmp_path / "output.jsonl"

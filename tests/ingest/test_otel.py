@@ -243,6 +243,7 @@ def test_detect_picks_otel_and_no_sample_is_claimed() -> None:
     assert [p.name for p in others if (r := detect(p)[0]) is not None and r.name == "otel-genai"] == []
 
 
+@pytest.mark.slow
 def test_long_conversation_history_is_kept_once(tmp_path: Path) -> None:
     """200 chat spans, each re-sending the whole history: the file grows quadratically, memory must not."""
     turns = 200
