@@ -76,6 +76,26 @@ def _placeholder(value: str) -> bool:
     return len(bare) < 6 or bool(_PLACEHOLDER.search(bare)) or bool(_IDENTIFIER.match(bare))
 
 
+# Lower-case substrings a plugin's secrets always contain; plugins not listed run on every line.
+_PLUGIN_HINTS: dict[str, tuple[str, ...]] = {
+    "AWSKeyDetector": ("akia", "asia", "abia", "acca", "a3t", "aws"),
+    "AzureStorageKeyDetector": ("accountkey",),
+    "GitHubTokenDetector": ("gh", "github_pat"),
+    "GitLabTokenDetector": ("gl", "gr1348941"),
+    "NpmDetector": ("npm_", "authtoken"),
+    "OpenAIDetector": ("sk-", "t3blbkfj"),
+    "PrivateKeyDetector": ("private key", "ssh2 encrypted", "putty-user-key"),
+    "PypiTokenDetector": ("pypi-",),
+    "SendGridDetector": ("sg.",),
+    "SlackDetector": ("xox", "hooks.slack"),
+    "SquareOAuthDetector": ("sq0",),
+    "StripeDetector": ("sk_", "rk_"),
+    "BasicAuthDetector": ("://",),
+    "JwtTokenDetector": ("eyj",),
+    "KeywordDetector": ("pass", "secret", "token", "key", "auth", "cred", "pwd"),
+}
+
+
 @dataclass(frozen=True)
 class _Candidate:
     line: int
@@ -135,14 +155,18 @@ def _detect_secrets(line: str, lineno: int, filename: str) -> list[_Candidate]:
     from detect_secrets.filters import heuristic
 
     out = []
-    # "secret = get_secret()" names a secret without holding one; only the keyword detector cares.
-    indirect = heuristic.is_indirect_reference(line)
+    lower = line.lower()
     for plugin, severity in _plugins():
-        if indirect and type(plugin).__name__ == "KeywordDetector":
-            continue
+        name = type(plugin).__name__
+        hints = _PLUGIN_HINTS.get(name)
+        if hints is not None and not any(h in lower for h in hints):
+            continue  # this format's fixed prefix is absent: its regex cannot match
         try:
             found = plugin.analyze_line(filename=filename, line=line, line_number=lineno)
         except Exception:  # noqa: BLE001 - one plugin's regex quirk must not cost the whole scan
+            continue
+        # "secret = get_secret()" names a secret without holding one; only the keyword detector cares.
+        if found and name == "KeywordDetector" and heuristic.is_indirect_reference(line):
             continue
         for secret in found:
             value = secret.secret_value or ""
