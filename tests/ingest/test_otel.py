@@ -366,3 +366,32 @@ def test_metrics_only_export_is_not_claimed(tmp_path: Path) -> None:
     path = tmp_path / "metrics.jsonl"
     path.write_text("\n".join(json.dumps(m) for m in metrics).replace("claude_code", "app") + "\n")
     assert READER.sniff(probe(path)) == 0
+
+
+def test_claude_code_tracing_tool_spans(tmp_path: Path) -> None:
+    """Claude Code's beta tracing: claude_code.interaction > claude_code.tool spans (no gen_ai messages)."""
+
+    def span(span_id: str, name: str, start: int, attrs: dict[str, Any], parent: str = "", error: str = "") -> dict[str, Any]:
+        return {"traceId": "77" * 16, "spanId": span_id, "parentSpanId": parent, "name": name, "kind": 1,
+                "startTimeUnixNano": str(1_756_720_000_000_000_000 + start * 10**6),
+                "endTimeUnixNano": str(1_756_720_000_000_000_000 + (start + 50) * 10**6),
+                "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+                "status": {"code": 2, "message": error} if error else {}}  # fmt: skip
+
+    spans = [
+        span("88" * 8, "claude_code.interaction", 0, {"session.id": "s-9"}),
+        span("01" * 8, "claude_code.llm_request", 5, {"model": "claude-sonnet-4-5"}, "88" * 8),
+        span("02" * 8, "claude_code.tool", 60, {"tool_name": "Bash", "tool_use_id": "toolu_9", "gen_ai.tool.call.id": "toolu_9",
+                                                "tool_input": "{\"command\": \"make test\"}"}, "88" * 8, error="Exit code 2"),
+        span("03" * 8, "claude_code.tool", 120, {"tool_name": "Read", "tool_use_id": "toolu_10"}, "88" * 8),
+    ]  # fmt: skip
+    path = tmp_path / "traces.json"
+    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
+        {"scope": {"name": "com.anthropic.claude_code.tracing"}, "spans": spans}]}]}))  # fmt: skip
+    (trace,) = traces(path)
+    calls = [s.tool_call for s in trace.steps if s.tool_call]
+    assert [(c.name, c.id) for c in calls] == [("Bash", "toolu_9"), ("Read", "toolu_10")]
+    assert calls[0].arguments == {"command": "make test"}
+    results = [s.tool_result for s in trace.steps if s.tool_result]
+    assert [(r.is_error, r.output) for r in results] == [(True, "Exit code 2"), (False, "")]
+    assert trace.outcome.success is None  # a failed tool is not a failed interaction

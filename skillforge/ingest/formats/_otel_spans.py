@@ -73,7 +73,8 @@ class Span:
         op = self.attrs.get("gen_ai.operation.name")
         if isinstance(op, str) and op:
             return op
-        if "gen_ai.tool.name" in self.attrs and not self.inputs and not self.outputs:
+        tool_span = "gen_ai.tool.name" in self.attrs or self.name == "claude_code.tool"  # Claude Code tracing
+        if tool_span and not self.inputs and not self.outputs:
             return "execute_tool"
         return self.name.split(" ", 1)[0]
 

@@ -234,16 +234,17 @@ class _TraceBuilder:
             self._result(ToolResult(output=output, is_error=looks_like_error(output), call_id=call_id), stamp)
 
     def _tool_span(self, span: Span, phase: str) -> None:
-        call_id = span.attrs.get("gen_ai.tool.call.id")
+        call_id = span.attrs.get("gen_ai.tool.call.id") or span.attrs.get("tool_use_id")
         call_id = str(call_id) if call_id not in (None, "") else None
         if phase == "start":
             if call_id is None or call_id not in self.calls:
                 name = str(
                     span.attrs.get("gen_ai.tool.name")
+                    or span.attrs.get("tool_name")
                     or span.name.removeprefix("execute_tool ").strip()
                     or "tool"
                 )
-                args = span.attrs.get("gen_ai.tool.call.arguments")
+                args = span.attrs.get("gen_ai.tool.call.arguments", span.attrs.get("tool_input"))
                 args = (
                     parse_args(args)
                     if isinstance(args, str)
