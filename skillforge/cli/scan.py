@@ -17,7 +17,9 @@ _COLOURS = {"high": "red", "medium": "yellow", "low": "cyan"}
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option("--ignore", "ignore", multiple=True, metavar="RULE", help="Silence a rule id (repeatable).")
 @click.option(
-    "--untrusted", is_flag=True, help="Disregard inline ignore markers and .skillforgeignore inside the scanned content."
+    "--untrusted",
+    is_flag=True,
+    help="Disregard inline ignore markers and .skillforgeignore inside the scanned content.",
 )
 @click.option(
     "--min-severity",
@@ -26,9 +28,19 @@ _COLOURS = {"high": "red", "medium": "yellow", "low": "cyan"}
     show_default=True,
     help="Hide findings below this severity (the exit code still counts every high finding).",
 )
-@click.option("--rules", "list_rules", is_flag=True, help="Print the table of rules (id, severity, what each catches) and exit.")
+@click.option(
+    "--rules",
+    "list_rules",
+    is_flag=True,
+    help="Print the table of rules (id, severity, what each catches) and exit.",
+)
 def scan_cmd(
-    paths: tuple[Path, ...], as_json: bool, ignore: tuple[str, ...], untrusted: bool, min_severity: str, list_rules: bool
+    paths: tuple[Path, ...],
+    as_json: bool,
+    ignore: tuple[str, ...],
+    untrusted: bool,
+    min_severity: str,
+    list_rules: bool,
 ) -> None:
     """Scan skill folders, trace files/folders and skill archives for prompt injection, secrets,
     dangerous scripts, hidden Unicode and risky files.
@@ -69,8 +81,11 @@ def scan_cmd(
     decision = decide(report)
     if not decision.allowed:
         # The findings are on screen already; the error line only says why the exit status is 4.
-        raise ScanRefused(decision.summary, hint="fix them, or silence a false positive with an inline "
-                          "`skillforge: ignore[RULE]` comment, a .skillforgeignore entry or --ignore RULE")
+        raise ScanRefused(
+            decision.summary,
+            hint="fix them, or silence a false positive with an inline "
+            "`skillforge: ignore[RULE]` comment, a .skillforgeignore entry or --ignore RULE",
+        )
 
 
 def _print(f: Finding) -> None:

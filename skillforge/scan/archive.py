@@ -42,7 +42,7 @@ def link_escapes(member: str, target: str) -> str | None:
     if reason and reason != "'..' component":
         return f"link to an {reason}"
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(member.replace("\\", "/")), target))
-    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
+    if joined == ".." or joined.startswith(("../", "/")):
         return f"link pointing outside ({target})"
     return None
 
@@ -83,8 +83,12 @@ def _content(name: str, display: str, data: bytes) -> Iterator[Finding]:
     if text is None:
         if "assets" not in PurePosixPath(name).parts:
             media = is_media(data)
-            yield rules.make("binary-file", where, severity="low" if media else None,
-                             excerpt="image, font or document" if media else "binary content")
+            yield rules.make(
+                "binary-file",
+                where,
+                severity="low" if media else None,
+                excerpt="image, font or document" if media else "binary content",
+            )
         return
     yield from scan_text(name, text, file=where)
 

@@ -20,10 +20,31 @@ from skillforge.scan.secrets import scan_secrets
 from skillforge.scan.text import excerpt
 from skillforge.scan.unicode import scan_unicode
 
-SCRIPT_SUFFIXES = frozenset({
-    ".sh", ".bash", ".zsh", ".ksh", ".fish", ".py", ".pyw", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".php",
-    ".ps1", ".psm1", ".bat", ".cmd", ".lua", ".r", ".command",
-})
+SCRIPT_SUFFIXES = frozenset(
+    {
+        ".sh",
+        ".bash",
+        ".zsh",
+        ".ksh",
+        ".fish",
+        ".py",
+        ".pyw",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".rb",
+        ".pl",
+        ".php",
+        ".ps1",
+        ".psm1",
+        ".bat",
+        ".cmd",
+        ".lua",
+        ".r",
+        ".command",
+    }
+)
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".txt", ".rst"})
 _PY_LANGS = frozenset({"python", "py", "python3", "ipython", "pycon"})
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})\s*([\w+#.-]*)")
@@ -80,8 +101,9 @@ def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
         block_lines = body.split("\n")
         ctx = f"code block ({lang})" if lang else "code block"
         out += to_findings(scan_commands(body), block_lines, file, line_offset=start, context=ctx)
-        out += to_findings(scan_unicode(body, code=True, in_trace=False), block_lines, file, line_offset=start,
-                           context=ctx)
+        out += to_findings(
+            scan_unicode(body, code=True, in_trace=False), block_lines, file, line_offset=start, context=ctx
+        )
         if lang.lower() in _PY_LANGS:
             out += to_findings(scan_python(body) or [], block_lines, file, line_offset=start, context=ctx)
     for lineno, line in prose_lines(lines):
@@ -91,8 +113,13 @@ def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
             span = m.group(2)
             hits = scan_commands(span) + scan_unicode(span, code=True, in_trace=False)
             for h in hits:
-                out += to_findings([Hit(h.rule_id, 1, severity=h.severity, detail=h.detail)], [span], file,
-                                   line_offset=lineno - 1, context="inline code")
+                out += to_findings(
+                    [Hit(h.rule_id, 1, severity=h.severity, detail=h.detail)],
+                    [span],
+                    file,
+                    line_offset=lineno - 1,
+                    context="inline code",
+                )
     return out
 
 
@@ -147,12 +174,18 @@ def _frontmatter(lines: list[str], file: str) -> list[Finding]:
         if key.strip() == "allowed-tools":
             ctx = "frontmatter allowed-tools"
             out += to_findings(scan_commands(value), [value], file, line_offset=i - 1, context=ctx)
-            out += to_findings(scan_unicode(value, code=True, in_trace=False), [value], file, line_offset=i - 1,
-                               context=ctx)
+            out += to_findings(
+                scan_unicode(value, code=True, in_trace=False), [value], file, line_offset=i - 1, context=ctx
+            )
             m = _BROAD_TOOLS.search(value)
             if m:
                 out.append(rules.make("broad-allowed-tools", file, i, excerpt(line), context=ctx))
         elif key.strip() == "name":
-            out += to_findings(scan_unicode(value, code=True, in_trace=False), [value], file, line_offset=i - 1,
-                               context="frontmatter name")
+            out += to_findings(
+                scan_unicode(value, code=True, in_trace=False),
+                [value],
+                file,
+                line_offset=i - 1,
+                context="frontmatter name",
+            )
     return out

@@ -22,14 +22,17 @@ def decide(report: ScanReport, *, force: bool = False, acknowledge: str | None =
     rules_hit = sorted({f.rule_id for f in blocking})
     summary = f"{len(blocking)} high-severity finding(s): " + ", ".join(rules_hit)
     if force and ack:
-        return GateDecision(allowed=True, forced=True, acknowledgement=ack, blocking=blocking,
-                            summary=summary + " (forced, acknowledged)")
+        return GateDecision(
+            allowed=True,
+            forced=True,
+            acknowledgement=ack,
+            blocking=blocking,
+            summary=summary + " (forced, acknowledged)",
+        )
     return GateDecision(allowed=False, forced=force, acknowledgement=ack, blocking=blocking, summary=summary)
 
 
-def gate(
-    report: ScanReport | Path | str, *, force: bool = False, acknowledge: str | None = None
-) -> None:
+def gate(report: ScanReport | Path | str, *, force: bool = False, acknowledge: str | None = None) -> None:
     """Raise ``ScanRefused`` (exit code 4) when ``report`` has high-severity findings, unless ``force``
     and a non-empty ``acknowledge`` are both given.
 
@@ -51,7 +54,9 @@ def gate(
     if force:
         hint = 'forcing needs an explicit acknowledgement too: --force --acknowledge "<why this is safe>"'
     else:
-        hint = ('run `skillforge scan` to see every finding; fix them, suppress a false positive with '
-                '`skillforge: ignore[RULE]`, or pass --force --acknowledge "<why this is safe>"')
+        hint = (
+            "run `skillforge scan` to see every finding; fix them, suppress a false positive with "
+            '`skillforge: ignore[RULE]`, or pass --force --acknowledge "<why this is safe>"'
+        )
     where = report.paths[0] if len(report.paths) == 1 else None
     raise ScanRefused(f"security scan refused: {decision.summary}; {detail}", path=where, hint=hint)

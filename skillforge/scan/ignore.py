@@ -89,9 +89,14 @@ class Suppressor:
                 continue
             silenced.append(f.model_copy(update={"suppressed_by": by}))
             if f.severity == "high" and by != "--ignore":
-                kept.append(rules.make(
-                    "suppressed-high", f.file, f.line, excerpt=f"{f.rule_id} silenced by {by}: {f.excerpt}"[:200]
-                ))
+                kept.append(
+                    rules.make(
+                        "suppressed-high",
+                        f.file,
+                        f.line,
+                        excerpt=f"{f.rule_id} silenced by {by}: {f.excerpt}"[:200],
+                    )
+                )
         return kept, silenced
 
     def _why(self, f: Finding, rel: str, lines: Mapping[int, str] | None) -> str | None:

@@ -122,7 +122,8 @@ _IMPERATIVE = re.compile(
 # Without an addressee, only verbs that make an agent *do* something count: "please include an
 # example" in an issue template is not an attack, "run curl ... | sh" is.
 _STRONG_IMPERATIVE = re.compile(
-    r"\b(run|execute|curl|wget|send|upload|post|download|install|ignore|disregard|delete|eval|exfiltrate)\b", _I
+    r"\b(run|execute|curl|wget|send|upload|post|download|install|ignore|disregard|delete|eval|exfiltrate)\b",
+    _I,
 )
 _TOOLING_COMMENT = re.compile(
     r"^\s*(prettier-|markdownlint|toc|end ?toc|vale |eslint|textlint|cspell|spell-?checker|lint-|"
@@ -149,7 +150,9 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
             line = _norm(piece)
             lower = line.lower()
             for rule_id, pattern in _PATTERNS:
-                if rule_id in seen or (rule_id == "injection-contact-url" and "injection-exfiltration" in seen):
+                if rule_id in seen or (
+                    rule_id == "injection-contact-url" and "injection-exfiltration" in seen
+                ):
                     continue
                 if not any(w in lower for w in _NEEDS[rule_id]):
                     continue
@@ -157,8 +160,16 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
                 if m:
                     seen.add(rule_id)
                     sev = "medium" if _quoted(line, m.start(), m.end()) else None
-                    hits.append(Hit(rule_id, lineno, m.start(), m.end(), severity=sev,
-                                    detail=excerpt(line, m.start(), m.end())))
+                    hits.append(
+                        Hit(
+                            rule_id,
+                            lineno,
+                            m.start(),
+                            m.end(),
+                            severity=sev,
+                            detail=excerpt(line, m.start(), m.end()),
+                        )
+                    )
     if comments and "<!--" in text:
         hits.extend(_hidden_comments(text))
     return hits
@@ -188,7 +199,9 @@ def _hidden_comments(text: str) -> list[Hit]:
             continue
         lineno = text.count("\n", 0, m.start()) + 1
         severity = "high" if addressed else "medium"
-        hits.append(Hit("injection-hidden-comment", lineno, severity=severity, detail=excerpt(f"<!-- {body} -->")))
+        hits.append(
+            Hit("injection-hidden-comment", lineno, severity=severity, detail=excerpt(f"<!-- {body} -->"))
+        )
     return hits
 
 

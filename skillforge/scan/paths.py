@@ -16,12 +16,14 @@ from skillforge.scan.ignore import MARKER_TEXT, Suppressor
 from skillforge.scan.injection import scan_injection
 from skillforge.scan.secrets import scan_secrets
 from skillforge.scan.skill import scan_skill_dir
-from skillforge.scan.trace import trace_findings
 from skillforge.scan.text import read_text
+from skillforge.scan.trace import trace_findings
 from skillforge.scan.unicode import scan_unicode
 
 _SKILL_FILES = ("SKILL.md", "skill.md")
-_JSON_ESCAPE = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u(20[0-6][0-9a-f]|feff|180e)", re.I)
+_JSON_ESCAPE = re.compile(
+    r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u(20[0-6][0-9a-f]|feff|180e)", re.IGNORECASE
+)
 
 
 def _is_skill(folder: Path) -> bool:
@@ -42,7 +44,9 @@ def scan_skill(skill_dir: Path, *, ignore: Iterable[str] = (), trust_content: bo
     return report
 
 
-def scan_paths(paths: Iterable[Path | str], *, ignore: Iterable[str] = (), trust_content: bool = True) -> ScanReport:
+def scan_paths(
+    paths: Iterable[Path | str], *, ignore: Iterable[str] = (), trust_content: bool = True
+) -> ScanReport:
     """Scan every given path: skill folders (any folder with a SKILL.md), trace files and folders, archives."""
     report = ScanReport()
     ignore = frozenset(ignore)
@@ -154,10 +158,14 @@ def _raw_pass(path: Path, shown: str) -> tuple[list[Finding], dict[int, str], bo
             if MARKER_TEXT in line:
                 markers[lineno] = line
             if "\\u" in line:
-                line = _JSON_ESCAPE.sub(_unescape, line)  # JSON writers escape the very characters we look for
+                line = _JSON_ESCAPE.sub(
+                    _unescape, line
+                )  # JSON writers escape the very characters we look for
             # JSON strings keep a whole tool output on one line; judge its own lines, report the file's.
             for piece in _json_lines(line):
-                hits: list[Hit] = scan_secrets(piece, path.name) + scan_unicode(piece, code=False, in_trace=True)
+                hits: list[Hit] = scan_secrets(piece, path.name) + scan_unicode(
+                    piece, code=False, in_trace=True
+                )
                 if hits:
                     findings += to_findings(hits, [piece], shown, line_offset=lineno - 1)
     return findings, markers, False
@@ -166,7 +174,9 @@ def _raw_pass(path: Path, shown: str) -> tuple[list[Finding], dict[int, str], bo
 def _json_lines(line: str) -> list[str]:
     if "\\n" not in line:
         return [line]
-    return line.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\t", "\t").replace('\\"', '"').split("\n")
+    return (
+        line.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\t", "\t").replace('\\"', '"').split("\n")
+    )
 
 
 def _unescape(m: re.Match[str]) -> str:
@@ -176,7 +186,9 @@ def _unescape(m: re.Match[str]) -> str:
     return chr(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
 
 
-def _plain_injection(path: Path, shown: str, *, cap: Severity | None, context: str) -> list[tuple[Finding, str]]:
+def _plain_injection(
+    path: Path, shown: str, *, cap: Severity | None, context: str
+) -> list[tuple[Finding, str]]:
     """Injection text in a file judged as a whole (a document, or text no reader understood)."""
     text = read_text(path)
     if text is None:

@@ -26,17 +26,54 @@ CONSENSUS = 3
 """How many traces make a lesson well supported, for the contradiction check."""
 
 _NEGATIVE = re.compile(
-    r"\b(never|don'?t|do\s+not|avoid|must\s+not|should\s+not|stop|disable|skip|instead\s+of|not)\b", re.I
+    r"\b(never|don'?t|do\s+not|avoid|must\s+not|should\s+not|stop|disable|skip|instead\s+of|not)\b",
+    re.IGNORECASE,
 )
 _CODE = re.compile(r"`([^`\n]+)`")
 _WORD = re.compile(r"[a-z][a-z0-9_.-]{3,}")
 _STOP = frozenset(
-    "when with that this then than from into before after always never avoid should must could would your "
-    "there their them they what which while using use uses used instead does don't only also".split()
+    {
+        "when",
+        "with",
+        "that",
+        "this",
+        "then",
+        "than",
+        "from",
+        "into",
+        "before",
+        "after",
+        "always",
+        "never",
+        "avoid",
+        "should",
+        "must",
+        "could",
+        "would",
+        "your",
+        "there",
+        "their",
+        "them",
+        "they",
+        "what",
+        "which",
+        "while",
+        "using",
+        "use",
+        "uses",
+        "used",
+        "instead",
+        "does",
+        "don't",
+        "only",
+        "also",
+    }
 )
 
 
-def poisoned_lessons(lessons: list[Lesson], traces: dict[str, Trace]) -> tuple[list[Lesson], list[QuarantinedLesson]]:
+def poisoned_lessons(
+    lessons: list[Lesson], traces: dict[str, Trace]
+) -> tuple[list[Lesson], list[QuarantinedLesson]]:
     """Split ``lessons`` into those safe to write and those quarantined with a reason (input order kept).
 
     ``traces`` maps trace id to the (normalized) trace the evidence points into; evidence into a
@@ -47,14 +84,18 @@ def poisoned_lessons(lessons: list[Lesson], traces: dict[str, Trace]) -> tuple[l
     for lesson in lessons:
         reason = _injected(lesson, traces)
         if reason:
-            quarantined.append(QuarantinedLesson(lesson=lesson, rule_id="lesson-injected-instruction", reason=reason))
+            quarantined.append(
+                QuarantinedLesson(lesson=lesson, rule_id="lesson-injected-instruction", reason=reason)
+            )
         else:
             kept.append(lesson)
     still: list[Lesson] = []
     for lesson in kept:
         reason = _contradiction(lesson, kept)
         if reason:
-            quarantined.append(QuarantinedLesson(lesson=lesson, rule_id="lesson-contradicts-consensus", reason=reason))
+            quarantined.append(
+                QuarantinedLesson(lesson=lesson, rule_id="lesson-contradicts-consensus", reason=reason)
+            )
         else:
             still.append(lesson)
     order = {id(lesson): i for i, lesson in enumerate(lessons)}
@@ -68,6 +109,7 @@ def slim_trace(trace: Trace) -> Trace:
     Steps keep their order, role and kind (call / result); texts survive only where they come from
     a tool output, document or ticket *and* read as instructions. Everything else is emptied.
     """
+
     def keep(text: str, origin: str) -> str:
         return text if origin in EXTERNAL and text and scan_injection(text) else ""
 
@@ -76,15 +118,28 @@ def slim_trace(trace: Trace) -> Trace:
         call = ToolCall(name=step.tool_call.name, arguments="") if step.tool_call is not None else None
         result = None
         if step.tool_result is not None:
-            result = ToolResult(output=keep(step.tool_result.output, "tool output"), is_error=step.tool_result.is_error)
-        steps.append(Step(role=step.role, text=keep(step.text, origin_of(trace, step)), tool_call=call, tool_result=result))
+            result = ToolResult(
+                output=keep(step.tool_result.output, "tool output"), is_error=step.tool_result.is_error
+            )
+        steps.append(
+            Step(
+                role=step.role,
+                text=keep(step.text, origin_of(trace, step)),
+                tool_call=call,
+                tool_result=result,
+            )
+        )
     task_origin = "document" if trace.kind == "document" else ("ticket" if trace.kind == "ticket" else "task")
     return trace.model_copy(update={"task": keep(trace.task, task_origin), "steps": steps, "metadata": {}})
 
 
 def _injected(lesson: Lesson, traces: dict[str, Trace]) -> str | None:
     text = f"{lesson.title}\n{lesson.body}"
-    own = [h for h in scan_injection(text) if (h.severity or "high") == "high" and h.rule_id != "injection-contact-url"]
+    own = [
+        h
+        for h in scan_injection(text)
+        if (h.severity or "high") == "high" and h.rule_id != "injection-contact-url"
+    ]
     if own:
         return f"the lesson's text reads as an instruction to the agent ({own[0].rule_id}): {own[0].detail}"
     origins: list[str] = []
@@ -95,14 +150,16 @@ def _injected(lesson: Lesson, traces: dict[str, Trace]) -> str | None:
             found = scan_injection(evidence_text)
             if found:
                 where = f"trace {ev.trace_id[:8]}" + (f" step {ev.step}" if ev.step is not None else "")
-                return f"its evidence is instruction-like text from a {origin} ({where}, {found[0].rule_id}): " + (
-                    found[0].detail or excerpt(evidence_text)
+                return (
+                    f"its evidence is instruction-like text from a {origin} ({where}, {found[0].rule_id}): "
+                    + (found[0].detail or excerpt(evidence_text))
                 )
     dangerous = [h for h in scan_commands(text) if (h.severity or _default(h.rule_id)) == "high"]
     if dangerous and not any(o in ("agent action", "agent", "user") for o in origins):
         src = ", ".join(sorted(set(origins))) or "no evidence"
-        return f"it carries a dangerous command ({dangerous[0].rule_id}) that no action of the agent backs " + (
-            f"(evidence: {src}): {dangerous[0].detail}"
+        return (
+            f"it carries a dangerous command ({dangerous[0].rule_id}) that no action of the agent backs "
+            + (f"(evidence: {src}): {dangerous[0].detail}")
         )
     return None
 
@@ -130,7 +187,9 @@ def _step_origin(trace: Trace, step: Step, quote: str) -> tuple[str, str]:
     quote = quote.strip()
     result = step.tool_result.output if step.tool_result is not None else ""
     call = step.tool_call
-    args = "" if call is None else (call.arguments if isinstance(call.arguments, str) else str(call.arguments))
+    args = (
+        "" if call is None else (call.arguments if isinstance(call.arguments, str) else str(call.arguments))
+    )
     if quote:
         if trace.kind != "document" and quote in step.text and quote not in result:
             return origin_of(trace, step.model_copy(update={"tool_result": None})), quote
@@ -173,7 +232,7 @@ def _contradiction(lesson: Lesson, others: list[Lesson]) -> str | None:
         shared_code = code & o_code
         overlap = len(words & o_words) / max(1, len(words | o_words))
         if shared_code or overlap >= 0.5:
-            about = f"`{sorted(shared_code)[0]}`" if shared_code else ", ".join(sorted(words & o_words))
+            about = f"`{min(shared_code)}`" if shared_code else ", ".join(sorted(words & o_words))
             return (
                 f"one trace backs it, but it contradicts {other.title!r} (backed by {_support(other)} traces) "
                 f"about {about}"

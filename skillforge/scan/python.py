@@ -8,18 +8,55 @@ import warnings
 from skillforge.models.scan import Severity
 from skillforge.scan.detect import Hit
 
-_DECODERS = frozenset({
-    "b64decode", "b32decode", "b16decode", "a85decode", "b85decode", "decodebytes", "decodestring", "urlsafe_b64decode",
-    "decompress", "fromhex", "unhexlify", "a2b_base64", "a2b_hex", "loads",
-})
+_DECODERS = frozenset(
+    {
+        "b64decode",
+        "b32decode",
+        "b16decode",
+        "a85decode",
+        "b85decode",
+        "decodebytes",
+        "decodestring",
+        "urlsafe_b64decode",
+        "decompress",
+        "fromhex",
+        "unhexlify",
+        "a2b_base64",
+        "a2b_hex",
+        "loads",
+    }
+)
 _NETWORK = frozenset({"urlopen", "urlretrieve", "get", "post", "request", "recv", "read"})
 _EXEC = frozenset({"exec", "eval", "execfile"})
-_SHELL_ALWAYS = frozenset({"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput"})
-_SUBPROCESS = frozenset({
-    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen",
-    "run", "call", "check_call", "check_output", "Popen",
-})
-_INPUT_NAMES = ("sys.argv", "input", "os.environ", "os.getenv", "environ", "getenv", "request", "argv", "stdin", "args")
+_SHELL_ALWAYS = frozenset(
+    {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput"}
+)
+_SUBPROCESS = frozenset(
+    {
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+        "run",
+        "call",
+        "check_call",
+        "check_output",
+        "Popen",
+    }
+)
+_INPUT_NAMES = (
+    "sys.argv",
+    "input",
+    "os.environ",
+    "os.getenv",
+    "environ",
+    "getenv",
+    "request",
+    "argv",
+    "stdin",
+    "args",
+)
 
 
 def _dotted(node: ast.AST) -> str:
@@ -48,7 +85,9 @@ def _calls(node: ast.AST) -> list[str]:
 
 def _mentions_input(node: ast.AST) -> bool:
     names = {_dotted(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute, ast.Call))}
-    return any(any(n == i or n.startswith(i + ".") or n.endswith("." + i) for i in _INPUT_NAMES) for n in names)
+    return any(
+        any(n == i or n.startswith(i + ".") or n.endswith("." + i) for i in _INPUT_NAMES) for n in names
+    )
 
 
 def scan_python(source: str) -> list[Hit] | None:
@@ -78,10 +117,15 @@ def scan_python(source: str) -> list[Hit] | None:
                 hits.append(Hit("dynamic-exec", line, start, end))
             continue
         shell_true = any(
-            kw.arg == "shell" and not (isinstance(kw.value, ast.Constant) and not kw.value.value) for kw in node.keywords
+            kw.arg == "shell" and not (isinstance(kw.value, ast.Constant) and not kw.value.value)
+            for kw in node.keywords
         )
         if name in _SHELL_ALWAYS or (shell_true and (name in _SUBPROCESS or short in _SUBPROCESS)):
-            command = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("args", "cmd")), None)
+            command = (
+                node.args[0]
+                if node.args
+                else next((k.value for k in node.keywords if k.arg in ("args", "cmd")), None)
+            )
             if command is None or _literal(command):
                 continue
             severity: Severity = "high" if _mentions_input(command) else "medium"

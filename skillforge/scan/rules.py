@@ -24,99 +24,256 @@ class Rule:
 
 _RULES = [
     # -- prompt injection / instruction hijack -------------------------------------------------
-    Rule("injection-override", "high", 'text that tells the agent to drop its instructions ("ignore all previous '
-         'instructions", "disregard the system prompt")',
-         "remove the text; if it quotes an attack on purpose, add an inline ignore marker",
-         "in traces: high in tool outputs, documents and tickets, medium in the agent's own text and the user's "
-         "prompt (which may quote an issue); medium when the phrase is quoted as an example"),
-    Rule("injection-role", "medium", 'attempts to re-assign the agent\'s role or fake a chat turn ("you are now", '
-         '"developer mode", <|im_start|>system)', "remove the role-play or chat-template text", "same as above"),
-    Rule("injection-safety-off", "high", 'requests to disable safety or security checks, guardrails or the sandbox',
-         "remove the request; a skill must never ask the agent to turn safety off", "same as above"),
-    Rule("injection-secrecy", "high", 'requests to hide actions from the user ("do not tell the user")',
-         "remove it; skills must not keep secrets from the person running the agent", "same as above"),
-    Rule("injection-exfiltration", "high", "requests to send keys, credentials, ~/.ssh or environment variables "
-         "to a URL, host or address", "remove the request and check where the text came from", "same as above"),
-    Rule("injection-contact-url", "medium", "requests to POST/send/upload data to a URL",
-         "check the URL is expected; remove it if it came from an untrusted page or tool output",
-         "same as above"),
-    Rule("injection-hidden-comment", "high", "instructions hidden in HTML comments (invisible when rendered, read "
-         "by the agent)", "move real guidance into visible text or delete the comment",
-         "medium when the comment only holds imperative words without addressing the agent"),
+    Rule(
+        "injection-override",
+        "high",
+        'text that tells the agent to drop its instructions ("ignore all previous '
+        'instructions", "disregard the system prompt")',
+        "remove the text; if it quotes an attack on purpose, add an inline ignore marker",
+        "in traces: high in tool outputs, documents and tickets, medium in the agent's own text and the user's "
+        "prompt (which may quote an issue); medium when the phrase is quoted as an example",
+    ),
+    Rule(
+        "injection-role",
+        "medium",
+        'attempts to re-assign the agent\'s role or fake a chat turn ("you are now", '
+        '"developer mode", <|im_start|>system)',
+        "remove the role-play or chat-template text",
+        "same as above",
+    ),
+    Rule(
+        "injection-safety-off",
+        "high",
+        "requests to disable safety or security checks, guardrails or the sandbox",
+        "remove the request; a skill must never ask the agent to turn safety off",
+        "same as above",
+    ),
+    Rule(
+        "injection-secrecy",
+        "high",
+        'requests to hide actions from the user ("do not tell the user")',
+        "remove it; skills must not keep secrets from the person running the agent",
+        "same as above",
+    ),
+    Rule(
+        "injection-exfiltration",
+        "high",
+        "requests to send keys, credentials, ~/.ssh or environment variables to a URL, host or address",
+        "remove the request and check where the text came from",
+        "same as above",
+    ),
+    Rule(
+        "injection-contact-url",
+        "medium",
+        "requests to POST/send/upload data to a URL",
+        "check the URL is expected; remove it if it came from an untrusted page or tool output",
+        "same as above",
+    ),
+    Rule(
+        "injection-hidden-comment",
+        "high",
+        "instructions hidden in HTML comments (invisible when rendered, read by the agent)",
+        "move real guidance into visible text or delete the comment",
+        "medium when the comment only holds imperative words without addressing the agent",
+    ),
     # -- secrets ----------------------------------------------------------------------------------
-    Rule("secret", "high", "credentials found by detect-secrets' specific detectors (AWS, GitHub, GitLab, Slack, "
-         "Stripe, OpenAI, private keys, ...) and skillforge's redaction rules",
-         "revoke the credential, remove it from the file (and from git history) and read it from the "
-         "environment instead"),
-    Rule("possible-secret", "medium", "likely secrets: password/secret assignments, basic-auth URLs, JWTs, bearer "
-         "tokens (placeholders such as your-api-key, ${TOKEN} or os.environ[...] are ignored)",
-         "move the value out of the file; mark it with an inline ignore if it is a placeholder"),
+    Rule(
+        "secret",
+        "high",
+        "credentials found by detect-secrets' specific detectors (AWS, GitHub, GitLab, Slack, "
+        "Stripe, OpenAI, private keys, ...) and skillforge's redaction rules",
+        "revoke the credential, remove it from the file (and from git history) and read it from the "
+        "environment instead",
+    ),
+    Rule(
+        "possible-secret",
+        "medium",
+        "likely secrets: password/secret assignments, basic-auth URLs, JWTs, bearer "
+        "tokens (placeholders such as your-api-key, ${TOKEN} or os.environ[...] are ignored)",
+        "move the value out of the file; mark it with an inline ignore if it is a placeholder",
+    ),
     # -- dangerous scripts ------------------------------------------------------------------------
-    Rule("pipe-to-shell", "high", "downloaded code run straight away (curl ... | sh, bash <(curl ...), iex(iwr ...))",
-         "download to a file, verify a checksum or signature, then run it; or vendor the script into scripts/"),
-    Rule("destructive-delete", "high", "rm -rf of /, ~, $HOME, an unguarded \"$VAR/\", --no-preserve-root; mkfs; "
-         "dd to a disk; fork bombs", 'delete a specific path inside the working tree; guard variables with '
-         '"${VAR:?}"'),
-    Rule("write-outside-tree", "high", "writes to system or start-up files (/etc, /usr, ~/.bashrc, ~/.profile, "
-         "~/.ssh/authorized_keys, launch agents)", "write inside the working tree; tell the user what to change"),
-    Rule("credential-read", "high", "reads of credential stores (~/.ssh keys, ~/.aws/credentials, ~/.netrc, "
-         "~/.git-credentials, docker/kube/gh configs, the macOS keychain)",
-         "let the tool that owns the credential use it; never read or copy it in a skill"),
-    Rule("dotenv-read", "medium", "reads of .env files", "read the specific variables the script needs from the "
-         "environment"),
-    Rule("obfuscated-exec", "high", "execution of decoded or downloaded data (base64 -d | sh, eval(atob(...)), "
-         "exec(base64.b64decode(...)), exec of a network response)", "ship the plain source in scripts/"),
-    Rule("dynamic-exec", "medium", "eval/exec of non-literal data", "call the code directly instead of eval/exec"),
-    Rule("shell-injection", "high", "subprocess/os.system with shell=True on command-line, environment or input data",
-         "pass an argument list without shell=True",
-         "medium when the command is built from other non-literal values"),
-    Rule("network-exfil", "high", "uploads of secrets, credential files or the environment (curl -d @~/.ssh/..., "
-         "env | curl, nc host < file)", "remove the upload",
-         "medium for a secret variable in a URL or payload, low for an upload of an ordinary file"),
+    Rule(
+        "pipe-to-shell",
+        "high",
+        "downloaded code run straight away (curl ... | sh, bash <(curl ...), iex(iwr ...))",
+        "download to a file, verify a checksum or signature, then run it; or vendor the script into scripts/",
+    ),
+    Rule(
+        "destructive-delete",
+        "high",
+        'rm -rf of /, ~, $HOME, an unguarded "$VAR/", --no-preserve-root; mkfs; dd to a disk; fork bombs',
+        'delete a specific path inside the working tree; guard variables with "${VAR:?}"',
+    ),
+    Rule(
+        "write-outside-tree",
+        "high",
+        "writes to system or start-up files (/etc, /usr, ~/.bashrc, ~/.profile, "
+        "~/.ssh/authorized_keys, launch agents)",
+        "write inside the working tree; tell the user what to change",
+    ),
+    Rule(
+        "credential-read",
+        "high",
+        "reads of credential stores (~/.ssh keys, ~/.aws/credentials, ~/.netrc, "
+        "~/.git-credentials, docker/kube/gh configs, the macOS keychain)",
+        "let the tool that owns the credential use it; never read or copy it in a skill",
+    ),
+    Rule(
+        "dotenv-read",
+        "medium",
+        "reads of .env files",
+        "read the specific variables the script needs from the environment",
+    ),
+    Rule(
+        "obfuscated-exec",
+        "high",
+        "execution of decoded or downloaded data (base64 -d | sh, eval(atob(...)), "
+        "exec(base64.b64decode(...)), exec of a network response)",
+        "ship the plain source in scripts/",
+    ),
+    Rule(
+        "dynamic-exec",
+        "medium",
+        "eval/exec of non-literal data",
+        "call the code directly instead of eval/exec",
+    ),
+    Rule(
+        "shell-injection",
+        "high",
+        "subprocess/os.system with shell=True on command-line, environment or input data",
+        "pass an argument list without shell=True",
+        "medium when the command is built from other non-literal values",
+    ),
+    Rule(
+        "network-exfil",
+        "high",
+        "uploads of secrets, credential files or the environment (curl -d @~/.ssh/..., "
+        "env | curl, nc host < file)",
+        "remove the upload",
+        "medium for a secret variable in a URL or payload, low for an upload of an ordinary file",
+    ),
     Rule("reverse-shell", "high", "reverse shells (/dev/tcp, nc -e, bash -i >&)", "remove it"),
-    Rule("chmod-777", "high", "chmod 777 / a+rwx on / or a system path", "grant the narrowest permission needed",
-         "medium on other paths"),
+    Rule(
+        "chmod-777",
+        "high",
+        "chmod 777 / a+rwx on / or a system path",
+        "grant the narrowest permission needed",
+        "medium on other paths",
+    ),
     Rule("sudo", "medium", "sudo, su -c or doas", "ask the user to run privileged steps themselves"),
-    Rule("disable-security", "high", "hiding history (set +o history, unset HISTFILE), git core.hooksPath, "
-         "setenforce 0, disabling Defender/Gatekeeper/SIP/firewall", "remove it",
-         "medium for removing one file's macOS quarantine flag or a PowerShell execution-policy bypass"),
-    Rule("tls-verify-off", "medium", "disabled TLS verification (curl -k, verify=False, sslVerify false)",
-         "fix the certificate chain instead"),
+    Rule(
+        "disable-security",
+        "high",
+        "hiding history (set +o history, unset HISTFILE), git core.hooksPath, "
+        "setenforce 0, disabling Defender/Gatekeeper/SIP/firewall",
+        "remove it",
+        "medium for removing one file's macOS quarantine flag or a PowerShell execution-policy bypass",
+    ),
+    Rule(
+        "tls-verify-off",
+        "medium",
+        "disabled TLS verification (curl -k, verify=False, sslVerify false)",
+        "fix the certificate chain instead",
+    ),
     Rule("crypto-miner", "high", "crypto-miner binaries, pools and stratum URLs", "remove it"),
-    Rule("broad-allowed-tools", "medium", "allowed-tools granting unrestricted shell (Bash, Bash(*))",
-         "list the exact commands the skill needs, e.g. Bash(git status:*)"),
+    Rule(
+        "broad-allowed-tools",
+        "medium",
+        "allowed-tools granting unrestricted shell (Bash, Bash(*))",
+        "list the exact commands the skill needs, e.g. Bash(git status:*)",
+    ),
     # -- hidden / confusable unicode --------------------------------------------------------------
-    Rule("bidi-control", "high", "bidirectional control characters (U+202A-U+202E, U+2066-U+2069) that reorder "
-         "what a reviewer sees (Trojan Source)", "delete the control characters", "medium in traces"),
-    Rule("zero-width", "medium", "zero-width characters (U+200B-U+200D, U+2060, U+FEFF inside text)",
-         "delete them", "low in traces"),
-    Rule("unicode-tag", "high", "Unicode tag characters (U+E0000 block) that smuggle invisible ASCII text",
-         "delete them; the excerpt shows the hidden text"),
-    Rule("homoglyph", "high", "words mixing scripts (Cyrillic 'а' in 'cаt') or fullwidth letters in commands "
-         "and identifiers", "retype the word in plain ASCII", "medium in prose and in traces"),
+    Rule(
+        "bidi-control",
+        "high",
+        "bidirectional control characters (U+202A-U+202E, U+2066-U+2069) that reorder "
+        "what a reviewer sees (Trojan Source)",
+        "delete the control characters",
+        "medium in traces",
+    ),
+    Rule(
+        "zero-width",
+        "medium",
+        "zero-width characters (U+200B-U+200D, U+2060, U+FEFF inside text)",
+        "delete them",
+        "low in traces",
+    ),
+    Rule(
+        "unicode-tag",
+        "high",
+        "Unicode tag characters (U+E0000 block) that smuggle invisible ASCII text",
+        "delete them; the excerpt shows the hidden text",
+    ),
+    Rule(
+        "homoglyph",
+        "high",
+        "words mixing scripts (Cyrillic 'а' in 'cаt') or fullwidth letters in commands and identifiers",
+        "retype the word in plain ASCII",
+        "medium in prose and in traces",
+    ),
     # -- files ------------------------------------------------------------------------------------
-    Rule("oversized-file", "medium", "files over 5 MB in a skill", "move large data out of the skill or link to it"),
-    Rule("binary-file", "medium", "binary files outside assets/", "move it to assets/ or remove it",
-         "low for images, fonts, PDFs and media"),
-    Rule("binary-executable", "high", "compiled executables (ELF, Mach-O, PE) anywhere in a skill",
-         "ship source in scripts/ instead of binaries"),
+    Rule(
+        "oversized-file",
+        "medium",
+        "files over 5 MB in a skill",
+        "move large data out of the skill or link to it",
+    ),
+    Rule(
+        "binary-file",
+        "medium",
+        "binary files outside assets/",
+        "move it to assets/ or remove it",
+        "low for images, fonts, PDFs and media",
+    ),
+    Rule(
+        "binary-executable",
+        "high",
+        "compiled executables (ELF, Mach-O, PE) anywhere in a skill",
+        "ship source in scripts/ instead of binaries",
+    ),
     Rule("symlink", "medium", "symbolic links inside a skill", "replace the link with the file itself"),
-    Rule("symlink-escape", "high", "symbolic links pointing outside the skill (or the scanned folder)",
-         "remove the link; installers must not follow it"),
-    Rule("unexpected-exec-bit", "medium", "executable permission on files outside scripts/",
-         "chmod -x the file or move it to scripts/"),
-    Rule("archive-traversal", "high", "archive members with '..', absolute paths or links that would land "
-         "outside the extraction folder (zip-slip, tar-slip)", "rebuild the archive with relative paths"),
+    Rule(
+        "symlink-escape",
+        "high",
+        "symbolic links pointing outside the skill (or the scanned folder)",
+        "remove the link; installers must not follow it",
+    ),
+    Rule(
+        "unexpected-exec-bit",
+        "medium",
+        "executable permission on files outside scripts/",
+        "chmod -x the file or move it to scripts/",
+    ),
+    Rule(
+        "archive-traversal",
+        "high",
+        "archive members with '..', absolute paths or links that would land "
+        "outside the extraction folder (zip-slip, tar-slip)",
+        "rebuild the archive with relative paths",
+    ),
     Rule("archive-special", "high", "device files, FIFOs or hard links in an archive", "rebuild the archive"),
     # -- distillation poisoning -------------------------------------------------------------------
-    Rule("lesson-injected-instruction", "high", "a lesson whose evidence is instruction-like text from a tool "
-         "output, document or ticket rather than the agent's own actions", "review the source trace; the lesson "
-         "was quarantined and not written into the skill"),
-    Rule("lesson-contradicts-consensus", "medium", "a lesson backed by one trace that contradicts a lesson "
-         "backed by several", "review the lone trace; the lesson was quarantined"),
+    Rule(
+        "lesson-injected-instruction",
+        "high",
+        "a lesson whose evidence is instruction-like text from a tool "
+        "output, document or ticket rather than the agent's own actions",
+        "review the source trace; the lesson was quarantined and not written into the skill",
+    ),
+    Rule(
+        "lesson-contradicts-consensus",
+        "medium",
+        "a lesson backed by one trace that contradicts a lesson backed by several",
+        "review the lone trace; the lesson was quarantined",
+    ),
     # -- the scanner itself -----------------------------------------------------------------------
-    Rule("suppressed-high", "medium", "a high-severity finding silenced by a marker inside the scanned content",
-         "check the suppression is deliberate; installers of third-party skills should not trust it"),
+    Rule(
+        "suppressed-high",
+        "medium",
+        "a high-severity finding silenced by a marker inside the scanned content",
+        "check the suppression is deliberate; installers of third-party skills should not trust it",
+    ),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

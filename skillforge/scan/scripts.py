@@ -11,7 +11,9 @@ from skillforge.scan.text import clip_line, excerpt
 _I = re.IGNORECASE
 _SH = r"(?:ba|z|k|da|fi)?sh\b"
 _SUDO = r"(?:sudo\s+(?:-\S+\s+)*)?"
-_SYSTEM_DIRS = r"/(?:etc|usr|bin|sbin|lib|lib64|boot|var|opt|home|root|System|Users|Library|Applications|private)"
+_SYSTEM_DIRS = (
+    r"/(?:etc|usr|bin|sbin|lib|lib64|boot|var|opt|home|root|System|Users|Library|Applications|private)"
+)
 _RC_FILES = (
     r"\.(?:bashrc|bash_profile|bash_login|bash_logout|zshrc|zshenv|zprofile|zlogin|profile|kshrc|cshrc|tcshrc|"
     r"config/fish/config\.fish|config/autostart|ssh/|gitconfig|npmrc|pypirc|pip/pip\.conf|docker/config\.json|"
@@ -27,75 +29,126 @@ _CRED_PATHS = (
     r"application_default_credentials)|\.azure/(?:accessTokens|msal_token_cache)"
 )
 _CRED = re.compile(_CRED_PATHS, _I)
-_SECRET_VAR = re.compile(r"\$\{?\w*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY)\w*\}?", _I)
+_SECRET_VAR = re.compile(
+    r"\$\{?\w*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY)\w*\}?", _I
+)
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("pipe-to-shell", re.compile(
-        rf"\b(?:curl|wget|fetch|iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b[^|\n;]*\|\s*{_SUDO}(?:env\s+\S+\s+)?"
-        rf"(?:{_SH}|python[0-9.]*\b(?!\s+-m\s+json)|perl\b|ruby\b|node\b|php\b)"
-        rf"|\b{_SH}\s+(?:-s\s+)?(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b"
-        r"|\bsource\s+<\(\s*(?:curl|wget)\b"
-        r"|\b(?:iex|Invoke-Expression)\b[^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b"
-        r"|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n]*\|\s*(?:iex|Invoke-Expression)\b",
-        _I)),
-    ("destructive-delete", re.compile(
-        r"\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)(?:\s+-{1,2}[\w-]+)*\s+(?:[^\n;&|]*\s)?"
-        rf"[\"']?(?:/\*?|~/?\*?|\$HOME/?\*?|\$\{{HOME\}}/?\*?|{_SYSTEM_DIRS}/?\*?)[\"']?(?=\s|$|;|&|\||\))"
-        r"|\brm\b[^\n;&|]*--no-preserve-root"
-        r"|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\b[^\n]*\bof=/dev/(?:sd|nvme|hd|disk|mmcblk|xvd)"
-        r"|>\s*/dev/(?:sd[a-z]|nvme\d|disk\d)|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:"
-        r"|\bshutil\.rmtree\(\s*(?:[\"'](?:/|~)[\"']|os\.path\.expanduser\(\s*[\"']~[\"']\s*\)|Path\.home\(\))\s*\)"
-        r"|\bRemove-Item\b[^\n]*-Recurse[^\n]*\s(?:C:\\\s|C:\\\*|\$env:USERPROFILE|~)(?:\s|$)",
-        _I)),
-    ("write-outside-tree", re.compile(
-        rf"(?:>{{1,2}}|\btee\s+(?:-a\s+)?|\b(?:cp|mv|install)\s+(?:-\S+\s+)*\S+\s+|\bln\s+-\S*s\S*\s+\S+\s+)"
-        rf"\s*[\"']?(?:{_SYSTEM_DIRS}/|{_HOME}/{_RC_FILES}|{_HOME}/Library/(?:LaunchAgents|LaunchDaemons)"
-        r"|/Library/(?:LaunchAgents|LaunchDaemons))"
-        rf"|\bopen\(\s*[\"'](?:{_SYSTEM_DIRS}/|~/{_RC_FILES})[^\"']*[\"']\s*,\s*[\"'][wax]"
-        r"|\bcrontab\s+-(?!l)\S*|\bcrontab\s+[^-\s]\S*|\|\s*crontab\b",
-        _I)),
+    (
+        "pipe-to-shell",
+        re.compile(
+            rf"\b(?:curl|wget|fetch|iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b[^|\n;]*\|\s*{_SUDO}(?:env\s+\S+\s+)?"
+            rf"(?:{_SH}|python[0-9.]*\b(?!\s+-m\s+json)|perl\b|ruby\b|node\b|php\b)"
+            rf"|\b{_SH}\s+(?:-s\s+)?(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b"
+            r"|\bsource\s+<\(\s*(?:curl|wget)\b"
+            r"|\b(?:iex|Invoke-Expression)\b[^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b"
+            r"|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n]*\|\s*(?:iex|Invoke-Expression)\b",
+            _I,
+        ),
+    ),
+    (
+        "destructive-delete",
+        re.compile(
+            r"\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)(?:\s+-{1,2}[\w-]+)*\s+(?:[^\n;&|]*\s)?"
+            rf"[\"']?(?:/\*?|~/?\*?|\$HOME/?\*?|\$\{{HOME\}}/?\*?|{_SYSTEM_DIRS}/?\*?)[\"']?(?=\s|$|;|&|\||\))"
+            r"|\brm\b[^\n;&|]*--no-preserve-root"
+            r"|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\b[^\n]*\bof=/dev/(?:sd|nvme|hd|disk|mmcblk|xvd)"
+            r"|>\s*/dev/(?:sd[a-z]|nvme\d|disk\d)|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:"
+            r"|\bshutil\.rmtree\(\s*(?:[\"'](?:/|~)[\"']|os\.path\.expanduser\(\s*[\"']~[\"']\s*\)|Path\.home\(\))\s*\)"
+            r"|\bRemove-Item\b[^\n]*-Recurse[^\n]*\s(?:C:\\\s|C:\\\*|\$env:USERPROFILE|~)(?:\s|$)",
+            _I,
+        ),
+    ),
+    (
+        "write-outside-tree",
+        re.compile(
+            rf"(?:>{{1,2}}|\btee\s+(?:-a\s+)?|\b(?:cp|mv|install)\s+(?:-\S+\s+)*\S+\s+|\bln\s+-\S*s\S*\s+\S+\s+)"
+            rf"\s*[\"']?(?:{_SYSTEM_DIRS}/|{_HOME}/{_RC_FILES}|{_HOME}/Library/(?:LaunchAgents|LaunchDaemons)"
+            r"|/Library/(?:LaunchAgents|LaunchDaemons))"
+            rf"|\bopen\(\s*[\"'](?:{_SYSTEM_DIRS}/|~/{_RC_FILES})[^\"']*[\"']\s*,\s*[\"'][wax]"
+            r"|\bcrontab\s+-(?!l)\S*|\bcrontab\s+[^-\s]\S*|\|\s*crontab\b",
+            _I,
+        ),
+    ),
     ("credential-read", _CRED),
-    ("dotenv-read", re.compile(
-        r"\b(?:cat|source|less|more|head|tail|grep|cp|scp|base64|xxd|rsync)\b[^\n|;]*(?:^|[\s/\"'])\.env(?:\.[\w-]+)?\b"
-        r"|^\s*\.\s+\S*\.env\b|\bopen\(\s*[\"'][^\"']*\.env[\"']", _I)),
-    ("obfuscated-exec", re.compile(
-        rf"\bbase64\s+(?:-d|--decode|-D)\b[^\n]*\|\s*{_SUDO}(?:{_SH}|python[0-9.]*\b|perl\b)"
-        rf"|\bxxd\s+-r\b[^\n]*\|\s*{_SH}|\bprintf\s+[\"'](?:\\x[0-9a-fA-F]{{2}}){{8,}}[^\n]*\|\s*{_SH}"
-        r"|\beval\s*\(?\s*[\"']?\$\((?:echo|printf|cat)\b[^)]*\|\s*(?:base64|xxd|openssl|gunzip|rev)\b"
-        r"|\b(?:eval|Function)\s*\(\s*atob\s*\(|\bnew\s+Function\s*\(\s*atob\s*\("
-        r"|\b(?:exec|eval)\s*\(\s*(?:base64\.\w*decode|codecs\.decode|bytes\.fromhex|binascii\.\w+|zlib\.decompress|"
-        r"marshal\.loads|__import__\(\s*[\"'](?:base64|zlib|codecs|marshal|binascii)|compile\(\s*base64)"
-        r"|\bpython[0-9.]*\s+-c\s+[\"'][^\n]*\b(?:exec|eval)\b[^\n]*\b(?:b64decode|b32decode|decompress|fromhex|"
-        r"unhexlify|urlopen|requests\.get)"
-        r"|\bFromBase64String\b[^\n]*\b(?:iex|Invoke-Expression)\b|-(?:e|enc|EncodedCommand)\s+[A-Za-z0-9+/]{40,}",
-        _I)),
-    ("dynamic-exec", re.compile(
-        r"\beval\s+[\"']?\$(?!\(\s*(?:ssh-agent|pyenv|rbenv|nodenv|brew|/opt/homebrew/bin/brew|direnv|conda|starship|"
-        r"zoxide|fnm|mise|rtx|jenv|goenv|plenv|luarocks|opam|thefuck|gh\s+completion|kubectl\s+completion)\b)",
-        _I)),
-    ("reverse-shell", re.compile(
-        r"/dev/(?:tcp|udp)/|\bn(?:c|cat|etcat)\b[^\n]*\s-[a-z]*[ec]\s+(?:/bin/)?(?:ba)?sh\b|\bbash\s+-i\s*[>&]+"
-        r"|\bsocat\b[^\n]*\bexec:|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh",
-        _I)),
-    ("chmod-777", re.compile(
-        r"\bchmod\s+(?:-R\s+|--recursive\s+|-\w+\s+)*(?:0?777|a\+rwx|ugo\+rwx|a=rwx)\s+(?P<target>[^\s;&|]+)", _I)),
-    ("sudo", re.compile(r"(?:^|[;&|(`]|\$\(|\s)(?:sudo|doas)\s+\S|\bsu\s+(?:-\w*\s+)*-c\b|\bpkexec\s+\S", _I)),
-    ("disable-security", re.compile(
-        r"\bset\s+\+o\s+history\b|\bunset\s+HISTFILE\b|\bHISTFILE=/dev/null\b|\bhistory\s+-c\b|\bHISTSIZE=0\b"
-        r"|\bgit\s+config\s+(?:--\w+\s+)*core\.hooksPath\b|\bsetenforce\s+0\b|\bSet-MpPreference\b[^\n]*-Disable"
-        r"|\bspctl\s+--master-disable\b|\bcsrutil\s+disable\b|\bufw\s+disable\b"
-        r"|\bsystemctl\s+(?:stop|disable|mask)\s+(?:firewalld|apparmor|auditd|ufw)\b|\biptables\s+-F\b",
-        _I)),
-    ("tls-verify-off", re.compile(
-        r"\bcurl\b[^\n]*\s(?:-k|--insecure)(?=\s|$)|\bwget\b[^\n]*--no-check-certificate|\bverify\s*=\s*False\b"
-        r"|\bsslVerify\s+false\b|\bhttp\.sslVerify\b|NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*[\"']?0|PYTHONHTTPSVERIFY\s*=\s*0"
-        r"|\bstrict-ssl\s+false\b|\bGIT_SSL_NO_VERIFY\b|--trusted-host\b|\bCERT_NONE\b|_create_unverified_context",
-        _I)),
-    ("crypto-miner", re.compile(
-        r"\b(?:xmrig|minerd|cpuminer|cgminer|bfgminer|ethminer|nbminer|phoenixminer|lolminer|xmr-stak|t-rex)\b"
-        r"|stratum\+(?:tcp|ssl|tls)://|--donate-level\b|\b(?:minexmr|supportxmr|nanopool|moneroocean|nicehash|"
-        r"hashvault)\b|\bcryptonight\b|\bcoinhive\b",
-        _I)),
+    (
+        "dotenv-read",
+        re.compile(
+            r"\b(?:cat|source|less|more|head|tail|grep|cp|scp|base64|xxd|rsync)\b[^\n|;]*(?:^|[\s/\"'])\.env(?:\.[\w-]+)?\b"
+            r"|^\s*\.\s+\S*\.env\b|\bopen\(\s*[\"'][^\"']*\.env[\"']",
+            _I,
+        ),
+    ),
+    (
+        "obfuscated-exec",
+        re.compile(
+            rf"\bbase64\s+(?:-d|--decode|-D)\b[^\n]*\|\s*{_SUDO}(?:{_SH}|python[0-9.]*\b|perl\b)"
+            rf"|\bxxd\s+-r\b[^\n]*\|\s*{_SH}|\bprintf\s+[\"'](?:\\x[0-9a-fA-F]{{2}}){{8,}}[^\n]*\|\s*{_SH}"
+            r"|\beval\s*\(?\s*[\"']?\$\((?:echo|printf|cat)\b[^)]*\|\s*(?:base64|xxd|openssl|gunzip|rev)\b"
+            r"|\b(?:eval|Function)\s*\(\s*atob\s*\(|\bnew\s+Function\s*\(\s*atob\s*\("
+            r"|\b(?:exec|eval)\s*\(\s*(?:base64\.\w*decode|codecs\.decode|bytes\.fromhex|binascii\.\w+|zlib\.decompress|"
+            r"marshal\.loads|__import__\(\s*[\"'](?:base64|zlib|codecs|marshal|binascii)|compile\(\s*base64)"
+            r"|\bpython[0-9.]*\s+-c\s+[\"'][^\n]*\b(?:exec|eval)\b[^\n]*\b(?:b64decode|b32decode|decompress|fromhex|"
+            r"unhexlify|urlopen|requests\.get)"
+            r"|\bFromBase64String\b[^\n]*\b(?:iex|Invoke-Expression)\b|-(?:e|enc|EncodedCommand)\s+[A-Za-z0-9+/]{40,}",
+            _I,
+        ),
+    ),
+    (
+        "dynamic-exec",
+        re.compile(
+            r"\beval\s+[\"']?\$(?!\(\s*(?:ssh-agent|pyenv|rbenv|nodenv|brew|/opt/homebrew/bin/brew|direnv|conda|starship|"
+            r"zoxide|fnm|mise|rtx|jenv|goenv|plenv|luarocks|opam|thefuck|gh\s+completion|kubectl\s+completion)\b)",
+            _I,
+        ),
+    ),
+    (
+        "reverse-shell",
+        re.compile(
+            r"/dev/(?:tcp|udp)/|\bn(?:c|cat|etcat)\b[^\n]*\s-[a-z]*[ec]\s+(?:/bin/)?(?:ba)?sh\b|\bbash\s+-i\s*[>&]+"
+            r"|\bsocat\b[^\n]*\bexec:|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh",
+            _I,
+        ),
+    ),
+    (
+        "chmod-777",
+        re.compile(
+            r"\bchmod\s+(?:-R\s+|--recursive\s+|-\w+\s+)*(?:0?777|a\+rwx|ugo\+rwx|a=rwx)\s+(?P<target>[^\s;&|]+)",
+            _I,
+        ),
+    ),
+    (
+        "sudo",
+        re.compile(r"(?:^|[;&|(`]|\$\(|\s)(?:sudo|doas)\s+\S|\bsu\s+(?:-\w*\s+)*-c\b|\bpkexec\s+\S", _I),
+    ),
+    (
+        "disable-security",
+        re.compile(
+            r"\bset\s+\+o\s+history\b|\bunset\s+HISTFILE\b|\bHISTFILE=/dev/null\b|\bhistory\s+-c\b|\bHISTSIZE=0\b"
+            r"|\bgit\s+config\s+(?:--\w+\s+)*core\.hooksPath\b|\bsetenforce\s+0\b|\bSet-MpPreference\b[^\n]*-Disable"
+            r"|\bspctl\s+--master-disable\b|\bcsrutil\s+disable\b|\bufw\s+disable\b"
+            r"|\bsystemctl\s+(?:stop|disable|mask)\s+(?:firewalld|apparmor|auditd|ufw)\b|\biptables\s+-F\b",
+            _I,
+        ),
+    ),
+    (
+        "tls-verify-off",
+        re.compile(
+            r"\bcurl\b[^\n]*\s(?:-k|--insecure)(?=\s|$)|\bwget\b[^\n]*--no-check-certificate|\bverify\s*=\s*False\b"
+            r"|\bsslVerify\s+false\b|\bhttp\.sslVerify\b|NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*[\"']?0|PYTHONHTTPSVERIFY\s*=\s*0"
+            r"|\bstrict-ssl\s+false\b|\bGIT_SSL_NO_VERIFY\b|--trusted-host\b|\bCERT_NONE\b|_create_unverified_context",
+            _I,
+        ),
+    ),
+    (
+        "crypto-miner",
+        re.compile(
+            r"\b(?:xmrig|minerd|cpuminer|cgminer|bfgminer|ethminer|nbminer|phoenixminer|lolminer|xmr-stak|t-rex)\b"
+            r"|stratum\+(?:tcp|ssl|tls)://|--donate-level\b|\b(?:minexmr|supportxmr|nanopool|moneroocean|nicehash|"
+            r"hashvault)\b|\bcryptonight\b|\bcoinhive\b",
+            _I,
+        ),
+    ),
 ]
 
 # Install guides do these for one downloaded tool; worth a look, not a refusal.
@@ -116,9 +169,13 @@ _ENV_DUMP = re.compile(
     r"(?:curl|wget|n(?:c|cat|etcat)|socat|ssh)\b",
     _I,
 )
-_SENSITIVE_UPLOAD = re.compile(_CRED_PATHS + r"|(?:^|/)\.env\b|/etc/passwd\b|\bsecrets?\b|\bcredentials\b", _I)
+_SENSITIVE_UPLOAD = re.compile(
+    _CRED_PATHS + r"|(?:^|/)\.env\b|/etc/passwd\b|\bsecrets?\b|\bcredentials\b", _I
+)
 _CURL_DATA_SECRET = re.compile(
-    r"\b(?:curl|wget)\b[^\n]*(?:\s(?:-d|--data\S*|-F|--form)\s+[^\n]*|https?://\S*[?&=/])" + _SECRET_VAR.pattern, _I
+    r"\b(?:curl|wget)\b[^\n]*(?:\s(?:-d|--data\S*|-F|--form)\s+[^\n]*|https?://\S*[?&=/])"
+    + _SECRET_VAR.pattern,
+    _I,
 )
 _SYSTEM_TARGET = re.compile(rf"^[\"']?(?:/\*?|~/?|\$HOME/?|{_SYSTEM_DIRS}(?:/\S*)?)[\"']?$")
 _UNSET_VAR_RM = re.compile(
@@ -156,12 +213,8 @@ def scan_commands(text: str) -> list[Hit]:
     hits: list[Hit] = []
     nounset = bool(_NOUNSET.search(text))
     for lineno, line in logical_lines(text):
-        found: dict[str, Hit] = {}
-
-        def hit(rule_id: str, m: re.Match[str], severity: Severity | None = None) -> None:
-            if rule_id not in found:
-                found[rule_id] = Hit(rule_id, lineno, severity=severity, detail=excerpt(line, m.start(), m.end()))
-
+        found = _LineHits(lineno, line)
+        hit = found.add
         for rule_id, pattern in _RULES:
             m = pattern.search(line)
             if not m:
@@ -188,10 +241,25 @@ def scan_commands(text: str) -> list[Hit]:
                 m = _CURL_DATA_SECRET.search(line)
                 if m:
                     hit("network-exfil", m, "medium")
-        hits.extend(found.values())
+        hits.extend(found.hits.values())
     return hits
+
+
+class _LineHits:
+    """At most one hit per rule on one logical line (the first match wins)."""
+
+    def __init__(self, lineno: int, line: str) -> None:
+        self.lineno, self.line = lineno, line
+        self.hits: dict[str, Hit] = {}
+
+    def add(self, rule_id: str, m: re.Match[str], severity: Severity | None = None) -> None:
+        if rule_id not in self.hits:
+            detail = excerpt(self.line, m.start(), m.end())
+            self.hits[rule_id] = Hit(rule_id, self.lineno, severity=severity, detail=detail)
 
 
 def looks_like_shell(text: str) -> bool:
     """Any of the command rules would apply (cheap pre-check used on prose)."""
-    return any(p.search(text) for _, p in _RULES) or bool(_UNSET_VAR_RM.search(text) or _ENV_DUMP.search(text))
+    return any(p.search(text) for _, p in _RULES) or bool(
+        _UNSET_VAR_RM.search(text) or _ENV_DUMP.search(text)
+    )

@@ -44,17 +44,51 @@ _PLUGINS: dict[str, Severity] = {
 # skillforge.redact marker kinds -> severity: provider-specific formats are near-certain secrets;
 # assignments and headers are likely ones.
 _REDACT_HIGH = {
-    "anthropic-key", "openai-key", "stripe-key", "aws-access-key", "aws-secret-key", "github-token",
-    "slack-token", "slack-webhook", "google-api-key", "huggingface-token", "private-key",
+    "anthropic-key",
+    "openai-key",
+    "stripe-key",
+    "aws-access-key",
+    "aws-secret-key",
+    "github-token",
+    "slack-token",
+    "slack-webhook",
+    "google-api-key",
+    "huggingface-token",
+    "private-key",
 }
 _MARKER = re.compile(r"\[REDACTED:([a-z0-9-]+)\]")
 # Cheap pre-checks so most lines never reach the ~20 detector regexes: substrings every secret
 # format or keyword contains, and the few token shapes that have no keyword at all.
 _HINT_WORDS = (
-    "pass", "secret", "token", "key", "auth", "cred", "akia", "asia", "sk-", "sk_", "gh", "glpat", "xox", "eyj",
-    "private", "npm_", "pypi-", "sg.", "aiza", "hf_", "sq0", "artifactory", "akc", "endpointsprotocol", "@",
+    "pass",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "cred",
+    "akia",
+    "asia",
+    "sk-",
+    "sk_",
+    "gh",
+    "glpat",
+    "xox",
+    "eyj",
+    "private",
+    "npm_",
+    "pypi-",
+    "sg.",
+    "aiza",
+    "hf_",
+    "sq0",
+    "artifactory",
+    "akc",
+    "endpointsprotocol",
+    "@",
 )
-_HINT_SHAPES = re.compile(r"[MN][A-Za-z\d]{23}\.|\d{8,10}:[\w-]{30}|AC[a-z0-9]{32}|SK[a-z0-9]{32}|[0-9a-z]{32}-us\d")
+_HINT_SHAPES = re.compile(
+    r"[MN][A-Za-z\d]{23}\.|\d{8,10}:[\w-]{30}|AC[a-z0-9]{32}|SK[a-z0-9]{32}|[0-9a-z]{32}-us\d"
+)
 
 
 def _worth_scanning(line: str) -> bool:
@@ -163,7 +197,7 @@ def _detect_secrets(line: str, lineno: int, filename: str) -> list[_Candidate]:
             continue  # this format's fixed prefix is absent: its regex cannot match
         try:
             found = plugin.analyze_line(filename=filename, line=line, line_number=lineno)
-        except Exception:  # noqa: BLE001 - one plugin's regex quirk must not cost the whole scan
+        except Exception:  # noqa: BLE001, S112 - one plugin's regex quirk must not cost the whole scan
             continue
         # "secret = get_secret()" names a secret without holding one; only the keyword detector cares.
         if found and name == "KeywordDetector" and heuristic.is_indirect_reference(line):

@@ -76,8 +76,15 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
     if text is None:
         if "assets" not in parts:
             media = is_media(data)
-            out.append(rules.make("binary-file", shown, severity="low" if media else None,
-                                  excerpt="image, font or document outside assets/" if media else
-                                  "binary content outside assets/"))
+            out.append(
+                rules.make(
+                    "binary-file",
+                    shown,
+                    severity="low" if media else None,
+                    excerpt="image, font or document outside assets/"
+                    if media
+                    else "binary content outside assets/",
+                )
+            )
         return out, None
     return out + scan_text(rel, text, file=shown), text.split("\n")

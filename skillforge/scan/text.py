@@ -64,8 +64,15 @@ def decode(data: bytes) -> str | None:
         return None
 
 
-_EXEC_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe",
-               b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+_EXEC_MAGIC = (
+    b"\x7fELF",
+    b"MZ",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+)
 
 
 def is_executable(data: bytes) -> bool:
@@ -74,8 +81,20 @@ def is_executable(data: bytes) -> bool:
 
 
 _MEDIA_MAGIC = (
-    b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"%PDF", b"\x00\x01\x00\x00", b"OTTO", b"wOFF", b"wOF2",
-    b"\x00\x00\x01\x00", b"ID3", b"\x1aE\xdf\xa3", b"fLaC", b"OggS",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"RIFF",
+    b"%PDF",
+    b"\x00\x01\x00\x00",
+    b"OTTO",
+    b"wOFF",
+    b"wOF2",
+    b"\x00\x00\x01\x00",
+    b"ID3",
+    b"\x1aE\xdf\xa3",
+    b"fLaC",
+    b"OggS",
 )
 
 

@@ -21,8 +21,14 @@ from skillforge.scan.unicode import scan_unicode
 
 EXTERNAL = frozenset({"tool output", "document", "ticket"})
 _CAPS: dict[str, Severity] = {
-    "tool output": "high", "document": "high", "ticket": "high",
-    "agent": "medium", "agent action": "medium", "user": "medium", "system": "medium", "task": "medium",
+    "tool output": "high",
+    "document": "high",
+    "ticket": "high",
+    "agent": "medium",
+    "agent action": "medium",
+    "user": "medium",
+    "system": "medium",
+    "task": "medium",
 }
 
 
@@ -51,8 +57,11 @@ def origin_of(trace: Trace, step: Step) -> str:
 def texts(trace: Trace) -> Iterator[TracedText]:
     """Every text of ``trace`` with its origin: task, step texts, tool-call arguments, tool outputs, error."""
     if trace.task:
-        yield TracedText(None, "document" if trace.kind == "document" else ("ticket" if trace.kind == "ticket" else "task"),
-                         trace.task)
+        yield TracedText(
+            None,
+            "document" if trace.kind == "document" else ("ticket" if trace.kind == "ticket" else "task"),
+            trace.task,
+        )
     for i, step in enumerate(trace.steps):
         if step.text:
             yield TracedText(i, origin_of(trace, step), step.text)
@@ -76,7 +85,11 @@ def trace_findings(trace: Trace, *, families: tuple[str, ...]) -> list[tuple[Fin
     out: list[tuple[Finding, str]] = []
     for piece in texts(trace):
         lines = piece.text.split("\n")
-        where = f"trace {trace.id[:8]}" + (f" step {piece.step}" if piece.step is not None else "") + f" ({piece.origin})"
+        where = (
+            f"trace {trace.id[:8]}"
+            + (f" step {piece.step}" if piece.step is not None else "")
+            + f" ({piece.origin})"
+        )
         hits: list[Hit] = []
         if "injection" in families:
             hits += [_capped(h, _CAPS.get(piece.origin, "medium")) for h in scan_injection(piece.text)]

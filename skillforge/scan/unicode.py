@@ -9,7 +9,9 @@ from skillforge.models.scan import Severity
 from skillforge.scan.detect import Hit
 
 BIDI = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-ZERO_WIDTH = frozenset(chr(c) for c in (0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x180E))
+ZERO_WIDTH = frozenset(
+    chr(c) for c in (0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x180E)
+)
 TAG_FIRST, TAG_LAST = 0xE0000, 0xE007F
 _BLACK_FLAG = "\U0001f3f4"
 
@@ -47,7 +49,9 @@ def _line_hits(line: str, lineno: int, *, code: bool, in_trace: bool, first_line
     hits = []
     bidi = [i for i, ch in enumerate(line) if ch in BIDI]
     if bidi:
-        hits.append(Hit("bidi-control", lineno, bidi[0], bidi[-1] + 1, severity="medium" if in_trace else None))
+        hits.append(
+            Hit("bidi-control", lineno, bidi[0], bidi[-1] + 1, severity="medium" if in_trace else None)
+        )
     zw = [i for i, ch in enumerate(line) if ch in ZERO_WIDTH and not _benign_zero_width(line, i, first_line)]
     if zw:
         hits.append(Hit("zero-width", lineno, zw[0], zw[-1] + 1, severity="low" if in_trace else None))
@@ -59,7 +63,9 @@ def _line_hits(line: str, lineno: int, *, code: bool, in_trace: bool, first_line
         sev: Severity = "high" if code and not in_trace else "medium"
         start, end, word = homo[0]
         detail = f"{word!r} mixes scripts: " + ", ".join(
-            f"{ch!r} is {unicodedata.name(ch, 'U+%04X' % ord(ch))}" for ch in dict.fromkeys(word) if ord(ch) > 127
+            f"{ch!r} is {unicodedata.name(ch, f'U+{ord(ch):04X}')}"
+            for ch in dict.fromkeys(word)
+            if ord(ch) > 127
         )
         hits.append(Hit("homoglyph", lineno, start, end, severity=sev, detail=detail))
     return hits
@@ -104,7 +110,9 @@ def _tag_text(line: str) -> str | None:
             run = line[i:j]
             is_flag = i > 0 and line[i - 1] == _BLACK_FLAG and run.endswith("\U000e007f") and len(run) <= 7
             if not is_flag:
-                chars.extend(chr(ord(c) - TAG_FIRST) if 0x20 <= ord(c) - TAG_FIRST < 0x7F else "?" for c in run)
+                chars.extend(
+                    chr(ord(c) - TAG_FIRST) if 0x20 <= ord(c) - TAG_FIRST < 0x7F else "?" for c in run
+                )
             i = j
         else:
             i += 1

@@ -27,7 +27,9 @@ def write_skill(tmp_path: Path) -> WriteSkill:
         files = dict(files)
         body = files.pop("SKILL.md", "# Demo\n\nNothing risky here.\n")
         root.mkdir(parents=True, exist_ok=True)
-        (root / "SKILL.md").write_text(SKILL_HEAD.format(name=name, extra=extra) + str(body), encoding="utf-8")
+        (root / "SKILL.md").write_text(
+            SKILL_HEAD.format(name=name, extra=extra) + str(body), encoding="utf-8"
+        )
         for rel, content in files.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +49,10 @@ def hostile_copy(tmp_path: Path) -> Callable[[str], Path]:
     def copy(rel: str) -> Path:
         src = HOSTILE / rel
         dest = tmp_path / "copy" / src.name
-        shutil.copytree(src, dest) if src.is_dir() else (dest.parent.mkdir(parents=True, exist_ok=True), shutil.copy2(src, dest))
+        shutil.copytree(src, dest) if src.is_dir() else (
+            dest.parent.mkdir(parents=True, exist_ok=True),
+            shutil.copy2(src, dest),
+        )
         return dest
 
     return copy

@@ -39,7 +39,7 @@ def test_everyday_skill_commands_are_not_flagged(write_skill) -> None:  # type: 
             "SKILL.md": (
                 "# Release\n\n"
                 "Never run `rm -rf /` or pipe `curl` output into `sh`; download, check, then run.\n\n"
-                "```bash\nset -euo pipefail\nrm -rf build/ dist/ .pytest_cache\nrm -rf \"$OUT_DIR/\"\n"
+                '```bash\nset -euo pipefail\nrm -rf build/ dist/ .pytest_cache\nrm -rf "$OUT_DIR/"\n'
                 "curl -fsSL -o uv.tar.gz https://github.com/astral-sh/uv/releases/latest/download/uv.tar.gz\n"
                 "sha256sum -c uv.tar.gz.sha256\ngit push origin --tags\n"
                 'eval "$(ssh-agent -s)"\npython -m pytest -q\n```\n\n'
@@ -52,7 +52,7 @@ def test_everyday_skill_commands_are_not_flagged(write_skill) -> None:  # type: 
                 "    subprocess.run('git status --short', shell=True, check=True)\n"
                 "    print(eval('1 + 1'))\n"
             ),
-            "scripts/clean.sh": "#!/bin/sh\nset -eu\nrm -rf \"${BUILD:?}/\"\nrm -rf ./tmp\n",
+            "scripts/clean.sh": '#!/bin/sh\nset -eu\nrm -rf "${BUILD:?}/"\nrm -rf ./tmp\n',
             "references/config.md": 'Set `api_key: "your-api-key-here"` and `password = os.environ["PW"]`.\n',
         },
         extra="allowed-tools: Bash(git status:*) Bash(python -m pytest:*) Read\n",

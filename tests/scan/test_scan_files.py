@@ -71,7 +71,9 @@ def test_folder_of_skills_and_traces_is_split_by_skill_md(write_skill, tmp_path:
     write_skill({"scripts/x.sh": "sudo make install\n"}, name="one")
     (tmp_path / "notes.txt").write_text("Nothing to see.\n", encoding="utf-8")
     report = scan_paths([tmp_path])
-    assert [(f.rule_id, f.file.rsplit("/", 2)[-2:]) for f in report.findings] == [("sudo", ["scripts", "x.sh"])]
+    assert [(f.rule_id, f.file.rsplit("/", 2)[-2:]) for f in report.findings] == [
+        ("sudo", ["scripts", "x.sh"])
+    ]
     assert report.files_scanned == 3  # SKILL.md, scripts/x.sh, notes.txt
 
 

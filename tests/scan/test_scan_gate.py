@@ -21,7 +21,9 @@ def test_inline_marker_on_the_line_or_alone_above_it(write_skill) -> None:  # ty
     )
     report = scan_skill(skill)
     assert {(f.rule_id, f.file.rsplit("/", 1)[1]) for f in report.suppressed} == {
-        ("pipe-to-shell", "a.sh"), ("pipe-to-shell", "b.sh"), ("sudo", "b.sh")
+        ("pipe-to-shell", "a.sh"),
+        ("pipe-to-shell", "b.sh"),
+        ("sudo", "b.sh"),
     }
     assert {s.suppressed_by for s in report.suppressed} == {"inline"}
     # The refusal is gone for a.sh and b.sh, but silencing a high finding stays visible.
@@ -51,7 +53,10 @@ def test_skillforgeignore_file_with_globs(write_skill) -> None:  # type: ignore[
 
 def test_untrusted_content_cannot_silence_itself(write_skill) -> None:  # type: ignore[no-untyped-def]
     skill = write_skill(
-        {"scripts/a.sh": f"{PIPE}  # skillforge: ignore[pipe-to-shell]\n", ".skillforgeignore": "pipe-to-shell\n"}
+        {
+            "scripts/a.sh": f"{PIPE}  # skillforge: ignore[pipe-to-shell]\n",
+            ".skillforgeignore": "pipe-to-shell\n",
+        }
     )
     assert scan_skill(skill).ok
     untrusted = scan_skill(skill, trust_content=False)
@@ -82,7 +87,9 @@ def test_gate_refuses_high_unless_forced_and_acknowledged(write_skill) -> None: 
     assert gate(report, force=True, acknowledge="vendored installer, checksum verified") is None
     decision = decide(report, force=True, acknowledge="vendored installer, checksum verified")
     assert (decision.allowed, decision.forced, decision.acknowledgement) == (
-        True, True, "vendored installer, checksum verified"
+        True,
+        True,
+        "vendored installer, checksum verified",
     )
     assert [f.rule_id for f in decision.blocking] == ["pipe-to-shell"]
 

@@ -30,7 +30,9 @@ def violations(source: str, filename: str) -> list[str]:
     for node in ast.walk(tree):
         where = f"{filename}:{getattr(node, 'lineno', 0)}"
         if isinstance(node, ast.Import):
-            found += [f"{where}: imports {a.name}" for a in node.names if a.name.split(".")[0] in _BANNED_MODULES]
+            found += [
+                f"{where}: imports {a.name}" for a in node.names if a.name.split(".")[0] in _BANNED_MODULES
+            ]
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _BANNED_MODULES:
             found.append(f"{where}: imports from {node.module}")
         elif isinstance(node, ast.Call):
@@ -57,7 +59,11 @@ def violations(source: str, filename: str) -> list[str]:
 def test_package_source_has_no_dangerous_calls() -> None:
     files = sorted(PACKAGE.rglob("*.py"))
     assert len(files) > 50
-    problems = [v for f in files for v in violations(f.read_text(encoding="utf-8"), str(f.relative_to(PACKAGE.parent)))]
+    problems = [
+        v
+        for f in files
+        for v in violations(f.read_text(encoding="utf-8"), str(f.relative_to(PACKAGE.parent)))
+    ]
     assert problems == []
 
 
@@ -69,10 +75,18 @@ def test_the_guard_catches_what_it_claims_to() -> None:
     )
     got = [v.split(": ", 1)[1] for v in violations(bad, "bad.py")]
     assert got == [
-        "imports pickle", "imports from marshal", "shell=True", "calls os.system()", "calls eval()",
-        "yaml.load() without SafeLoader", "yaml.load() without SafeLoader", "yaml.full_load()",
+        "imports pickle",
+        "imports from marshal",
+        "shell=True",
+        "calls os.system()",
+        "calls eval()",
+        "yaml.load() without SafeLoader",
+        "yaml.load() without SafeLoader",
+        "yaml.full_load()",
         "extractall() without filter= (tar-slip)",
     ]
-    ok = "yaml.load(s, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))\nyaml.safe_load(s)\n" \
-         "subprocess.run(['ls'], shell=False)\ntf.extractall(d, filter='data')\n"
+    ok = (
+        "yaml.load(s, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))\nyaml.safe_load(s)\n"
+        "subprocess.run(['ls'], shell=False)\ntf.extractall(d, filter='data')\n"
+    )
     assert violations(ok, "ok.py") == []
