@@ -8,10 +8,32 @@ import click
 
 
 @click.command("tui")
-@click.option("--registry", "registry_path", type=click.Path(path_type=Path), help="Registry folder (default: ~/.skillforge/registry).")
-def tui_cmd(registry_path: Path | None) -> None:
-    """Browse, read, diff, edit and roll back skills in the terminal."""
+@click.argument("skill", required=False)
+@click.option(
+    "--registry",
+    "registry_path",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Registry folder (default: $SKILLFORGE_REGISTRY or ~/.skillforge/registry).",
+)
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Project folder for project-scope installs (default: the current folder).",
+)
+def tui_cmd(skill: str | None, registry_path: Path | None, project: Path | None) -> None:
+    """Browse, read, diff, edit, roll back and install skills in the terminal.
+
+    Give SKILL to open that skill directly. Press ? in the app for the keys.
+    """
     from skillforge.registry import open_registry
     from skillforge.tui.app import make_app
 
-    make_app(open_registry(registry_path)).run()
+    registry = open_registry(registry_path)
+    if skill is not None:
+        registry.resolve(skill)  # an unknown name is one red line here, not an empty screen
+    try:
+        make_app(registry, project=project, skill=skill).run()
+    finally:
+        registry.close()

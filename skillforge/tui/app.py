@@ -1,7 +1,8 @@
-"""The skillforge TUI application."""
+"""The skillforge TUI application and ``make_app``, the factory the CLI, tests and benchmarks share."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -12,24 +13,37 @@ from skillforge.tui.screens.browser import BrowserScreen
 
 
 class SkillforgeApp(App[None]):
-    TITLE = "skillforge"
-    BINDINGS = [Binding("q", "quit", "Quit"), Binding("question_mark", "help", "Help")]
+    """Browse, read, diff, edit, roll back and install the skills of one registry."""
 
-    def __init__(self, registry: Any) -> None:
+    TITLE = "skillforge"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self, registry: Any, *, project: Path | None = None, skill: str | None = None) -> None:
         super().__init__()
         self.registry = registry
+        self.project = project
+        """Default folder for project-scope installs (None: the current folder)."""
+        self.start_skill = skill
 
     def on_mount(self) -> None:
         self.push_screen(BrowserScreen(self.registry))
+        if self.start_skill:
+            from skillforge.tui.screens.skill import SkillScreen
+
+            self.push_screen(SkillScreen(self.registry, self.start_skill))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
 
-def make_app(registry: Any = None) -> SkillforgeApp:
-    """Build the app over ``registry`` (default: the configured registry). The CLI and tests both call this."""
+def make_app(registry: Any = None, *, project: Path | None = None, skill: str | None = None) -> SkillforgeApp:
+    """The app over ``registry`` (default: the configured one); ``skill`` opens that skill first."""
     if registry is None:
         from skillforge.registry import open_registry
 
         registry = open_registry()
-    return SkillforgeApp(registry)
+    return SkillforgeApp(registry, project=project, skill=skill)

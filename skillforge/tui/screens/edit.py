@@ -1,86 +1,124 @@
-"""Edit SKILL.md with live validation; saving publishes a new version."""
+"""Edit SKILL.md with live validation; ctrl+s publishes it as a new version (bump and message chosen here)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static, TextArea
+from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
 
-from skillforge.tui.data import check_skill_md, publish_edit
+from skillforge.errors import SkillforgeError
+from skillforge.tui.dialogs import ConfirmDialog
+from skillforge.tui.data import BUMPS, LiveCheck, check_skill_md, publish_edit
 
 
 class EditScreen(Screen[str | None]):
-    """Dismisses with the new version on save, or None when cancelled."""
+    """Dismisses with the new version after a save, or None when left without saving."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
     DEFAULT_CSS = """
-    EditScreen TextArea { height: 1fr; }
-    EditScreen #status { height: 1; padding: 0 1; }
-    EditScreen #status.invalid { background: $error; color: $text; }
-    EditScreen #status.valid { background: $success-darken-2; }
-    EditScreen Horizontal { height: 3; }
-    EditScreen #bump { width: 20; }
+    EditScreen #editor { height: 1fr; }
+    EditScreen #status { height: auto; max-height: 3; padding: 0 1; }
+    EditScreen #status.invalid { background: $error 40%; }
+    EditScreen #status.valid { background: $success 25%; }
+    EditScreen #save-row { height: 3; }
+    EditScreen #save-row Label { padding: 1 1 0 1; }
+    EditScreen #bump { width: 16; }
     EditScreen #message { width: 1fr; }
     """
 
-    def __init__(self, registry: Any, name: str, version: str) -> None:
+    def __init__(self, registry: Any, name: str, version: str, content: str) -> None:
         super().__init__()
         self.registry = registry
         self.skill = name
         self.version = version
+        self.original = content
+        self.check = LiveCheck(True, "")
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield TextArea(self.registry.read_file(self.skill, self.version), language="markdown", id="editor")
+        yield TextArea(self.original, language="markdown", id="editor", show_line_numbers=True, soft_wrap=True)
         yield Static("", id="status")
-        with Horizontal():
-            yield Select([("patch", "patch"), ("minor", "minor"), ("major", "major")], value="patch", allow_blank=False, id="bump")
-            yield Input(placeholder="what changed and why", id="message")
-        yield Footer()
+        with Horizontal(id="save-row"):
+            yield Label("bump")
+            yield Select([(b, b) for b in BUMPS], value="patch", allow_blank=False, id="bump")
+            yield Input(placeholder="message: what changed and why", id="message")
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.title = f"edit {self.skill} (from {self.version})"
+        self.title = f"edit {self.skill}"
+        self.sub_title = f"from {self.version}; saving publishes a new version"
         self.query_one("#editor", TextArea).focus()
-        self._check()
+        self._validate()
 
     def on_text_area_changed(self, _event: TextArea.Changed) -> None:
-        self._check()
+        self._validate()
 
-    def _check(self) -> bool:
-        result = check_skill_md(self.skill, self.query_one("#editor", TextArea).text)
+    def _validate(self) -> LiveCheck:
+        self.check = check_skill_md(self.skill, self.query_one("#editor", TextArea).text)
         status = self.query_one("#status", Static)
-        status.set_classes("valid" if result.ok else "invalid")
-        where = f"line {result.line}: " if result.line and not result.ok else ""
-        status.update(("✓ " if result.ok else "✗ ") + where + result.message)
-        return result.ok
+        status.set_classes("valid" if self.check.ok else "invalid")
+        status.update(Text(self.check.describe()))
+        return self.check
 
     def action_save(self) -> None:
-        if not self._check():
-            self.notify("fix the error shown below the editor before saving", title="cannot save", severity="error")
+        """Publish the text as a new version, unless it is invalid or unchanged."""
+        editor = self.query_one("#editor", TextArea)
+        check = self._validate()
+        if not check.ok:
+            if check.line:
+                # Put the cursor where the problem is, so the person can fix it at once.
+                editor.move_cursor((check.line - 1, max((check.column or 1) - 1, 0)))
+            editor.focus()
+            self.notify(check.describe(), title="not saved: SKILL.md is invalid", severity="error")
             return
-        self.save(
-            self.query_one("#editor", TextArea).text,
-            str(self.query_one("#bump", Select).value),
-            self.query_one("#message", Input).value,
-        )
+        if editor.text == self.original:
+            self.notify("nothing changed, so nothing was published", severity="warning")
+            return
+        if self.saving:
+            return
+        self.saving = True
+        self.save(editor.text, str(self.query_one("#bump", Select).value), self.query_one("#message", Input).value)
 
     @work(exclusive=True, thread=True, group="write")
     def save(self, content: str, bump: str, message: str) -> None:
+        """Publish off the UI thread; on failure the editor keeps the text and shows why."""
         try:
             result = publish_edit(self.registry, self.skill, self.version, content, bump=bump, message=message)
-        except Exception as exc:  # noqa: BLE001 - shown to the person, the editor keeps their text
-            self.app.call_from_thread(self.notify, str(exc), title="save failed", severity="error")
+        except SkillforgeError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
             return
-        if not getattr(result, "created", True):
-            self.app.call_from_thread(self.notify, "no changes: nothing published", severity="warning")
+        self.app.call_from_thread(self._saved, result.version, result.created, result.reason, result.warnings)
+
+    def _failed(self, error: str) -> None:
+        self.saving = False
+        self.notify(error, title="save failed", severity="error", timeout=10)
+
+    def _saved(self, version: str, created: bool, reason: str, warnings: list[str]) -> None:
+        self.saving = False
+        if not created:
+            self.notify(reason or "no changes: nothing published", severity="warning")
             return
-        self.app.call_from_thread(self.notify, f"saved {self.skill} {result.version}")
-        self.app.call_from_thread(self.dismiss, str(result.version))
+        self.notify(f"saved {self.skill} {version}" + ("".join(f"\n⚠ {w}" for w in warnings)))
+        self.dismiss(version)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave; asks first when there are unsaved changes."""
+        if self.query_one("#editor", TextArea).text == self.original:
+            self.dismiss(None)
+            return
+
+        def decided(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog("Discard your changes to SKILL.md? Nothing was published."), decided)

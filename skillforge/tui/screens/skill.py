@@ -1,201 +1,149 @@
-"""One skill: rendered SKILL.md, its files, provenance, and history with diff and rollback."""
+"""One skill: rendered SKILL.md, its files, provenance by section, and history with diff and rollback."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.syntax import Syntax
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Markdown, Static, TabbedContent, TabPane, Tree
+from textual.widgets import DataTable, Footer, Header, Markdown, Static, TabbedContent, TabPane
 
-from skillforge.tui.data import provenance_rows
-from skillforge.tui.dialogs import ConfirmDialog
+from skillforge.errors import SkillforgeError
+from skillforge.skills.frontmatter import split
+from skillforge.tui import provenance
+from skillforge.tui.data import SkillView, load_skill
+from skillforge.tui.widgets.files import FilesPane
+from skillforge.tui.widgets.history import HistoryPane
+from skillforge.tui.widgets.provenance_pane import ProvenancePane
+
+TABS = ("skill-md", "files", "provenance", "history")
 
 
 class SkillScreen(Screen[None]):
+    """Everything about one skill; data is read in a worker and shown when it arrives."""
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("1", "tab('skill-md')", "SKILL.md"),
-        Binding("2", "tab('files')", "Files"),
-        Binding("3", "tab('provenance')", "Provenance"),
-        Binding("4", "tab('history')", "History"),
+        Binding("1", "tab('skill-md')", "SKILL.md", show=False),
+        Binding("2", "tab('files')", "Files", show=False),
+        Binding("3", "tab('provenance')", "Provenance", show=False),
+        Binding("4,h", "tab('history')", "History", show=False),
         Binding("e", "edit", "Edit"),
-        Binding("space", "mark", "Mark", show=False),
-        Binding("d", "diff", "Diff"),
-        Binding("r", "rollback", "Roll back"),
+        Binding("i", "install", "Install"),
     ]
     DEFAULT_CSS = """
-    SkillScreen #history-pane Horizontal { height: 1fr; }
-    SkillScreen #versions { width: 46; }
-    SkillScreen #diff-scroll { width: 1fr; border-left: solid $accent; }
-    SkillScreen #file-view { width: 1fr; border-left: solid $accent; }
-    SkillScreen #file-tree { width: 30; }
+    SkillScreen #about { padding: 0 1; color: $text-muted; height: auto; max-height: 3; }
+    SkillScreen #skill-md-scroll { padding: 0 1; }
+    SkillScreen TabPane { padding: 0; }
+    SkillScreen #history-pane, SkillScreen #files-pane, SkillScreen #provenance-pane { height: 1fr; }
     """
 
     def __init__(self, registry: Any, name: str) -> None:
         super().__init__()
         self.registry = registry
         self.skill = name
-        self.versions: list[Any] = []
-        self.marked: str | None = None
-        self.current: str | None = None
+        self.view: SkillView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="skill-md", id="tabs"):
-            with TabPane("SKILL.md", id="skill-md"), VerticalScroll():
+            with TabPane("1 SKILL.md", id="skill-md"), VerticalScroll(id="skill-md-scroll"):
+                yield Static("", id="about")
                 yield Markdown("", id="skill-markdown")
-            with TabPane("Files", id="files"), Horizontal():
-                yield Tree("files", id="file-tree")
-                with VerticalScroll(id="file-view"):
-                    yield Static("", id="file-content")
-            with TabPane("Provenance", id="provenance"):
-                table: DataTable[str] = DataTable(id="provenance-table", cursor_type="row")
-                table.add_columns("section", "rule", "support", "traces")
-                yield table
-            with TabPane("History", id="history", classes="history"), Horizontal(id="history-pane"):
-                versions: DataTable[str] = DataTable(id="versions", cursor_type="row")
-                versions.add_columns(" ", "version", "date", "message")
-                yield versions
-                with VerticalScroll(id="diff-scroll"):
-                    yield Static("select a version and press d to see its diff", id="diff")
-        yield Footer()
+            with TabPane("2 Files", id="files"):
+                yield FilesPane(id="files-pane")
+            with TabPane("3 Provenance", id="provenance"):
+                yield ProvenancePane(id="provenance-pane")
+            with TabPane("4 History", id="history"):
+                yield HistoryPane(self.registry, id="history-pane")
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.title = self.skill
+        self.sub_title = "loading…"
         self.load()
 
     @work(exclusive=True, thread=True, group="load")
     def load(self) -> None:
-        versions = self.registry.versions(self.skill)
-        current = self.registry.resolve(self.skill)
-        files = self.registry.files(self.skill, current)
-        provenance = self.registry.provenance(self.skill, current)
-        self.app.call_from_thread(self._show, versions, current, files, provenance)
-
-    def _show(self, versions: list[Any], current: str, files: dict[str, str], provenance: Any) -> None:
-        self.versions, self.current = versions, current
-        self.sub_title = f"version {current}"
-        self.query_one("#skill-markdown", Markdown).update(_strip_frontmatter(files.get("SKILL.md", "")))
-        tree = self.query_one("#file-tree", Tree)
-        tree.clear()
-        tree.root.expand()
-        for path in sorted(files):
-            tree.root.add_leaf(path, data=files[path])
-        prov = self.query_one("#provenance-table", DataTable)
-        prov.clear()
-        rows = provenance_rows(provenance)
-        for row in rows:
-            prov.add_row(*row)
-        if not rows:
-            prov.add_row("", "no provenance recorded for this version", "", "")
-        table = self.query_one("#versions", DataTable)
-        table.clear()
-        for v in versions:
-            mark = "●" if v.version == self.marked else ""
-            table.add_row(mark, str(v.version), str(v.date)[:16], (v.message or "").splitlines()[0][:60] if v.message else "", key=str(v.version))
-
-    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
-        if event.node.data is None:
+        """Read the skill (versions, files, provenance, events) off the UI thread."""
+        try:
+            view = load_skill(self.registry, self.skill)
+        except SkillforgeError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title=f"cannot open {self.skill}", severity="error")
             return
-        lexer = Syntax.guess_lexer(str(event.node.label), code=event.node.data)
-        self.query_one("#file-content", Static).update(Syntax(event.node.data, lexer, word_wrap=True))
+        self.app.call_from_thread(self.show, view)
+
+    def show(self, view: SkillView) -> None:
+        """Put ``view`` on every tab."""
+        self.view = view
+        pin = f" (pinned; latest {view.latest})" if view.pinned else ""
+        self.sub_title = f"version {view.current}{pin} · {len(view.versions)} versions"
+        text = view.files.get("SKILL.md", "")
+        self.query_one("#about", Static).update(_about(text))
+        self.query_one("#skill-markdown", Markdown).update(_body(text))
+        self.query_one(FilesPane).show(view.files, view.binaries, f"{view.name}@{view.current}")
+        self.query_one(ProvenancePane).show(provenance.build(view.files, view.provenance), view.current)
+        self.query_one(HistoryPane).show(view)
+
+    def on_history_pane_changed(self, event: HistoryPane.Changed) -> None:
+        self.show(event.view)
+        self.notify(event.note)
 
     def action_tab(self, tab: str) -> None:
+        """Switch to ``tab`` and focus its main widget, so its keys work at once."""
         self.query_one("#tabs", TabbedContent).active = tab
-        if tab == "history":
-            self.query_one("#versions", DataTable).focus()
+        focus = {"history": "#timeline", "files": "#file-tree", "provenance": "#sections"}.get(tab)
+        if focus:
+            self.query_one(focus).focus()
+        else:
+            self.query_one("#skill-md-scroll").focus()
 
-    def _selected_version(self) -> str | None:
-        table = self.query_one("#versions", DataTable)
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return str(row_key.value)
-
-    def action_mark(self) -> None:
-        selected = self._selected_version()
-        self.marked = None if selected == self.marked else selected
-        self._show_marks()
-
-    def _show_marks(self) -> None:
-        table = self.query_one("#versions", DataTable)
-        for row_index, v in enumerate(self.versions):
-            table.update_cell_at((row_index, 0), "●" if str(v.version) == self.marked else "")
-
-    def action_diff(self) -> None:
-        self.action_tab("history")
-        selected = self._selected_version()
-        if selected is None:
-            return
-        older = self.marked
-        if older is None or older == selected:
-            names = [str(v.version) for v in self.versions]
-            index = names.index(selected)
-            if index + 1 >= len(names):
-                self.query_one("#diff", Static).update(f"{selected} is the first version: nothing to compare")
-                return
-            older = names[index + 1]
-        self.show_diff(older, selected)
-
-    @work(exclusive=True, thread=True, group="diff")
-    def show_diff(self, v1: str, v2: str) -> None:
-        text = self.registry.diff(self.skill, v1, v2)
-        self.app.call_from_thread(self._render_diff, v1, v2, text)
-
-    def _render_diff(self, v1: str, v2: str, text: str) -> None:
-        body = text or f"no changes between {v1} and {v2}"
-        self.query_one("#diff", Static).update(Syntax(body, "diff", word_wrap=True))
-        self.sub_title = f"diff {v1} → {v2}"
-
-    def action_rollback(self) -> None:
-        self.action_tab("history")
-        target = self._selected_version()
-        if target is None:
-            return
-        if target == self.current:
-            self.notify(f"{self.skill} is already at {target}", severity="warning")
-            return
-
-        def decided(yes: bool | None) -> None:
-            if yes:
-                self.do_rollback(target)
-
-        self.app.push_screen(
-            ConfirmDialog(f"Roll {self.skill} back to {target}? This publishes a new version with that content."),
-            decided,
-        )
-
-    @work(exclusive=True, thread=True, group="write")
-    def do_rollback(self, target: str) -> None:
-        try:
-            result = self.registry.rollback(self.skill, target)
-        except Exception as exc:  # noqa: BLE001 - shown to the person, the UI keeps running
-            self.app.call_from_thread(self.notify, str(exc), title="rollback failed", severity="error")
-            return
-        self.app.call_from_thread(self.notify, f"rolled back to {target} as {result.version}")
-        self.app.call_from_thread(self.load)
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "history":
+            self.query_one("#timeline", DataTable).focus()
 
     def action_edit(self) -> None:
+        """Edit SKILL.md of the version shown; a save publishes a new version and reloads."""
         from skillforge.tui.screens.edit import EditScreen
 
-        if self.current is None:
+        view = self.view
+        if view is None:
             return
 
         def saved(version: str | None) -> None:
             if version:
                 self.load()
 
-        self.app.push_screen(EditScreen(self.registry, self.skill, self.current), saved)
+        self.app.push_screen(EditScreen(self.registry, view.name, view.current, view.files.get("SKILL.md", "")), saved)
+
+    def action_install(self) -> None:
+        """Pick hosts and scope, then install the version shown."""
+        from skillforge.tui.screens.install import InstallDialog
+
+        if self.view is not None:
+            self.app.push_screen(InstallDialog(self.registry, self.view.name, self.view.current))
 
 
-def _strip_frontmatter(text: str) -> str:
-    if text.startswith("---"):
-        parts = text.split("---", 2)
-        if len(parts) == 3:
-            return parts[2].lstrip("\n")
-    return text
+def _about(text: str) -> Text:
+    """The description and tags from the frontmatter, shown above the rendered body."""
+    try:
+        metadata, _ = split(text)
+    except SkillforgeError:
+        return Text("")
+    about = Text(" ".join(str(metadata.get("description", "")).split()))
+    meta = metadata.get("metadata")
+    if isinstance(meta, dict) and meta.get("tags"):
+        about.append(f"  tags: {meta['tags']}", style="italic")
+    return about
+
+
+def _body(text: str) -> str:
+    try:
+        _, body = split(text)
+    except SkillforgeError:
+        body = text
+    return provenance.strip_markers(body)

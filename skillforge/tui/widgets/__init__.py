@@ -1,0 +1,1 @@
+"""Widgets of the skill screen: files, provenance, history, diff."""
