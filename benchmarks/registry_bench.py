@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from skillforge.models.registry import VersionRecord
-from skillforge.registry import layout, open_registry
+from skillforge.registry import layout, open_registry, worktree
 
 IDENT = "Bench Author <bench@example.com>"
 BASE_TS = 1_700_000_000
@@ -88,7 +88,7 @@ def build(path: Path, skills: int, versions: int) -> float:
     reg.init()  # adopts the repository: skillforge's git settings
     repo = reg._open(create=True)
     assert repo is not None
-    repo.refresh_worktree()
+    worktree.refresh(repo)
     reg.close()
     return time.perf_counter() - started
 

@@ -143,17 +143,22 @@ class GitRepo:
 
     def run(self, *args: str, stdin: bytes | None = None) -> str:
         """Run a git command in the repository; a failure becomes a ``RegistryError`` with git's words."""
+        return self.run_bytes(*args, stdin=stdin).decode("utf-8", "replace").removesuffix("\n")
+
+    def run_bytes(self, *args: str, stdin: bytes | None = None) -> bytes:
+        """``run`` returning git's raw standard output."""
         try:
-            if stdin is None:
-                return str(self.repo.git.execute(["git", *args]))
             with tempfile.TemporaryFile() as handle:
-                handle.write(stdin)
+                handle.write(stdin or b"")
                 handle.seek(0)
-                return str(self.repo.git.execute(["git", *args], istream=handle))
+                out = self.repo.git.execute(
+                    ["git", *args], istream=handle, stdout_as_string=False, strip_newline_in_stdout=False
+                )
         except git.GitCommandError as exc:
             raise RegistryError(
                 f"git {args[0]} failed: {_stderr(exc)}", path=self.path, hint=_hint(exc)
             ) from exc
+        return bytes(out)
 
     def run_status(self, *args: str) -> tuple[int, str, str]:
         """Run git and return ``(exit status, stdout, stderr)`` without raising on failure."""
@@ -174,6 +179,36 @@ class GitRepo:
             ) from exc
         return kind.decode() if isinstance(kind, bytes) else str(kind), data
 
+    def read_many(self, revs: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """Objects for many revisions (``sha``, ``ref``, ``tree:path``) in one ``cat-file --batch`` run.
+
+        Missing ones come back as None. One process for thousands of objects, where one round trip
+        each would dominate a cold index rebuild.
+        """
+        if not revs:
+            return []
+        out = self.run_bytes("cat-file", "--batch", stdin=("\n".join(revs) + "\n").encode())
+        results: list[tuple[str, bytes] | None] = []
+        pos = 0
+        for _ in revs:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split(b" ")
+            pos = end + 1
+            if len(header) != 3 or not header[2].isdigit():
+                results.append(None)
+                continue
+            size = int(header[2])
+            results.append((header[1].decode(), bytes(out[pos : pos + size])))
+            pos += size + 1
+        return results
+
+    def object_ids(self, revs: Sequence[str]) -> list[str | None]:
+        """Object ids for many revisions in one ``cat-file --batch-check`` run (None when missing)."""
+        if not revs:
+            return []
+        out = self.run("cat-file", "--batch-check=%(objectname)", stdin=("\n".join(revs) + "\n").encode())
+        return [line if len(line) == 40 else None for line in out.splitlines()]
+
     def resolve(self, ref: str) -> str | None:
         """The object a ref points to, or None when it does not exist."""
         try:
@@ -189,7 +224,9 @@ class GitRepo:
         """
         sha = self.resolve(MAIN)
         if sha is None and strict and self.has_history():
-            raise RegistryError("the registry's main branch is missing or damaged", path=self.path, hint=REPAIR_HINT)
+            raise RegistryError(
+                "the registry's main branch is missing or damaged", path=self.path, hint=REPAIR_HINT
+            )
         return sha
 
     def has_history(self) -> bool:
@@ -198,33 +235,11 @@ class GitRepo:
             return True
         return bool(self.run("for-each-ref", "--count=1", "--format=%(refname)", "refs/tags"))
 
-    def main_from_reflog(self) -> str | None:
-        """The last commit ``main`` pointed to according to its reflog, if that commit still exists."""
-        log = self.git_dir / "logs" / "refs" / "heads" / BRANCH
-        try:
-            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return None
-        for line in reversed(lines):
-            parts = line.split(" ", 2)
-            if len(parts) > 1 and len(parts[1]) == 40 and parts[1] != ZERO:
-                try:
-                    if self.read(parts[1])[0] == "commit":
-                        return parts[1]
-                except RegistryError:
-                    continue
-        return None
-
     def commit_tree(self, commit: str) -> str:
         kind, data = self.read(commit)
         if kind != "commit" or not data.startswith(b"tree "):
             raise RegistryError(f"{commit} is not a commit", path=self.path, hint=REPAIR_HINT)
         return data[5:45].decode()
-
-    def commit_parents(self, commit: str) -> list[str]:
-        _, data = self.read(commit)
-        header = data.split(b"\n\n", 1)[0]
-        return [line[7:].decode() for line in header.split(b"\n") if line.startswith(b"parent ")]
 
     def commit_message(self, commit: str) -> str:
         _, data = self.read(commit)
@@ -351,94 +366,19 @@ class GitRepo:
         return [rec for rec in records if rec]
 
     def is_ancestor(self, ancestor: str, commit: str) -> bool:
-        try:
-            self.repo.git.merge_base("--is-ancestor", ancestor, commit)
-        except git.GitCommandError as exc:
-            if exc.status == 1:
-                return False
-            raise RegistryError(
-                f"git merge-base failed: {_stderr(exc)}", path=self.path, hint=REPAIR_HINT
-            ) from exc
-        return True
+        return self._merge_base("--is-ancestor", ancestor, commit) is not None
 
     def merge_base(self, a: str, b: str) -> str | None:
-        try:
-            return str(self.repo.git.merge_base(a, b)) or None
-        except git.GitCommandError as exc:
-            if exc.status == 1:
-                return None
+        return self._merge_base(a, b) or None
+
+    def _merge_base(self, *args: str) -> str | None:
+        """``git merge-base``: its output, or None when it answers "no" (exit status 1)."""
+        status, out, err = self.run_status("merge-base", *args)
+        if status > 1:
             raise RegistryError(
-                f"git merge-base failed: {_stderr(exc)}", path=self.path, hint=REPAIR_HINT
-            ) from exc
-
-    # ---- work tree -----------------------------------------------------------------------------
-
-    def refresh_worktree(self) -> None:
-        """Make the checked-out files (a read-only view) match ``main``; only changed files are rewritten."""
-        if self.head() is None:
-            return
-        self.run("read-tree", "--reset", "-u", MAIN)
-
-    def worktree_dirty(self) -> list[str]:
-        """Paths where the checked-out files differ from ``main``."""
-        if self.head() is None:
-            return []
-        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames")
-        return sorted(rec[3:] for rec in out.split("\x00") if rec)
-
-    def stale_locks(self) -> list[Path]:
-        """Git lock files (``*.lock``) in the repository, which only an interrupted git leaves."""
-        found = [
-            p
-            for p in (
-                self.git_dir / "index.lock",
-                self.git_dir / "packed-refs.lock",
-                self.git_dir / "HEAD.lock",
+                f"git merge-base failed: {' '.join(err.split())}", path=self.path, hint=REPAIR_HINT
             )
-        ]
-        found = [p for p in found if p.exists()]
-        refs = self.git_dir / "refs"
-        if refs.is_dir():
-            found += sorted(p for p in refs.rglob("*.lock") if p.is_file())
-        return found
-
-    # ---- remotes -------------------------------------------------------------------------------
-
-    def remotes(self) -> dict[str, str]:
-        """Configured remotes: name -> URL."""
-        out = {}
-        for line in (
-            self.run("config", "--get-regexp", r"^remote\..*\.url$").splitlines()
-            if self._has_remotes()
-            else []
-        ):
-            key, _, url = line.partition(" ")
-            out[key[len("remote.") : -len(".url")]] = url
-        return dict(sorted(out.items()))
-
-    def _has_remotes(self) -> bool:
-        status, _, _ = self.run_status("config", "--get-regexp", r"^remote\..*\.url$")
-        return status == 0
-
-    def ls_remote(self, remote: str) -> dict[str, str]:
-        """The remote's refs (``ref -> id``; peeled tags appear as ``ref^{}``)."""
-        out = self.run("ls-remote", "--", remote)
-        refs = {}
-        for line in out.splitlines():
-            sha, _, ref = line.partition("\t")
-            if ref:
-                refs[ref] = sha
-        return refs
-
-    def fsck(self) -> tuple[bool, str]:
-        """Run ``git fsck`` (connectivity and object checks); returns (clean, output)."""
-        try:
-            out = self.repo.git.fsck("--no-dangling", "--no-progress", with_extended_output=True)
-        except git.GitCommandError as exc:
-            return False, _stderr(exc) or str(exc.stdout)
-        status, stdout, stderr = out
-        text = "\n".join(t for t in (stdout, stderr) if t)
-        return status == 0 and "error" not in text and "missing" not in text and "broken" not in text, text
+        return out.strip() if status == 0 else None
 
 
 def _stderr(exc: git.GitCommandError) -> str:

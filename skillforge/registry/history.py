@@ -13,7 +13,6 @@ _FULL = (
     "%(refname:lstrip=2)%00%(objectname)%00%(*objectname)%00%(taggername)%00%(taggeremail)%00"
     "%(taggerdate:iso-strict)%00%(*committerdate:iso-strict)%00%(committerdate:iso-strict)%00%(contents)"
 )
-_BRIEF = "%(refname:lstrip=2)%00%(taggerdate:iso-strict)%00%(*committerdate:iso-strict)%00%(committerdate:iso-strict)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -68,16 +67,13 @@ def version_names(repo: GitRepo, name: str) -> list[str]:
     return layout.sort_newest_first(found)
 
 
-def all_versions(repo: GitRepo) -> dict[str, list[tuple[str, datetime]]]:
-    """Every skill's ``(version, date)`` pairs from one pass over all tags."""
-    grouped: dict[str, list[tuple[str, datetime]]] = {}
-    for rec in repo.refs("refs/tags", fmt=_BRIEF):
-        fields = rec.lstrip("\n").split("\x00")
-        if len(fields) < 4:
-            continue
-        parsed = split_tag(fields[0])
+def all_versions(repo: GitRepo) -> dict[str, list[str]]:
+    """Every skill's version strings from one pass over the tag names (no tag objects are read)."""
+    grouped: dict[str, list[str]] = {}
+    for rec in repo.refs("refs/tags", fmt="%(refname:lstrip=2)"):
+        parsed = split_tag(rec)
         if parsed:
-            grouped.setdefault(parsed[0], []).append((parsed[1], _date(*fields[1:4])))
+            grouped.setdefault(parsed[0], []).append(parsed[1])
     return grouped
 
 

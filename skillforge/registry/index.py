@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +47,26 @@ def load(repo: GitRepo, head: str | None) -> IndexFile:
 
 
 def rebuild(repo: GitRepo, head: str) -> IndexFile:
-    """Compute the whole index from git (all tags in one pass, one SKILL.md read per skill)."""
+    """Compute the whole index from git: tag names in one pass, then every skill's latest tag and
+    SKILL.md in one batched object read (no per-skill round trips)."""
     skills = _skills_tree(repo, head)
     grouped = history.all_versions(repo)
+    names = [n for n in skills if grouped.get(n)]
+    latest = {n: layout.newest(grouped[n]) or "" for n in names}
+    objects = repo.read_many(
+        [layout.tag_ref(n, latest[n]) for n in names] + [f"{skills[n].sha}:SKILL.md" for n in names]
+    )
     entries = {}
-    for name, entry in skills.items():
-        found = grouped.get(name)
-        if found:
-            entries[name] = _entry(repo, name, entry.sha, found)
+    for i, name in enumerate(names):
+        tag, skill_md = objects[i], objects[len(names) + i]
+        entries[name] = IndexEntry(
+            name=name,
+            latest=latest[name],
+            updated=_object_date(tag[1] if tag else b""),
+            versions=len(grouped[name]),
+            tree=skills[name].sha,
+            **_meta(skill_md[1] if skill_md else b""),
+        )
     return IndexFile(head=head, skills=dict(sorted(entries.items())))
 
 
@@ -86,34 +98,36 @@ def _skills_tree(repo: GitRepo, commit: str) -> dict[str, Any]:
 
 def _entry(repo: GitRepo, name: str, tree: str, found: list[tuple[str, datetime]]) -> IndexEntry:
     latest, updated = max(found, key=lambda pair: layout.parse_version(pair[0]))
-    meta = describe(repo, tree)
-    return IndexEntry(
-        name=name,
-        latest=latest,
-        description=meta["description"],
-        updated=updated,
-        tags=meta["tags"],
-        versions=len(found),
-        tree=tree,
-    )
+    entry = repo.lookup(tree, "SKILL.md") or repo.lookup(tree, "skill.md")
+    meta = _meta(repo.read(entry.sha)[1] if entry else b"")
+    return IndexEntry(name=name, latest=latest, updated=updated, versions=len(found), tree=tree, **meta)
 
 
-def describe(repo: GitRepo, skill_tree: str) -> dict[str, Any]:
-    """Description and topic tags from a skill tree's SKILL.md (lenient: this is display data)."""
-    entry = repo.lookup(skill_tree, "SKILL.md") or repo.lookup(skill_tree, "skill.md")
+def _meta(skill_md: bytes) -> dict[str, Any]:
+    """Description and topic tags from SKILL.md (lenient: this is display data, not validation)."""
+    text = skill_md.decode("utf-8", "replace")
     meta: dict[str, Any] = {}
-    if entry is not None:
-        text = repo.read(entry.sha)[1].decode("utf-8", "replace")
-        parts = text.split("---", 2)
-        if text.startswith("---") and len(parts) == 3:
-            with contextlib.suppress(yaml.YAMLError):
-                loaded = yaml.load(parts[1], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-                meta = loaded if isinstance(loaded, dict) else {}
+    parts = text.split("---", 2)
+    if text.startswith("---") and len(parts) == 3:
+        with contextlib.suppress(yaml.YAMLError):
+            loaded = yaml.load(parts[1], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            meta = loaded if isinstance(loaded, dict) else {}
     metadata = meta.get("metadata") if isinstance(meta.get("metadata"), dict) else {}
     raw_tags = str(metadata.get("tags", "") or "")
     tags = sorted({t.strip() for t in raw_tags.replace(";", ",").split(",") if t.strip()})
     description = meta.get("description")
     return {"description": " ".join(str(description).split()) if description else "", "tags": tags}
+
+
+def _object_date(data: bytes) -> datetime:
+    """The tagger (or committer) date of a raw tag or commit object."""
+    for line in data.split(b"\n\n", 1)[0].split(b"\n"):
+        if line.startswith((b"tagger ", b"committer ")):
+            stamp, tz = line.rsplit(b" ", 2)[-2:]
+            sign = -1 if tz.startswith(b"-") else 1
+            offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])) * sign
+            return datetime.fromtimestamp(int(stamp), timezone(offset))
+    return datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _read(repo: GitRepo) -> IndexFile | None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from skillforge.errors import RegistryError
 from skillforge.models.registry import Finding, FsckReport
-from skillforge.registry import history, index, layout, publish
-from skillforge.registry._git import MAIN, REPAIR_HINT, GitRepo, RefUpdate
+from skillforge.registry import history, index, layout, publish, worktree
+from skillforge.registry._git import BRANCH, MAIN, REPAIR_HINT, ZERO, GitRepo, RefUpdate
 from skillforge.registry.locking import write_lock
 
 _COMMITTER = re.compile(rb"^committer (.+)$", re.MULTILINE)
@@ -68,7 +68,7 @@ def after_write(repo: GitRepo) -> list[str]:
     """After a write (still under the lock): refresh the work tree and the index; never fails the write."""
     warnings = []
     try:
-        repo.refresh_worktree()
+        worktree.refresh(repo)
     except RegistryError as exc:
         warnings.append(f"the checked-out files were not refreshed ({exc.message}); {REPAIR_HINT}")
     try:
@@ -86,7 +86,7 @@ def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
     """Find every problem (see the module docstring); changes nothing."""
     report = FsckReport(path=str(repo.path))
     add = report.findings.append
-    for lock in repo.stale_locks():
+    for lock in worktree.stale_locks(repo):
         add(
             Finding(
                 kind="stale-lock",
@@ -97,7 +97,7 @@ def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
         add(Finding(kind="missing-main", message="the main branch is missing or damaged"))
         return report
     if full:
-        clean, output = repo.fsck()
+        clean, output = _git_fsck(repo)
         if not clean:
             detail = "; ".join(line for line in output.splitlines()[:5] if line.strip())
             add(Finding(kind="git-fsck", message=f"git fsck found damage: {detail}", fixable=False))
@@ -112,7 +112,7 @@ def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
     cached = index._read(repo)
     if cached is not None and cached.head == head and cached != index.rebuild(repo, head):
         add(Finding(kind="stale-index", message="the index cache does not match git"))
-    dirty = repo.worktree_dirty()
+    dirty = worktree.dirty(repo)
     if dirty:
         shown = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
         add(Finding(kind="worktree", message=f"checked-out files differ from the registry: {shown}"))
@@ -122,7 +122,7 @@ def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
 def fix(repo: GitRepo) -> FsckReport:
     """Repair what ``check`` reports as fixable (the caller holds the write lock), then check again."""
     repaired = []
-    for lock in repo.stale_locks():
+    for lock in worktree.stale_locks(repo):
         lock.unlink(missing_ok=True)
         repaired.append(f"removed stale lock {lock.relative_to(repo.git_dir)}")
     if repo.head(strict=False) is None and repo.has_history():
@@ -139,8 +139,8 @@ def fix(repo: GitRepo) -> FsckReport:
             head = repo.head() or head
         index._write(repo, index.rebuild(repo, head))
         repaired.append("rebuilt the index")
-        if repo.worktree_dirty():
-            repo.refresh_worktree()
+        if worktree.dirty(repo):
+            worktree.refresh(repo)
             repaired.append("restored the checked-out files")
     report = check(repo, full=True)
     report.repaired = repaired
@@ -194,15 +194,18 @@ def _check_versions(repo: GitRepo, head: str, add: Callable[[Finding], None]) ->
     root = repo.commit_tree(head)
     skills = repo.lookup(root, layout.SKILLS)
     names = {e.name: e.sha for e in repo.tree(skills.sha)} if skills and skills.is_tree else {}
-    for name, sha in sorted(names.items()):
-        if name not in grouped:
-            report("untagged-skill", f"skills/{name} has no version tag")
-            continue
-        latest = layout.newest([v for v, _ in grouped[name]]) or ""
-        entry = repo.lookup(repo.commit_tree(tags[layout.tag_name(name, latest)]), layout.skill_path(name))
-        if entry is None or entry.sha != sha:
+    for name in sorted(set(names) - set(grouped)):
+        report("untagged-skill", f"skills/{name} has no version tag")
+    tagged = sorted(set(names) & set(grouped))
+    latest = {name: layout.newest(grouped[name]) or "" for name in tagged}
+    stored = repo.object_ids(
+        [f"{tags[layout.tag_name(n, latest[n])]}:{layout.skill_path(n)}" for n in tagged]
+    )
+    for name, sha in zip(tagged, stored, strict=True):
+        if sha != names[name]:
             report(
-                "content-mismatch", f"skills/{name} on main differs from its latest version {name}@{latest}"
+                "content-mismatch",
+                f"skills/{name} on main differs from its latest version {name}@{latest[name]}",
             )
     pins_entry = repo.lookup(root, layout.PINS)
     if pins_entry is not None:
@@ -221,12 +224,14 @@ def _check_versions(repo: GitRepo, head: str, add: Callable[[Finding], None]) ->
 
 def _restore_main(repo: GitRepo) -> str:
     """Point ``main`` back at its last commit (from the reflog, else the newest version commit)."""
-    commit, source = repo.main_from_reflog(), "its reflog"
+    commit, source = _main_from_reflog(repo), "its reflog"
     if commit is None:
         newest = repo.refs("refs/tags", fmt="%(*objectname)")
         dated = sorted(((repo.run("show", "-s", "--format=%ct", c), c) for c in newest if c), reverse=True)
         if not dated:
-            raise RegistryError("main is damaged and no version commit is left to restore it from", path=repo.path)
+            raise RegistryError(
+                "main is damaged and no version commit is left to restore it from", path=repo.path
+            )
         commit, source = dated[0][1], "the newest version commit (later pin changes may need redoing)"
     (repo.git_dir / "refs" / "heads" / "main").unlink(missing_ok=True)
     repo.update_refs([RefUpdate(MAIN, commit, "")], reason="skillforge repair: restore main")
@@ -267,3 +272,27 @@ def _create_tags(repo: GitRepo, missing: list[tuple[str, str, str]]) -> None:
         tag = repo.write_tag(commit, layout.tag_name(name, version), tagger, repo.commit_message(commit))
         updates.append(RefUpdate(layout.tag_ref(name, version), tag, None))
     repo.update_refs(updates, reason="skillforge repair: recreate version tags")
+
+
+def _main_from_reflog(repo: GitRepo) -> str | None:
+    """The last commit ``main`` pointed to according to its reflog, if that commit still exists."""
+    try:
+        lines = (repo.git_dir / "logs" / "refs" / "heads" / BRANCH).read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        parts = line.split(" ", 2)
+        if len(parts) > 1 and len(parts[1]) == 40 and parts[1] != ZERO:
+            try:
+                if repo.read(parts[1])[0] == "commit":
+                    return parts[1]
+            except RegistryError:
+                continue
+    return None
+
+
+def _git_fsck(repo: GitRepo) -> tuple[bool, str]:
+    """``git fsck`` (objects and connectivity): (clean, output)."""
+    status, out, err = repo.run_status("fsck", "--no-dangling", "--no-progress")
+    text = "\n".join(t for t in (out, err) if t)
+    return status == 0 and not any(w in text for w in ("error", "missing", "broken")), text

@@ -182,12 +182,13 @@ class Registry:
     def provenance(self, name: str, version: str | None = None) -> dict[str, Any] | None:
         """The provenance stored with a version (which lessons and traces produced it), or None."""
         repo, _, resolved = self._tree(name, version)
-        commit = repo.resolve(layout.tag_ref(name, resolved) + "^{commit}")
-        entry = repo.lookup(repo.commit_tree(commit or ""), layout.provenance_path(name))
-        if entry is None:
+        raw = _blob_at(
+            repo, repo.resolve(layout.tag_ref(name, resolved) + "^{commit}"), layout.provenance_path(name)
+        )
+        if raw is None:
             return None
         try:
-            data = json.loads(repo.read(entry.sha)[1])
+            data = json.loads(raw)
         except ValueError:
             raise RegistryError(
                 f"provenance of {layout.tag_name(name, resolved)} is not JSON", hint=REPAIR_HINT
@@ -198,16 +199,13 @@ class Registry:
     def events(self, name: str) -> list[dict[str, Any]]:
         """Events recorded for ``name`` that are not versions (e.g. rejected evolve rounds), oldest first."""
         repo = self._open()
-        head = repo.head() if repo else None
-        if repo is None or head is None:
-            return []
-        entry = repo.lookup(repo.commit_tree(head), layout.events_path(layout.check_name(name)))
-        return layout.parse_events(repo.read(entry.sha)[1]) if entry else []
+        raw = _blob_at(repo, repo.head(), layout.events_path(layout.check_name(name))) if repo else None
+        return layout.parse_events(raw) if raw else []
 
     @_serialized
     def remotes(self) -> list[RemoteInfo]:
         repo = self._open()
-        return [RemoteInfo(name=n, url=u) for n, u in sorted(repo.remotes().items())] if repo else []
+        return [RemoteInfo(name=n, url=u) for n, u in sync.remotes(repo).items()] if repo else []
 
     # ---- writing ------------------------------------------------------------------------------
 
@@ -288,7 +286,7 @@ class Registry:
         """Hold ``name`` at ``version`` for ``resolve`` (installs, updates, evolve); returns the commit."""
         with self._writing("pin") as repo:
             resolved = self.resolve(name, version)
-            pins = layout.load_pins(self._pins_blob(repo, repo.head()))
+            pins = layout.load_pins(_blob_at(repo, repo.head(), layout.PINS))
             pins.pins[name] = Pin(version=resolved, message=layout.check_text(message, "message") or None)
             return publish.commit_change(repo, layout.PINS, layout.dump_pins(pins), f"pin {name}@{resolved}")
 
@@ -296,7 +294,7 @@ class Registry:
     def unpin(self, name: str) -> bool:
         """Remove ``name``'s pin; False when it was not pinned."""
         with self._writing("unpin") as repo:
-            pins = layout.load_pins(self._pins_blob(repo, repo.head()))
+            pins = layout.load_pins(_blob_at(repo, repo.head(), layout.PINS))
             if pins.pins.pop(layout.check_name(name), None) is None:
                 return False
             publish.commit_change(repo, layout.PINS, layout.dump_pins(pins), f"unpin {name}")
@@ -306,13 +304,7 @@ class Registry:
     def record_event(self, name: str, kind: str, data: dict[str, Any] | None = None) -> str:
         """Append an event (not a version) to ``events/<name>.jsonl``, e.g. a rejected evolve round."""
         with self._writing("event") as repo:
-            head = repo.head()
-            entry = (
-                repo.lookup(repo.commit_tree(head), layout.events_path(layout.check_name(name)))
-                if head
-                else None
-            )
-            old = repo.read(entry.sha)[1] if entry else b""
+            old = _blob_at(repo, repo.head(), layout.events_path(layout.check_name(name))) or b""
             line = layout.event_line(kind, data or {}, datetime.now(timezone.utc))
             return publish.commit_change(repo, layout.events_path(name), old + line, f"event {name}: {kind}")
 
@@ -397,13 +389,9 @@ class Registry:
             )
         return repo, entry.sha, resolved
 
-    def _pins_blob(self, repo: GitRepo, head: str | None) -> bytes | None:
-        entry = repo.lookup(repo.commit_tree(head), layout.PINS) if head else None
-        return repo.read(entry.sha)[1] if entry else None
-
     def _pins(self, repo: GitRepo, head: str | None) -> dict[str, Pin]:
         try:
-            return layout.load_pins(self._pins_blob(repo, head)).pins
+            return layout.load_pins(_blob_at(repo, head, layout.PINS)).pins
         except ValueError:
             raise RegistryError(f"{layout.PINS} is not valid", path=self.path, hint=REPAIR_HINT) from None
 
@@ -428,3 +416,9 @@ def open_registry(path: Path | None = None, *, lock_timeout: float | None = None
     from skillforge.config import registry_dir
 
     return Registry(Path(path) if path is not None else registry_dir(), lock_timeout=lock_timeout)
+
+
+def _blob_at(repo: GitRepo, commit: str | None, path: str) -> bytes | None:
+    """Content of the file at ``path`` in ``commit`` (None when either does not exist)."""
+    entry = repo.lookup(repo.commit_tree(commit), path) if commit else None
+    return repo.read(entry.sha)[1] if entry and not entry.is_tree else None

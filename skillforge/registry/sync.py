@@ -24,7 +24,7 @@ def add_remote(repo: GitRepo, name: str, url: str) -> None:
     check_remote_name(name)
     if not url or url.startswith("-") or "\n" in url:
         raise InputError(f"invalid remote URL {url!r}")
-    if name in repo.remotes():
+    if name in remotes(repo):
         raise RegistryError(
             f"remote {name!r} already exists", hint=f"`skillforge registry remote remove {name}` first"
         )
@@ -50,7 +50,7 @@ def push(repo: GitRepo, remote: str) -> SyncResult:
     head = repo.head()
     if head is None:
         raise RegistryError("nothing to push: the registry has no versions yet")
-    theirs = repo.ls_remote(remote)
+    theirs = _ls_remote(repo, remote)
     remote_main = theirs.get(MAIN)
     to_send, clashes = [], []
     for tag, (obj, peeled) in _local_tags(repo).items():
@@ -108,7 +108,7 @@ def _push(repo: GitRepo, remote: str, specs: list[str]) -> None:
 def pull(repo: GitRepo, remote: str) -> SyncResult:
     """Fetch ``remote`` and merge it; raise ``ConflictError`` (changing nothing) on a conflict."""
     _need_remote(repo, remote)
-    if MAIN not in repo.ls_remote(remote):
+    if MAIN not in _ls_remote(repo, remote):
         return SyncResult(remote=remote, action="up-to-date", commit=repo.head())
     ns = f"refs/skillforge/remotes/{remote}"
     repo.run(
@@ -274,7 +274,8 @@ def _conflict(
         f"pull from {remote} stopped: both sides changed {'; '.join(parts)}. Nothing was changed locally",
         path=repo.path,
         hint=f"keep yours with `skillforge export {example} -o DIR`, make a fresh registry from {remote} "
-        "(move this one aside, then `git clone` the remote), and publish the exported folder there as a new version",
+        "(move this one aside, then `git clone` the remote), and publish the exported folder there "
+        "as a new version",
     )
 
 
@@ -303,7 +304,7 @@ def _have(repo: GitRepo, sha: str) -> bool:
 
 def _need_remote(repo: GitRepo, name: str) -> None:
     check_remote_name(name)
-    if name not in repo.remotes():
+    if name not in remotes(repo):
         raise RegistryError(
             f"no remote named {name!r}", hint=f"`skillforge registry remote add {name} URL` first"
         )
@@ -312,3 +313,23 @@ def _need_remote(repo: GitRepo, name: str) -> None:
 def _names(tags: list[str]) -> str:
     shown = ", ".join(sorted(tags)[:5])
     return shown + (f" and {len(tags) - 5} more" if len(tags) > 5 else "")
+
+
+def remotes(repo: GitRepo) -> dict[str, str]:
+    """Configured remotes: name -> URL."""
+    status, out, _ = repo.run_status("config", "--get-regexp", r"^remote\..*\.url$")
+    found = {}
+    for line in out.splitlines() if status == 0 else []:
+        key, _, url = line.partition(" ")
+        found[key[len("remote.") : -len(".url")]] = url
+    return dict(sorted(found.items()))
+
+
+def _ls_remote(repo: GitRepo, remote: str) -> dict[str, str]:
+    """The remote's refs (``ref -> id``; peeled tags appear as ``ref^{}``)."""
+    refs = {}
+    for line in repo.run("ls-remote", "--", remote).splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref:
+            refs[ref] = sha
+    return refs

@@ -236,7 +236,11 @@ def test_damaged_main_is_reported_never_overwritten_and_repair_restores_it(
     head = git(registry.path, "rev-parse", "main")
     (registry.path / ".git" / "refs" / "heads" / "main").write_text("garbage from a torn write\n")
     fresh = open_registry(registry.path)
-    for call in (fresh.list, lambda: fresh.publish(make_skill("third-skill")), lambda: fresh.pin("pdf-forms", "0.1.0")):
+    for call in (
+        fresh.list,
+        lambda: fresh.publish(make_skill("third-skill")),
+        lambda: fresh.pin("pdf-forms", "0.1.0"),
+    ):
         with pytest.raises(RegistryError) as info:
             call()
         assert "main branch is missing or damaged" in info.value.message

@@ -92,7 +92,9 @@ def test_same_version_with_different_content_stops_and_loses_nothing(
     with pytest.raises(ConflictError) as info:
         alice.pull()
     message = str(info.value)
-    assert "both sides changed pdf-forms (yours: 0.1.1; origin: 0.1.1). Nothing was changed locally" in message
+    assert (
+        "both sides changed pdf-forms (yours: 0.1.1; origin: 0.1.1). Nothing was changed locally" in message
+    )
     assert "skillforge export pdf-forms@0.1.1 -o DIR" in (info.value.hint or "")
     refs_after = "\n".join(
         line for line in git(alice.path, "show-ref").splitlines() if "refs/skillforge/" not in line
@@ -160,3 +162,22 @@ def test_a_plain_git_clone_of_the_remote_is_a_usable_registry(
     assert carol.push("origin").tags == ["pdf-forms@0.1.1"]
     assert alice.pull().action == "fast-forward"
     assert "carol's" in alice.read_file("pdf-forms")
+
+
+def test_shallow_clone_helper_for_host_installs(bare_remote: Path, tmp_path: Path, git) -> None:
+    from skillforge.registry._git import shallow_clone
+
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "--initial-branch=main")
+    (work / "SKILL.md").write_text("x")
+    git(work, "add", "SKILL.md")
+    git(work, "commit", "-qm", "one")
+    git(work, "push", "-q", str(bare_remote), "main")
+    commit = shallow_clone(str(bare_remote), tmp_path / "copy")
+    assert commit == git(work, "rev-parse", "HEAD")
+    assert (tmp_path / "copy" / "SKILL.md").read_text() == "x"
+    with pytest.raises(RegistryError, match="git clone failed"):
+        shallow_clone(str(tmp_path / "missing.git"), tmp_path / "copy2")
+    with pytest.raises(RegistryError, match="invalid git URL"):
+        shallow_clone("--upload-pack=touch /tmp/pwned", tmp_path / "copy3")
