@@ -27,6 +27,7 @@ SCHEMAS: dict[str, str] = {
     "lock": "skillforge.models.lock:LockFile",
     "eval-task": "skillforge.models.evals:EvalTask",
     "evolve-report": "skillforge.models.evolve:EvolveReport",
+    "scan-report": "skillforge.models.scan:ScanReport",
 }
 
 _ID_BASE = "https://skillforge.dev/schemas/"
