@@ -20,7 +20,7 @@ from typing import Any
 
 from skillforge.models import Outcome, Step, ToolCall, ToolResult, Trace
 
-__all__ = ["marker", "redact_text", "redact_trace", "redact_value"]
+__all__ = ["marker", "redact_text", "redact_trace", "redact_trace_in_place", "redact_value"]
 
 
 def marker(kind: str) -> str:
@@ -31,24 +31,27 @@ def marker(kind: str) -> str:
 _B = r"(?<![A-Za-z0-9_-])"  # a token starts at a boundary: not inside a longer word
 _E = r"(?![A-Za-z0-9_-])"
 
-# Provider tokens recognised by their prefix. Order matters: the more specific prefix first
-# (``sk-ant-`` before ``sk-``).
-_TOKENS: list[tuple[str, str]] = [
-    ("anthropic-key", _B + r"sk-ant-[A-Za-z0-9_-]{20,}" + _E),
-    ("openai-key", _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}" + _E),
-    ("openai-key", _B + r"sk-(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}" + _E),
-    ("stripe-key", _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}" + _E),
-    ("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
-    ("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{30,}" + _E),
-    ("github-token", _B + r"github_pat_[A-Za-z0-9_]{22,}" + _E),
-    ("slack-token", _B + r"xox[abposre]-[A-Za-z0-9-]{10,}" + _E),
-    ("slack-webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}"),
-    ("google-api-key", _B + r"AIza[0-9A-Za-z_-]{35,40}" + _E),
-    ("huggingface-token", _B + r"hf_[A-Za-z0-9]{30,}" + _E),
-    ("jwt", _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}" + _E),
+# Provider tokens recognised by their prefix: (kind, literal that must occur, pattern). A pattern only
+# runs when its literal is in the text, which keeps redaction cheap on long tool outputs.
+_TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
+    (kind, literal, re.compile(pattern))
+    for kind, literal, pattern in [
+        ("anthropic-key", "sk-ant-", _B + r"sk-ant-[A-Za-z0-9_-]{20,}" + _E),
+        ("openai-key", "sk-", _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}" + _E),
+        ("openai-key", "sk-", _B + r"sk-(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}" + _E),
+        ("stripe-key", "_live_", _B + r"(?:sk|rk)_live_[A-Za-z0-9]{16,}" + _E),
+        ("stripe-key", "_test_", _B + r"(?:sk|rk)_test_[A-Za-z0-9]{16,}" + _E),
+        ("aws-access-key", "AKIA", r"\bAKIA[0-9A-Z]{16}\b"),
+        ("aws-access-key", "ASIA", r"\bASIA[0-9A-Z]{16}\b"),
+        ("github-token", "gh", _B + r"gh[pousr]_[A-Za-z0-9]{30,}" + _E),
+        ("github-token", "github_pat_", _B + r"github_pat_[A-Za-z0-9_]{22,}" + _E),
+        ("slack-token", "xox", _B + r"xox[abposre]-[A-Za-z0-9-]{10,}" + _E),
+        ("slack-webhook", "hooks.slack.com", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}"),
+        ("google-api-key", "AIza", _B + r"AIza[0-9A-Za-z_-]{35,40}" + _E),
+        ("huggingface-token", "hf_", _B + r"hf_[A-Za-z0-9]{30,}" + _E),
+        ("jwt", "eyJ", _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}" + _E),
+    ]
 ]
-_TOKEN_RE = re.compile("|".join(f"(?P<t{i}>{pattern})" for i, (_, pattern) in enumerate(_TOKENS)))
-_TOKEN_KINDS = {f"t{i}": kind for i, (kind, _) in enumerate(_TOKENS)}
 
 _PRIVATE_KEY_RE = re.compile(
     r"-----BEGIN (?P<label>[A-Z0-9 ]*?)PRIVATE KEY( BLOCK)?-----.*?(?:-----END (?P=label)PRIVATE KEY( BLOCK)?-----|\Z)",
@@ -63,24 +66,18 @@ _BEARER_RE = re.compile(r"(?i)(\bbearer\s+)([A-Za-z0-9._~+/-]{16,}=*)")
 
 _URL_PASSWORD_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)([^:/?#\s@\"'<>]+):([^@/?#\s\"'<>]+)@")
 
-# A name that holds a secret: it ends with one of these words (``DB_PASSWORD``, ``openai_api_key``,
-# ``client-secret``, ``GITHUB_TOKEN``) — ``max_tokens`` or ``token_count`` do not.
-_SECRET_NAME = (
-    r"[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|secret[_-]?key|token|api[_-]?key|apikey|"
-    r"access[_-]?key|private[_-]?key|credentials?)"
+# A name that holds a secret ends with one of these words (``DB_PASSWORD``, ``openai_api_key``,
+# ``client-secret``, ``GITHUB_TOKEN``) — ``max_tokens`` or ``token_count`` do not. Longer words first.
+_KEYWORDS = (
+    r"secret[_-]?key|access[_-]?key|private[_-]?key|api[_-]?key|apikey|pass(?:word|wd|phrase)|secret|token|credentials?"
 )
-_SECRET_NAME_RE = re.compile(rf"(?i)^{_SECRET_NAME}$")
-# NAME=value, NAME: value, "name": "value", --name value, --name=value
-_ASSIGN_RE = re.compile(
-    rf"""(?ix)
-    (?P<prefix>
-        (?<![A-Za-z0-9_-])(?P<flag>--?)?(?P<name>{_SECRET_NAME})(?![A-Za-z0-9_])
-        ["']?
-        (?:\s*[:=]\s*|(?(flag)[ \t]+(?=["']|[^\s=:-])|(?!)))
-    )
-    (?P<value>"[^"\n]*"|'[^'\n]*'|[^\s"',;)}}\]]+)
-    """
-)
+_KEYWORD = re.compile(_KEYWORDS)
+"""Searched in the lowercased text: a case-insensitive alternation is several times slower."""
+_KEYWORD_ANY_CASE = re.compile(_KEYWORDS, re.IGNORECASE)
+_SECRET_NAME_RE = re.compile(rf"^[A-Za-z0-9_.-]*?(?:{_KEYWORDS})$", re.IGNORECASE)
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+# What follows the name: NAME=value, NAME: value, "name": "value", --name value.
+_TAIL = re.compile(r"""["']?(?P<sep>[ \t]*[:=][ \t]*|[ \t]+)(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s"',;)}\]]+)""")
 _PLACEHOLDER_RE = re.compile(
     r"""(?ix)^["']?(
         \$.*|<.*>|\{.*\}|\[REDACTED.*|%\(.*|\*+|x{3,}|\.{3}|
@@ -93,7 +90,6 @@ _PLACEHOLDER_RE = re.compile(
 
 _EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])(?!git@)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 
-_HINTS = ("sk-", "sk_", "rk_", "AKIA", "ASIA", "ABIA", "ACCA", "gh", "github_pat_", "xox", "hooks.slack", "AIza", "hf_", "eyJ")
 
 
 def redact_text(text: str, *, redact_emails: bool = False) -> str:
@@ -102,8 +98,9 @@ def redact_text(text: str, *, redact_emails: bool = False) -> str:
         return text
     if "PRIVATE KEY" in text:
         text = _PRIVATE_KEY_RE.sub(marker("private-key"), text)
-    if any(h in text for h in _HINTS):
-        text = _TOKEN_RE.sub(_token_sub, text)
+    for kind, literal, pattern in _TOKENS:
+        if literal in text:
+            text = pattern.sub(marker(kind), text)
     lowered = text.lower()
     if "authorization" in lowered:
         text = _AUTH_HEADER_RE.sub(_auth_sub, text)
@@ -112,14 +109,10 @@ def redact_text(text: str, *, redact_emails: bool = False) -> str:
     if "://" in text and "@" in text:
         text = _URL_PASSWORD_RE.sub(_url_sub, text)
     if any(word in lowered for word in ("pass", "secret", "token", "key", "credential")):
-        text = _ASSIGN_RE.sub(_assign_sub, text)
+        text = _redact_assignments(text)
     if redact_emails and "@" in text:
         text = _EMAIL_RE.sub(marker("email"), text)
     return text
-
-
-def _token_sub(match: re.Match[str]) -> str:
-    return marker(_TOKEN_KINDS[match.lastgroup or ""])
 
 
 def _auth_sub(match: re.Match[str]) -> str:
@@ -138,13 +131,42 @@ def _url_sub(match: re.Match[str]) -> str:
     return f"{scheme}{user}:{marker('password')}@"
 
 
-def _assign_sub(match: re.Match[str]) -> str:
-    value = match.group("value")
-    bare = value.strip("\"'")
-    if not bare or len(bare) < 3 or _PLACEHOLDER_RE.match(value) or bare.startswith("[REDACTED"):
-        return match.group(0)
-    quote = value[0] if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1 else ""
-    return f"{match.group('prefix')}{quote}{marker(_kind_for_name(match.group('name')))}{quote}"
+def _redact_assignments(text: str) -> str:
+    """Mask values assigned to secret-looking names: found by keyword, then checked around it."""
+    out: list[str] = []
+    last = 0
+    lowered = text.lower()
+    # lower() keeps positions except for a few characters (e.g. "İ"); then search the text itself.
+    matches = _KEYWORD.finditer(lowered) if len(lowered) == len(text) else _KEYWORD_ANY_CASE.finditer(text)
+    for match in matches:
+        end = match.end()
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            continue  # the keyword is inside a longer name (max_tokens, token_count)
+        start = match.start()
+        while start > 0 and text[start - 1] in _NAME_CHARS:
+            start -= 1
+        if start < last:
+            continue
+        name = text[start:end]
+        flag = name.startswith("-")
+        tail = _TAIL.match(text, end)
+        if tail is None:
+            continue
+        separator, value = tail.group("sep"), tail.group("value")
+        assigned = ":" in separator or "=" in separator
+        if not assigned and (not flag or value.startswith("-")):
+            continue  # "the token expired" is prose, not an assignment
+        bare = value.strip("\"'")
+        if len(bare) < 3 or _PLACEHOLDER_RE.match(value) or bare.startswith("[REDACTED"):
+            continue
+        quote = value[0] if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1 else ""
+        out.append(text[last : tail.start("value")])
+        out.append(f"{quote}{marker(_kind_for_name(name.lstrip('-')))}{quote}")
+        last = tail.end("value")
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _kind_for_name(name: str) -> str:
@@ -192,6 +214,22 @@ def redact_trace(trace: Trace, *, redact_emails: bool = False) -> Trace:
             "metadata": redact_value(trace.metadata, redact_emails=redact_emails),
         }
     )
+
+
+def redact_trace_in_place(trace: Trace, *, redact_emails: bool = False) -> Trace:
+    """Like ``redact_trace`` but replaces the fields of ``trace`` itself, step by step.
+
+    For streaming pipelines that own the trace: a huge session is never held twice in memory.
+    """
+    red: Callable[[str], str] = lambda s: redact_text(s, redact_emails=redact_emails)  # noqa: E731
+    steps = trace.steps
+    for number, step in enumerate(steps):
+        steps[number] = _redact_step(step, red, redact_emails)
+    trace.task = red(trace.task)
+    if trace.outcome.error:
+        trace.outcome = Outcome(success=trace.outcome.success, reward=trace.outcome.reward, error=red(trace.outcome.error))
+    trace.metadata = redact_value(trace.metadata, redact_emails=redact_emails)
+    return trace
 
 
 def _redact_step(step: Step, red: Callable[[str], str], redact_emails: bool) -> Step:

@@ -84,6 +84,19 @@ class Action:
     """Files the action writes (for edits) or reads, as given."""
     quote: str = ""
     """A short piece of the call exactly as it occurs in its arguments (for evidence)."""
+    main_length: int = 0
+    """Length of the call's longest string argument (an edit's snippet), kept after ``slim``."""
+
+    def slim(self, keep: int = 2000) -> None:
+        """Drop what the aggregation no longer needs (outputs, long arguments) so digests stay small.
+
+        Long argument strings become a stand-in carrying their length and a hash, so two calls that
+        differed still differ and one that repeated the other still compares equal.
+        """
+        self.output = ""
+        self.thought = self.thought[:keep]
+        self.command = self.command[:keep]
+        self.args = _slim_value(self.args)
 
     @property
     def ok(self) -> bool:
@@ -139,7 +152,26 @@ def _make_action(index: int, number: int, step: Step) -> Action:
         thought=step.text,
         files=_files(call.arguments, command, role),
         quote=_quote(call.arguments),
+        main_length=_main_length(call.arguments),
     )
+
+
+def _main_length(args: dict[str, Any] | str) -> int:
+    if isinstance(args, dict):
+        return max((len(v) for v in args.values() if isinstance(v, str)), default=0)
+    return len(args)
+
+
+def _slim_value(value: Any, limit: int = 200) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        import hashlib
+
+        return f"<{len(value)} chars {hashlib.sha1(value.encode('utf-8', 'replace')).hexdigest()[:12]}>"
+    if isinstance(value, dict):
+        return {k: _slim_value(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_slim_value(v, limit) for v in value]
+    return value
 
 
 def _quote(args: dict[str, Any] | str, limit: int = 120) -> str:

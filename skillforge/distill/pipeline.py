@@ -27,7 +27,7 @@ from skillforge.ingest import ReadOptions, read_paths
 from skillforge.models import Frontmatter, Lesson, SkillPackage, Skipped, Trace
 from skillforge.models.provenance import Provenance, ProvenanceSource
 from skillforge.models.scan import QuarantinedLesson
-from skillforge.redact import redact_trace
+from skillforge.redact import redact_trace_in_place
 from skillforge.scan import poisoned_lessons
 from skillforge.scan.poison import slim_trace
 from skillforge.skills.io import read_package, write_package
@@ -113,7 +113,8 @@ class _Intake:
                 if len(self.skipped) < MAX_SKIPPED:
                     self.skipped.append(item)
                 continue
-            trace = redact_trace(item, redact_emails=self.redact_emails)
+            # The reader's trace is ours alone: redact it in place so a huge session is never held twice.
+            trace = redact_trace_in_place(item, redact_emails=self.redact_emails)
             self.formats[trace.source.format] += 1
             self.kinds[trace.kind] += 1
             self.origin[trace.id] = (trace.source.path, trace.source.format)

@@ -17,6 +17,7 @@ __all__ = ["CommandUse", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "di
 
 WINDOW = 6
 """How many later actions may hold the recovery from a failed call."""
+EXAMPLES_PER_ROLE = 3
 
 _FIX_TASK = re.compile(
     r"(?i)\b(fix|bug|issue|error|fails?|failing|broken|crash|exception|traceback|regression|not working|"
@@ -92,7 +93,10 @@ class TraceDigest:
     fix_task: bool
     coding: bool
     roles: list[str] = field(default_factory=list)
+    families: list[str] = field(default_factory=list)
+    """Families of the successful, non-trivial calls in order, repeats collapsed (for tool sequences)."""
     role_examples: dict[str, list[Action]] = field(default_factory=dict)
+    """The first few successful calls of each role."""
     recoveries: list[Recovery] = field(default_factory=list)
     fixes: list[FixRerun] = field(default_factory=list)
     errors: list[ErrorSeen] = field(default_factory=list)
@@ -126,7 +130,11 @@ def digest(trace: Trace) -> TraceDigest:
         if action.failed is False and role not in ("trivial", "other"):
             if not out.roles or out.roles[-1] != role:
                 out.roles.append(role)
-            out.role_examples.setdefault(role, []).append(action)
+            if not out.families or out.families[-1] != action.family:
+                out.families.append(action.family)
+            examples = out.role_examples.setdefault(role, [])
+            if len(examples) < EXAMPLES_PER_ROLE:
+                examples.append(action)
         scratch = action.files and all(f in repro_files or _REPRO.search(f) for f in action.files)
         if action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch:
             out.commands.append(CommandUse(action.family, action.role, action.quote, action.step, action.quote))
@@ -135,6 +143,8 @@ def digest(trace: Trace) -> TraceDigest:
                 if not _REPRO.search(path) and path not in repro_files:
                     out.edited.append((path, action))
     _failures(actions, out)
+    for action in actions:
+        action.slim()
     return out
 
 

@@ -171,19 +171,13 @@ def _describe_fix(r: Recovery) -> str:
         steps.append("first check with " + " and ".join(shown[:2]))
     if fixed.files and failed.files and fixed.files != failed.files and fixed.role != "edit":
         steps.append(f"retry with the corrected path {_code(fixed.files[0], 60)}")
-    elif fixed.role == "edit" and _main_length(fixed) < 0.6 * _main_length(failed):
+    elif fixed.role == "edit" and fixed.main_length < 0.6 * failed.main_length:
         steps.append("retry with a shorter, exact snippet")
     elif fixed.role == "edit":
         steps.append("fix what the error points at and re-issue the whole edit")
     else:
         steps.append(f"correct the call and retry (what worked: {_example(fixed, 70)})")
     return ", then ".join(steps)
-
-
-def _main_length(action: Action) -> int:
-    if isinstance(action.args, dict):
-        return max((len(v) for v in action.args.values() if isinstance(v, str)), default=0)
-    return len(action.args)
 
 
 def _fix_reruns(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
@@ -301,7 +295,7 @@ def _sequences(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     good = _successful(digests)
     counts: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for d in good:
-        fams = _family_sequence(d)
+        fams = d.families
         seen = set()
         for n in range(3, 7):
             for i in range(len(fams) - n + 1):
@@ -331,15 +325,6 @@ def _sequences(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         lessons.append(_lesson("success_pattern", "Tool sequence: " + " → ".join(gram), body,
                                names.target(areas, len(set(areas)) > 1), "procedure", evidence, len(holders)))
     return lessons
-
-
-def _family_sequence(d: TraceDigest) -> list[str]:
-    actions = sorted({a.index: a for acts in d.role_examples.values() for a in acts}.values(), key=lambda a: a.index)
-    out: list[str] = []
-    for a in actions:
-        if not out or out[-1] != a.family:
-            out.append(a.family)
-    return out
 
 
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
