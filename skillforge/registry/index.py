@@ -9,7 +9,6 @@ rebuilt from git whenever it is missing, unreadable or stale, and never committe
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -143,8 +142,8 @@ def _write(repo: GitRepo, index: IndexFile) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(index.model_dump(mode="json"), handle, sort_keys=True, separators=(",", ":"))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(index.model_dump_json().encode())
         os.replace(tmp, path)
     except OSError:
         # a read-only registry still works; the index is recomputed next time
