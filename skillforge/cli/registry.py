@@ -60,6 +60,7 @@ def _warnings(result: Any) -> None:
     help="JSON file stored beside the version.",
 )
 @click.option("--force", is_flag=True, help="Publish despite high-severity security findings (recorded).")
+@click.option("--acknowledge", default=None, help="Why forcing is safe (required with --force; recorded).")
 @registry_option
 @json_option
 def publish_cmd(
@@ -70,6 +71,7 @@ def publish_cmd(
     changelog: tuple[str, ...],
     provenance: Path | None,
     force: bool,
+    acknowledge: str | None,
     registry_path: Path | None,
     as_json: bool,
 ) -> None:
@@ -82,6 +84,7 @@ def publish_cmd(
         changelog=list(changelog) or None,
         provenance=provenance,
         force=force,
+        acknowledge=acknowledge,
     )
     if as_json:
         echo_json(result)
