@@ -96,15 +96,18 @@ _PURPOSE = (
 
 def describe(name: str, lessons: list[Lesson]) -> str:
     """A description that says when to use the skill and what it holds (1–1024 characters, no '---')."""
+    lessons = sorted(lessons, key=sort_key)  # the same lessons in any order describe the same skill
     sources = Counter(tag(l, "source") or "other" for l in lessons)
     sections = Counter(tag(l, "section") or l.kind for l in lessons)
     traces = len({e.trace_id for l in lessons for e in l.evidence})
     areas = sorted({a for l in lessons if (a := tag(l, "area"))})
-    if sections.get("runbooks"):
+    if len([k for k in sources if k in ("document", "ticket", "trace")]) > 1:
+        text = _mixed_description(lessons, sections, traces)
+    elif sections.get("runbooks"):
         alerts = [l.title.removesuffix(" runbook") for l in lessons if tag(l, "section") == "runbooks"]
-        topic = name.removesuffix("-runbooks").replace("-", " ")
-        text = (f"Use when a {topic} alert fires ({', '.join(alerts[:6])}): diagnosis and mitigation steps "
-                f"from {len(alerts)} runbook(s)")
+        topic = name.removesuffix("-runbooks").replace("-", " ") + " " if name.endswith("-runbooks") else ""
+        text = (f"Use when one of these {topic}alerts fires ({', '.join(alerts[:6])}): diagnosis and "
+                f"mitigation steps from {len(alerts)} runbook(s)")
         if len(sections) > 1:
             text += ", plus related procedures and guardrails"
     elif sources.most_common(1)[0][0] == "document":
@@ -128,6 +131,24 @@ def describe(name: str, lessons: list[Lesson]) -> str:
     if not text.endswith("."):
         text += "."
     return _clip(text, MAX_DESCRIPTION)
+
+
+def _mixed_description(lessons: list[Lesson], sections: Counter[str], traces: int) -> str:
+    """A skill fed from several kinds of input (``distill --into``): say each occasion it serves."""
+    occasions = []
+    alerts = [l.title.removesuffix(" runbook") for l in lessons if tag(l, "section") == "runbooks"]
+    if alerts:
+        occasions.append(f"one of these alerts fires ({', '.join(alerts[:4])})")
+    if sections.get("triage"):
+        occasions.append(f"a report resembles one of {sections['triage']} known issue(s)")
+    if sections.get("recovery") or sections.get("pitfalls"):
+        occasions.append("a tool call or command fails")
+    procedures = [l.title.split(": ", 1)[-1] for l in lessons
+                  if l.kind == "procedure" and tag(l, "section") != "runbooks" and tag(l, "source") == "document"]
+    if procedures:
+        occasions.append(f"you need documented steps ({'; '.join(procedures[:3])})")
+    inside = ", ".join(f"{n} {heading}" for heading, n in sorted(sections.items()))
+    return f"Use when {', or when '.join(occasions or ['this project comes up'])}; {inside}; from {traces} source(s)"
 
 
 def _trace_description(name: str, lessons: list[Lesson], sections: Counter[str], traces: int,

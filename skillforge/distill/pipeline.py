@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from skillforge.distill.apply import apply_patch
-from skillforge.distill.group import SkillGroup, group_lessons, skill_name
+from skillforge.distill.group import SkillGroup, describe, group_lessons, skill_name
 from skillforge.distill.heuristic import HeuristicAnalyzer
 from skillforge.distill.lessons import merge_duplicates
 from skillforge.distill.plan import plan_skill
@@ -192,12 +192,24 @@ def _write_skill(group: SkillGroup, skill_dir: Path, origin: dict[str, tuple[str
     plan = plan_skill(group, existing)
     base = existing or SkillPackage(frontmatter=Frontmatter(name=group.name, description=group.description), body="")
     pkg, problems = apply_patch(base, plan.patch)
-    if existing is not None and plan.new_rules and "version" in pkg.frontmatter.metadata:
-        metadata = {**pkg.frontmatter.metadata, "version": plan.version}
-        pkg = pkg.model_copy(update={"frontmatter": pkg.frontmatter.model_copy(update={"metadata": metadata})})
+    old_provenance = read_provenance(skill_dir)
+    provenance = merge_provenance(old_provenance, _provenance(pkg, plan.rules, origin, analyzer))
+    if existing is not None and plan.new_rules:
+        # Only fields skillforge itself keeps are refreshed; a hand-written skill's metadata is left alone.
+        front = pkg.frontmatter
+        metadata = dict(front.metadata)
+        if "version" in metadata:
+            metadata["version"] = plan.version
+        if "sources" in metadata:
+            metadata["sources"] = str(len({t for r in provenance.rules for t in r.trace_ids}))
+        description = front.description
+        if old_provenance is not None and description == describe(front.name, _as_lessons(old_provenance, front.name)):
+            description = describe(front.name, _as_lessons(provenance, front.name))  # still ours: describe it all
+        front = front.model_copy(update={"metadata": metadata, "description": description})
+        pkg = pkg.model_copy(update={"frontmatter": front})
+        provenance = provenance.model_copy(update={"version": metadata.get("version", provenance.version)})
     if existing is None or plan.patch.edits:
         write_package(pkg, skill_dir)
-    provenance = merge_provenance(read_provenance(skill_dir), _provenance(pkg, plan.rules, origin, analyzer))
     provenance_file = write_provenance(provenance, skill_dir)
     check = validate_skill(skill_dir)
     return SkillResult(
@@ -221,3 +233,12 @@ def _provenance(pkg: SkillPackage, rules: list[Any], origin: dict[str, tuple[str
     sources = [ProvenanceSource(path=p, format=formats.get(p), trace_ids=sorted(ids)) for p, ids in sorted(by_path.items())]
     return Provenance(skill=pkg.name, version=pkg.frontmatter.metadata.get("version"), analyzer=analyzer,
                       sources=sources, rules=rules)
+
+
+def _as_lessons(provenance: Provenance, name: str) -> list[Lesson]:
+    """The rules a provenance records, as lessons again (enough to describe the skill)."""
+    return [
+        Lesson(kind=r.kind, title=r.title, body=r.text, target_skill=name, evidence=r.evidence, support=r.support,
+               tags=r.tags)
+        for r in provenance.rules
+    ]

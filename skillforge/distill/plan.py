@@ -88,6 +88,7 @@ def _plan_update(group: SkillGroup, existing: SkillPackage) -> SkillPlan:
     rules: list[ProvenanceRule] = []
     files = dict(existing.files)
     lines = existing.body.splitlines()
+    present = [h for _, h in SECTIONS if len(find_sections(lines, h)) == 1]
     budget = LINE_BUDGET - render_skill_md(existing.frontmatter, existing.body).count("\n")
     for key, heading in SECTIONS:
         members = [l for l in new if section_key(l) == key]
@@ -98,7 +99,7 @@ def _plan_update(group: SkillGroup, existing: SkillPackage) -> SkillPlan:
         if overflow:
             block = [f"- {len(members)} more rule(s) in [references/{key}.md](references/{key}.md)."]
         budget -= len(block) + 2
-        edits.append(_section_edit(lines, key, heading, "\n".join(block)))
+        edits.append(_section_edit(present, heading, "\n".join(block)))
         for lesson in members:
             ref = f"references/{key}.md" if overflow else reference_file(lesson)
             file = "SKILL.md" if not overflow else ref
@@ -107,6 +108,7 @@ def _plan_update(group: SkillGroup, existing: SkillPackage) -> SkillPlan:
             rules.append(ProvenanceRule(
                 id=lesson_id(lesson), file=file or "SKILL.md", section=heading, kind=lesson.kind, title=lesson.title,
                 text=rule_line(lesson), support=lesson.support, trace_ids=lesson.trace_ids, evidence=lesson.evidence,
+                tags=lesson.tags,
             ))
     patch = Patch(
         skill=group.name,
@@ -117,11 +119,14 @@ def _plan_update(group: SkillGroup, existing: SkillPackage) -> SkillPlan:
     return SkillPlan(patch=patch, rules=sorted(rules, key=lambda r: (r.file, r.section, r.id)), version=version)
 
 
-def _section_edit(lines: list[str], key: str, heading: str, content: str) -> Edit:
-    if len(find_sections(lines, heading)) == 1:
+def _section_edit(present: list[str], heading: str, content: str) -> Edit:
+    """Append to the section if the skill has it, else add it after the nearest earlier section it has
+    (``present`` is updated, so sections added by one plan keep the canonical order)."""
+    if heading in present:
         return AppendToSection(heading=heading, content=content)
-    order = [h for k, h in SECTIONS]
-    earlier = [h for h in order[: order.index(heading)] if len(find_sections(lines, h)) == 1]
+    order = [h for _, h in SECTIONS]
+    earlier = [h for h in order[: order.index(heading)] if h in present]
+    present.append(heading)
     return AddSection(heading=heading, content=content, after=earlier[-1] if earlier else None)
 
 

@@ -141,7 +141,11 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         body = [f"When {label} fails with {_code(first.signature)}, {fix}."]
         if note:
             body.append(f"Why it worked: {note}")
-        body.append(f"Example: {_example(first.failed)} failed, then {_example(first.fixed)} worked.")
+        failed_text, fixed_text = _example(first.failed), _example(first.fixed)
+        if failed_text != fixed_text:
+            body.append(f"Example: {failed_text} failed, then {fixed_text} worked.")
+        else:
+            body.append(f"Example: {failed_text} failed, then worked with the change above.")
         blind = sum(e.count for _, e in stuck[key])
         if first.retries or blind:
             body.append(f"Do not resend the same call: {first.retries + blind} identical retr"

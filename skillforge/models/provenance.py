@@ -39,6 +39,8 @@ class ProvenanceRule(BaseModel):
     """How many distinct traces back the rule."""
     trace_ids: list[str] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    """The lesson's tags (section, area, source), so a later run can describe the whole skill again."""
 
 
 class Provenance(BaseModel):

@@ -15,7 +15,7 @@ from string import Template
 
 from skillforge.distill.area import slug
 from skillforge.distill.lessons import inline_code, lesson_id, rule_line, sort_key, tag
-from skillforge.models import Frontmatter, Lesson, SkillPackage
+from skillforge.models import Evidence, Frontmatter, Lesson, SkillPackage
 from skillforge.models.provenance import ProvenanceRule
 from skillforge.resources import template_path
 from skillforge.skills.frontmatter import render as render_skill_md
@@ -118,10 +118,14 @@ def render_entry(lesson: Lesson) -> str:
 def entry_parts(lesson: Lesson) -> tuple[str, str]:
     """``(heading, content)`` of a lesson's references/ entry."""
     seen = []
-    for e in lesson.evidence[:3]:
+    firsts: dict[str, Evidence] = {}
+    for e in lesson.evidence:  # one quote per trace first, so the entry shows how far the rule reaches
+        firsts.setdefault(e.trace_id, e)
+    shown = [*firsts.values(), *(e for e in lesson.evidence if e not in firsts.values())][:3]
+    for e in shown:
         where = f"{e.source or e.trace_id}" + (f", step {e.step}" if e.step is not None else "")
         seen.append(f"- {where}" + (f": {inline_code(e.quote, 100)}" if e.quote.strip() else ""))
-    more = len(lesson.trace_ids) - len({e.trace_id for e in lesson.evidence[:3]})
+    more = len(lesson.trace_ids) - len({e.trace_id for e in shown})
     if more > 0:
         seen.append(f"- and {more} more trace(s)")
     body = "\n\n".join(_paragraphs(lesson.body.strip()))
@@ -197,7 +201,7 @@ def _render_with_caps(
             rules.append(_rule(lesson, heading, "SKILL.md" if in_skill else f"references/{key}.md"))
     body = _template("skill-body.md").substitute(
         title=title, description=description, when="\n".join(f"- {w}" for w in _when(by_section)),
-        sections="\n\n".join(blocks), sources=sources,
+        sections="\n\n".join(blocks),
     )
     package_files = {path: render_reference(path, title, members) for path, members in sorted(files.items())}
     return Rendered(package=SkillPackage(frontmatter=front, body=body.strip() + "\n", files=package_files),
@@ -219,6 +223,7 @@ def _rule(lesson: Lesson, heading: str, file: str) -> ProvenanceRule:
     return ProvenanceRule(
         id=lesson_id(lesson), file=file, section=heading, kind=lesson.kind, title=lesson.title,
         text=rule_line(lesson), support=lesson.support, trace_ids=lesson.trace_ids, evidence=lesson.evidence,
+        tags=lesson.tags,
     )
 
 

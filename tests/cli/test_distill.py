@@ -97,6 +97,7 @@ def test_into_deepens_one_skill_and_explain_maps_rules_to_traces(tmp_path: Path)
     assert kept and all(second.count(marker) == 1 for marker in kept)  # deepened, nothing repeated or lost
     assert "## Known issues and resolutions" in second and "KubeNodeNotReady" in second
     assert "version: 0.2.0" in second
+    assert "or when a report resembles one of" in second.split("---")[1]  # the description now covers both
     assert validate_skill(out / "ops-playbook").ok(strict=True)
 
     code, output = _run("explain", str(out / "ops-playbook"))
