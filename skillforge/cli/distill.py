@@ -21,21 +21,45 @@ from skillforge.errors import InputError
               help="Map ticket fields to your columns, e.g. 'id=Ticket ID,body=Description'.")
 @click.option("--redact-emails", is_flag=True, help="Also mask e-mail addresses (secrets are always masked).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@click.option("--model", metavar="MODEL",
+              help="Distill with this model (any litellm model string, e.g. openai/gpt-4o-mini, ollama/qwen2.5; "
+                   "'fake' is an offline test model) instead of the offline analyzer.")
+@click.option("--api-base", metavar="URL", help="OpenAI-compatible endpoint for --model (e.g. a local server).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Most model calls in flight at once.")
+@click.option("--budget", type=click.FloatRange(min=0), metavar="USD",
+              help="Stop cleanly before spending more than this (exit code 3, partial report).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              metavar="S", help="Seconds one model call may take before it is retried.")
+@click.option("--dry-run", is_flag=True, help="With --model: print planned calls, tokens and cost; call nothing.")
+@click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="With --model: also write the JSON run report to FILE.")
 def distill_cmd(
     paths: tuple[Path, ...], out_dir: Path, fmt: str | None, into: str | None, ticket_columns: str | None,
-    redact_emails: bool, as_json: bool,
+    redact_emails: bool, as_json: bool, model: str | None = None, api_base: str | None = None,
+    concurrency: int = 8, budget: float | None = None, timeout: float = 120.0, dry_run: bool = False,
+    report_file: Path | None = None,
 ) -> None:
     """Turn traces, tickets and documents under PATHS into skill folders in OUT.
 
     Secrets are redacted before anything is analysed or written. Without a model the offline
-    heuristic analyzer is used. Each skill's provenance (which traces back which rule) is written
-    to OUT/.provenance/NAME.json; `skillforge explain OUT/NAME` prints it. Re-running on the same
+    heuristic analyzer is used; with --model MODEL, one analyst sub-agent per trace and a tree of
+    merge calls do the work (answers cached: a re-run makes no calls). Each skill's provenance
+    (which traces back which rule) is written to OUT/.provenance/NAME.json; `skillforge explain OUT/NAME` prints it. Re-running on the same
     input gives byte-identical output; an existing skill folder is deepened, not overwritten.
     """
     from skillforge.distill.pipeline import run_distill
     from skillforge.ingest import ReadOptions, parse_ticket_columns
 
     options = ReadOptions(ticket_columns=parse_ticket_columns(ticket_columns))
+    if model is not None:
+        from skillforge.cli._distill_llm import run_llm_command
+
+        return run_llm_command(paths, out_dir, model=model, api_base=api_base, concurrency=concurrency,
+                               budget=budget, timeout=timeout, dry_run=dry_run, report_file=report_file, fmt=fmt,
+                               into=into, read_options=options, redact_emails=redact_emails, as_json=as_json)
+    if dry_run or budget is not None or report_file is not None or api_base is not None:
+        raise click.UsageError("--dry-run, --budget, --report and --api-base need --model")
     with progress("Reading") as bar:
         report = run_distill(paths, out_dir, fmt=fmt, options=options, into=into, redact_emails=redact_emails,
                              on_trace=lambda t: bar.advance(item=t.source.path))

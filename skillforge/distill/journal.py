@@ -14,7 +14,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from skillforge.models.llm import LLMRequest, LLMResponse
 
@@ -31,6 +31,7 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._fh: TextIO | None = None
         self._previous = self._read()
 
     def _read(self) -> dict[str, dict[str, Any]]:
@@ -65,10 +66,18 @@ class Journal:
         }
         line = json.dumps(entry, sort_keys=True) + "\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(line)
-                fh.flush()
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = self.path.open("a", encoding="utf-8")
+            # One write and flush per line: a kill loses at most the line being written.
+            self._fh.write(line)
+            self._fh.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
 
     def entries(self) -> list[dict[str, Any]]:
         """Every entry on disk now, earlier runs included."""

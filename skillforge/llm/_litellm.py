@@ -9,6 +9,7 @@ provider so ``--model fake`` goes through exactly the same call path as a hosted
 from __future__ import annotations
 
 import email.utils
+import importlib.metadata
 import logging
 import os
 import time
@@ -68,6 +69,14 @@ def resolve_model(name: str) -> str:
     from skillforge.llm.fake import FAKE_MODELS
 
     return FAKE_MODELS.get(name, name)
+
+
+def litellm_version() -> str:
+    """The installed litellm's version, read from its metadata (without importing litellm)."""
+    try:
+        return importlib.metadata.version("litellm")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def supports_tools(model: str) -> bool:

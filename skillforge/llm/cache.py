@@ -9,10 +9,13 @@ deleted and counted as a miss. This is what makes a re-run free and a killed run
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
-import tempfile
+import queue
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +47,39 @@ def cache_key(model: str, request: LLMRequest, params: dict[str, Any]) -> str:
 
 
 class ResponseCache:
-    """Answers stored as ``<root>/<key[:2]>/<key>.json``."""
+    """Answers stored as ``<root>/<key[:2]>/<key>.json``.
+
+    Writes go through one background thread so a slow disk never stalls the event loop that keeps
+    model calls flowing; an answer waiting to be written is served from memory. ``flush()`` (also
+    run at exit) waits for the writes; a kill loses at most the few answers still queued.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.corrupt = 0
         """Entries found unreadable (deleted and treated as misses) since this object was made."""
+        self._made: set[Path] = set()
+        self._pending: dict[str, LLMResponse] = {}
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[tuple[str, LLMResponse, str, Callable[[], None] | None] | None] = (
+            queue.SimpleQueue()
+        )
+        self._writer: threading.Thread | None = None
+        self._registered = False
+        self.error: BaseException | None = None
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> LLMResponse | None:
         """The stored answer, or None on a miss (including an unreadable entry, which is removed)."""
+        with self._lock:
+            pending = self._pending.get(key)
+        if pending is not None:
+            return pending
         path = self._path(key)
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
-            return None
         except OSError:
             return None
         try:
@@ -77,17 +96,59 @@ class ResponseCache:
             return None
 
     def has(self, key: str) -> bool:
+        with self._lock:
+            if key in self._pending:
+                return True
         return self._path(key).is_file()
 
-    def put(self, key: str, response: LLMResponse, *, task: str = "") -> None:
-        """Store an answer atomically (temp file in the same folder, then rename)."""
+    def put(self, key: str, response: LLMResponse, *, task: str = "", then: Callable[[], None] | None = None) -> None:
+        """Queue an answer for an atomic write (temp file in the same folder, then rename); ``then``
+        runs once the entry is on disk (the journal records a call only when its answer is safe)."""
+        with self._lock:
+            self._pending[key] = response
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="skillforge-cache-writer", daemon=True)
+                self._writer.start()
+                if not self._registered:
+                    atexit.register(self.flush)
+                    self._registered = True
+        self._queue.put((key, response, task, then))
+
+    def flush(self) -> None:
+        """Wait until every queued answer is on disk."""
+        with self._lock:
+            writer = self._writer
+            self._writer = None
+        if writer is not None:
+            self._queue.put(None)
+            writer.join()
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            key, response, task, then = item
+            try:
+                self.write(key, response, task=task)
+                if then is not None:
+                    then()
+            except OSError as exc:  # a full disk costs the cache, not the run
+                self.error = exc
+            with self._lock:
+                self._pending.pop(key, None)
+
+    def write(self, key: str, response: LLMResponse, *, task: str = "") -> None:
+        """Write one entry now (atomically)."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
         doc = {"key": key, "task": task, "response": response.model_dump(mode="json")}
         data = canonical_json(doc).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        tmp = path.parent / f".tmp-{os.getpid()}-{threading.get_ident()}-{key[:16]}"
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, path)
         except BaseException:
@@ -97,7 +158,32 @@ class ResponseCache:
                 pass
             raise
 
+    def capabilities(self, model: str, version: str) -> dict[str, bool] | None:
+        """What litellm said ``model`` supports (tools, schema), as recorded by an earlier run."""
+        try:
+            doc = json.loads((self.root / "capabilities.json").read_text(encoding="utf-8"))
+            value = doc[version][model]
+            return {"tools": bool(value["tools"]), "schema": bool(value["schema"])}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def record_capabilities(self, model: str, version: str, value: dict[str, bool]) -> None:
+        """Remember ``value`` so a run answered wholly from the cache need not import litellm at all."""
+        path = self.root / "capabilities.json"
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(doc, dict):
+                doc = {}
+        except (OSError, ValueError):
+            doc = {}
+        doc.setdefault(version, {})[model] = value
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".capabilities-{os.getpid()}.tmp")
+        tmp.write_text(canonical_json(doc), encoding="utf-8")
+        os.replace(tmp, path)
+
     def __len__(self) -> int:
+        self.flush()
         if not self.root.is_dir():
             return 0
         return sum(1 for _ in self.root.glob("??/*.json"))

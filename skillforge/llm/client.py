@@ -51,14 +51,30 @@ class LLMClient:
         self._in_flight = 0
         self.max_in_flight = 0
         """Highest number of simultaneous calls seen (the concurrency limit is never passed)."""
+        self.hit_keys: set[str] = set()
+        self._caps: dict[str, bool] | None = None
+        """Cache keys answered from the cache in this run."""
 
     @property
     def supports_tools(self) -> bool:
-        return _litellm.supports_tools(self.model)
+        return self._capabilities()["tools"]
 
     @property
     def supports_schema(self) -> bool:
-        return _litellm.supports_schema(self.model)
+        return self._capabilities()["schema"]
+
+    def _capabilities(self) -> dict[str, bool]:
+        """What litellm knows the model supports; remembered in the cache folder, so that a re-run
+        answered from the cache never pays the seconds it takes to import litellm."""
+        if self._caps is None:
+            version = _litellm.litellm_version()
+            stored = self.cache.capabilities(self.model, version) if self.cache is not None else None
+            if stored is None:
+                stored = {"tools": _litellm.supports_tools(self.model), "schema": _litellm.supports_schema(self.model)}
+                if self.cache is not None:
+                    self.cache.record_capabilities(self.model, version, stored)
+            self._caps = stored
+        return self._caps
 
     def params(self, request: LLMRequest) -> dict[str, Any]:
         """Sampling parameters that decide the answer (and so belong in the cache key)."""
@@ -82,24 +98,32 @@ class LLMClient:
             hit = self.cache.get(key)
             if hit is not None:
                 self.stats.cache_hits += 1
+                self.hit_keys.add(key)
                 return hit.model_copy(update={"cached": True, "cost_usd": 0.0, "prompt_tokens": 0, "completion_tokens": 0})
         max_tokens = request.max_tokens or self.settings.max_tokens
-        estimate = estimate_call(self.model, request.messages, request.tools, max_tokens)
-        self.budget.reserve(estimate.cost_usd, task=request.task)
+        reserved = 0.0
+        if self.budget.limit_usd is not None:
+            # Counting tokens costs milliseconds per call; only a budget needs the estimate up front.
+            reserved = estimate_call(self.model, request.messages, request.tools, max_tokens).cost_usd
+        self.budget.reserve(reserved, task=request.task)
         try:
             response = await self._call_with_retries(request, max_tokens)
         except BaseException:
-            self.budget.release(estimate.cost_usd)
+            self.budget.release(reserved)
             raise
-        self.budget.settle(estimate.cost_usd, response.cost_usd)
+        self.budget.settle(reserved, response.cost_usd)
         self.stats.llm_calls += 1
+        stage = request.task.split(":", 1)[0]
+        self.stats.calls_by_stage[stage] = self.stats.calls_by_stage.get(stage, 0) + 1
         self.stats.prompt_tokens += response.prompt_tokens
         self.stats.completion_tokens += response.completion_tokens
         self.stats.cost_usd += response.cost_usd
+        sink = self.on_call
         if self.cache is not None:
-            self.cache.put(key, response, task=request.task)
-        if self.on_call is not None:
-            self.on_call(key, request, response)
+            then = (lambda: sink(key, request, response)) if sink is not None else None
+            self.cache.put(key, response, task=request.task, then=then)
+        elif sink is not None:
+            sink(key, request, response)
         return response
 
     async def _call_with_retries(self, request: LLMRequest, max_tokens: int) -> LLMResponse:

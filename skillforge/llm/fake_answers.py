@@ -23,13 +23,14 @@ _STOP = set(
 _BLOCK = re.compile(r"^=== \[(\d+)\] (.*?) ===$", re.MULTILINE)
 _INDEX_LINE = re.compile(r"^\[(\d+)\] ([^:\n]*?): (.*)$")
 _JSON_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
-_SECTIONS = {
-    "failure_cause": "Pitfalls",
-    "pitfall": "Pitfalls",
-    "recovery": "Recovering from errors",
-    "guardrail": "Checks before acting",
-    "success_pattern": "What works",
-    "procedure": "Procedure",
+MIN_NEW_RULES = 3
+_SECTION_BY_KIND = {
+    "failure_cause": "pitfalls",
+    "pitfall": "pitfalls",
+    "recovery": "recovery",
+    "guardrail": "guardrails",
+    "success_pattern": "procedure",
+    "procedure": "procedure",
 }
 
 
@@ -286,20 +287,33 @@ def _plan(prompt: str) -> dict[str, Any]:
     blocks = _json_blocks(prompt)
     existing = blocks[0] if len(blocks) > 0 and isinstance(blocks[0], list) else []
     rules = blocks[1] if len(blocks) > 1 and isinstance(blocks[1], list) else []
-    new: dict[str, list[str]] = {}
-    assignments = []
+    listed = prompt.split("SECTIONS (key: heading):", 1)[-1].split("Reply with", 1)[0]
+    keys = {line.split(":", 1)[0].strip("- ").strip() for line in listed.splitlines() if ":" in line}
+    chosen: dict[str, str] = {}
     for rule in rules:
         target = str(rule.get("target_skill", "general"))
         words = _words(target.replace("-", " ") + " " + str(rule.get("title", "")))
-        chosen = next((s["name"] for s in existing if s.get("name") == target), None)
-        if chosen is None:
+        match = next((s["name"] for s in existing if s.get("name") == target), None)
+        if match is None:
             scored = [(len(words & _words(s.get("name", "").replace("-", " "))), s["name"]) for s in existing]
             scored = [x for x in scored if x[0] > 0]
-            chosen = max(scored)[1] if scored else None
-        if chosen is None:
-            chosen = target
-            new.setdefault(target, []).append(str(rule.get("title", "")))
-        assignments.append({"rule": rule["id"], "skill": chosen, "section": _SECTIONS.get(rule.get("kind", ""), "Rules")})
+            match = max(scored)[1] if scored else None
+        chosen[rule["id"]] = match or target
+    # A new skill needs at least MIN_NEW_RULES rules; thinner ones join one general skill per area
+    # suffix ("agent-troubleshooting"), as a person would rather than create a dozen one-rule skills.
+    known = {s.get("name") for s in existing}
+    sizes = Counter(chosen.values())
+    for rid, name in chosen.items():
+        if name not in known and sizes[name] < MIN_NEW_RULES:
+            chosen[rid] = "agent-" + name.rsplit("-", 1)[-1] if "-" in name else "agent-lessons"
+    new: dict[str, list[str]] = {}
+    assignments = []
+    for rule in rules:
+        name = chosen[rule["id"]]
+        if name not in known:
+            new.setdefault(name, []).append(str(rule.get("title", "")))
+        section = _SECTION_BY_KIND.get(str(rule.get("kind", "")), "other")
+        assignments.append({"rule": rule["id"], "skill": name, "section": section if section in keys else "other"})
     new_skills = []
     for name, titles in sorted(new.items()):
         area = name.replace("-", " ")

@@ -10,6 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from skillforge.models.lesson import Lesson
+from skillforge.models.scan import QuarantinedLesson
+from skillforge.models.trace import Skipped
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -122,6 +126,8 @@ class UsageStats(_Model):
     cost_usd: float = 0.0
     cost_known: bool = True
     """False when litellm has no price for the model (cost then counts as 0)."""
+    calls_by_stage: dict[str, int] = Field(default_factory=dict)
+    """Model calls per task kind (``analyst``, ``merge``, ``plan``, ``fix``)."""
 
 
 class DryRunEstimate(_Model):
@@ -149,8 +155,13 @@ class LLMRunReport(_Model):
     model: str
     traces: int = 0
     llm_calls: int = 0
+    """Model calls made by this run (cache hits not included)."""
+    analyst_calls: int = 0
     cache_hits: int = 0
+    resumed_calls: int = 0
+    """Cache hits that an earlier, interrupted run of the same command had paid for."""
     failed_calls: int = 0
+    """LLM tasks that ended without a usable answer (listed in ``failures``)."""
     retries: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -162,12 +173,44 @@ class LLMRunReport(_Model):
     """Lessons the analysts produced (after evidence verification)."""
     rules: int = 0
     """Rules left after consolidation."""
+    quotes_removed: int = 0
     budget_usd: float | None = None
     budget_stopped: bool = False
     fix_rounds: int = 0
+    from_snapshot: bool = False
     skills: list[str] = Field(default_factory=list)
     failures: list[CallFailure] = Field(default_factory=list)
     dropped_lessons: list[DroppedLesson] = Field(default_factory=list)
     conflicts: list[MergeConflict] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
     """Validation problems left after the fix rounds, and edits whose anchor was missing."""
+
+
+class TraceRef(_Model):
+    """Which trace came from where (for provenance), without keeping the trace."""
+
+    id: str
+    path: str
+    format: str
+    kind: str = "trace"
+
+
+class LLMAnalysis(_Model):
+    """What the LLM analysis stage hands on: consolidated lessons and everything needed to report on them."""
+
+    lessons: list[Lesson] = Field(default_factory=list)
+    conflicts: list[MergeConflict] = Field(default_factory=list)
+    merge_levels: int = 0
+    merges: int = 0
+    traces: list[TraceRef] = Field(default_factory=list)
+    analysed_lessons: int = 0
+    """Lessons the analysts produced (after evidence verification), before consolidation."""
+    failures: list[CallFailure] = Field(default_factory=list)
+    dropped_lessons: list[DroppedLesson] = Field(default_factory=list)
+    quotes_removed: int = 0
+    skipped: list[Skipped] = Field(default_factory=list)
+    quarantined: list[QuarantinedLesson] = Field(default_factory=list)
+    """Lessons kept out because their evidence or text looks poisoned (``skillforge.scan``)."""
+    budget_stopped: bool = False
+    from_snapshot: bool = False
+    """True when an unchanged input was answered from the stage snapshot without reading it."""

@@ -88,7 +88,7 @@ class Assignment(_Out):
 
     rule: str = Field(description="Rule id (R1, R2, ...).")
     skill: str
-    section: str = Field(default="", max_length=80, description="Section heading in SKILL.md; empty for the default.")
+    section: str = Field(default="other", max_length=40, description="Section key from the SECTIONS list.")
 
 
 class PlanAnswer(_Out):

@@ -42,7 +42,9 @@ def test_put_get_round_trip_and_no_temp_files_left(tmp_path: Path) -> None:
     key = cache_key("m", _req(), PARAMS)
     assert cache.get(key) is None
     cache.put(key, response, task="t")
-    assert cache.get(key) == response
+    assert cache.get(key) == response  # served from memory while the writer thread works
+    cache.flush()
+    assert ResponseCache(tmp_path).get(key) == response  # and from disk afterwards
     assert len(cache) == 1
     assert not list(tmp_path.rglob(".tmp-*"))
 
@@ -51,6 +53,7 @@ def test_unreadable_entry_is_a_miss_and_is_removed(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path)
     key = cache_key("m", _req(), PARAMS)
     cache.put(key, LLMResponse(content="x"))
+    cache.flush()
     path = next(tmp_path.rglob(f"{key}.json"))
     path.write_text('{"key": "' + key + '", "response": {"content": ')  # torn write
     assert cache.get(key) is None
@@ -58,6 +61,7 @@ def test_unreadable_entry_is_a_miss_and_is_removed(tmp_path: Path) -> None:
     # an entry stored under the wrong name is not trusted either
     other = cache_key("m", _req(template="plan"), PARAMS)
     cache.put(other, LLMResponse(content="y"))
+    cache.flush()
     moved = next(tmp_path.rglob(f"{other}.json"))
     target = tmp_path / key[:2] / f"{key}.json"
     target.parent.mkdir(parents=True, exist_ok=True)

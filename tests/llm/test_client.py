@@ -41,6 +41,7 @@ def test_second_identical_call_is_a_cache_hit_with_zero_cost(cache: ResponseCach
     assert client.stats.llm_calls == 1 and client.stats.cache_hits == 1
     assert STATS.calls == 1
     # A fresh client on the same cache directory (a re-run) makes no call at all.
+    cache.flush()
     rerun = LLMClient(LLMSettings(model="fake"), cache=ResponseCache(cache.root))
     asyncio.run(rerun.complete(_request(1)))
     assert rerun.stats.llm_calls == 0 and STATS.calls == 1

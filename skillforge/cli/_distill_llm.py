@@ -1,0 +1,150 @@
+"""The ``--model`` branch of ``skillforge distill``: parse options → one library call → render.
+
+Exit codes: 0 done; 1 nothing usable read, a model task failed (after retries and a repair
+round; the rest is written and cached, a re-run retries only what failed), or a skill is still
+invalid after the fix rounds; 3 the ``--budget`` was reached (a partial report is printed and
+written; re-run with a larger budget and finished calls come from the cache).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from skillforge.cli._render import echo_json, error, info, success, table, warn
+from skillforge.errors import InputError
+
+BUDGET_EXIT = 3
+
+
+class StageLine:
+    """One status line on stderr with a counter per stage ("analysis 120 | merge L1 14 | plan 1/1");
+    quiet unless stderr is a terminal (and not in CI)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty() and not os.environ.get("CI") and not os.environ.get("SKILLFORGE_NO_PROGRESS")
+        self.stages: dict[str, str] = {}
+        self._last = 0.0
+        self._width = 0
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        label = stage.replace("merge level ", "merge L")
+        self.stages[label] = f"{done}/{total}" if total else str(done)
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.1 and total is None):
+            return
+        self._last = now
+        text = " | ".join(f"{name} {count}" for name, count in self.stages.items())
+        sys.stderr.write("\r" + text.ljust(self._width))
+        sys.stderr.flush()
+        self._width = len(text)
+
+    def clear(self) -> None:
+        if self.enabled and self._width:
+            sys.stderr.write("\r" + " " * self._width + "\r")
+            sys.stderr.flush()
+
+
+def run_llm_command(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    *,
+    model: str,
+    api_base: str | None,
+    concurrency: int,
+    budget: float | None,
+    timeout: float,
+    dry_run: bool,
+    report_file: Path | None,
+    fmt: str | None,
+    into: str | None,
+    read_options: Any,
+    redact_emails: bool,
+    as_json: bool,
+) -> None:
+    """``distill --model``: run (or, with ``--dry-run``, estimate) and render the result."""
+    from skillforge.distill.llm_pipeline import LLMDistillOptions, dry_run as estimate, run_llm_distill
+    from skillforge.models.llm import LLMSettings
+
+    settings = LLMSettings(model=model, api_base=api_base, concurrency=concurrency, budget_usd=budget, timeout=timeout)
+    options = LLMDistillOptions(settings=settings, fmt=fmt, into=into, read_options=read_options,
+                                redact_emails=redact_emails)
+    if dry_run:
+        plan = estimate(paths, options)
+        _write(report_file, plan)
+        if as_json:
+            echo_json(plan)
+            return
+        cost = f"${plan.cost_usd:.4f}" if plan.cost_known else "unknown (no price for this model in litellm's map)"
+        info(f"Dry run for {plan.model} ({'tool calling' if plan.tool_calling else 'one call per trace'}):")
+        info(table(("", "count"), [
+            ("traces", plan.traces), ("analyst calls", plan.analyst_calls), ("merge calls", plan.merge_calls),
+            ("plan calls", plan.plan_calls), ("planned calls", plan.planned_calls),
+            ("first calls already cached", plan.cached_calls), ("merge levels", plan.merge_levels),
+            ("prompt tokens (est.)", plan.prompt_tokens), ("completion tokens (est.)", plan.completion_tokens),
+        ]))
+        info(f"Estimated cost: {cost}. Nothing was sent to a model.")
+        return
+    line = StageLine()
+    try:
+        report = asyncio.run(run_llm_distill(paths, out_dir, options, progress=line))
+    finally:
+        line.clear()
+    _write(report_file, report)
+    if as_json:
+        echo_json(report)
+    else:
+        _print(report)
+    if report.budget_stopped:
+        raise SystemExit(BUDGET_EXIT)
+    if report.distill is not None and not report.distill.ok:
+        raise InputError(f"nothing usable was read from {', '.join(map(str, paths))}",
+                         hint="see the skipped files above; --format NAME forces a reader")
+    if report.failed_calls or (report.distill is not None and any(s.errors for s in report.distill.skills)):
+        raise SystemExit(1)
+
+
+def _write(path: Path | None, data: Any) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data.model_dump(mode="json"), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _print(report: Any) -> None:
+    cost = f"${report.cost_usd:.4f}" if report.cost_known else "cost unknown"
+    info(f"Read {report.traces} trace(s) with {report.model}: {report.llm_calls} model call(s), "
+         f"{report.cache_hits} from cache, {report.prompt_tokens}+{report.completion_tokens} tokens, {cost}, "
+         f"{report.wall_s:.1f} s.")
+    info(f"Analysts found {report.lessons} lesson(s); {report.merge_levels} merge level(s) left {report.rules} rule(s)"
+         + (f", {len(report.conflicts)} conflict(s) resolved." if report.conflicts else "."))
+    for dropped in report.dropped_lessons:
+        warn(f"dropped lesson {dropped.title!r} from trace {dropped.trace_id}: {dropped.reason}")
+    for failure in report.failures:
+        error(f"failed {failure.task}: {failure.kind}: {failure.error}")
+    distill = report.distill
+    if distill is not None:
+        for q in distill.quarantined:
+            warn(f"quarantined lesson {q.lesson.title!r} ({q.rule_id}): {q.reason}")
+        if distill.skills:
+            info(f"Wrote {len(distill.skills)} skill(s) to {distill.out_dir}:")
+            info(table(("skill", "rules", "new", "path"), [(s.name, s.rules, s.new_rules, s.path) for s in distill.skills]))
+        for skill in distill.skills:
+            for message in skill.errors:
+                error(f"invalid {skill.name}: {message}")
+            for message in skill.problems:
+                warn(f"{skill.name}: not applied: {message}")
+        for skipped in distill.skipped:
+            warn(f"skipped {skipped}")
+    if report.budget_stopped:
+        click.secho(f"Stopped at the budget of ${report.budget_usd}: nothing was written. Re-run with a larger "
+                    "--budget; finished calls come from the cache.", fg="yellow", err=True)
+    elif distill is not None and distill.skills and not any(s.errors for s in distill.skills):
+        success("All skills pass the Agent Skills spec. `skillforge explain DIR` shows the evidence for each rule.")

@@ -1,0 +1,212 @@
+"""The LLM analysis stage: read → redact → one analyst per trace (bounded) → consolidation tree.
+
+Traces stream in input order, read and redacted in a child process (``trace_feed``); at most
+``window`` of them are held at once
+(an analyst keeps its trace only while it works on it), so 500 large sessions cost a few dozen
+traces of memory plus the lessons. Each finished trace becomes leaf ``i`` of the merge tree,
+and groups are merged as soon as they are complete, so merging overlaps with analysis.
+
+A run that made every call before (all answers cached) still has to read and redact its input;
+the stage snapshot skips even that: keyed by the content of every input file and every setting
+that shapes the answers, it stores the stage's result and is used only when nothing changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from skillforge import __version__
+from skillforge.distill.analysts import AnalystResult, LLMAnalyst
+from skillforge.distill.consolidate import TreeMerger
+from skillforge.distill.llm_merge import LLMMergeStep
+from skillforge.errors import BudgetExceeded
+from skillforge.distill.trace_feed import TraceFeed
+from skillforge.ingest import ReadOptions
+from skillforge.ingest.walk import iter_files
+from skillforge.llm.cache import canonical_json
+from skillforge.llm.client import LLMClient
+from skillforge.llm.prompts import load_prompt
+from skillforge.models import Skipped, Trace
+from skillforge.models.llm import CallFailure, LLMAnalysis, TraceRef
+from skillforge.scan import poisoned_lessons
+from skillforge.scan.poison import slim_trace
+
+Progress = Callable[[str, int, int | None], None]
+"""``progress(stage, done, total)``; total is None while still unknown."""
+
+PROMPTS = ("analyst_failure", "analyst_success", "analyst_final", "repair", "merge")
+
+
+def _noop(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+def stage_key(
+    paths: list[Path], client: LLMClient, analyst: LLMAnalyst, *, fmt: str | None, k: int, redact_emails: bool
+) -> str:
+    """Fingerprint of "this stage on these inputs with these settings": file contents, prompts, model."""
+    files = []
+    for path in paths:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        files.append([str(path), digest.hexdigest()])
+    material = {
+        "version": __version__,
+        "files": files,
+        "format": fmt,
+        "k": k,
+        "redact_emails": redact_emails,
+        "model": client.model,
+        "prompts": {name: load_prompt(name).hash for name in PROMPTS},
+        "tools": analyst.use_tools,
+        "tool_steps": analyst.tool_steps,
+        "params": {"temperature": client.settings.temperature, "max_tokens": client.settings.max_tokens},
+    }
+    return hashlib.sha256(canonical_json(material).encode()).hexdigest()
+
+
+class _Snapshots:
+    """Stage results stored as ``<root>/<key>.json`` (atomic writes through the response cache's helper)."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    def get(self, key: str) -> LLMAnalysis | None:
+        if self.root is None:
+            return None
+        try:
+            return LLMAnalysis.model_validate_json((self.root / f"{key}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, analysis: LLMAnalysis) -> None:
+        if self.root is None:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{key}.tmp"
+        tmp.write_text(analysis.model_dump_json(), encoding="utf-8")
+        tmp.replace(self.root / f"{key}.json")
+
+
+async def run_analysis(
+    paths: Iterable[str | Path],
+    client: LLMClient,
+    *,
+    fmt: str | None = None,
+    options: ReadOptions | None = None,
+    k: int = 8,
+    window: int | None = None,
+    analyst: LLMAnalyst | None = None,
+    progress: Progress = _noop,
+    snapshot_dir: Path | None = None,
+    redact_emails: bool = False,
+) -> LLMAnalysis:
+    """Analyse every trace under ``paths`` with ``client`` and consolidate the lessons into one set."""
+    analyst = analyst or LLMAnalyst(client)
+    skipped: list[Skipped] = []
+    files: list[Path] = []
+    for item in iter_files(paths):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+        else:
+            files.append(item)
+    snapshots = _Snapshots(snapshot_dir)
+    key = stage_key(files, client, analyst, fmt=fmt, k=k, redact_emails=redact_emails) if snapshot_dir else ""
+    cached = snapshots.get(key) if key else None
+    if cached is not None:
+        progress("analysis", len(cached.traces), len(cached.traces))
+        return cached.model_copy(update={"from_snapshot": True, "skipped": skipped + cached.skipped})
+    feed = TraceFeed(files, fmt, options or ReadOptions(), redact_emails=redact_emails)
+    try:
+        result = await _analyse(feed, client, analyst, k, window, progress)
+    finally:
+        feed.close()
+    result.skipped = skipped + feed.skipped
+    if key and not result.failures and not result.budget_stopped:
+        snapshots.put(key, result)
+    return result
+
+
+async def _analyse(
+    feed: TraceFeed, client: LLMClient, analyst: LLMAnalyst, k: int, window: int | None, progress: Progress
+) -> LLMAnalysis:
+    failures: list[CallFailure] = []
+    merger = TreeMerger(LLMMergeStep(client, failures), k)
+    merged_nodes = 0
+
+    def merged(level: int) -> None:
+        nonlocal merged_nodes
+        merged_nodes += 1
+        progress(f"merge level {level}", merged_nodes, None)
+
+    merger.on_merge = merged
+    out = LLMAnalysis()
+    # Several traces per call slot, so a slot that frees up always finds a call waiting for it.
+    slots = asyncio.Semaphore(window or 4 * client.settings.concurrency)
+    tasks: set[asyncio.Task[None]] = set()
+    stop = asyncio.Event()
+    done = 0
+
+    async def work(index: int, trace: Trace) -> None:
+        nonlocal done
+        try:
+            result: AnalystResult = await analyst.analyze(trace)
+        except BudgetExceeded as exc:
+            stop.set()
+            failures.append(CallFailure(task=f"analyst:{trace.id}", error=exc.message, kind="BudgetExceeded"))
+            result = AnalystResult(trace_id=trace.id)
+        finally:
+            slots.release()
+        if result.failure is not None:
+            failures.append(result.failure)
+        # Instructions planted in tool outputs, documents or tickets must not become rules (same
+        # check as the offline path, on this trace's evidence, before anything is merged).
+        lessons, quarantined = poisoned_lessons(result.lessons, {trace.id: slim_trace(trace)})
+        result.lessons = lessons
+        out.quarantined.extend(quarantined)
+        out.dropped_lessons.extend(result.dropped)
+        out.quotes_removed += result.quotes_removed
+        out.analysed_lessons += len(result.lessons)
+        merger.add(index, result.lessons)
+        done += 1
+        progress("analysis", done, None)
+
+    index = 0
+    while not stop.is_set():
+        await slots.acquire()
+        trace = await feed.next()
+        if trace is None or stop.is_set():
+            slots.release()
+            break
+        out.traces.append(TraceRef(id=trace.id, path=trace.source.path, format=trace.source.format, kind=trace.kind))
+        task = asyncio.create_task(work(index, trace))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        index += 1
+        del trace
+    if tasks:
+        await asyncio.gather(*tasks)
+    progress("analysis", done, done)
+    out.failures = failures
+    if stop.is_set():
+        out.budget_stopped = True
+        return out
+    try:
+        root = await merger.finish(index)
+    except BudgetExceeded as exc:
+        failures.append(CallFailure(task="merge", error=exc.message, kind="BudgetExceeded"))
+        out.budget_stopped = True
+        return out
+    # With support counted across traces, a one-trace rule that contradicts the consensus is caught too.
+    out.lessons, late = poisoned_lessons(root.lessons, {})
+    out.quarantined.extend(late)
+    out.conflicts = root.conflicts
+    out.merge_levels = root.levels
+    out.merges = root.merges
+    return out
+

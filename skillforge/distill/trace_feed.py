@@ -1,0 +1,119 @@
+"""Read and redact traces in a child process, so parsing never competes with the calls in flight.
+
+Parsing JSON and running the redaction patterns cost a few milliseconds per trace: on the event
+loop's process they would hold the GIL while model answers wait to be handled. The feed runs
+``read_file`` + ``redact_trace`` in a child process (the second core) and streams the redacted
+traces back as JSON through a bounded queue, so at most ``prefetch`` traces wait in memory.
+Redaction happens in the child, before a trace ever reaches code that talks to a model.
+Where a child process cannot be used, the same generator runs in a worker thread instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from skillforge.errors import InputError
+from skillforge.ingest import ReadOptions, read_file
+from skillforge.models import Skipped, Trace
+from skillforge.redact import redact_trace
+
+_END = "end"
+
+
+def read_redacted(files: list[Path], fmt: str | None, options: ReadOptions, redact_emails: bool) -> Iterator[Trace | Skipped]:
+    """Every trace of ``files`` in order, redacted, and a ``Skipped`` for what could not be read."""
+    for path in files:
+        for item in read_file(path, fmt, options):
+            yield item if isinstance(item, Skipped) else redact_trace(item, redact_emails=redact_emails)
+
+
+def _produce(files: list[Path], fmt: str | None, options: ReadOptions, redact_emails: bool, out: Any) -> None:
+    """Child process body: stream ``("trace"|"skip", json)`` items, then ``("end", "")``."""
+    try:
+        for item in read_redacted(files, fmt, options, redact_emails):
+            out.put(("trace" if isinstance(item, Trace) else "skip", item.model_dump_json()))
+        out.put((_END, ""))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it as an InputError
+        out.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class TraceFeed:
+    """``await feed.next()`` gives the next redacted Trace (None at the end); skips pile up in ``skipped``."""
+
+    def __init__(
+        self,
+        files: list[Path],
+        fmt: str | None,
+        options: ReadOptions,
+        *,
+        redact_emails: bool = False,
+        prefetch: int = 64,
+        use_process: bool | None = None,
+    ) -> None:
+        self.skipped: list[Skipped] = []
+        self._process: Any = None
+        self._queue: Any = None
+        self._local: Iterator[Trace | Skipped] | None = None
+        if use_process is None:
+            # fork is only safe while this process has no other threads (a held lock would be copied
+            # locked); start-up of a spawned interpreter would cost more than it saves on small inputs.
+            use_process = hasattr(os, "fork") and threading.active_count() == 1 and len(files) > 0
+        if use_process:
+            ctx = multiprocessing.get_context("fork")
+            self._queue = ctx.Queue(maxsize=prefetch)
+            self._process = ctx.Process(
+                target=_produce, args=(files, fmt, options, redact_emails, self._queue), daemon=True
+            )
+            self._process.start()
+        else:
+            self._local = read_redacted(files, fmt, options, redact_emails)
+
+    async def next(self) -> Trace | None:
+        """The next trace, or None when every file has been read."""
+        while True:
+            if self._local is not None:
+                item = await asyncio.to_thread(next, self._local, None)
+                if item is None:
+                    return None
+                if isinstance(item, Skipped):
+                    self.skipped.append(item)
+                    continue
+                return item
+            kind, payload = await asyncio.to_thread(self._get)
+            if kind == _END:
+                self.close()
+                return None
+            if kind == "error":
+                self.close()
+                raise InputError(f"reading the inputs failed: {payload}")
+            if kind == "skip":
+                self.skipped.append(Skipped.model_validate_json(payload))
+                continue
+            return Trace.model_validate_json(payload)
+
+    def _get(self) -> tuple[str, str]:
+        while True:
+            try:
+                return self._queue.get(timeout=1.0)  # type: ignore[no-any-return]
+            except queue.Empty:
+                if self._process is None or not self._process.is_alive():
+                    return ("error", f"the reader process stopped (exit code {getattr(self._process, 'exitcode', None)})")
+
+    def close(self) -> None:
+        """Stop the child process (if any); safe to call twice."""
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join(timeout=5)
+            self._process = None
+        if self._queue is not None:
+            self._queue.close()
+            self._queue.cancel_join_thread()
+            self._queue = None

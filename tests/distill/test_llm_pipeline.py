@@ -1,0 +1,217 @@
+"""`skillforge distill --model` end to end: the fake model and a loopback OpenAI-compatible server.
+
+Real sample traces in, skill folders out. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from skillforge.cli import cli
+from skillforge.distill.provenance import read_provenance
+from skillforge.ingest import read_paths
+from skillforge.llm.fake import FABRICATED_QUOTE, STATS
+from skillforge.llm.fake_server import FakeOpenAIServer
+from skillforge.models import Trace
+from skillforge.skills.validate import validate_skill
+
+SAMPLES = Path(__file__).parent.parent / "data" / "samples"
+REPORT_KEYS = {"traces", "llm_calls", "cache_hits", "failed_calls", "prompt_tokens", "completion_tokens", "cost_usd",
+               "merge_levels", "wall_s"}
+
+
+@pytest.fixture(autouse=True)
+def _fake_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SKILLFORGE_FAKE_FAULTS", raising=False)
+    monkeypatch.delenv("SKILLFORGE_FAKE_LATENCY", raising=False)
+    monkeypatch.setenv("SKILLFORGE_NO_PROGRESS", "1")
+    STATS.reset()
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Path:
+    """Real traces of three formats (SWE-agent, mini-swe-agent with its SWE-bench reports, OpenHands)."""
+    root = tmp_path / "traces"
+    for sub in ("swe_agent_traj", "mini_swe_agent_traj", "openhands"):
+        shutil.copytree(SAMPLES / sub, root / sub)
+    return root
+
+
+def count_traces(root: Path) -> int:
+    return sum(isinstance(t, Trace) for t in read_paths([root]))
+
+
+def distill(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
+    """Run the CLI in-process; return exit code, the JSON report and the output."""
+    report = Path(os.environ["SKILLFORGE_HOME"]) / f"report-{time.monotonic_ns()}.json"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["distill", *map(str, args), "--report", str(report)], env=env, catch_exceptions=False)
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return result.exit_code, data, result.output
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_fake_model_writes_valid_skills_with_provenance_and_a_report(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, report, output = distill(inputs, "--model", "fake", "-o", out)
+    assert code == 0, output
+    assert REPORT_KEYS <= report.keys()
+    n = count_traces(inputs)
+    assert report["traces"] == n and report["failed_calls"] == 0
+    assert report["llm_calls"] > report["analyst_calls"]  # plus merge and plan calls
+    assert report["analyst_calls"] == 2 * n  # one reading turn, one answer per trace
+    assert report["merge_levels"] == 2 and report["cost_usd"] > 0 and report["prompt_tokens"] > 0
+    skills = [out / name for name in report["skills"]]
+    assert skills and all(not validate_skill(s).errors for s in skills)
+    for skill in skills:
+        provenance = read_provenance(skill)
+        assert provenance is not None and provenance.analyzer == "skillforge-fake/fake"
+        text = (skill / "SKILL.md").read_text()
+        for rule in provenance.rules:
+            assert rule.support == len(rule.trace_ids) >= 1
+            assert f"sf:{rule.id}" in text or rule.file != "SKILL.md"
+            assert all(e.quote for e in rule.evidence)
+    assert "Wrote" in output
+
+
+def test_rerun_makes_no_calls_and_changes_nothing(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert distill(inputs, "--model", "fake", "-o", out)[0] == 0
+    before = tree(out)
+    calls = STATS.calls
+    code, report, _ = distill(inputs, "--model", "fake", "-o", out)
+    assert code == 0
+    assert report["llm_calls"] == 0 and STATS.calls == calls
+    assert report["cost_usd"] == 0 and report["cache_hits"] >= 1
+    assert tree(out) == before
+
+
+def test_same_input_gives_the_same_skills_from_a_cold_cache(inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SKILLFORGE_CACHE", str(tmp_path / "cache-a"))
+    assert distill(inputs, "--model", "fake", "-o", tmp_path / "a")[0] == 0
+    monkeypatch.setenv("SKILLFORGE_CACHE", str(tmp_path / "cache-b"))
+    code, report, _ = distill(inputs, "--model", "fake", "-o", tmp_path / "b")
+    assert code == 0 and report["cache_hits"] == 0  # really recomputed
+    a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
+    assert a.keys() == b.keys() and a == b
+
+
+def test_budget_stops_cleanly_with_a_partial_report_and_exit_3(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, report, output = distill(inputs, "--model", "fake", "-o", out, "--budget", "0.03", "--concurrency", "2")
+    assert code == 3, output
+    assert report["budget_stopped"] is True and report["cost_usd"] <= 0.03
+    assert 0 < report["llm_calls"] and report["skills"] == []
+    assert any(f["kind"] == "BudgetExceeded" for f in report["failures"])
+    assert not out.exists() or not any(out.iterdir())
+    assert "Re-run with a larger --budget" in output
+    # A larger budget finishes the job; what was paid for comes from the cache.
+    code, again, _ = distill(inputs, "--model", "fake", "-o", out, "--budget", "5")
+    assert code == 0 and again["cache_hits"] >= report["llm_calls"] and again["skills"]
+
+
+def test_malformed_answers_get_a_repair_round_then_are_reported(inputs: Path, tmp_path: Path) -> None:
+    env = {"SKILLFORGE_FAKE_FAULTS": "malformed=0.5"}
+    code, report, _ = distill(inputs, "--model", "fake", "-o", tmp_path / "a", env=env)
+    assert code == 0 and report["failed_calls"] == 0 and report["skills"]
+    assert STATS.faults["malformed"] > 0  # broken first answers, all repaired
+
+    env = {"SKILLFORGE_FAKE_FAULTS": "malformed=1,malformed_repairs=1"}
+    code, report, output = distill(inputs, "--model", "fake-notools", "-o", tmp_path / "b", env=env)
+    assert code == 1
+    assert report["failed_calls"] == count_traces(inputs) and report["skills"] == []
+    kinds = {f["kind"] for f in report["failures"]}
+    assert kinds == {"OutputParseError"}
+    assert all(f["task"].startswith("analyst:") for f in report["failures"])
+    assert "even after a repair round" in output
+
+
+def test_fabricated_evidence_is_dropped_before_it_reaches_a_skill(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, report, _ = distill(inputs, "--model", "fake", "-o", out, env={"SKILLFORGE_FAKE_FAULTS": "fabricate=1"})
+    assert code == 0
+    dropped = report["dropped_lessons"]
+    assert dropped and all(d["quote"] == FABRICATED_QUOTE for d in dropped)
+    assert {d["title"] for d in dropped} == {"Clean the disk before retrying"}
+    assert not any("Clean the disk" in p.read_text() for p in out.rglob("*.md"))
+
+
+def test_dry_run_estimates_without_calling(inputs: Path, tmp_path: Path) -> None:
+    code, plan, output = distill(inputs, "--model", "fake", "-o", tmp_path / "out", "--dry-run")
+    assert code == 0 and STATS.calls == 0
+    n = count_traces(inputs)
+    assert plan["traces"] == n and plan["analyst_calls"] == 2 * n and plan["plan_calls"] == 1
+    assert plan["planned_calls"] == plan["analyst_calls"] + plan["merge_calls"] + 1
+    assert plan["cost_usd"] > 0 and "Nothing was sent to a model" in output
+    assert not (tmp_path / "out").exists()
+    code, report, _ = distill(inputs, "--model", "fake", "-o", tmp_path / "out")
+    assert report["analyst_calls"] == plan["analyst_calls"] and report["merge_levels"] == plan["merge_levels"]
+
+
+def test_into_deepens_one_existing_skill_without_a_plan_call(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, first, _ = distill(inputs / "swe_agent_traj", "--model", "fake", "-o", out, "--into", "agent-debugging")
+    assert code == 0 and first["skills"] == ["agent-debugging"]
+    rules_before = len(read_provenance(out / "agent-debugging").rules)
+    code, second, _ = distill(inputs / "openhands", "--model", "fake", "-o", out, "--into", out / "agent-debugging")
+    assert code == 0 and second["skills"] == ["agent-debugging"]
+    assert len(read_provenance(out / "agent-debugging").rules) > rules_before
+    assert not validate_skill(out / "agent-debugging").errors
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["agent-debugging"]
+
+
+def test_loopback_http_server_with_429_and_a_concurrency_limit(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-test")
+    with FakeOpenAIServer(latency=0.05, rate_limit_first=3, retry_after=0.1) as server:
+        code, report, output = distill(
+            inputs, "--model", "openai/loopback-model", "--api-base", server.api_base, "--concurrency", "3",
+            "-o", tmp_path / "out",
+        )
+    assert code == 0, output
+    assert server.max_in_flight <= 3 and server.rate_limited == 3
+    assert report["retries"] == 3 and report["failed_calls"] == 0
+    assert server.requests == report["llm_calls"] + 3
+    assert report["analyst_calls"] == count_traces(inputs)  # no tool calling known: one call per trace
+    assert report["cost_known"] is False and report["skills"]
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_without_redoing_finished_calls(inputs: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "SKILLFORGE_FAKE_LATENCY": "0.25", "SKILLFORGE_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "skillforge", "distill", str(inputs), "--model", "fake", "-o", str(tmp_path / "out"),
+               "--concurrency", "2", "--report", str(tmp_path / "report.json")]
+    cache = tmp_path / "cache" / "llm"
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(cache.glob("??/*.json"))) < 8:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = len(list(cache.glob("??/*.json")))
+    assert 8 <= finished < 30 and not (tmp_path / "report.json").exists()
+
+    resumed = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["cache_hits"] == finished  # everything the killed run finished was reused
+    clean_env = {**env, "SKILLFORGE_FAKE_LATENCY": "0", "SKILLFORGE_CACHE": str(tmp_path / "clean")}
+    clean = subprocess.run([*command[:-1], str(tmp_path / "clean.json")], env=clean_env, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stderr
+    planned = json.loads((tmp_path / "clean.json").read_text())["llm_calls"]
+    assert report["llm_calls"] + finished == planned
