@@ -45,8 +45,9 @@ def distill_cmd(
     Secrets are redacted before anything is analysed or written. Without a model the offline
     heuristic analyzer is used; with --model MODEL, one analyst sub-agent per trace and a tree of
     merge calls do the work (answers cached: a re-run makes no calls). Each skill's provenance
-    (which traces back which rule) is written to OUT/.provenance/NAME.json; `skillforge explain OUT/NAME` prints it. Re-running on the same
-    input gives byte-identical output; an existing skill folder is deepened, not overwritten.
+    (which traces back which rule) is written to OUT/.provenance/NAME.json; `skillforge explain
+    OUT/NAME` prints it. Re-running on the same input gives byte-identical output; an existing
+    skill folder is deepened, not overwritten.
     """
     from skillforge.distill.pipeline import run_distill
     from skillforge.ingest import ReadOptions, parse_ticket_columns
