@@ -185,9 +185,9 @@ def _kind_for_name(name: str) -> str:
 def redact_value(value: Any, *, redact_emails: bool = False, _key: str | None = None) -> Any:
     """Redact every string inside ``value`` (dicts, lists, nested), masking whole values of secret-named keys."""
     if isinstance(value, str):
-        if _key is not None and value and _SECRET_NAME_RE.match(_key) and not _PLACEHOLDER_RE.match(value):
-            if not value.startswith("[REDACTED") and len(value) >= 3:
-                return marker(_kind_for_name(_key))
+        secret_key = _key is not None and _SECRET_NAME_RE.match(_key)
+        if secret_key and len(value) >= 3 and not _PLACEHOLDER_RE.match(value) and not value.startswith("[REDACTED"):
+            return marker(_kind_for_name(_key or ""))
         return redact_text(value, redact_emails=redact_emails)
     if isinstance(value, dict):
         return {k: redact_value(v, redact_emails=redact_emails, _key=str(k)) for k, v in value.items()}
@@ -201,7 +201,7 @@ def redact_value(value: Any, *, redact_emails: bool = False, _key: str | None = 
 def redact_trace(trace: Trace, *, redact_emails: bool = False) -> Trace:
     """A copy of ``trace`` with every text field redacted: task, step text, tool-call arguments (nested),
     tool outputs, outcome error and metadata."""
-    red: Callable[[str], str] = lambda s: redact_text(s, redact_emails=redact_emails)  # noqa: E731
+    red: Callable[[str], str] = lambda s: redact_text(s, redact_emails=redact_emails)
     steps = [_redact_step(step, red, redact_emails) for step in trace.steps]
     outcome = trace.outcome
     if outcome.error:
@@ -221,7 +221,7 @@ def redact_trace_in_place(trace: Trace, *, redact_emails: bool = False) -> Trace
 
     For streaming pipelines that own the trace: a huge session is never held twice in memory.
     """
-    red: Callable[[str], str] = lambda s: redact_text(s, redact_emails=redact_emails)  # noqa: E731
+    red: Callable[[str], str] = lambda s: redact_text(s, redact_emails=redact_emails)
     steps = trace.steps
     for number, step in enumerate(steps):
         steps[number] = _redact_step(step, red, redact_emails)

@@ -23,7 +23,19 @@ _EXPORTS = {
     "lesson_id": "skillforge.distill.lessons",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ApplyProblem",
+    "DistillReport",
+    "HeuristicAnalyzer",
+    "SkillGroup",
+    "SkillPlan",
+    "apply_patch",
+    "group_lessons",
+    "lesson_id",
+    "merge_duplicates",
+    "plan_skill",
+    "run_distill",
+]
 
 
 def __getattr__(name: str) -> Any:

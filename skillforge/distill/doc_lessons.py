@@ -25,27 +25,29 @@ _PROCEDURE_HEADING = re.compile(
     r"before|release|deploy|contribut|develop|build|test|troubleshoot|fix|recover|rollback|upgrade|migrat|run|workflow|"
     r"checklist|submit)"
 )
-_IMPERATIVE = set(
-    "add apply ask avoid build call change check clean clone configure confirm consider contact copy cordon create "
-    "decrease delete deploy describe do don't drain edit enable ensure escalate explain fill find fix follow get give "
-    "grow increase inspect install keep kill label limit list log login look make mark merge move name never note "
-    "open pin prefer put read reboot reduce remember remove rename replace report restart restore review roll rollback "
-    "run scale search see set start state stop study submit switch take terminate test try uncordon update upgrade "
-    "use verify wait watch write".split()
+_IMPERATIVE_TEXT = (
+    "add apply ask avoid build call change check clean clone configure confirm consider contact copy "
+    "cordon create decrease delete deploy describe do don't drain edit enable ensure escalate explain "
+    "fill find fix follow get give grow increase inspect install keep kill label limit list log login "
+    "look make mark merge move name never note open pin prefer put read reboot reduce remember remove "
+    "rename replace report restart restore review roll rollback run scale search see set start state stop "
+    "study submit switch take terminate test try uncordon update upgrade use verify wait watch write"
 )
+_IMPERATIVE = frozenset(_IMPERATIVE_TEXT.split())
 _GUARD = re.compile(
     r"(?i)(^(?:please |try to )?(?:do not|don't|never|avoid)\b|\b(?:must not|mustn't|should not|shouldn't|never)\b)"
 )
 _SHELL_LANGS = {"", "bash", "sh", "shell", "console", "zsh", "terminal", "shell-session", "powershell", "ps1", "cmd"}
 _INTRODUCES = re.compile(r"(?i)((^|\s)(run|with|using|execute)|:)$")
 _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+(.*)$")
-_STOP = set(
-    "the and for with that this from are was were will can not you your have has into when then than them they its "
-    "also should must may might could would which what where there their about more some such only other each any "
-    "before after over under been being does done how why who all but use used using see here like just make sure "
-    "alert alerts runbook runbooks meaning impact diagnosis mitigation example details file files section page docs "
-    "document new one two first check issue issues".split()
+_STOP_TEXT = (
+    "the and for with that this from are was were will can not you your have has into when then than them "
+    "they its also should must may might could would which what where there their about more some such "
+    "only other each any before after over under been being does done how why who all but use used using "
+    "see here like just make sure alert alerts runbook runbooks meaning impact diagnosis mitigation "
+    "example details file files section page docs document new one two first check issue issues"
 )
+_STOP = frozenset(_STOP_TEXT.split())
 
 
 @dataclass
@@ -108,7 +110,7 @@ def _extract(section: Section, runbook_section: bool = False) -> None:
         if kind == "code":
             for line in raw.splitlines():
                 line = line.strip()
-                command = line[2:] if line.startswith("$ ") else line
+                command = line.removeprefix("$ ")
                 if lang in _SHELL_LANGS and command and not command.startswith("#") and (
                     lang != "" or re.match(r"^[a-z][\w.-]*( |$)", command)
                 ):

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from skillforge.models import Evidence, Lesson
 
-__all__ = ["MAX_EVIDENCE", "inline_code", "lesson_id", "pick_evidence", "merge_duplicates", "rule_line", "sort_key", "tag", "with_tag"]
+__all__ = ["MAX_EVIDENCE", "inline_code", "lesson_id", "merge_duplicates", "pick_evidence", "rule_line", "sort_key", "tag", "with_tag"]
 
 MAX_EVIDENCE = 12
 """Evidence items kept per lesson beyond the first one of each trace (every trace keeps one, so

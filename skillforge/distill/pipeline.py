@@ -33,7 +33,7 @@ from skillforge.scan.poison import slim_trace
 from skillforge.skills.io import read_package, write_package
 from skillforge.skills.validate import find_skill_md, validate_skill
 
-__all__ = ["Analyzer", "DistillReport", "SkillResult", "run_distill"]
+__all__ = ["Analyzer", "DistillReport", "SkillResult", "resolve_into", "run_distill", "write_skill"]
 
 MAX_SKIPPED = 500
 """Skipped records listed in the report; the rest are only counted."""
@@ -242,3 +242,8 @@ def _as_lessons(provenance: Provenance, name: str) -> list[Lesson]:
                tags=r.tags)
         for r in provenance.rules
     ]
+
+
+# Public names for the steps the model-backed pipeline reuses after its own analysis.
+resolve_into = _resolve_into
+write_skill = _write_skill

@@ -15,7 +15,16 @@ import semver
 
 from skillforge.distill.group import SkillGroup
 from skillforge.distill.lessons import lesson_id, rule_line, sort_key
-from skillforge.models import AddSection, AppendToSection, CreateFile, Edit, Evidence, Lesson, Patch, SkillPackage
+from skillforge.models import (
+    AddSection,
+    AppendToSection,
+    CreateFile,
+    Edit,
+    Evidence,
+    Lesson,
+    Patch,
+    SkillPackage,
+)
 from skillforge.models.provenance import ProvenanceRule
 from skillforge.skills.frontmatter import render as render_skill_md
 from skillforge.skills.markdown import find_sections
@@ -23,7 +32,6 @@ from skillforge.skills.render import (
     LINE_BUDGET,
     SECTIONS,
     entry_parts,
-    heading_for,
     reference_file,
     render_reference,
     render_rules,

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
-
-import re
 
 from pydantic import BaseModel, Field, ValidationError
 

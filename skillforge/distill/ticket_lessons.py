@@ -22,13 +22,14 @@ __all__ = ["TicketDigest", "ticket_digest", "ticket_lessons"]
 
 SIMILARITY = 0.3
 """Cosine similarity above which two tickets describe the same problem."""
-_STOP = set(
+_STOP_TEXT = (
     "the and for with that this from are was were will can not you your have has had into when then than them they "
     "its also should must may might could would which what where there their about more some such only other each "
     "any been being does did done how why who all but use used using here like just get got please thanks thank "
     "hello issue problem error bug describe expected behavior actual steps reproduce version code following line "
-    "file return none true false self def import print http https www com github".split()
+    "file return none true false self def import print http https www com github"
 )
+_STOP = frozenset(_STOP_TEXT.split())
 
 
 @dataclass
@@ -122,22 +123,23 @@ def _clusters(digests: list[TicketDigest]) -> list[list[TicketDigest]]:
         by_area[d.area].append(d)
     for members in by_area.values():
         parent = list(range(len(members)))
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
         for i in range(len(members)):
             for j in range(i + 1, len(members)):
                 if _cosine(members[i].vector, members[j].vector) >= SIMILARITY:
-                    parent[find(j)] = find(i)
+                    parent[_root(parent, j)] = _root(parent, i)
         groups: dict[int, list[TicketDigest]] = defaultdict(list)
         for i, d in enumerate(members):
-            groups[find(i)].append(d)
+            groups[_root(parent, i)].append(d)
         out.extend(groups[k] for k in sorted(groups))
     return out
+
+
+def _root(parent: list[int], i: int) -> int:
+    """Union-find root of ``i`` (with path halving)."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
 
 
 def skill_for(d: TicketDigest) -> str:

@@ -131,7 +131,7 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     lessons = []
     for key, items in clusters.items():
         items.sort(key=lambda x: (x[0].trace_id, x[1].failed.step))
-        first_d, first = items[0]
+        _, first = items[0]
         families = {r.family for _, r in items}
         label = _label(families, first.role)
         harness_tool = all(r.tool.lower() not in SHELL_TOOLS and "bash" not in r.tool.lower() for _, r in items)
@@ -236,11 +236,11 @@ def _unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         alternative = next((e.next_ok for _, e in items if e.next_ok is not None), None)
         count = sum(e.count for _, e in items)
         if first.role == "test":
-            body = [f"Known failing test: {_code(first.error_quote, 110)} ({count}× in {len(traces)} run(s), "
-                    "not fixed by the run); check whether it also fails without your change before chasing it."]
+            body = [(f"Known failing test: {_code(first.error_quote, 110)} ({count}× in {len(traces)} run(s), "
+                     "not fixed by the run); check whether it also fails without your change before chasing it.")]
         else:
-            body = [f"{label} can fail with {_code(first.error_quote, 110)} "
-                    f"({count}× in {len(traces)} run(s); retrying did not help)."]
+            body = [(f"{label} can fail with {_code(first.error_quote, 110)} "
+                     f"({count}× in {len(traces)} run(s); retrying did not help).")]
             if alternative is not None:
                 body.append(f"What worked instead: {_example(alternative)}.")
         if first.environment:
@@ -274,8 +274,8 @@ def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     if len(common) < 3:
         return []
     seen.sort(key=lambda r: (sorted(first_pos[r])[len(first_pos[r]) // 2], r))
-    lines = [f"Work in this order: {' → '.join(r for r in seen if r in common)} "
-             f"(the order {len(good)} successful runs followed)."]
+    lines = [(f"Work in this order: {' → '.join(r for r in seen if r in common)} "
+              f"(the order {len(good)} successful runs followed).")]
     evidence = []
     number = 0
     for role in seen:
