@@ -7,68 +7,24 @@ projects) go to one general skill; project-specific ones to a skill named after 
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
 
-from skillforge.distill.actions import CODE_TOOLS, SHELL_TOOLS, Action
-from skillforge.distill.lessons import inline_code, pick_evidence
+from skillforge.distill.actions import SHELL_TOOLS, Action
+from skillforge.distill.trace_common import (
+    ROLE_PHRASE,
+    SkillNames,
+    code,
+    example,
+    is_shell,
+    label,
+    make_lesson,
+    successful,
+)
 from skillforge.distill.trace_digest import ErrorSeen, FixRerun, Recovery, TraceDigest, fix_note
-from skillforge.models import Evidence, Lesson, LessonKind
+from skillforge.distill.trace_pitfalls import outcome_pitfalls, unrecovered
+from skillforge.models import Lesson
 
 __all__ = ["SkillNames", "trace_lessons"]
-
-ROLE_PHRASE = {
-    "search": "search the code base for what the task mentions",
-    "read": "read the relevant code",
-    "reproduce": "write a minimal script that reproduces the problem",
-    "run": "run it and read the output",
-    "edit": "make the smallest change that fixes it",
-    "test": "run the relevant tests",
-    "lint": "run the linters and type checks",
-    "build": "build or install the project",
-    "review": "review the diff",
-    "cleanup": "remove temporary files such as reproduction scripts",
-    "submit": "submit the result",
-    "vcs": "commit the change",
-}
-_ROLE_NOUN = {"edit": "an edit", "read": "a read", "search": "a search", "test": "a test run", "run": "a script run"}
-
-
-@dataclass
-class SkillNames:
-    """Which skill a lesson goes to: one general skill, one per project with enough material."""
-
-    general: str
-    single_area: str | None
-    project: dict[str, str]
-
-    @classmethod
-    def from_digests(cls, digests: list[TraceDigest]) -> SkillNames:
-        coding = sum(d.coding for d in digests) * 2 >= len(digests)
-        areas = Counter(d.area for d in digests if d.area)
-        project = {}
-        for area in sorted(areas):
-            mine = [d for d in digests if d.area == area]
-            fixing = sum(d.fix_task for d in mine) * 2 > len(mine)
-            project[area] = f"{area}-{'bug-fixing' if fixing else 'development'}"
-        single = None
-        if len(areas) == 1:
-            (area, count), = areas.items()
-            if count * 2 >= len(digests):
-                single = area
-        general = project[single] if single else ("coding-agent-playbook" if coding else "agent-tool-playbook")
-        return cls(general=general, single_area=single, project=project)
-
-    def target(self, areas: Iterable[str | None], general: bool) -> tuple[str, list[str]]:
-        """Skill name and tags for a lesson seen in ``areas``."""
-        areas = list(areas)
-        found = sorted({a for a in areas if a})
-        if self.single_area or general or len(found) != 1 or len(set(areas)) != 1:
-            return self.general, ["scope:general"]
-        return self.project[found[0]], ["scope:project", f"area:{found[0]}"]
-
 
 def trace_lessons(digests: list[TraceDigest]) -> list[Lesson]:
     """Every lesson the heuristics find in these agent-trace digests."""
@@ -78,41 +34,13 @@ def trace_lessons(digests: list[TraceDigest]) -> list[Lesson]:
     lessons: list[Lesson] = []
     lessons += _recoveries(digests, names)
     lessons += _fix_reruns(digests, names)
-    lessons += _unrecovered(digests, names)
+    lessons += unrecovered(digests, names)
     lessons += _procedures(digests, names)
     lessons += _sequences(digests, names)
     lessons += _commands(digests, names)
     lessons += _files(digests, names)
-    lessons += _outcome_pitfalls(digests, names)
+    lessons += outcome_pitfalls(digests, names)
     return lessons
-
-
-def _lesson(kind: LessonKind, title: str, body: str, target: tuple[str, list[str]], section: str,
-            evidence: list[Evidence], support: int) -> Lesson:
-    skill, tags = target
-    quoted = [e for e in evidence if e.quote.strip()] or evidence[:1]
-    return Lesson(kind=kind, title=title, body=body, target_skill=skill, evidence=pick_evidence(quoted),
-                  support=max(1, support), tags=sorted({*tags, f"section:{section}", "source:trace"}))
-
-
-def _code(text: str, limit: int = 90) -> str:
-    return inline_code(text, limit)
-
-
-def _example(action: Action, limit: int = 90) -> str:
-    """How a call reads in a rule: the shell command itself, or ``tool argument`` for other tools."""
-    tool = action.tool.lower()
-    shell = tool in SHELL_TOOLS or tool in CODE_TOOLS or "bash" in tool or action.command.startswith(action.tool)
-    if shell:
-        return _code(action.quote or action.command, limit)
-    detail = action.files[0] if action.files else action.quote
-    return _code(f"{action.tool} {detail}".strip() if detail and detail not in ("{}",) else action.tool, limit)
-
-
-def _label(families: set[str], role: str) -> str:
-    if len(families) == 1:
-        return _code(next(iter(families)))
-    return _ROLE_NOUN.get(role, "a tool call")
 
 
 # --------------------------------------------------------------------------- recoveries
@@ -133,15 +61,15 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         items.sort(key=lambda x: (x[0].trace_id, x[1].failed.step))
         _, first = items[0]
         families = {r.family for _, r in items}
-        label = _label(families, first.role)
+        who = label(families, first.role)
         harness_tool = all(r.tool.lower() not in SHELL_TOOLS and "bash" not in r.tool.lower() for _, r in items)
         general = first.environment or (harness_tool and first.role in ("edit", "read", "search"))
         fix = _describe_fix(first)
         note = fix_note((first.between[0] if first.between else first.fixed).thought)
-        body = [f"When {label} fails with {_code(first.signature)}, {fix}."]
+        body = [f"When {who} fails with {code(first.signature)}, {fix}."]
         if note:
             body.append(f"Why it worked: {note}")
-        failed_text, fixed_text = _example(first.failed), _example(first.fixed)
+        failed_text, fixed_text = example(first.failed), example(first.fixed)
         if failed_text != fixed_text:
             body.append(f"Example: {failed_text} failed, then {fixed_text} worked.")
         else:
@@ -156,31 +84,35 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             evidence.append(d.evidence(r.fixed.step, r.fixed.quote))
         evidence += [d.evidence(e.action.result_step, e.error_quote) for d, e in stuck[key]]
         traces = sorted({d.trace_id for d, _ in items} | {d.trace_id for d, _ in stuck[key]})
-        lessons.append(_lesson("recovery", f"When {label} fails with {first.signature}", "\n".join(body),
+        lessons.append(make_lesson("recovery", f"When {who} fails with {first.signature}", "\n".join(body),
                                names.target((d.area for d, _ in items), general), "recovery", evidence, len(traces)))
     return lessons
 
 
 def _describe_fix(r: Recovery) -> str:
     failed, fixed = r.failed, r.fixed
-    if isinstance(failed.args, dict) and isinstance(fixed.args, dict) and failed.command == fixed.command:
-        changed = {k: v for k, v in sorted(fixed.args.items())
-                   if failed.args.get(k) != v and isinstance(v, (str, int, bool)) and len(str(v)) <= 60}
-        if changed:
-            return "run the same call again with " + ", ".join(f"`{k}: {v}`" for k, v in changed.items())
+    if isinstance(failed.args, dict) and isinstance(fixed.args, dict):
+        keys = sorted(k for k in {*failed.args, *fixed.args} if failed.args.get(k) != fixed.args.get(k))
+        short = {k: fixed.args[k] for k in keys
+                 if isinstance(fixed.args.get(k), (str, int, float, bool)) and len(str(fixed.args[k])) <= 60}
+        if failed.command == fixed.command and short:
+            return "run the same call again with " + ", ".join(f"`{k}: {v}`" for k, v in short.items())
+        if not is_shell(fixed) and 0 < len(keys) <= 3:
+            parts = [f"`{k}: {short[k]}`" if k in short else f"a corrected `{k}`" for k in keys]
+            return "retry with " + ", ".join(parts)
     steps = []
     checks = [b for b in r.between if b.failed is False and b.role in ("read", "search", "trivial")]
-    shown = list(dict.fromkeys(_example(b, 50) for b in checks))
+    shown = list(dict.fromkeys(example(b, 50) for b in checks))
     if shown:
         steps.append("first check with " + " and ".join(shown[:2]))
     if fixed.files and failed.files and fixed.files != failed.files and fixed.role != "edit":
-        steps.append(f"retry with the corrected path {_code(fixed.files[0], 60)}")
+        steps.append(f"retry with the corrected path {code(fixed.files[0], 60)}")
     elif fixed.role == "edit" and fixed.main_length < 0.6 * failed.main_length:
         steps.append("retry with a shorter, exact snippet")
     elif fixed.role == "edit":
         steps.append("fix what the error points at and re-issue the whole edit")
     else:
-        steps.append(f"correct the call and retry (what worked: {_example(fixed, 70)})")
+        steps.append(f"correct the call and retry (what worked: {example(fixed, 70)})")
     return ", then ".join(steps)
 
 
@@ -195,72 +127,26 @@ def _fix_reruns(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         _, first = items[0]
         edited = sorted({p for _, f in items for e in f.edits for p in e.files})
         note = fix_note(first.edits[0].thought) if first.edits else ""
-        where = f"edit {', '.join(_code(p, 60) for p in edited[:3])}" if edited else "fix the cause"
-        body = [f"When {_code(first.family)} fails with {_code(first.signature)}, {where} and re-run it."]
+        where = f"edit {', '.join(code(p, 60) for p in edited[:3])}" if edited else "fix the cause"
+        body = [f"When {code(first.family)} fails with {code(first.signature)}, {where} and re-run it."]
         if note:
             body.append(f"What fixed it: {note}")
-        body.append(f"Example: {_code(first.failed.quote)} failed, then worked after the edit.")
+        body.append(f"Example: {code(first.failed.quote)} failed, then worked after the edit.")
         evidence = []
         for d, f in items:
             evidence.append(d.evidence(f.failed.result_step, f.error_quote))
             evidence.extend(d.evidence(e.step, e.quote) for e in f.edits[:1])
         traces = {d.trace_id for d, _ in items}
-        lessons.append(_lesson("recovery", f"When {first.family} fails with {first.signature}", "\n".join(body),
+        lessons.append(make_lesson("recovery", f"When {first.family} fails with {first.signature}", "\n".join(body),
                                names.target((d.area for d, _ in items), False), "recovery", evidence, len(traces)))
-    return lessons
-
-
-_ENV_KEY = re.compile(
-    r"(?i)(requires approval|haven't granted|not permitted|permission denied|security policy|blocked|sandbox|not allowed)"
-)
-
-
-def _unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
-    recovered = {r.signature.lower() for d in digests for r in d.recoveries}
-    clusters: dict[str, list[tuple[TraceDigest, ErrorSeen]]] = defaultdict(list)
-    for d in digests:
-        for e in d.errors:
-            if e.signature.lower() in recovered:
-                continue
-            key = _ENV_KEY.search(e.error_quote)
-            clusters[key.group(1).lower() if e.environment and key else e.signature.lower()].append((d, e))
-    lessons = []
-    for items in clusters.values():
-        items.sort(key=lambda x: (x[0].trace_id, x[1].action.step))
-        _, first = items[0]
-        if sum(e.count for _, e in items) < 2 and not first.environment:
-            continue  # one unexplained failure is an anecdote, not a pitfall
-        families = {e.family for _, e in items}
-        label = _label(families, first.role) if len(families) == 1 else ", ".join(_code(f) for f in sorted(families))
-        traces = {d.trace_id for d, _ in items}
-        alternative = next((e.next_ok for _, e in items if e.next_ok is not None), None)
-        count = sum(e.count for _, e in items)
-        if first.role == "test":
-            body = [(f"Known failing test: {_code(first.error_quote, 110)} ({count}× in {len(traces)} run(s), "
-                     "not fixed by the run); check whether it also fails without your change before chasing it.")]
-        else:
-            body = [(f"{label} can fail with {_code(first.error_quote, 110)} "
-                     f"({count}× in {len(traces)} run(s); retrying did not help).")]
-            if alternative is not None:
-                body.append(f"What worked instead: {_example(alternative)}.")
-        if first.environment:
-            body.append("This is a permission or sandbox limit: ask for access or use an allowed tool instead of retrying.")
-        evidence = [d.evidence(e.action.result_step, e.error_quote) for d, e in items]
-        lessons.append(_lesson("pitfall", f"{' or '.join(sorted(families))} fails with {first.signature}", "\n".join(body),
-                               names.target((d.area for d, _ in items), first.environment), "pitfalls", evidence,
-                               len(traces)))
     return lessons
 
 
 # --------------------------------------------------------------------------- what worked
 
 
-def _successful(digests: list[TraceDigest]) -> list[TraceDigest]:
-    return [d for d in digests if d.success is not False and len(d.roles) >= 3]
-
-
 def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
-    good = [d for d in _successful(digests) if "edit" in d.roles and {"run", "test"} & set(d.roles)]
+    good = [d for d in successful(digests) if "edit" in d.roles and {"run", "test"} & set(d.roles)]
     if len(good) < 2:
         return []
     first_pos: dict[str, list[float]] = defaultdict(list)
@@ -286,17 +172,17 @@ def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         sample = min((a for a in examples if a.family == family), key=lambda a: (len(a.quote), a.quote))
         share = f"{len(holders[role])}/{len(good)} runs" + ("" if role in common else ", optional")
         number += 1
-        lines.append(f"{number}. {ROLE_PHRASE[role].capitalize()}, e.g. {_example(sample, 70)} ({share}).")
+        lines.append(f"{number}. {ROLE_PHRASE[role].capitalize()}, e.g. {example(sample, 70)} ({share}).")
         for d in holders[role]:
             action = d.role_examples[role][0]
             evidence.append(d.evidence(action.step, action.quote))
     areas = [d.area for d in good]
-    return [_lesson("procedure", "Work order that succeeded", "\n".join(lines),
+    return [make_lesson("procedure", "Work order that succeeded", "\n".join(lines),
                     names.target(areas, len(set(areas)) > 1), "procedure", evidence, len(good))]
 
 
 def _sequences(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
-    good = _successful(digests)
+    good = successful(digests)
     counts: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for d in good:
         fams = d.families
@@ -319,14 +205,14 @@ def _sequences(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             chosen.append(gram)
     for gram in chosen:
         holders = [by_id[t] for t in sorted(frequent[gram])]
-        body = f"This tool sequence worked in {len(holders)} runs: {' → '.join(_code(f) for f in gram)}."
+        body = f"This tool sequence worked in {len(holders)} runs: {' → '.join(code(f) for f in gram)}."
         evidence = []
         for d in holders:
             action = next((a for r in d.roles for a in d.role_examples[r] if a.family == gram[0]), None)
             if action is not None:
                 evidence.append(d.evidence(action.step, action.quote))
         areas = [d.area for d in holders]
-        lessons.append(_lesson("success_pattern", "Tool sequence: " + " → ".join(gram), body,
+        lessons.append(make_lesson("success_pattern", "Tool sequence: " + " → ".join(gram), body,
                                names.target(areas, len(set(areas)) > 1), "procedure", evidence, len(holders)))
     return lessons
 
@@ -348,10 +234,10 @@ def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         example = min(commands, key=lambda c: (-commands[c], len(c), c))
         traces = {d.trace_id for d, _, _, _ in items}
         role = items[0][3]
-        body = f"{ROLE_PHRASE[role].capitalize()} with {_code(example)} (worked in {len(traces)} run(s))."
+        body = f"{ROLE_PHRASE[role].capitalize()} with {code(example)} (worked in {len(traces)} run(s))."
         evidence = [d.evidence(step, cmd) for d, cmd, step, _ in items]
         where = f" in {area}" if area else ""
-        lessons.append(_lesson("success_pattern", f"Run {family}{where}", body,
+        lessons.append(make_lesson("success_pattern", f"Run {family}{where}", body,
                                names.target([area], False), "commands", evidence, len(traces)))
     return lessons
 
@@ -365,39 +251,12 @@ def _files(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     lessons = []
     for area, files in sorted(per_area.items()):
         ranked = sorted(files.items(), key=lambda kv: (-len({d.trace_id for d, _ in kv[1]}), kv[0]))[:8]
-        parts = [f"{_code(path, 70)} ({len({d.trace_id for d, _ in uses})} run(s))" for path, uses in ranked]
+        parts = [f"{code(path, 70)} ({len({d.trace_id for d, _ in uses})} run(s))" for path, uses in ranked]
         traces = {d.trace_id for uses in files.values() for d, _ in uses}
         evidence = [d.evidence(a.step, a.quote) for _, uses in ranked for d, a in uses[:1]]
-        lessons.append(_lesson("success_pattern", f"Files that matter in {area}",
+        lessons.append(make_lesson("success_pattern", f"Files that matter in {area}",
                                "Successful runs changed: " + ", ".join(parts) + ".",
                                names.target([area], False), "files", evidence, len(traces)))
     return lessons
 
 
-def _outcome_pitfalls(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
-    lessons = []
-    good = _successful(digests)
-    usual = {r for r in ROLE_PHRASE if len(good) >= 2 and sum(r in d.roles for d in good) * 5 >= len(good) * 3}
-    for d in sorted((d for d in digests if d.success is False), key=lambda d: d.trace_id):
-        target = names.target([d.area], False)
-        if d.final_error is not None:
-            e = d.final_error
-            lessons.append(_lesson("pitfall", f"Run ended after {e.family} failed with {e.signature}",
-                                   f"A run ended unsuccessfully right after {_code(e.family)} failed with "
-                                   f"{_code(e.signature)}; do not stop on this error.",
-                                   target, "pitfalls", [d.evidence(e.action.result_step, e.error_quote)], 1))
-        skipped = sorted(usual - set(d.roles))
-        last = max((a for acts in d.role_examples.values() for a in acts), key=lambda a: a.index, default=None)
-        if skipped and last is not None:
-            lessons.append(_lesson("pitfall", f"Unsuccessful run skipped {', '.join(skipped)}",
-                                   "An unsuccessful run skipped what successful runs did: "
-                                   + "; ".join(ROLE_PHRASE[r] for r in skipped) + ".",
-                                   target, "pitfalls", [d.evidence(last.step, last.quote)], 1))
-        files = sorted({p.lstrip("./") for p, _ in d.edited})
-        if files and d.task_line:
-            first_edit = d.edited[0][1]
-            lessons.append(_lesson("pitfall", f"Unresolved: {d.task_line}",
-                                   f"For “{d.task_line}”, changing only {', '.join(_code(f, 60) for f in files[:3])} "
-                                   "was not enough: the run was judged unsuccessful, so look further.",
-                                   target, "pitfalls", [d.evidence(first_edit.step, first_edit.quote)], 1))
-    return lessons

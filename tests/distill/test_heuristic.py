@@ -136,3 +136,14 @@ def test_error_line_and_families_on_real_output(find_trace) -> None:  # type: ig
     assert command_family("cat <<'EOF' > reproduce.py\nprint(1)\nEOF") == "cat >"
     assert command_family("./tests/runtests.py messages_tests") == "runtests.py"
     assert command_family("sed -i 's/a/b/' f.py") == "sed -i"
+
+
+def test_many_unsuccessful_runs_aggregate_instead_of_flooding(sample_traces: dict[str, Trace], find_trace) -> None:  # type: ignore[no-untyped-def]
+    failed = find_trace("django__django-15127.traj.json")
+    copies = [failed.model_copy(update={"id": f"{failed.id}-{n}"}) for n in range(8)]
+    lessons = HeuristicAnalyzer().analyze([*sample_traces.values(), *copies])
+    pitfalls = [l for l in lessons if l.kind == "pitfall" and l.target_skill == "django-development"]
+    unresolved = [l for l in pitfalls if l.title.startswith("Unresolved:")]
+    assert len(unresolved) == 1  # the same unresolved task, once, with its support
+    assert unresolved[0].support >= 5
+    assert len(pitfalls) <= 4
