@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillforge.distill.evidence import TraceIndex, verify_lessons
+from skillforge.distill.evidence import verify_lessons
 from skillforge.distill.outline import TOOLS, error_windows, is_failure, render_outline, run_tool
 from skillforge.errors import BudgetExceeded, LLMError
 from skillforge.llm.client import LLMClient
@@ -74,7 +74,7 @@ class LLMAnalyst:
         except LLMError as exc:
             result.failure = CallFailure(task=request.task, error=exc.message, kind=type(exc).__name__)
             return result
-        verified = verify_lessons(trace, answer.lessons, TraceIndex.of(trace))
+        verified = verify_lessons(trace, answer.lessons)
         result.lessons = verified.lessons
         result.dropped = verified.dropped
         result.quotes_removed = verified.quotes_removed

@@ -84,6 +84,8 @@ class Verified:
 
 def verify_lessons(trace: Trace, drafts: list[LessonDraft], index: TraceIndex | None = None) -> Verified:
     """Turn drafts into Lessons whose every evidence quote is found in ``trace``."""
+    if not drafts:
+        return Verified(lessons=[], dropped=[], quotes_removed=0)
     index = index or TraceIndex.of(trace)
     lessons: list[Lesson] = []
     dropped: list[DroppedLesson] = []

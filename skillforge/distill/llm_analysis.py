@@ -32,7 +32,6 @@ from skillforge.llm.prompts import load_prompt
 from skillforge.models import Skipped, Trace
 from skillforge.models.llm import CallFailure, LLMAnalysis, TraceRef
 from skillforge.scan import poisoned_lessons
-from skillforge.scan.poison import slim_trace
 
 Progress = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)``; total is None while still unknown."""
@@ -152,7 +151,7 @@ async def _analyse(
     stop = asyncio.Event()
     done = 0
 
-    async def work(index: int, trace: Trace) -> None:
+    async def work(index: int, trace: Trace, slim: Trace) -> None:
         nonlocal done
         try:
             result: AnalystResult = await analyst.analyze(trace)
@@ -166,7 +165,7 @@ async def _analyse(
             failures.append(result.failure)
         # Instructions planted in tool outputs, documents or tickets must not become rules (same
         # check as the offline path, on this trace's evidence, before anything is merged).
-        lessons, quarantined = poisoned_lessons(result.lessons, {trace.id: slim_trace(trace)})
+        lessons, quarantined = poisoned_lessons(result.lessons, {trace.id: slim})
         result.lessons = lessons
         out.quarantined.extend(quarantined)
         out.dropped_lessons.extend(result.dropped)
@@ -179,16 +178,17 @@ async def _analyse(
     index = 0
     while not stop.is_set():
         await slots.acquire()
-        trace = await feed.next()
-        if trace is None or stop.is_set():
+        item = await feed.next()
+        if item is None or stop.is_set():
             slots.release()
             break
+        trace, slim = item
         out.traces.append(TraceRef(id=trace.id, path=trace.source.path, format=trace.source.format, kind=trace.kind))
-        task = asyncio.create_task(work(index, trace))
+        task = asyncio.create_task(work(index, trace, slim))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         index += 1
-        del trace
+        del trace, slim, item
     if tasks:
         await asyncio.gather(*tasks)
     progress("analysis", done, done)

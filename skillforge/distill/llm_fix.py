@@ -48,7 +48,9 @@ async def fix_skill(client: LLMClient, skill_dir: Path, problems: list[str], rou
     content = render_skill_md(front.model_copy(update=updates), body)
     patch = Patch(skill=front.name, edits=[CreateFile(file="SKILL.md", content=content)],
                   changelog=[f"fix validation (round {round_no}): " + ", ".join(sorted(updates) or ["body"])])
-    fixed, failed = apply_patch(pkg, patch)
+    # A Patch edits sections, not frontmatter; a corrected SKILL.md is applied as a re-creation of
+    # the file over the same package (other files kept), through the one apply_patch.
+    fixed, failed = apply_patch(pkg.model_copy(update={"body": ""}), patch)
     if failed:
         return None
     write_package(fixed, skill_dir)

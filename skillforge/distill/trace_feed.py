@@ -4,7 +4,8 @@ Parsing JSON and running the redaction patterns cost a few milliseconds per trac
 loop's process they would hold the GIL while model answers wait to be handled. The feed runs
 ``read_file`` + ``redact_trace`` in a child process (the second core) and streams the redacted
 traces back as JSON through a bounded queue, so at most ``prefetch`` traces wait in memory.
-Redaction happens in the child, before a trace ever reaches code that talks to a model.
+Redaction happens in the child, before a trace ever reaches code that talks to a model; so does
+the slim copy of each trace that the poisoned-lesson check reads.
 Where a child process cannot be used, the same generator runs in a worker thread instead.
 """
 
@@ -23,6 +24,7 @@ from skillforge.errors import InputError
 from skillforge.ingest import ReadOptions, read_file
 from skillforge.models import Skipped, Trace
 from skillforge.redact import redact_trace
+from skillforge.scan.poison import slim_trace
 
 _END = "end"
 
@@ -34,18 +36,28 @@ def read_redacted(files: list[Path], fmt: str | None, options: ReadOptions, reda
             yield item if isinstance(item, Skipped) else redact_trace(item, redact_emails=redact_emails)
 
 
+def _with_slim(items: Iterator[Trace | Skipped]) -> Iterator[tuple[Trace, Trace] | Skipped]:
+    """Pair each trace with the slim copy the poisoned-lesson check needs (computed where it is read)."""
+    for item in items:
+        yield item if isinstance(item, Skipped) else (item, slim_trace(item))
+
+
 def _produce(files: list[Path], fmt: str | None, options: ReadOptions, redact_emails: bool, out: Any) -> None:
-    """Child process body: stream ``("trace"|"skip", json)`` items, then ``("end", "")``."""
+    """Child process body: stream ``("trace", json, slim json)`` / ``("skip", json, "")``, then ``("end", ...)``."""
     try:
-        for item in read_redacted(files, fmt, options, redact_emails):
-            out.put(("trace" if isinstance(item, Trace) else "skip", item.model_dump_json()))
-        out.put((_END, ""))
+        for item in _with_slim(read_redacted(files, fmt, options, redact_emails)):
+            if isinstance(item, Skipped):
+                out.put(("skip", item.model_dump_json(), ""))
+            else:
+                out.put(("trace", item[0].model_dump_json(), item[1].model_dump_json()))
+        out.put((_END, "", ""))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it as an InputError
-        out.put(("error", f"{type(exc).__name__}: {exc}"))
+        out.put(("error", f"{type(exc).__name__}: {exc}", ""))
 
 
 class TraceFeed:
-    """``await feed.next()`` gives the next redacted Trace (None at the end); skips pile up in ``skipped``."""
+    """``await feed.next()`` gives the next redacted trace and its slim copy (None at the end);
+    skips pile up in ``skipped``."""
 
     def __init__(
         self,
@@ -60,7 +72,7 @@ class TraceFeed:
         self.skipped: list[Skipped] = []
         self._process: Any = None
         self._queue: Any = None
-        self._local: Iterator[Trace | Skipped] | None = None
+        self._local: Iterator[tuple[Trace, Trace] | Skipped] | None = None
         if use_process is None:
             # fork is only safe while this process has no other threads (a held lock would be copied
             # locked); start-up of a spawned interpreter would cost more than it saves on small inputs.
@@ -73,10 +85,10 @@ class TraceFeed:
             )
             self._process.start()
         else:
-            self._local = read_redacted(files, fmt, options, redact_emails)
+            self._local = _with_slim(read_redacted(files, fmt, options, redact_emails))
 
-    async def next(self) -> Trace | None:
-        """The next trace, or None when every file has been read."""
+    async def next(self) -> tuple[Trace, Trace] | None:
+        """The next ``(trace, slim copy)``, or None when every file has been read."""
         while True:
             if self._local is not None:
                 item = await asyncio.to_thread(next, self._local, None)
@@ -86,7 +98,7 @@ class TraceFeed:
                     self.skipped.append(item)
                     continue
                 return item
-            kind, payload = await asyncio.to_thread(self._get)
+            kind, payload, slim = await asyncio.to_thread(self._get)
             if kind == _END:
                 self.close()
                 return None
@@ -96,15 +108,16 @@ class TraceFeed:
             if kind == "skip":
                 self.skipped.append(Skipped.model_validate_json(payload))
                 continue
-            return Trace.model_validate_json(payload)
+            return Trace.model_validate_json(payload), Trace.model_validate_json(slim)
 
-    def _get(self) -> tuple[str, str]:
+    def _get(self) -> tuple[str, str, str]:
         while True:
             try:
                 return self._queue.get(timeout=1.0)  # type: ignore[no-any-return]
             except queue.Empty:
                 if self._process is None or not self._process.is_alive():
-                    return ("error", f"the reader process stopped (exit code {getattr(self._process, 'exitcode', None)})")
+                    code = getattr(self._process, "exitcode", None)
+                    return ("error", f"the reader process stopped (exit code {code})", "")
 
     def close(self) -> None:
         """Stop the child process (if any); safe to call twice."""

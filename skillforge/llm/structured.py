@@ -33,6 +33,7 @@ def output_schema(output: type[BaseModel]) -> dict[str, Any]:
     return output.model_json_schema()
 
 
+@cache
 def schema_text(output: type[BaseModel]) -> str:
     return json.dumps(output_schema(output), indent=1, sort_keys=True)
 
