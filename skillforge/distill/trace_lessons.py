@@ -128,9 +128,14 @@ def _fix_reruns(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         edited = sorted({p for _, f in items for e in f.edits for p in e.files})
         note = fix_note(first.edits[0].thought) if first.edits else ""
         where = f"edit {', '.join(code(p, 60) for p in edited[:3])}" if edited else "fix the cause"
-        body = [f"When {code(first.family)} fails with {code(first.signature)}, {where} and re-run it."]
-        if note:
-            body.append(f"What fixed it: {note}")
+        if note and len(note) <= 160:
+            # The agent's own diagnosis is the lesson; put it in the rule, not only in references/.
+            body = [(f"When {code(first.family)} fails with {code(first.signature)}: {note} "
+                     f"({where.replace('edit', 'edited', 1)}, then re-ran it)")]
+        else:
+            body = [f"When {code(first.family)} fails with {code(first.signature)}, {where} and re-run it."]
+            if note:
+                body.append(f"What fixed it: {note}")
         body.append(f"Example: {code(first.failed.quote)} failed, then worked after the edit.")
         evidence = []
         for d, f in items:
