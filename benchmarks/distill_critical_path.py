@@ -35,11 +35,11 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill  # noqa: E402
-from skillforge.ingest import read_paths  # noqa: E402
-from skillforge.llm import _litellm  # noqa: E402
-from skillforge.models import Trace  # noqa: E402
-from skillforge.models.llm import LLMSettings  # noqa: E402
+from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill
+from skillforge.ingest import read_paths
+from skillforge.llm import _litellm
+from skillforge.models import Trace
+from skillforge.models.llm import LLMSettings
 
 SAMPLES = ROOT / "tests" / "data" / "samples"
 

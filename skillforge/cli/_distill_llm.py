@@ -70,7 +70,8 @@ def run_llm_command(
     as_json: bool,
 ) -> None:
     """``distill --model``: run (or, with ``--dry-run``, estimate) and render the result."""
-    from skillforge.distill.llm_pipeline import LLMDistillOptions, dry_run as estimate, run_llm_distill
+    from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill
+    from skillforge.distill.llm_pipeline import dry_run as estimate
     from skillforge.models.llm import LLMSettings
 
     settings = LLMSettings(model=model, api_base=api_base, concurrency=concurrency, budget_usd=budget, timeout=timeout)

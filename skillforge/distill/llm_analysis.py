@@ -22,8 +22,8 @@ from skillforge import __version__
 from skillforge.distill.analysts import AnalystResult, LLMAnalyst
 from skillforge.distill.consolidate import TreeMerger
 from skillforge.distill.llm_merge import LLMMergeStep
-from skillforge.errors import BudgetExceeded
 from skillforge.distill.trace_feed import TraceFeed
+from skillforge.errors import BudgetExceeded
 from skillforge.ingest import ReadOptions
 from skillforge.ingest.walk import iter_files
 from skillforge.llm.cache import canonical_json

@@ -58,7 +58,7 @@ def existing_skills(out_dir: Path, rules: list[Lesson] | None = None) -> list[Ex
         try:
             pkg = read_package(child)
             provenance = read_provenance(child)
-        except Exception:  # noqa: BLE001 - a broken neighbour must not stop the plan; validate reports it
+        except Exception:  # noqa: BLE001, S112 - a broken neighbour must not stop the plan; validate reports it
             continue
         if provenance is not None and provenance.rules and {r.id for r in provenance.rules} <= ours:
             continue

@@ -234,7 +234,7 @@ def run_tool(trace: Trace, name: str, arguments: str) -> str:
     try:
         args = json.loads(arguments or "{}")
         if not isinstance(args, dict):
-            raise ValueError("arguments must be a JSON object")
+            raise TypeError("arguments must be a JSON object")
         if name == "read_steps":
             return read_steps(trace, int(args["start"]), int(args.get("end", args["start"])))
         if name == "grep_trace":

@@ -84,7 +84,7 @@ def supports_tools(model: str) -> bool:
     lit = get_litellm()
     try:
         return bool(lit.supports_function_calling(model=model))
-    except Exception:  # unknown model or provider: assume the simpler path
+    except Exception:  # noqa: BLE001 - unknown model or provider: assume the simpler path
         return False
 
 
@@ -93,7 +93,7 @@ def supports_schema(model: str) -> bool:
     lit = get_litellm()
     try:
         return bool(lit.supports_response_schema(model=model))
-    except Exception:
+    except Exception:  # noqa: BLE001 - litellm raises many types for "unknown model"
         return False
 
 
@@ -102,7 +102,7 @@ def count_tokens(model: str, messages: list[dict[str, Any]], tools: list[dict[st
     lit = get_litellm()
     try:
         return int(lit.token_counter(model=model, messages=messages, tools=tools))
-    except Exception:
+    except Exception:  # noqa: BLE001 - litellm raises many types for "unknown model"
         # A model whose tokenizer litellm cannot load: count with the default encoding.
         return int(lit.token_counter(messages=messages))
 
@@ -114,7 +114,7 @@ def cost_for(model: str, prompt_tokens: int, completion_tokens: int) -> float | 
         prompt_cost, completion_cost = lit.cost_per_token(
             model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
         )
-    except Exception:
+    except Exception:  # noqa: BLE001 - litellm raises many types for "unknown model"
         return None
     return float(prompt_cost) + float(completion_cost)
 
@@ -127,7 +127,7 @@ def response_cost(response: Any) -> float | None:
         return float(hidden["response_cost"])
     try:
         return float(lit.completion_cost(completion_response=response))
-    except Exception:
+    except Exception:  # noqa: BLE001 - litellm raises many types for "unknown model"
         return None
 
 
@@ -136,7 +136,7 @@ def context_window(model: str) -> int | None:
     lit = get_litellm()
     try:
         info = lit.get_model_info(model=model)
-    except Exception:
+    except Exception:  # noqa: BLE001 - litellm raises many types for "unknown model"
         return None
     value = info.get("max_input_tokens") or info.get("max_tokens")
     return int(value) if value else None
@@ -149,7 +149,7 @@ def to_skillforge_error(exc: BaseException, *, task: str = "") -> LLMError:
     text = _short(exc)
     if isinstance(exc, LLMError):
         return exc
-    if isinstance(exc, TimeoutError) or isinstance(exc, lit.Timeout):
+    if isinstance(exc, (TimeoutError, lit.Timeout)):
         return ProviderError(f"{prefix}model call timed out ({text})", status=408, hint="raise --timeout")
     if isinstance(exc, lit.RateLimitError):
         return RateLimitError(f"{prefix}rate limited: {text}", retry_after=retry_after_of(exc))

@@ -14,11 +14,16 @@ import re
 from collections import Counter
 from typing import Any
 
-_STOP = set(
-    "a an and are as at be been but by can do does for from has have how i if in into is it its me my "
-    "not of on or our please so that the then there this to up us was we were what when where which "
-    "will with you your fix make add use using should would could run file files code need needs failing fails "
-    "failed error errors issue issues problem problems task tasks bug bugs sure want like help able just also".split()
+_STOP = frozenset(
+    (
+        "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "do", "does", "for", "from",
+        "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "not", "of", "on",
+        "or", "our", "please", "so", "that", "the", "then", "there", "this", "to", "up", "us", "was", "we",
+        "were", "what", "when", "where", "which", "will", "with", "you", "your", "fix", "make", "add",
+        "use", "using", "should", "would", "could", "run", "file", "files", "code", "need", "needs",
+        "failing", "fails", "failed", "error", "errors", "issue", "issues", "problem", "problems", "task",
+        "tasks", "bug", "bugs", "sure", "want", "like", "help", "able", "just", "also",
+    )
 )
 _BLOCK = re.compile(r"^=== \[(\d+)\] (.*?) ===$", re.MULTILINE)
 _INDEX_LINE = re.compile(r"^\[(\d+)\] ([^:\n]*?): (.*)$")
@@ -177,7 +182,7 @@ def _failure_lessons(blocks: dict[int, tuple[str, str]], rows: list[tuple[int, s
         )
         after = [(i, lb, b) for i, (lb, b) in sorted(blocks.items()) if i > step and not lb.endswith("(error)") and "->" in lb]
         if after:
-            nxt, nlabel, nbody = after[0]
+            nxt, _, nbody = after[0]
             nquote = _quote(nbody)
             if nquote:
                 lessons.append(

@@ -54,7 +54,7 @@ class FakeOpenAIServer:
         assert self._server is not None, "server not started"
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def __enter__(self) -> FakeOpenAIServer:
+    def __enter__(self) -> FakeOpenAIServer:  # noqa: PYI034 - typing.Self needs Python 3.11
         self.start()
         return self
 
@@ -65,10 +65,10 @@ class FakeOpenAIServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
-            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            def do_POST(self) -> None:
                 owner._handle(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -163,7 +163,7 @@ def test_conflict_keeps_the_better_supported_rule_even_if_the_model_chose_the_ot
 def test_check_rejects_unknown_reused_and_dropped_ids() -> None:
     inputs = [lesson("A rule", "t1"), lesson("B rule", "t2")]
     check = check_merge_answer(inputs)
-    rule = dict(body="body text", kind="pitfall", target_skill="x-y")
+    rule = {"body": "body text", "kind": "pitfall", "target_skill": "x-y"}
     with pytest.raises(ValueError, match="unknown lesson id 'L7'"):
         check(MergeAnswer(rules=[MergedRule(title="t1t", sources=["L7"], **rule)]))
     with pytest.raises(ValueError, match="more than one rule"):

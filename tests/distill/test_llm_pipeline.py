@@ -206,12 +206,13 @@ def test_killed_run_resumes_without_redoing_finished_calls(inputs: Path, tmp_pat
     finished = len(list(cache.glob("??/*.json")))
     assert 8 <= finished < 30 and not (tmp_path / "report.json").exists()
 
-    resumed = subprocess.run(command, env=env, capture_output=True, text=True)
+    resumed = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["cache_hits"] == finished  # everything the killed run finished was reused
     clean_env = {**env, "SKILLFORGE_FAKE_LATENCY": "0", "SKILLFORGE_CACHE": str(tmp_path / "clean")}
-    clean = subprocess.run([*command[:-1], str(tmp_path / "clean.json")], env=clean_env, capture_output=True, text=True)
+    clean = subprocess.run([*command[:-1], str(tmp_path / "clean.json")], check=False, env=clean_env,
+                           capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
     planned = json.loads((tmp_path / "clean.json").read_text())["llm_calls"]
     assert report["llm_calls"] + finished == planned
