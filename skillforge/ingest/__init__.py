@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
 from skillforge.errors import SkillforgeError
-from skillforge.ingest.base import TICKET_FIELDS, Probe, ReadOptions, Reader, parse_ticket_columns
+from skillforge.ingest.base import TICKET_FIELDS, Probe, ReadOptions, Reader, TraceCounts, parse_ticket_columns
 from skillforge.ingest.detect import detect, get_reader
 from skillforge.ingest.walk import iter_files
 from skillforge.models import Skipped, Trace
@@ -18,6 +19,7 @@ __all__ = [
     "FileReport",
     "ReadOptions",
     "SkippedRecord",
+    "TraceCounts",
     "detect",
     "get_reader",
     "inspect_paths",
@@ -25,6 +27,9 @@ __all__ = [
     "read_file",
     "read_paths",
 ]
+
+
+_T = TypeVar("_T")
 
 
 class SkippedRecord(BaseModel):
@@ -61,8 +66,27 @@ def _read_detected(
     if reader is None:
         yield Skipped(path=str(path), reason=reason)
         return
+    yield from _guarded(path, reader, reader.read(path, probe, options))
+
+
+def _count_detected(
+    path: Path, reader: Reader | None, probe: Probe, reason: str, options: ReadOptions
+) -> Iterator[TraceCounts | Skipped]:
+    """Like ``_read_detected``, but only counts (through the reader's ``count`` where it has one)."""
+    if reader is None:
+        yield Skipped(path=str(path), reason=reason)
+        return
+    if reader.count is not None:
+        yield from _guarded(path, reader, reader.count(path, probe, options))
+        return
+    for got in _guarded(path, reader, reader.read(path, probe, options)):
+        yield got if isinstance(got, Skipped) else TraceCounts.of(got)
+
+
+def _guarded(path: Path, reader: Reader, items: Iterator[_T]) -> Iterator[_T | Skipped]:
+    """Pass ``items`` through; a reader failing part-way costs this file (reported), never the run."""
     try:
-        yield from reader.read(path, probe, options)
+        yield from items
     except SkillforgeError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         yield Skipped(path=str(path), line=exc.line, reason=f"{reader.name}: {exc.message}{hint}")
@@ -104,6 +128,9 @@ def inspect_paths(
 ) -> list[FileReport]:
     """Summarise each input file: format, trace/step/tool-call/error counts and skipped records.
 
+    Counts equal those of the traces ``read_paths`` yields; readers with a ``count`` function (Claude
+    Code) produce them without building the traces, so a 300 MB session is inspected in ~100 MB.
+
     ``on_file`` is called with each path as it is reached (for a progress line). An unknown
     ``fmt`` raises ``InputError`` before anything is read.
     """
@@ -123,12 +150,12 @@ def inspect_paths(
             reports.append(FileReport(path=str(item), format=None, skipped=[SkippedRecord(reason=reason)]))
             continue
         report = FileReport(path=str(item), format=reader.name if reader else None)
-        for got in _read_detected(item, reader, probe, reason, options or ReadOptions()):
+        for got in _count_detected(item, reader, probe, reason, options or ReadOptions()):
             if isinstance(got, Skipped):
                 report.skipped.append(SkippedRecord(line=got.line, reason=got.reason))
                 continue
             report.traces += 1
-            report.steps += len(got.steps)
+            report.steps += got.steps
             report.tool_calls += got.tool_calls
             report.errors += got.errors
         reports.append(report)

@@ -3,6 +3,8 @@
 A reader is two functions: ``sniff(probe) -> float`` (0 = not mine, 1 = certainly mine) and
 ``read(path, probe, options) -> Iterator[Trace | Skipped]``. Readers stream: they never hold a
 whole large file in memory, and every unreadable record becomes a ``Skipped`` naming the line.
+A reader may add ``count(path, probe, options) -> Iterator[TraceCounts | Skipped]``, which ``inspect``
+uses to count what ``read`` would yield without building the traces.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ MAX_LINE_BYTES = 64 << 20
 """A JSONL record longer than this is skipped with a reason rather than parsed."""
 SKELETON_SCAN_BYTES = 64 << 20
 """How far into a single JSON document the probe streams to learn its shape."""
+TEXT_BUDGET = 32 << 20
+"""Characters of text a reader keeps from one file before clipping every further text hard.
+
+A 300 MB session must become a trace that fits in memory next to the rest of a run; past the budget
+texts keep their head and tail only, and the trace's metadata says so (``text_budget``)."""
 
 ProbeKind = Literal["empty", "binary", "json", "jsonl", "text"]
 
@@ -38,6 +45,7 @@ class ReadOptions:
     ticket_columns: dict[str, str] = field(default_factory=dict)
     """Maps our ticket fields (``TICKET_FIELDS``) to the file's column (CSV) or key (JSON) names."""
     max_line_bytes: int = MAX_LINE_BYTES
+    text_budget: int = TEXT_BUDGET
 
 
 def parse_ticket_columns(spec: str | None) -> dict[str, str]:
@@ -91,8 +99,22 @@ class Probe:
         return self.lines[0] if self.lines else None
 
 
+@dataclass(frozen=True)
+class TraceCounts:
+    """What ``inspect`` reports of one trace: its steps, tool calls and failed tool calls."""
+
+    steps: int
+    tool_calls: int
+    errors: int
+
+    @classmethod
+    def of(cls, trace: Trace) -> TraceCounts:
+        return cls(steps=len(trace.steps), tool_calls=trace.tool_calls, errors=trace.errors)
+
+
 SniffFn = Callable[[Probe], float]
 ReadFn = Callable[[Path, Probe, ReadOptions], Iterator["Trace | Skipped"]]
+CountFn = Callable[[Path, Probe, ReadOptions], Iterator["TraceCounts | Skipped"]]
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,8 @@ class Reader:
     sniff: SniffFn
     read: ReadFn
     description: str = ""
+    count: CountFn | None = None
+    """Counts what ``read`` yields, for formats whose traces are too big to build just to count them."""
 
 
 _CHUNK = 1 << 20

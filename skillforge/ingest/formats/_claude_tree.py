@@ -17,7 +17,11 @@ MESSAGE_TYPES = frozenset({"user", "assistant", "system"})
 
 @dataclass(slots=True)
 class Node:
-    """One record of the session file, compacted to what the tree and the steps need."""
+    """One record of the session file, compacted to what the tree and the steps need.
+
+    A 300 MB session has ~200k records, so every field here costs ~1.5 MB per 8 bytes: strings that
+    repeat (parent uuids, message ids, model names, usage) point at one shared object.
+    """
 
     line: int
     type: str
@@ -28,18 +32,21 @@ class Node:
     agent_id: str | None = None
     timestamp: str | None = None
     content: Any = None
-    """Compacted message content: a clipped string or a list of small block dicts."""
+    """Compacted message content: a clipped string or a tuple of block tuples (see ``_claude_steps``)."""
     msg_id: str | None = None
     role: str = ""
     is_task: bool = False
     is_command: bool = False
     api_error: bool = False
+    clipped: bool = False
+    """Some text of this record was cut short because the file's text budget was spent."""
     calls: tuple[str, ...] = ()
     results: tuple[str, ...] = ()
     session: dict[str, str] | None = None
     """sessionId/cwd/version/gitBranch, one dict shared by every record that has the same values."""
-    meta: dict[str, Any] | None = None
-    """Assistant lines only: model, usage, cost."""
+    meta: tuple[str | None, tuple[tuple[str, ...], tuple[int, ...]] | None, float | None] | None = None
+    """Assistant lines only: (model, (usage keys, usage values), cost); lines of one message share
+    their usage, and all usages with the same keys share the key tuple."""
 
 
 def main_chain(group: list[Node], by_uuid: dict[str, Node]) -> list[Node]:

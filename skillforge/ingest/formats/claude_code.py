@@ -6,36 +6,27 @@ their results off different lines of the same API message. The trace follows the
 the last record back to the root, across compactions via ``logicalParentUuid``), keeps the lines of
 split messages and the tool results that answer its calls, and drops abandoned branches.
 Sidechain (subagent) records become traces of their own. Records are compacted as they are read
-(long text clipped, ``toolUseResult`` copies and thinking dropped), so memory stays bounded by the
-trace, not the file.
+(long text clipped, ``toolUseResult`` copies and thinking dropped, see ``_claude_steps``), so memory
+stays bounded by the trace, not the file; ``count`` (for ``inspect``) keeps no text at all.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillforge.ingest.base import (
-    SNIFF_LINES,
-    Probe,
-    Reader,
-    ReadOptions,
-    clip,
-    clip_arguments,
-    iter_jsonl,
-    parse_arguments,
-)
-from skillforge.ingest.formats._chat_shapes import as_dict
+from skillforge.ingest.base import SNIFF_LINES, Probe, Reader, ReadOptions, TraceCounts, clip, iter_jsonl
+from skillforge.ingest.formats._claude_steps import BUDGET_CLIP, RESULT, TEXT, USE, Assembler, Compactor, shrink
 from skillforge.ingest.formats._claude_tree import MESSAGE_TYPES, Node, conversations, main_chain
-from skillforge.ingest.formats.anthropic import StepAssembler, block_text, result_text
-from skillforge.models import Outcome, Skipped, Source, Step, Trace
+from skillforge.models import Outcome, Skipped, Source, Trace
 
 NAME = "claude-code"
 
-_TREE_TYPES = MESSAGE_TYPES | {"progress", "attachment"}
+_TREE_TYPES = {kind: kind for kind in sorted(MESSAGE_TYPES | {"progress", "attachment"})}
 _NONMESSAGE_TYPES = frozenset(
     {"summary", "file-history-snapshot", "permission-mode", "queue-operation", "last-prompt", "custom-title"}
 )
@@ -90,39 +81,6 @@ def sniff(probe: Probe) -> float:
 # --------------------------------------------------------------------------- parsing
 
 
-def _compact_content(content: Any) -> Any:
-    """Keep what steps need from message content, with long strings clipped."""
-    if isinstance(content, str):
-        return clip(content)
-    if not isinstance(content, list):
-        return []
-    blocks = []
-    for block in content:
-        if not isinstance(block, dict):
-            continue
-        kind = str(block.get("type", ""))
-        if kind in ("thinking", "redacted_thinking"):
-            continue
-        if kind.endswith("tool_use"):
-            args = clip_arguments(parse_arguments(block.get("input")))
-            blocks.append(
-                {"type": "tool_use", "id": block.get("id"), "name": block.get("name"), "input": args}
-            )
-        elif kind.endswith("tool_result"):
-            small = {"type": "tool_result", "tool_use_id": block.get("tool_use_id")}
-            small["content"] = clip(result_text(block.get("content")))
-            if "is_error" in block:
-                small["is_error"] = block["is_error"]
-            blocks.append(small)
-        else:
-            text = block_text(block)
-            # images and documents stay typed so a prompt's text is not "[image]\n<prompt>"
-            blocks.append(
-                {"type": kind} if kind in ("image", "document") else {"type": "text", "text": clip(text)}
-            )
-    return blocks
-
-
 def _classify_user_text(node: Node, text: str) -> None:
     """Mark real prompts (task candidates) and rewrite slash-command noise into readable steps."""
     command = _COMMAND.search(text) if "<command-name>" in text else None
@@ -142,107 +100,195 @@ def _classify_user_text(node: Node, text: str) -> None:
 _SESSION_KEYS = ("sessionId", "cwd", "version", "gitBranch")
 
 
-def _node(lineno: int, rec: dict[str, Any], shared: dict[tuple[Any, ...], dict[str, str]]) -> Node:
-    node = Node(
-        line=lineno,
-        type=str(rec.get("type")),
-        uuid=rec.get("uuid"),
-        parent=rec.get("parentUuid"),
-        logical_parent=rec.get("logicalParentUuid"),
-        sidechain=bool(rec.get("isSidechain")),
-        agent_id=rec.get("agentId"),
-        timestamp=rec.get("timestamp") if isinstance(rec.get("timestamp"), str) else None,
-    )
-    values = tuple(rec.get(k) for k in _SESSION_KEYS)
-    if values not in shared:  # 20k records of one session share one dict, not 20k copies
-        shared[values] = {
-            k: v for k, v in zip(_SESSION_KEYS, values, strict=True) if isinstance(v, str) and v
-        }
-    node.session = shared[values]
-    if node.type not in MESSAGE_TYPES:
-        return node
-    message = as_dict(rec.get("message"))
-    node.role = node.type
-    if node.type == "system":
-        content = rec.get("content")
-        if isinstance(content, str) and content.strip() and rec.get("subtype") not in _QUIET_SYSTEM:
-            node.content = clip(content)
-        return node
-    if rec.get("isMeta"):
-        return node  # injected caveats and expanded command prompts: not said by the user
-    node.content = _compact_content(message.get("content"))
-    if node.type == "assistant":
-        node.msg_id = message.get("id")
-        node.api_error = bool(rec.get("isApiErrorMessage"))
-        node.calls = tuple(b["id"] for b in node.content if b.get("type") == "tool_use" and b.get("id"))
-        _assistant_meta(node, rec, message)
-        return node
-    if rec.get("isCompactSummary"):
-        node.role = "system"
-        return node
-    if isinstance(node.content, str):
-        _classify_user_text(node, node.content)
-    else:
-        node.results = tuple(b["tool_use_id"] for b in node.content if b.get("type") == "tool_result")
-        prompt = _prompt_text(node)
-        if not node.results and prompt:
-            _classify_user_text(node, prompt)
-    return node
+def _key(value: Any) -> Any:
+    """A uuid as the tree can use it: strings and numbers as they are, anything else (lists, objects) dropped."""
+    return value if value is None or type(value) in (str, int) else None
 
 
-def _assistant_meta(node: Node, rec: dict[str, Any], message: dict[str, Any]) -> None:
-    node.meta = {}
-    if isinstance(message.get("model"), str) and message["model"] != "<synthetic>":
-        node.meta["model"] = message["model"]
+@dataclass
+class _Parsed:
+    """Everything the first (and only) pass over a session file keeps."""
+
+    nodes: list[Node] = field(default_factory=list)
+    by_uuid: dict[Any, Node] = field(default_factory=dict)
+    summaries: dict[str, str] = field(default_factory=dict)
+
+
+def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skipped, None, _Parsed]:
+    """Read every record into a ``Node``, yielding a ``Skipped`` for each unreadable one.
+
+    ``counting`` keeps only what counting steps needs (no texts, timestamps or metadata), so
+    ``inspect`` holds ~0.3 KB per record whatever the records hold.
+    """
+    parsed = _Parsed()
+    nodes, by_uuid = parsed.nodes, parsed.by_uuid
+    compactor = Compactor(options.text_budget)
+    sessions: dict[tuple[Any, ...], dict[str, str]] = {}
+    shared: dict[Any, Any] = {}  # model names and message ids: one object each
+    last_usage: tuple[Any, Any, Any] = (None, None, None)  # (message id, usage as read, usage items)
+    for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
+        if isinstance(rec, Skipped):
+            yield rec
+            continue
+        if not isinstance(rec, dict):
+            yield Skipped(path=str(path), line=lineno, reason="not a JSON object")
+            continue
+        raw_kind = rec.get("type")
+        kind = _TREE_TYPES.get(raw_kind) if type(raw_kind) is str else None  # the constant, not a copy
+        if kind is None:
+            if raw_kind == "summary" and isinstance(rec.get("leafUuid"), str):
+                parsed.summaries[rec["leafUuid"]] = clip(str(rec.get("summary", "")), 1000)
+            continue
+        uuid = _key(rec.get("uuid"))
+        if isinstance(uuid, str) and uuid in by_uuid:
+            continue  # the same record logged twice (resume): keep the first
+        parent = _key(rec.get("parentUuid"))
+        if parent is not None and parent in by_uuid:
+            parent = by_uuid[parent].uuid  # one string object per uuid, however many children point at it
+        node = Node(
+            line=lineno,
+            type=kind,
+            uuid=uuid,
+            parent=parent,
+            logical_parent=_key(rec.get("logicalParentUuid")),
+            sidechain=bool(rec.get("isSidechain")),
+            agent_id=rec.get("agentId"),
+        )
+        nodes.append(node)
+        if uuid:
+            by_uuid[uuid] = node
+        if not counting:
+            stamp = rec.get("timestamp")
+            node.timestamp = stamp if isinstance(stamp, str) else None
+            values = (rec.get("sessionId"), rec.get("cwd"), rec.get("version"), rec.get("gitBranch"))
+            try:
+                node.session = sessions[values]
+            except KeyError:  # 20k records of one session share one dict, not 20k copies
+                node.session = sessions[values] = _session(values)
+            except TypeError:  # a list where a string belongs: not shareable, still read
+                node.session = _session(values)
+        if kind not in MESSAGE_TYPES:
+            continue
+        node.role = kind
+        if kind == "system":
+            content = rec.get("content")
+            if isinstance(content, str) and content.strip() and rec.get("subtype") not in _QUIET_SYSTEM:
+                node.content = compactor.clip(content)
+        elif not rec.get("isMeta"):  # injected caveats and expanded command prompts: not said by the user
+            message = rec.get("message")
+            message = message if isinstance(message, dict) else {}
+            node.content = compactor.content(message.get("content"))
+            if kind == "assistant":
+                last_usage = _assistant(node, rec, message, shared, last_usage, counting)
+            elif rec.get("isCompactSummary"):
+                node.role = "system"
+            else:
+                _user(node)
+        if compactor.clipped:
+            node.clipped, compactor.clipped = True, False
+        if counting and node.content:
+            node.content = shrink(node.content, kind == "assistant")
+    return parsed
+
+
+def _session(values: tuple[Any, ...]) -> dict[str, str]:
+    return {k: v for k, v in zip(_SESSION_KEYS, values, strict=True) if isinstance(v, str) and v}
+
+
+def _assistant(
+    node: Node,
+    rec: dict[str, Any],
+    message: dict[str, Any],
+    shared: dict[Any, Any],
+    last_usage: tuple[Any, Any, Any],
+    counting: bool,
+) -> tuple[Any, Any, Any]:
+    """Message id, tool-call ids, API-error flag and (model, usage, cost) of an assistant line."""
+    msg_id = message.get("id")
+    if isinstance(msg_id, str):
+        msg_id = shared.setdefault(msg_id, msg_id)  # the lines of one API message share their id
+    node.msg_id = msg_id
+    node.api_error = bool(rec.get("isApiErrorMessage"))
+    content = node.content
+    if isinstance(content, tuple):
+        node.calls = tuple(b[1] for b in content if b[0] == USE and b[1])
+    if counting:
+        return last_usage
+    model = message.get("model")
+    model = shared.setdefault(model, model) if isinstance(model, str) and model != "<synthetic>" else None
     usage = message.get("usage")
+    items = None
     if isinstance(usage, dict):
-        node.meta["usage"] = {
-            k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)
-        }
-    if isinstance(rec.get("costUSD"), (int, float)):
-        node.meta["cost_usd"] = rec["costUSD"]
+        if last_usage[0] == msg_id and last_usage[1] == usage:
+            items = last_usage[2]  # a split message repeats its usage on every line: keep one copy
+        else:
+            kept = [(k, v) for k, v in usage.items() if type(v) is int]
+            keys = tuple(k for k, _ in kept)
+            items = (shared.setdefault(keys, keys), tuple(v for _, v in kept))  # the key tuple is shared
+            last_usage = (msg_id, usage, items)
+    cost = rec.get("costUSD")
+    cost = cost if isinstance(cost, (int, float)) else None
+    if model is not None or items is not None or cost is not None:
+        node.meta = (model, items, cost)
+    return last_usage
+
+
+def _user(node: Node) -> None:
+    content = node.content
+    if isinstance(content, str):
+        _classify_user_text(node, content)
+        return
+    node.results = tuple(b[1] for b in content if b[0] == RESULT)
+    prompt = _prompt_text(node)
+    if not node.results and prompt:
+        _classify_user_text(node, prompt)
 
 
 # --------------------------------------------------------------------------- traces
 
 
-def _steps(kept: list[Node]) -> list[Step]:
-    """Build the steps, releasing each node's content once it is a step (the peak stays near one copy)."""
-    assembler = StepAssembler()
-    message_id = None
-    for node in kept:
-        if node.type == "assistant" and node.content:
-            if node.msg_id != message_id or node.msg_id is None:
-                assembler.flush()
-                message_id = node.msg_id
-            assembler.add("assistant", node.content, node.timestamp)
-            node.content = None
-            continue
-        if node.content and node.type in ("user", "system"):
-            message_id = None
-            # Claude Code always sets is_error on failed tool calls; an absent flag means success.
-            assembler.add(node.role, node.content, node.timestamp, is_error=False)
-            node.content = None
-    assembler.flush()
-    return assembler.steps
+def _chains(parsed: _Parsed) -> list[list[Node]]:
+    """The kept records of each conversation (main first); the parse's own lists are emptied."""
+    groups = conversations(parsed.nodes, parsed.by_uuid)
+    chains = [main_chain(group, parsed.by_uuid) for group in groups]
+    # From here on only the chains hold the records, so each is freed as it becomes a step.
+    parsed.nodes.clear()
+    parsed.by_uuid.clear()
+    return chains
 
 
 def _metadata(kept: list[Node], summaries: dict[str, str], sidecar: dict[str, Any]) -> dict[str, Any]:
     meta: dict[str, Any] = {"host": "claude-code"}
     names = {"sessionId": "session_id", "cwd": "cwd", "version": "cli_version", "gitBranch": "git_branch"}
     models: list[str] = []
-    usage_by_message: dict[str, dict[str, int]] = {}
+    usage_by_message: dict[Any, tuple[tuple[str, ...], tuple[int, ...]]] = {}
     cost = 0.0
+    seen_sessions: set[int] = set()
+    first_stamp = last_stamp = None
+    agent = None
+    sidechain = False
+    clipped = 0
     for node in kept:
-        for key, name in names.items():
-            if node.session and key in node.session:
-                meta.setdefault(name, node.session[key])
-        extra = node.meta or {}
-        if "model" in extra and extra["model"] not in models:
-            models.append(extra["model"])
-        if "usage" in extra:
-            usage_by_message[node.msg_id or f"line-{node.line}"] = extra["usage"]  # last line has the totals
-        cost += extra.get("cost_usd", 0.0)
+        session = node.session
+        if session and id(session) not in seen_sessions:  # shared dicts: each one looked at once
+            seen_sessions.add(id(session))
+            for key, name in names.items():
+                if key in session:
+                    meta.setdefault(name, session[key])
+        if node.meta is not None:
+            model, usage, node_cost = node.meta
+            if model is not None and model not in models:
+                models.append(model)
+            if usage is not None:
+                usage_by_message[node.msg_id or f"line-{node.line}"] = usage  # last line has the totals
+            if node_cost is not None:
+                cost += node_cost
+        if node.timestamp:
+            first_stamp = first_stamp or node.timestamp
+            last_stamp = node.timestamp
+        agent = agent or node.agent_id
+        sidechain = sidechain or node.sidechain
+        clipped += node.clipped
     if models:
         meta["model"] = models[0]
         if len(models) > 1:
@@ -250,25 +296,26 @@ def _metadata(kept: list[Node], summaries: dict[str, str], sidecar: dict[str, An
     if usage_by_message:
         totals: dict[str, int] = {}
         for usage in usage_by_message.values():
-            for key, value in usage.items():
+            for key, value in zip(*usage, strict=True):
                 totals[key] = totals.get(key, 0) + value
         meta["usage"] = dict(sorted(totals.items()))
     if cost:
         meta["cost_usd"] = round(cost, 6)
-    stamps = [n.timestamp for n in kept if n.timestamp]
-    if stamps:
-        meta["started_at"], meta["ended_at"] = stamps[0], stamps[-1]
-    agent = next((n.agent_id for n in kept if n.agent_id), None)
-    if any(n.sidechain for n in kept):
+    if first_stamp:
+        meta["started_at"], meta["ended_at"] = first_stamp, last_stamp
+    if sidechain:
         meta["sidechain"] = True
         if agent:
             meta["agent_id"] = agent
-    summary = [summaries[n.uuid] for n in kept if n.uuid in summaries]
-    if summary:
-        meta["summary"] = summary[-1]
+    if summaries:
+        summary = [summaries[n.uuid] for n in kept if n.uuid in summaries]
+        if summary:
+            meta["summary"] = summary[-1]
     for key in ("agentType", "description"):
         if isinstance(sidecar.get(key), str):
             meta["agent_type" if key == "agentType" else "agent_description"] = sidecar[key]
+    if clipped:
+        meta["text_budget"] = {"records_clipped": clipped, "clip_chars": BUDGET_CLIP}
     return dict(sorted(meta.items()))
 
 
@@ -276,7 +323,7 @@ def _prompt_text(node: Node) -> str:
     """What the user typed: the node's text without injected blocks (IDE context, reminders)."""
     if isinstance(node.content, str):
         return node.content
-    texts = [b.get("text", "") for b in node.content or () if b.get("type") == "text"]
+    texts = [b[1] for b in node.content or () if b[0] == TEXT]
     return "\n".join(t for t in texts if t.strip() and not t.lstrip().startswith(_NOISE_PREFIXES))
 
 
@@ -310,44 +357,39 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
     """Yield the main conversation of a session file (and each inline subagent) as Traces."""
     if probe.kind == "json" and path.name.endswith(".meta.json"):
         return  # a subagent sidecar: its fields are read with the subagent's own file
-    nodes: list[Node] = []
-    by_uuid: dict[str, Node] = {}
-    summaries: dict[str, str] = {}
-    shared: dict[tuple[Any, ...], dict[str, str]] = {}
-    for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
-        if isinstance(rec, Skipped):
-            yield rec
-            continue
-        if not isinstance(rec, dict):
-            yield Skipped(path=str(path), line=lineno, reason="not a JSON object")
-            continue
-        kind = rec.get("type")
-        if kind == "summary" and isinstance(rec.get("leafUuid"), str):
-            summaries[rec["leafUuid"]] = clip(str(rec.get("summary", "")), 1000)
-        if kind not in _TREE_TYPES:
-            continue
-        uuid = rec.get("uuid")
-        if isinstance(uuid, str) and uuid in by_uuid:
-            continue  # the same record logged twice (resume): keep the first
-        node = _node(lineno, rec, shared)
-        nodes.append(node)
-        if node.uuid:
-            by_uuid[node.uuid] = node
+    parsed = yield from _parse(path, options, counting=False)
     sidecar = _sidecar(path)
-    for index, group in enumerate(conversations(nodes, by_uuid)):
-        kept = main_chain(group, by_uuid)
-        task, error = _task(kept), _api_error(kept)
-        steps = _steps(kept)
-        if not steps:
+    chains = _chains(parsed)
+    for index, kept in enumerate(chains):
+        chains[index] = []  # the records of this trace now live only in ``kept``
+        if not kept:
+            continue
+        task, error, line = _task(kept), _api_error(kept), kept[0].line
+        metadata = _metadata(kept, parsed.summaries, sidecar)
+        assembler = Assembler()
+        assembler.add_nodes(kept)
+        if not assembler.steps:
             continue
         yield Trace(
             id=Trace.make_id(str(path), index),
-            source=Source(path=str(path), format=NAME, line=kept[0].line, index=index),
+            source=Source(path=str(path), format=NAME, line=line, index=index),
             task=task,
-            steps=steps,
+            steps=assembler.steps,
             outcome=Outcome(error=error),
-            metadata=_metadata(kept, summaries, sidecar),
+            metadata=metadata,
         )
+
+
+def count(path: Path, probe: Probe, options: ReadOptions) -> Iterator[TraceCounts | Skipped]:
+    """What ``read`` would yield, counted: the same records and steps, without building them."""
+    if probe.kind == "json" and path.name.endswith(".meta.json"):
+        return
+    parsed = yield from _parse(path, options, counting=True)
+    for kept in _chains(parsed):
+        assembler = Assembler(build=False)
+        assembler.add_nodes(kept)
+        if assembler.n_steps:
+            yield TraceCounts(steps=assembler.n_steps, tool_calls=assembler.n_calls, errors=assembler.n_errors)
 
 
 READERS = [
@@ -356,5 +398,6 @@ READERS = [
         sniff=sniff,
         read=read,
         description="Claude Code session logs (~/.claude/projects/*/<session>.jsonl, agent-*.jsonl)",
+        count=count,
     )
 ]
