@@ -28,6 +28,10 @@ SCHEMAS: dict[str, str] = {
     "eval-task": "skillforge.models.evals:EvalTask",
     "evolve-report": "skillforge.models.evolve:EvolveReport",
     "scan-report": "skillforge.models.scan:ScanReport",
+    "registry-index": "skillforge.models.registry:IndexFile",
+    "registry-pins": "skillforge.models.registry:PinsFile",
+    "version-record": "skillforge.models.registry:VersionRecord",
+    "provenance": "skillforge.models.provenance:Provenance",
 }
 
 _ID_BASE = "https://skillforge.dev/schemas/"

@@ -217,10 +217,3 @@ def parse_events(data: bytes) -> list[dict[str, Any]]:
             out.append(doc)
     return out
 
-
-# JSON Schemas in top-level registry/ for the files defined here (generated like skillforge.schemas)
-SCHEMAS: dict[str, str] = {
-    "registry-index": "skillforge.models.registry:IndexFile",
-    "registry-pins": "skillforge.models.registry:PinsFile",
-    "version-record": "skillforge.models.registry:VersionRecord",
-}
