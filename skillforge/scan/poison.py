@@ -113,22 +113,24 @@ def slim_trace(trace: Trace) -> Trace:
     def keep(text: str, origin: str) -> str:
         return text if origin in EXTERNAL and text and scan_injection(text) else ""
 
+    # Most steps empty out completely; identical empty steps share one object, so a session of
+    # 160k steps costs a list of pointers rather than 160k models.
+    shared: dict[tuple[object, ...], Step] = {}
     steps = []
     for step in trace.steps:
         call = ToolCall(name=step.tool_call.name, arguments="") if step.tool_call is not None else None
-        result = None
-        if step.tool_result is not None:
-            result = ToolResult(
-                output=keep(step.tool_result.output, "tool output"), is_error=step.tool_result.is_error
-            )
-        steps.append(
-            Step(
-                role=step.role,
-                text=keep(step.text, origin_of(trace, step)),
-                tool_call=call,
-                tool_result=result,
-            )
-        )
+        output = keep(step.tool_result.output, "tool output") if step.tool_result is not None else ""
+        text = keep(step.text, origin_of(trace, step))
+        is_error = step.tool_result.is_error if step.tool_result is not None else None
+        if not text and not output:
+            key = (step.role, call.name if call else None, is_error)
+            if key not in shared:
+                result = ToolResult(output="", is_error=bool(is_error)) if is_error is not None else None
+                shared[key] = Step(role=step.role, tool_call=call, tool_result=result)
+            steps.append(shared[key])
+            continue
+        result = ToolResult(output=output, is_error=bool(is_error)) if is_error is not None else None
+        steps.append(Step(role=step.role, text=text, tool_call=call, tool_result=result))
     task_origin = "document" if trace.kind == "document" else ("ticket" if trace.kind == "ticket" else "task")
     return trace.model_copy(update={"task": keep(trace.task, task_origin), "steps": steps, "metadata": {}})
 
