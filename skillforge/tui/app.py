@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from skillforge.tui.dialogs import HelpScreen
 from skillforge.tui.screens.browser import BrowserScreen
+from skillforge.tui.screens.skill import SkillScreen
 
 
 class SkillforgeApp(App[None]):
     """Browse, read, diff, edit, roll back and install the skills of one registry."""
 
     TITLE = "skillforge"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
     ]
@@ -31,13 +32,22 @@ class SkillforgeApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(BrowserScreen(self.registry))
         if self.start_skill:
-            from skillforge.tui.screens.skill import SkillScreen
-
             self.push_screen(SkillScreen(self.registry, self.start_skill))
+        self.run_worker(_warm_up, thread=True, group="warm-up")
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+
+def _warm_up() -> None:
+    """Load the highlighters the skill view needs while the person looks at the list (first open is faster)."""
+    from rich.markdown import Markdown
+    from rich.syntax import Syntax
+
+    for lexer in ("markdown", "python", "bash", "yaml", "json", "diff"):
+        Syntax("", lexer).highlight("x\n")
+    Markdown("# x\n\n- y `z`\n")
 
 
 def make_app(registry: Any = None, *, project: Path | None = None, skill: str | None = None) -> SkillforgeApp:

@@ -120,7 +120,11 @@ class LiveCheck:
         """One line for the status bar: ``✓ valid`` or ``✗ line 3: <why>``."""
         if self.ok:
             return f"✓ {self.message}"
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "") + ": " if self.line else ""
+        where = (
+            f"line {self.line}" + (f", column {self.column}" if self.column else "") + ": "
+            if self.line
+            else ""
+        )
         return f"✗ {where}{self.message}"
 
 
@@ -180,7 +184,9 @@ def publish_edit(
     """
     check = check_skill_md(name, content)
     if not check.ok:
-        raise SpecError(f"cannot save: {check.message}", line=check.line, hint="fix the line shown and save again")
+        raise SpecError(
+            f"cannot save: {check.message}", line=check.line, hint="fix the line shown and save again"
+        )
     if bump not in BUMPS:
         raise SpecError(f"unknown bump {bump!r}", hint="patch, minor or major")
     workdir = Path(tempfile.mkdtemp(prefix="skillforge-edit-"))

@@ -11,6 +11,7 @@ from itertools import zip_longest
 from typing import Literal
 
 Tag = Literal[" ", "-", "+"]
+RowKind = Literal["same", "change", "del", "add"]
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
@@ -53,7 +54,7 @@ class SideRow:
     old: str | None
     new_no: int | None
     new: str | None
-    kind: Literal["same", "change", "del", "add"]
+    kind: RowKind
 
 
 def parse_diff(text: str) -> list[FileDiff]:
@@ -108,9 +109,15 @@ def side_by_side(hunk: Hunk) -> list[SideRow]:
 
     def flush() -> None:
         for a, b in zip_longest(removed, added):
-            kind = "change" if a and b else "del" if a else "add"
+            kind: RowKind = "change" if a and b else "del" if a else "add"
             rows.append(
-                SideRow(a.old if a else None, a.text if a else None, b.new if b else None, b.text if b else None, kind)
+                SideRow(
+                    a.old if a else None,
+                    a.text if a else None,
+                    b.new if b else None,
+                    b.text if b else None,
+                    kind,
+                )
             )
         removed.clear()
         added.clear()

@@ -75,7 +75,9 @@ def build(files: dict[str, str], raw: dict[str, Any] | None) -> ProvenanceView:
     provenance, pretty = parse(raw)
     position = {m.group(1): (path, m.start()) for path, text in files.items() for m in _MARKER.finditer(text)}
     # Reading order: a rule whose marker is in the text sits where the marker is; the others keep their order.
-    rules = sorted(provenance.rules if provenance else [], key=lambda r: position.get(r.id, (r.file, 1 << 60)))
+    rules = sorted(
+        provenance.rules if provenance else [], key=lambda r: position.get(r.id, (r.file, 1 << 60))
+    )
     by_key: dict[tuple[str, str], list[ProvenanceRule]] = {}
     for rule in rules:
         by_key.setdefault((rule.file, normalize_heading(rule.section)), []).append(rule)

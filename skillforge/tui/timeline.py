@@ -91,7 +91,8 @@ def _version_entry(v: SkillVersion) -> TimelineEntry:
 
 def _event_entry(number: int, event: dict[str, Any]) -> TimelineEntry:
     kind = str(event.get("kind", "event"))
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    raw = event.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
     date = _parse_date(event.get("date"))
     if kind == "evolve-rejected":
         lines = evolve_decision(data, outcome="rejected")
@@ -102,8 +103,16 @@ def _event_entry(number: int, event: dict[str, Any]) -> TimelineEntry:
             summary = f"rejected: {report.gate.reason}"
         elif report and report.problems:
             summary = f"rejected: {report.problems[0]}"
-        return TimelineEntry(f"event:{number}", date, "evolve ✗", summary, changelog=edits, decision=tuple(lines))
-    return TimelineEntry(f"event:{number}", date, kind, _short(data), decision=tuple(f"{k}: {_short(v)}" for k, v in sorted(data.items())))
+        return TimelineEntry(
+            f"event:{number}", date, "evolve ✗", summary, changelog=edits, decision=tuple(lines)
+        )
+    return TimelineEntry(
+        f"event:{number}",
+        date,
+        kind,
+        _short(data),
+        decision=tuple(f"{k}: {_short(v)}" for k, v in sorted(data.items())),
+    )
 
 
 def evolve_decision(data: dict[str, Any], outcome: str | None = None) -> list[str]:
@@ -144,5 +153,9 @@ def _parse_date(value: Any) -> datetime:
 
 
 def _short(value: Any, limit: int = 120) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    )
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,15 +6,16 @@ from typing import Any
 
 import pytest
 from rich.syntax import Syntax
-from textual.widgets import DataTable, Input, Markdown, OptionList, Static, Tree
+from textual.widgets import DataTable, Input, OptionList, Static, Tree
 
 from skillforge.registry import Registry
 from skillforge.tui.app import make_app
 from skillforge.tui.dialogs import HelpScreen
 from skillforge.tui.screens.browser import BrowserScreen
-from skillforge.tui.screens.skill import SkillScreen
+from skillforge.tui.screens.skill import SkillMarkdown, SkillScreen
 
-from .conftest import TRACES, open_skill, plain, screen_text, settle
+from .demo_registry import TRACES
+from .helpers import Counting, open_skill, plain, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -24,9 +25,11 @@ def rows(table: DataTable[Any]) -> list[list[str]]:
 
 
 async def test_list_shows_every_skill_with_latest_pin_and_date(registry: Registry) -> None:
-    app = make_app(registry)
+    counting = Counting(registry)
+    app = make_app(counting)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        assert counting.calls == {"list": 1}  # one call for the whole list, nothing per row
         table = app.screen.query_one("#skills", DataTable)
         assert [r[:4] for r in rows(table)] == [
             ["git-bisect", "0.1.0", "", "2025-03-02"],
@@ -39,10 +42,17 @@ async def test_list_shows_every_skill_with_latest_pin_and_date(registry: Registr
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("pdf", ["pdf-forms"]), ("debugging", ["git-bisect"]), ("RELEASE use", ["release-notes"]), ("use when", None),
-     ("nothing-like-this", [])],
+    [
+        ("pdf", ["pdf-forms"]),
+        ("debugging", ["git-bisect"]),
+        ("RELEASE use", ["release-notes"]),
+        ("use when", None),
+        ("nothing-like-this", []),
+    ],
 )
-async def test_filter_matches_name_description_and_tags(registry: Registry, query: str, expected: list[str] | None) -> None:
+async def test_filter_matches_name_description_and_tags(
+    registry: Registry, query: str, expected: list[str] | None
+) -> None:
     app = make_app(registry)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -63,7 +73,7 @@ async def test_open_skill_from_filtered_list_renders_skill_md(registry: Registry
         screen = app.screen
         assert isinstance(screen, SkillScreen) and screen.skill == "pdf-forms"
         assert screen.sub_title == "version 0.3.0 · 3 versions"
-        markdown = screen.query_one("#skill-markdown", Markdown).source
+        markdown = screen.query_one("#skill-markdown", SkillMarkdown).source
         assert markdown.startswith("# PDF forms")
         assert "## Pitfalls" in markdown and "sf:" not in markdown  # provenance markers are not for reading
         text = screen_text(app)
@@ -151,3 +161,37 @@ async def test_mouse_opens_a_skill_and_switches_tabs(registry: Registry) -> None
         await pilot.click("#tabs Tab#--content-tab-history")
         await settle(pilot)
         assert app.screen.query_one("#tabs").active == "history"  # type: ignore[attr-defined]
+
+
+async def test_the_ui_stays_responsive_while_the_registry_is_busy(registry: Registry) -> None:
+    app = make_app(registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # Another call holds the registry (as a long git operation would); reads happen in workers, so keys still work.
+        registry._mutex.acquire()
+        try:
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, SkillScreen) and app.screen.sub_title == "loading…"
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+        finally:
+            registry._mutex.release()
+        await settle(pilot)
+        assert app.screen.sub_title == "version 0.1.0 · 1 versions"
+
+
+async def test_opening_a_skill_directly_and_an_unknown_one(registry: Registry) -> None:
+    app = make_app(registry, skill="release-notes")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SkillScreen)
+        assert app.screen.sub_title == "version 0.1.0 (pinned; latest 0.1.1) · 2 versions"
+        await pilot.press("escape")
+        assert isinstance(app.screen, BrowserScreen)
+    app = make_app(registry, skill="no-such-skill")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.sub_title == "loading…"  # nothing to show; the error is a notification
+        assert any("no skill named 'no-such-skill'" in n.message for n in app._notifications)

@@ -13,7 +13,7 @@ from skillforge.tui.dialogs import ConfirmDialog
 from skillforge.tui.screens.skill import SkillScreen
 from skillforge.tui.widgets.diff_view import ADDED, DiffView
 
-from .conftest import open_skill, plain, screen_text, settle
+from .helpers import open_skill, plain, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -69,7 +69,10 @@ async def test_diff_between_two_marked_versions_is_coloured(registry: Registry) 
         diff = app.screen.query_one("#diff", DiffView)
         assert diff.display and not app.screen.query_one("#entry", Static).display
         assert diff.title == "diff 0.1.0 → 0.3.0"
-        assert [(f.path, f.added, f.removed) for f in diff.files] == [("SKILL.md", 2, 0), ("references/xfa.md", 4, 0)]
+        assert [(f.path, f.added, f.removed) for f in diff.files] == [
+            ("SKILL.md", 2, 0),
+            ("references/xfa.md", 4, 0),
+        ]
         text = plain(diff.content)
         assert "+- XFA forms cannot be filled with pypdf" in text
         assert "+- Set `writer.set_need_appearances_writer(True)`" in text
@@ -80,7 +83,9 @@ async def test_diff_between_two_marked_versions_is_coloured(registry: Registry) 
         rendered = app.console.render(diff.content, app.console.options.update_width(76))
         styles = [seg.style for seg in rendered if seg.style and seg.text.strip()]
         assert any(s.bgcolor == ADDED.bgcolor for s in styles)  # added lines on green
-        assert len({s.color for s in styles if s.color is not None}) >= 3  # markdown syntax colours, not one colour
+        assert (
+            len({s.color for s in styles if s.color is not None}) >= 3
+        )  # markdown syntax colours, not one colour
 
         await pilot.press("s")
         assert diff.split

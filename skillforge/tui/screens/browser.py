@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 
 from skillforge.errors import SkillforgeError
 from skillforge.models.registry import SkillSummary
 from skillforge.tui.data import LIST_COLUMNS, filter_skills, fit, list_widths
+from skillforge.tui.screens.skill import SkillScreen
 
 
 class BrowserScreen(Screen[None]):
     """Name, latest version, pin, date of the latest version and description of every skill."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("enter", "open", "Open", show=True, priority=False),
         Binding("f5", "reload", "Reload"),
@@ -54,7 +55,9 @@ class BrowserScreen(Screen[None]):
         try:
             summaries = self.registry.list()
         except SkillforgeError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="cannot read the registry", severity="error")
+            self.app.call_from_thread(
+                self.notify, str(exc), title="cannot read the registry", severity="error"
+            )
             return
         self.app.call_from_thread(self._loaded, summaries)
 
@@ -114,8 +117,6 @@ class BrowserScreen(Screen[None]):
     def open_row(self, row: int) -> None:
         """Open the skill shown in ``row``."""
         if 0 <= row < len(self.shown):
-            from skillforge.tui.screens.skill import SkillScreen
-
             self.app.push_screen(SkillScreen(self.registry, self.shown[row].name))
 
     def on_screen_resume(self) -> None:

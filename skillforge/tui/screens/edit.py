@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
 
 from skillforge.errors import SkillforgeError
-from skillforge.tui.dialogs import ConfirmDialog
 from skillforge.tui.data import BUMPS, LiveCheck, check_skill_md, publish_edit
+from skillforge.tui.dialogs import ConfirmDialog
 
 
 class EditScreen(Screen[str | None]):
     """Dismisses with the new version after a save, or None when left without saving."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -46,7 +46,9 @@ class EditScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield TextArea(self.original, language="markdown", id="editor", show_line_numbers=True, soft_wrap=True)
+        yield TextArea(
+            self.original, language="markdown", id="editor", show_line_numbers=True, soft_wrap=True
+        )
         yield Static("", id="status")
         with Horizontal(id="save-row"):
             yield Label("bump")
@@ -87,13 +89,17 @@ class EditScreen(Screen[str | None]):
         if self.saving:
             return
         self.saving = True
-        self.save(editor.text, str(self.query_one("#bump", Select).value), self.query_one("#message", Input).value)
+        self.save(
+            editor.text, str(self.query_one("#bump", Select).value), self.query_one("#message", Input).value
+        )
 
     @work(exclusive=True, thread=True, group="write")
     def save(self, content: str, bump: str, message: str) -> None:
         """Publish off the UI thread; on failure the editor keeps the text and shows why."""
         try:
-            result = publish_edit(self.registry, self.skill, self.version, content, bump=bump, message=message)
+            result = publish_edit(
+                self.registry, self.skill, self.version, content, bump=bump, message=message
+            )
         except SkillforgeError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
@@ -121,4 +127,6 @@ class EditScreen(Screen[str | None]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmDialog("Discard your changes to SKILL.md? Nothing was published."), decided)
+        self.app.push_screen(
+            ConfirmDialog("Discard your changes to SKILL.md? Nothing was published."), decided
+        )

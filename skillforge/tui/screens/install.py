@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, SelectionList, Static
@@ -21,7 +21,10 @@ from skillforge.models.lock import Scope
 class InstallDialog(ModalScreen["InstallReport | None"]):
     """Dismisses with the install report, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "install", "Install", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "install", "Install", priority=True),
+    ]
     DEFAULT_CSS = """
     InstallDialog { align: center middle; }
     InstallDialog > Vertical { width: 78; max-width: 100%; height: auto; max-height: 100%;
@@ -63,8 +66,11 @@ class InstallDialog(ModalScreen["InstallReport | None"]):
         self.hosts = list_hosts(project)
         hosts = self.query_one("#hosts", SelectionList)
         for info in self.hosts:
-            label = Text.assemble(info.display, (f"  {info.name}", "dim"), ("  detected" if info.detected else "", "green"))
+            label = Text.assemble(
+                info.display, (f"  {info.name}", "dim"), ("  detected" if info.detected else "", "green")
+            )
             hosts.add_option((label, info.name, info.detected))
+        hosts.highlighted = 0
         hosts.focus()
         self._explain()
 
@@ -86,8 +92,12 @@ class InstallDialog(ModalScreen["InstallReport | None"]):
         for info in self.hosts:
             if info.name in chosen:
                 folder = info.global_dir if scope == "global" else info.project_dir
-                lines.append(f"{info.name} → {folder}/{self.skill}" if folder else f"{info.name}: no {scope} folder")
-        self.query_one("#install-status", Static).update(Text("\n".join(lines) or "pick at least one host", style="dim"))
+                lines.append(
+                    f"{info.name} → {folder}/{self.skill}" if folder else f"{info.name}: no {scope} folder"
+                )
+        self.query_one("#install-status", Static).update(
+            Text("\n".join(lines) or "pick at least one host", style="dim")
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "install":
@@ -100,7 +110,11 @@ class InstallDialog(ModalScreen["InstallReport | None"]):
         if not hosts:
             self.query_one("#install-status", Static).update(Text("pick at least one host", style="bold red"))
             return
-        project = Path(self.query_one("#project-dir", Input).value).expanduser() if self.scope() == "project" else None
+        project = (
+            Path(self.query_one("#project-dir", Input).value).expanduser()
+            if self.scope() == "project"
+            else None
+        )
         self.query_one("#install", Button).disabled = True
         self.install(hosts, self.scope(), project)
 
@@ -111,7 +125,10 @@ class InstallDialog(ModalScreen["InstallReport | None"]):
 
         try:
             report = install(
-                f"{self.skill}@{self.version}", hosts=hosts, scope=scope, project=project,
+                f"{self.skill}@{self.version}",
+                hosts=hosts,
+                scope=scope,
+                project=project,
                 registry_path=self.registry.path,
             )
         except SkillforgeError as exc:
@@ -126,7 +143,9 @@ class InstallDialog(ModalScreen["InstallReport | None"]):
     def _done(self, report: InstallReport) -> None:
         where = "; ".join(f"{p.host}: {p.path}" for p in report.placements)
         notices = "".join(f"\n{n}" for n in report.notices)
-        self.app.notify(f"installed {report.name} {report.version} ({report.scope}) — {where}{notices}", timeout=8)
+        self.app.notify(
+            f"installed {report.name} {report.version} ({report.scope}) — {where}{notices}", timeout=8
+        )
         self.dismiss(report)
 
     def action_cancel(self) -> None:

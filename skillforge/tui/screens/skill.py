@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from skillforge.errors import SkillforgeError
 from skillforge.skills.frontmatter import split
 from skillforge.tui import provenance
 from skillforge.tui.data import SkillView, load_skill
+from skillforge.tui.widgets.diff_view import THEME
 from skillforge.tui.widgets.files import FilesPane
 from skillforge.tui.widgets.history import HistoryPane
 from skillforge.tui.widgets.provenance_pane import ProvenancePane
@@ -23,10 +25,26 @@ from skillforge.tui.widgets.provenance_pane import ProvenancePane
 TABS = ("skill-md", "files", "provenance", "history")
 
 
+class SkillMarkdown(Static):
+    """SKILL.md's body rendered as one rich Markdown renderable.
+
+    textual's Markdown widget mounts a widget per block, which takes most of a second for a
+    60-item list; one renderable keeps opening a skill fast however long SKILL.md is.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.source = ""
+
+    def show(self, source: str) -> None:
+        self.source = source
+        self.update(Markdown(source, code_theme=THEME, hyperlinks=False))
+
+
 class SkillScreen(Screen[None]):
     """Everything about one skill; data is read in a worker and shown when it arrives."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("1", "tab('skill-md')", "SKILL.md", show=False),
         Binding("2", "tab('files')", "Files", show=False),
@@ -36,7 +54,7 @@ class SkillScreen(Screen[None]):
         Binding("i", "install", "Install"),
     ]
     DEFAULT_CSS = """
-    SkillScreen #about { padding: 0 1; color: $text-muted; height: auto; max-height: 3; }
+    SkillScreen #about { color: $text-muted; height: auto; max-height: 3; margin-bottom: 1; }
     SkillScreen #skill-md-scroll { padding: 0 1; }
     SkillScreen TabPane { padding: 0; }
     SkillScreen #history-pane, SkillScreen #files-pane, SkillScreen #provenance-pane { height: 1fr; }
@@ -53,7 +71,7 @@ class SkillScreen(Screen[None]):
         with TabbedContent(initial="skill-md", id="tabs"):
             with TabPane("1 SKILL.md", id="skill-md"), VerticalScroll(id="skill-md-scroll"):
                 yield Static("", id="about")
-                yield Markdown("", id="skill-markdown")
+                yield SkillMarkdown(id="skill-markdown")
             with TabPane("2 Files", id="files"):
                 yield FilesPane(id="files-pane")
             with TabPane("3 Provenance", id="provenance"):
@@ -73,7 +91,9 @@ class SkillScreen(Screen[None]):
         try:
             view = load_skill(self.registry, self.skill)
         except SkillforgeError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title=f"cannot open {self.skill}", severity="error")
+            self.app.call_from_thread(
+                self.notify, str(exc), title=f"cannot open {self.skill}", severity="error"
+            )
             return
         self.app.call_from_thread(self.show, view)
 
@@ -84,7 +104,7 @@ class SkillScreen(Screen[None]):
         self.sub_title = f"version {view.current}{pin} · {len(view.versions)} versions"
         text = view.files.get("SKILL.md", "")
         self.query_one("#about", Static).update(_about(text))
-        self.query_one("#skill-markdown", Markdown).update(_body(text))
+        self.query_one(SkillMarkdown).show(_body(text))
         self.query_one(FilesPane).show(view.files, view.binaries, f"{view.name}@{view.current}")
         self.query_one(ProvenancePane).show(provenance.build(view.files, view.provenance), view.current)
         self.query_one(HistoryPane).show(view)
@@ -118,7 +138,9 @@ class SkillScreen(Screen[None]):
             if version:
                 self.load()
 
-        self.app.push_screen(EditScreen(self.registry, view.name, view.current, view.files.get("SKILL.md", "")), saved)
+        self.app.push_screen(
+            EditScreen(self.registry, view.name, view.current, view.files.get("SKILL.md", "")), saved
+        )
 
     def action_install(self) -> None:
         """Pick hosts and scope, then install the version shown."""

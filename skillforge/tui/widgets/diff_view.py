@@ -57,13 +57,18 @@ def render_diff(title: str, files: list[FileDiff], *, split: bool) -> Renderable
         old_lines, new_lines = _highlighted(file)
         for hunk in file.hunks:
             parts.append(Text(hunk.header, style="cyan dim"))
-            parts.append(_split(hunk, old_lines, new_lines) if split else _unified(hunk, old_lines, new_lines))
+            parts.append(
+                _split(hunk, old_lines, new_lines) if split else _unified(hunk, old_lines, new_lines)
+            )
     return Group(*parts)
 
 
 def _file_header(file: FileDiff) -> Text:
     header = Text.assemble(
-        ("\n" + file.path, "bold underline"), ("  +", ""), (str(file.added), "green"), (" -", ""),
+        ("\n" + file.path, "bold underline"),
+        ("  +", ""),
+        (str(file.added), "green"),
+        (" -", ""),
         (str(file.removed), "red"),
     )
     if file.notes:
@@ -95,8 +100,16 @@ def _split(hunk: Hunk, old: dict[int, Text], new: dict[int, Text]) -> Table:
     table.add_column(ratio=1)
     for row in side_by_side(hunk):
         changed = row.kind != "same"
-        left = _line(old, row.old_no, row.old, "", REMOVED if changed else None) if row.old is not None else Text("")
-        right = _line(new, row.new_no, row.new, "", ADDED if changed else None) if row.new is not None else Text("")
+        left = (
+            _line(old, row.old_no, row.old, "", REMOVED if changed else None)
+            if row.old is not None
+            else Text("")
+        )
+        right = (
+            _line(new, row.new_no, row.new, "", ADDED if changed else None)
+            if row.new is not None
+            else Text("")
+        )
         table.add_row(_no(row.old_no), left, _no(row.new_no), right)
     return table
 
@@ -105,7 +118,9 @@ def _no(number: int | None) -> str:
     return "" if number is None else str(number)
 
 
-def _line(lines: dict[int, Text], number: int | None, raw: str, prefix: str, background: Style | None) -> Text:
+def _line(
+    lines: dict[int, Text], number: int | None, raw: str, prefix: str, background: Style | None
+) -> Text:
     text = lines.get(number, Text(raw)).copy() if number is not None else Text(raw)
     if prefix:
         text = Text(prefix) + text
@@ -130,7 +145,9 @@ def _colour(lines: dict[int, str], lexer: str) -> dict[int, Text]:
     code = "\n".join(lines[n] for n in numbers)
     highlighted = Syntax(code, lexer, theme=THEME).highlight(code)
     # Keep the theme's foreground only: the diff's own red/green backgrounds must show through.
-    highlighted.spans = [Span(s.start, s.end, _fg(s.style)) for s in highlighted.spans if not isinstance(s.style, str)]
+    highlighted.spans = [
+        Span(s.start, s.end, _fg(s.style)) for s in highlighted.spans if not isinstance(s.style, str)
+    ]
     highlighted.style = ""
     split = highlighted.split("\n", allow_blank=True)
     return {n: split[i] if i < len(split) else Text(lines[n]) for i, n in enumerate(numbers)}
@@ -143,10 +160,4 @@ def _fg(style: Style | str) -> Style:
 
 @lru_cache(maxsize=64)
 def _lexer(path: str) -> str:
-    from pygments.lexers import get_lexer_for_filename
-    from pygments.util import ClassNotFound
-
-    try:
-        return get_lexer_for_filename(path).aliases[0]
-    except ClassNotFound:
-        return "text"
+    return Syntax.guess_lexer(path)

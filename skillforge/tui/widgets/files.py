@@ -63,7 +63,9 @@ class FilesPane(Horizontal):
             return
         text = self.files[path]
         lexer = Syntax.guess_lexer(path, code=text)
-        content.update(Syntax(text, lexer, theme=THEME, line_numbers=True, word_wrap=True, background_color="default"))
+        content.update(
+            Syntax(text, lexer, theme=THEME, line_numbers=True, word_wrap=True, background_color="default")
+        )
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
         if event.node.data:

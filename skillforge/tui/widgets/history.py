@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
@@ -23,7 +23,7 @@ from skillforge.tui.widgets.diff_view import DiffView
 class HistoryPane(Vertical):
     """Versions and events, newest first; below, the highlighted entry's details or a diff."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "mark", "Mark"),
         Binding("d", "diff", "Diff"),
         Binding("s", "split", "Split/unified", show=False),
@@ -77,7 +77,13 @@ class HistoryPane(Vertical):
         }
         width = table.size.width or self.app.size.width
         widths["message"] = max(width - sum(widths.values()) - 2 * 5 - 1, 12)
-        for key, label in (("mark", ""), ("version", "version"), ("date", "date"), ("what", "what"), ("message", "message")):
+        for key, label in (
+            ("mark", ""),
+            ("version", "version"),
+            ("date", "date"),
+            ("what", "what"),
+            ("message", "message"),
+        ):
             table.add_column(label, key=key, width=widths[key])
         current = self.view.current if self.view else None
         for entry in self.entries:
@@ -98,7 +104,9 @@ class HistoryPane(Vertical):
 
     def _mark(self, entry: TimelineEntry) -> Text:
         current = self.view is not None and entry.version == self.view.current
-        return Text(("●" if entry.key == self.marked else " ") + ("◀" if current else " "), style="bold yellow")
+        return Text(
+            ("●" if entry.key == self.marked else " ") + ("◀" if current else " "), style="bold yellow"
+        )
 
     def selected(self) -> TimelineEntry | None:
         table: DataTable[Any] = self.query_one("#timeline", DataTable)
@@ -139,7 +147,9 @@ class HistoryPane(Vertical):
             return
         other = self.marked if self.marked and self.marked != entry.version else self._previous(entry.version)
         if other is None:
-            self.notify(f"{entry.version} is the first version: mark another one with space", severity="warning")
+            self.notify(
+                f"{entry.version} is the first version: mark another one with space", severity="warning"
+            )
             return
         order = [v.version for v in self.view.versions]  # newest first
         new, old = sorted([other, entry.version], key=order.index)
@@ -216,8 +226,12 @@ class HistoryPane(Vertical):
 def render_entry(entry: TimelineEntry) -> RenderableType:
     """Everything recorded about one timeline entry: message, changelog, decision."""
     title = Text.assemble(
-        (entry.version or "event", "bold"), "  ", (entry.badge, _badge_style(entry.badge)), "  ",
-        (entry.when, "dim"), ("  " + entry.author if entry.author else "", "dim"),
+        (entry.version or "event", "bold"),
+        "  ",
+        (entry.badge, _badge_style(entry.badge)),
+        "  ",
+        (entry.when, "dim"),
+        ("  " + entry.author if entry.author else "", "dim"),
     )
     parts: list[RenderableType] = [title]
     if entry.message:

@@ -44,8 +44,12 @@ class ProvenancePane(Horizontal):
         rules = self.query_one("#rules", Static)
         if view.raw is not None:
             options.add_option(Option("(not skillforge's format)", id="raw"))
-            rules.update(Group(Text("provenance in an unknown format:", style="bold"),
-                               Syntax(view.raw, "json", theme=THEME, background_color="default")))
+            rules.update(
+                Group(
+                    Text("provenance in an unknown format:", style="bold"),
+                    Syntax(view.raw, "json", theme=THEME, background_color="default"),
+                )
+            )
             return
         for index, section in enumerate(view.sections):
             count = f"{len(section.rules)}" if section.rules else "·"
@@ -64,11 +68,13 @@ class ProvenancePane(Horizontal):
         if view is None:
             return
         if not view.recorded:
-            rules.update(Text(
-                f"No provenance recorded for version {self.version}.\n\n"
-                "Versions published by `skillforge distill` carry it; a folder published by hand does not.",
-                style="italic",
-            ))
+            rules.update(
+                Text(
+                    f"No provenance recorded for version {self.version}.\n\n"
+                    "Versions published by `skillforge distill` carry it; a folder published by hand does not.",
+                    style="italic",
+                )
+            )
             return
         if not view.sections or index >= len(view.sections):
             rules.update(Text("this version has no sections", style="italic"))
@@ -88,17 +94,21 @@ def render_section(view: ProvenanceView, section: SectionProvenance) -> Renderab
         head.append("  (heading not in this version's text)", style="dim italic")
     parts: list[RenderableType] = [head]
     if prov is not None:
-        parts.append(Text(
-            f"analyzer: {prov.analyzer or 'unknown'} · {len(prov.sources)} source file(s) · {len(prov.rules)} rule(s)",
-            style="dim",
-        ))
+        parts.append(
+            Text(
+                f"analyzer: {prov.analyzer or 'unknown'} · {len(prov.sources)} source file(s) · {len(prov.rules)} rule(s)",
+                style="dim",
+            )
+        )
     if not section.rules:
         parts.append(Text("\nno lessons recorded for this section", style="italic"))
     else:
-        parts.append(Text.assemble(
-            (f"{len(section.rules)} lesson(s); traces behind this section: ", "bold"),
-            (", ".join(section.trace_ids), "bold magenta"),
-        ))
+        parts.append(
+            Text.assemble(
+                (f"{len(section.rules)} lesson(s); traces behind this section: ", "bold"),
+                (", ".join(section.trace_ids), "bold magenta"),
+            )
+        )
     for rule in section.rules:
         parts.append(_rule(rule, view.markers))
     return Group(*parts)
@@ -113,10 +123,14 @@ def _rule(rule: ProvenanceRule, markers: set[str]) -> RenderableType:
     lines: list[RenderableType] = [title, Padding(Text(rule.text), (0, 0, 0, 2))]
     traces = rule_traces(rule)
     if traces:
-        lines.append(Padding(Text.assemble(("traces: ", "dim"), (", ".join(traces), "magenta")), (0, 0, 0, 2)))
+        lines.append(
+            Padding(Text.assemble(("traces: ", "dim"), (", ".join(traces), "magenta")), (0, 0, 0, 2))
+        )
     for evidence in rule.evidence[:MAX_EVIDENCE]:
         where = evidence.trace_id + (f" step {evidence.step}" if evidence.step is not None else "")
-        quote = Text.assemble((f"{where}: ", "dim"), (f"“{evidence.quote}”" if evidence.quote else "(no quote)", "italic"))
+        quote = Text.assemble(
+            (f"{where}: ", "dim"), (f"“{evidence.quote}”" if evidence.quote else "(no quote)", "italic")
+        )
         if evidence.source:
             quote.append(f"  {evidence.source}", style="dim")
         lines.append(Padding(quote, (0, 0, 0, 4)))

@@ -1,0 +1,93 @@
+"""Responsiveness over a registry of 1,000 skills (built through the real publish API; about a minute)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable
+
+from skillforge.registry import Registry, open_registry
+from skillforge.tui.app import make_app
+from skillforge.tui.screens.browser import BrowserScreen
+from skillforge.tui.screens.skill import SkillScreen
+from skillforge.tui.widgets.diff_view import DiffView
+
+from .helpers import Counting
+
+pytestmark = [pytest.mark.slow, pytest.mark.anyio]
+
+SKILLS = 1000
+LIMIT = 1.0  # seconds: "opening a skill or a diff well under a second"
+
+
+def build(path: Path, src: Path) -> Registry:
+    reg = open_registry(path)
+    for i in range(SKILLS):
+        folder = src / f"skill-{i:04d}"
+        folder.mkdir(parents=True)
+        (folder / "SKILL.md").write_text(
+            f"---\nname: skill-{i:04d}\ndescription: Handle task {i}. Use when the user asks about task {i}.\n"
+            f"metadata:\n  tags: t{i % 10}\n---\n# Task {i}\n\n## Procedure\n1. Step one.\n",
+            encoding="utf-8",
+        )
+        reg.publish(folder)
+    folder = src / "pdf-forms"
+    folder.mkdir()
+    for v in range(5):
+        rules = "".join(f"- Rule {r}: keep field {r} in mind.\n" for r in range(v * 10))
+        (folder / "SKILL.md").write_text(
+            "---\nname: pdf-forms\ndescription: Fill PDF forms. Use when asked to fill a PDF form.\n---\n"
+            f"# PDF forms\n\n## Pitfalls\n{rules}",
+            encoding="utf-8",
+        )
+        reg.publish(folder, bump="minor")
+    return reg
+
+
+async def until(pilot: Any, done: Callable[[], bool]) -> float:
+    start = time.perf_counter()
+    while not done():
+        assert time.perf_counter() - start < 10, "the app never got there"
+        await pilot.pause(0.002)
+    return time.perf_counter() - start
+
+
+async def test_list_open_and_diff_stay_under_a_second_with_1000_skills(tmp_path: Path) -> None:
+    registry = build(tmp_path / "registry", tmp_path / "src")
+    counting = Counting(registry)
+    app = make_app(counting)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, BrowserScreen)
+                and app.screen.query_one("#skills", DataTable).row_count > 0
+            ),
+        )
+        assert app.screen.query_one("#skills", DataTable).row_count == SKILLS + 1
+        assert counting.calls == {"list": 1}  # the list reads the index once, never per row
+        await pilot.press("slash", *"pdf-forms")
+        opens, diffs = [], []
+        for _ in range(3):
+            start = time.perf_counter()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, SkillScreen) and app.screen.view is not None)
+            await pilot.pause()
+            opens.append(time.perf_counter() - start)
+            await pilot.press("4", "down", "down", "down", "down", "space", "up", "up", "up", "up")
+            start = time.perf_counter()
+            await pilot.press("d")
+            await until(pilot, lambda: app.screen.query_one("#diff", DiffView).display)
+            await pilot.pause()
+            diffs.append(time.perf_counter() - start)
+            assert app.screen.query_one("#diff", DiffView).title == "diff 0.1.0 → 0.5.0"
+            await pilot.press("escape", "slash")
+    registry.close()
+    print(f"open: {opens}, diff: {diffs}")
+    assert statistics.median(opens) < LIMIT
+    assert statistics.median(diffs) < LIMIT
