@@ -51,7 +51,9 @@ async def shoot(registry: object, out: Path, size: tuple[int, int], split: bool)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "examples" / "tui-history-diff.svg")
     parser.add_argument("--size", default="100x32", help="terminal WIDTHxHEIGHT (default 100x32)")
     parser.add_argument("--split", action="store_true", help="show the diff side by side")

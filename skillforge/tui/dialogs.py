@@ -64,6 +64,7 @@ KEYS = [
     ("s", "history", "diff unified / side by side"),
     ("r", "history", "roll back to the highlighted version (asks first)"),
     ("ctrl+s", "edit", "validate and save as a new version"),
+    ("ctrl+o", "edit", "edit in $VISUAL / $EDITOR instead"),
     ("escape", "anywhere", "back (edit: leave without saving)"),
     ("?  q", "anywhere", "this help, quit"),
 ]

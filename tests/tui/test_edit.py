@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,3 +135,29 @@ async def test_leaving_with_changes_asks_first(registry: Registry) -> None:
         await settle(pilot)
         await pilot.press("escape")  # no changes: leaves at once
         assert isinstance(app.screen, SkillScreen)
+
+
+async def test_external_editor_result_is_validated_and_saved(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "fake_editor.py"  # a real program standing in for vim: edits the file it is given
+    script.write_text(
+        "import sys\nfrom pathlib import Path\np = Path(sys.argv[1])\n"
+        "p.write_text(p.read_text().replace('name: pdf-forms', 'name: Pdf') + '- From my editor.\\n')\n"
+    )
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    app = make_app(registry)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await start_edit(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert editor.text.endswith("- From my editor.\n")
+        assert status(app).startswith("✗ line 2: Skill name 'Pdf' must be lowercase")
+        editor.undo()  # the whole external edit is one undo step
+        await pilot.pause()
+        assert editor.text == registry.read_file("pdf-forms", "0.3.0")
+        monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'raise SystemExit(3)'")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert editor.text == registry.read_file("pdf-forms", "0.3.0")  # a failed editor changes nothing

@@ -133,6 +133,12 @@ async def test_rollback_asks_then_publishes_the_old_content_as_a_new_version(reg
         assert timeline(app)[0][:4] == ["◀", "0.3.1", timeline(app)[0][2], "rollback"]
         assert app.screen.sub_title == "version 0.3.1 · 4 versions"
         assert "XFA" not in app.screen.query_one("#skill-markdown").source  # type: ignore[attr-defined]
+        await pilot.press("escape")  # back on the (still filtered) list, which was read again
+        await settle(pilot)
+        assert [str(c) for c in app.screen.query_one("#skills", DataTable).get_row_at(0)[:2]] == [
+            "pdf-forms",
+            "0.3.1",
+        ]
 
 
 @pytest.mark.parametrize("answer", ["n", "escape", "click-no"])

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -22,6 +27,7 @@ class EditScreen(Screen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+o", "external", "$EDITOR", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
     DEFAULT_CSS = """
@@ -100,7 +106,7 @@ class EditScreen(Screen[str | None]):
             result = publish_edit(
                 self.registry, self.skill, self.version, content, bump=bump, message=message
             )
-        except SkillforgeError as exc:
+        except (SkillforgeError, OSError) as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self._saved, result.version, result.created, result.reason, result.warnings)
@@ -116,6 +122,32 @@ class EditScreen(Screen[str | None]):
             return
         self.notify(f"saved {self.skill} {version}" + ("".join(f"\n⚠ {w}" for w in warnings)))
         self.dismiss(version)
+
+    def action_external(self) -> None:
+        """Edit the text in $VISUAL / $EDITOR (the app steps aside meanwhile); the result is validated here."""
+        editor = self.query_one("#editor", TextArea)
+        command = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        with tempfile.TemporaryDirectory(prefix="skillforge-edit-") as tmp:
+            path = Path(tmp) / "SKILL.md"  # the name tells the editor it is Markdown
+            path.write_text(editor.text, encoding="utf-8")
+            try:
+                with self.app.suspend():
+                    done = subprocess.run([*command, str(path)], check=False)
+            except SuspendNotSupported:
+                # No terminal to hand over (headless or web): run the editor without one.
+                done = subprocess.run([*command, str(path)], check=False, stdin=subprocess.DEVNULL)
+            except OSError as exc:
+                self.notify(f"cannot run {command[0]}: {exc.strerror}", severity="error")
+                return
+            text = path.read_text(encoding="utf-8")
+        if done.returncode != 0:
+            self.notify(
+                f"{command[0]} exited with {done.returncode}; text left as it was", severity="warning"
+            )
+            return
+        if text != editor.text:
+            editor.replace(text, editor.document.start, editor.document.end)  # one undo step
+        editor.focus()
 
     def action_cancel(self) -> None:
         """Leave; asks first when there are unsaved changes."""

@@ -131,7 +131,7 @@ class InstallDialog(ModalScreen["InstallReport | None"]):
                 project=project,
                 registry_path=self.registry.path,
             )
-        except SkillforgeError as exc:
+        except (SkillforgeError, OSError) as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self._done, report)

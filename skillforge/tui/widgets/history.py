@@ -220,6 +220,8 @@ class HistoryPane(Vertical):
             self.app.call_from_thread(self.notify, str(exc), title="rollback failed", severity="error")
             return
         note = f"rolled back to {target} as {result.version}" if result.created else result.reason
+        if view.pinned:
+            note += f"; {name} is pinned to {view.pinned}, which installs still use"
         self.post_message(self.Changed(view, note))
 
 
