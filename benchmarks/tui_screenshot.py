@@ -23,9 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the demo registry lives with the TUI tests
 
-from tests.tui.demo_registry import Clock, build_registry  # noqa: E402
-
-from skillforge.tui.app import make_app  # noqa: E402
+from skillforge.tui.app import make_app
+from tests.tui.demo_registry import Clock, build_registry
 
 
 async def shoot(registry: object, out: Path, size: tuple[int, int], split: bool) -> None:
