@@ -174,8 +174,9 @@ def _failure_lessons(blocks: dict[int, tuple[str, str]], rows: list[tuple[int, s
         lessons.append(
             {
                 "kind": "failure_cause",
-                "title": f"Avoid the {tool} failure: {quote[:70]}"[:120],
-                "body": f"Step {step} failed with \"{quote}\". Find the cause of this error before retrying the same {tool} call.",
+                "title": f"Find the cause of '{quote[:70]}' before retrying {tool}"[:120],
+                "body": f"Find the cause of \"{quote}\" before running the same {tool} call again.\n"
+                f"Step {step} of the analysed run failed this way.",
                 "target_skill": skill,
                 "evidence": [{"step": step, "quote": quote}],
             }
@@ -188,8 +189,9 @@ def _failure_lessons(blocks: dict[int, tuple[str, str]], rows: list[tuple[int, s
                 lessons.append(
                     {
                         "kind": "recovery",
-                        "title": f"Recover from '{quote[:40]}' with: {nquote[:60]}"[:120],
-                        "body": f"Following the error in step {step}, step {nxt} moved on with \"{nquote}\".",
+                        "title": f"After '{quote[:40]}', continue with: {nquote[:60]}"[:120],
+                        "body": f"When {tool} fails with \"{quote[:100]}\", continue the way the run recovered: "
+                        f"\"{nquote}\".\nThe error was at step {step}; step {nxt} moved on.",
                         "target_skill": skill,
                         "evidence": [{"step": nxt, "quote": nquote}],
                     }
@@ -219,7 +221,8 @@ def _success_lessons(
             {
                 "kind": "success_pattern" if is_call else "procedure",
                 "title": (f"Use {tool} early when the task is: {goal}" if is_call else f"For '{goal}', start from: {quote[:60]}")[:120],
-                "body": f"The run used {tool} {count} time(s); it started with \"{quote}\".",
+                "body": f"Use {tool} early on tasks like \"{goal}\"; the run started with \"{quote}\".\n"
+                f"It used {tool} {count} time(s).",
                 "target_skill": skill,
                 "evidence": [{"step": step, "quote": quote}],
             }

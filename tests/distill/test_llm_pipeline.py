@@ -216,3 +216,20 @@ def test_killed_run_resumes_without_redoing_finished_calls(inputs: Path, tmp_pat
     assert clean.returncode == 0, clean.stderr
     planned = json.loads((tmp_path / "clean.json").read_text())["llm_calls"]
     assert report["llm_calls"] + finished == planned
+
+
+def test_journal_survives_a_torn_last_line_and_knows_earlier_runs(tmp_path: Path) -> None:
+    from skillforge.distill.journal import Journal
+    from skillforge.models.llm import LLMRequest, LLMResponse
+
+    path = tmp_path / "journal.jsonl"
+    request = LLMRequest(task="analyst:t1", template="merge", template_hash="0" * 16, messages=[])
+    first = Journal(path)
+    first.record("key-1", request, LLMResponse(content="{}", prompt_tokens=10, cost_usd=0.01))
+    first.record("key-2", request, LLMResponse(content="{}"))
+    first.close()
+    with path.open("a") as fh:
+        fh.write('{"key": "key-3", "task": "anal')  # killed mid-write
+    second = Journal(path)
+    assert second.previous_keys == {"key-1", "key-2"}
+    assert [e["task"] for e in second.entries()] == ["analyst:t1", "analyst:t1"]
