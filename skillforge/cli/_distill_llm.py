@@ -128,8 +128,12 @@ def _print(report: Any) -> None:
          + (f", {len(report.conflicts)} conflict(s) resolved." if report.conflicts else "."))
     for dropped in report.dropped_lessons:
         warn(f"dropped lesson {dropped.title!r} from trace {dropped.trace_id}: {dropped.reason}")
+    budget = [f for f in report.failures if f.kind == "BudgetExceeded"]
     for failure in report.failures:
-        error(f"failed {failure.task}: {failure.kind}: {failure.error}")
+        if failure.kind != "BudgetExceeded":
+            error(f"failed {failure.task}: {failure.kind}: {failure.error}")
+    if budget:
+        warn(f"{len(budget)} task(s) not run: {budget[0].error}")
     distill = report.distill
     if distill is not None:
         for q in distill.quarantined:
