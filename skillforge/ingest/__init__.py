@@ -9,7 +9,14 @@ from typing import TypeVar
 from pydantic import BaseModel, Field
 
 from skillforge.errors import SkillforgeError
-from skillforge.ingest.base import TICKET_FIELDS, Probe, ReadOptions, Reader, TraceCounts, parse_ticket_columns
+from skillforge.ingest.base import (
+    TICKET_FIELDS,
+    Probe,
+    Reader,
+    ReadOptions,
+    TraceCounts,
+    parse_ticket_columns,
+)
 from skillforge.ingest.detect import detect, get_reader
 from skillforge.ingest.walk import iter_files
 from skillforge.models import Skipped, Trace

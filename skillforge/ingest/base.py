@@ -9,11 +9,12 @@ uses to count what ``read`` would yield without building the traces.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from skillforge.models import Skipped, Trace
 
@@ -25,7 +26,7 @@ MAX_LINE_BYTES = 64 << 20
 """A JSONL record longer than this is skipped with a reason rather than parsed."""
 SKELETON_SCAN_BYTES = 64 << 20
 """How far into a single JSON document the probe streams to learn its shape."""
-TEXT_BUDGET = 32 << 20
+TEXT_BUDGET = 16 << 20
 """Characters of text a reader keeps from one file before clipping every further text hard.
 
 A 300 MB session must become a trace that fits in memory next to the rest of a run; past the budget
@@ -127,6 +128,35 @@ class Reader:
     description: str = ""
     count: CountFn | None = None
     """Counts what ``read`` yields, for formats whose traces are too big to build just to count them."""
+
+
+_T = TypeVar("_T")
+
+
+def gc_paused(items: Iterator[_T]) -> Iterator[_T]:
+    """Yield ``items``, running their producer with the cyclic garbage collector paused.
+
+    A reader that keeps a node per record holds ~10^6 container objects for a 300 MB file; every
+    full collection walks them all, finds no garbage (records hold no reference cycles) and costs
+    ~20% of the read. Pausing only while the producer runs leaves the consumer's code as it was,
+    and reference counting still frees everything as usual.
+    """
+    try:
+        while True:
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            finally:
+                if enabled:
+                    gc.enable()
+            yield item
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
 
 
 _CHUNK = 1 << 20

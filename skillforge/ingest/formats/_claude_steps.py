@@ -8,7 +8,9 @@ clipped harder. ``Assembler`` turns the chain's contents into steps exactly as
 it), or only counts them for ``inspect``.
 
 Block tuples: ``(TEXT, text)``, ``(IMAGE,)``, ``(DOC,)``, ``(USE, raw_id, name, arguments)``,
-``(RESULT, raw_id, output, is_error)`` where ``is_error`` is the record's flag or ``ABSENT``.
+``(RESULT, raw_id, output, is_error)``; ``is_error`` is already resolved (the record's flag, else
+success in a user message, else a guess from the output in an assistant message). For counting,
+``shape`` keeps even less: what a step count depends on, shared by all records of the same shape.
 """
 
 from __future__ import annotations
@@ -22,19 +24,17 @@ from skillforge.ingest.formats.anthropic import block_text, result_text
 from skillforge.models import Step, ToolCall, ToolResult
 
 TEXT, IMAGE, DOC, USE, RESULT = range(5)
-ABSENT: Any = object()
-"""Stands for a block without an ``is_error`` key (no JSON value is this object)."""
 _BLOCK_TEXT = {IMAGE: "[image]", DOC: "[document]"}
 _EXIT_CODE = re.compile(r"^(?:Error: )?Exit code (-?\d+)")
 
-BUDGET_CLIP = 1000
+BUDGET_CLIP = 500
 """Longest text kept per piece once a file's text budget is spent."""
 
 
 class Compactor:
     """Compacts message content; tracks the characters kept so far against the file's text budget."""
 
-    __slots__ = ("budget", "kept", "clipped")
+    __slots__ = ("budget", "clipped", "kept")
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
@@ -65,7 +65,7 @@ class Compactor:
             out[sys.intern(key)] = value  # "command", "file_path": one object, not one per call
         return out
 
-    def content(self, content: Any) -> Any:
+    def content(self, content: Any, assistant: bool) -> Any:
         """Message content as a clipped string or a tuple of block tuples."""
         if isinstance(content, str):
             return self.clip(content)
@@ -86,8 +86,12 @@ class Compactor:
                 name = sys.intern(str(block.get("name") or "tool"))
                 blocks.append((USE, block.get("id"), name, self.arguments(block.get("input"))))
             elif kind.endswith("tool_result"):
-                output = self.clip(result_text(block.get("content")))
-                blocks.append((RESULT, block.get("tool_use_id"), output, block.get("is_error", ABSENT)))
+                output = result_text(block.get("content"))
+                if "is_error" in block:
+                    flag = bool(block["is_error"])
+                else:  # Claude Code flags every failed call; server tools' results carry no flag
+                    flag = assistant and looks_like_error(output)
+                blocks.append((RESULT, block.get("tool_use_id"), self.clip(output), flag))
             elif kind == "image":
                 blocks.append((IMAGE,))  # typed, so a prompt's text is not "[image]\n<prompt>"
             elif kind == "document":
@@ -107,25 +111,47 @@ def _mark(text: str) -> str:
     return "x" if text and not text.isspace() else ""
 
 
-def shrink(content: Any, assistant: bool) -> Any:
-    """Content reduced to what counting steps needs: emptiness of texts, ids, resolved error flags."""
+def shape(content: Any, results: tuple[Any, ...], shapes: dict[Any, Any]) -> Any:
+    """What counting the steps of ``content`` needs, without its text; equal shapes are one object.
+
+    Texts become "x" (has non-blank text) or ""; a call becomes whether it has an id (the ids are the
+    record's ``calls``); a result its error flag, with its id unless the record's ``results`` holds
+    them all (not so for a server tool's result inside an assistant message, or a compaction summary).
+    """
     if isinstance(content, str):
         return _mark(content)
-    out = []
+    out: list[tuple[Any, ...]] = []
     for block in content:
         tag = block[0]
         if tag == TEXT:
             out.append((TEXT, _mark(block[1])))
         elif tag == USE:
-            out.append((USE, block[1], "", ""))
+            out.append((USE, bool(block[1])))
         elif tag == RESULT:
-            flag = block[3]
-            if flag is ABSENT:
-                flag = looks_like_error(block[2]) if assistant else False
-            out.append((RESULT, block[1], "", bool(flag)))
+            out.append((RESULT, block[3]) if results else (RESULT, block[3], block[1]))
         else:
             out.append(block)
-    return tuple(out)
+    key = tuple(out)
+    return shapes.setdefault(key, key)
+
+
+def _expand(node: Any) -> Any:
+    """Block tuples from a shape and the record's ids, as much as the assembler reads when counting."""
+    content = node.content
+    if isinstance(content, str):
+        return content
+    calls, results = iter(node.calls), iter(node.results)
+    blocks: list[tuple[Any, ...]] = []
+    for item in content:
+        tag = item[0]
+        if tag == USE:
+            blocks.append((USE, next(calls, None) if item[1] else None, "", ""))
+        elif tag == RESULT:
+            raw = item[2] if len(item) > 2 else next(results, None)
+            blocks.append((RESULT, raw, "", item[1]))
+        else:
+            blocks.append(item)
+    return blocks
 
 
 # --------------------------------------------------------------------------- steps
@@ -206,6 +232,8 @@ class Assembler:
             content = node.content
             if not content:
                 continue
+            if not self.build:
+                content = _expand(node)
             if node.type == "assistant":
                 if node.msg_id != message_id or node.msg_id is None:
                     self.flush()
@@ -238,7 +266,7 @@ class Assembler:
             if tag == USE:
                 self._call(block, timestamp)
             elif tag == RESULT:  # server tools answer inside the assistant message
-                self._result(block, timestamp, None)
+                self._result(block, timestamp)
             else:
                 text = block[1] if tag == TEXT else _BLOCK_TEXT[tag]
                 if text and not text.isspace():
@@ -255,7 +283,7 @@ class Assembler:
             for block in content:
                 tag = block[0]
                 if tag == RESULT:
-                    self._result(block, timestamp, False)
+                    self._result(block, timestamp)
                 elif tag == TEXT:
                     texts.append(block[1])
                 elif tag != USE:
@@ -286,7 +314,7 @@ class Assembler:
                 "role": "assistant", "text": clip(text), "tool_call": call, "tool_result": None, "timestamp": timestamp,
             }))
 
-    def _result(self, block: tuple[Any, ...], timestamp: str | None, is_error: bool | None) -> None:
+    def _result(self, block: tuple[Any, ...], timestamp: str | None) -> None:
         raw = block[1]
         call_id = (raw if type(raw) is str else str(raw)) if raw else None
         if call_id is not None:
@@ -294,13 +322,7 @@ class Assembler:
                 return
             self._results.add(call_id)
             call_id = self._calls.get(call_id, call_id)  # share the call's string
-        output, flag = block[2], block[3]
-        if flag is not ABSENT:
-            flagged = bool(flag)
-        elif is_error is not None:
-            flagged = is_error
-        else:
-            flagged = looks_like_error(output)
+        output, flagged = block[2], block[3]
         self.n_steps += 1
         self.n_errors += flagged
         if self.build:

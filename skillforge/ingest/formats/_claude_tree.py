@@ -32,7 +32,8 @@ class Node:
     agent_id: str | None = None
     timestamp: str | None = None
     content: Any = None
-    """Compacted message content: a clipped string or a tuple of block tuples (see ``_claude_steps``)."""
+    """Compacted message content: a clipped string, or block tuples packed (or, when only counting,
+    their shape); see ``_claude_steps``."""
     msg_id: str | None = None
     role: str = ""
     is_task: bool = False
@@ -44,74 +45,102 @@ class Node:
     results: tuple[str, ...] = ()
     session: dict[str, str] | None = None
     """sessionId/cwd/version/gitBranch, one dict shared by every record that has the same values."""
-    meta: tuple[str | None, tuple[tuple[str, ...], tuple[int, ...]] | None, float | None] | None = None
-    """Assistant lines only: (model, (usage keys, usage values), cost); lines of one message share
-    their usage, and all usages with the same keys share the key tuple."""
+    group: int = 0
+    """Which conversation (``conversations``) the node belongs to; 0 = none."""
+    on_chain: bool = False
+    meta: tuple[str | None, tuple[tuple[str, ...], str] | None, float | None] | None = None
+    """Assistant lines only: (model, (usage keys, usage values joined by commas), cost); the lines
+    of one message share their usage, and all usages with the same keys share the key tuple."""
 
 
-def main_chain(group: list[Node], by_uuid: dict[str, Node]) -> list[Node]:
-    """The nodes of ``group`` that belong to the conversation as it finally stood, in file order."""
-    members = {n.uuid for n in group if n.uuid}
+def main_chain(group: list[Node], by_uuid: dict[Any, Node]) -> list[Node]:
+    """The nodes of ``group`` that belong to the conversation as it finally stood, in file order.
+
+    ``group`` comes from ``conversations``, which numbered its nodes. Chain membership is a flag on
+    the node, and the sets the side rules need are built only when some node is off the chain, so a
+    linear 200k-record session costs no temporary set at all.
+    """
+    index = group[0].group if group else 0
     leaf = next((n for n in reversed(group) if n.uuid and n.type in MESSAGE_TYPES), None)
-    chain: set[str] = set()
+    on_chain: list[Node] = []
     current = leaf
-    while current is not None and current.uuid and current.uuid not in chain:
-        chain.add(current.uuid)
-        nxt = current.parent or current.logical_parent
-        current = by_uuid.get(nxt) if nxt in members else None
-    on_chain = [by_uuid[u] for u in chain]
-    chain_messages = {n.msg_id for n in on_chain if n.msg_id}
-    open_calls = {c for n in on_chain for c in n.calls} - {r for n in on_chain for r in n.results}
-    branched: dict[str, bool] = {}
+    while current is not None and current.uuid and not current.on_chain:
+        current.on_chain = True
+        on_chain.append(current)
+        current = _parent(current, by_uuid, index)
     kept = []
+    side: tuple[set[Any], set[Any]] | None = None
+    branched: dict[Any, bool] = {}
     for node in group:
-        if node.uuid is None or node.uuid in chain:
+        if node.uuid is None or node.on_chain:
             kept.append(node)
-        elif node.msg_id and node.msg_id in chain_messages:
+            continue
+        if side is None:
+            side = _side_rules(on_chain)
+        chain_messages, open_calls = side
+        if node.msg_id and node.msg_id in chain_messages:
             kept.append(node)  # another line of an API message on the chain (parallel tool_use)
         elif node.results and set(node.results) <= open_calls:
             kept.append(node)  # a result of a chain call, logged on a side branch
-        elif not _branches_off(node, chain, by_uuid, members, branched):
-            kept.append(
-                node
-            )  # a fragment not connected to the chain (history before an old-style compaction)
+        elif not _branches_off(node, by_uuid, index, branched):
+            kept.append(node)  # a fragment not connected to the chain (history before an old-style compaction)
     return kept
 
 
-def _branches_off(
-    node: Node, chain: set[str], by_uuid: dict[str, Node], members: set[str], memo: dict[str, bool]
-) -> bool:
+def _parent(node: Node, by_uuid: dict[Any, Node], index: int) -> Node | None:
+    """The node's parent (or, across a compaction, logical parent) when it is in the same conversation."""
+    nxt = node.parent or node.logical_parent
+    found = by_uuid.get(nxt) if nxt is not None else None
+    return found if found is not None and found.group == index else None
+
+
+def _side_rules(on_chain: list[Node]) -> tuple[set[Any], set[Any]]:
+    """Message ids on the chain, and chain calls whose results are not on the chain."""
+    chain_messages = {n.msg_id for n in on_chain if n.msg_id}
+    results = {r for n in on_chain for r in n.results}
+    open_calls = {c for n in on_chain for c in n.calls if c not in results}
+    return chain_messages, open_calls
+
+
+def _branches_off(node: Node, by_uuid: dict[Any, Node], index: int, memo: dict[Any, bool]) -> bool:
     """Does ``node`` descend from a chain node (an abandoned branch), rather than from a detached root?"""
-    path = []
+    path: list[Any] = []
     current: Node | None = node
     answer = False
     while current is not None and current.uuid:
         if current.uuid in memo:
             answer = memo[current.uuid]
             break
-        if current.uuid in chain:
+        if current.on_chain:
             answer = True
             break
         path.append(current.uuid)
-        nxt = current.parent or current.logical_parent
-        current = by_uuid.get(nxt) if nxt in members and nxt not in path else None
+        nxt = _parent(current, by_uuid, index)
+        current = nxt if nxt is not None and nxt.uuid not in path else None
     for uuid in path:
         memo[uuid] = answer
     return answer
 
 
-def conversations(nodes: list[Node], by_uuid: dict[str, Node]) -> list[list[Node]]:
-    """The main conversation first, then one group per subagent (sidechain) in order of appearance."""
+def conversations(nodes: list[Node], by_uuid: dict[Any, Node]) -> list[list[Node]]:
+    """The main conversation first, then one group per subagent (sidechain) in order of appearance.
+
+    Each node's ``group`` is set to its group's position, which ``main_chain`` relies on.
+    """
     main = [n for n in nodes if not n.sidechain]
-    side: dict[str, list[Node]] = {}
+    side: dict[Any, list[Node]] = {}
     for n in nodes:
         if n.sidechain:
             side.setdefault(n.agent_id or _root(n, by_uuid), []).append(n)
     groups = [main] if any(n.type in MESSAGE_TYPES for n in main) else []
-    return groups + [g for g in side.values() if any(n.type in MESSAGE_TYPES for n in g)]
+    groups += [g for g in side.values() if any(n.type in MESSAGE_TYPES for n in g)]
+    for number, group in enumerate(groups, start=1):
+        for n in group:
+            n.group = number
+    return groups
 
 
-def _root(node: Node, by_uuid: dict[str, Node]) -> str:
+def _root(node: Node, by_uuid: dict[Any, Node]) -> str:
     seen = set()
     while node.parent in by_uuid and node.parent not in seen and by_uuid[node.parent].sidechain:
         seen.add(node.parent)

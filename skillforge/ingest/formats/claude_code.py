@@ -19,8 +19,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillforge.ingest.base import SNIFF_LINES, Probe, Reader, ReadOptions, TraceCounts, clip, iter_jsonl
-from skillforge.ingest.formats._claude_steps import BUDGET_CLIP, RESULT, TEXT, USE, Assembler, Compactor, shrink
+from skillforge.ingest.base import (
+    SNIFF_LINES,
+    Probe,
+    Reader,
+    ReadOptions,
+    TraceCounts,
+    clip,
+    gc_paused,
+    iter_jsonl,
+)
+from skillforge.ingest.formats._claude_steps import (
+    BUDGET_CLIP,
+    RESULT,
+    TEXT,
+    USE,
+    Assembler,
+    Compactor,
+    shape,
+)
 from skillforge.ingest.formats._claude_tree import MESSAGE_TYPES, Node, conversations, main_chain
 from skillforge.models import Outcome, Skipped, Source, Trace
 
@@ -33,9 +50,9 @@ _NONMESSAGE_TYPES = frozenset(
 _QUIET_SYSTEM = frozenset({"turn_duration", "away_summary", "stop_hook_summary"})
 """System subtypes that are telemetry, not part of the conversation."""
 _COMMAND = re.compile(
-    r"<command-name>\s*(.*?)\s*</command-name>.*?(?:<command-args>(.*?)</command-args>)?", re.S
+    r"<command-name>\s*(.*?)\s*</command-name>.*?(?:<command-args>(.*?)</command-args>)?", re.DOTALL
 )
-_OUTPUT_TAG = re.compile(r"^\s*<(local-command-stdout|local-command-stderr|bash-stdout|bash-stderr)>", re.S)
+_OUTPUT_TAG = re.compile(r"^\s*<(local-command-stdout|local-command-stderr|bash-stdout|bash-stderr)>", re.DOTALL)
 _TAGS = re.compile(r"</?[a-z-]+>")
 _NOISE_PREFIXES = (
     "<local-command-caveat>",
@@ -69,9 +86,7 @@ def sniff(probe: Probe) -> float:
         kind = rec.get("type")
         if kind in _TREE_TYPES and "sessionId" in rec and ("uuid" in rec or "parentUuid" in rec):
             return 0.95
-        if kind == "summary" and "leafUuid" in rec:
-            best = max(best, 0.9)
-        elif kind == "file-history-snapshot" and "snapshot" in rec:
+        if (kind == "summary" and "leafUuid" in rec) or (kind == "file-history-snapshot" and "snapshot" in rec):
             best = max(best, 0.9)
         elif kind in _NONMESSAGE_TYPES and "sessionId" in rec:
             best = max(best, 0.85)
@@ -118,14 +133,14 @@ def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skippe
     """Read every record into a ``Node``, yielding a ``Skipped`` for each unreadable one.
 
     ``counting`` keeps only what counting steps needs (no texts, timestamps or metadata), so
-    ``inspect`` holds ~0.3 KB per record whatever the records hold.
+    ``inspect`` holds ~0.5 KB per record whatever the records hold.
     """
     parsed = _Parsed()
     nodes, by_uuid = parsed.nodes, parsed.by_uuid
     compactor = Compactor(options.text_budget)
     sessions: dict[tuple[Any, ...], dict[str, str]] = {}
-    shared: dict[Any, Any] = {}  # model names and message ids: one object each
-    last_usage: tuple[Any, Any, Any] = (None, None, None)  # (message id, usage as read, usage items)
+    shared = _Shared()
+    shapes: dict[Any, Any] = {}
     for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
         if isinstance(rec, Skipped):
             yield rec
@@ -177,9 +192,9 @@ def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skippe
         elif not rec.get("isMeta"):  # injected caveats and expanded command prompts: not said by the user
             message = rec.get("message")
             message = message if isinstance(message, dict) else {}
-            node.content = compactor.content(message.get("content"))
+            node.content = compactor.content(message.get("content"), kind == "assistant")
             if kind == "assistant":
-                last_usage = _assistant(node, rec, message, shared, last_usage, counting)
+                _assistant(node, rec, message, shared, counting)
             elif rec.get("isCompactSummary"):
                 node.role = "system"
             else:
@@ -187,7 +202,7 @@ def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skippe
         if compactor.clipped:
             node.clipped, compactor.clipped = True, False
         if counting and node.content:
-            node.content = shrink(node.content, kind == "assistant")
+            node.content = shape(node.content, node.results, shapes)
     return parsed
 
 
@@ -195,42 +210,53 @@ def _session(values: tuple[Any, ...]) -> dict[str, str]:
     return {k: v for k, v in zip(_SESSION_KEYS, values, strict=True) if isinstance(v, str) and v}
 
 
-def _assistant(
-    node: Node,
-    rec: dict[str, Any],
-    message: dict[str, Any],
-    shared: dict[Any, Any],
-    last_usage: tuple[Any, Any, Any],
-    counting: bool,
-) -> tuple[Any, Any, Any]:
+class _Shared:
+    """Values repeated across records, kept once: a split message's id and usage, model names, usage keys."""
+
+    __slots__ = ("keys", "last_id", "last_items", "last_usage", "models")
+
+    def __init__(self) -> None:
+        self.models: dict[str, str] = {}
+        self.keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.last_id: Any = None
+        self.last_usage: Any = None
+        self.last_items: tuple[tuple[str, ...], str] | None = None
+
+    def message_id(self, msg_id: Any) -> Any:
+        if msg_id == self.last_id and type(msg_id) is str:
+            return self.last_id  # the lines of one API message come one after another
+        self.last_id, self.last_usage = msg_id, None
+        return msg_id
+
+    def usage(self, usage: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+        """(keys, values joined by commas): ~80k messages in a 300 MB session, so the keys are one
+        tuple and the numbers one string; a split message repeats its usage on every line."""
+        if self.last_items is not None and usage == self.last_usage:
+            return self.last_items
+        kept = [(k, v) for k, v in usage.items() if type(v) is int]
+        keys = tuple(k for k, _ in kept)
+        items = (self.keys.setdefault(keys, keys), ",".join(str(v) for _, v in kept))
+        self.last_usage, self.last_items = usage, items
+        return items
+
+
+def _assistant(node: Node, rec: dict[str, Any], message: dict[str, Any], shared: _Shared, counting: bool) -> None:
     """Message id, tool-call ids, API-error flag and (model, usage, cost) of an assistant line."""
-    msg_id = message.get("id")
-    if isinstance(msg_id, str):
-        msg_id = shared.setdefault(msg_id, msg_id)  # the lines of one API message share their id
-    node.msg_id = msg_id
+    node.msg_id = shared.message_id(message.get("id"))
     node.api_error = bool(rec.get("isApiErrorMessage"))
     content = node.content
     if isinstance(content, tuple):
         node.calls = tuple(b[1] for b in content if b[0] == USE and b[1])
     if counting:
-        return last_usage
+        return
     model = message.get("model")
-    model = shared.setdefault(model, model) if isinstance(model, str) and model != "<synthetic>" else None
+    model = shared.models.setdefault(model, model) if isinstance(model, str) and model != "<synthetic>" else None
     usage = message.get("usage")
-    items = None
-    if isinstance(usage, dict):
-        if last_usage[0] == msg_id and last_usage[1] == usage:
-            items = last_usage[2]  # a split message repeats its usage on every line: keep one copy
-        else:
-            kept = [(k, v) for k, v in usage.items() if type(v) is int]
-            keys = tuple(k for k, _ in kept)
-            items = (shared.setdefault(keys, keys), tuple(v for _, v in kept))  # the key tuple is shared
-            last_usage = (msg_id, usage, items)
+    items = shared.usage(usage) if isinstance(usage, dict) else None
     cost = rec.get("costUSD")
     cost = cost if isinstance(cost, (int, float)) else None
     if model is not None or items is not None or cost is not None:
         node.meta = (model, items, cost)
-    return last_usage
 
 
 def _user(node: Node) -> None:
@@ -261,7 +287,7 @@ def _metadata(kept: list[Node], summaries: dict[str, str], sidecar: dict[str, An
     meta: dict[str, Any] = {"host": "claude-code"}
     names = {"sessionId": "session_id", "cwd": "cwd", "version": "cli_version", "gitBranch": "git_branch"}
     models: list[str] = []
-    usage_by_message: dict[Any, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+    usage_by_message: dict[Any, tuple[tuple[str, ...], str]] = {}
     cost = 0.0
     seen_sessions: set[int] = set()
     first_stamp = last_stamp = None
@@ -296,8 +322,8 @@ def _metadata(kept: list[Node], summaries: dict[str, str], sidecar: dict[str, An
     if usage_by_message:
         totals: dict[str, int] = {}
         for usage in usage_by_message.values():
-            for key, value in zip(*usage, strict=True):
-                totals[key] = totals.get(key, 0) + value
+            for key, value in zip(usage[0], usage[1].split(",") if usage[1] else (), strict=True):
+                totals[key] = totals.get(key, 0) + int(value)
         meta["usage"] = dict(sorted(totals.items()))
     if cost:
         meta["cost_usd"] = round(cost, 6)
@@ -321,9 +347,10 @@ def _metadata(kept: list[Node], summaries: dict[str, str], sidecar: dict[str, An
 
 def _prompt_text(node: Node) -> str:
     """What the user typed: the node's text without injected blocks (IDE context, reminders)."""
-    if isinstance(node.content, str):
-        return node.content
-    texts = [b[1] for b in node.content or () if b[0] == TEXT]
+    content = node.content
+    if isinstance(content, str):
+        return content
+    texts = [b[1] for b in content or () if b[0] == TEXT]
     return "\n".join(t for t in texts if t.strip() and not t.lstrip().startswith(_NOISE_PREFIXES))
 
 
@@ -339,6 +366,13 @@ def _api_error(kept: list[Node]) -> str | None:
     """Claude Code's own error message when the session ended on a failed API call."""
     last = next((n for n in reversed(kept) if n.type == "assistant" and n.content), None)
     return _prompt_text(last).strip() or None if last is not None and last.api_error else None
+
+
+def _strip(kept: list[Node]) -> None:
+    """Drop what only the tree and the metadata needed, before the steps are built next to the records."""
+    for node in kept:
+        node.uuid = node.parent = node.logical_parent = node.session = node.meta = None
+        node.calls = node.results = ()
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
@@ -366,6 +400,7 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
             continue
         task, error, line = _task(kept), _api_error(kept), kept[0].line
         metadata = _metadata(kept, parsed.summaries, sidecar)
+        _strip(kept)
         assembler = Assembler()
         assembler.add_nodes(kept)
         if not assembler.steps:
@@ -396,8 +431,8 @@ READERS = [
     Reader(
         name=NAME,
         sniff=sniff,
-        read=read,
+        read=lambda path, probe, options: gc_paused(read(path, probe, options)),
         description="Claude Code session logs (~/.claude/projects/*/<session>.jsonl, agent-*.jsonl)",
-        count=count,
+        count=lambda path, probe, options: gc_paused(count(path, probe, options)),
     )
 ]
