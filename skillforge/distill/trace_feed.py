@@ -12,6 +12,7 @@ Where a child process cannot be used, the same generator runs in a worker thread
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import multiprocessing
 import os
 import queue
@@ -73,6 +74,9 @@ class TraceFeed:
         self._process: Any = None
         self._queue: Any = None
         self._local: Iterator[tuple[Trace, Trace] | Skipped] | None = None
+        # A thread of its own: litellm runs part of every call on the loop's default executor, and
+        # the next trace must not queue behind those.
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="skillforge-feed")
         if use_process is None:
             # fork is only safe while this process has no other threads (a held lock would be copied
             # locked); start-up of a spawned interpreter would cost more than it saves on small inputs.
@@ -91,14 +95,14 @@ class TraceFeed:
         """The next ``(trace, slim copy)``, or None when every file has been read."""
         while True:
             if self._local is not None:
-                item = await asyncio.to_thread(next, self._local, None)
+                item = await self._run(next, self._local, None)
                 if item is None:
                     return None
                 if isinstance(item, Skipped):
                     self.skipped.append(item)
                     continue
                 return item
-            kind, payload, slim = await asyncio.to_thread(self._get)
+            kind, payload, slim = await self._run(self._get)
             if kind == _END:
                 self.close()
                 return None
@@ -110,6 +114,9 @@ class TraceFeed:
                 continue
             return Trace.model_validate_json(payload), Trace.model_validate_json(slim)
 
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
     def _get(self) -> tuple[str, str, str]:
         while True:
             try:
@@ -120,7 +127,8 @@ class TraceFeed:
                     return ("error", f"the reader process stopped (exit code {code})", "")
 
     def close(self) -> None:
-        """Stop the child process (if any); safe to call twice."""
+        """Stop the child process (if any) and the feed's thread; safe to call twice."""
+        self._executor.shutdown(wait=False)
         if self._process is not None:
             if self._process.is_alive():
                 self._process.terminate()
