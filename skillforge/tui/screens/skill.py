@@ -22,6 +22,7 @@ from skillforge.tui.widgets.files import FilesPane
 from skillforge.tui.widgets.history import HistoryPane
 from skillforge.tui.widgets.provenance_pane import ProvenancePane
 
+
 class SkillMarkdown(Static):
     """SKILL.md's body rendered as one rich Markdown renderable.
 
