@@ -1,4 +1,4 @@
-"""Write the README's screenshot of the TUI's history/diff screen: ``examples/tui-history-diff.svg``.
+"""Write the README's screenshot of the TUI's history/diff screen: ``docs/tui-history-diff.svg`` (kept out of examples/, which holds only input traces).
 
     python benchmarks/tui_screenshot.py
     python benchmarks/tui_screenshot.py --out /tmp/shot.svg --size 100x32 --split
@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "examples" / "tui-history-diff.svg")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "tui-history-diff.svg")
     parser.add_argument("--size", default="100x32", help="terminal WIDTHxHEIGHT (default 100x32)")
     parser.add_argument("--split", action="store_true", help="show the diff side by side")
     args = parser.parse_args()
