@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from skillforge.models.evals import PassCount
+from skillforge.models.lesson import Evidence
+from skillforge.models.llm import CallFailure, UsageStats
 
 Attribution = Literal["followed", "missing", "misleading"]
 
@@ -20,14 +22,22 @@ class FailureAnalysis(BaseModel):
     step: int | None = None
     """Index of the step that went wrong."""
     cause: str
-    """The error as observed (first meaningful line)."""
+    """Why the run failed: the error as observed (offline) or the model's one-sentence reading of it."""
     signature: str
-    """The cause with paths, numbers and ids normalised, so similar failures cluster."""
+    """The observed error with paths, numbers and ids normalised, so similar failures cluster."""
     recovery: str | None = None
     """A later changed action that succeeded in the same trace, when there was one."""
     section: str | None = None
     """The skill section the failing action relates to."""
     attribution: Attribution = "missing"
+    rule: str | None = None
+    """The skill's own text that was followed or misled the agent (verified to occur in SKILL.md)."""
+    fix: str | None = None
+    """What the skill should say so the next run succeeds (model analyses only)."""
+    evidence: list[Evidence] = Field(default_factory=list)
+    """Quotes from the trace, each verified to occur in it."""
+    analyzer: str = "heuristic"
+    """``heuristic`` or the model that wrote this analysis."""
 
 
 class FailureCluster(BaseModel):
@@ -36,11 +46,16 @@ class FailureCluster(BaseModel):
     signature: str
     cause: str
     count: int
-    trace_ids: list[str]
+    """How many failed traces this cause explains (computed, never taken from a model)."""
+    trace_ids: list[str] = Field(default_factory=list)
     section: str | None = None
     attribution: Attribution = "missing"
     recovery: str | None = None
     steps: list[int] = Field(default_factory=list)
+    rule: str | None = None
+    """The skill text most involved, when the analyses named one."""
+    fix: str | None = None
+    """The change the diagnosis proposes (model diagnoses only)."""
 
 
 class GateDecision(BaseModel):
@@ -63,14 +78,40 @@ class RoundReport(BaseModel):
     edits: list[str] = Field(default_factory=list)
     """Changelog lines of the candidate patch."""
     problems: list[str] = Field(default_factory=list)
-    """Edits that could not be applied, validation problems."""
+    """Edits that could not be applied (missing anchors), validation problems left after the fix rounds."""
     decision: Literal["accepted", "rejected", "no-change"]
     gate: GateDecision | None = None
     version: str | None = None
     """The version published when accepted."""
+    analyzer: str = "heuristic"
+    """``heuristic`` or the model behind the analysis, diagnosis and optimization."""
+    fix_rounds: int = 0
+    """Times the optimizer's patch went back to the model with validation problems (at most 2)."""
+    notes: list[str] = Field(default_factory=list)
+    """Where the model's answer was not used: unverified evidence, a stage that fell back to the heuristics."""
+    model_failures: list[CallFailure] = Field(default_factory=list)
+    """Model tasks that failed after retries and a repair round (the heuristic stage stood in)."""
 
 
 class EvolveReport(BaseModel):
     skill: str
     rounds: list[RoundReport] = Field(default_factory=list)
     final_version: str
+    model: str | None = None
+    """The model used for the stages, or None for the offline heuristics."""
+    usage: UsageStats | None = None
+    """Model calls, cache hits, tokens and cost of the whole run (with a model)."""
+    budget_stopped: bool = False
+    """The ``--budget`` was reached: the round in progress was abandoned, nothing of it was published."""
+
+
+class CorrectionResult(BaseModel):
+    """What ``skillforge correct`` published."""
+
+    name: str
+    version: str
+    previous: str
+    """The version the correction was applied to (``rollback`` to it undoes the correction)."""
+    changelog: list[str] = Field(default_factory=list)
+    """``correction: <text>``, then one line per edit."""
+    model: str | None = None
