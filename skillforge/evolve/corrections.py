@@ -1,7 +1,13 @@
-"""Apply a person's natural-language correction to a skill as a new, reversible version."""
+"""Apply a person's natural-language correction to a skill as a new, reversible version.
+
+Offline, the correction is recorded, dated, in a ``Corrections`` section. With a model it becomes
+an anchored edit of the section it concerns (``llm_correct``). Either way the edit goes through
+the one ``apply_patch``; an edit whose anchor is missing is reported and nothing is published.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import shutil
 import tempfile
@@ -10,7 +16,9 @@ from typing import Any
 
 from skillforge.distill.apply import apply_patch
 from skillforge.errors import InputError, SpecError
+from skillforge.llm.client import LLMClient
 from skillforge.models import AddSection, AppendToSection, Patch, SkillPackage
+from skillforge.models.evolve import CorrectionResult
 from skillforge.redact import redact_text
 from skillforge.skills.io import read_package, write_package
 from skillforge.skills.markdown import normalize_heading, sections
@@ -19,40 +27,85 @@ from skillforge.skills.validate import validate_skill
 CORRECTIONS = "Corrections"
 
 
-def correction_patch(pkg: SkillPackage, text: str, *, today: _dt.date | None = None) -> Patch:
-    """Offline: record the correction, dated, in a ``Corrections`` section (created when missing)."""
+def clean_correction(text: str) -> str:
+    """The correction on one line, secrets masked (it is sent to a model and kept in the registry)."""
     clean = " ".join(redact_text(text).split())
     if not clean:
         raise InputError("the correction is empty")
-    if "---" in clean:
-        clean = clean.replace("---", "—")
+    return clean.replace("---", "—")
+
+
+def correction_patch(pkg: SkillPackage, text: str, *, today: _dt.date | None = None) -> Patch:
+    """Offline: record the correction, dated, in a ``Corrections`` section (created when missing)."""
+    clean = clean_correction(text)
     day = (today or _dt.date.today()).isoformat()
     rule = f"- ({day}) {clean}"
     headings = {normalize_heading(s.heading) for s in sections(pkg.body.splitlines())}
     edit = (
         AppendToSection(heading=CORRECTIONS, content=rule)
         if CORRECTIONS in headings
-        else AddSection(heading=CORRECTIONS, content="Corrections from people who use this skill; they override older rules.\n\n" + rule)
+        else AddSection(
+            heading=CORRECTIONS,
+            content="Corrections from people who use this skill; they override older rules.\n\n" + rule,
+        )
     )
     return Patch(skill=pkg.name, edits=[edit], changelog=[f"correction: {clean}"])
 
 
-def apply_correction(registry: Any, name: str, text: str, *, today: _dt.date | None = None) -> Any:
-    """Publish the corrected skill as a new patch version; ``rollback`` undoes it like any version."""
+def _model_patch(client: LLMClient, pkg: SkillPackage, text: str) -> Patch:
+    from skillforge.evolve.llm_correct import correction_with_model
+
+    try:
+        return asyncio.run(correction_with_model(client, pkg, clean_correction(text)))
+    finally:
+        if client.cache is not None:
+            client.cache.flush()
+
+
+def apply_correction(
+    registry: Any, name: str, text: str, *, today: _dt.date | None = None, client: LLMClient | None = None
+) -> CorrectionResult:
+    """Publish the corrected skill as a new patch version; ``rollback`` undoes it like any version.
+
+    Raises ``SpecError`` (publishing nothing) when an edit cannot be applied or the result is invalid.
+    """
     version = registry.resolve(name)
     work = Path(tempfile.mkdtemp(prefix="skillforge-correct-"))
     try:
         base = registry.export(name, version, work / "base")
         pkg = read_package(base)
-        patch = correction_patch(pkg, text, today=today)
+        patch = (
+            _model_patch(client, pkg, text)
+            if client is not None
+            else correction_patch(pkg, text, today=today)
+        )
         corrected, problems = apply_patch(pkg, patch)
         if problems:
-            raise SpecError("correction could not be applied: " + "; ".join(map(str, problems)))
+            raise SpecError(
+                "the correction could not be applied: " + "; ".join(map(str, problems)),
+                hint=f"nothing was published; {name} is still at {version}. Quote the skill's own "
+                "words in the correction, or run without --model to record it under Corrections",
+            )
+        if corrected == apply_patch(pkg, Patch(skill=pkg.name))[0]:
+            raise SpecError(
+                "the correction changes nothing in the skill", hint=f"{name} is still at {version}"
+            )
         out = write_package(corrected, work / "out" / name)
         report = validate_skill(out)
         if not report.ok():
             raise SpecError("corrected skill is invalid: " + "; ".join(p.message for p in report.errors))
-        return registry.publish(out, bump="patch", message=patch.changelog[0], changelog=patch.changelog,
-                                extra={"correction": text, "based_on": version})
+        extra: dict[str, Any] = {"correction": clean_correction(text), "based_on": version}
+        if client is not None:
+            extra["model"] = client.model
+        published = registry.publish(
+            out, bump="patch", message=patch.changelog[0], changelog=patch.changelog, extra=extra
+        )
+        return CorrectionResult(
+            name=name,
+            version=str(published.version),
+            previous=version,
+            changelog=list(patch.changelog),
+            model=client.model if client is not None else None,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -17,8 +17,13 @@ def diagnose(analyses: list[FailureAnalysis]) -> list[FailureCluster]:
         members.sort(key=lambda a: (a.trace_id, a.step or 0))
         sections = sorted({m.section for m in members if m.section})
         attributions = {m.attribution for m in members}
-        attribution = "misleading" if "misleading" in attributions else ("followed" if "followed" in attributions else "missing")
+        attribution = (
+            "misleading"
+            if "misleading" in attributions
+            else ("followed" if "followed" in attributions else "missing")
+        )
         recoveries = sorted({m.recovery for m in members if m.recovery})
+        rules = sorted({m.rule for m in members if m.rule})
         clusters.append(
             FailureCluster(
                 signature=sig,
@@ -29,6 +34,7 @@ def diagnose(analyses: list[FailureAnalysis]) -> list[FailureCluster]:
                 attribution=attribution,  # type: ignore[arg-type]
                 recovery=recoveries[0] if recoveries else None,
                 steps=sorted({m.step for m in members if m.step is not None}),
+                rule=rules[0] if rules else None,
             )
         )
     return sorted(clusters, key=lambda c: (-c.count, c.signature))

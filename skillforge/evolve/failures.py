@@ -48,7 +48,9 @@ def analyze_failure(trace: Trace, pkg: SkillPackage) -> FailureAnalysis | None:
     """Locate the decisive error of a failed trace and attribute it to a section of the skill."""
     if not is_failure(trace):
         return None
-    error_steps = [i for i, s in enumerate(trace.steps) if s.tool_result is not None and s.tool_result.is_error]
+    error_steps = [
+        i for i, s in enumerate(trace.steps) if s.tool_result is not None and s.tool_result.is_error
+    ]
     if error_steps:
         index = error_steps[-1]
         cause = trace.steps[index].tool_result.output  # type: ignore[union-attr]

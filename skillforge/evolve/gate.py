@@ -33,8 +33,12 @@ def gate(
     that passes with the current version fails with the candidate.
     """
     ids = [t.id for t in tasks]
-    before = {r.id: r.passed for r in run_tasks(current, tasks, agent, concurrency=concurrency, timeout=timeout)}
-    after = {r.id: r.passed for r in run_tasks(candidate, tasks, agent, concurrency=concurrency, timeout=timeout)}
+    before = {
+        r.id: r.passed for r in run_tasks(current, tasks, agent, concurrency=concurrency, timeout=timeout)
+    }
+    after = {
+        r.id: r.passed for r in run_tasks(candidate, tasks, agent, concurrency=concurrency, timeout=timeout)
+    }
     b = PassCount(passed=sum(before.values()), total=len(ids))
     a = PassCount(passed=sum(after.values()), total=len(ids))
     regressions = sorted(i for i in ids if before[i] and not after[i])
@@ -46,6 +50,12 @@ def gate(
     else:
         accepted, reason = True, f"pass rate {b.rate:.0%} -> {a.rate:.0%}, no regressions"
     return GateDecision(
-        accepted=accepted, reason=reason, before=b, after=a, regressions=regressions, improvements=improvements,
-        gate_tasks=sorted(ids), train_tasks=sorted(train_ids or []),
+        accepted=accepted,
+        reason=reason,
+        before=b,
+        after=a,
+        regressions=regressions,
+        improvements=improvements,
+        gate_tasks=sorted(ids),
+        train_tasks=sorted(train_ids or []),
     )

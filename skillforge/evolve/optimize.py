@@ -39,6 +39,9 @@ def optimize(pkg: SkillPackage, clusters: list[FailureCluster], *, max_rules: in
     edit = (
         AppendToSection(heading=GUARDRAILS, content=content)
         if GUARDRAILS in headings
-        else AddSection(heading=GUARDRAILS, content="Failures seen when this skill was used, and how to avoid them:\n\n" + content)
+        else AddSection(
+            heading=GUARDRAILS,
+            content="Failures seen when this skill was used, and how to avoid them:\n\n" + content,
+        )
     )
     return Patch(skill=pkg.name, edits=[edit], changelog=changelog, evidence=evidence)

@@ -24,11 +24,12 @@ def skill_folder(ref: str, registry_path: Path | None = None) -> Iterator[Path]:
     if path.is_dir():
         yield path
         return
-    if path.suffix or "/" in ref:
+    name, version = split_ref(ref)
+    # "writer@1.0.0" has a suffix (".0") but is a registry reference; "writer.md" or "a/b" is a missing folder.
+    if "/" in name or "\\" in name or (version is None and path.suffix):
         raise InputError("no such skill folder", path=ref)
     from skillforge.registry import open_registry
 
-    name, version = split_ref(ref)
     registry = open_registry(registry_path)
     resolved = registry.resolve(name, version)
     tmp = Path(tempfile.mkdtemp(prefix="skillforge-skill-"))
