@@ -59,7 +59,13 @@ def run_eval(
     """
     skill_dir = _check_inputs(skill_dir, agent)
     name = skill_dir.name
-    results = _run_jobs([(task, skill_dir) for task in tasks] + [(task, None) for task in tasks], agent, concurrency, timeout, name)
+    results = _run_jobs(
+        [(task, skill_dir) for task in tasks] + [(task, None) for task in tasks],
+        agent,
+        concurrency,
+        timeout,
+        name,
+    )
     report = _compare(name, tasks, results)
     if run_dir is not None:
         save_run(report, tasks, run_dir)
@@ -82,7 +88,9 @@ def _check_inputs(skill_dir: Path, agent: str) -> Path:
     if not first:
         raise InputError("--agent command is empty")
     if shutil.which(first) is None and not Path(first).exists():
-        raise InputError(f"agent command not found: {first}", hint="give a command on PATH or a path to a script")
+        raise InputError(
+            f"agent command not found: {first}", hint="give a command on PATH or a path to a script"
+        )
     return skill_dir
 
 
@@ -97,9 +105,13 @@ def _run_jobs(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _run_one(skill_dir: Path | None, name: str, task: EvalTask, agent: str, timeout: float, scratch: Path) -> TaskResult:
+def _run_one(
+    skill_dir: Path | None, name: str, task: EvalTask, agent: str, timeout: float, scratch: Path
+) -> TaskResult:
     with_skill = skill_dir is not None
-    workdir = Path(tempfile.mkdtemp(prefix=f"{_safe(task.id)}-{'with' if with_skill else 'without'}-", dir=scratch))
+    workdir = Path(
+        tempfile.mkdtemp(prefix=f"{_safe(task.id)}-{'with' if with_skill else 'without'}-", dir=scratch)
+    )
     for rel, content in sorted(task.setup.items()):
         target = workdir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +123,13 @@ def _run_one(skill_dir: Path | None, name: str, task: EvalTask, agent: str, time
             dest = workdir / home / name
             shutil.copytree(skill_dir, dest, symlinks=True)
         placed = workdir / SKILL_HOMES[0] / name
-    values = {"prompt": task.prompt, "skill_dir": str(placed), "workdir": str(workdir), "skill_name": name, "task_id": task.id}
+    values = {
+        "prompt": task.prompt,
+        "skill_dir": str(placed),
+        "workdir": str(workdir),
+        "skill_name": name,
+        "task_id": task.id,
+    }
     argv = agent_argv(agent, values)
     limit = task.timeout or timeout
     started = time.monotonic()
@@ -119,24 +137,48 @@ def _run_one(skill_dir: Path | None, name: str, task: EvalTask, agent: str, time
     output = ""
     reason = ""
     try:
-        proc = subprocess.run(  # noqa: S603 - argv list, no shell; the prompt is one argument
-            argv, cwd=workdir, capture_output=True, text=True, errors="replace", timeout=limit, stdin=subprocess.DEVNULL
+        # An argv list, no shell: the prompt stays one argument.
+        proc = subprocess.run(
+            argv,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=limit,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
         exit_code, output = proc.returncode, proc.stdout
         if proc.returncode != 0:
             reason = f"agent exited with {proc.returncode}: {proc.stderr.strip()[-200:]}"
     except subprocess.TimeoutExpired as exc:
-        output = exc.stdout.decode("utf-8", "replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        output = (
+            exc.stdout.decode("utf-8", "replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        )
         return TaskResult(
-            id=task.id, with_skill=with_skill, passed=False, reason=f"agent timed out after {limit:g}s",
-            duration_s=round(time.monotonic() - started, 3), output=clip(output, 4000),
+            id=task.id,
+            with_skill=with_skill,
+            passed=False,
+            reason=f"agent timed out after {limit:g}s",
+            duration_s=round(time.monotonic() - started, 3),
+            output=clip(output, 4000),
         )
     except OSError as exc:
-        return TaskResult(id=task.id, with_skill=with_skill, passed=False, reason=f"agent could not start: {exc}")
+        return TaskResult(
+            id=task.id, with_skill=with_skill, passed=False, reason=f"agent could not start: {exc}"
+        )
     passed, check_reason = run_check(task.check, workdir, output, limit)
+    if not passed and reason:
+        # The check's own message stays first (it is what evolve learns from); the crash says why.
+        check_reason = f"{check_reason}\n({reason})"
     return TaskResult(
-        id=task.id, with_skill=with_skill, passed=passed, reason=check_reason if not passed else reason,
-        agent_exit=exit_code, duration_s=round(time.monotonic() - started, 3), output=clip(output, 4000),
+        id=task.id,
+        with_skill=with_skill,
+        passed=passed,
+        reason=check_reason if not passed else reason,
+        agent_exit=exit_code,
+        duration_s=round(time.monotonic() - started, 3),
+        output=clip(output, 4000),
     )
 
 
@@ -146,8 +188,14 @@ def run_check(check: str | Check, workdir: Path, output: str, timeout: float) ->
     if spec.command:
         try:
             # The check is the eval author's own shell command, run in the task's scratch folder.
-            proc = subprocess.run(  # noqa: S603
-                ["bash", "-c", spec.command], cwd=workdir, capture_output=True, text=True, errors="replace", timeout=timeout
+            proc = subprocess.run(
+                ["bash", "-c", spec.command],
+                cwd=workdir,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             return False, f"check timed out after {timeout:g}s"
@@ -198,17 +246,23 @@ def save_run(report: EvalReport, tasks: list[EvalTask], run_dir: Path) -> Path:
     traces = results_to_traces(report.skill, report.results, tasks, results_path)
     results_path.write_text("".join(t.model_dump_json() + "\n" for t in traces), encoding="utf-8")
     report.run_dir = str(run_dir)
-    (run_dir / "report.json").write_text(report.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
+    (run_dir / "report.json").write_text(
+        report.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8"
+    )
     return run_dir
 
 
-def results_to_traces(skill: str, results: list[TaskResult], tasks: list[EvalTask], path: Path) -> list[Trace]:
+def results_to_traces(
+    skill: str, results: list[TaskResult], tasks: list[EvalTask], path: Path
+) -> list[Trace]:
     """Each task run as a Trace: the prompt, the agent's output, and the check as a tool call with its result."""
     prompts = {t.id: t for t in tasks}
     traces = []
     for index, r in enumerate(results):
         task = prompts[r.id]
-        check_text = task.check if isinstance(task.check, str) else task.check.model_dump_json(exclude_none=True)
+        check_text = (
+            task.check if isinstance(task.check, str) else task.check.model_dump_json(exclude_none=True)
+        )
         traces.append(
             Trace(
                 id=Trace.make_id(f"eval:{skill}:{r.id}:{'with' if r.with_skill else 'without'}"),
@@ -218,10 +272,18 @@ def results_to_traces(skill: str, results: list[TaskResult], tasks: list[EvalTas
                     Step(role="user", text=task.prompt),
                     Step(role="assistant", text=r.output),
                     Step(role="assistant", tool_call=ToolCall(name="check", arguments={"check": check_text})),
-                    Step(role="tool", tool_result=ToolResult(output=r.reason or "passed", is_error=not r.passed)),
+                    Step(
+                        role="tool",
+                        tool_result=ToolResult(output=r.reason or "passed", is_error=not r.passed),
+                    ),
                 ],
                 outcome=Outcome(success=r.passed, error=r.reason or None),
-                metadata={"skill": skill, "task_id": r.id, "with_skill": r.with_skill, "agent_exit": r.agent_exit},
+                metadata={
+                    "skill": skill,
+                    "task_id": r.id,
+                    "with_skill": r.with_skill,
+                    "agent_exit": r.agent_exit,
+                },
             )
         )
     return traces
