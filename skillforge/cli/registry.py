@@ -134,7 +134,16 @@ def log_cmd(name: str, registry_path: Path | None, as_json: bool) -> None:
         echo_json(versions)
         return
     pinned = reg.pins().get(name)
-    for v in versions:
+    from skillforge.evolve.report import accepted_lines, event_date, log_entries, rejected_lines
+
+    for v in log_entries(versions, reg.events(name)):
+        if isinstance(v, dict):  # an evolve round the gate rejected: recorded, never published
+            lines = rejected_lines(v)
+            head = click.style(f"{name} (no version)", fg="red", bold=True)
+            click.echo(f"{head}  {event_date(v):%Y-%m-%d %H:%M}  {lines[0] if lines else 'evolve round rejected'}")
+            for line in lines[1:]:
+                click.echo(f"    {line}")
+            continue
         notes = [f"rolled back from {v.rolled_back_from}"] if v.rolled_back_from else []
         notes += ["pinned"] if v.version == pinned else []
         head = click.style(f"{v.name}@{v.version}", fg="yellow", bold=True)
@@ -143,6 +152,8 @@ def log_cmd(name: str, registry_path: Path | None, as_json: bool) -> None:
         click.echo(f"{head}  {v.date:%Y-%m-%d %H:%M}  {v.author}  {title}{suffix}")
         for line in v.changelog:
             click.echo(f"    - {line}")
+        for line in accepted_lines(v.extra):
+            click.echo(f"    {line}")
 
 
 @click.command("show")
