@@ -28,8 +28,16 @@ def agent_cmd() -> str:
 def tasks_file(tmp_path: Path) -> Path:
     tasks = [
         {"id": "plain", "prompt": "write hello to a.txt", "check": "grep -qx hello a.txt"},
-        {"id": "signed", "prompt": "write report to r.txt", "check": "tail -n1 r.txt | grep -qx 'Signed-off-by: bot'"},
-        {"id": "output", "prompt": "write x to o.txt", "check": {"output_contains": "wrote o.txt", "file": "o.txt", "file_contains": "x"}},
+        {
+            "id": "signed",
+            "prompt": "write report to r.txt",
+            "check": "tail -n1 r.txt | grep -qx 'Signed-off-by: bot'",
+        },
+        {
+            "id": "output",
+            "prompt": "write x to o.txt",
+            "check": {"output_contains": "wrote o.txt", "file": "o.txt", "file_contains": "x"},
+        },
     ]
     path = tmp_path / "tasks.jsonl"
     path.write_text("\n".join(json.dumps(t) for t in tasks) + "\n", encoding="utf-8")

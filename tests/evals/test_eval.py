@@ -13,7 +13,9 @@ from skillforge.ingest import read_paths
 from skillforge.models import Trace
 
 
-def test_helpful_skill_improves_pass_rate(tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill) -> None:
+def test_helpful_skill_improves_pass_rate(
+    tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill
+) -> None:
     skill = make_skill(tmp_path, "signing", "- Files must end with the line 'Signed-off-by: bot'")
     report = run_eval(skill, load_tasks(tasks_file), agent_cmd, concurrency=4, timeout=30)
     assert (report.with_.passed, report.without.passed, report.with_.total) == (3, 2, 3)
@@ -28,25 +30,34 @@ def test_negative_transfer_is_reported(tmp_path: Path, agent_cmd: str, tasks_fil
     assert report.delta < 0
 
 
-def test_timeouts_and_crashes_are_failures_not_errors(tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill) -> None:
+def test_timeouts_and_crashes_are_failures_not_errors(
+    tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill
+) -> None:
     slow = make_skill(tmp_path, "slow", "Sleep forever")
     report = run_eval(slow, load_tasks(tasks_file)[:1], agent_cmd, timeout=1)
-    with_run = [r for r in report.results if r.with_skill][0]
+    with_run = next(r for r in report.results if r.with_skill)
     assert not with_run.passed and "timed out" in with_run.reason
     crash = make_skill(tmp_path, "crashy", "Crash")
     report = run_eval(crash, load_tasks(tasks_file)[:1], agent_cmd, timeout=30)
-    with_run = [r for r in report.results if r.with_skill][0]
+    with_run = next(r for r in report.results if r.with_skill)
     assert not with_run.passed and with_run.agent_exit == 3
+    assert "(agent exited with 3" in with_run.reason  # the crash is named next to the check's own message
 
 
-def test_results_are_saved_as_readable_traces(tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill) -> None:
+def test_results_are_saved_as_readable_traces(
+    tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill
+) -> None:
     skill = make_skill(tmp_path, "shouting", "- Write everything in uppercase")
     run_dir = tmp_path / "run"
     run_eval(skill, load_tasks(tasks_file), agent_cmd, run_dir=run_dir, timeout=30)
     traces = [t for t in read_paths([run_dir / "results.jsonl"]) if isinstance(t, Trace)]
     assert len(traces) == 6
     failed = [t for t in traces if t.outcome.success is False]
-    assert {t.metadata["task_id"] for t in failed if t.metadata["with_skill"]} == {"plain", "output", "signed"}
+    assert {t.metadata["task_id"] for t in failed if t.metadata["with_skill"]} == {
+        "plain",
+        "output",
+        "signed",
+    }
     assert {t.metadata["task_id"] for t in failed if not t.metadata["with_skill"]} == {"signed"}
     check_step = next(t for t in failed if t.metadata["task_id"] == "plain").steps[-1]
     assert check_step.tool_result is not None and check_step.tool_result.is_error
@@ -55,7 +66,9 @@ def test_results_are_saved_as_readable_traces(tmp_path: Path, agent_cmd: str, ta
 
 def test_cli_json_shape(tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill) -> None:
     skill = make_skill(tmp_path, "signing", "- Files must end with the line 'Signed-off-by: bot'")
-    result = CliRunner().invoke(cli, ["eval", str(skill), "--tasks", str(tasks_file), "--agent", agent_cmd, "--json"])
+    result = CliRunner().invoke(
+        cli, ["eval", str(skill), "--tasks", str(tasks_file), "--agent", agent_cmd, "--json"]
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload == {
@@ -74,6 +87,8 @@ def test_bad_task_files_name_the_line(tmp_path: Path) -> None:
         load_tasks(bad)
     assert err.value.line == 2
     escape = tmp_path / "e.jsonl"
-    escape.write_text('{"id": "a", "prompt": "p", "check": "true", "setup": {"../x": "y"}}\n', encoding="utf-8")
+    escape.write_text(
+        '{"id": "a", "prompt": "p", "check": "true", "setup": {"../x": "y"}}\n', encoding="utf-8"
+    )
     with pytest.raises(InputError, match="inside the task folder"):
         load_tasks(escape)

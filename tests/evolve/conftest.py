@@ -23,9 +23,18 @@ def agent_cmd() -> str:
 @pytest.fixture
 def tasks_file(tmp_path: Path) -> Path:
     tasks = [
-        {"id": "plain", "prompt": "write hello to a.txt", "check": "grep -qx hello a.txt || { echo 'a.txt must hold hello'; exit 1; }"},
+        {
+            "id": "plain",
+            "prompt": "write hello to a.txt",
+            "check": "grep -qx hello a.txt || { echo 'a.txt must hold hello'; exit 1; }",
+        },
         {"id": "signed", "prompt": "write report to r.txt", "check": SIGNED_CHECK},
-        {"id": "signed-2", "prompt": "write summary to s.txt", "check": SIGNED_CHECK.replace("r.txt", "s.txt"), "split": "holdout"},
+        {
+            "id": "signed-2",
+            "prompt": "write summary to s.txt",
+            "check": SIGNED_CHECK.replace("r.txt", "s.txt"),
+            "split": "holdout",
+        },
     ]
     path = tmp_path / "tasks.jsonl"
     path.write_text("\n".join(json.dumps(t) for t in tasks) + "\n", encoding="utf-8")
@@ -45,3 +54,46 @@ def registry(tmp_path: Path):  # type: ignore[no-untyped-def]
     )
     reg.publish(skill, version="1.0.0", message="first version")
     return reg
+
+
+@pytest.fixture(autouse=True)
+def fake_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No fault or latency of the fake model leaks in from the environment; its counters start at zero."""
+    from skillforge.llm.fake import STATS
+
+    monkeypatch.delenv("SKILLFORGE_FAKE_FAULTS", raising=False)
+    monkeypatch.delenv("SKILLFORGE_FAKE_LATENCY", raising=False)
+    STATS.reset()
+
+
+@pytest.fixture
+def fake_client():  # type: ignore[no-untyped-def]
+    """A fresh client for the offline fake model, caching under this test's SKILLFORGE_HOME."""
+    from skillforge.evolve.model import make_client
+    from skillforge.models.llm import LLMSettings
+
+    return lambda **kw: make_client(LLMSettings(model="fake", **kw))
+
+
+@pytest.fixture
+def write_failure():  # type: ignore[no-untyped-def]
+    """``write_failure(path, task, error)``: a failed run, as a skillforge trace file, whose check said ``error``."""
+    return _write_failure
+
+
+def _write_failure(path: Path, task: str, error: str, trace_id: str = "bad0000000000001") -> Path:
+    from skillforge.models import Outcome, Source, Step, ToolCall, ToolResult, Trace
+
+    trace = Trace(
+        id=trace_id,
+        source=Source(path=str(path), format="skillforge-trace"),
+        task=task,
+        steps=[
+            Step(role="user", text=task),
+            Step(role="assistant", tool_call=ToolCall(name="check", arguments={"check": "test -s out.txt"})),
+            Step(role="tool", tool_result=ToolResult(output=error, is_error=True)),
+        ],
+        outcome=Outcome(success=False, error=error),
+    )
+    path.write_text(trace.model_dump_json() + "\n", encoding="utf-8")
+    return path

@@ -45,11 +45,15 @@ def _poisoned_failures(path: Path) -> Path:
     return path
 
 
-def test_harmful_edit_is_rejected_and_registry_unchanged(registry, tasks_file: Path, agent_cmd: str, tmp_path: Path) -> None:
+def test_harmful_edit_is_rejected_and_registry_unchanged(
+    registry, tasks_file: Path, agent_cmd: str, tmp_path: Path
+) -> None:
     before_versions = [v.version for v in registry.versions("writer")]
     before_content = registry.files("writer", "1.0.0")
     failures = _poisoned_failures(tmp_path / "failures.jsonl")
-    report = run_evolve(registry, "writer", failures=failures, tasks=load_tasks(tasks_file), agent=agent_cmd, timeout=30)
+    report = run_evolve(
+        registry, "writer", failures=failures, tasks=load_tasks(tasks_file), agent=agent_cmd, timeout=30
+    )
     (round1,) = report.rounds
     assert round1.decision == "rejected"
     assert round1.gate is not None and round1.gate.regressions == ["plain"]
@@ -62,22 +66,40 @@ def test_harmful_edit_is_rejected_and_registry_unchanged(registry, tasks_file: P
 
 def test_correction_is_published_and_rolled_back(registry) -> None:
     original = registry.files("writer", "1.0.0")
-    result = apply_correction(registry, "writer", "when the file exists, append instead of overwriting", today=dt.date(2026, 11, 25))
+    result = apply_correction(
+        registry, "writer", "when the file exists, append instead of overwriting", today=dt.date(2026, 11, 25)
+    )
     assert result.version == "1.0.1"
     text = registry.read_file("writer", "1.0.1")
-    assert "## Corrections" in text and "- (2026-11-25) when the file exists, append instead of overwriting" in text
+    assert (
+        "## Corrections" in text
+        and "- (2026-11-25) when the file exists, append instead of overwriting" in text
+    )
     back = registry.rollback("writer", "1.0.0")
     assert registry.files("writer", back.version) == original
 
 
 def test_evolve_cli_end_to_end(registry, tasks_file: Path, agent_cmd: str) -> None:
     runner = CliRunner()
-    args = ["evolve", "writer", "--tasks", str(tasks_file), "--agent", agent_cmd, "--registry", str(registry.path), "--timeout", "30"]
+    args = [
+        "evolve",
+        "writer",
+        "--tasks",
+        str(tasks_file),
+        "--agent",
+        agent_cmd,
+        "--registry",
+        str(registry.path),
+        "--timeout",
+        "30",
+    ]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "decision: accepted -> writer@1.1.0" in result.output
     assert "gate on 3 held-out task(s): 1/3 -> 3/3" in result.output
     again = runner.invoke(cli, args)  # nothing left to learn: the skill now passes its train tasks
     assert again.exit_code == 0 and "decision: no-change" in again.output
-    correct = runner.invoke(cli, ["correct", "writer", "never write empty files", "--registry", str(registry.path)])
+    correct = runner.invoke(
+        cli, ["correct", "writer", "never write empty files", "--registry", str(registry.path)]
+    )
     assert correct.exit_code == 0 and "published writer@1.1.1" in correct.output
