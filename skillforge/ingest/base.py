@@ -141,18 +141,19 @@ def gc_paused(items: Iterator[_T]) -> Iterator[_T]:
     ~20% of the read. Pausing only while the producer runs leaves the consumer's code as it was,
     and reference counting still frees everything as usual.
     """
+    box: list[_T] = []
     try:
         while True:
             enabled = gc.isenabled()
             gc.disable()
             try:
-                item = next(items)
+                box.append(next(items))
             except StopIteration:
                 return
             finally:
                 if enabled:
                     gc.enable()
-            yield item
+            yield box.pop()  # no reference kept here while the consumer holds the item
     finally:
         close = getattr(items, "close", None)
         if close is not None:

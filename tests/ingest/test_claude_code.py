@@ -317,9 +317,9 @@ def test_20k_line_session_streams(tmp_path: Path) -> None:
     assert lines >= 20_000 and skipped == []
     assert (len(trace.steps), trace.tool_calls, trace.errors) == (20 * reps, 9 * reps, 6 * reps)
     # Parsing every line into memory first takes ~2.7x the file size (93 MiB measured for this file);
-    # the reader keeps compacted records only (no toolUseResult copies, no thinking) and releases
-    # each one as it becomes a step: ~1.6x, most of which is the finished trace itself (~1x).
-    assert peak < size * 1.8, f"peak {peak >> 20} MiB for a {size >> 20} MiB file"
+    # the reader keeps compacted records only (no toolUseResult copies, no thinking) and frees each
+    # one as it becomes a step: 0.9x measured, most of which is the finished trace itself.
+    assert peak < size * 1.2, f"peak {peak >> 20} MiB for a {size >> 20} MiB file"
     assert elapsed < 60
 
 

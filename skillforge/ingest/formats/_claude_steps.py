@@ -4,8 +4,8 @@ A session of 300 MB holds ~200k records; the main chain is known only once the l
 so every record's content waits in memory until then. It waits as small tuples (not the parsed
 dicts), clipped, with ``toolUseResult`` copies and thinking dropped, and past a per-file text budget
 clipped harder. ``Assembler`` turns the chain's contents into steps exactly as
-``anthropic.StepAssembler`` turns the same blocks (tests/ingest/test_claude_code.py holds them to
-it), or only counts them for ``inspect``.
+``anthropic.StepAssembler`` turns the same blocks (tests/ingest/test_claude_scale.py holds it to
+that), or only counts them for ``inspect``.
 
 Block tuples: ``(TEXT, text)``, ``(IMAGE,)``, ``(DOC,)``, ``(USE, raw_id, name, arguments)``,
 ``(RESULT, raw_id, output, is_error)``; ``is_error`` is already resolved (the record's flag, else

@@ -398,21 +398,32 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         chains[index] = []  # the records of this trace now live only in ``kept``
         if not kept:
             continue
-        task, error, line = _task(kept), _api_error(kept), kept[0].line
-        metadata = _metadata(kept, parsed.summaries, sidecar)
-        _strip(kept)
-        assembler = Assembler()
-        assembler.add_nodes(kept)
-        if not assembler.steps:
-            continue
-        yield Trace(
-            id=Trace.make_id(str(path), index),
-            source=Source(path=str(path), format=NAME, line=line, index=index),
-            task=task,
-            steps=assembler.steps,
-            outcome=Outcome(error=error),
-            metadata=metadata,
-        )
+        made = [_trace(path, index, kept, parsed.summaries, sidecar)]
+        if made[0] is not None:
+            # Handed over with no reference left in this frame: once the consumer drops the trace
+            # (the distill pipeline digests it and moves on), it is freed before the next is built.
+            yield made.pop()
+
+
+def _trace(
+    path: Path, index: int, kept: list[Node], summaries: dict[str, str], sidecar: dict[str, Any]
+) -> Trace | None:
+    """The trace of one conversation's kept records (which are freed, one by one, as steps are made)."""
+    task, error, line = _task(kept), _api_error(kept), kept[0].line
+    metadata = _metadata(kept, summaries, sidecar)
+    _strip(kept)
+    assembler = Assembler()
+    assembler.add_nodes(kept)
+    if not assembler.steps:
+        return None
+    return Trace(
+        id=Trace.make_id(str(path), index),
+        source=Source(path=str(path), format=NAME, line=line, index=index),
+        task=task,
+        steps=assembler.steps,
+        outcome=Outcome(error=error),
+        metadata=metadata,
+    )
 
 
 def count(path: Path, probe: Probe, options: ReadOptions) -> Iterator[TraceCounts | Skipped]:
