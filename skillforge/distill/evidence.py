@@ -9,7 +9,7 @@ lesson left with no verified evidence is dropped and reported, never kept on the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from skillforge.distill.outline import step_text
 from skillforge.models import Evidence, Lesson, Trace
@@ -43,35 +43,43 @@ def skill_slug(name: str) -> str:
     return slug or "general"
 
 
-@dataclass
 class TraceIndex:
-    """Normalised step texts of one trace, built once per analysed trace."""
+    """Normalised step texts of one trace, computed only for the steps a lookup needs (a quote is
+    usually found in the step the model named, so most steps are never normalised)."""
 
-    steps: list[str]
-    lowered: list[str] = field(default_factory=list)
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self._texts: dict[int, str] = {}
 
     @classmethod
     def of(cls, trace: Trace) -> TraceIndex:
-        steps = [normalize(step_text(s)) for s in trace.steps]
-        return cls(steps=steps, lowered=[s.lower() for s in steps])
+        return cls(trace)
+
+    def text(self, i: int) -> str:
+        if i not in self._texts:
+            self._texts[i] = normalize(step_text(self.trace.steps[i]))
+        return self._texts[i]
 
     def find(self, quote: str, step: int | None) -> tuple[int, str] | None:
         """``(step, verbatim normalised quote)`` where ``quote`` occurs, or None."""
         q = _clean_quote(quote)
         if len(q) < MIN_QUOTE_CHARS:
             return None
-        order = list(range(len(self.steps)))
-        if step is not None and 0 <= step < len(self.steps):
+        n = len(self.trace.steps)
+        order = list(range(n))
+        if step is not None and 0 <= step < n:
             order.remove(step)
             order.insert(0, step)
         for i in order:
-            if q in self.steps[i]:
+            if q in self.text(i):
                 return i, q
         ql = q.lower()
         for i in order:
-            pos = self.lowered[i].find(ql)
-            if pos >= 0 and len(self.lowered[i]) == len(self.steps[i]):
-                return i, self.steps[i][pos : pos + len(q)]
+            text = self.text(i)
+            lowered = text.lower()
+            pos = lowered.find(ql)
+            if pos >= 0 and len(lowered) == len(text):
+                return i, text[pos : pos + len(q)]
         return None
 
 

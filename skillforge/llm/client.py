@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -185,7 +186,7 @@ class LLMClient:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
             try:
-                raw = await asyncio.wait_for(lit.acompletion(**kwargs), timeout=self.settings.timeout)
+                raw = await _with_timeout(lit.acompletion(**kwargs), self.settings.timeout)
             except Exception as exc:
                 raise _litellm.to_skillforge_error(exc, task=request.task) from exc
             finally:
@@ -220,6 +221,15 @@ class LLMClient:
             completion_tokens=completion_tokens,
             cost_usd=float(cost or 0.0),
         )
+
+
+async def _with_timeout(call: Awaitable[Any], seconds: float) -> Any:
+    """Await ``call`` for at most ``seconds`` (TimeoutError after), without wait_for's extra task where
+    ``asyncio.timeout`` exists: one loop turn less before every call's request goes out."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await call
+    return await asyncio.wait_for(call, timeout=seconds)
 
 
 def _retryable(exc: LLMError) -> bool:
