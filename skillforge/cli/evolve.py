@@ -82,12 +82,7 @@ def eval_cmd(
 BUDGET_EXIT = 3
 """Exit code when --budget stopped the run (as for ``distill --model``)."""
 
-model_option = click.option(
-    "--model",
-    metavar="MODEL",
-    help="Analyse, diagnose and optimize with this model (any litellm model string, e.g. openai/gpt-4o-mini, "
-    "ollama/qwen2.5; 'fake' is an offline test model) instead of the offline heuristics.",
-)
+MODELS = "any litellm model string, e.g. openai/gpt-4o-mini, ollama/qwen2.5; 'fake' is an offline test model"
 api_base_option = click.option("--api-base", metavar="URL", help="OpenAI-compatible endpoint for --model.")
 budget_option = click.option(
     "--budget",
@@ -146,7 +141,11 @@ def _client(model: str | None, api_base: str | None, concurrency: int, budget: f
     help="Tasks run in parallel; with --model also the most model calls in flight at once.",
 )
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds per task run.")
-@model_option
+@click.option(
+    "--model",
+    metavar="MODEL",
+    help=f"Analyse, diagnose and optimize with this model ({MODELS}) instead of the offline heuristics.",
+)
 @api_base_option
 @budget_option
 @click.option(
@@ -246,7 +245,12 @@ def _print_evolve(name: str, report) -> None:  # type: ignore[no-untyped-def]
 @click.command("correct")
 @click.argument("name")
 @click.argument("correction")
-@model_option
+@click.option(
+    "--model",
+    metavar="MODEL",
+    help=f"Edit the section the correction concerns with this model ({MODELS}) instead of appending it, "
+    "dated, to a Corrections section.",
+)
 @api_base_option
 @budget_option
 @click.option("--registry", "registry_path", type=click.Path(path_type=Path))
@@ -264,11 +268,16 @@ def correct_cmd(
     an anchored edit of the section it concerns (an edit whose anchor is missing is reported and
     nothing is published). Undo it with `skillforge rollback NAME VERSION`.
     """
+    from skillforge.errors import BudgetExceeded
     from skillforge.evolve.corrections import apply_correction
     from skillforge.registry import open_registry
 
     client = _client(model, api_base, 1, budget)
-    result = apply_correction(open_registry(registry_path), name, correction, client=client)
+    try:
+        result = apply_correction(open_registry(registry_path), name, correction, client=client)
+    except BudgetExceeded as exc:
+        click.secho(f"Stopped: {exc}; nothing was published.", fg="yellow", err=True)
+        raise SystemExit(BUDGET_EXIT) from None
     click.echo(
         f"published {name}@{result.version}" + (f" (edited by {result.model})" if result.model else "")
     )

@@ -68,3 +68,9 @@ def test_offline_correction_still_appends_a_dated_rule(registry) -> None:
 def test_model_options_need_model(registry) -> None:
     result = correct(registry, "never write empty files", "--budget", "1")
     assert result.exit_code == 2 and "--api-base and --budget need --model" in result.output
+
+
+def test_model_correction_over_budget_publishes_nothing(registry) -> None:
+    result = correct(registry, "never write empty files", "--model", "fake", "--budget", "0.0001")
+    assert result.exit_code == 3
+    assert [v.version for v in registry.versions("writer")] == ["1.0.0"]
