@@ -1,7 +1,9 @@
-"""Responsiveness over a registry of 1,000 skills (built through the real publish API; about a minute)."""
+"""Responsiveness over a registry of 1,000 skills (built with git fast-import like the registry benchmark,
+plus one skill published through the real API), queried through the real registry."""
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import time
 from collections.abc import Callable
@@ -22,22 +24,24 @@ from .helpers import Counting
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 SKILLS = 1000
+BENCH = Path(__file__).parents[2] / "benchmarks" / "registry_bench.py"
 LIMIT = 1.0  # seconds: "opening a skill or a diff well under a second"
 
 
+def _bulk_builder() -> Any:
+    """The registry benchmark's fast-import builder: same commits and tags publish makes, in seconds."""
+    spec = importlib.util.spec_from_file_location("registry_bench", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build
+
+
 def build(path: Path, src: Path) -> Registry:
+    _bulk_builder()(path, SKILLS, 1)
     reg = open_registry(path)
-    for i in range(SKILLS):
-        folder = src / f"skill-{i:04d}"
-        folder.mkdir(parents=True)
-        (folder / "SKILL.md").write_text(
-            f"---\nname: skill-{i:04d}\ndescription: Handle task {i}. Use when the user asks about task {i}.\n"
-            f"metadata:\n  tags: t{i % 10}\n---\n# Task {i}\n\n## Procedure\n1. Step one.\n",
-            encoding="utf-8",
-        )
-        reg.publish(folder)
     folder = src / "pdf-forms"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for v in range(5):
         rules = "".join(f"- Rule {r}: keep field {r} in mind.\n" for r in range(v * 10))
         (folder / "SKILL.md").write_text(
