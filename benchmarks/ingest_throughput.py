@@ -52,7 +52,10 @@ def build(path: Path, megabytes: int) -> None:
                 value = m.group(0)
                 return value if value == session_id else str(uuid.uuid5(uuid.NAMESPACE_URL, f"{value}/{rep}"))
 
-            chunk = _IDS.sub(lambda m, rep=rep: f'"{m.group(1)}x{rep}"', _UUID.sub(fresh, text))
+            def renamed(m: re.Match[str], rep: int = rep) -> str:
+                return f'"{m.group(1)}x{rep}"'
+
+            chunk = _IDS.sub(renamed, _UUID.sub(fresh, text))
             first, rest = chunk.split("\n", 1)
             record = json.loads(first)
             record["parentUuid"] = previous

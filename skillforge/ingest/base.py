@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -133,7 +133,7 @@ class Reader:
 _T = TypeVar("_T")
 
 
-def gc_paused(items: Iterator[_T]) -> Iterator[_T]:
+def gc_paused(items: Iterator[_T]) -> Generator[_T, None, None]:
     """Yield ``items``, running their producer with the cyclic garbage collector paused.
 
     A reader that keeps a node per record holds ~10^6 container objects for a 300 MB file; every

@@ -63,24 +63,24 @@ CASES = [
         14,
         2,
         0,
-        "Ok, so there's isn't much to see here, mostly one idea about how to organize the work Markdown "
-        "documents generated during a Claude Code session.",
+        ("Ok, so there's isn't much to see here, mostly one idea about how to organize the work Markdown "
+        "documents generated during a Claude Code session."),
     ),
     (
         "-src-experiments-claude_p/256ba646-2c15-437a-98e9-4171aafd030e.jsonl",
         8,
         3,
         0,
-        "Search if claude -p can make use of WebSearch and Task tool. Especially the Task with Haiku model. "
-        "Summarize the findings.",
+        ("Search if claude -p can make use of WebSearch and Task tool. Especially the Task with Haiku model. "
+        "Summarize the findings."),
     ),
     (
         "-src-experiments-claude_p/2b4ed4c0-b905-41de-9238-273db3ec737a.jsonl",
         20,
         9,
         6,
-        "Search if claude -p can make use of WebSearch and Task tool. Especially the Task with Haiku model. "
-        "Summarize the findings.",
+        ("Search if claude -p can make use of WebSearch and Task tool. Especially the Task with Haiku model. "
+        "Summarize the findings."),
     ),
     (
         "-src-experiments-claude_p/94604a7b-062f-4369-bdf0-da948381c3e5.jsonl",

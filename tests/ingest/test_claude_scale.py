@@ -224,10 +224,11 @@ def _repeated(path: Path, reps: int, source: Path = ERRORS) -> None:
     body = [r for r in _records(source) if r.get("type") in ("user", "assistant")]
     text = "\n".join(json.dumps(r) for r in body)
     ids = sorted({m for m in re.findall(r'"((?:msg|toolu)_[A-Za-z0-9]+)"', text)} | {r["uuid"] for r in body})
+    pattern = re.compile("|".join(map(re.escape, ids)))
     previous = None
     with path.open("w", encoding="utf-8") as fh:
         for k in range(reps):
-            chunk = re.sub("|".join(map(re.escape, ids)), lambda m, k=k: f"{m.group(0)}-{k}", text)
+            chunk = pattern.sub(lambda m: f"{m.group(0)}-{k}", text)  # noqa: B023 - used at once
             first, rest = chunk.split("\n", 1)
             head = json.loads(first)
             head["parentUuid"] = previous

@@ -398,8 +398,8 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
         chains[index] = []  # the records of this trace now live only in ``kept``
         if not kept:
             continue
-        made = [_trace(path, index, kept, parsed.summaries, sidecar)]
-        if made[0] is not None:
+        made = [trace for trace in [_trace(path, index, kept, parsed.summaries, sidecar)] if trace is not None]
+        if made:
             # Handed over with no reference left in this frame: once the consumer drops the trace
             # (the distill pipeline digests it and moves on), it is freed before the next is built.
             yield made.pop()
