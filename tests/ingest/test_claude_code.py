@@ -255,6 +255,17 @@ def test_api_error_at_the_end_is_the_outcome(tmp_path: Path) -> None:
     assert trace.metadata["model"] == "claude-sonnet-4-5-20250929"  # <synthetic> is not a model
 
 
+def test_assistant_message_with_string_content(tmp_path: Path) -> None:
+    # The Messages API allows "content": "text"; such a line used to cost the whole file.
+    recs = records(PARALLEL)
+    line = next(r for r in recs if r["type"] == "assistant" and r["message"]["content"][0]["type"] == "text")
+    line["message"]["content"] = line["message"]["content"][0]["text"]
+    traces, skipped = read(write_jsonl(tmp_path / "string.jsonl", recs))
+    assert skipped == [] and len(traces) == 1
+    assert (len(traces[0].steps), traces[0].tool_calls) == (18, 6)
+    assert traces[0].steps[1].text == "I'll create three simple files: hello.py, hello.md, and hello.js."
+
+
 def test_bad_lines_are_skipped_with_their_line_number(tmp_path: Path) -> None:
     lines = PARALLEL.read_bytes().splitlines(keepends=True)
     lines[9] = b'{"parentUuid": oops, "type": "user"}\n'  # line 10: invalid JSON mid-file
