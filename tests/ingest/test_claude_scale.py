@@ -76,13 +76,13 @@ def _variant(seed: int, path: Path) -> None:
         roll = rng.random()
         if roll < 0.03:
             continue
-        if roll < 0.07:
+        if roll < 0.07 and uuids:
             rec["parentUuid"] = rng.choice(uuids)  # a rewind: a sibling branch
         elif roll < 0.08:
             rec["parentUuid"] = None
         if rng.random() < 0.03:
             rec["isSidechain"], rec["agentId"] = not rec.get("isSidechain", False), rng.choice(["a1", "a2", None])
-        if rng.random() < 0.02:
+        if rng.random() < 0.02 and uuids:
             rec["logicalParentUuid"], rec["parentUuid"] = rng.choice(uuids), None  # a compaction
         message = rec.get("message")
         if isinstance(message, dict) and rng.random() < 0.25:

@@ -12,7 +12,6 @@ stays bounded by the trace, not the file; ``count`` (for ``inspect``) keeps no t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -29,8 +28,8 @@ from skillforge.ingest.base import (
     gc_paused,
     iter_jsonl,
 )
+from skillforge.ingest.formats._claude_meta import Shared, metadata, session, sidecar
 from skillforge.ingest.formats._claude_steps import (
-    BUDGET_CLIP,
     RESULT,
     TEXT,
     USE,
@@ -112,9 +111,6 @@ def _classify_user_text(node: Node, text: str) -> None:
     node.is_task = bool(text.strip()) and not text.lstrip().startswith(_NOISE_PREFIXES)
 
 
-_SESSION_KEYS = ("sessionId", "cwd", "version", "gitBranch")
-
-
 def _key(value: Any) -> Any:
     """A uuid as the tree can use it: strings and numbers as they are, anything else (lists, objects) dropped."""
     return value if value is None or type(value) in (str, int) else None
@@ -139,7 +135,7 @@ def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skippe
     nodes, by_uuid = parsed.nodes, parsed.by_uuid
     compactor = Compactor(options.text_budget)
     sessions: dict[tuple[Any, ...], dict[str, str]] = {}
-    shared = _Shared()
+    shared = Shared()
     shapes: dict[Any, Any] = {}
     for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
         if isinstance(rec, Skipped):
@@ -179,9 +175,9 @@ def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skippe
             try:
                 node.session = sessions[values]
             except KeyError:  # 20k records of one session share one dict, not 20k copies
-                node.session = sessions[values] = _session(values)
+                node.session = sessions[values] = session(values)
             except TypeError:  # a list where a string belongs: not shareable, still read
-                node.session = _session(values)
+                node.session = session(values)
         if kind not in MESSAGE_TYPES:
             continue
         node.role = kind
@@ -206,57 +202,15 @@ def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skippe
     return parsed
 
 
-def _session(values: tuple[Any, ...]) -> dict[str, str]:
-    return {k: v for k, v in zip(_SESSION_KEYS, values, strict=True) if isinstance(v, str) and v}
-
-
-class _Shared:
-    """Values repeated across records, kept once: a split message's id and usage, model names, usage keys."""
-
-    __slots__ = ("keys", "last_id", "last_items", "last_usage", "models")
-
-    def __init__(self) -> None:
-        self.models: dict[str, str] = {}
-        self.keys: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self.last_id: Any = None
-        self.last_usage: Any = None
-        self.last_items: tuple[tuple[str, ...], str] | None = None
-
-    def message_id(self, msg_id: Any) -> Any:
-        if msg_id == self.last_id and type(msg_id) is str:
-            return self.last_id  # the lines of one API message come one after another
-        self.last_id, self.last_usage = msg_id, None
-        return msg_id
-
-    def usage(self, usage: dict[str, Any]) -> tuple[tuple[str, ...], str]:
-        """(keys, values joined by commas): ~80k messages in a 300 MB session, so the keys are one
-        tuple and the numbers one string; a split message repeats its usage on every line."""
-        if self.last_items is not None and usage == self.last_usage:
-            return self.last_items
-        kept = [(k, v) for k, v in usage.items() if type(v) is int]
-        keys = tuple(k for k, _ in kept)
-        items = (self.keys.setdefault(keys, keys), ",".join(str(v) for _, v in kept))
-        self.last_usage, self.last_items = usage, items
-        return items
-
-
-def _assistant(node: Node, rec: dict[str, Any], message: dict[str, Any], shared: _Shared, counting: bool) -> None:
-    """Message id, tool-call ids, API-error flag and (model, usage, cost) of an assistant line."""
+def _assistant(node: Node, rec: dict[str, Any], message: dict[str, Any], shared: Shared, counting: bool) -> None:
+    """Message id, tool-call ids, API-error flag and (unless counting) model, usage and cost of an assistant line."""
     node.msg_id = shared.message_id(message.get("id"))
     node.api_error = bool(rec.get("isApiErrorMessage"))
     content = node.content
     if isinstance(content, tuple):
         node.calls = tuple(b[1] for b in content if b[0] == USE and b[1])
-    if counting:
-        return
-    model = message.get("model")
-    model = shared.models.setdefault(model, model) if isinstance(model, str) and model != "<synthetic>" else None
-    usage = message.get("usage")
-    items = shared.usage(usage) if isinstance(usage, dict) else None
-    cost = rec.get("costUSD")
-    cost = cost if isinstance(cost, (int, float)) else None
-    if model is not None or items is not None or cost is not None:
-        node.meta = (model, items, cost)
+    if not counting:
+        node.meta = shared.meta(rec, message)
 
 
 def _user(node: Node) -> None:
@@ -281,68 +235,6 @@ def _chains(parsed: _Parsed) -> list[list[Node]]:
     parsed.nodes.clear()
     parsed.by_uuid.clear()
     return chains
-
-
-def _metadata(kept: list[Node], summaries: dict[str, str], sidecar: dict[str, Any]) -> dict[str, Any]:
-    meta: dict[str, Any] = {"host": "claude-code"}
-    names = {"sessionId": "session_id", "cwd": "cwd", "version": "cli_version", "gitBranch": "git_branch"}
-    models: list[str] = []
-    usage_by_message: dict[Any, tuple[tuple[str, ...], str]] = {}
-    cost = 0.0
-    seen_sessions: set[int] = set()
-    first_stamp = last_stamp = None
-    agent = None
-    sidechain = False
-    clipped = 0
-    for node in kept:
-        session = node.session
-        if session and id(session) not in seen_sessions:  # shared dicts: each one looked at once
-            seen_sessions.add(id(session))
-            for key, name in names.items():
-                if key in session:
-                    meta.setdefault(name, session[key])
-        if node.meta is not None:
-            model, usage, node_cost = node.meta
-            if model is not None and model not in models:
-                models.append(model)
-            if usage is not None:
-                usage_by_message[node.msg_id or f"line-{node.line}"] = usage  # last line has the totals
-            if node_cost is not None:
-                cost += node_cost
-        if node.timestamp:
-            first_stamp = first_stamp or node.timestamp
-            last_stamp = node.timestamp
-        agent = agent or node.agent_id
-        sidechain = sidechain or node.sidechain
-        clipped += node.clipped
-    if models:
-        meta["model"] = models[0]
-        if len(models) > 1:
-            meta["models"] = sorted(models)
-    if usage_by_message:
-        totals: dict[str, int] = {}
-        for usage in usage_by_message.values():
-            for key, value in zip(usage[0], usage[1].split(",") if usage[1] else (), strict=True):
-                totals[key] = totals.get(key, 0) + int(value)
-        meta["usage"] = dict(sorted(totals.items()))
-    if cost:
-        meta["cost_usd"] = round(cost, 6)
-    if first_stamp:
-        meta["started_at"], meta["ended_at"] = first_stamp, last_stamp
-    if sidechain:
-        meta["sidechain"] = True
-        if agent:
-            meta["agent_id"] = agent
-    if summaries:
-        summary = [summaries[n.uuid] for n in kept if n.uuid in summaries]
-        if summary:
-            meta["summary"] = summary[-1]
-    for key in ("agentType", "description"):
-        if isinstance(sidecar.get(key), str):
-            meta["agent_type" if key == "agentType" else "agent_description"] = sidecar[key]
-    if clipped:
-        meta["text_budget"] = {"records_clipped": clipped, "clip_chars": BUDGET_CLIP}
-    return dict(sorted(meta.items()))
 
 
 def _prompt_text(node: Node) -> str:
@@ -375,30 +267,18 @@ def _strip(kept: list[Node]) -> None:
         node.calls = node.results = ()
 
 
-def _sidecar(path: Path) -> dict[str, Any]:
-    """``agent-<id>.meta.json`` beside a 2.1.x subagent file: its type and description."""
-    meta_path = path.with_name(path.stem + ".meta.json")
-    try:
-        if meta_path.is_file() and meta_path.stat().st_size < 1 << 16:
-            value = json.loads(meta_path.read_text(encoding="utf-8"))
-            return value if isinstance(value, dict) else {}
-    except (OSError, ValueError):
-        pass
-    return {}
-
-
 def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
     """Yield the main conversation of a session file (and each inline subagent) as Traces."""
     if probe.kind == "json" and path.name.endswith(".meta.json"):
         return  # a subagent sidecar: its fields are read with the subagent's own file
     parsed = yield from _parse(path, options, counting=False)
-    sidecar = _sidecar(path)
+    sidecar_meta = sidecar(path)
     chains = _chains(parsed)
     for index, kept in enumerate(chains):
         chains[index] = []  # the records of this trace now live only in ``kept``
         if not kept:
             continue
-        made = [trace for trace in [_trace(path, index, kept, parsed.summaries, sidecar)] if trace is not None]
+        made = [trace for trace in [_trace(path, index, kept, parsed.summaries, sidecar_meta)] if trace is not None]
         if made:
             # Handed over with no reference left in this frame: once the consumer drops the trace
             # (the distill pipeline digests it and moves on), it is freed before the next is built.
@@ -406,11 +286,11 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
 
 
 def _trace(
-    path: Path, index: int, kept: list[Node], summaries: dict[str, str], sidecar: dict[str, Any]
+    path: Path, index: int, kept: list[Node], summaries: dict[str, str], sidecar_meta: dict[str, Any]
 ) -> Trace | None:
     """The trace of one conversation's kept records (which are freed, one by one, as steps are made)."""
     task, error, line = _task(kept), _api_error(kept), kept[0].line
-    metadata = _metadata(kept, summaries, sidecar)
+    meta = metadata(kept, summaries, sidecar_meta)
     _strip(kept)
     assembler = Assembler()
     assembler.add_nodes(kept)
@@ -422,7 +302,7 @@ def _trace(
         task=task,
         steps=assembler.steps,
         outcome=Outcome(error=error),
-        metadata=metadata,
+        metadata=meta,
     )
 
 
