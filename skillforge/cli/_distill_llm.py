@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ def run_llm_command(
     read_options: Any,
     redact_emails: bool,
     as_json: bool,
+    publish: Callable[[Any, bool], None] | None = None,
 ) -> None:
     """``distill --model``: run (or, with ``--dry-run``, estimate) and render the result."""
     from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill
@@ -103,6 +105,8 @@ def run_llm_command(
         echo_json(report)
     else:
         _print(report)
+    if publish is not None and report.distill is not None and not report.budget_stopped:
+        publish(report.distill, as_json)
     if report.budget_stopped:
         raise SystemExit(BUDGET_EXIT)
     if report.distill is not None and not report.distill.ok:

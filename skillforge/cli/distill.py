@@ -32,13 +32,17 @@ from skillforge.errors import InputError
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
               metavar="S", help="Seconds one model call may take before it is retried.")
 @click.option("--dry-run", is_flag=True, help="With --model: print planned calls, tokens and cost; call nothing.")
+@click.option("--publish/--no-publish", default=True, show_default=True,
+              help="Publish each skill written to the registry as a new version.")
+@click.option("--registry", "registry_path", type=click.Path(path_type=Path, file_okay=False),
+              help="Registry folder (default: $SKILLFORGE_REGISTRY or ~/.skillforge/registry).")
 @click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="With --model: also write the JSON run report to FILE.")
 def distill_cmd(
     paths: tuple[Path, ...], out_dir: Path, fmt: str | None, into: str | None, ticket_columns: str | None,
     redact_emails: bool, as_json: bool, model: str | None = None, api_base: str | None = None,
     concurrency: int = 8, budget: float | None = None, timeout: float = 120.0, dry_run: bool = False,
-    report_file: Path | None = None,
+    report_file: Path | None = None, publish: bool = True, registry_path: Path | None = None,
 ) -> None:
     """Turn traces, tickets and documents under PATHS into skill folders in OUT.
 
@@ -58,7 +62,8 @@ def distill_cmd(
 
         return run_llm_command(paths, out_dir, model=model, api_base=api_base, concurrency=concurrency,
                                budget=budget, timeout=timeout, dry_run=dry_run, report_file=report_file, fmt=fmt,
-                               into=into, read_options=options, redact_emails=redact_emails, as_json=as_json)
+                               into=into, read_options=options, redact_emails=redact_emails, as_json=as_json,
+                               publish=publish_to(registry_path) if publish else None)
     if dry_run or budget is not None or report_file is not None or api_base is not None:
         raise click.UsageError("--dry-run, --budget, --report and --api-base need --model")
     with progress("Reading") as bar:
@@ -68,11 +73,36 @@ def distill_cmd(
         echo_json(report)
     else:
         _print(report)
+    if publish:
+        publish_to(registry_path)(report, as_json)
     if not report.ok:
         raise InputError(f"nothing usable was read from {', '.join(map(str, paths))}",
                          hint="see the skipped files above; --format NAME forces a reader")
     if any(s.errors for s in report.skills):
         raise SystemExit(1)
+
+
+def publish_to(registry_path: Path | None):  # type: ignore[no-untyped-def]
+    """A step that publishes a distill report's skills to the registry and says what it did."""
+
+    def step(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+        from skillforge.distill.publish import publish_skills
+        from skillforge.registry import open_registry
+
+        if not report.skills:
+            return
+        registry = open_registry(registry_path)
+        done = publish_skills(registry, report.skills, sources=report.traces)
+        if quiet:
+            return
+        new = [p for p in done if p.created]
+        info(f"Published {len(new)} new version(s) to {registry.path}"
+             + (f": {', '.join(f'{p.name}@{p.version}' for p in new)}" if new else " (no skill changed)."))
+        for p in done:
+            if p.version is None:
+                warn(f"{p.name}: {p.note}")
+
+    return step
 
 
 def _print(report) -> None:  # type: ignore[no-untyped-def]
