@@ -79,6 +79,8 @@ class ProviderError(LLMError):
 class BudgetExceeded(LLMError):
     """The next call would exceed the configured budget."""
 
+    exit_code = 3
+
 
 class OutputParseError(LLMError):
     """A model answer could not be parsed into the expected structure, even after a repair round."""
