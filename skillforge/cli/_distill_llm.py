@@ -10,47 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from skillforge.cli._render import echo_json, error, info, success, table, warn
+from skillforge.cli._render import StageLine, echo_json, error, info, success, table, warn
 from skillforge.errors import InputError
 
 BUDGET_EXIT = 3
-
-
-class StageLine:
-    """One status line on stderr with a counter per stage ("analysis 120 | merge L1 14 | plan 1/1");
-    quiet unless stderr is a terminal (and not in CI)."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty() and not os.environ.get("CI") and not os.environ.get("SKILLFORGE_NO_PROGRESS")
-        self.stages: dict[str, str] = {}
-        self._last = 0.0
-        self._width = 0
-
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        label = stage.replace("merge level ", "merge L")
-        self.stages[label] = f"{done}/{total}" if total else str(done)
-        now = time.monotonic()
-        if not self.enabled or (now - self._last < 0.1 and total is None):
-            return
-        self._last = now
-        text = " | ".join(f"{name} {count}" for name, count in self.stages.items())
-        sys.stderr.write("\r" + text.ljust(self._width))
-        sys.stderr.flush()
-        self._width = len(text)
-
-    def clear(self) -> None:
-        if self.enabled and self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()
 
 
 def run_llm_command(

@@ -66,24 +66,28 @@ def error(message: str) -> None:
     click.secho(message, fg="red", err=True)
 
 
-class Progress:
-    """A one-line counter on stderr; does nothing unless stderr is a terminal."""
+def progress_enabled() -> bool:
+    """Status lines are drawn only on a terminal, and never in CI."""
+    return sys.stderr.isatty() and not os.environ.get("CI") and not os.environ.get("SKILLFORGE_NO_PROGRESS")
 
-    def __init__(self, label: str, total: int | None, enabled: bool) -> None:
-        self.label, self.total, self.enabled = label, total, enabled
-        self.done = 0
+
+class _StatusLine:
+    """One line on stderr, redrawn in place at most every 0.1 s."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
         self._last = 0.0
         self._width = 0
 
-    def advance(self, n: int = 1, item: str = "") -> None:
-        """Count ``n`` more done; ``item`` names what is being worked on."""
-        self.done += n
+    def _due(self, force: bool = False) -> bool:
         now = time.monotonic()
-        if not self.enabled or now - self._last < 0.1:
-            return
+        if not self.enabled or (now - self._last < 0.1 and not force):
+            return False
         self._last = now
-        count = f"{self.done}/{self.total}" if self.total else str(self.done)
-        text = f"{self.label} {count} {item}"[: _columns() - 1]
+        return True
+
+    def _draw(self, text: str) -> None:
+        text = text[: _columns() - 1]
         sys.stderr.write("\r" + text.ljust(self._width))
         sys.stderr.flush()
         self._width = len(text)
@@ -95,11 +99,40 @@ class Progress:
             self._width = 0
 
 
+class Progress(_StatusLine):
+    """A one-line counter on stderr; does nothing unless stderr is a terminal."""
+
+    def __init__(self, label: str, total: int | None, enabled: bool) -> None:
+        super().__init__(enabled)
+        self.label, self.total = label, total
+        self.done = 0
+
+    def advance(self, n: int = 1, item: str = "") -> None:
+        """Count ``n`` more done; ``item`` names what is being worked on."""
+        self.done += n
+        if self._due():
+            count = f"{self.done}/{self.total}" if self.total else str(self.done)
+            self._draw(f"{self.label} {count} {item}")
+
+
+class StageLine(_StatusLine):
+    """A counter per pipeline stage on one line ("analysis 120 | merge L1 14 | plan 1/1")."""
+
+    def __init__(self) -> None:
+        super().__init__(progress_enabled())
+        self.stages: dict[str, str] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        label = stage.replace("merge level ", "merge L")
+        self.stages[label] = f"{done}/{total}" if total else str(done)
+        if self._due(force=total is not None):
+            self._draw(" | ".join(f"{name} {count}" for name, count in self.stages.items()))
+
+
 @contextmanager
 def progress(label: str, total: int | None = None) -> Iterator[Progress]:
     """``with progress("Reading") as bar: bar.advance(item=name)`` — quiet when not a TTY or in CI."""
-    enabled = sys.stderr.isatty() and not os.environ.get("CI") and not os.environ.get("SKILLFORGE_NO_PROGRESS")
-    bar = Progress(label, total, enabled)
+    bar = Progress(label, total, progress_enabled())
     try:
         yield bar
     finally:
