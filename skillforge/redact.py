@@ -183,18 +183,25 @@ def _kind_for_name(name: str) -> str:
 
 
 def redact_value(value: Any, *, redact_emails: bool = False, _key: str | None = None) -> Any:
-    """Redact every string inside ``value`` (dicts, lists, nested), masking whole values of secret-named keys."""
+    """Redact every string inside ``value`` (dicts, lists, nested), masking whole values of secret-named keys.
+
+    A container with nothing to mask comes back as the very same object, so redacting a huge trace
+    allocates only for the few values that really change.
+    """
     if isinstance(value, str):
         secret_key = _key is not None and _SECRET_NAME_RE.match(_key)
         if secret_key and len(value) >= 3 and not _PLACEHOLDER_RE.match(value) and not value.startswith("[REDACTED"):
             return marker(_kind_for_name(_key or ""))
         return redact_text(value, redact_emails=redact_emails)
     if isinstance(value, dict):
-        return {k: redact_value(v, redact_emails=redact_emails, _key=str(k)) for k, v in value.items()}
+        red_dict = {k: redact_value(v, redact_emails=redact_emails, _key=str(k)) for k, v in value.items()}
+        return value if red_dict == value else red_dict
     if isinstance(value, list):
-        return [redact_value(v, redact_emails=redact_emails) for v in value]
+        red_list = [redact_value(v, redact_emails=redact_emails) for v in value]
+        return value if red_list == value else red_list
     if isinstance(value, tuple):
-        return tuple(redact_value(v, redact_emails=redact_emails) for v in value)
+        red_tuple = tuple(redact_value(v, redact_emails=redact_emails) for v in value)
+        return value if red_tuple == value else red_tuple
     return value
 
 
@@ -233,15 +240,22 @@ def redact_trace_in_place(trace: Trace, *, redact_emails: bool = False) -> Trace
 
 
 def _redact_step(step: Step, red: Callable[[str], str], redact_emails: bool) -> Step:
-    update: dict[str, Any] = {"text": red(step.text)}
+    """``step`` with its texts redacted: the same object when nothing in it changed, else a new Step."""
+    update: dict[str, Any] = {}
+    text = red(step.text)
+    if text != step.text:
+        update["text"] = text
     if step.tool_call is not None:
         call = step.tool_call
         args = call.arguments
         new_args: dict[str, Any] | str = red(args) if isinstance(args, str) else redact_value(args, redact_emails=redact_emails)
-        update["tool_call"] = ToolCall(name=call.name, arguments=new_args, id=call.id)
+        if new_args != args:
+            update["tool_call"] = ToolCall(name=call.name, arguments=new_args, id=call.id)
     if step.tool_result is not None:
         result = step.tool_result
-        update["tool_result"] = ToolResult(
-            output=red(result.output), is_error=result.is_error, exit_code=result.exit_code, call_id=result.call_id
-        )
-    return step.model_copy(update=update)
+        output = red(result.output)
+        if output != result.output:
+            update["tool_result"] = ToolResult(
+                output=output, is_error=result.is_error, exit_code=result.exit_code, call_id=result.call_id
+            )
+    return step.model_copy(update=update) if update else step

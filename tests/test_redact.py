@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from skillforge.models import Outcome, Source, Step, ToolCall, ToolResult, Trace
-from skillforge.redact import redact_text, redact_trace
+from skillforge.redact import redact_text, redact_trace, redact_trace_in_place
 
 ALNUM = "a7Bc9De2Fg4Hj6Kl8Mn0Pq3Rs5Tu1Vw"
 
@@ -161,3 +161,24 @@ def test_redact_trace_masks_every_field_and_leaves_the_input_untouched() -> None
     assert red.metadata["count"] == 3
     assert red.steps[2].tool_result is not None and red.steps[2].tool_result.is_error
     assert key in trace.model_dump_json()  # pure: the original trace is unchanged
+
+
+def test_redact_in_place_keeps_clean_steps_and_masks_only_the_dirty_ones() -> None:
+    # A 300 MB session must not be copied step by step: clean steps stay the very same objects.
+    key = _openai()
+    clean = [
+        Step(role="user", text="run the tests"),
+        Step(role="assistant", tool_call=ToolCall(name="Bash", arguments={"command": "pytest -q", "opts": ["-x"]})),
+        Step(role="tool", tool_result=ToolResult(output="3 passed", exit_code=0)),
+    ]
+    dirty = Step(role="assistant", tool_call=ToolCall(name="Bash", arguments={"command": f"export KEY={key}"}))
+    trace = Trace(id="t2", source=Source(path="s.jsonl", format="claude-code"), task="t", steps=[*clean, dirty])
+    ids = [id(s) for s in trace.steps]
+    same = redact_trace_in_place(trace)
+    assert same is trace
+    assert [id(s) for s in trace.steps[:3]] == ids[:3]
+    assert trace.steps[1].tool_call is clean[1].tool_call
+    assert id(trace.steps[3]) != ids[3]
+    assert key not in trace.model_dump_json()
+    assert key in dirty.model_dump_json()  # the dirty step was replaced, not edited
+    assert redact_trace(trace).steps[0] is trace.steps[0]
