@@ -12,11 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from skillforge.errors import InputError
+from skillforge.hosts.archives import copy_skill_tree
 from skillforge.ingest.base import clip
 from skillforge.models import Source, Step, ToolCall, ToolResult, Trace
 from skillforge.models.evals import Check, EvalReport, EvalTask, PassCount, TaskResult
 from skillforge.models.trace import Outcome
 
+MAX_CHECKED_FILE = 16 << 20
+"""A file a check reads is refused above this size (an agent may write anything)."""
 PLACEHOLDERS = ("{prompt}", "{skill_dir}", "{workdir}", "{skill_name}", "{task_id}")
 SKILL_HOMES = (".claude/skills", ".agents/skills")
 """Where the skill is placed inside each task folder, so hosts that read project skills find it."""
@@ -121,7 +124,7 @@ def _run_one(
     if skill_dir is not None:
         for home in SKILL_HOMES:
             dest = workdir / home / name
-            shutil.copytree(skill_dir, dest, symlinks=True)
+            copy_skill_tree(skill_dir, dest)
         placed = workdir / SKILL_HOMES[0] / name
     values = {
         "prompt": task.prompt,
@@ -211,6 +214,8 @@ def run_check(check: str | Check, workdir: Path, output: str, timeout: float) ->
         target = workdir / spec.file
         if not target.is_file():
             return False, f"file {spec.file} was not created"
+        if target.stat().st_size > MAX_CHECKED_FILE:
+            return False, f"{spec.file} is larger than {MAX_CHECKED_FILE >> 20} MiB"
         content = target.read_text(encoding="utf-8", errors="replace")
         if spec.file_contains is not None and spec.file_contains not in content:
             return False, f"{spec.file} does not contain {spec.file_contains!r}"

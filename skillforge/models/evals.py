@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Check(BaseModel):
@@ -23,6 +24,11 @@ class Check(BaseModel):
     file_contains: str | None = None
     file_equals: str | None = None
 
+    @field_validator("file")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        return None if value is None else task_relative(value)
+
 
 class EvalTask(BaseModel):
     """One task: a prompt for the agent, optional files to start from, and a deterministic check."""
@@ -40,6 +46,22 @@ class EvalTask(BaseModel):
     split: Literal["train", "holdout"] | None = None
     """For evolve: train tasks produce failures to learn from, holdout tasks gate the candidate.
     Tasks without a split are used for both."""
+
+
+    @field_validator("setup")
+    @classmethod
+    def _setup_inside(cls, value: dict[str, str]) -> dict[str, str]:
+        for rel in value:
+            task_relative(rel)
+        return value
+
+
+def task_relative(rel: str) -> str:
+    """A path inside a task's folder; anything that could land outside it is refused."""
+    pure = PurePosixPath(rel)
+    if not rel or "\\" in rel or pure.is_absolute() or ".." in pure.parts:
+        raise ValueError(f"setup/check path {rel!r} must stay inside the task folder")
+    return rel
 
 
 class TaskResult(BaseModel):

@@ -92,3 +92,12 @@ def test_bad_task_files_name_the_line(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="inside the task folder"):
         load_tasks(escape)
+
+
+def test_skill_symlink_out_of_the_skill_is_refused_not_copied_into_the_sandbox(
+    tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill
+) -> None:
+    skill = make_skill(tmp_path, "linky", "- nothing")
+    (skill / "secret.md").symlink_to("/etc/passwd")
+    with pytest.raises(InputError, match="link"):
+        run_eval(skill, load_tasks(tasks_file)[:1], agent_cmd, timeout=30)
