@@ -61,9 +61,9 @@ for _role, _names in {
 TRIVIAL_ROLES = {"trivial", "other"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Action:
-    """One tool call of a trace and what came back."""
+    """One tool call of a trace and what came back (slotted: a long session makes tens of thousands)."""
 
     index: int
     """Position among the trace's actions."""

@@ -11,19 +11,26 @@ from dataclasses import dataclass, field
 
 from skillforge.distill.actions import Action, actions_of, error_line, normalize_signature
 from skillforge.distill.area import detect_area
+from skillforge.distill.lessons import MAX_EVIDENCE
 from skillforge.models import Evidence, Trace
 
-__all__ = ["CommandUse", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest"]
+__all__ = ["CommandUse", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest", "pitfall_key"]
 
 WINDOW = 6
 """How many later actions may hold the recovery from a failed call."""
 EXAMPLES_PER_ROLE = 3
+KEEP_PER_SIGNATURE = 2 * MAX_EVIDENCE
+"""Errors (and recoveries) kept per distinct signature of one trace: the aggregation quotes at most
+``MAX_EVIDENCE`` of them, so a session that hits the same error 30,000 times keeps a few, plus their count."""
 
 _FIX_TASK = re.compile(
     r"(?i)\b(fix|bug|issue|error|fails?|failing|broken|crash|exception|traceback|regression|not working|"
     r"doesn't work|does not work|incorrect|wrong|pr description|problem statement)\b"
 )
 _REPRO = re.compile(r"(?i)(^|/)(repro\w*|reproduce\w*|debug\w*|check_\w+|test_fix\w*|demo\w*|scratch\w*)\.(py|js|ts|sh|rb)$")
+_ENV_KEY = re.compile(
+    r"(?i)(requires approval|haven't granted|not permitted|permission denied|security policy|blocked|sandbox|not allowed)"
+)
 _ENVIRONMENT = re.compile(
     r"(?i)(permission|not permitted|denied|requires approval|haven't granted|blocked|sandbox|security policy|"
     r"not allowed|read-only|operation not permitted)"
@@ -143,9 +150,80 @@ def digest(trace: Trace) -> TraceDigest:
                 if not _REPRO.search(path) and path not in repro_files:
                     out.edited.append((path, action))
     _failures(actions, out)
-    for action in actions:
+    del actions  # only what the digest keeps survives; slim just that
+    out.errors = _compact_errors(out.errors)
+    out.recoveries = _compact_recoveries(out.recoveries)
+    for action in _kept_actions(out):
         action.slim()
     return out
+
+
+def pitfall_key(error: ErrorSeen) -> str:
+    """Which unrecovered-error cluster ``error`` belongs to: its permission phrase, or its signature."""
+    key = _ENV_KEY.search(error.error_quote)
+    return key.group(1).lower() if error.environment and key else error.signature.lower()
+
+
+def _compact_errors(errors: list[ErrorSeen]) -> list[ErrorSeen]:
+    """One trace's errors with repeats of a signature folded: the first ``KEEP_PER_SIGNATURE`` stay, and
+    every entry the aggregation could still tell apart (a new family, the first with a working
+    alternative); the counts of the rest go to the first entry, so totals are unchanged."""
+    groups: dict[tuple[str, str], _ErrorGroup] = {}
+    kept: list[ErrorSeen] = []
+    for error in errors:
+        key = (error.signature.lower(), pitfall_key(error))
+        group = groups.get(key)
+        if group is None:
+            groups[key] = _ErrorGroup(error, {error.family}, error.next_ok is not None)
+            kept.append(error)
+        elif group.kept < KEEP_PER_SIGNATURE or error.family not in group.families or (
+            not group.alternative and error.next_ok is not None
+        ):
+            group.families.add(error.family)
+            group.alternative = group.alternative or error.next_ok is not None
+            group.kept += 1
+            kept.append(error)
+        else:
+            group.first.count += error.count
+    return kept
+
+
+@dataclass
+class _ErrorGroup:
+    first: ErrorSeen
+    families: set[str]
+    alternative: bool
+    kept: int = 1
+
+
+def _compact_recoveries(recoveries: list[Recovery]) -> list[Recovery]:
+    """One trace's recoveries, at most ``KEEP_PER_SIGNATURE`` per signature plus the first of every
+    (family, tool) pair (the aggregation looks at the set of those)."""
+    seen: dict[str, int] = {}
+    pairs: set[tuple[str, str, str]] = set()
+    kept = []
+    for recovery in recoveries:
+        key = recovery.signature.lower()
+        pair = (key, recovery.family, recovery.tool)
+        if seen.get(key, 0) < KEEP_PER_SIGNATURE or pair not in pairs:
+            seen[key] = seen.get(key, 0) + 1
+            pairs.add(pair)
+            kept.append(recovery)
+    return kept
+
+
+def _kept_actions(out: TraceDigest) -> list[Action]:
+    kept: dict[int, Action] = {}
+    for actions in out.role_examples.values():
+        kept.update((id(a), a) for a in actions)
+    kept.update((id(a), a) for _, a in out.edited)
+    for r in out.recoveries:
+        kept.update((id(a), a) for a in (r.failed, r.fixed, *r.between))
+    for f in out.fixes:
+        kept.update((id(a), a) for a in (f.failed, f.rerun, *f.edits))
+    for e in (*out.errors, *([out.final_error] if out.final_error else [])):
+        kept.update((id(a), a) for a in (e.action, e.next_ok) if a is not None)
+    return list(kept.values())
 
 
 def _procedure_role(action: Action, repro_files: set[str]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from skillforge.distill.trace_common import (
@@ -14,14 +13,10 @@ from skillforge.distill.trace_common import (
     make_lesson,
     successful,
 )
-from skillforge.distill.trace_digest import ErrorSeen, TraceDigest
+from skillforge.distill.trace_digest import ErrorSeen, TraceDigest, pitfall_key
 from skillforge.models import Lesson
 
 __all__ = ["outcome_pitfalls", "unrecovered"]
-
-_ENV_KEY = re.compile(
-    r"(?i)(requires approval|haven't granted|not permitted|permission denied|security policy|blocked|sandbox|not allowed)"
-)
 
 
 def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
@@ -31,8 +26,7 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         for e in d.errors:
             if e.signature.lower() in recovered:
                 continue
-            key = _ENV_KEY.search(e.error_quote)
-            clusters[key.group(1).lower() if e.environment and key else e.signature.lower()].append((d, e))
+            clusters[pitfall_key(e)].append((d, e))
     lessons = []
     for items in clusters.values():
         items.sort(key=lambda x: (x[0].trace_id, x[1].action.step))
