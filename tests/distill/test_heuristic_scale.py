@@ -1,0 +1,63 @@
+"""The offline distill pipeline on one huge Claude Code session: memory bounded by the trace itself.
+
+The session is the throughput benchmark's: a real sample (tests/data/samples/claude_code_jsonl)
+repeated with fresh ids into one long conversation that hits the same few errors thousands of times.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skillforge.distill.pipeline import run_distill
+from skillforge.ingest import read_paths
+from skillforge.models import Trace
+
+ROOT = Path(__file__).parents[2]
+
+
+def _benchmark_builder() -> Callable[[Path, int], None]:
+    spec = importlib.util.spec_from_file_location("ingest_throughput", ROOT / "benchmarks" / "ingest_throughput.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build  # type: ignore[no-any-return]
+
+
+def _peak(fn: Callable[[], Any]) -> tuple[Any, int]:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        value = fn()
+        return value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_50mb_session_is_distilled_in_little_more_memory_than_reading_it(tmp_path: Path) -> None:
+    session = tmp_path / "session.jsonl"
+    _benchmark_builder()(session, 50)
+    size = session.stat().st_size
+    reps = sum(1 for _ in session.open("rb")) // 22  # the sample's 22 conversation records, repeated
+
+    traces, read_peak = _peak(lambda: [t for t in read_paths([session]) if isinstance(t, Trace)])
+    del traces
+    report, distill_peak = _peak(lambda: run_distill([session], tmp_path / "out", redact_emails=False))
+
+    assert (report.traces, len(report.skills)) == (1, 1)
+    skill = (tmp_path / "out" / report.skills[0].name / "SKILL.md").read_text(encoding="utf-8")
+    # Each repetition fails the same way; the folded digest still counts every failure.
+    assert f"({reps}× in 1 run(s); retrying did not help)" in skill
+    assert f"({2 * reps}× in 1 run(s); retrying did not help)" in skill
+    assert "This command requires approval" in skill
+    # Redaction used to copy the whole trace and the digest kept every repeated error with its call:
+    # distill peaked at 0.25x the file above what reading costs (tracemalloc). Now it stays near the read peak.
+    extra = distill_peak - read_peak
+    assert extra < size * 0.1, f"distill peak {distill_peak >> 20} MiB, read {read_peak >> 20} MiB, file {size >> 20} MiB"
