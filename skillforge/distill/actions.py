@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge.distill.signatures import error_line, normalize_signature
 from skillforge.models import Step, Trace
 
-__all__ = ["Action", "actions_of", "command_family", "error_line", "normalize_signature"]
+__all__ = ["Action", "action_of", "actions_of", "command_family", "error_line", "iter_actions", "normalize_signature"]
 
 SHELL_TOOLS = {
     "bash", "shell", "sh", "zsh", "exec_command", "execute_bash", "execute_command", "run", "run_command",
@@ -87,6 +89,7 @@ class Action:
     """A short piece of the call exactly as it occurs in its arguments (for evidence)."""
     main_length: int = 0
     """Length of the call's longest string argument (an edit's snippet), kept after ``slim``."""
+    call_id: str | None = None
 
     def slim(self, keep: int = 2000) -> None:
         """Drop what the aggregation no longer needs (outputs, long arguments) so digests stay small.
@@ -106,17 +109,29 @@ class Action:
 
 def actions_of(trace: Trace) -> list[Action]:
     """The trace's tool calls in order, each paired with its result (by call id, else in order)."""
-    actions: list[Action] = []
+    return list(iter_actions(trace))
+
+
+def iter_actions(trace: Trace) -> Iterator[Action]:
+    """``actions_of`` as a stream: an action is yielded once its result is attached (or at the end).
+
+    An attached action never changes again, so a consumer may drop it after use; only calls still
+    waiting for their result, and those after them, are held.
+    """
+    held: deque[Action] = deque()
+    count = 0
     pending: list[Action] = []
     by_id: dict[str, Action] = {}
     for number, step in enumerate(trace.steps):
         if step.tool_call is not None:
-            action = _make_action(len(actions), number, step)
-            actions.append(action)
+            action = _make_action(count, number, step)
+            count += 1
+            held.append(action)
             if step.tool_call.id:
                 by_id[step.tool_call.id] = action
             if step.tool_result is not None:
                 _attach(action, number, step)
+                _answered(by_id, action)
             else:
                 pending.append(action)
         elif step.tool_result is not None:
@@ -125,8 +140,19 @@ def actions_of(trace: Trace) -> list[Action]:
                 target = next((a for a in pending if a.result_step is None), None)
             if target is not None:
                 _attach(target, number, step)
-        pending = [a for a in pending if a.result_step is None]
-    return actions
+                _answered(by_id, target)
+        if pending:
+            pending = [a for a in pending if a.result_step is None]
+        while held and held[0].result_step is not None:
+            yield held.popleft()
+    yield from held
+
+
+def _answered(by_id: dict[str, Action], action: Action) -> None:
+    # An answered call takes no other result: a later result with its id goes to the first pending
+    # call, exactly as if the id were unknown, so forgetting it keeps the map to unanswered calls.
+    if action.call_id and by_id.get(action.call_id) is action:
+        del by_id[action.call_id]
 
 
 def _attach(action: Action, number: int, step: Step) -> None:
@@ -135,6 +161,11 @@ def _attach(action: Action, number: int, step: Step) -> None:
     action.result_step = number
     action.output = result.output
     action.failed = bool(result.is_error or (result.exit_code not in (None, 0)))
+
+
+def action_of(number: int, step: Step) -> Action:
+    """The (unanswered) action of the tool call on step ``number``: its family, role and files."""
+    return _make_action(0, number, step)
 
 
 def _make_action(index: int, number: int, step: Step) -> Action:
@@ -154,6 +185,7 @@ def _make_action(index: int, number: int, step: Step) -> Action:
         files=_files(call.arguments, command, role),
         quote=_quote(call.arguments),
         main_length=_main_length(call.arguments),
+        call_id=call.id,
     )
 
 

@@ -7,9 +7,11 @@ without keeping the traces themselves in memory.
 from __future__ import annotations
 
 import re
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from typing import Any
 
-from skillforge.distill.actions import Action, actions_of, error_line, normalize_signature
+from skillforge.distill.actions import Action, action_of, error_line, iter_actions, normalize_signature
 from skillforge.distill.area import detect_area
 from skillforge.distill.lessons import MAX_EVIDENCE
 from skillforge.models import Evidence, Trace
@@ -28,6 +30,8 @@ _FIX_TASK = re.compile(
     r"doesn't work|does not work|incorrect|wrong|pr description|problem statement)\b"
 )
 _REPRO = re.compile(r"(?i)(^|/)(repro\w*|reproduce\w*|debug\w*|check_\w+|test_fix\w*|demo\w*|scratch\w*)\.(py|js|ts|sh|rb)$")
+_SCRIPT_WORD = re.compile(r"(?i)(repro|debug|check_|test_fix|demo|scratch)\w*\.(py|js|ts|sh|rb)")
+"""What any argument naming a ``_REPRO`` script contains: a cheap filter before building the action."""
 _ENV_KEY = re.compile(
     r"(?i)(requires approval|haven't granted|not permitted|permission denied|security policy|blocked|sandbox|not allowed)"
 )
@@ -117,9 +121,11 @@ class TraceDigest:
 
 
 def digest(trace: Trace) -> TraceDigest:
-    """Everything the aggregation needs from one agent trace."""
-    actions = actions_of(trace)
-    coding_roles = sum(1 for a in actions if a.role in ("edit", "test", "build", "lint", "run", "search", "read"))
+    """Everything the aggregation needs from one agent trace.
+
+    Actions are streamed: each is looked at as it comes (failures with the next ``WINDOW`` in view)
+    and dropped unless the digest keeps it, so a session of 70,000 calls never holds them all.
+    """
     out = TraceDigest(
         trace_id=trace.id,
         source=trace.source.path,
@@ -128,34 +134,73 @@ def digest(trace: Trace) -> TraceDigest:
         success=trace.outcome.success,
         task_line=_first_line(trace.task),
         fix_task=bool(_FIX_TASK.search(trace.task[:3000])),
-        coding=bool(actions) and coding_roles * 2 >= len(actions),
+        coding=False,
         outcome_error=trace.outcome.error,
     )
-    repro_files = {f for a in actions if a.role == "edit" for f in a.files if _REPRO.search(f)}
-    for action in actions:
-        role = _procedure_role(action, repro_files)
-        if action.failed is False and role not in ("trivial", "other"):
-            if not out.roles or out.roles[-1] != role:
-                out.roles.append(role)
-            if not out.families or out.families[-1] != action.family:
-                out.families.append(action.family)
-            examples = out.role_examples.setdefault(role, [])
-            if len(examples) < EXAMPLES_PER_ROLE:
-                examples.append(action)
-        scratch = action.files and all(f in repro_files or _REPRO.search(f) for f in action.files)
-        if action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch:
-            out.commands.append(CommandUse(action.family, action.role, action.quote, action.step, action.quote))
-        if action.failed is False and action.role == "edit":
-            for path in action.files:
-                if not _REPRO.search(path) and path not in repro_files:
-                    out.edited.append((path, action))
-    _failures(actions, out)
-    del actions  # only what the digest keeps survives; slim just that
-    out.errors = _compact_errors(out.errors)
-    out.recoveries = _compact_recoveries(out.recoveries)
+    repro_files = _repro_files(trace)
+    failures = _Failures(out)
+    window: deque[Action] = deque()
+    tail: deque[Action] = deque(maxlen=4)
+    total = coding_roles = 0
+    for action in iter_actions(trace):
+        total += 1
+        coding_roles += action.role in ("edit", "test", "build", "lint", "run", "search", "read")
+        _use(action, repro_files, out)
+        tail.append(action)
+        window.append(action)
+        if len(window) > WINDOW:
+            failures.check(window.popleft(), list(window))
+    while window:
+        failures.check(window.popleft(), list(window))
+    out.coding = total > 0 and coding_roles * 2 >= total
+    out.errors = failures.errors.kept
+    out.recoveries = failures.recoveries.kept
+    if out.success is False and tail:
+        _final_error(list(tail), out)
     for action in _kept_actions(out):
         action.slim()
     return out
+
+
+def _repro_files(trace: Trace) -> set[str]:
+    """Scratch scripts the agent wrote (repro.py, debug_x.py): only calls that name one are looked at."""
+    found: set[str] = set()
+    for number, step in enumerate(trace.steps):
+        if step.tool_call is not None and _names_script(step.tool_call.arguments):
+            action = action_of(number, step)
+            if action.role == "edit":
+                found.update(f for f in action.files if _REPRO.search(f))
+    return found
+
+
+def _names_script(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_SCRIPT_WORD.search(value))
+    if isinstance(value, dict):
+        return any(_names_script(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_names_script(v) for v in value)
+    return False
+
+
+def _use(action: Action, repro_files: set[str], out: TraceDigest) -> None:
+    """The work order, examples, commands and edited files an action adds to the digest."""
+    role = _procedure_role(action, repro_files)
+    if action.failed is False and role not in ("trivial", "other"):
+        if not out.roles or out.roles[-1] != role:
+            out.roles.append(role)
+        if not out.families or out.families[-1] != action.family:
+            out.families.append(action.family)
+        examples = out.role_examples.setdefault(role, [])
+        if len(examples) < EXAMPLES_PER_ROLE:
+            examples.append(action)
+    scratch = action.files and all(f in repro_files or _REPRO.search(f) for f in action.files)
+    if action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch:
+        out.commands.append(CommandUse(action.family, action.role, action.quote, action.step, action.quote))
+    if action.failed is False and action.role == "edit":
+        for path in action.files:
+            if not _REPRO.search(path) and path not in repro_files:
+                out.edited.append((path, action))
 
 
 def pitfall_key(error: ErrorSeen) -> str:
@@ -164,28 +209,30 @@ def pitfall_key(error: ErrorSeen) -> str:
     return key.group(1).lower() if error.environment and key else error.signature.lower()
 
 
-def _compact_errors(errors: list[ErrorSeen]) -> list[ErrorSeen]:
+class _ErrorFold:
     """One trace's errors with repeats of a signature folded: the first ``KEEP_PER_SIGNATURE`` stay, and
     every entry the aggregation could still tell apart (a new family, the first with a working
     alternative); the counts of the rest go to the first entry, so totals are unchanged."""
-    groups: dict[tuple[str, str], _ErrorGroup] = {}
-    kept: list[ErrorSeen] = []
-    for error in errors:
+
+    def __init__(self) -> None:
+        self.kept: list[ErrorSeen] = []
+        self.groups: dict[tuple[str, str], _ErrorGroup] = {}
+
+    def add(self, error: ErrorSeen) -> None:
         key = (error.signature.lower(), pitfall_key(error))
-        group = groups.get(key)
+        group = self.groups.get(key)
         if group is None:
-            groups[key] = _ErrorGroup(error, {error.family}, error.next_ok is not None)
-            kept.append(error)
+            self.groups[key] = _ErrorGroup(error, {error.family}, error.next_ok is not None)
+            self.kept.append(error)
         elif group.kept < KEEP_PER_SIGNATURE or error.family not in group.families or (
             not group.alternative and error.next_ok is not None
         ):
             group.families.add(error.family)
             group.alternative = group.alternative or error.next_ok is not None
             group.kept += 1
-            kept.append(error)
+            self.kept.append(error)
         else:
             group.first.count += error.count
-    return kept
 
 
 @dataclass
@@ -196,20 +243,22 @@ class _ErrorGroup:
     kept: int = 1
 
 
-def _compact_recoveries(recoveries: list[Recovery]) -> list[Recovery]:
+class _RecoveryFold:
     """One trace's recoveries, at most ``KEEP_PER_SIGNATURE`` per signature plus the first of every
     (family, tool) pair (the aggregation looks at the set of those)."""
-    seen: dict[str, int] = {}
-    pairs: set[tuple[str, str, str]] = set()
-    kept = []
-    for recovery in recoveries:
+
+    def __init__(self) -> None:
+        self.kept: list[Recovery] = []
+        self.seen: Counter[str] = Counter()
+        self.pairs: set[tuple[str, str, str]] = set()
+
+    def add(self, recovery: Recovery) -> None:
         key = recovery.signature.lower()
         pair = (key, recovery.family, recovery.tool)
-        if seen.get(key, 0) < KEEP_PER_SIGNATURE or pair not in pairs:
-            seen[key] = seen.get(key, 0) + 1
-            pairs.add(pair)
-            kept.append(recovery)
-    return kept
+        if self.seen[key] < KEEP_PER_SIGNATURE or pair not in self.pairs:
+            self.seen[key] += 1
+            self.pairs.add(pair)
+            self.kept.append(recovery)
 
 
 def _kept_actions(out: TraceDigest) -> list[Action]:
@@ -236,16 +285,28 @@ def _procedure_role(action: Action, repro_files: set[str]) -> str:
     return action.role
 
 
-def _failures(actions: list[Action], out: TraceDigest) -> None:
-    handled: set[int] = set()
-    used_fixes: set[int] = set()
-    for action in actions:
-        if action.failed is not True or action.index in handled:
-            continue
+class _Failures:
+    """Failed calls, each judged with the next ``WINDOW`` actions: recovered, fixed by an edit, or not."""
+
+    def __init__(self, out: TraceDigest) -> None:
+        self.out = out
+        self.handled: set[int] = set()
+        self.used_fixes: set[int] = set()
+        self.errors = _ErrorFold()
+        self.recoveries = _RecoveryFold()
+
+    def check(self, action: Action, later: list[Action]) -> None:
+        """Judge ``action`` given the actions right after it (at most ``WINDOW``)."""
+        # Both sets hold indices of later actions; once an index is reached it is never looked up again.
+        self.used_fixes.discard(action.index)
+        if action.index in self.handled:
+            self.handled.discard(action.index)
+            return
+        if action.failed is not True:
+            return
         quote = error_line(action.output)
         signature = normalize_signature(quote) if quote else f"{action.family} failed"
         environment = bool(_ENVIRONMENT.search(quote))
-        later = actions[action.index + 1 : action.index + 1 + WINDOW]
         retries = 0
         resolved = False
         for j, candidate in enumerate(later):
@@ -256,13 +317,13 @@ def _failures(actions: list[Action], out: TraceDigest) -> None:
             if candidate.failed is True:
                 if normalize_signature(error_line(candidate.output)) == signature:
                     retries += 1
-                    handled.add(candidate.index)
+                    self.handled.add(candidate.index)
                 continue
-            if candidate.failed is None or candidate.index in used_fixes:
+            if candidate.failed is None or candidate.index in self.used_fixes:
                 break
             between = later[:j]
             if candidate.args != action.args:
-                out.recoveries.append(
+                self.recoveries.add(
                     Recovery(signature, action.family, action.role, action.tool, quote, action, candidate,
                              [b for b in between if b.family != action.family], retries, environment)
                 )
@@ -270,24 +331,26 @@ def _failures(actions: list[Action], out: TraceDigest) -> None:
             else:
                 edits = [b for b in between if b.role == "edit" and b.failed is False]
                 if edits:
-                    out.fixes.append(FixRerun(signature, action.family, quote, action, candidate, edits))
+                    self.out.fixes.append(FixRerun(signature, action.family, quote, action, candidate, edits))
                     resolved = True
-            used_fixes.add(candidate.index)
+            self.used_fixes.add(candidate.index)
             break
         if not resolved and quote:
             next_ok = next((b for b in later if b.failed is False and b.role not in ("trivial",)), None)
-            out.errors.append(
+            self.errors.add(
                 ErrorSeen(signature, action.family, action.role, quote, action, next_ok, environment, 1 + retries)
             )
-    if out.success is False and actions:
-        tail = actions[-4:]
-        failing = [a for a in tail if a.failed is True]
-        if failing:
-            last = failing[-1]
-            quote = error_line(last.output)
-            if quote:
-                out.final_error = ErrorSeen(normalize_signature(quote), last.family, last.role, quote, last, None,
-                                            bool(_ENVIRONMENT.search(quote)))
+
+
+def _final_error(tail: list[Action], out: TraceDigest) -> None:
+    """The error an unsuccessful run ended on: the last failure among its last four actions."""
+    failing = [a for a in tail if a.failed is True]
+    if failing:
+        last = failing[-1]
+        quote = error_line(last.output)
+        if quote:
+            out.final_error = ErrorSeen(normalize_signature(quote), last.family, last.role, quote, last, None,
+                                        bool(_ENVIRONMENT.search(quote)))
 
 
 def _first_line(text: str) -> str:
