@@ -147,3 +147,31 @@ def test_many_unsuccessful_runs_aggregate_instead_of_flooding(sample_traces: dic
     assert len(unresolved) == 1  # the same unresolved task, once, with its support
     assert unresolved[0].support >= 5
     assert len(pitfalls) <= 4
+
+
+def test_iter_actions_releases_answered_calls_in_order_and_pairs_results_like_before() -> None:
+    from skillforge.distill.actions import iter_actions
+    from skillforge.models import Source, Step, ToolCall, ToolResult
+
+    def call(name: str, cid: str | None) -> Step:
+        return Step(role="assistant", tool_call=ToolCall(name="Bash", arguments={"command": name}, id=cid))
+
+    def result(cid: str | None, out: str, error: bool = False) -> Step:
+        return Step(role="tool", tool_result=ToolResult(output=out, is_error=error, call_id=cid))
+
+    steps = [
+        call("ls a", "1"), call("ls b", "2"),  # two parallel calls, answered out of order
+        result("2", "b"), result("1", "a"),
+        call("pytest", "3"), result("1", "late"),  # an answered id: goes to the first pending call
+        call("git status", None), result(None, "clean"),  # no id: the first pending call
+        call("make", "5"),  # never answered
+    ]
+    trace = Trace(id="t", source=Source(path="s.jsonl", format="claude-code"), task="t", steps=steps)
+    stream = iter_actions(trace)
+    first = next(stream)
+    assert (first.command, first.output, first.result_step) == ("ls a", "a", 3)
+    rest = list(stream)
+    assert [(a.command, a.output, a.failed) for a in rest] == [
+        ("ls b", "b", False), ("pytest", "late", False), ("git status", "clean", False), ("make", "", None)
+    ]
+    assert [(a.command, a.output) for a in actions_of(trace)] == [(a.command, a.output) for a in [first, *rest]]
