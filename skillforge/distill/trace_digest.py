@@ -1,7 +1,9 @@
 """Boil one agent trace down to the facts the heuristic analyzer aggregates across traces.
 
-A digest is small (a few hundred bytes per action at most), so a long run of traces can be analysed
-without keeping the traces themselves in memory.
+A digest is small and grows with what is distinct in a trace, not with its length: actions are
+streamed, and repeats of an error or recovery signature are folded into a count (keeping the first
+few as evidence). So a long run of traces, or one 300 MB session, is analysed without keeping the
+traces or their actions in memory.
 """
 
 from __future__ import annotations
