@@ -13,6 +13,7 @@ import shlex
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from skillforge.distill.signatures import error_line, normalize_signature
@@ -269,6 +270,19 @@ def _render_args(args: dict[str, Any]) -> str:
 def command_family(command: str) -> str:
     """The command a shell line runs, as a short stable family: ``pytest``, ``git diff``, ``sed -i``, ``python``."""
     first = command.strip().split("\n", 1)[0]
+    # Agents rerun the same lines all session long; shlex is the slow part, so remember short ones.
+    return _line_family(first) if len(first) <= _MEMO_LINE else _first_line_family(first)
+
+
+_MEMO_LINE = 400
+
+
+@lru_cache(maxsize=4096)
+def _line_family(first: str) -> str:
+    return _first_line_family(first)
+
+
+def _first_line_family(first: str) -> str:
     for segment in re.split(r"\s*(?:&&|\|\||;)\s*", first):
         words = _words(segment)
         while words and (re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S*", words[0]) or words[0] in _WRAPPERS):

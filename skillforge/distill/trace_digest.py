@@ -296,6 +296,18 @@ class _Failures:
         self.used_fixes: set[int] = set()
         self.errors = _ErrorFold()
         self.recoveries = _RecoveryFold()
+        self.memo: dict[str, tuple[str, str]] = {}
+
+    def signature(self, output: str) -> tuple[str, str]:
+        """The error line of a failed call's output and its normalized signature (remembered: a long
+        session fails with the very same output thousands of times)."""
+        found = self.memo.get(output)
+        if found is None:
+            if len(self.memo) >= 4096:
+                self.memo.clear()
+            quote = error_line(output)
+            found = self.memo[output] = (quote, normalize_signature(quote))
+        return found
 
     def check(self, action: Action, later: list[Action]) -> None:
         """Judge ``action`` given the actions right after it (at most ``WINDOW``)."""
@@ -306,8 +318,8 @@ class _Failures:
             return
         if action.failed is not True:
             return
-        quote = error_line(action.output)
-        signature = normalize_signature(quote) if quote else f"{action.family} failed"
+        quote, signature = self.signature(action.output)
+        signature = signature if quote else f"{action.family} failed"
         environment = bool(_ENVIRONMENT.search(quote))
         retries = 0
         resolved = False
@@ -317,7 +329,7 @@ class _Failures:
             if action.role == "edit" and action.files and candidate.files and action.files != candidate.files:
                 continue  # an edit of another file does not recover this one
             if candidate.failed is True:
-                if normalize_signature(error_line(candidate.output)) == signature:
+                if self.signature(candidate.output)[1] == signature:
                     retries += 1
                     self.handled.add(candidate.index)
                 continue
