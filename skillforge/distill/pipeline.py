@@ -113,8 +113,10 @@ class _Intake:
                 if len(self.skipped) < MAX_SKIPPED:
                     self.skipped.append(item)
                 continue
-            # The reader's trace is ours alone: redact it in place so a huge session is never held twice.
+            # The reader's trace is ours alone: redact it in place (only changed steps are replaced) so a
+            # huge session is never held twice.
             trace = redact_trace_in_place(item, redact_emails=self.redact_emails)
+            del item
             self.formats[trace.source.format] += 1
             self.kinds[trace.kind] += 1
             self.origin[trace.id] = (trace.source.path, trace.source.format)
@@ -122,6 +124,7 @@ class _Intake:
             if self.on_trace is not None:
                 self.on_trace(trace)
             yield trace
+            del trace  # not pinned here while the reader builds the next one
 
 
 def run_distill(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +61,28 @@ def test_50mb_session_is_distilled_in_little_more_memory_than_reading_it(tmp_pat
     # distill peaked at 0.25x the file above what reading costs (tracemalloc). Now it stays near the read peak.
     extra = distill_peak - read_peak
     assert extra < size * 0.1, f"distill peak {distill_peak >> 20} MiB, read {read_peak >> 20} MiB, file {size >> 20} MiB"
+
+
+def test_intake_lets_go_of_a_trace_before_the_reader_builds_the_next() -> None:
+    import weakref
+
+    from skillforge.distill.pipeline import _Intake
+    from skillforge.models import Skipped
+
+    alive_while_reading: list[bool] = []
+
+    def reader() -> Iterator[Trace | Skipped]:
+        last: weakref.ref[Trace] | None = None
+        for item in read_paths([ROOT / "tests" / "data" / "samples" / "claude_code_jsonl"]):
+            if last is not None:
+                gc.collect()
+                alive_while_reading.append(last() is not None)
+            if isinstance(item, Trace):
+                last = weakref.ref(item)
+            yield item
+
+    count = 0
+    for trace in _Intake(reader(), False, None):
+        count += 1
+        del trace  # the analyzer is done with it
+    assert count >= 3 and alive_while_reading and not any(alive_while_reading)
