@@ -44,6 +44,8 @@ class HeuristicAnalyzer:
                 documents.append(doc_digest(trace))
             elif trace.steps:
                 agents.append(digest(trace))
+            # Let go of this trace before the reader builds the next one (two big sessions never coexist).
+            del trace
         agents.sort(key=lambda d: d.trace_id)
         tickets.sort(key=lambda d: d.trace_id)
         documents.sort(key=lambda d: (d.source, d.trace_id))
