@@ -91,9 +91,22 @@ def _count_detected(
 
 
 def _guarded(path: Path, reader: Reader, items: Iterator[_T]) -> Iterator[_T | Skipped]:
-    """Pass ``items`` through; a reader failing part-way costs this file (reported), never the run."""
+    """Pass ``items`` through; a reader failing part-way costs this file (reported), never the run.
+
+    A file that yields nothing at all is reported too, so no input silently disappears.
+    """
+    yielded = False
     try:
-        yield from items
+        box: list[_T] = []
+        for box_item in items:
+            yielded = True
+            box.append(box_item)
+            del box_item
+            # Yield from the box so this frame holds no reference while suspended: a big trace the
+            # consumer drops is freed before the reader builds the next one.
+            yield box.pop()
+        if not yielded:
+            yield Skipped(path=str(path), reason=f"{reader.name}: no trace in this file (nothing but bookkeeping records)")
     except SkillforgeError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         yield Skipped(path=str(path), line=exc.line, reason=f"{reader.name}: {exc.message}{hint}")

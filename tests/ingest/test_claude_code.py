@@ -221,7 +221,8 @@ def test_subagent_sidecar_metadata(tmp_path: Path) -> None:
     assert trace.metadata["agent_type"] == "general-purpose"
     assert trace.metadata["agent_description"] == "Explore the repo"
     assert claude_code.sniff(probe(sidecar)) >= 0.9  # claimed, so it is not reported as an unknown file
-    assert read(sidecar) == ([], [])
+    traces, skipped = read(sidecar)
+    assert traces == [] and [s.reason for s in skipped] == ["subagent metadata; read with agent-a1b2c3.jsonl"]
 
 
 def test_task_skips_injected_ide_context_and_images(tmp_path: Path) -> None:

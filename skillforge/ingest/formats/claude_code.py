@@ -270,7 +270,8 @@ def _strip(kept: list[Node]) -> None:
 def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
     """Yield the main conversation of a session file (and each inline subagent) as Traces."""
     if probe.kind == "json" and path.name.endswith(".meta.json"):
-        return  # a subagent sidecar: its fields are read with the subagent's own file
+        yield Skipped(path=str(path), reason=f"subagent metadata; read with {path.name[: -len('.meta.json')]}.jsonl")
+        return
     parsed = yield from _parse(path, options, counting=False)
     sidecar_meta = sidecar(path)
     chains = _chains(parsed)
@@ -309,6 +310,7 @@ def _trace(
 def count(path: Path, probe: Probe, options: ReadOptions) -> Iterator[TraceCounts | Skipped]:
     """What ``read`` would yield, counted: the same records and steps, without building them."""
     if probe.kind == "json" and path.name.endswith(".meta.json"):
+        yield Skipped(path=str(path), reason=f"subagent metadata; read with {path.name[: -len('.meta.json')]}.jsonl")
         return
     parsed = yield from _parse(path, options, counting=True)
     for kept in _chains(parsed):
