@@ -353,6 +353,15 @@ def _message_key(message: dict[str, Any]) -> str:
     return hashlib.sha256("\x1e".join(sig).encode("utf-8", "replace")).hexdigest()[:24]
 
 
+def tool_arguments(value: Any) -> dict[str, Any] | str:
+    """Tool-call arguments as OTel carries them: a JSON string, an object, nothing, or any other value."""
+    if isinstance(value, str):
+        return parse_args(value)
+    if isinstance(value, dict):
+        return value
+    return {} if value is None else json_text(value)
+
+
 def json_text(value: Any) -> str:
     if value is None:
         return ""
@@ -371,15 +380,7 @@ def _clip_message(message: dict[str, Any]) -> dict[str, Any]:
             parts.append({"type": "text", "content": clip(as_text(p.get("content")))})
         elif kind == "tool_call":
             args = p.get("arguments")
-            args = (
-                parse_args(args)
-                if isinstance(args, str)
-                else args
-                if isinstance(args, dict)
-                else {}
-                if args is None
-                else json_text(args)
-            )
+            args = tool_arguments(args)
             parts.append(
                 {
                     "type": "tool_call",

@@ -32,7 +32,6 @@ from skillforge.ingest.base import (
     iter_jsonl,
     looks_like_error,
 )
-from skillforge.ingest.base import parse_arguments as parse_args
 from skillforge.ingest.formats._agent_common import iter_values, json_error, parse_errors
 from skillforge.ingest.formats._otel_logs import (
     RESOURCE_LOGS,
@@ -53,6 +52,7 @@ from skillforge.ingest.formats._otel_spans import (
     iso_nanos,
     json_text,
     span_like,
+    tool_arguments,
 )
 from skillforge.models import Outcome, Skipped, Source, Step, ToolCall, ToolResult, Trace
 
@@ -245,15 +245,7 @@ class _TraceBuilder:
                     or "tool"
                 )
                 args = span.attrs.get("gen_ai.tool.call.arguments", span.attrs.get("tool_input"))
-                args = (
-                    parse_args(args)
-                    if isinstance(args, str)
-                    else args
-                    if isinstance(args, dict)
-                    else {}
-                    if args is None
-                    else json_text(args)
-                )
+                args = tool_arguments(args)
                 self.steps.append(
                     Step(
                         role="assistant",
