@@ -16,12 +16,12 @@ from typing import Any
 
 from skillforge.distill.apply import apply_patch
 from skillforge.errors import InputError, SpecError
+from skillforge.evolve.optimize import section_edit
 from skillforge.llm.client import LLMClient
-from skillforge.models import AddSection, AppendToSection, Patch, SkillPackage
+from skillforge.models import Patch, SkillPackage
 from skillforge.models.evolve import CorrectionResult
 from skillforge.redact import redact_text
 from skillforge.skills.io import read_package, write_package
-from skillforge.skills.markdown import normalize_heading, sections
 from skillforge.skills.validate import validate_skill
 
 CORRECTIONS = "Corrections"
@@ -40,15 +40,8 @@ def correction_patch(pkg: SkillPackage, text: str, *, today: _dt.date | None = N
     clean = clean_correction(text)
     day = (today or _dt.date.today()).isoformat()
     rule = f"- ({day}) {clean}"
-    headings = {normalize_heading(s.heading) for s in sections(pkg.body.splitlines())}
-    edit = (
-        AppendToSection(heading=CORRECTIONS, content=rule)
-        if CORRECTIONS in headings
-        else AddSection(
-            heading=CORRECTIONS,
-            content="Corrections from people who use this skill; they override older rules.\n\n" + rule,
-        )
-    )
+    intro = "Corrections from people who use this skill; they override older rules."
+    edit = section_edit(pkg, CORRECTIONS, rule, intro=intro)
     return Patch(skill=pkg.name, edits=[edit], changelog=[f"correction: {clean}"])
 
 

@@ -34,14 +34,15 @@ def optimize(pkg: SkillPackage, clusters: list[FailureCluster], *, max_rules: in
         evidence.extend(Evidence(trace_id=t, quote=cluster.cause[:200]) for t in cluster.trace_ids)
     if not rules:
         return Patch(skill=pkg.name)
-    content = "\n".join(rules)
-    headings = {normalize_heading(s.heading) for s in sections(pkg.body.splitlines())}
-    edit = (
-        AppendToSection(heading=GUARDRAILS, content=content)
-        if GUARDRAILS in headings
-        else AddSection(
-            heading=GUARDRAILS,
-            content="Failures seen when this skill was used, and how to avoid them:\n\n" + content,
-        )
+    edit = section_edit(
+        pkg, GUARDRAILS, "\n".join(rules), intro="Failures seen when this skill was used, and how to avoid them:"
     )
     return Patch(skill=pkg.name, edits=[edit], changelog=changelog, evidence=evidence)
+
+
+def section_edit(pkg: SkillPackage, heading: str, content: str, *, intro: str) -> AppendToSection | AddSection:
+    """Append ``content`` to section ``heading``, or add the section (``intro`` first) when the skill lacks it."""
+    headings = {normalize_heading(s.heading) for s in sections(pkg.body.splitlines())}
+    if heading in headings:
+        return AppendToSection(heading=heading, content=content)
+    return AddSection(heading=heading, content=f"{intro}\n\n{content}")
