@@ -86,7 +86,10 @@ def _combine(a: Lesson, b: Lesson) -> Lesson:
     traces = {e.trace_id for e in evidence}
     support = max(a.support, b.support, len(traces))
     body = a.body if len(a.body) >= len(b.body) else b.body
-    return a.model_copy(update={"evidence": evidence, "support": support, "body": body, "tags": sorted({*a.tags, *b.tags})})
+    return a.model_copy(update={
+        "evidence": evidence, "support": support, "body": body, "tags": sorted({*a.tags, *b.tags}),
+        "helpful": a.helpful + b.helpful, "harmful": a.harmful + b.harmful,
+    })
 
 
 def _unique_evidence(items: list[Evidence]) -> list[Evidence]:

@@ -33,6 +33,10 @@ class Lesson(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     support: int = 1
     """How many distinct traces back this lesson."""
+    helpful: int = 0
+    """Supporting traces whose run ended in success (ACE-style counter; 0 when outcomes are unknown)."""
+    harmful: int = 0
+    """Supporting traces whose run ended in failure: a "what worked" rule must have none."""
     tags: list[str] = Field(default_factory=list)
 
     @property

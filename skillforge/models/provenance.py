@@ -37,6 +37,10 @@ class ProvenanceRule(BaseModel):
     """The rule as written (first line), for people reading the provenance."""
     support: int
     """How many distinct traces back the rule."""
+    helpful: int = 0
+    """Supporting traces whose run succeeded."""
+    harmful: int = 0
+    """Supporting traces whose run failed (contradicting a "what worked" rule)."""
     trace_ids: list[str] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)

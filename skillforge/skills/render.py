@@ -222,7 +222,8 @@ def render_reference(path: str, title: str, lessons: list[Lesson]) -> str:
 def _rule(lesson: Lesson, heading: str, file: str) -> ProvenanceRule:
     return ProvenanceRule(
         id=lesson_id(lesson), file=file, section=heading, kind=lesson.kind, title=lesson.title,
-        text=rule_line(lesson), support=lesson.support, trace_ids=lesson.trace_ids, evidence=lesson.evidence,
+        text=rule_line(lesson), support=lesson.support, helpful=lesson.helpful, harmful=lesson.harmful,
+        trace_ids=lesson.trace_ids, evidence=lesson.evidence,
         tags=lesson.tags,
     )
 
