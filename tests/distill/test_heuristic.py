@@ -71,26 +71,6 @@ def test_unresolved_run_becomes_a_project_pitfall(sample_lessons: list[Lesson]) 
     assert "`django/contrib/messages/storage/base.py`" in lesson.body
 
 
-def test_ticket_clusters_with_resolutions(sample_lessons: list[Lesson]) -> None:
-    pydicom = [l for l in sample_lessons if l.target_skill == "pydicom-issue-triage" and tag(l, "section") == "triage"]
-    assert len(pydicom) == 2
-    astroid = _find(sample_lessons, r"visit_unknown", kind="recovery")
-    assert astroid.target_skill == "astroid-issue-triage"
-    assert "astroid/nodes/as_string.py" in astroid.body
-    assert "tests/unittest_nodes.py::AsStringTest::test_as_string_unknown" in astroid.body
-    assert astroid.support == 1  # the duplicated record in the file is not counted twice
-
-
-def test_runbook_procedure_and_guardrails_from_documents(sample_lessons: list[Lesson]) -> None:
-    runbook = _find(sample_lessons, r"^KubeNodeNotReady runbook", kind="procedure")
-    assert runbook.target_skill == "kubernetes-runbooks"
-    assert "`kubectl get node $NODE -o yaml`" in runbook.body
-    guard = _find(sample_lessons, r"shouldn't increase CPU limits", kind="guardrail")
-    assert guard.target_skill == "kubernetes-runbooks"
-    gate = _find(sample_lessons, r"run: `just fmt`, `just typecheck`, `just test`", kind="procedure")
-    assert gate.target_skill == "ccusage-contributing"
-
-
 def test_every_evidence_quote_occurs_in_its_step(sample_lessons: list[Lesson], sample_traces: dict[str, Trace], occurs) -> None:  # type: ignore[no-untyped-def]
     checked = 0
     for lesson in sample_lessons:
