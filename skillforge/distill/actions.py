@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from skillforge.distill.signals import classify
 from skillforge.distill.signatures import error_line, normalize_signature
 from skillforge.models import Step, Trace
 
@@ -81,7 +82,12 @@ class Action:
     result_step: int | None = None
     output: str = ""
     failed: bool | None = None
-    """True when the tool reported an error; None when no result was seen."""
+    """True for a real failure (see ``signals.classify``); None when no result was seen, or the call is still
+    running, was interrupted or waits for permission."""
+    signal: str = ""
+    """How the result reads: ok, running, empty, warning, interrupted, denied or failed ("" without a result)."""
+    failure: str | None = None
+    """For a failure, its kind (``not_found``, ``syntax``, ``edit_mismatch``, ``test_failure`` …)."""
     thought: str = ""
     """The assistant's text on the calling step (why it ran this)."""
     files: list[str] = field(default_factory=list)
@@ -161,7 +167,22 @@ def _attach(action: Action, number: int, step: Step) -> None:
     assert result is not None
     action.result_step = number
     action.output = result.output
-    action.failed = bool(result.is_error or (result.exit_code not in (None, 0)))
+    signal = classify(result.output, is_error=result.is_error, exit_code=result.exit_code, family=action.family,
+                      role=action.role, command=action.command, shell=_is_shell_tool(action.tool, action.command))
+    action.signal, action.failure, action.failed = signal.kind, signal.failure, signal.failed
+
+
+def _is_shell_tool(tool: str, command: str) -> bool:
+    lowered = tool.lower()
+    return (lowered in SHELL_TOOLS or lowered in CODE_TOOLS or "bash" in lowered or "shell" in lowered
+            or lowered.endswith("exec_command") or command.startswith(tool) or lowered in _EDITOR_TOOLS)
+
+
+_EDITOR_TOOLS = {
+    "edit", "write", "multiedit", "read", "str_replace_editor", "str_replace_based_edit_tool", "apply_patch", "glob",
+    "grep", "ls", "view", "open", "create", "find_file", "search_dir", "search_file", "notebookedit", "webfetch",
+    "websearch", "task", "todowrite", "exitplanmode",
+}
 
 
 def action_of(number: int, step: Step) -> Action:

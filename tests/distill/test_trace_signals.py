@@ -1,0 +1,95 @@
+"""Tool results that are not failures (running, empty search, warning, interruption, permission prompt) are
+never read as failures, and real failures are told apart by kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from skillforge.distill.heuristic import HeuristicAnalyzer
+from skillforge.distill.signals import classify
+from skillforge.models import Outcome, Source, Step, ToolCall, ToolResult, Trace
+
+
+@pytest.mark.parametrize(
+    ("output", "flags", "expected"),
+    [
+        ("Chunk ID: 1\nWall time: 10.0 seconds\nProcess running with session ID 47596\nOutput:\n", {}, "running"),
+        ("Command running in background with ID: bash_3", {"is_error": False}, "running"),
+        ("", {"exit_code": 1, "family": "grep", "role": "search"}, "empty"),
+        ("No matches found", {"is_error": True, "family": "grep", "role": "search"}, "empty"),
+        ("", {"exit_code": 1, "family": "ps", "command": "ps aux | grep myserver"}, "empty"),
+        ("npm WARN deprecated inflight@1.0.6: not supported\nadded 3 packages", {"is_error": True, "exit_code": 0},
+         "warning"),
+        ("warning: uv 0.9 is a pre-release; expect changes", {"is_error": True}, "warning"),
+        ("[Request interrupted by user for tool use]", {"is_error": True}, "interrupted"),
+        ("The user doesn't want to proceed with this tool use. The tool use was rejected", {"is_error": True},
+         "interrupted"),
+        ("This command requires approval", {"is_error": True}, "denied"),
+        ("Claude requested permissions to use WebSearch, but you haven't granted it yet.", {"is_error": True}, "denied"),
+        ("ls in '~/.claude' was blocked. For security, Claude Code may only list files in the allowed directories",
+         {"is_error": True}, "denied"),
+        ("Process exited with code 1\nOutput:\nzsh:1: operation not permitted: ps", {}, "denied"),
+        ("all good", {}, "ok"),
+    ],
+)
+def test_signal_classes(output: str, flags: dict, expected: str) -> None:  # type: ignore[type-arg]
+    signal = classify(output, **flags)
+    assert signal.kind == expected
+    assert (signal.failed is True) == (expected == "failed")
+
+
+@pytest.mark.parametrize(
+    ("output", "flags", "kind"),
+    [
+        ("cat: /tmp/x.py: No such file or directory", {"exit_code": 1}, "not_found"),
+        ("bash: rgx: command not found", {"exit_code": 127}, "command_not_found"),
+        ("  File \"x.py\", line 3\n    def f(\nSyntaxError: '(' was never closed", {"exit_code": 1}, "syntax"),
+        ("[No exact match found in /w/a.tsx for\n```\nfoo\n```]", {"is_error": True}, "edit_mismatch"),
+        ("FAILED tests/test_a.py::test_b - assert 1 == 2\n1 failed, 3 passed", {"exit_code": 1, "role": "test"},
+         "test_failure"),
+        ("ModuleNotFoundError: No module named 'yaml'", {"exit_code": 1}, "import"),
+        ("Command timed out after 120s", {"is_error": True}, "timeout"),
+        ("rm: cannot remove '/etc/x': Permission denied", {"exit_code": 1}, "permission"),
+        ("error: unrecognized arguments: --fast", {"exit_code": 2}, "bad_arguments"),
+        ("curl: (7) Failed to connect to localhost port 80: Connection refused", {"exit_code": 7}, "network"),
+        ("Error: gift card balance is not enough", {"shell": False}, "rejected"),
+    ],
+)
+def test_failure_kinds(output: str, flags: dict, kind: str) -> None:  # type: ignore[type-arg]
+    signal = classify(output, **flags)
+    assert signal.kind == "failed" and signal.failure == kind
+
+
+def _trace(name: str, calls: list[tuple[str, str, ToolResult]], success: bool | None = True) -> Trace:
+    steps = [Step(role="user", text="Fix the failing build in the parser module")]
+    for number, (tool, command, result) in enumerate(calls):
+        steps.append(Step(role="assistant", tool_call=ToolCall(name=tool, arguments={"command": command}, id=str(number))))
+        steps.append(Step(role="tool", tool_result=result.model_copy(update={"call_id": str(number)})))
+    return Trace(id=name, source=Source(path=f"{name}.jsonl", format="claude-code"), task="Fix the failing build",
+                 steps=steps, outcome=Outcome(success=success))
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        ToolResult(output="Process running with session ID 47596", exit_code=None),
+        ToolResult(output="", exit_code=1),
+        ToolResult(output="npm WARN deprecated glob@7: use v9", is_error=True, exit_code=0),
+        ToolResult(output="[Request interrupted by user]", is_error=True),
+        ToolResult(output="This command requires approval", is_error=True),
+    ],
+    ids=["running", "empty-grep", "warning", "interrupted", "permission-prompt"],
+)
+def test_misread_signals_give_no_recovery_or_pitfall(result: ToolResult) -> None:
+    traces = []
+    for n in range(3):
+        command = "grep -rn parse_header src" if result.exit_code == 1 else "npm run build"
+        calls = [(
+            "Bash", command, result),
+            ("Bash", command + " --verbose", ToolResult(output="done", exit_code=0)),
+            ("Edit", "src/parser.py", ToolResult(output="updated")),
+        ]
+        traces.append(_trace(f"run{n}", calls))
+    lessons = HeuristicAnalyzer().analyze(traces)
+    wrong = [l for l in lessons if l.kind in ("recovery", "pitfall", "failure_cause")]
+    assert not wrong, [l.body for l in wrong]
