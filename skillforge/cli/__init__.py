@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "inspect": "skillforge.cli.inspect:inspect_cmd",
     "distill": "skillforge.cli.distill:distill_cmd",
     "validate": "skillforge.cli.validate:validate_cmd",
+    "lint": "skillforge.cli.lint:lint_cmd",
     "explain": "skillforge.cli.distill:explain_cmd",
     "publish": "skillforge.cli.registry:publish_cmd",
     "list": "skillforge.cli.registry:list_cmd",
@@ -97,6 +98,7 @@ class LazyGroup(click.Group):
 SUMMARIES: dict[str, str] = {
     "inspect": "Detect the format of trace files and count traces, steps, tool calls and errors.",
     "distill": "Turn traces, tickets and documents into skill folders.",
+    "lint": "Measure skill quality: run-specific values, vague or duplicate rules, sprawl, boilerplate.",
     "validate": "Check skill folders against the Agent Skills spec (as skills-ref does).",
     "explain": "Show which lessons and traces support each part of a skill.",
     "publish": "Publish a skill folder to the registry as a new version.",
