@@ -206,13 +206,18 @@ def _write_skill(group: SkillGroup, skill_dir: Path, origin: dict[str, tuple[str
         if "sources" in metadata:
             metadata["sources"] = str(len({t for r in provenance.rules for t in r.trace_ids}))
         description = front.description
-        if old_provenance is not None and description == describe(front.name, _as_lessons(old_provenance, front.name)):
+        if old_provenance is not None and description in (
+            old_provenance.description, describe(front.name, _as_lessons(old_provenance, front.name))
+        ):
             description = describe(front.name, _as_lessons(provenance, front.name))  # still ours: describe it all
         front = front.model_copy(update={"metadata": metadata, "description": description})
         pkg = pkg.model_copy(update={"frontmatter": front})
         provenance = provenance.model_copy(update={"version": metadata.get("version", provenance.version)})
     if existing is None or plan.patch.edits:
         write_package(pkg, skill_dir)
+    if existing is None or (old_provenance is not None and pkg.frontmatter.description != existing.frontmatter.description):
+        # Remember the description skillforge wrote, so a later run knows it may rewrite it.
+        provenance = provenance.model_copy(update={"description": pkg.frontmatter.description})
     provenance_file = write_provenance(provenance, skill_dir)
     check = validate_skill(skill_dir)
     return SkillResult(

@@ -32,6 +32,7 @@ from skillforge.skills.render import (
     LINE_BUDGET,
     SECTIONS,
     entry_parts,
+    provenance_rule,
     reference_file,
     render_reference,
     render_rules,
@@ -113,11 +114,7 @@ def _plan_update(group: SkillGroup, existing: SkillPackage) -> SkillPlan:
             file = "SKILL.md" if not overflow else ref
             if ref:
                 edits.extend(_reference_edits(files, ref, group.title, lesson))
-            rules.append(ProvenanceRule(
-                id=lesson_id(lesson), file=file or "SKILL.md", section=heading, kind=lesson.kind, title=lesson.title,
-                text=rule_line(lesson), support=lesson.support, trace_ids=lesson.trace_ids, evidence=lesson.evidence,
-                tags=lesson.tags,
-            ))
+            rules.append(provenance_rule(lesson, heading, file or "SKILL.md"))
     patch = Patch(
         skill=group.name,
         edits=edits,

@@ -72,6 +72,7 @@ def merge_provenance(old: Provenance | None, new: Provenance) -> Provenance:
         update={
             "rules": sorted(rules.values(), key=lambda r: (r.file, r.section, r.id)),
             "sources": [sources[p] for p in sorted(sources)],
+            "description": new.description or old.description,
         }
     )
 

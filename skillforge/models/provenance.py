@@ -57,6 +57,8 @@ class Provenance(BaseModel):
     generated_by: str = "skillforge"
     analyzer: str | None = None
     """Which analyzer produced the lessons (``heuristic``, or a model name)."""
+    description: str | None = None
+    """The description skillforge wrote; while SKILL.md still has it, a deepening run may rewrite it."""
     sources: list[ProvenanceSource] = Field(default_factory=list)
     rules: list[ProvenanceRule] = Field(default_factory=list)
 

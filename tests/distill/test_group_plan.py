@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from skillforge.distill.apply import apply_patch
 from skillforge.distill.group import group_lessons, skill_name
 from skillforge.distill.lessons import lesson_id, tag
@@ -10,26 +12,44 @@ from skillforge.models import AddSection, AppendToSection, CreateFile, Frontmatt
 from skillforge.skills.validate import _WHEN, is_valid_name
 
 
-def test_sample_skills_have_valid_names_and_when_to_use_descriptions(sample_lessons: list[Lesson]) -> None:
+def test_sample_skills_have_valid_names_and_trigger_descriptions(sample_lessons: list[Lesson]) -> None:
     groups = group_lessons(sample_lessons)
     names = [g.name for g in groups]
     assert names == sorted(names)
-    assert {"coding-agent-playbook", "django-development", "kubernetes-runbooks", "pydicom-issue-triage",
-            "ccusage-contributing"} <= set(names)
     for group in groups:
         assert is_valid_name(group.name) and len(group.name) <= 64
-        assert 1 <= len(group.description) <= 1024 and "---" not in group.description
-        assert group.description.startswith("Use when") and _WHEN.search(group.description)
+        assert len(set(group.name.split("-"))) == len(group.name.split("-"))  # no repeated words
+        assert 1 <= len(group.description) <= 300 and "---" not in group.description
+        assert _WHEN.search(group.description), group.description
+        # a trigger, not a table of contents: no counts, no "distilled from"
+        assert not re.search(r"\d+ \w+\(s\)|distilled from|\bsource\(s\)", group.description), group.description
         assert all(l.target_skill == group.name for l in group.lessons)
+    assert len({g.description for g in groups}) == len(groups)
     assert sum(len(g.lessons) for g in groups) == len(sample_lessons)
 
 
 def test_thin_project_skills_from_traces_fold_into_the_general_skill(sample_lessons: list[Lesson]) -> None:
     groups = {g.name: g for g in group_lessons(sample_lessons)}
     assert "test-repo-bug-fixing" not in groups  # one rule only: it became a project note
-    notes = [l for l in groups["coding-agent-playbook"].lessons if tag(l, "section") == "notes"]
+    notes = [l for l in (l for g in groups.values() for l in g.lessons) if tag(l, "section") == "notes"]
     assert any(tag(l, "area") == "test-repo" for l in notes)
-    assert "astroid-issue-triage" in groups  # tickets and documents keep their own skills, however small
+
+
+def test_tiny_skills_join_their_nearest_neighbour() -> None:
+    def lesson(skill: str, title: str, source: str, *keywords: str) -> Lesson:
+        return Lesson(kind="procedure", title=title, body=f"Do {title.lower()}.", target_skill=skill,
+                      tags=[f"source:{source}", *(f"keyword:{k}" for k in keywords)])
+
+    lessons = [
+        *(lesson("kubernetes-alert-runbooks", f"Rule {i}", "document", "kubectl", "node") for i in range(4)),
+        lesson("etcd-alerts", "Check the etcd leader", "document", "etcd", "kubectl"),
+        lesson("billing-faq", "Refund within 30 days", "document", "refund"),
+    ]
+    groups = {g.name: g for g in group_lessons(lessons)}
+    # the tiny etcd skill shares words with the runbooks and joins them; billing shares nothing and stays
+    assert set(groups) == {"kubernetes-alert-runbooks", "billing-faq"}
+    assert len(groups["kubernetes-alert-runbooks"].lessons) == 5
+    assert groups["kubernetes-alert-runbooks"].description != groups["billing-faq"].description
 
 
 def test_into_puts_everything_in_one_skill(sample_lessons: list[Lesson]) -> None:
