@@ -9,17 +9,28 @@ Git runs without depending on the user's configuration for anything that matters
 pointed at an empty folder, signing is off, the branch name is fixed, and an identity is set on the
 repository when none is configured. Credentials helpers from the user's config still work for push
 and pull.
+
+Nothing in the registry's own ``.git/config`` can make git run a program: every git process gets
+``-c core.hooksPath=/dev/null -c core.fsmonitor=false -c protocol.ext.allow=never`` plus overrides
+for each program-running key the repository config sets (filters, ssh command, credential helpers,
+upload/receive-pack), an explicit ``--git-dir``/``--work-tree``, and an environment without the
+caller's ``GIT_*`` redirections (``GIT_DIR``, ``GIT_CONFIG_PARAMETERS``, ...). A repository config that
+includes other files or names a remote helper is refused outright (``repair`` removes such keys).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
+import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from io import BytesIO
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import git
 from git.objects.fun import tree_entries_from_data, tree_to_stream
@@ -50,6 +61,119 @@ _CONFIG = {
 }
 _TREE_CACHE_SIZE = 4096
 
+# Options every git process gets, whatever any config file says: no hooks, no fsmonitor daemon
+# or hook, no ``ext::`` transport (which runs an arbitrary command).
+_SAFE_OPTIONS = (
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "protocol.ext.allow=never",
+)
+# Config keys that make git run a program or read more config (git prints names lowercased except
+# the subsection). fsck reports each one found in the registry's own config; repair removes them.
+EXEC_KEYS = re.compile(
+    r"^(core\.(hookspath|fsmonitor|sshcommand|askpass|pager|editor|gitproxy|alternaterefscommand|worktree)"
+    r"|sequence\.editor|credential\.(.+\.)?helper|diff\.external|diff\..+\.(command|textconv)"
+    r"|filter\..+\.(clean|smudge|process)|merge\..+\.driver|gpg\.(.+\.)?program"
+    r"|remote\..+\.(uploadpack|receivepack|vcs)|include\.path|includeif\..+\.path"
+    r"|uploadpack\.packobjectshook|protocol\.(.+\.)?allow)$"
+)
+# Of those, the ones no command-line override can neutralise: git is not run while they are set.
+_REFUSED_KEYS = re.compile(r"^(include\.path|includeif\..+\.path|remote\..+\.vcs|core\.gitproxy)$")
+# Environment variables passed on to git: identity, the user's config files, transport settings.
+_ENV_KEEP = re.compile(
+    r"^GIT_(AUTHOR_|COMMITTER_|SSH|SSL_|HTTP_|PROXY_|CURL_|TRACE|CONFIG_GLOBAL$|CONFIG_NOSYSTEM$"
+    r"|CONFIG_SYSTEM$|ASKPASS$)"
+)
+
+
+def git_env() -> dict[str, str]:
+    """The environment for git: the caller's minus ``GIT_*`` redirections, with fixed locale and no prompts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or _ENV_KEEP.match(k)}
+    env.update(LC_ALL="C", LANGUAGE="C", GIT_TERMINAL_PROMPT="0", GIT_NO_REPLACE_OBJECTS="1")
+    return env
+
+
+def _plain_git(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run git outside any repository (for ``config --file``, which parses without executing)."""
+    return subprocess.run(
+        ["git", *_SAFE_OPTIONS, *args],
+        cwd="/",
+        env=dict(git_env(), GIT_CEILING_DIRECTORIES="/"),
+        capture_output=True,
+        check=False,
+    )
+
+
+def read_config_file(path: Path) -> list[tuple[str, str]] | None:
+    """``(key, value)`` pairs of one git config file, includes not followed; None when it does not parse."""
+    if not path.is_file():
+        return []
+    done = _plain_git("config", "--file", str(path), "--no-includes", "--null", "--list")
+    if done.returncode != 0:
+        return None
+    pairs = []
+    for record in done.stdout.decode("utf-8", "replace").split("\x00"):
+        if record:
+            key, _, value = record.partition("\n")
+            pairs.append((key, value))
+    return pairs
+
+
+def exec_settings(config: list[tuple[str, str]], own_hooks: Path | None = None) -> list[tuple[str, str]]:
+    """The program-running settings in ``config`` (skillforge's own empty hooks folder excepted)."""
+    found = []
+    for key, value in config:
+        low = key.lower()
+        if not EXEC_KEYS.match(low):
+            continue
+        if low == "core.hookspath" and own_hooks is not None and Path(value) == own_hooks:
+            continue
+        if low == "core.fsmonitor" and value.lower() in ("false", "0", "no", "off", ""):
+            continue
+        if low.startswith("protocol.") and value == "never":
+            continue
+        found.append((key, value))
+    return found
+
+
+def _user_values(key: str) -> list[str]:
+    """Values of ``key`` in the user's global and system config (not the repository's)."""
+    values = []
+    for scope in ("--system", "--global"):
+        done = _plain_git("config", scope, "--null", "--get-all", key)
+        if done.returncode == 0:
+            values += [v for v in done.stdout.decode("utf-8", "replace").split("\x00") if v]
+    return values
+
+
+def _overrides(settings: list[tuple[str, str]]) -> list[str]:
+    """``-c`` options that neutralise each program-running setting of the repository config."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for key, _ in settings:
+        low = key.lower()
+        if low in seen:
+            continue
+        seen.add(low)
+        section, _, rest = key.partition(".")
+        sub, _, leaf = rest.rpartition(".")
+        if section.lower() == "filter":
+            out += [f"filter.{sub}.clean=", f"filter.{sub}.smudge=", f"filter.{sub}.process="]
+            out += [f"filter.{sub}.required=false"]
+        elif section.lower() == "remote" and leaf.lower() in ("uploadpack", "receivepack"):
+            out.append(f"remote.{sub}.{leaf}=git-{'upload' if leaf.lower() == 'uploadpack' else 'receive'}-pack")
+        elif low == "core.sshcommand":
+            out.append(f"core.sshCommand={(_user_values('core.sshCommand') or ['ssh'])[-1]}")
+        elif low == "core.askpass":
+            out.append(f"core.askPass={(_user_values('core.askPass') or [''])[-1]}")
+        elif section.lower() == "credential" and leaf.lower() == "helper":
+            # an empty value resets the helper list; then the user's own helpers come back
+            out += [f"{key}=", *(f"{key}={v}" for v in _user_values(key))]
+    return [part for item in out for part in ("-c", item)]
+
 
 class Entry(NamedTuple):
     """One tree entry: git mode, object id (hex) and name."""
@@ -79,13 +203,44 @@ class GitRepo:
         try:
             self.repo = git.Repo(path)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            if (Path(path) / ".git" / "objects").is_dir():
+                raise RegistryError(
+                    "the registry's git metadata is damaged (.git/HEAD or .git/config unreadable)",
+                    path=path,
+                    hint=REPAIR_HINT,
+                ) from exc
             raise RegistryError(
                 "not a git repository", path=path, hint="run `skillforge registry init`"
             ) from exc
+        except Exception as exc:  # GitPython's own parse errors on a garbage .git/config
+            raise RegistryError(
+                f"the registry's .git/config is unreadable: {exc}", path=path, hint=REPAIR_HINT
+            ) from exc
         self.git_dir = Path(self.repo.git_dir)
-        self.repo.git.update_environment(LC_ALL="C", LANGUAGE="C", GIT_TERMINAL_PROMPT="0")
         self._loose = LooseObjectDB(str(self.git_dir / "objects"))
         self._trees: dict[str, tuple[Entry, ...]] = {}
+        self._batch: subprocess.Popen[bytes] | None = None
+        self._batch_lock = threading.Lock()
+        self.written: list[str] = []
+        """Every object id ``write`` returned since the last ``verify_written``."""
+        self.reload_config()
+
+    def reload_config(self) -> None:
+        """Re-read the repository's own config and rebuild the options that neutralise it."""
+        config = read_config_file(self.git_dir / "config")
+        if config is None:
+            raise RegistryError(
+                "the registry's .git/config does not parse", path=self.git_dir / "config", hint=REPAIR_HINT
+            )
+        self.exec_settings = exec_settings(config, self.git_dir / "skillforge" / "no-hooks")
+        self._refused = [k for k, _ in self.exec_settings if _REFUSED_KEYS.match(k.lower())]
+        self._options = [
+            *_SAFE_OPTIONS,
+            *_overrides(self.exec_settings),
+            f"--git-dir={self.git_dir}",
+            f"--work-tree={self.path}",
+        ]
+        self._env = git_env()
 
     @classmethod
     def init(cls, path: Path) -> GitRepo:
@@ -109,7 +264,19 @@ class GitRepo:
         return cls(path)
 
     def close(self) -> None:
+        self._stop_batch()
         self.repo.close()
+
+    def _stop_batch(self) -> None:
+        with self._batch_lock:
+            if self._batch is not None:
+                try:
+                    assert self._batch.stdin is not None
+                    self._batch.stdin.close()
+                    self._batch.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    self._batch.kill()
+                self._batch = None
 
     # ---- configuration -------------------------------------------------------------------------
 
@@ -124,6 +291,7 @@ class GitRepo:
             for key, value in wanted.items():
                 section, option = key.rsplit(".", 1)
                 writer.set_value(section, option, value)
+        self.reload_config()
 
     def is_configured(self) -> bool:
         return self.config_get("skillforge.format") is not None
@@ -147,37 +315,86 @@ class GitRepo:
 
     def run_bytes(self, *args: str, stdin: bytes | None = None) -> bytes:
         """``run`` returning git's raw standard output."""
-        try:
-            with tempfile.TemporaryFile() as handle:
-                handle.write(stdin or b"")
-                handle.seek(0)
-                out = self.repo.git.execute(
-                    ["git", *args], istream=handle, stdout_as_string=False, strip_newline_in_stdout=False
-                )
-        except git.GitCommandError as exc:
-            raise RegistryError(
-                f"git {args[0]} failed: {_stderr(exc)}", path=self.path, hint=_hint(exc)
-            ) from exc
-        return bytes(out)
+        status, out, err = self._execute(args, stdin)
+        if status != 0:
+            text = _clean(err.decode("utf-8", "replace")) or f"exit status {status}"
+            raise RegistryError(f"git {args[0]} failed: {text}", path=self.path, hint=_hint_for(text))
+        return out
 
     def run_status(self, *args: str) -> tuple[int, str, str]:
         """Run git and return ``(exit status, stdout, stderr)`` without raising on failure."""
-        status, out, err = self.repo.git.execute(
-            ["git", *args], with_extended_output=True, with_exceptions=False
-        )
-        return int(status or 0), str(out), str(err)
+        status, out, err = self._execute(args, None)
+        text = out.decode("utf-8", "replace").removesuffix("\n")
+        return status, text, err.decode("utf-8", "replace").removesuffix("\n")
+
+    def _execute(self, args: Sequence[str], stdin: bytes | None) -> tuple[int, bytes, bytes]:
+        """The one place a git process is started for this repository (see the module docstring)."""
+        self._refuse_unsafe_config()
+        with tempfile.TemporaryFile() as handle:
+            handle.write(stdin or b"")
+            handle.seek(0)
+            try:
+                done = subprocess.run(
+                    ["git", *self._options, *args],
+                    cwd=self.path,
+                    env=self._env,
+                    stdin=handle,
+                    capture_output=True,
+                    check=False,
+                )
+            except OSError as exc:
+                raise RegistryError(f"cannot run git: {exc.strerror}", path=self.path) from exc
+        return done.returncode, done.stdout, done.stderr
+
+    def _refuse_unsafe_config(self) -> None:
+        if self._refused:
+            raise RegistryError(
+                f"the registry's .git/config sets {', '.join(sorted(self._refused))}, which makes git "
+                "read other config or run other programs; git is not run there",
+                path=self.git_dir / "config",
+                hint="`skillforge registry repair` removes it",
+            )
 
     # ---- reading objects -----------------------------------------------------------------------
 
     def read(self, sha: str) -> tuple[str, bytes]:
-        """Type and raw content of object ``sha``."""
-        try:
-            _, kind, _, data = self.repo.git.get_object_data(sha)
-        except (git.GitCommandError, ValueError, OSError) as exc:
-            raise RegistryError(
-                f"git object {sha} is missing or unreadable", path=self.path, hint=REPAIR_HINT
-            ) from exc
-        return kind.decode() if isinstance(kind, bytes) else str(kind), data
+        """Type and raw content of object ``sha``, checked against its id (a corrupt object is an error)."""
+        with self._batch_lock:
+            try:
+                kind, data = self._read_batch(sha)
+            except (OSError, ValueError) as exc:
+                if self._batch is not None:
+                    self._batch.kill()
+                    self._batch = None
+                raise RegistryError(
+                    f"git object {sha} is missing or unreadable", path=self.path, hint=REPAIR_HINT
+                ) from exc
+        check_object(sha, kind, data, self.path)
+        return kind, data
+
+    def _read_batch(self, sha: str) -> tuple[str, bytes]:
+        """One object through a long-running ``git cat-file --batch`` (started on first use)."""
+        if self._batch is None or self._batch.poll() is not None:
+            self._refuse_unsafe_config()
+            self._batch = subprocess.Popen(
+                ["git", *self._options, "cat-file", "--batch"],
+                cwd=self.path,
+                env=self._env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        assert self._batch.stdin is not None and self._batch.stdout is not None
+        if not sha or any(c in sha for c in " \n\t"):
+            raise ValueError(f"not an object name: {sha!r}")
+        self._batch.stdin.write(sha.encode() + b"\n")
+        self._batch.stdin.flush()
+        header = self._batch.stdout.readline().split()
+        if len(header) != 3:
+            raise ValueError(f"object {sha} not found")
+        size = int(header[2])
+        data = _read_exact(self._batch.stdout, size + 1)[:size]
+        return header[1].decode(), data
 
     def read_many(self, revs: Sequence[str]) -> list[tuple[str, bytes] | None]:
         """Objects for many revisions (``sha``, ``ref``, ``tree:path``) in one ``cat-file --batch`` run.
@@ -198,7 +415,9 @@ class GitRepo:
                 results.append(None)
                 continue
             size = int(header[2])
-            results.append((header[1].decode(), bytes(out[pos : pos + size])))
+            kind, data = header[1].decode(), bytes(out[pos : pos + size])
+            check_object(header[0].decode(), kind, data, self.path)
+            results.append((kind, data))
             pos += size + 1
         return results
 
@@ -288,8 +507,32 @@ class GitRepo:
 
     def write(self, kind: str, data: bytes) -> str:
         """Store a loose object; unreachable until a ref points at it, so a crash here is harmless."""
-        stream = self._loose.store(IStream(kind.encode(), len(data), BytesIO(data)))
-        return str(stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else stream.hexsha)
+        return self.write_stream(kind, len(data), BytesIO(data))
+
+    def write_stream(self, kind: str, size: int, stream: IO[bytes]) -> str:
+        """Store ``size`` bytes read from ``stream`` as one loose object, in chunks (never all in memory)."""
+        stored = self._loose.store(IStream(kind.encode(), size, stream))
+        sha = str(stored.hexsha.decode() if isinstance(stored.hexsha, bytes) else stored.hexsha)
+        self.written.append(sha)
+        return sha
+
+    def verify_written(self) -> None:
+        """Read back every object written since the last call and check it against its id.
+
+        An object that already existed is not rewritten by ``write``; if that copy is corrupt, a
+        new version would silently point at damaged content. Raises ``RegistryError`` instead.
+        """
+        shas = list(dict.fromkeys(self.written))
+        self.written.clear()
+        for start in range(0, len(shas), 500):
+            chunk = shas[start : start + 500]
+            for sha, found in zip(chunk, self.read_many(chunk), strict=True):
+                if found is None:
+                    raise RegistryError(
+                        f"git object {sha} was written but cannot be read back; nothing was published",
+                        path=self.path,
+                        hint=REPAIR_HINT,
+                    )
 
     def write_tree(self, entries: Iterable[Entry]) -> str:
         """Write a tree from entries in any order (git's order is applied here)."""
@@ -381,19 +624,44 @@ class GitRepo:
         return out.strip() if status == 0 else None
 
 
+def check_object(sha: str, kind: str, data: bytes, where: Path) -> None:
+    """Raise ``RegistryError`` unless ``data`` hashes to ``sha`` (git's object id of kind + content)."""
+    digest = hashlib.sha1(f"{kind} {len(data)}\x00".encode())
+    digest.update(data)
+    if len(sha) == 40 and digest.hexdigest() != sha:
+        raise RegistryError(
+            f"git object {sha} is corrupt (its content does not match its id)", path=where, hint=REPAIR_HINT
+        )
+
+
+def _read_exact(stream: IO[bytes], size: int) -> bytes:
+    parts, left = [], size
+    while left > 0:
+        chunk = stream.read(left)
+        if not chunk:
+            raise ValueError("git cat-file ended early")
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _clean(text: str) -> str:
+    text = text.strip().removeprefix("stderr:").strip().strip("'").strip()
+    return " ".join(text.split())[:500]
+
+
+def _hint_for(text: str) -> str | None:
+    if "Unable to create" in text and ".lock" in text:
+        return REPAIR_HINT
+    if any(w in text for w in ("corrupt", "missing", "bad object", "bad config")):
+        return REPAIR_HINT
+    return None
+
+
 def _stderr(exc: git.GitCommandError) -> str:
     text = exc.stderr if isinstance(exc.stderr, str) else str(exc.stderr or "")
     text = text.strip().removeprefix("stderr:").strip().strip("'").strip()
     return " ".join(text.split())[:500] or f"exit status {exc.status}"
-
-
-def _hint(exc: git.GitCommandError) -> str | None:
-    text = _stderr(exc)
-    if "Unable to create" in text and ".lock" in text:
-        return REPAIR_HINT
-    if "corrupt" in text or "missing" in text or "bad object" in text:
-        return REPAIR_HINT
-    return None
 
 
 def shallow_clone(url: str, dest: Path) -> str:
@@ -403,16 +671,22 @@ def shallow_clone(url: str, dest: Path) -> str:
     """
     if not url or url.startswith("-") or "\n" in url:
         raise RegistryError(f"invalid git URL {url!r}")
-    runner = git.Git()
-    env = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    hooks = tempfile.mkdtemp(prefix="skillforge-no-hooks-")
-    try:
-        runner.execute(
-            ["git", "-c", f"core.hooksPath={hooks}", "clone", "--depth=1", "--quiet", "--", url, str(dest)],
-            env=env,
-        )
-        return str(git.Git(str(dest)).execute(["git", "rev-parse", "HEAD"], env=env))
-    except git.GitCommandError as exc:
-        raise RegistryError(f"git clone failed: {_stderr(exc)}", path=url) from exc
-    finally:
-        os.rmdir(hooks)
+    env = git_env()
+    done = subprocess.run(
+        ["git", *_SAFE_OPTIONS, "clone", "--depth=1", "--quiet", "--", url, str(dest)],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        text = _clean(done.stderr.decode("utf-8", "replace")) or f"exit status {done.returncode}"
+        raise RegistryError(f"git clone failed: {text}", path=url)
+    head = subprocess.run(
+        ["git", *_SAFE_OPTIONS, f"--git-dir={dest / '.git'}", "rev-parse", "HEAD"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if head.returncode != 0:
+        raise RegistryError("git clone left no commit checked out", path=url)
+    return head.stdout.decode().strip()
