@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from skillforge.models import Evidence, Lesson
 
-__all__ = ["MAX_EVIDENCE", "inline_code", "lesson_id", "merge_duplicates", "pick_evidence", "rule_line", "sort_key", "tag", "with_tag"]
+__all__ = ["MAX_EVIDENCE", "generalize", "inline_code", "lesson_id", "merge_duplicates", "pick_evidence", "rule_line", "sort_key", "tag", "with_tag"]
 
 MAX_EVIDENCE = 12
 """Evidence items kept per lesson beyond the first one of each trace (every trace keeps one, so
@@ -117,3 +117,37 @@ def inline_code(text: str, limit: int = 90) -> str:
         fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
         return f"{fence} {text} {fence}"
     return f"`{text}`"
+
+
+_STEP_LINE = re.compile(r"^\s*\d+[.)]\s")
+
+
+def generalize(lesson: Lesson) -> Lesson:
+    """``lesson`` with run-specific values in what SKILL.md shows (title, rule line, step lines) turned
+    into named placeholders, whichever analyzer wrote it; detail lines keep their concrete example.
+
+    Documents are authored knowledge (``/etc/kubernetes/manifests`` is the real path, not one run's), so
+    their lessons are left as they are."""
+    from skillforge.distill.abstract import abstract  # abstract imports nothing of ours; local to keep lessons light
+
+    if tag(lesson, "source") == "document":
+        return lesson
+    lines = lesson.body.split("\n")
+    out: list[str] = []
+    fenced = False
+    first = True
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            out.append(line)
+            continue
+        if not fenced and (first and line.strip() or _STEP_LINE.match(line)):
+            line = abstract(line)
+        if line.strip():
+            first = False
+        out.append(line)
+    body = "\n".join(out)
+    title = abstract(lesson.title)
+    if body == lesson.body and title == lesson.title:
+        return lesson
+    return lesson.model_copy(update={"body": body, "title": title})

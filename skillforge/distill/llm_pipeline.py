@@ -22,6 +22,7 @@ from skillforge.distill.journal import Journal, run_id
 from skillforge.distill.llm_analysis import Progress, run_analysis
 from skillforge.distill.llm_estimate import estimate_run
 from skillforge.distill.llm_fix import validate_and_fix
+from skillforge.distill.lessons import generalize, merge_duplicates
 from skillforge.distill.llm_plan import existing_skills, plan_groups
 from skillforge.distill.pipeline import DistillReport, _resolve_into, _write_skill
 from skillforge.errors import BudgetExceeded
@@ -160,6 +161,8 @@ async def _write_skills(
     """Plan the skills, then write each through the offline pipeline's own step, fixing what fails
     validation. Returns the number of fix rounds used."""
     target_dir, target_name = _resolve_into(into, out)
+    # The model was asked to generalise; what still holds one run's ids or paths is generalised here.
+    analysis.lessons = merge_duplicates([generalize(l) for l in analysis.lessons])
     existing = existing_skills(out, analysis.lessons) if target_dir is None else []
     progress("plan", 0, 1)
     groups = await plan_groups(client, analysis.lessons, existing, into=target_name, failures=failures)
