@@ -13,12 +13,14 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from skillforge.distill.abstract import is_scratch_file
 from skillforge.distill.actions import Action, action_of, error_line, iter_actions, normalize_signature
 from skillforge.distill.area import detect_area
+from skillforge.distill.trace_dialogue import Dialogue, dialogue_of
 from skillforge.distill.lessons import MAX_EVIDENCE
 from skillforge.models import Evidence, Trace
 
-__all__ = ["CommandUse", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest", "pitfall_key"]
+__all__ = ["CommandUse", "Denial", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest", "pitfall_key"]
 
 WINDOW = 6
 """How many later actions may hold the recovery from a failed call."""
@@ -31,9 +33,8 @@ _FIX_TASK = re.compile(
     r"(?i)\b(fix|bug|issue|error|fails?|failing|broken|crash|exception|traceback|regression|not working|"
     r"doesn't work|does not work|incorrect|wrong|pr description|problem statement)\b"
 )
-_REPRO = re.compile(r"(?i)(^|/)(repro\w*|reproduce\w*|debug\w*|check_\w+|test_fix\w*|demo\w*|scratch\w*)\.(py|js|ts|sh|rb)$")
-_SCRIPT_WORD = re.compile(r"(?i)(repro|debug|check_|test_fix|demo|scratch)\w*\.(py|js|ts|sh|rb)")
-"""What any argument naming a ``_REPRO`` script contains: a cheap filter before building the action."""
+_SCRIPT_WORD = re.compile(r"(?i)(\w+\.(py|js|ts|sh|rb)\b|\brm\b)")
+"""What any argument naming a scratch script (or removing one) contains: a cheap filter before building the action."""
 _ENV_KEY = re.compile(
     r"(?i)(requires approval|haven't granted|not permitted|permission denied|security policy|blocked|sandbox|not allowed)"
 )
@@ -87,6 +88,18 @@ class ErrorSeen:
 
 
 @dataclass
+class Denial:
+    """A call the host or sandbox did not let run (approval needed, blocked, interrupted by the user), and
+    what the agent did next with the same command family, if that worked."""
+
+    kind: str
+    """``denied`` or ``interrupted``."""
+    phrase: str
+    action: Action
+    then: Action | None
+
+
+@dataclass
 class CommandUse:
     family: str
     role: str
@@ -117,6 +130,32 @@ class TraceDigest:
     edited: list[tuple[str, Action]] = field(default_factory=list)
     final_error: ErrorSeen | None = None
     outcome_error: str | None = None
+    ended_failing: bool = False
+    """The run's last real call failed and nothing after it worked (what an unknown outcome falls back on)."""
+    verified: bool = False
+    """A test or script run worked after the last edit."""
+    scratch: set[str] = field(default_factory=set)
+    """Throw-away files the run wrote (reproduction and check scripts)."""
+    denials: list[Denial] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    """Names of the tools called, in order of first use."""
+    extensions: Counter[str] = field(default_factory=Counter)
+    """File types the run edited (``py``, ``tsx``)."""
+    dialogue: Dialogue | None = None
+    """For customer-service style tool conversations: the calls and the user turns around them."""
+    task_id: str | None = None
+
+    @property
+    def failed_run(self) -> bool:
+        """Judged unsuccessful, or (outcome unknown) it ended on a failing call."""
+        return self.success is False or (self.success is None and self.ended_failing)
+
+    @property
+    def resolved(self) -> bool:
+        """Judged successful, or (outcome unknown) it did not end failing and verified or submitted its work."""
+        if self.success is not None:
+            return self.success
+        return not self.ended_failing and (self.verified or "submit" in self.roles)
 
     def evidence(self, step: int | None, quote: str) -> Evidence:
         return Evidence(trace_id=self.trace_id, step=step, quote=quote[:160], source=self.source)
@@ -138,26 +177,47 @@ def digest(trace: Trace) -> TraceDigest:
         fix_task=bool(_FIX_TASK.search(trace.task[:3000])),
         coding=False,
         outcome_error=trace.outcome.error,
+        dialogue=dialogue_of(trace),
+        task_id=_task_id(trace),
     )
     repro_files = _repro_files(trace)
+    out.scratch = set(repro_files)
     failures = _Failures(out)
     window: deque[Action] = deque()
     tail: deque[Action] = deque(maxlen=4)
     total = coding_roles = 0
+    tools: dict[str, None] = {}
+    last_edit = -1
     for action in iter_actions(trace):
         total += 1
+        tools.setdefault(action.tool, None)
         coding_roles += action.role in ("edit", "test", "build", "lint", "run", "search", "read")
         _use(action, repro_files, out)
-        tail.append(action)
+        if action.role == "edit" and action.failed is False:
+            last_edit = action.index
+            out.verified = False
+            for path in action.files:
+                if "." in path.rsplit("/", 1)[-1] and path not in repro_files:
+                    out.extensions[path.rsplit(".", 1)[-1].lower()] += 1
+        elif action.role in ("test", "run") and action.failed is False and last_edit >= 0:
+            out.verified = True
+        if action.role not in ("trivial",) and action.failed is not None:
+            tail.append(action)
         window.append(action)
         if len(window) > WINDOW:
-            failures.check(window.popleft(), list(window))
+            first = window.popleft()
+            _denial(first, list(window), out)
+            failures.check(first, list(window))
     while window:
-        failures.check(window.popleft(), list(window))
+        first = window.popleft()
+        _denial(first, list(window), out)
+        failures.check(first, list(window))
+    out.tools = list(tools)
+    out.ended_failing = bool(tail) and tail[-1].failed is True
     out.coding = total > 0 and coding_roles * 2 >= total
     out.errors = failures.errors.kept
     out.recoveries = failures.recoveries.kept
-    if out.success is False and tail:
+    if out.failed_run and tail:
         _final_error(list(tail), out)
     for action in _kept_actions(out):
         action.slim()
@@ -165,13 +225,19 @@ def digest(trace: Trace) -> TraceDigest:
 
 
 def _repro_files(trace: Trace) -> set[str]:
-    """Scratch scripts the agent wrote (repro.py, debug_x.py): only calls that name one are looked at."""
+    """Scratch scripts the agent wrote: named like one (reproduce_issue.py, verify_fix.py), or written and
+    later removed by the run itself (a ``test_bug.py`` it deleted). Only calls naming a script are looked at."""
+    written: set[str] = set()
     found: set[str] = set()
     for number, step in enumerate(trace.steps):
         if step.tool_call is not None and _names_script(step.tool_call.arguments):
             action = action_of(number, step)
             if action.role == "edit":
-                found.update(f for f in action.files if _REPRO.search(f))
+                written.update(action.files)
+                found.update(f for f in action.files if is_scratch_file(f))
+            elif action.role == "cleanup":
+                removed = {w for w in action.command.split()[1:] if not w.startswith("-")}
+                found.update(f for f in written if f in removed or f.rsplit("/", 1)[-1] in removed)
     return found
 
 
@@ -196,12 +262,12 @@ def _use(action: Action, repro_files: set[str], out: TraceDigest) -> None:
         examples = out.role_examples.setdefault(role, [])
         if len(examples) < EXAMPLES_PER_ROLE:
             examples.append(action)
-    scratch = action.files and all(f in repro_files or _REPRO.search(f) for f in action.files)
+    scratch = action.files and all(f in repro_files or is_scratch_file(f) for f in action.files)
     if action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch:
         out.commands.append(CommandUse(action.family, action.role, action.quote, action.step, action.quote))
     if action.failed is False and action.role == "edit":
         for path in action.files:
-            if not _REPRO.search(path) and path not in repro_files:
+            if not is_scratch_file(path) and path not in repro_files:
                 out.edited.append((path, action))
 
 
@@ -274,7 +340,34 @@ def _kept_actions(out: TraceDigest) -> list[Action]:
         kept.update((id(a), a) for a in (f.failed, f.rerun, *f.edits))
     for e in (*out.errors, *([out.final_error] if out.final_error else [])):
         kept.update((id(a), a) for a in (e.action, e.next_ok) if a is not None)
+    for n in out.denials:
+        kept.update((id(a), a) for a in (n.action, n.then) if a is not None)
     return list(kept.values())
+
+
+def _task_id(trace: Trace) -> str | None:
+    for key in ("task_id", "instance_id", "task_index"):
+        value = trace.metadata.get(key)
+        if value is not None and str(value).strip():
+            return str(value)
+    return None
+
+
+_DENIAL_PHRASE = re.compile(
+    r"(?i)(requires approval|haven't granted it yet|was blocked|sandbox denied|operation not permitted|"
+    r"security policy|doesn't want to proceed|interrupted by user|rejected)"
+)
+
+
+def _denial(action: Action, later: list[Action], out: TraceDigest) -> None:
+    """Record a call the host did not let run, and the next working call of the same family (if changed)."""
+    if action.signal not in ("denied", "interrupted") or len(out.denials) >= 4 * KEEP_PER_SIGNATURE:
+        return
+    found = _DENIAL_PHRASE.search(action.output[:800])
+    phrase = found.group(1).lower() if found else action.signal
+    then = next((b for b in later if b.family == action.family and b.tool == action.tool and b.failed is False
+                 and b.args != action.args), None)
+    out.denials.append(Denial(action.signal, phrase, action, then))
 
 
 def _procedure_role(action: Action, repro_files: set[str]) -> str:

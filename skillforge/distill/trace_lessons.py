@@ -1,30 +1,36 @@
 """Lessons from agent traces, aggregated across digests: recoveries, procedures, commands, files, pitfalls.
 
-Each lesson is backed by evidence from every trace that supports it; ``support`` counts distinct traces.
-Lessons that hold for any project (tool errors, permission problems, a procedure seen in several
-projects) go to one general skill; project-specific ones to a skill named after the project.
+Outcome-aware: a recovery is learned only from a retry that worked in a run that did not fail, a
+procedure or command only from resolved runs; failed runs feed pitfalls (``trace_pitfalls``).
+Run-specific values become placeholders (``abstract``), so rules that differ only by them merge into one
+with their combined support. ``helpful``/``harmful`` count the supporting runs that succeeded/failed.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
+from skillforge.distill.abstract import abstract
 from skillforge.distill.actions import SHELL_TOOLS, Action
+from skillforge.distill.signals import FAILURE_WORDS
 from skillforge.distill.trace_common import (
     ROLE_PHRASE,
     SkillNames,
     code,
     example,
     is_shell,
-    label,
     make_lesson,
+    outcome_counts,
     successful,
 )
-from skillforge.distill.trace_digest import ErrorSeen, FixRerun, Recovery, TraceDigest, fix_note
-from skillforge.distill.trace_pitfalls import outcome_pitfalls, unrecovered
+from skillforge.distill.trace_dialogue import dialogue_lessons
+from skillforge.distill.trace_digest import FixRerun, Recovery, TraceDigest, fix_note
+from skillforge.distill.trace_pitfalls import denial_lessons, outcome_pitfalls, unrecovered
 from skillforge.models import Lesson
 
-__all__ = ["SkillNames", "trace_lessons"]
+__all__ = ["SkillNames", "display_signature", "trace_lessons"]
+
 
 def trace_lessons(digests: list[TraceDigest]) -> list[Lesson]:
     """Every lesson the heuristics find in these agent-trace digests."""
@@ -35,233 +41,278 @@ def trace_lessons(digests: list[TraceDigest]) -> list[Lesson]:
     lessons += _recoveries(digests, names)
     lessons += _fix_reruns(digests, names)
     lessons += unrecovered(digests, names)
+    lessons += denial_lessons(digests, names)
     lessons += _procedures(digests, names)
-    lessons += _sequences(digests, names)
     lessons += _commands(digests, names)
     lessons += _files(digests, names)
     lessons += outcome_pitfalls(digests, names)
+    lessons += dialogue_lessons(digests, names)
     return lessons
+
+
+def display_signature(signature: str) -> str:
+    """A normalized error signature as a rule shows it: ``<path>`` -> ``{path}``, numbers dropped."""
+    text = re.sub(r"\x1b\[[0-9;]*m|\\x1b\[[0-9;]*m", "", signature)
+    text = text.replace("<path>", "{path}").replace("<file>", "{file}").replace("<url>", "{url}")
+    text = text.replace("<hex>", "{hash}").replace("'<text>'", "…")
+    text = re.sub(r"(?::?<n>)+", "", text)
+    return abstract(re.sub(r"\s+", " ", text).strip(" :"))
+
+
+def _learnable(d: TraceDigest) -> bool:
+    return not d.failed_run and d.dialogue is None
 
 
 # --------------------------------------------------------------------------- recoveries
 
 
+_KIND_FIX = {
+    "not_found": "list the directory or search for the file first (e.g. `ls`, `find`), then use the path it shows",
+    "command_not_found": "check which command the environment provides (`which`, the project's scripts) and use that one",
+    "edit_mismatch": "re-read the file, then re-issue the edit with a short, unique snippet copied exactly from it",
+    "syntax": "re-issue the whole edit with balanced brackets and the file's own indentation, since the editor "
+              "rejects an edit that does not parse",
+    "import": "install the missing package or run from the project root in the project's environment",
+    "bad_arguments": "read the tool's usage and call it again with the arguments it accepts",
+    "timeout": "narrow the command (fewer files or tests) or run it in the background and poll",
+    "permission": "work in a writable location or ask the user for access",
+    "network": "check the address and that the service is up before calling it again",
+    "test_failure": "read the first failing assertion, fix the code under test, and re-run the same test command",
+}
+
+
 def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
-    clusters: dict[str, list[tuple[TraceDigest, Recovery]]] = defaultdict(list)
+    clusters: dict[tuple[str, str], list[tuple[TraceDigest, Recovery]]] = defaultdict(list)
     for d in digests:
+        if not _learnable(d):
+            continue
         for r in d.recoveries:
-            clusters[r.signature.lower()].append((d, r))
-    stuck: dict[str, list[tuple[TraceDigest, ErrorSeen]]] = defaultdict(list)
-    for d in digests:
-        for e in d.errors:
-            if e.signature.lower() in clusters:
-                stuck[e.signature.lower()].append((d, e))
+            kind = r.failed.failure or "other"
+            key = kind if kind in _KIND_FIX else display_signature(r.signature).lower()
+            clusters[(r.role if r.role in ("edit", "read", "search", "test") else r.family, key)].append((d, r))
     lessons = []
-    for key, items in clusters.items():
+    for (_, key), items in sorted(clusters.items()):
         items.sort(key=lambda x: (x[0].trace_id, x[1].failed.step))
-        _, first = items[0]
-        families = {r.family for _, r in items}
-        who = label(families, first.role)
-        harness_tool = all(r.tool.lower() not in SHELL_TOOLS and "bash" not in r.tool.lower() for _, r in items)
-        general = first.environment or (harness_tool and first.role in ("edit", "read", "search"))
-        fix = _describe_fix(first)
-        note = fix_note((first.between[0] if first.between else first.fixed).thought)
-        body = [f"When {who} fails with {code(first.signature)}, {fix}."]
-        if note:
-            body.append(f"Why it worked: {note}")
-        failed_text, fixed_text = example(first.failed), example(first.fixed)
-        if failed_text != fixed_text:
-            body.append(f"Example: {failed_text} failed, then {fixed_text} worked.")
+        d0, first = items[0]
+        families = sorted({r.family for _, r in items})
+        kind = first.failed.failure or "other"
+        who = _who(families, first)
+        if kind in _KIND_FIX:
+            condition = f"When {who} fails with {FAILURE_WORDS[kind]}"
+            fix = _KIND_FIX[kind]
         else:
-            body.append(f"Example: {failed_text} failed, then worked with the change above.")
-        blind = sum(e.count for _, e in stuck[key])
-        if first.retries or blind:
-            body.append(f"Do not resend the same call: {first.retries + blind} identical retr"
-                        f"{'y' if first.retries + blind == 1 else 'ies'} failed the same way.")
+            condition = f"When {who} fails with {code(display_signature(first.signature))}"
+            fix = _describe_fix(first, d0)
+        note = fix_note((first.between[0] if first.between else first.fixed).thought)
+        note = abstract(note, d0.scratch) if note else ""
+        # The agent's own diagnosis is the reason, when it states one ("The path was relative to …").
+        reason = (f", because {note[0].lower()}{note[1:].rstrip('.')}"
+                  if note and len(note) < 140 and re.match(r"(?i)^(the|it|this|that|because)\b", note) else "")
+        body = [f"{condition}, {fix}{reason}."]
+        body.append(f"Example: {example(first.failed, 80, d0.scratch)} failed with "
+                    f"{code(abstract(first.error_quote, d0.scratch), 100)}, then {example(first.fixed, 80, d0.scratch)} worked.")
+        retries = sum(r.retries for _, r in items)
+        if retries:
+            body.append("Resending the identical call failed the same way; change the call before sending it again.")
         evidence = []
         for d, r in items:
             evidence.append(d.evidence(r.failed.result_step, r.error_quote))
             evidence.append(d.evidence(r.fixed.step, r.fixed.quote))
-        evidence += [d.evidence(e.action.result_step, e.error_quote) for d, e in stuck[key]]
-        traces = sorted({d.trace_id for d, _ in items} | {d.trace_id for d, _ in stuck[key]})
-        lessons.append(make_lesson("recovery", f"When {who} fails with {first.signature}", "\n".join(body),
-                               names.target((d.area for d, _ in items), general), "recovery", evidence, len(traces)))
+        general = first.environment or kind in _KIND_FIX or all(r.tool.lower() not in SHELL_TOOLS for _, r in items)
+        traces = {d.trace_id for d, _ in items}
+        lessons.append(make_lesson(
+            "recovery", condition, "\n".join(body), names.target((d.area for d, _ in items), general), "recovery",
+            evidence, len(traces), **outcome_counts(d for d, _ in items),
+            keywords=[*families[:3], kind.replace("_", "-")]))
     return lessons
 
 
-def _describe_fix(r: Recovery) -> str:
+def _who(families: list[str], first: Recovery) -> str:
+    if len(families) == 1:
+        return code(families[0])
+    return {"edit": "an edit", "read": "a read", "search": "a search", "test": "a test run"}.get(first.role, "a call")
+
+
+def _describe_fix(r: Recovery, d: TraceDigest) -> str:
     failed, fixed = r.failed, r.fixed
     if isinstance(failed.args, dict) and isinstance(fixed.args, dict):
         keys = sorted(k for k in {*failed.args, *fixed.args} if failed.args.get(k) != fixed.args.get(k))
         short = {k: fixed.args[k] for k in keys
                  if isinstance(fixed.args.get(k), (str, int, float, bool)) and len(str(fixed.args[k])) <= 60}
-        if failed.command == fixed.command and short:
-            return "run the same call again with " + ", ".join(f"`{k}: {v}`" for k, v in short.items())
-        if not is_shell(fixed) and 0 < len(keys) <= 3:
-            parts = [f"`{k}: {short[k]}`" if k in short else f"a corrected `{k}`" for k in keys]
-            return "retry with " + ", ".join(parts)
-    steps = []
+        if short and (failed.command == fixed.command or not is_shell(fixed)) and len(keys) <= 3:
+            from skillforge.distill.abstract import abstract_value
+
+            parts = ", ".join(f"`{k}: {abstract_value(k, v)}`" for k, v in short.items())
+            return f"send the same call again with {parts}"
     checks = [b for b in r.between if b.failed is False and b.role in ("read", "search", "trivial")]
-    shown = list(dict.fromkeys(example(b, 50) for b in checks))
-    if shown:
-        steps.append("first check with " + " and ".join(shown[:2]))
-    if fixed.files and failed.files and fixed.files != failed.files and fixed.role != "edit":
-        steps.append(f"retry with the corrected path {code(fixed.files[0], 60)}")
-    elif fixed.role == "edit" and fixed.main_length < 0.6 * failed.main_length:
-        steps.append("retry with a shorter, exact snippet")
-    elif fixed.role == "edit":
-        steps.append("fix what the error points at and re-issue the whole edit")
-    else:
-        steps.append(f"correct the call and retry (what worked: {example(fixed, 70)})")
-    return ", then ".join(steps)
+    shown = list(dict.fromkeys(example(b, 50, d.scratch) for b in checks))
+    first = f"first check with {' and '.join(shown[:2])}, then " if shown else ""
+    return f"{first}run {example(fixed, 70, d.scratch)} instead"
 
 
 def _fix_reruns(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     clusters: dict[str, list[tuple[TraceDigest, FixRerun]]] = defaultdict(list)
     for d in digests:
-        for f in d.fixes:
-            clusters[f.signature.lower()].append((d, f))
+        if _learnable(d):
+            for f in d.fixes:
+                clusters[f"{f.family}\0{(f.failed.failure or display_signature(f.signature)).lower()}"].append((d, f))
     lessons = []
-    for items in clusters.values():
+    for _, items in sorted(clusters.items()):
         items.sort(key=lambda x: (x[0].trace_id, x[1].failed.step))
-        _, first = items[0]
-        edited = sorted({p for _, f in items for e in f.edits for p in e.files})
+        d0, first = items[0]
+        kind = first.failed.failure or "other"
+        what = FAILURE_WORDS[kind] if kind in ("test_failure", "import", "syntax", "not_found") else code(
+            display_signature(first.signature))
         note = fix_note(first.edits[0].thought) if first.edits else ""
-        where = f"edit {', '.join(code(p, 60) for p in edited[:3])}" if edited else "fix the cause"
-        if note and len(note) <= 160:
-            # The agent's own diagnosis is the lesson; put it in the rule, not only in references/.
-            body = [(f"When {code(first.family)} fails with {code(first.signature)}: {note} "
-                     f"({where.replace('edit', 'edited', 1)}, then re-ran it)")]
+        note = abstract(note, d0.scratch) if note else ""
+        if kind == "test_failure":
+            action = "read the first failing assertion, edit the code under test (not the test), and re-run the same command"
         else:
-            body = [f"When {code(first.family)} fails with {code(first.signature)}, {where} and re-run it."]
-            if note:
-                body.append(f"What fixed it: {note}")
-        body.append(f"Example: {code(first.failed.quote)} failed, then worked after the edit.")
+            action = "edit the code the error points at, then re-run the same command unchanged"
+        reason = f": {note.rstrip('.')}" if note and len(note) < 140 else ""
+        rule = f"When {code(first.family)} fails with {what}, {action}{reason}."
+        body = [rule, f"Example: {code(abstract(first.failed.quote, d0.scratch))} failed, then worked after the edit."]
         evidence = []
         for d, f in items:
             evidence.append(d.evidence(f.failed.result_step, f.error_quote))
             evidence.extend(d.evidence(e.step, e.quote) for e in f.edits[:1])
         traces = {d.trace_id for d, _ in items}
-        lessons.append(make_lesson("recovery", f"When {first.family} fails with {first.signature}", "\n".join(body),
-                               names.target((d.area for d, _ in items), False), "recovery", evidence, len(traces)))
+        lessons.append(make_lesson(
+            "recovery", f"When {first.family} fails with {what}", "\n".join(body),
+            names.target((d.area for d, _ in items), False), "recovery", evidence, len(traces),
+            **outcome_counts(d for d, _ in items), keywords=[first.family, kind.replace("_", "-")]))
     return lessons
 
 
 # --------------------------------------------------------------------------- what worked
 
 
+_SUBTASKS: list[tuple[str, tuple[str, ...], str]] = [
+    ("locate", ("search", "read"), "Locate the code the task is about: search for the names it mentions, then read them"),
+    ("reproduce", ("reproduce", "run"), "Reproduce the problem with a minimal script before changing anything"),
+    ("edit", ("edit",), "Make the smallest change that fixes the cause"),
+    ("verify", ("test", "lint", "build"), "Verify the fix: re-run the reproduction and the relevant tests"),
+    ("cleanup", ("cleanup",), "Remove the scratch scripts you created"),
+    ("review", ("review", "vcs"), "Review the diff"),
+    ("submit", ("submit",), "Submit the result"),
+]
+_SUBTASK_SHORT = {"locate": "locate the code", "reproduce": "reproduce the problem", "edit": "make the smallest fix",
+                  "verify": "verify it", "cleanup": "clean up", "review": "review the diff", "submit": "submit"}
+
+
 def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     good = [d for d in successful(digests) if "edit" in d.roles and {"run", "test"} & set(d.roles)]
     if len(good) < 2:
         return []
-    first_pos: dict[str, list[float]] = defaultdict(list)
+    position: dict[str, list[float]] = defaultdict(list)
     holders: dict[str, list[TraceDigest]] = defaultdict(list)
     for d in good:
-        for role in dict.fromkeys(d.roles):
-            first_pos[role].append(d.roles.index(role) / max(1, len(d.roles) - 1))
-            holders[role].append(d)
-    seen = [r for r in first_pos if len(holders[r]) >= 2 and r in ROLE_PHRASE]
-    common = [r for r in seen if len(holders[r]) * 2 >= len(good)]
+        for name, roles, _ in _SUBTASKS:
+            where = [i for i, r in enumerate(d.roles) if r in roles]
+            if where:
+                position[name].append(where[0] / max(1, len(d.roles) - 1))
+                holders[name].append(d)
+    common = [n for n, _, _ in _SUBTASKS if len(holders[n]) * 2 >= len(good) and len(holders[n]) >= 2]
     if len(common) < 3:
         return []
-    seen.sort(key=lambda r: (sorted(first_pos[r])[len(first_pos[r]) // 2], r))
-    lines = [(f"Work in this order: {' → '.join(r for r in seen if r in common)} "
-              f"(the order {len(good)} successful runs followed).")]
+    order = [n for n, _, _ in _SUBTASKS if n in common]  # the purposeful order, not an average position
+    fixing = sum(d.fix_task for d in good) * 2 >= len(good)
+    goal = "To fix a bug" if fixing else "To change code"
+    lines = [f"{goal}, {', '.join(_SUBTASK_SHORT[n] for n in order[:-1])}, then {_SUBTASK_SHORT[order[-1]]}."]
     evidence = []
-    number = 0
-    for role in seen:
-        if role == "run" and "reproduce" not in seen and role not in common:
-            continue
-        examples = [a for d in holders[role] for a in d.role_examples.get(role, [])[:1]]
-        family = Counter(a.family for a in examples).most_common(1)[0][0]
-        sample = min((a for a in examples if a.family == family), key=lambda a: (len(a.quote), a.quote))
-        share = f"{len(holders[role])}/{len(good)} runs" + ("" if role in common else ", optional")
-        number += 1
-        lines.append(f"{number}. {ROLE_PHRASE[role].capitalize()}, e.g. {example(sample, 70)} ({share}).")
-        for d in holders[role]:
-            action = d.role_examples[role][0]
-            evidence.append(d.evidence(action.step, action.quote))
-    areas = [d.area for d in good]
-    return [make_lesson("procedure", "Work order that succeeded", "\n".join(lines),
-                    names.target(areas, len(set(areas)) > 1), "procedure", evidence, len(good))]
-
-
-def _sequences(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
-    good = successful(digests)
-    counts: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    for d in good:
-        fams = d.families
-        seen = set()
-        for n in range(3, 7):
-            for i in range(len(fams) - n + 1):
-                gram = tuple(fams[i : i + n])
-                if gram not in seen:
-                    seen.add(gram)
-                    counts[gram].add(d.trace_id)
-    frequent = {g: t for g, t in counts.items() if len(t) >= 2}
-    maximal = [g for g in frequent if not any(len(o) > len(g) and _contains(o, g) and frequent[o] == frequent[g]
-                                              for o in frequent)]
-    maximal.sort(key=lambda g: (-len(frequent[g]) * len(g), g))
-    lessons = []
-    by_id = {d.trace_id: d for d in good}
-    chosen: list[tuple[str, ...]] = []
-    for gram in maximal:
-        if len(chosen) < 2 and not any(_contains(c, gram[:3]) or _contains(gram, c[:3]) for c in chosen):
-            chosen.append(gram)
-    for gram in chosen:
-        holders = [by_id[t] for t in sorted(frequent[gram])]
-        body = f"This tool sequence worked in {len(holders)} runs: {' → '.join(code(f) for f in gram)}."
-        evidence = []
-        for d in holders:
-            action = next((a for r in d.roles for a in d.role_examples[r] if a.family == gram[0]), None)
+    phrases = {n: p for n, _, p in _SUBTASKS}
+    roles_of = {n: r for n, r, _ in _SUBTASKS}
+    for number, name in enumerate(order, 1):
+        examples = [a for d in holders[name] for r in roles_of[name] for a in d.role_examples.get(r, [])[:1]]
+        scratch = set().union(*(d.scratch for d in holders[name]))
+        families = Counter(a.family for a in examples)
+        shown = []
+        for family, _ in families.most_common(2):
+            sample = min((a for a in examples if a.family == family), key=lambda a: (len(a.quote), a.quote))
+            shown.append(example(sample, 60, scratch))
+        lines.append(f"{number}. {phrases[name]}, e.g. {' or '.join(dict.fromkeys(shown))}.")
+        for d in holders[name]:
+            action = next((a for r in roles_of[name] for a in d.role_examples.get(r, [])), None)
             if action is not None:
                 evidence.append(d.evidence(action.step, action.quote))
-        areas = [d.area for d in holders]
-        lessons.append(make_lesson("success_pattern", "Tool sequence: " + " → ".join(gram), body,
-                               names.target(areas, len(set(areas)) > 1), "procedure", evidence, len(holders)))
-    return lessons
-
-
-def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
-    n = len(shorter)
-    return any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
+    areas = [d.area for d in good]
+    return [make_lesson("procedure", "Work order that succeeded", "\n".join(lines),
+                        names.target(areas, len(set(areas)) > 1), "procedure", evidence, len(good),
+                        **outcome_counts(good), keywords=["bug" if fixing else "code", "tests", "reproduce"])]
 
 
 def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     clusters: dict[tuple[str | None, str], list[tuple[TraceDigest, str, int, str]]] = defaultdict(list)
     for d in digests:
+        if not (d.resolved and not d.failed_run and d.dialogue is None):
+            continue
         for c in d.commands:
             if d.area or names.single_area:
-                clusters[(d.area, c.family)].append((d, c.command, c.step, c.role))
+                clusters[(d.area, c.family)].append((d, abstract(c.command, d.scratch), c.step, c.role))
     lessons = []
     for (area, family), items in sorted(clusters.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
         commands = Counter(cmd for _, cmd, _, _ in items)
-        example = min(commands, key=lambda c: (-commands[c], len(c), c))
+        sample = min(commands, key=lambda c: (-commands[c], len(c), c))
+        if "{scratch_script}" in sample or "{path}" in sample:
+            continue  # a command on a scratch script or an absolute path is not a project command
         traces = {d.trace_id for d, _, _, _ in items}
         role = items[0][3]
-        body = f"{ROLE_PHRASE[role].capitalize()} with {code(example)} (worked in {len(traces)} run(s))."
-        evidence = [d.evidence(step, cmd) for d, cmd, step, _ in items]
         where = f" in {area}" if area else ""
+        body = f"{ROLE_PHRASE[role].capitalize()}{where} with {code(sample)}."
+        evidence = [d.evidence(step, d_cmd) for d, _, step, _ in items for d_cmd in [_raw(d, step)] if d_cmd]
         lessons.append(make_lesson("success_pattern", f"Run {family}{where}", body,
-                               names.target([area], False), "commands", evidence, len(traces)))
+                                   names.target([area], False), "commands", evidence, len(traces),
+                                   **outcome_counts(d for d, _, _, _ in items), keywords=[family, role]))
     return lessons
+
+
+def _raw(d: TraceDigest, step: int) -> str:
+    return next((c.quote for c in d.commands if c.step == step), "")
+
+
+_ROOTS = re.compile(r"^(?:/(?:testbed|workspace|repo|app|src|code|project|tmp)/|[A-Za-z]:\\)")
+
+
+def _relative(path: str, area: str | None) -> str | None:
+    """A project-relative path, or None when it cannot be told (absolute paths outside known roots)."""
+    clean = path.strip()
+    if clean.startswith(("./",)):
+        clean = clean[2:]
+    if not clean.startswith(("/", "~")):
+        return clean
+    parts = clean.split("/")
+    if area:
+        for i, part in enumerate(parts):
+            if part and (part.lower().replace("_", "-") == area or part.lower().endswith("__" + area)
+                         or part.lower().endswith("__" + area.replace("-", "_"))):
+                rest = "/".join(parts[i + 1:])
+                return rest or None
+    match = _ROOTS.match(clean)
+    if match:
+        rest = clean[match.end():]
+        rest_parts = rest.split("/")
+        if len(rest_parts) > 1 and "__" in rest_parts[0]:
+            rest = "/".join(rest_parts[1:])
+        return rest or None
+    return None
 
 
 def _files(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     per_area: dict[str, dict[str, list[tuple[TraceDigest, Action]]]] = defaultdict(lambda: defaultdict(list))
     for d in digests:
-        if d.area and d.success is not False:
+        if d.area and d.resolved and not d.failed_run and d.dialogue is None:
             for path, action in d.edited:
-                per_area[d.area][path.lstrip("./")].append((d, action))
+                rel = _relative(path, d.area)
+                if rel and abstract(rel, d.scratch) == rel:
+                    per_area[d.area][rel].append((d, action))
     lessons = []
     for area, files in sorted(per_area.items()):
         ranked = sorted(files.items(), key=lambda kv: (-len({d.trace_id for d, _ in kv[1]}), kv[0]))[:8]
-        parts = [f"{code(path, 70)} ({len({d.trace_id for d, _ in uses})} run(s))" for path, uses in ranked]
         traces = {d.trace_id for uses in files.values() for d, _ in uses}
         evidence = [d.evidence(a.step, a.quote) for _, uses in ranked for d, a in uses[:1]]
-        lessons.append(make_lesson("success_pattern", f"Files that matter in {area}",
-                               "Successful runs changed: " + ", ".join(parts) + ".",
-                               names.target([area], False), "files", evidence, len(traces)))
+        lessons.append(make_lesson(
+            "success_pattern", f"Files that matter in {area}",
+            f"In {area}, resolved runs changed {', '.join(code(p, 70) for p, _ in ranked)}; start reading there.",
+            names.target([area], False), "files", evidence, len(traces),
+            **outcome_counts(d for uses in files.values() for d, _ in uses), keywords=[area]))
     return lessons
-
-

@@ -1,9 +1,12 @@
-"""Pitfalls from agent traces: errors nothing recovered from, and what unsuccessful runs had in common."""
+"""Pitfalls from agent traces: errors nothing recovered from, calls the host did not let run, and what
+unsuccessful runs had in common. Every rule says what to do instead, with placeholders for run values."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from skillforge.distill.abstract import abstract
+from skillforge.distill.signals import FAILURE_WORDS
 from skillforge.distill.trace_common import (
     ROLE_PHRASE,
     SkillNames,
@@ -11,57 +14,129 @@ from skillforge.distill.trace_common import (
     example,
     label,
     make_lesson,
+    outcome_counts,
     successful,
 )
-from skillforge.distill.trace_digest import ErrorSeen, TraceDigest, pitfall_key
+from skillforge.distill.trace_digest import Denial, ErrorSeen, TraceDigest, pitfall_key
 from skillforge.models import Lesson
 
-__all__ = ["outcome_pitfalls", "unrecovered"]
+__all__ = ["denial_lessons", "outcome_pitfalls", "unrecovered"]
+
+_INSTEAD = {
+    "test_failure": "check whether it also fails without your change (e.g. on a clean checkout) before chasing it",
+    "not_found": "list the directory or search for the file and use the path it shows",
+    "command_not_found": "use a command the environment provides (check with `which`) or the project's own scripts",
+    "edit_mismatch": "re-read the file and copy the exact text to replace",
+    "syntax": "re-issue the edit as a whole, with balanced brackets and the file's indentation",
+    "import": "install the missing package or run inside the project's environment",
+    "timeout": "narrow it (fewer files or tests) or run it in the background and poll",
+    "permission": "work in a writable location or ask the user for access",
+    "bad_arguments": "read the tool's usage and pass only the arguments it accepts",
+    "network": "check the address and that the service is up",
+}
+
+
+def _display(signature: str) -> str:
+    from skillforge.distill.trace_lessons import display_signature
+
+    return display_signature(signature)
 
 
 def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
+    """Errors nothing in the next few calls recovered from, seen at least twice (or in a failed run)."""
     recovered = {r.signature.lower() for d in digests for r in d.recoveries}
     clusters: dict[str, list[tuple[TraceDigest, ErrorSeen]]] = defaultdict(list)
     for d in digests:
+        if d.dialogue is not None:
+            continue
         for e in d.errors:
-            if e.signature.lower() in recovered:
+            if e.signature.lower() in recovered or e.environment:
                 continue
-            clusters[pitfall_key(e)].append((d, e))
+            kind = e.action.failure or "other"
+            clusters[f"{e.family}\0{kind if kind in _INSTEAD else pitfall_key(e)}"].append((d, e))
     lessons = []
-    for items in clusters.values():
+    for _, items in sorted(clusters.items()):
         items.sort(key=lambda x: (x[0].trace_id, x[1].action.step))
-        _, first = items[0]
-        if sum(e.count for _, e in items) < 2 and not first.environment:
-            continue  # one unexplained failure is an anecdote, not a pitfall
-        families = {e.family for _, e in items}
-        who = label(families, first.role) if len(families) == 1 else ", ".join(code(f) for f in sorted(families))
-        traces = {d.trace_id for d, _ in items}
-        alternative = next((e.next_ok for _, e in items if e.next_ok is not None), None)
+        d0, first = items[0]
         count = sum(e.count for _, e in items)
-        if first.role == "test":
-            body = [(f"Known failing test: {code(first.error_quote, 110)} ({count}× in {len(traces)} run(s), "
-                     "not fixed by the run); check whether it also fails without your change before chasing it.")]
+        if count < 2 and not any(d.failed_run for d, _ in items):
+            continue  # one unexplained failure in a good run is an anecdote, not a pitfall
+        kind = first.action.failure or "other"
+        families = sorted({e.family for _, e in items})
+        who = label(set(families), first.role)
+        quote = code(abstract(first.error_quote, d0.scratch), 100)
+        if kind in _INSTEAD:
+            rule = f"When {who} fails with {FAILURE_WORDS[kind]} ({quote}), {_INSTEAD[kind]}"
+        elif first.next_ok is not None:
+            rule = f"When {who} fails with {quote}, switch to {example(first.next_ok, 70, d0.scratch)} as the run did"
         else:
-            body = [(f"{who} can fail with {code(first.error_quote, 110)} "
-                     f"({count}× in {len(traces)} run(s); retrying did not help).")]
-            if alternative is not None:
-                body.append(f"What worked instead: {example(alternative)}.")
-        if first.environment:
-            body.append("This is a permission or sandbox limit: ask for access or use an allowed tool instead of retrying.")
+            rule = f"When {who} fails with {quote}, change the call before sending it again"
+        rule += "; resending it unchanged failed the same way." if count > 1 else "."
         evidence = [d.evidence(e.action.result_step, e.error_quote) for d, e in items]
-        lessons.append(make_lesson("pitfall", f"{' or '.join(sorted(families))} fails with {first.signature}", "\n".join(body),
-                               names.target((d.area for d, _ in items), first.environment), "pitfalls", evidence,
-                               len(traces)))
+        traces = {d.trace_id for d, _ in items}
+        lessons.append(make_lesson(
+            "pitfall", f"{' or '.join(families)} fails with {_display(first.signature)}", rule,
+            names.target((d.area for d, _ in items), kind in _INSTEAD), "pitfalls", evidence, len(traces),
+            **outcome_counts(d for d, _ in items), keywords=[*families[:2], kind.replace("_", "-")]))
     return lessons
 
 
-MAX_UNRESOLVED = 5
-"""Per-task "this was not enough" pitfalls kept per project; more would be noise, not lessons."""
+_DENIAL_RULE = {
+    "requires approval": ("When the host answers that a command requires approval, ask the user to approve it, or "
+                          "split a chained command into single commands the session allows, instead of resending it"),
+    "haven't granted it yet": ("When a tool needs a permission the user has not granted, say which tool and why, and "
+                               "continue with the tools you may use instead of calling it again"),
+    "was blocked": ("When a path outside the allowed working directories is blocked, work inside the project "
+                    "directory or ask the user to add the path, instead of retrying it"),
+    "sandbox denied": ("When the sandbox denies a command, re-run it with the escalation the host offers "
+                       "(e.g. Codex `sandbox_permissions: require_escalated` with a justification) or ask the user"),
+    "operation not permitted": ("When the sandbox answers `operation not permitted`, re-run the command with the "
+                                "escalation the host offers (e.g. Codex `sandbox_permissions: require_escalated`) or "
+                                "ask the user"),
+    "security policy": ("When a tool refuses an action under its security policy, ask the user to do that step or to "
+                        "change the policy; do not look for a way around it"),
+    "doesn't want to proceed": ("When the user rejects a tool call, stop and ask what they want changed before "
+                                "proposing it again"),
+    "interrupted by user": "When the user interrupts a call, stop and ask how to continue before running it again",
+    "rejected": "When the user rejects a tool call, stop and ask what they want changed before proposing it again",
+}
+
+
+def denial_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
+    """Guardrails for calls the host did not let run (approval prompts, blocked paths, sandbox denials,
+    user interruptions): not failures to retry, but moments to ask or escalate."""
+    clusters: dict[str, list[tuple[TraceDigest, Denial]]] = defaultdict(list)
+    for d in digests:
+        for n in d.denials:
+            clusters[n.phrase if n.phrase in _DENIAL_RULE else n.kind].append((d, n))
+    lessons = []
+    for phrase, items in sorted(clusters.items()):
+        rule = _DENIAL_RULE.get(phrase) or _DENIAL_RULE["interrupted by user"]
+        items.sort(key=lambda x: (x[0].trace_id, x[1].action.step))
+        d0, first = items[0]
+        worked = next(((d, n) for d, n in items if n.then is not None), None)
+        body = [rule + "."]
+        if worked is not None:
+            d, n = worked
+            assert n.then is not None
+            body.append(f"Example: {example(n.action, 70, d.scratch)} was denied, then {example(n.then, 70, d.scratch)} ran.")
+        evidence = [d.evidence(n.action.result_step, _quote(n)) for d, n in items]
+        traces = {d.trace_id for d, _ in items}
+        lessons.append(make_lesson(
+            "guardrail", f"Permission: {phrase}", "\n".join(body), names.target([], True), "guardrails", evidence,
+            len(traces), **outcome_counts(d for d, _ in items),
+            keywords=["permission", "approval", "sandbox", *sorted({n.action.tool.lower() for _, n in items})[:3]]))
+    return lessons
+
+
+def _quote(n: Denial) -> str:
+    line = next((ln.strip() for ln in n.action.output.splitlines() if n.phrase.split()[0] in ln.lower()), "")
+    return line[:150] or n.action.output.strip().split("\n", 1)[0][:150]
 
 
 def outcome_pitfalls(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     """What unsuccessful runs have in common: the error they ended on, the steps and tools they skipped."""
-    failed = sorted((d for d in digests if d.success is False), key=lambda d: d.trace_id)
+    failed = sorted((d for d in digests if d.failed_run and d.dialogue is None), key=lambda d: d.trace_id)
     if not failed:
         return []
     good = successful(digests)
@@ -69,60 +144,44 @@ def outcome_pitfalls(digests: list[TraceDigest], names: SkillNames) -> list[Less
     by_signature: dict[str, list[TraceDigest]] = defaultdict(list)
     for d in failed:
         if d.final_error is not None:
-            by_signature[d.final_error.signature.lower()].append(d)
-    for members in by_signature.values():
+            by_signature[f"{d.final_error.family}\0{d.final_error.action.failure or d.final_error.signature}"].append(d)
+    for _, members in sorted(by_signature.items()):
         e = members[0].final_error
         assert e is not None
         if len(members) < 2 and len(failed) > 3:
             continue
+        what = FAILURE_WORDS.get(e.action.failure or "", "") or code(_display(e.signature))
         lessons.append(make_lesson(
-            "pitfall", f"Runs ended after {e.family} failed with {e.signature}",
-            f"{len(members)} unsuccessful run(s) ended right after {code(e.family)} failed with {code(e.signature)}; "
-            "when you see it, fix the cause before finishing.",
+            "pitfall", f"Runs ended after {e.family} failed with {_display(e.signature)}",
+            f"Do not finish while {code(e.family)} still fails with {what}: re-run it after your change and make it "
+            "pass first, because unsuccessful runs ended right there.",
             names.target([d.area for d in members], e.environment), "pitfalls",
             [d.evidence(d.final_error.action.result_step, d.final_error.error_quote) for d in members if d.final_error],
-            len(members),
-        ))
+            len(members), **outcome_counts(members), keywords=[e.family]))
     lessons += _skipped_by_failures(failed, good, names)
-    per_area: Counter[str] = Counter()
-    for d in failed:
-        files = sorted({p.lstrip("./") for p, _ in d.edited})
-        if not (files and d.task_line and d.area) or per_area[d.area] >= MAX_UNRESOLVED:
-            continue
-        per_area[d.area] += 1
-        first_edit = d.edited[0][1]
-        lessons.append(make_lesson(
-            "pitfall", f"Unresolved: {d.task_line}",
-            f"For “{d.task_line}”, changing only {', '.join(code(f, 60) for f in files[:3])} "
-            "was not enough: the run was judged unsuccessful, so look further.",
-            names.target([d.area], False), "pitfalls", [d.evidence(first_edit.step, first_edit.quote)], 1,
-        ))
     return lessons
 
 
 def _skipped_by_failures(failed: list[TraceDigest], good: list[TraceDigest], names: SkillNames) -> list[Lesson]:
-    """Steps (roles) and tools most successful runs used that unsuccessful runs left out."""
+    """Steps most successful runs took that unsuccessful runs left out."""
     if len(good) < 2:
         return []
     lessons = []
-    for what, items_of in (("step", lambda d: set(d.roles) & set(ROLE_PHRASE)), ("tool", lambda d: set(d.families))):
-        usual = Counter(x for d in good for x in items_of(d))
-        for item in sorted(x for x, n in usual.items() if n * 5 >= len(good) * 3):
-            missing = [d for d in failed if item not in items_of(d) and d.roles]
-            if not missing or len(missing) * 2 < len(failed) and len(missing) < 3:
-                continue
-            share = f"{usual[item]}/{len(good)} successful runs"
-            if what == "step":
-                text = f"Do not skip this step: {ROLE_PHRASE[item]} ({share} did; {len(missing)} unsuccessful run(s) did not)."
-            else:
-                text = f"Use {code(item)} as successful runs did ({share}; {len(missing)} unsuccessful run(s) never called it)."
-            evidence = []
-            for d in missing:
-                last = max((a for acts in d.role_examples.values() for a in acts), key=lambda a: a.index, default=None)
-                if last is not None:
-                    evidence.append(d.evidence(last.step, last.quote))
-            if evidence:
-                lessons.append(make_lesson("pitfall", f"Unsuccessful runs skipped {what} {item}", text,
-                                       names.target([d.area for d in missing], len({d.area for d in missing}) > 1),
-                                       "pitfalls", evidence, len(missing)))
+    usual = Counter(x for d in good for x in set(d.roles) & set(ROLE_PHRASE))
+    for item in sorted(x for x, n in usual.items() if n * 5 >= len(good) * 3):
+        missing = [d for d in failed if item not in d.roles and d.roles]
+        if not missing or len(missing) * 2 < len(failed) and len(missing) < 3:
+            continue
+        evidence = []
+        for d in missing:
+            last = max((a for acts in d.role_examples.values() for a in acts), key=lambda a: a.index, default=None)
+            if last is not None:
+                evidence.append(d.evidence(last.step, last.quote))
+        if evidence:
+            lessons.append(make_lesson(
+                "pitfall", f"Unsuccessful runs skipped step {item}",
+                f"Do not skip this step: {ROLE_PHRASE[item]}, because successful runs did and unsuccessful runs "
+                "left it out.",
+                names.target([d.area for d in missing], len({d.area for d in missing}) > 1), "pitfalls", evidence,
+                len(missing), **outcome_counts(missing), keywords=[item]))
     return lessons
