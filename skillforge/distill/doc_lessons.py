@@ -1,20 +1,23 @@
-"""Lessons from documents: runbooks (meaning / diagnosis / mitigation), step-by-step procedures, and
-"do not" rules, each quoted from the section it came from.
+"""Lessons from documents: one per alert runbook, one per troubleshooting entry ("When <symptom>, <fix>"),
+one per procedure, and one per "do not" rule — each quoted from the section it came from.
 
-Documents arrive as Traces of kind ``document`` with one step per section (``## Heading`` first).
-Documents are grouped into skills by collection: runbooks together, other documents by the project
-their file or folder names.
+Documents arrive as Traces of kind ``document`` with one step per section (``## Heading`` first). Code
+blocks stay code: they are copied as fenced blocks under the step that introduces them; output, logs
+and tracebacks are evidence, never steps. Pages about the documentation itself (how to add a runbook
+page, templates, link lists) teach nothing about the domain and give no lessons.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from skillforge.distill.area import GENERIC_DIRS, slug
+from skillforge.distill.doc_blocks import plain, sentences
+from skillforge.distill.doc_naming import doc_kind, domain_of, keywords, project_of, skill_name
+from skillforge.distill.doc_steps import SYMPTOM, DocStep, Part, first_clause, lower_first, read_part
+from skillforge.distill.lessons import inline_code
 from skillforge.models import Evidence, Lesson, Trace
 
 __all__ = ["DocDigest", "doc_digest", "doc_lessons"]
@@ -23,43 +26,28 @@ _RUNBOOK_SECTIONS = {"meaning", "impact", "diagnosis", "mitigation"}
 _PROCEDURE_HEADING = re.compile(
     r"(?i)(diagnos|mitigat|resolution|remediat|steps|procedure|how|install|set ?up|getting started|usage|quick ?start|"
     r"before|release|deploy|contribut|develop|build|test|troubleshoot|fix|recover|rollback|upgrade|migrat|run|workflow|"
-    r"checklist|submit)"
+    r"checklist|submit|start|updat|uninstall|configur|customiz)"
 )
-_IMPERATIVE_TEXT = (
-    "add apply ask avoid build call change check clean clone configure confirm consider contact copy "
-    "cordon create decrease delete deploy describe do don't drain edit enable ensure escalate explain "
-    "fill find fix follow get give grow increase inspect install keep kill label limit list log login "
-    "look make mark merge move name never note open pin prefer put read reboot reduce remember remove "
-    "rename replace report restart restore review roll rollback run scale search see set start state stop "
-    "study submit switch take terminate test try uncordon update upgrade use verify wait watch write"
+_META_TITLE = re.compile(r"(?i)\b(?:add|adding|write|writing|creat\w*|new|edit\w*|author\w*)\b.*\b(?:runbooks?|pages?|"
+                         r"docs?|documentation|articles?)\b|\bstyle ?guide\b.*\bdoc")
+_META_HEADING = re.compile(
+    r"(?i)^(?:.*\btemplates?|(?:pr |useful |external )?links?|references?|see also|further reading|resources|"
+    r"related(?: \w+)?|table of contents|toc|contents|licen[cs]e|credits|acknowledg\w*|changelog|authors?|"
+    r"sponsors|badges?|footnotes?|support|community|contact|getting help|help)$"
 )
-_IMPERATIVE = frozenset(_IMPERATIVE_TEXT.split())
-_GUARD = re.compile(
-    r"(?i)(^(?:please |try to )?(?:do not|don't|never|avoid)\b|\b(?:must not|mustn't|should not|shouldn't|never)\b)"
-)
-_SHELL_LANGS = {"", "bash", "sh", "shell", "console", "zsh", "terminal", "shell-session", "powershell", "ps1", "cmd"}
-_INTRODUCES = re.compile(r"(?i)((^|\s)(run|with|using|execute)|:)$")
-_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+(.*)$")
-_STOP_TEXT = (
-    "the and for with that this from are was were will can not you your have has into when then than them "
-    "they its also should must may might could would which what where there their about more some such "
-    "only other each any before after over under been being does done how why who all but use used using "
-    "see here like just make sure alert alerts runbook runbooks meaning impact diagnosis mitigation "
-    "example details file files section page docs document new one two first check issue issues"
-)
-_STOP = frozenset(_STOP_TEXT.split())
+_WHEN_FIRES = re.compile(r"(?i)^(?:the |this )?(?:[\w`*]+ )?(?:alert )?(?:is |will be |gets )?"
+                         r"(?:fired|fires|triggered|triggers|raised|goes off)(?: when| if)?\s+")
 
 
 @dataclass
-class Section:
+class Unit:
+    """One heading's worth of a section: its part, where it sits, and whether its heading promises steps."""
+
     step: int
     heading: str
-    text: str
-    procedural: bool = False
-    open_sentence: bool = False
-    steps: list[tuple[str, str]] = field(default_factory=list)
-    """(instruction as written for the rule, raw quote from the section)."""
-    guards: list[tuple[str, str]] = field(default_factory=list)
+    part: Part
+    procedural: bool
+    sub: int = 0
 
 
 @dataclass
@@ -69,274 +57,330 @@ class DocDigest:
     title: str
     name: str
     """Alert or document name for rules (``KubeNodeNotReady``)."""
+    kind: str
     runbook: bool
-    sections: list[Section]
-    words: Counter[str]
+    meta: bool
+    """A page about writing the documentation itself: no lessons."""
+    project: str
+    units: list[Unit]
+    sections: dict[str, str] = field(default_factory=dict)
+    """Lowercased top-level heading -> section text (without its heading)."""
+    text: str = ""
 
     def evidence(self, step: int, quote: str) -> Evidence:
-        return Evidence(trace_id=self.trace_id, step=step, quote=quote[:160], source=self.source)
+        return Evidence(trace_id=self.trace_id, step=step, quote=quote.strip()[:160], source=self.source)
 
 
 def doc_digest(trace: Trace) -> DocDigest:
-    """Split one document trace into its sections, with the steps and "do not" rules each holds."""
-    sections = []
+    """Read one document trace into its units (sections split at sub-headings) and what each asks for."""
+    units: list[Unit] = []
+    sections: dict[str, str] = {}
+    names = set()
     for number, step in enumerate(trace.steps):
         heading, _, body = step.text.partition("\n")
         if not heading.lstrip().startswith("#"):
             heading, body = "", step.text
         name = heading.strip().lstrip("#").strip()
-        section = Section(number, name, body, procedural=bool(_PROCEDURE_HEADING.search(name)))
-        _extract(section, runbook_section=name.lower() in ("diagnosis", "mitigation"))
-        sections.append(section)
-    names = {s.heading.lower() for s in sections}
+        names.add(name.lower())
+        sections.setdefault(name.lower(), body)
+        whole = name.lower() in _RUNBOOK_SECTIONS
+        for sub, (sub_heading, text) in enumerate([(name, body)] if whole else _split(name, body)):
+            procedural = bool(_PROCEDURE_HEADING.search(sub_heading)) or whole
+            part = read_part(sub_heading, text, procedural=procedural, lenient=whole)
+            units.append(Unit(number, sub_heading, part, procedural, sub))
     stem = PurePath(trace.source.path).stem
     title = (trace.task or stem).strip()
     camel = next((w for w in re.findall(r"[A-Za-z0-9]+", stem) if w.lower() == title.replace(" ", "").lower()), None)
-    words = Counter(w for s in sections for w in re.findall(r"[a-z][a-z0-9-]{3,}", s.text.lower()) if w not in _STOP)
+    text = "\n".join(s.text for s in trace.steps)
+    meta = bool(_META_TITLE.search(title) or _META_TITLE.search(stem.replace("-", " ").replace("_", " ")))
+    runbook = not meta and (len(_RUNBOOK_SECTIONS & names) >= 2 or "runbook" in f"{stem} {title}".lower())
+    kind = "runbook" if runbook else doc_kind(stem, title, sorted(names))
     return DocDigest(
-        trace_id=trace.id,
-        source=trace.source.path,
-        title=title,
-        name=camel or title,
-        runbook=len(_RUNBOOK_SECTIONS & names) >= 2 or "runbook" in stem.lower() or "runbook" in title.lower(),
-        sections=sections,
-        words=words,
+        trace_id=trace.id, source=trace.source.path, title=title, name=camel or title, kind=kind, runbook=runbook,
+        meta=meta, project="" if runbook else project_of(trace.source.path, title, text), units=units,
+        sections=sections, text=text,
     )
 
 
-def _extract(section: Section, runbook_section: bool = False) -> None:
-    """Pull instructions (list items, imperative sentences, shell commands) and "do not" rules from a section."""
-    for kind, raw, lang in _blocks(section.text):
-        if kind == "code":
-            for line in raw.splitlines():
-                line = line.strip()
-                command = line.removeprefix("$ ")
-                if lang in _SHELL_LANGS and command and not command.startswith("#") and (
-                    lang != "" or re.match(r"^[a-z][\w.-]*( |$)", command)
-                ):
-                    _add_step(section, f"`{command}`", line, command=True)
-            continue
-        section.open_sentence = False
-        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z*`])", raw):
-            clean = _plain(sentence)
-            quote = sentence.strip().split("\n", 1)[0].strip()
-            if _INTRODUCES.search(clean) and len(clean) < 8:
-                section.steps.append((clean, quote))
-                continue
-            if len(clean) < 8 or clean.lower().startswith(("see ", "for example", "e.g.")):
-                continue
-            if _GUARD.search(clean):
-                section.guards.append((re.sub(r"(?i)^(note|notice|warning|important|caution):\s*", "", clean), quote))
-            if runbook_section or _is_instruction(clean) or (kind == "item" and section.procedural):
-                _add_step(section, clean, quote)
-
-
-def _add_step(section: Section, text: str, quote: str, command: bool = False) -> None:
-    if command and section.steps:
-        previous, previous_quote = section.steps[-1]
-        # "Before submitting, run:" followed by a code block: the commands complete that sentence.
-        if _INTRODUCES.search(previous) or previous.endswith("`") and section.open_sentence:
-            section.steps[-1] = (f"{previous}{',' if previous.endswith('`') else ''} {text}", previous_quote)
-            section.open_sentence = True
-            return
-    section.open_sentence = False
-    if not command and text.endswith("?"):
-        return
-    section.steps.append((f"Run {text}" if command else text, quote))
-
-
-def _blocks(text: str) -> list[tuple[str, str, str]]:
-    """Paragraphs, list items (with their wrapped lines) and fenced code, as ``(kind, raw text, code lang)``."""
-    blocks: list[tuple[str, str, str]] = []
-    current: list[str] = []
-    kind = "para"
-    lang = ""
-    in_code = False
-
-    def flush() -> None:
-        nonlocal current
-        if current:
-            blocks.append((kind, "\n".join(current), lang))
-        current = []
-
-    for line in text.splitlines():
+def _split(heading: str, body: str) -> list[tuple[str, str]]:
+    """A section cut at its sub-headings (outside code fences): ``(heading, text)`` pairs."""
+    parts: list[tuple[str, list[str]]] = [(heading, [])]
+    fence = ""
+    for line in body.split("\n"):
         stripped = line.strip()
-        fence = re.match(r"^(`{3,}|~{3,})\s*([\w+-]*)", stripped)
-        if fence:
-            flush()
-            if in_code:
-                in_code, kind, lang = False, "para", ""
-            else:
-                in_code, kind, lang = True, "code", fence.group(2).lower()
+        marker = re.match(r"^(`{3,}|~{3,})", stripped)
+        if marker and (not fence or stripped.startswith(fence)):
+            fence = "" if fence else marker.group(1)
+        elif not fence and re.match(r"^#{2,6}\s+\S", stripped):
+            parts.append((stripped.lstrip("#").strip(), []))
             continue
-        if in_code:
-            current.append(line)
-            continue
-        item = _LIST_ITEM.match(line)
-        if not stripped or stripped.startswith(("#", "|", "<", "!!!", "{%", "[^")) or re.match(r"^\[[^\]]+\]:", stripped):
-            flush()
-            kind = "para"
-            continue
-        if item:
-            flush()
-            kind = "item"
-            if re.fullmatch(r"!?\[[^\]]*\]\([^)]*\)\.?", item.group(1).strip()):
-                continue  # a bare link is a pointer, not a step
-            current = [item.group(1)]
-            continue
-        current.append(stripped.lstrip("> ").strip())
-    flush()
-    return blocks
-
-
-def _plain(text: str) -> str:
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)
-    text = text.replace("**", "").replace("__", "")
-    return " ".join(text.split()).strip()
-
-
-def _is_instruction(sentence: str) -> bool:
-    if re.match(r"(?i)^(if|when|once|after|before|to)\b[^,]{3,80},\s*", sentence):
-        sentence = sentence.split(",", 1)[1]  # "If X, add Y" instructs as much as "Add Y"
-    words = re.findall(r"[A-Za-z']+", sentence.lower())
-    if not words:
-        return False
-    if words[0] in _IMPERATIVE or words[0] == "please" and len(words) > 1 and words[1] in _IMPERATIVE:
-        return True
-    return bool(re.search(r"(?i)\b(you must|you should|make sure|be sure to|remember to)\b", sentence))
+        parts[-1][1].append(line)
+    return [(h, "\n".join(lines)) for h, lines in parts if "\n".join(lines).strip() or h == heading]
 
 
 # --------------------------------------------------------------------------- lessons
 
 
 def doc_lessons(docs: list[DocDigest]) -> list[Lesson]:
-    """Lessons for every document, each targeted at the skill of its collection."""
+    """Lessons for every document, each targeted at the skill of its project (runbooks: of their domain).
+
+    Documents of one project share a skill; a project whose documents give one or two rules joins the
+    project it shares a name word with (``mini-swe-agent`` and ``swe-agent``), if there is one."""
+    runbooks = [d for d in docs if d.runbook]
     lessons: list[Lesson] = []
-    for skill, members in _collections(docs).items():
-        for doc in members:
-            if doc.runbook and _section(doc, "diagnosis", "mitigation"):
-                lessons.extend(_runbook(doc, skill))
-            else:
-                lessons.extend(_procedures(doc, skill, several=len(members) > 1))
-            lessons.extend(_guardrails(doc, skill))
+    if runbooks:
+        skill = skill_name(domain_of([d.text for d in runbooks]), ["runbook"])
+        for doc in runbooks:
+            tags = _keywords(doc)
+            has_steps = doc.sections.get("diagnosis") is not None or doc.sections.get("mitigation") is not None
+            lessons.extend(_runbook(doc, skill, tags) if has_steps else _document(doc, skill, tags))
+            lessons.extend(_guardrails(doc, skill, tags))
+    by_project: dict[str, list[tuple[DocDigest, list[Lesson]]]] = defaultdict(list)
+    for doc in sorted((d for d in docs if not d.runbook and not d.meta), key=lambda d: d.source):
+        tags = _keywords(doc)
+        by_project[doc.project].append((doc, [*_document(doc, "", tags), *_guardrails(doc, "", tags)]))
+    home = _homes({p: sum(len(ls) for _, ls in members) for p, members in by_project.items()})
+    kinds: dict[str, list[str]] = defaultdict(list)
+    for project, members in sorted(by_project.items()):
+        kinds[home[project]].extend(d.kind for d, ls in members if ls)
+    for project, members in sorted(by_project.items()):
+        skill = skill_name(home[project], kinds[home[project]])
+        lessons.extend(l.model_copy(update={"target_skill": skill}) for _, ls in members for l in ls)
     return lessons
 
 
-def _collections(docs: list[DocDigest]) -> dict[str, list[DocDigest]]:
-    runbooks = [d for d in docs if d.runbook]
-    groups: dict[str, list[DocDigest]] = {}
-    if runbooks:
-        groups[f"{_topic(runbooks)}-runbooks"] = runbooks
-    for doc in sorted((d for d in docs if not d.runbook), key=lambda d: d.source):
-        groups.setdefault(_doc_skill(doc), []).append(doc)
-    return groups
+def _homes(sizes: dict[str, int]) -> dict[str, str]:
+    """Each project's skill project: itself, or for a project of one or two rules the project it shares
+    the most name words with (the larger, then the shorter name, wins)."""
+    home = {p: p for p in sizes}
+    for small in sorted(p for p, n in sizes.items() if n <= 2 and p):
+        words = set(small.split("-"))
+        peers = [p for p in sizes if p != small and p and len(words & set(p.split("-"))) >= 1 and home[p] == p]
+        if peers:
+            best = max(peers, key=lambda p: (len(words & set(p.split("-"))), sizes[p], -len(p), p))
+            root = best if len(best) <= len(small) or sizes[best] > 2 else small
+            other = small if root == best else best
+            home[other] = root
+            for p, h in home.items():
+                if h == other:
+                    home[p] = root
+    return home
 
 
-def _topic(docs: list[DocDigest]) -> str:
-    parents = {PurePath(d.source).parent.name.lower() for d in docs}
-    if len(parents) == 1:
-        parent = slug(parents.pop())
-        if parent and parent not in GENERIC_DIRS and "runbook" not in parent:
-            return parent
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(set(d.words))
-    total = sum((d.words for d in docs), Counter())
-    need = max(2, math.ceil(len(docs) * 0.6))
-    ranked = sorted((w for w, n in df.items() if n >= need), key=lambda w: (-df[w], -total[w], w))
-    return slug(ranked[0]) if ranked else "alert"
+def _keywords(doc: DocDigest) -> list[str]:
+    names = [doc.name.lower()] if doc.runbook else [doc.project, doc.kind]
+    return [f"keyword:{w}" for w in keywords(doc.text, *names)]
 
 
-def _doc_skill(doc: DocDigest) -> str:
-    stem = PurePath(doc.source).stem
-    project = ""
-    if "_" in stem:
-        project = slug(stem.split("_", 1)[0])
-    if not project or project in GENERIC_DIRS:
-        parent = slug(PurePath(doc.source).parent.name)
-        project = parent if parent and parent not in GENERIC_DIRS else ""
-    text = f"{stem} {doc.title}".lower()
-    kind = next((k for k, pattern in (("contributing", "contribut"), ("installation", "install"), ("setup", "setup"),
-                                      ("release", "release"), ("deployment", "deploy"), ("testing", "test"))
-                 if pattern in text), "")
-    if not kind:
-        kind = slug(doc.title, 30) or slug(stem, 30) or "guide"
-    if project and kind.startswith(project):
-        return kind
-    return f"{project}-{kind}" if project else kind
-
-
-def _section(doc: DocDigest, *names: str) -> list[Section]:
-    return [s for s in doc.sections if s.heading.lower() in names]
-
-
-def _summary(steps: list[tuple[str, str]], limit: int = 2) -> str:
-    preferred = [s for s in steps if s[0].startswith("Run `") or _is_instruction(s[0])] or steps
-    picked = [text.rstrip(".") for text, _ in preferred[:limit]]
-    return "; ".join(picked)
-
-
-def _runbook(doc: DocDigest, skill: str) -> list[Lesson]:
-    meaning = next((s for s in _section(doc, "meaning")), None)
-    first_sentence = ""
-    if meaning is not None:
-        prose = _plain(re.sub(r"```.*?```", " ", meaning.text, flags=re.DOTALL))
-        first_sentence = re.split(r"(?<=[.!?])\s+", prose, maxsplit=1)[0].rstrip(".")
-    diagnosis = [step for s in _section(doc, "diagnosis") for step in s.steps]
-    mitigation = [step for s in _section(doc, "mitigation") for step in s.steps]
+def _runbook(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
+    diagnosis = [s for u in doc.units if u.heading.lower() == "diagnosis" for s in u.part.steps]
+    mitigation = [s for u in doc.units if u.heading.lower() == "mitigation" for s in _mitigation(u.part)]
     if not diagnosis and not mitigation:
         return []
-    parts = [f"When **{doc.name}** fires"]
-    if diagnosis:
-        parts.append(f"diagnose: {_summary(diagnosis)}")
-    if mitigation:
-        parts.append(f"mitigate: {_summary(mitigation, 1)}")
-    lines = [", ".join(parts[:1]) + ": " + "; then ".join(parts[1:]) + "."]
-    if first_sentence:
-        lines.append(f"Meaning: {first_sentence}.")
-    for label, steps in (("Diagnosis", diagnosis), ("Mitigation", mitigation)):
-        if steps:
-            lines.append(f"{label}:")
-            lines.extend(f"{n}. {text}" for n, (text, _) in enumerate(steps, start=1))
-    evidence = [doc.evidence(s.step, quote) for s in doc.sections for text, quote in s.steps[:2]
-                if s.heading.lower() in ("diagnosis", "mitigation")]
-    return [_lesson("procedure", f"{doc.name} runbook", "\n".join(lines), skill, "runbooks", evidence, doc)]
+    meaning = _first_prose(doc.sections.get("meaning", ""))
+    when = _WHEN_FIRES.sub("", meaning.rstrip(".")) if meaning else ""
+    when = re.sub(rf"(?i)^{re.escape(doc.name)}\s+(?:alert\s+)?(?:is\s+)?(?:fired|fires|triggered)\s+(?:when|if)\s+",
+                  "", when)
+    head = f"When **{doc.name}** fires" + (f" ({lower_first(when)})" if when and len(when) <= 160 else "")
+    first = (diagnosis or mitigation)[0]
+    rule = f"{head}, {lower_first(_action(first))}."
+    lines = [rule]
+    number = 0
+    for label, steps in (("", diagnosis), ("Then mitigate: ", mitigation)):
+        for i, step in enumerate(steps):
+            number += 1
+            prefix = label if i == 0 and number > 1 else ""
+            lines.extend(_step_lines(number, prefix + (lower_first(step.text) if prefix else step.text), step))
+    details = []
+    for key, label in (("meaning", "Meaning"), ("impact", "Impact")):
+        prose = " ".join(sentences(plain(_no_code(doc.sections.get(key, "")))))
+        if prose:
+            details.append(f"{label}: {prose}")
+    outputs = [o for u in doc.units for o in u.part.outputs]
+    if outputs:
+        details.append("What the output looks like: " + "; ".join(inline_code(o, 100) for o in outputs[:3]) + ".")
+    lines.extend(details)
+    evidence = [doc.evidence(u.step, s.quote) for u in doc.units if u.heading.lower() in ("diagnosis", "mitigation")
+                for s in u.part.steps[:2]]
+    return [_lesson("procedure", f"{doc.name} runbook", "\n".join(lines), skill, "runbooks", evidence, doc, tags)]
 
 
-def _procedures(doc: DocDigest, skill: str, several: bool = False) -> list[Lesson]:
-    lessons = []
-    for section in doc.sections:
-        steps = [s for s in section.steps if not _GUARD.search(s[0]) or s[0].startswith("Run `")]
-        procedural = section.procedural or any(t.startswith("Run `") for t, _ in steps)
-        if len(steps) < 2 and not (procedural and steps):
+def _mitigation(part: Part) -> list[DocStep]:
+    """Mitigation steps, with labelled causes ("**CrashLoopBackOff**: … Check the logs") as steps too."""
+    return part.steps + [s for f in part.fixes for s in f.steps]
+
+
+def _action(step: DocStep) -> str:
+    """A step as a clause for a rule: its last sentence (the one its command completes), with the command
+    inline when it is one short line, and what the output shows as its purpose."""
+    said = sentences(step.text)
+    clause = first_clause(said[-1] if said else step.text, 140)
+    lines = [ln.removeprefix("$ ").strip() for c in step.code for ln in c.text.split("\n") if ln.strip()]
+    if len(lines) == 1 and len(lines[0]) <= 70 and not re.search(r"`", clause):
+        clause += f" with `{lines[0]}`"
+    shows = re.search(r"(?i)\b(?:output|result|it|this)\s+(?:should|will|must)\s+(?:describe|show|list|tell you|"
+                      r"contain|display|include|explain)\s+(.+?)\.?$", step.after)
+    if shows and " to " not in clause:
+        clause += " to see " + re.sub(r"\s*\([^)]*\)", "", shows.group(1)).rstrip(".")
+    return clause
+
+
+def _step_lines(number: int, text: str, step: DocStep) -> list[str]:
+    lines = [f"{number}. {' '.join(text.split())}"]
+    lines.extend(code.fenced() for code in step.code[:3])
+    return lines
+
+
+def _first_prose(text: str) -> str:
+    found = sentences(plain(_no_code(text)))
+    return found[0] if found else ""
+
+
+def _no_code(text: str) -> str:
+    return re.sub(r"(?ms)^\s*(`{3,}|~{3,}).*?^\s*\1\s*$", " ", text)
+
+
+def _document(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
+    lessons: list[Lesson] = []
+    troubleshooting = doc.kind == "troubleshooting"
+    for unit in doc.units:
+        part, heading = unit.part, unit.heading or doc.title
+        if _META_HEADING.match(heading) or _is_question(heading) and not _how_to(heading):
             continue
-        heading = section.heading or doc.title
-        label = heading if not several else f"{doc.title}: {heading}"
-        lines = [f"**{label}** ({len(steps)} step{'s' if len(steps) > 1 else ''}):"]
-        lines.extend(f"{n}. {text}" for n, (text, _) in enumerate(steps, start=1))
-        evidence = [doc.evidence(section.step, quote) for _, quote in steps[:3]]
-        lessons.append(_lesson("procedure", f"{doc.title}: {heading}", "\n".join(lines), skill, "procedure",
-                               evidence, doc, order=section.step))
+        for fix in part.fixes:
+            lessons.append(_fix(doc, unit, fix.symptom, fix.steps, [], skill, tags, fix.quote))
+        if not part.steps:
+            continue
+        if (troubleshooting and unit.heading and unit.sub + unit.step > 0) or SYMPTOM.search(heading) \
+                and not re.search(r"(?i)troubleshoot|known issues|faq|debugging", heading):
+            lessons.append(_fix(doc, unit, _symptom(heading, part.outputs), part.steps, part.outputs, skill, tags))
+        elif len(part.steps) >= 2 or part.steps[0].code or unit.procedural:
+            lessons.append(_procedure(doc, unit, skill, tags))
     return lessons
 
 
-def _guardrails(doc: DocDigest, skill: str) -> list[Lesson]:
+def _is_question(heading: str) -> bool:
+    return heading.rstrip().endswith("?")
+
+
+def _how_to(heading: str) -> str:
+    """``How do I upgrade Ollama?`` -> ``upgrade Ollama``; ``How?`` -> ``""``."""
+    match = re.match(r"(?i)^how (?:do i|do you|can i|can you|to|should i)\s+(.{3,}?)\??$", heading.strip())
+    return match.group(1) if match else ""
+
+
+def _symptom(heading: str, outputs: list[str]) -> str:
+    heading = re.sub(r"(?i)^(?:problem|issue|symptom|error)\s*:\s*", "", heading).strip()
+    if re.search(r"(?:Error|Exception|Warning)\b|^`|:\s", heading):
+        return f"you see {inline_code(heading.strip('`'), 100)}"
+    if SYMPTOM.search(heading):
+        return f"you hit {lower_first(heading)}"
+    if outputs:
+        return f"you see {inline_code(outputs[0], 100)} ({lower_first(heading)})"
+    return f"working with {lower_first(heading)}"
+
+
+def _fix(doc: DocDigest, unit: Unit, symptom: str, steps: list[DocStep], outputs: list[str], skill: str,
+         tags: list[str], quote: str = "") -> Lesson:
+    symptom = symptom if symptom.startswith(("you ", "working ")) else f"you hit {lower_first(symptom.rstrip('?.'))}"
+    first = steps[0]
+    rule = f"When {symptom}, {lower_first(first_clause(first.text, 220))}."
+    lines = [rule]
+    if len(steps) == 1:
+        lines.extend(code.fenced() for code in first.code[:3])
+    else:
+        for number, step in enumerate(steps[:12], start=1):
+            lines.extend(_step_lines(number, step.text, step))
+    if outputs:
+        lines.append("Error seen: " + "; ".join(inline_code(o, 120) for o in outputs[:2]) + ".")
+    evidence = [doc.evidence(unit.step, quote or first.quote)] + [doc.evidence(unit.step, s.quote) for s in steps[1:3]]
+    title = f"{doc.title}: {unit.heading or symptom}" + (f" ({quote[:40]})" if quote else "")
+    return _lesson("recovery", title, "\n".join(lines), skill, "recovery", evidence, doc, tags, unit)
+
+
+def _procedure(doc: DocDigest, unit: Unit, skill: str, tags: list[str]) -> Lesson:
+    steps = unit.part.steps
+    lead = _lead(unit.heading or doc.title)
+    summary = [_short(s) for s in steps[:3]]
+    if lead and summary and summary[0].lower().startswith(lead.lower()):
+        summary[0] = summary[0][len(lead):].lstrip(" ,")
+    joined = summary[0] if len(summary) == 1 else ", ".join(summary[:-1]) + ", then " + summary[-1]
+    rule = f"{lead}, {joined}." if lead else f"{joined[0].upper()}{joined[1:]}."
+    lines = [rule]
+    for number, step in enumerate(steps[:20], start=1):
+        lines.extend(_step_lines(number, step.text, step))
+    if unit.part.outputs:
+        lines.append("Expected output: " + "; ".join(inline_code(o, 100) for o in unit.part.outputs[:2]) + ".")
+    evidence = [doc.evidence(unit.step, s.quote) for s in steps[:3]]
+    return _lesson("procedure", f"{doc.title}: {unit.heading or doc.title}", "\n".join(lines), skill, "procedure",
+                   evidence, doc, tags, unit)
+
+
+def _lead(heading: str) -> str:
+    """A heading as the condition of a rule: ``Before Submitting a PR`` -> ``Before submitting a PR``,
+    ``Adding Ollama as a service`` -> ``When adding Ollama as a service``, ``Install CUDA`` -> ``To install CUDA``."""
+    heading = re.sub(r"\s*\((?:optional|recommended|required|advanced)\)\s*$", "", plain(heading).strip(), flags=re.I)
+    heading = re.sub(r"^[\W\d_]+", "", heading).rstrip(":?.")
+    if not heading:
+        return ""
+    how = _how_to(heading + "?")
+    if how:
+        return f"To {lower_first(how)}"
+    words = heading.split()
+    if sum(w[:1].isupper() for w in words if len(w) > 3) == len([w for w in words if len(w) > 3]) > 1:
+        # Title Case: lowercase the ordinary words, keep acronyms and CamelCase names.
+        heading = " ".join(w if i == 0 or re.search(r"[A-Z].*[A-Z]|\d", w) else w.lower() for i, w in enumerate(words))
+    first = heading.split()[0].lower()
+    if first in ("before", "after", "when", "if", "once", "to", "for", "while", "during"):
+        return heading[0].upper() + heading[1:].lower() if heading.isupper() else heading[0].upper() + heading[1:]
+    if first.endswith("ing") and len(first) > 4:
+        return f"When {lower_first(heading)}"
+    if first in ("install", "update", "upgrade", "build", "deploy", "start", "stop", "run", "test", "configure",
+                 "set", "create", "add", "remove", "uninstall", "customize", "release", "publish", "migrate", "debug"):
+        return f"To {lower_first(heading)}"
+    return f"For {lower_first(heading)}"
+
+
+def _short(step: DocStep) -> str:
+    """A step as a short clause; a bare "run:" takes its one-line commands inline."""
+    clause = lower_first(first_clause(step.text))
+    lines = [ln.removeprefix("$ ").strip() for c in step.code for ln in c.text.split("\n")
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    dangling = re.search(r"(?i)(?:,?\s*(?:for example|e\.g\.))?(?:^|\s)(?:run|execute|use|with|using|type|enter|"
+                         r"by running)(?: (?:the following|this|these)(?: commands?)?)?$", clause)
+    if dangling:
+        limit = 70 if len(lines) == 1 else 50
+        if 0 < len(lines) <= 3 and all(len(ln) <= limit for ln in lines):
+            shown = [f"`{ln}`" for ln in lines]
+            clause += " " + (shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1])
+        elif dangling.start() > 0:
+            clause = clause[: dangling.start()].rstrip(" ,")
+        else:
+            clause += " the commands below"
+    return clause
+
+
+def _guardrails(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
+    if doc.meta:
+        return []
     lessons = []
     seen: set[str] = set()
-    for section in doc.sections:
-        for text, quote in section.guards:
-            key = text.lower()
-            if key in seen or len(text) > 260:
+    for unit in doc.units:
+        if _META_HEADING.match(unit.heading):
+            continue
+        for guard in unit.part.guards:
+            key = guard.text.lower()
+            if key in seen or len(guard.text) > 300:
                 continue
             seen.add(key)
-            lessons.append(_lesson("guardrail", text[:120], text, skill, "guardrails",
-                                   [doc.evidence(section.step, quote)], doc, order=section.step))
+            lessons.append(_lesson("guardrail", guard.text[:120], guard.text, skill, "guardrails",
+                                   [doc.evidence(unit.step, guard.quote)], doc, tags, unit))
     return lessons
 
 
-def _lesson(kind: str, title: str, body: str, skill: str, section: str, evidence: list[Evidence],
-            doc: DocDigest, order: int = 0) -> Lesson:
-    tags = {f"section:{section}", "source:document", "scope:project", f"order:{doc.source}#{order:04d}"}
+def _lesson(kind: str, title: str, body: str, skill: str, section: str, evidence: list[Evidence], doc: DocDigest,
+            tags: list[str], unit: Unit | None = None) -> Lesson:
+    order = f"{unit.step:04d}.{unit.sub:02d}" if unit else "0000.00"
+    labels = {f"section:{section}", "source:document", "scope:project", f"order:{doc.source}#{order}", *tags}
     return Lesson(kind=kind, title=title, body=body, target_skill=skill, evidence=evidence or [doc.evidence(0, "")],
-                  support=1, tags=sorted(tags))
+                  support=1, tags=sorted(labels))

@@ -1,0 +1,293 @@
+"""What a part of a document asks the reader to do: steps (with the code blocks that belong to them),
+"do not" guardrails (with their reason), troubleshooting fixes (symptom -> fix), and the output samples
+that only show what happens (evidence, never steps).
+
+Sentences count as instructions when they are imperative ("Check the logs"), conditional imperatives
+("If X, restart Y"), or advice aimed at the reader ("you should run", "we recommend you install").
+Questions, definitions (``term: meaning``), pointers ("See …") and demonstrations ("For example …") are not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from skillforge.distill.doc_blocks import Block, Code, blocks, code_role, plain, sentences
+
+__all__ = ["DocStep", "Fix", "Guard", "Part", "first_clause", "instruction", "lower_first", "read_part", "SYMPTOM"]
+
+_VERBS = frozenset((
+    "add adjust allow append apply approve ask assign attach avoid back backup be benchmark block bring browse build "
+    "bump call capture cd change check choose clean clear click clone close collect commit compare compile configure "
+    "confirm connect consider consult contact copy cordon create debug decrease delete deploy describe detach determine "
+    "disable disconnect download drain dump edit enable enforce ensure enter escalate examine execute expand explain "
+    "export extract fetch file fill find fix flush follow fork free gather generate get give go grant grep grow handle "
+    "identify include increase inspect install investigate invoke join keep kill label launch leave limit list load "
+    "log login look lower make mark measure mention merge migrate modify monitor mount move navigate notify obtain "
+    "open pass patch pause pick pin place post prefer press print provide prune publish pull purge push put query "
+    "read rebase reboot rebuild recover reduce refresh regenerate reinstall reload remember remove rename renew "
+    "reopen replace reply report request rerun re-run reset resize resolve restart restore resume retry revert review "
+    "revoke roll rollback rotate rsh run save scale search select send set share shrink sign skip source specify split "
+    "squash ssh start state stay stop store study submit switch sync take tell terminate test toggle trace try tune "
+    "turn type uncomment uncordon uninstall unmount unpack unset unzip update upgrade upload use validate verify visit "
+    "wait watch wipe write"
+).split())
+_AUX = frozenset("is are was were has have had does will would can could should must may might".split())
+_GUARD = re.compile(
+    r"(?i)(^(?:please |try to |and )?(?:do not|don't|never|avoid)\b|\b(?:must not|mustn't|should not|shouldn't|"
+    r"must never|should never|never)\b)"
+)
+_PERSON = re.compile(r"(?i)^(?:the )?(?:users?|you|we|one|contributors?|operators?|developers?|admins?|administrators?)"
+                     r"\s+(?:should not|shouldn't|must not|mustn't|should never|must never|never)\s+(?=[a-z])")
+_REASON_NEXT = re.compile(r"(?i)^(?:because|otherwise|this (?:will|would|can|could|may|might|causes|breaks|leads|"
+                          r"prevents|ensures)|that (?:will|would|can|could|may)|it (?:will|would|can|could|may|breaks|"
+                          r"causes)|doing so)\b")
+_ADVICE = re.compile(
+    r"(?i)^(?:(?:you|we)\s+(?:should|must|need to|have to|can|could|may want to|might want to|will need to|might|"
+    r"may)\s+(?:also\s+|always\s+|first\s+|then\s+)?|(?:we|i)\s+(?:recommend|suggest|advise)\s+(?:that\s+)?(?:you\s+)?"
+    r"(?:to\s+)?|it(?:'s| is) (?:recommended|advisable|best|a good idea) to\s+|please\s+|just\s+|simply\s+|then\s+|"
+    r"also\s+|first,?\s+|finally,?\s+|next,?\s+|alternatively,?\s+)"
+)
+_CONTEXT_LEAD = re.compile(
+    r"(?i)^(?:in (?:this|that|such|these|those|most|some|many) cases?|for (?:this|these|that|those|such) [\w -]+|"
+    r"most of the time|generally|usually|in general|if so|to (?:fix|resolve|solve|avoid|address) (?:this|it|that)|"
+    r"as a (?:workaround|fix)|in that case|otherwise|here|now|then|after that|instead),\s*"
+)
+_CONDITION = re.compile(r"(?i)^((?:if|when|whenever|once|after|before|to|in case|for|on|while|during|in|with|"
+                        r"unless|where|since)\b[^,]{2,120}),\s*(.+)$")
+_NOT_STEP = re.compile(r"(?i)^(?:see|for example|for instance|e\.g\.|refer to|more (?:info|information|details)|"
+                       r"read more|learn more|note that|to demonstrate|as an example|thanks|thank you)\b")
+_DEFINITION = re.compile(r"^(?:(\*\*[^*]{1,60}\*\*|`[^`]{1,60}`):?\s*[:\u2014\u2013-]|([A-Z][\w /-]{0,40}):)\s+(.+)$")
+SYMPTOM = re.compile(
+    r"(?i)\b(errors?|exceptions?|fail\w*|unable|cannot|can't|could not|couldn't|not found|not working|doesn't|"
+    r"does not|won't|isn't|not (?:start|load|run|connect|show|appear|work|respond)\w*|denied|refused|timeouts?|"
+    r"timed out|crash\w*|hang\w*|stuck|slow|missing|out of memory|oom\w*|incorrect|wrong|unexpected|broken|invalid|"
+    r"mismatch|conflicts?|problems?|no such|unrecognized|unsupported|cannot find|unavailable|noexec|panic)\b"
+)
+
+
+@dataclass
+class DocStep:
+    text: str
+    """The instruction as it reads in a rule (markdown inline, code spans kept)."""
+    quote: str
+    """Raw text from the document, for evidence."""
+    code: list[Code] = field(default_factory=list)
+    after: str = ""
+    """The sentence right after this step's code (often says what the output shows)."""
+
+
+@dataclass
+class Guard:
+    text: str
+    quote: str
+
+
+@dataclass
+class Fix:
+    """A troubleshooting pair found inside a part: a labelled symptom and the steps that fix it."""
+
+    symptom: str
+    steps: list[DocStep]
+    quote: str
+
+
+@dataclass
+class Part:
+    """One heading's worth of a document and what it asks for."""
+
+    heading: str
+    steps: list[DocStep] = field(default_factory=list)
+    guards: list[Guard] = field(default_factory=list)
+    fixes: list[Fix] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    """First meaningful line of each output/log/traceback block: evidence of what happens."""
+    prose: list[str] = field(default_factory=list)
+    """Sentences that are neither steps nor guardrails (meaning, context, definitions)."""
+
+
+def lower_first(text: str) -> str:
+    """``Check the logs`` -> ``check the logs``; acronyms and code keep their case."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def instruction(sentence: str) -> str | None:
+    """The sentence as an instruction to the reader, or None when it is not one."""
+    s = re.sub(r"(?i)^(?:note|notice|tip|hint|important|warning|caution|info)\s*:\s*", "", sentence.strip())
+    if len(s) < 6 or s.endswith("?") or _NOT_STEP.match(s) or _GUARD.search(s):
+        return None
+    s = _CONTEXT_LEAD.sub("", s)
+    advice = _ADVICE.match(s)
+    if advice:
+        rest = s[advice.end():]
+        if _is_imperative(rest):
+            return rest[0].upper() + rest[1:]
+    if _is_imperative(s):
+        return s[0].upper() + s[1:]
+    cond = _CONDITION.match(s)
+    if cond and not re.match(r"(?i)^(?:for (?:example|instance)|in (?:general|short|particular))$", cond.group(1)):
+        rest = _ADVICE.sub("", cond.group(2))
+        if _is_imperative(rest):
+            return f"{cond.group(1)}, {lower_first(rest)}"
+        if cond.group(1).lower().startswith(("if ", "when ", "once ", "after ", "before ", "in case ")):
+            return None  # a condition whose consequence is not an instruction
+    clause = re.search(r",\s+(?:so\s+|then\s+|and\s+)?([a-z]+)\b", s)
+    inside = clause is not None and s[: clause.start()].count("(") > s[: clause.start()].count(")")
+    if clause and not inside and clause.group(1) in _VERBS and clause.group(1) not in (
+            "use", "set", "test", "log", "file", "state"):
+        rest = s[clause.start(1):]
+        if _is_imperative(rest):
+            return rest[0].upper() + rest[1:]
+    return None
+
+
+def _is_imperative(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text.lower())
+    if not words or words[0] not in _VERBS:
+        return False
+    if words[0] in ("make", "be") and (len(words) < 2 or words[1] not in ("sure", "certain", "aware")):
+        return words[0] == "make" and len(words) > 2
+    return not any(w in _AUX for w in words[1:3])
+
+
+def guard(sentence: str, following: str = "") -> str | None:
+    """A "do not" rule in imperative form, with the next sentence when it gives the reason."""
+    s = re.sub(r"(?i)^(?:note|notice|tip|important|warning|caution)\s*:\s*", "", sentence.strip())
+    if len(s) < 12 or s.endswith("?") or not _GUARD.search(s) or re.match(r"(?i)^(why|how|what|is|are|can|does)\b", s):
+        return None
+    s = _PERSON.sub("Do not ", s)
+    s = re.sub(r"^(?:please |and )", "", s, flags=re.I)
+    s = s[0].upper() + s[1:]
+    if following and _REASON_NEXT.match(following):
+        s = f"{s.rstrip('.')}: {lower_first(following)}"
+    return s if s[-1] in ".!)`" else s + "."
+
+
+def first_clause(text: str, limit: int = 90) -> str:
+    """The first sentence of a step, without its trailing colon or full stop, kept under ``limit`` chars."""
+    first = sentences(text)[0] if text else ""
+    first = first.rstrip(":. ")
+    if len(first) > limit:
+        cut = max(first.rfind(", ", 0, limit), first.rfind(" (", 0, limit))
+        first = first[:cut] if cut > 30 else first[: first.rfind(" ", 0, limit)]
+    return first.rstrip(":,;. ")
+
+
+_OBLIGED = re.compile(r"(?i)\b(?:should|must|needs? to|has to|have to) be \w+(?:ed|en)\b")
+
+
+def read_part(heading: str, text: str, *, procedural: bool = False, lenient: bool = False) -> Part:
+    """Steps, guardrails, fixes and output samples of one part of a document."""
+    part = Part(heading)
+    items = blocks(text)
+    last: DocStep | None = None  # the step a code block right here belongs to
+    lead = ""  # text of the block before this one, for what introduces a code block
+    symptom = ""  # a labelled problem ("**Command not found?**") waiting for its fix
+    for block in items:
+        if block.kind == "heading":
+            last, lead, symptom = None, "", ""
+            continue
+        if block.kind == "table":
+            part.fixes.extend(_table_fixes(block.text))
+            last, lead = None, ""
+            continue
+        if block.kind == "code":
+            assert block.code is not None
+            role = code_role(block.code, lead)
+            if role == "output":
+                line = _output_line(block.code.text)
+                if line:
+                    part.outputs.append(line)
+                continue
+            if last is None:
+                text_ = lead.strip() if 0 < len(lead) <= 200 else ("Run:" if role == "command" else "Use:")
+                last = DocStep(text_, lead or block.code.text.split("\n", 1)[0])
+                (part.fixes[-1].steps if symptom and part.fixes else part.steps).append(last)
+            last.code.append(block.code)
+            continue
+        raw = block.text
+        clean = plain(raw)
+        label = re.match(r"^\*\*([^*]{3,80}?)\*\*:?$", raw.strip())
+        if label:
+            symptom = ""
+            if label.group(1).endswith("?") or SYMPTOM.search(label.group(1)):
+                symptom = label.group(1).rstrip("?:")
+                part.fixes.append(Fix(symptom, [], raw))
+            last, lead = None, clean
+            continue
+        if last is not None and last.code and not last.after:
+            last.after = sentences(clean)[0] if clean else ""
+        made = _read_text(part, block, clean, procedural, lenient)
+        if made:
+            target = part.fixes[-1].steps if symptom and part.fixes else part.steps
+            target.extend(made)
+            last = made[-1]
+        else:
+            last = None
+        for more in block.more:
+            extra = _read_text(part, Block("para", more), plain(more), procedural=False)
+            (part.fixes[-1].steps if symptom and part.fixes else part.steps).extend(extra)
+            if extra:
+                last = extra[-1]
+        lead = clean if not block.more else plain(block.more[-1])
+    part.fixes = [f for f in part.fixes if f.steps]
+    return part
+
+
+def _read_text(part: Part, block: Block, clean: str, procedural: bool, lenient: bool = False) -> list[DocStep]:
+    """Steps from one paragraph or list item; guardrails and prose are recorded on ``part``."""
+    if not clean or re.fullmatch(r"[\W\d_]*", clean):
+        return []
+    found = sentences(clean)
+    steps: list[str] = []
+    for i, sentence in enumerate(found):
+        rule = guard(sentence, found[i + 1] if i + 1 < len(found) else "")
+        if rule:
+            part.guards.append(Guard(rule, sentence))
+            continue
+        said = instruction(sentence) or (sentence if lenient and _OBLIGED.search(sentence) else None)
+        if said:
+            steps.append(said)
+        else:
+            part.prose.append(sentence)
+    definition = _DEFINITION.match(clean)
+    if definition and block.kind == "item":
+        label = plain(definition.group(1) or definition.group(2))
+        told = [s for s in (instruction(x) for x in sentences(definition.group(3))) if s]
+        if not told:
+            return []  # a definition list entry: meaning, not a step
+        return [DocStep(f"{label}: {' '.join(told)}", block.text)]
+    if not steps and block.kind == "item" and block.numbered and procedural and not clean.endswith("?"):
+        steps = [clean]
+    if not steps:
+        return []
+    text = " ".join(steps)
+    return [DocStep(text, block.text.split("\n", 1)[0])]
+
+
+def _output_line(text: str) -> str:
+    """The line of an output block that says most: its error line, else its first line."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip() and ln.strip() != "..."]
+    errors = [ln for ln in lines if re.search(r"(?i)\b\w*(?:error|exception|fatal|panic)\b\s*:", ln)]
+    return (errors[-1] if errors else lines[0] if lines else "")[:200]
+
+
+def _table_fixes(text: str) -> list[Fix]:
+    rows = [[c.strip() for c in row.strip().strip("|").split("|")] for row in text.split("\n")]
+    rows = [r for r in rows if not all(re.fullmatch(r":?-{2,}:?", c) or not c for c in r)]
+    if len(rows) < 2:
+        return []
+    head = [c.lower() for c in rows[0]]
+    sym = next((i for i, c in enumerate(head) if re.search(r"issue|problem|symptom|error|message|cause", c)), None)
+    fix = next((i for i, c in enumerate(head) if re.search(r"solution|fix|resolution|action|remed|workaround|what to do",
+                                                           c)), None)
+    if sym is None or fix is None:
+        return []
+    fixes = []
+    for row in rows[1:]:
+        if max(sym, fix) < len(row) and row[sym] and row[fix]:
+            steps = [DocStep(plain(row[fix]), row[fix])]
+            fixes.append(Fix(plain(row[sym]), steps, " | ".join(row)))
+    return fixes
