@@ -195,7 +195,9 @@ def error_of(digest: TicketDigest) -> str:
     if not re.search(r"Traceback|Error\b|Exception\b", digest.task):
         return ""
     line = error_line(digest.task)
-    return line if line and line in digest.task and _EXC.search(line) else ""
+    if not (line and line in digest.task and _EXC.search(line)):
+        return ""
+    return line.rstrip("_*` ")  # Markdown emphasis around a pasted error is not part of it
 
 
 _GREETING_NAME = re.compile(

@@ -186,7 +186,8 @@ def practice_lessons(skill: str, digests: list[TicketDigest], domain: list[str],
         found = [(d, hit) for d in resolved if (hit := practice.detect(d)) and hit[1]]
         if len({d.trace_id for d, _ in found}) < need:
             continue
-        details = ["Seen in:"] + [f"- “{d.subject}” ({d.ticket_id}): {quote[:160]}" for d, (_, quote) in found[:6]]
+        # Which tickets (the quotes themselves are the evidence the renderer lists next to it).
+        details = ["Seen in " + "; ".join(f"“{d.subject}” ({d.ticket_id})" for d, _ in found[:6]) + "."]
         words = list(dict.fromkeys([*practice.keywords, *domain]))[:8]
         lessons.append(Lesson(
             kind="success_pattern", title=practice.title, body="\n".join([practice.rule, *details]),
