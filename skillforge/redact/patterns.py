@@ -1,0 +1,111 @@
+"""The patterns redaction shares: the marker, provider token formats, secret-looking names, placeholders."""
+
+from __future__ import annotations
+
+import re
+
+
+def marker(kind: str) -> str:
+    """The text that replaces a secret of ``kind``."""
+    return f"[REDACTED:{kind}]"
+
+
+B = r"(?<![A-Za-z0-9])"
+"""A token starts at a boundary. ``-``/``_`` may precede it: ``session-sk-proj-…`` and ``x_ghp_…`` are
+file names with a token inside, and provider prefixes are distinctive enough not to need more."""
+E = r"(?![A-Za-z0-9_-])"
+
+# Provider tokens recognised by their prefix: (kind, literal that must occur, pattern). A pattern only
+# runs when its literal is in the text, which keeps redaction cheap on long tool outputs.
+TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
+    (kind, literal, re.compile(pattern))
+    for kind, literal, pattern in [
+        ("anthropic-key", "sk-ant-", B + r"sk-ant-[A-Za-z0-9_-]{20,}" + E),
+        ("openai-key", "sk-", B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}" + E),
+        ("openai-key", "sk-", B + r"sk-(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}" + E),
+        ("stripe-key", "_live_", B + r"(?:sk|rk)_live_[A-Za-z0-9]{16,}" + E),
+        ("stripe-key", "_test_", B + r"(?:sk|rk)_test_[A-Za-z0-9]{16,}" + E),
+        ("aws-access-key", "AKIA", r"(?<![A-Z0-9])AKIA[0-9A-Z]{16}(?![A-Z0-9])"),
+        ("aws-access-key", "ASIA", r"(?<![A-Z0-9])ASIA[0-9A-Z]{16}(?![A-Z0-9])"),
+        # ghp_ tokens are 36 base62 characters; a longer run after them is a file name's tail.
+        ("github-token", "gh", B + r"gh[pousr]_[A-Za-z0-9]{30,}"),
+        ("github-token", "github_pat_", B + r"github_pat_[A-Za-z0-9_]{22,}" + E),
+        ("slack-token", "xox", B + r"xox[abposre]-[A-Za-z0-9-]{10,}" + E),
+        ("slack-token", "xapp-", B + r"xapp-[0-9]+-[A-Za-z0-9-]{10,}" + E),
+        ("slack-webhook", "hooks.slack.com", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}"),
+        ("google-api-key", "AIza", B + r"AIza[0-9A-Za-z_-]{35,40}" + E),
+        ("huggingface-token", "hf_", B + r"hf_[A-Za-z0-9]{30,}" + E),
+        ("gitlab-token", "gl", B + r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_-]{20,}" + E),
+        ("npm-token", "npm_", B + r"npm_[A-Za-z0-9]{36,}" + E),
+        ("pypi-token", "pypi-", B + r"pypi-AgE[A-Za-z0-9_-]{50,}" + E),
+        ("jwt", "eyJ", B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}" + E),
+    ]
+]
+
+PRIVATE_KEY_RE = re.compile(
+    r"-----BEGIN (?P<label>[A-Z0-9 ]*?)PRIVATE KEY( BLOCK)?-----.*?(?:-----END (?P=label)PRIVATE KEY( BLOCK)?-----|\Z)",
+    re.DOTALL,
+)
+
+# "Authorization: Bearer abc", "authorization=Token abc", "-H 'Authorization: Basic abc'", and
+# "Proxy-Authorization".
+AUTH_HEADER_RE = re.compile(
+    r"(?i)(\bauthorization\\?[\"']?\s*[:=]\s*\\?[\"']?\s*)(?:(bearer|token|basic|digest)\s+)?([A-Za-z0-9._~+/=:-]{8,})"
+)
+BEARER_RE = re.compile(r"(?i)(\bbearer\s+)([A-Za-z0-9._~+/-]{16,}=*)")
+
+# scheme://user:password@host — the user may be empty (redis://:pw@host) and the password may hold
+# "/" or "@": it runs (lazily) up to the "@" that is followed by a host and the end of the authority.
+URL_PASSWORD_RE = re.compile(
+    r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)([^:/?#\s@\"'<>\[\]]*):([^\s\"'<>]+?)@(?=[A-Za-z0-9.\[\]-]+(?::\d+)?(?:[/?#\s\"'<>]|$))"
+)
+URL_PORT_RE = re.compile(r"\d{1,5}(?:/.*)?")
+# scheme://TOKEN@host with no password: a token used as the user name.
+URL_TOKEN_USER_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)([A-Za-z0-9_-]{20,})@")
+
+# A name that holds a secret ends with one of these words (``DB_PASSWORD``, ``openai_api_key``,
+# ``client-secret``, ``GITHUB_TOKEN``, ``MYSQL_PWD``, ``AccountKey``) — ``max_tokens`` or
+# ``token_count`` do not. Longer words first.
+KEYWORDS = (
+    r"secret[_-]?key|access[_-]?key|private[_-]?key|api[_-]?key|apikey|account[_-]?key|shared[_-]?access[_-]?key|"
+    r"pass(?:word|wd|phrase)|[_-]pwd|secret|token|credentials?"
+)
+KEYWORD = re.compile(KEYWORDS)
+"""Searched in the lowercased text: a case-insensitive alternation is several times slower."""
+KEYWORD_ANY_CASE = re.compile(KEYWORDS, re.IGNORECASE)
+SECRET_NAME_RE = re.compile(rf"^[A-Za-z0-9_.-]*?(?:{KEYWORDS})$", re.IGNORECASE)
+SECRET_NAMES_RE = re.compile(rf"^[A-Za-z0-9_.-]*?(?:{KEYWORDS})s?$", re.IGNORECASE)
+"""Also plural: a map or list under ``api_tokens`` or ``passwords`` holds secrets."""
+NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+PLACEHOLDER_RE = re.compile(
+    r"""(?ix)^\\?["']?(
+        \$.*|<.*>|\{.*\}|\[REDACTED.*|%\(.*|\*+|x{3,}|\.{3}|
+        none|null|nil|true|false|undefined|required|optional|str|string|int|bool|bytes|any|
+        os\..*|process\.env.*|env\..*|self\..*|settings\..*|config\..*|getpass.*|input\(.*|
+        [A-Za-z_][A-Za-z0-9_.]*\(.*|[A-Za-z_][A-Za-z0-9_]*\[.*|
+        \d{1,6}
+    )\\?["']?$"""
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """True for values that stand for a secret without being one (``$TOKEN``, ``<key>``, ``None``)."""
+    return bool(PLACEHOLDER_RE.match(value)) or value.startswith("[REDACTED")
+
+
+EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])(?!git@)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+
+
+def kind_for_name(name: str) -> str:
+    """The marker kind for a value held by ``name`` (``DB_PASSWORD`` -> ``password``)."""
+    lowered = name.lower()
+    if "aws" in lowered and "secret" in lowered:
+        return "aws-secret-key"
+    if "pass" in lowered or lowered.endswith("pwd"):
+        return "password"
+    if "token" in lowered:
+        return "token"
+    if "key" in lowered:
+        return "api-key"
+    return "secret"

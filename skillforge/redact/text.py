@@ -1,0 +1,171 @@
+"""``redact_text``: every rule family run over one string, cheapest gates first."""
+
+from __future__ import annotations
+
+import re
+
+from skillforge.redact import commands, entropy
+from skillforge.redact.patterns import (
+    AUTH_HEADER_RE,
+    BEARER_RE,
+    EMAIL_RE,
+    KEYWORD,
+    KEYWORD_ANY_CASE,
+    NAME_CHARS,
+    PRIVATE_KEY_RE,
+    TOKENS,
+    URL_PASSWORD_RE,
+    URL_PORT_RE,
+    URL_TOKEN_USER_RE,
+    is_placeholder,
+    kind_for_name,
+    marker,
+)
+
+# An ANSI escape sequence (CSI, OSC, or a two-character one). Text is redacted piece by piece
+# between them, so "\x1b[32mghp_…" still has a token boundary before the token.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def redact_text(text: str, *, redact_emails: bool = False) -> str:
+    """Return ``text`` with every secret replaced by a ``[REDACTED:<kind>]`` marker."""
+    if not text:
+        return text
+    if "\x1b" in text:
+        pieces = _ANSI.split(text)
+        if len(pieces) > 1:
+            seps = _ANSI.findall(text)
+            out = [_redact(pieces[0], redact_emails)]
+            for sep, piece in zip(seps, pieces[1:]):
+                out += [sep, _redact(piece, redact_emails)]
+            return "".join(out)
+    return _redact(text, redact_emails)
+
+
+def _redact(text: str, redact_emails: bool) -> str:
+    if not text:
+        return text
+    if "PRIVATE KEY" in text:
+        text = PRIVATE_KEY_RE.sub(marker("private-key"), text)
+    # The AWS secret is recognised by its key id nearby, so it goes before the id is masked.
+    text = entropy.redact_aws_secrets(text)
+    for kind, literal, pattern in TOKENS:
+        if literal in text:
+            text = pattern.sub(marker(kind), text)
+    text = entropy.redact_detect_secrets(text)
+    lowered = text.lower()
+    if "authorization" in lowered:
+        text = AUTH_HEADER_RE.sub(_auth_sub, text)
+    if "bearer" in lowered:
+        text = BEARER_RE.sub(lambda m: m.group(1) + marker("bearer-token"), text)
+    if "://" in text and "@" in text:
+        text = URL_PASSWORD_RE.sub(_url_sub, text)
+        text = URL_TOKEN_USER_RE.sub(_url_token_sub, text)
+    text = commands.redact_command_passwords(text, lowered)
+    if any(word in lowered for word in ("pass", "secret", "token", "key", "credential", "pwd")):
+        text = _redact_assignments(text)
+        text = entropy.redact_near_keywords(text)
+    if redact_emails and "@" in text:
+        text = EMAIL_RE.sub(marker("email"), text)
+    return text
+
+
+def _auth_sub(match: re.Match[str]) -> str:
+    prefix, scheme, value = match.group(1), match.group(2), match.group(3)
+    if is_placeholder(value):
+        return match.group(0)
+    scheme_text = f"{scheme} " if scheme else ""
+    kind = "bearer-token" if (scheme or "bearer").lower() in ("bearer", "token") else "password"
+    return f"{prefix}{scheme_text}{marker(kind)}"
+
+
+def _url_sub(match: re.Match[str]) -> str:
+    scheme, user, password = match.group(1), match.group(2), match.group(3)
+    if is_placeholder(password) or URL_PORT_RE.fullmatch(password):
+        return match.group(0)  # a variable, or host:port/path@… with no user info at all
+    return f"{scheme}{user}:{marker('password')}@"
+
+
+def _url_token_sub(match: re.Match[str]) -> str:
+    user = match.group(2)
+    if not entropy.looks_secret(user, strong=True):
+        return match.group(0)  # git@, deploy@, a plain user name
+    return f"{match.group(1)}{marker('token')}@"
+
+
+# What follows a secret-looking name: NAME=value, NAME: value, "name": "value", \"name\": \"value\",
+# --name value.
+_TAIL = re.compile(
+    r"""\\?["']?(?P<sep>[ \t]*[:=][ \t]*|[ \t]+)"""
+    r"""(?P<value>\\"(?:[^"\\\n]|\\[^"\n])*\\"|"[^"\n]*"|'[^'\n]*'|[^\s"',;)}\]\\]+)"""
+)
+# After a one-word value, this looks like a type annotation (``api_key: SecretStr | None = None``).
+_ANNOTATION = re.compile(r"[ \t]*(?:\|[ \t]*\w|=[ \t]*\S|\[)")
+# A config line: the name starts it (YAML, INI, .env, ``export``); an unquoted value is the rest of it.
+_LINE_START = re.compile(r"[ \t]*(?:-[ \t]+|export[ \t]+)?")
+_CODE_CHARS = frozenset("=(){}[]<>;\"'`$\\")
+
+
+def _redact_assignments(text: str) -> str:
+    """Mask values assigned to secret-looking names: found by keyword, then checked around it."""
+    out: list[str] = []
+    last = 0
+    lowered = text.lower()
+    # lower() keeps positions except for a few characters (e.g. "İ"); then search the text itself.
+    matches = KEYWORD.finditer(lowered) if len(lowered) == len(text) else KEYWORD_ANY_CASE.finditer(text)
+    for match in matches:
+        end = match.end()
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            continue  # the keyword is inside a longer name (max_tokens, token_count)
+        start = match.start()
+        while start > 0 and text[start - 1] in NAME_CHARS:
+            start -= 1
+        if start < last:
+            continue
+        name = text[start:end]
+        flag = name.startswith("-")
+        tail = _TAIL.match(text, end)
+        if tail is None:
+            continue
+        separator, value = tail.group("sep"), tail.group("value")
+        assigned = ":" in separator or "=" in separator
+        if not assigned and (not flag or value.startswith("-")):
+            continue  # "the token expired" is prose, not an assignment
+        bare = value.replace('\\"', "").strip("\"'")
+        if len(bare) < 3 or is_placeholder(value):
+            continue
+        value_end = tail.end("value")
+        quoted = value[0] in "\"'\\"
+        if not quoted and ":" in separator and _ANNOTATION.match(text, value_end):
+            continue
+        if not quoted and assigned and _LINE_START.fullmatch(text, text.rfind("\n", 0, start) + 1, start):
+            value_end = _rest_of_line(text, value_end)
+        quote = ""
+        if value.startswith('\\"') and value.endswith('\\"') and len(value) > 3:
+            quote = '\\"'
+        elif value[0] in "\"'" and value[-1] == value[0] and len(value) > 1:
+            quote = value[0]
+        out.append(text[last : tail.start("value")])
+        out.append(f"{quote}{marker(kind_for_name(name.lstrip('-')))}{quote}")
+        last = value_end
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _rest_of_line(text: str, value_end: int) -> int:
+    """Where a config line's unquoted value ends: ``password: two words here`` is one value.
+
+    Only plain text extends the value; anything code-like after the first word keeps the old end.
+    """
+    eol = text.find("\n", value_end)
+    eol = len(text) if eol < 0 else eol
+    rest = text[value_end:eol]
+    comment = rest.find(" #")
+    if comment >= 0:
+        rest = rest[:comment]
+    rest = rest.rstrip()
+    if not rest or any(ch in _CODE_CHARS for ch in rest):
+        return value_end
+    return value_end + len(rest)

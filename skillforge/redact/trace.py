@@ -1,0 +1,129 @@
+"""Redacting structured values and whole traces: every text field, every nested argument, every dict key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from skillforge.models import Outcome, Source, Step, ToolCall, ToolResult, Trace
+from skillforge.redact.controls import neutralize_controls
+from skillforge.redact.entropy import looks_secret
+from skillforge.redact.patterns import SECRET_NAME_RE, SECRET_NAMES_RE, is_placeholder, kind_for_name, marker
+from skillforge.redact.text import redact_text
+
+Clean = Callable[[str], str]
+
+
+def redact_value(value: Any, *, redact_emails: bool = False, _key: str | None = None) -> Any:
+    """Redact every string inside ``value`` (dicts, lists, nested), masking whole values of secret-named keys.
+
+    Dict keys are redacted too: a token used as a key (``{"ghp_…": "ci"}``), or a random-looking key
+    of a map named like a secret (``{"api_tokens": {"<token>": "alice"}}``), becomes a marker.
+    A container with nothing to mask comes back as the very same object, so redacting a huge trace
+    allocates only for the few values that really change.
+    """
+    return _value(value, lambda s: redact_text(s, redact_emails=redact_emails), _key)
+
+
+def _value(value: Any, clean: Clean, key: str | None) -> Any:
+    if isinstance(value, str):
+        if key is not None and len(value) >= 3 and not is_placeholder(value):
+            if SECRET_NAME_RE.match(key) or (SECRET_NAMES_RE.match(key) and looks_secret(value, strong=True)):
+                return marker(kind_for_name(key))
+        return clean(value)
+    if isinstance(value, dict):
+        secret_map = key is not None and SECRET_NAMES_RE.match(key) is not None
+        red_dict: dict[Any, Any] = {}
+        for k, v in value.items():
+            new_key = _dict_key(k, clean, secret_map, key or "", red_dict)
+            red_dict[new_key] = _value(v, clean, str(k))
+        return value if red_dict == value else red_dict
+    if isinstance(value, list):
+        red_list = [_value(v, clean, key) for v in value]
+        return value if red_list == value else red_list
+    if isinstance(value, tuple):
+        red_tuple = tuple(_value(v, clean, key) for v in value)
+        return value if red_tuple == value else red_tuple
+    return value
+
+
+def _dict_key(key: Any, clean: Clean, secret_map: bool, parent: str, taken: dict[Any, Any]) -> Any:
+    if not isinstance(key, str):
+        return key
+    new = marker(kind_for_name(parent)) if secret_map and looks_secret(key, strong=True) else clean(key)
+    if new != key and new in taken:  # two masked keys must not overwrite each other
+        number = 2
+        while f"{new} #{number}" in taken:
+            number += 1
+        new = f"{new} #{number}"
+    return new
+
+
+def _cleaner(redact_emails: bool) -> Clean:
+    """Redaction then control-character neutralizing: what every trace text goes through."""
+    return lambda s: neutralize_controls(redact_text(s, redact_emails=redact_emails))
+
+
+def redact_trace(trace: Trace, *, redact_emails: bool = False) -> Trace:
+    """A copy of ``trace`` with every text field redacted and its control characters neutralized:
+    task, step text, tool-call arguments (nested, keys too), tool outputs, outcome error, metadata and
+    the source path (a token in a file name)."""
+    clean = _cleaner(redact_emails)
+    steps = [_redact_step(step, clean) for step in trace.steps]
+    outcome = trace.outcome
+    if outcome.error:
+        outcome = Outcome(success=outcome.success, reward=outcome.reward, error=clean(outcome.error))
+    return trace.model_copy(
+        update={
+            "task": clean(trace.task),
+            "steps": steps,
+            "outcome": outcome,
+            "metadata": _value(trace.metadata, clean, None),
+            "source": _redact_source(trace.source, clean),
+        }
+    )
+
+
+def redact_trace_in_place(trace: Trace, *, redact_emails: bool = False) -> Trace:
+    """Like ``redact_trace`` but replaces the fields of ``trace`` itself, step by step.
+
+    For streaming pipelines that own the trace: a huge session is never held twice in memory.
+    """
+    clean = _cleaner(redact_emails)
+    steps = trace.steps
+    for number, step in enumerate(steps):
+        steps[number] = _redact_step(step, clean)
+    trace.task = clean(trace.task)
+    if trace.outcome.error:
+        trace.outcome = Outcome(success=trace.outcome.success, reward=trace.outcome.reward, error=clean(trace.outcome.error))
+    trace.metadata = _value(trace.metadata, clean, None)
+    trace.source = _redact_source(trace.source, clean)
+    return trace
+
+
+def _redact_source(source: Source, clean: Clean) -> Source:
+    path = clean(source.path)
+    return source if path == source.path else source.model_copy(update={"path": path})
+
+
+def _redact_step(step: Step, clean: Clean) -> Step:
+    """``step`` with its texts redacted: the same object when nothing in it changed, else a new Step."""
+    update: dict[str, Any] = {}
+    text = clean(step.text)
+    if text != step.text:
+        update["text"] = text
+    if step.tool_call is not None:
+        call = step.tool_call
+        args = call.arguments
+        new_args: dict[str, Any] | str = clean(args) if isinstance(args, str) else _value(args, clean, None)
+        name = clean(call.name)
+        if new_args != args or name != call.name:
+            update["tool_call"] = ToolCall(name=name, arguments=new_args, id=call.id)
+    if step.tool_result is not None:
+        result = step.tool_result
+        output = clean(result.output)
+        if output != result.output:
+            update["tool_result"] = ToolResult(
+                output=output, is_error=result.is_error, exit_code=result.exit_code, call_id=result.call_id
+            )
+    return step.model_copy(update=update) if update else step
