@@ -62,6 +62,9 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 @click.option(
     "--acknowledge", metavar="WHY", help="With --force: why high-severity scan findings are safe (recorded)."
 )
+@click.option(
+    "--replace", is_flag=True, help="Replace a skill of the same name installed from a different source."
+)
 @click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve NAME in.")
 @json_option
 def install_cmd(
@@ -73,6 +76,7 @@ def install_cmd(
     link: bool,
     force: bool,
     acknowledge: str | None,
+    replace: bool,
     registry: Path | None,
     as_json: bool,
 ) -> None:
@@ -95,6 +99,7 @@ def install_cmd(
         force=force,
         acknowledge=acknowledge,
         registry_path=registry,
+        replace=replace,
     )
     if as_json:
         echo_json(report)
@@ -221,10 +226,13 @@ def installed_cmd(project: Path | None, is_global: bool, as_json: bool) -> None:
             ],
         )
     )
-    drifted = [r for r in rows if r.status != "ok"]
+    drifted = [r for r in rows if r.status in ("modified", "missing")]
     if drifted:
         copies = "copy differs" if len(drifted) == 1 else "copies differ"
         warn(f"{len(drifted)} installed {copies} from the lock file (edited by hand or missing)")
+    for r in rows:
+        if r.status == "refused":
+            warn(f"{r.lock_file}: {r.detail}")
 
 
 @click.command("hosts")

@@ -15,7 +15,7 @@ from pathlib import Path
 from skillforge.errors import HostError
 from skillforge.hosts.base import HostAdapter, expand
 from skillforge.hosts.fsops import Transaction
-from skillforge.hosts.lockfile import from_lock_path
+from skillforge.hosts.confine import entry_dir
 from skillforge.models.lock import LockEntry, Scope
 from skillforge.skills.frontmatter import split
 from skillforge.skills.validate import find_skill_md
@@ -106,7 +106,7 @@ class AgentsMdAdapter(HostAdapter):
             return
         skills = []
         for entry in entries:
-            folder = from_lock_path(entry.path, scope, project)
+            folder = entry_dir(entry, scope, project)
             skill_md = find_skill_md(folder) or folder / "SKILL.md"
             location = Path(_relpath(skill_md, index.parent)).as_posix()
             skills.append((entry.name, _description(skill_md), location))

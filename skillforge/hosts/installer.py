@@ -11,6 +11,7 @@ from pathlib import Path
 from skillforge import config
 from skillforge.errors import HostError
 from skillforge.hosts.base import HostAdapter, all_adapters, get_adapter
+from skillforge.hosts.confine import check_host_dir, entry_dir
 from skillforge.hosts.fsops import Transaction
 from skillforge.hosts.gate import check_skill
 from skillforge.hosts.lockfile import (
@@ -24,7 +25,7 @@ from skillforge.hosts.lockfile import (
 )
 from skillforge.hosts.results import InstallReport, Placement, Removal, Status
 from skillforge.hosts.sources import SourceSpec, StagedSkill, parse_spec, stage
-from skillforge.models.lock import LockEntry, LockFile, Override, Scope
+from skillforge.models.lock import LockEntry, LockFile, LockSource, Override, Scope
 
 
 def install(
@@ -37,11 +38,14 @@ def install(
     force: bool = False,
     acknowledge: str | None = None,
     registry_path: Path | None = None,
+    replace: bool = False,
 ) -> InstallReport:
     """Install ``source`` (``NAME[@VERSION]``, folder, archive or git URL) for ``hosts`` (None: all detected).
 
     ``force`` replaces folders skillforge did not install and lets a skill that fails validation
     through; high-severity security findings also need ``acknowledge`` (recorded in the lock).
+    A skill of the same name installed from another source is replaced only with ``replace``
+    (or ``force``); the same skill re-installed or updated needs neither.
     """
     project = resolve_project(scope, project)
     spec = parse_spec(source)
@@ -53,6 +57,7 @@ def install(
         lp = lock_path(scope, project)
         with locked(lp):
             lock = read_lock(lp)
+            check_lineage(lock, staged, digest, lp, replace=replace or force)
             link_target = _link_target(spec, staged, digest) if link else None
             with Transaction() as tx:
                 placements, more = put(
@@ -125,7 +130,9 @@ def put(
     """Place ``staged`` for every adapter and update ``lock`` in memory; checks everything before writing."""
     by_dest: dict[Path, list[HostAdapter]] = {}
     for adapter in adapters:
-        by_dest.setdefault(_norm(adapter.skill_path(staged.name, scope, project)), []).append(adapter)
+        dest = _norm(adapter.skill_path(staged.name, scope, project))
+        check_host_dir(dest.parent, adapter, scope, project)
+        by_dest.setdefault(dest, []).append(adapter)
     for dest in by_dest:
         check_replaceable(dest, lock, scope, project, force=force)
     now = datetime.now(timezone.utc).replace(microsecond=0)
@@ -173,6 +180,33 @@ def put(
     return placements, notices
 
 
+def same_source(a: LockSource, b: LockSource) -> bool:
+    """True when two sources are the same place (the resolved git commit does not count)."""
+    return (a.kind, a.ref, a.subdir or None) == (b.kind, b.ref, b.subdir or None)
+
+
+def describe_source(source: LockSource) -> str:
+    sub = f"#{source.subdir}" if source.subdir else ""
+    return f"{source.kind} {source.ref}{sub}"
+
+
+def check_lineage(lock: LockFile, staged: StagedSkill, digest: str, lp: Path, *, replace: bool) -> None:
+    """Refuse, unless ``replace``, a skill that only shares its name with one installed from elsewhere.
+
+    Same source, or byte-identical content, is the same skill: reinstalling and updating need nothing.
+    """
+    if replace:
+        return
+    for entry in sorted(lock.skills, key=LockEntry.key):
+        if entry.name == staged.name and not same_source(entry.source, staged.source) and entry.hash != digest:
+            raise HostError(
+                f"{entry.name} is already installed (for {entry.host}) from {describe_source(entry.source)}; "
+                f"{describe_source(staged.source)} is a different skill with the same name",
+                path=lp,
+                hint="pass --replace to replace the installed one, or uninstall it first",
+            )
+
+
 def check_replaceable(dest: Path, lock: LockFile, scope: Scope, project: Path | None, *, force: bool) -> None:
     """Refuse to overwrite a folder skillforge did not install, or one edited by hand, unless ``force``."""
     if not (dest.exists() or dest.is_symlink()) or force:
@@ -206,8 +240,8 @@ def release(
     tx: Transaction, lock: LockFile, entry: LockEntry, scope: Scope, project: Path | None, *, force: bool
 ) -> Removal:
     """Drop ``entry`` from ``lock`` and remove its folder unless another entry still uses it."""
+    dest = entry_dir(entry, scope, project)  # a lock entry is data: never act outside the host folders
     lock.skills = [e for e in lock.skills if e.key() != entry.key()]
-    dest = _norm(from_lock_path(entry.path, scope, project))
     shared = any(_norm(from_lock_path(e.path, scope, project)) == dest for e in lock.skills)
     status, _ = disk_status(entry, dest)
     if shared or status == "missing":
@@ -226,9 +260,9 @@ def _retire(tx: Transaction, lock: LockFile, old: LockEntry, scope: Scope, proje
     """The host now reads another folder: remove the old copy, keeping it if it was edited by hand."""
     try:
         release(tx, lock, old, scope, project, force=False)
-    except HostError:
+    except HostError as exc:
         lock.skills = [e for e in lock.skills if e.key() != old.key()]
-        return [f"left {old.path} in place (edited by hand); {old.host} now uses the new folder"]
+        return [f"left {old.path} in place ({exc.message}); {old.host} now uses the new folder"]
     return []
 
 

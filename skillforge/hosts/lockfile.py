@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from skillforge import config
 from skillforge.errors import HostError
 from skillforge.hosts.archives import SKIP_DIRS, SKIP_FILES
+from skillforge.hosts.limits import COPY_CHUNK
 from skillforge.models.lock import LOCK_FILENAME, LockEntry, LockFile, Scope
 
 
@@ -92,9 +93,11 @@ def hash_tree(root: Path) -> str:
     """
     digest = hashlib.sha256()
     for rel, file in sorted(_files(root)):
-        data = file.read_bytes()
-        digest.update(rel.encode("utf-8") + b"\0" + str(len(data)).encode() + b"\0")
-        digest.update(data)
+        with file.open("rb") as handle:  # streamed: an installed folder may hold anything
+            size = os.fstat(handle.fileno()).st_size
+            digest.update(rel.encode("utf-8") + b"\0" + str(size).encode() + b"\0")
+            while chunk := handle.read(COPY_CHUNK):
+                digest.update(chunk)
     return "sha256:" + digest.hexdigest()
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from skillforge.errors import HostError, SkillforgeError
 from skillforge.hosts.base import all_adapters, get_adapter
+from skillforge.hosts.confine import entry_dir
 from skillforge.hosts.fsops import Transaction
 from skillforge.hosts.gate import check_skill
 from skillforge.hosts.installer import _link_target, disk_status, put, release, resolve_project
-from skillforge.hosts.lockfile import from_lock_path, hash_tree, lock_path, locked, read_lock, render_lock
+from skillforge.hosts.lockfile import hash_tree, lock_path, locked, read_lock, render_lock
 from skillforge.hosts.results import HostInfo, InstalledSkill, Removal, UninstallReport, UpdateOutcome
 from skillforge.hosts.sources import SourceSpec, stage
 from skillforge.models.lock import LockEntry, LockFile, Scope
@@ -29,7 +30,12 @@ def installed(project: Path | None = None, scope: Scope | None = None) -> list[I
     rows = []
     for sc, proj, lp in lock_files(scope, project):
         for entry in sorted(read_lock(lp).skills, key=LockEntry.key):
-            status, disk = disk_status(entry, from_lock_path(entry.path, sc, proj))
+            try:
+                folder = entry_dir(entry, sc, proj)
+            except HostError as exc:
+                rows.append(InstalledSkill(entry=entry, lock_file=str(lp), status="refused", detail=exc.message))
+                continue
+            status, disk = disk_status(entry, folder)
             rows.append(InstalledSkill(entry=entry, lock_file=str(lp), status=status, disk_hash=disk))
     return rows
 
@@ -125,6 +131,8 @@ def _update_group(
         )
 
     try:
+        for entry in entries:  # refuse a hostile entry before fetching anything
+            entry_dir(entry, scope, project)
         with stage(spec, registry_path) as staged:
             if staged.name != first.name:
                 raise HostError(
@@ -134,7 +142,7 @@ def _update_group(
             digest = hash_tree(staged.dir)
             results, todo = [], []
             for entry in entries:
-                status, _ = disk_status(entry, from_lock_path(entry.path, scope, project))
+                status, _ = disk_status(entry, entry_dir(entry, scope, project))
                 if entry.mode == "link" and entry.source.kind == "path" and status != "missing":
                     # A link to a working folder is always live; only the lock's record is refreshed.
                     if digest != entry.hash:

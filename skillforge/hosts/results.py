@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from skillforge.models.lock import LockEntry, LockSource, Scope
 
-Status = Literal["ok", "modified", "missing"]
+Status = Literal["ok", "modified", "missing", "refused"]
 
 
 class Placement(BaseModel):
@@ -61,6 +61,7 @@ class InstalledSkill(BaseModel):
     lock_file: str
     status: Status
     disk_hash: str | None = None
+    detail: str = Field(default="", description="why the entry was refused (its path leaves the host folders)")
 
 
 class HostInfo(BaseModel):

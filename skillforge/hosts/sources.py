@@ -98,34 +98,95 @@ def _checked_subdir(subdir: str, where: str) -> str | None:
 
 @contextmanager
 def stage(spec: SourceSpec, registry_path: Path | None = None) -> Iterator[StagedSkill]:
-    """Fetch ``spec`` into a temporary staging folder; it is deleted when the block ends."""
+    """Fetch ``spec`` into a temporary staging folder; it is deleted when the block ends.
+
+    Errors name what the user gave (the folder, ``ARCHIVE#member``, ``URL#path``), never the
+    temporary staging folder, which is gone by the time anyone reads the message.
+    """
     with tempfile.TemporaryDirectory(prefix="skillforge-stage-") as tmp:
         work = Path(tmp)
-        version = spec.version
-        commit = None
-        if spec.kind in ("path", "archive") and not Path(spec.ref).exists():
-            raise InputError(
-                "the skill's source no longer exists", path=spec.ref, hint="reinstall from where it is now"
-            )
-        if spec.kind == "registry":
-            root, version = _from_registry(spec, work / "export", registry_path)
-        elif spec.kind == "path":
-            root = Path(spec.ref)
-        elif spec.kind == "archive":
-            raw = work / "raw"
-            raw.mkdir()
-            extract(Path(spec.ref), raw)
-            root = _skill_root(raw, spec.subdir, Path(spec.ref))
-        else:
-            clone = work / "clone"
-            commit = _git_clone(spec.ref, clone)
-            root = _skill_root(clone, spec.subdir, Path(spec.ref))
-        name = read_name(root)
-        staged = work / "skill" / name
-        copy_skill_tree(root, staged)
-        if spec.kind != "registry":
-            version = _metadata_version(staged)
-        yield StagedSkill(name=name, version=version, source=spec.lock_source(commit), dir=staged)
+        try:
+            staged = _fetch(spec, work, registry_path)
+        except SkillforgeError as exc:
+            raise _user_facing(exc, work, spec) from None
+        yield staged
+
+
+def _fetch(spec: SourceSpec, work: Path, registry_path: Path | None) -> StagedSkill:
+    version = spec.version
+    commit = None
+    if spec.kind in ("path", "archive") and not Path(spec.ref).exists():
+        raise InputError(
+            "the skill's source no longer exists", path=spec.ref, hint="reinstall from where it is now"
+        )
+    if spec.kind == "registry":
+        root, version = _from_registry(spec, work / "export", registry_path)
+    elif spec.kind == "path":
+        root = Path(spec.ref)
+    elif spec.kind == "archive":
+        raw = work / "raw"
+        raw.mkdir()
+        extract(Path(spec.ref), raw)
+        root = _skill_root(raw, spec.subdir, spec.ref)
+    else:
+        clone = work / "clone"
+        commit = _git_clone(spec.ref, clone)
+        root = _skill_root(clone, spec.subdir, spec.ref)
+    # Copy first (sizes and links are checked from metadata before a byte is read), then read the
+    # name from the copy, so nothing reads a file of the source that the limits would refuse.
+    copy = work / "copy"
+    copy_skill_tree(root, copy, label=_root_label(spec, root, work))
+    name = read_name(copy)
+    staged = work / "skill" / name
+    staged.parent.mkdir()
+    os.rename(copy, staged)
+    if spec.kind != "registry":
+        version = _metadata_version(staged)
+    return StagedSkill(name=name, version=version, source=spec.lock_source(commit), dir=staged)
+
+
+def _root_label(spec: SourceSpec, root: Path, work: Path) -> str:
+    """How the user would name the skill folder ``root`` of ``spec``."""
+    if spec.kind == "path":
+        return spec.ref
+    if spec.kind == "registry":
+        return f"{spec.ref}@{spec.version or 'latest'} (registry)"
+    try:
+        rel = root.relative_to(work).parts[1:]
+    except ValueError:
+        return spec.ref
+    return f"{spec.ref}#{'/'.join(rel)}" if rel else spec.ref
+
+
+def _user_facing(exc: SkillforgeError, work: Path, spec: SourceSpec) -> SkillforgeError:
+    """``exc`` with every staging path replaced by the user's own name for it (changed in place)."""
+
+    def show(text: str) -> str:
+        for base in sorted({str(work), str(work.resolve())}, key=len, reverse=True):
+            for sub in ("copy", "skill", "raw", "clone", "export"):
+                prefix = f"{base}/{sub}"
+                while prefix in text:
+                    start = text.index(prefix)
+                    end = start + len(prefix)
+                    while end < len(text) and not text[end].isspace() and text[end] not in "'\":),":
+                        end += 1
+                    rel = [p for p in text[start + len(prefix) : end].split("/") if p]
+                    if sub == "skill" and rel:
+                        rel = rel[1:]  # the folder named after the skill
+                    if sub in ("raw", "clone") and spec.kind in ("archive", "git"):
+                        shown = f"{spec.ref}#{'/'.join(rel)}" if rel else spec.ref
+                    elif spec.kind == "path":
+                        shown = str(Path(spec.ref, *rel))
+                    else:
+                        shown = f"{spec.ref}#{'/'.join(rel)}" if rel else spec.ref
+                    text = text[:start] + shown + text[end:]
+        return text
+
+    exc.message = show(exc.message)
+    exc.args = (exc.message,)
+    exc.path = show(exc.path) if exc.path else exc.path
+    exc.hint = show(exc.hint) if exc.hint else exc.hint
+    return exc
 
 
 def read_name(skill_dir: Path) -> str:
@@ -156,7 +217,7 @@ def _metadata_version(skill_dir: Path) -> str | None:
     return version if isinstance(version, str) and version else None
 
 
-def _skill_root(tree: Path, subdir: str | None, where: Path) -> Path:
+def _skill_root(tree: Path, subdir: str | None, where: str) -> Path:
     """The folder holding SKILL.md: ``subdir`` if given, the root, or the single top-level folder."""
     if subdir:
         root = tree / subdir

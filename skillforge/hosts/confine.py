@@ -1,0 +1,96 @@
+"""Where install, update and uninstall may act: a host's own skill folders, inside the scope.
+
+A lock file is data someone else may have written (it is committed to projects and shared), so a
+lock entry's ``path`` is never trusted as an instruction: the folder it names must be
+``<a skills folder of the entry's host in that scope>/<the entry's name>``, with no ``..``, and the
+host folder must resolve (through any symlinks) inside the project, or the home folder for global
+installs. Anything else is refused with the lock file and the entry named.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from skillforge.errors import HostError, InputError
+from skillforge.hosts.base import HostAdapter, expand, get_adapter
+from skillforge.hosts.lockfile import from_lock_path, lock_path
+from skillforge.models.lock import LockEntry, Scope
+from skillforge.skills.validate import is_valid_name
+
+
+def norm(path: Path) -> Path:
+    """``path`` made absolute with ``.``/``..`` folded, symlinks left alone."""
+    return Path(os.path.abspath(path))
+
+
+def host_roots(adapter: HostAdapter, scope: Scope, project: Path | None) -> list[Path]:
+    """The folders ``adapter`` may hold installed skills in for ``scope`` (install folder, env override)."""
+    paths = adapter.paths(scope)
+    if paths is None:
+        return []
+    found = [adapter.skills_dir(scope, project), expand(paths.install, project)]
+    return list(dict.fromkeys(norm(p) for p in found))
+
+
+def scope_bases(adapter: HostAdapter, scope: Scope, project: Path | None) -> list[Path]:
+    """What a host folder must resolve inside: the project, or home (and an env override's folder)."""
+    if scope == "project":
+        return [norm(project or Path.cwd())]
+    bases = [Path.home()]
+    paths = adapter.paths(scope)
+    if paths is not None and paths.env_override and os.environ.get(paths.env_override.var):
+        bases.append(Path(os.environ[paths.env_override.var]).expanduser())
+    return [norm(b) for b in bases]
+
+
+def check_host_dir(folder: Path, adapter: HostAdapter, scope: Scope, project: Path | None) -> None:
+    """Refuse a host skills folder that resolves, through a symlink, outside the scope."""
+    real = folder.resolve()
+    bases = [b.resolve() for b in scope_bases(adapter, scope, project)]
+    if any(real == b or b in real.parents for b in bases):
+        return
+    where = "project" if scope == "project" else "home folder"
+    raise HostError(
+        f"{adapter.name}'s skills folder resolves to {real}, outside the {where}; refusing to write there",
+        path=folder,
+        hint="a symlinked skills folder must point inside the scope; replace the link with a real folder",
+    )
+
+
+def entry_dir(entry: LockEntry, scope: Scope, project: Path | None) -> Path:
+    """The installed folder ``entry`` names, after checking it is one this entry may act on.
+
+    Raises ``HostError`` naming the lock file and the entry when the path leaves the host's skill
+    folders (``..``, an absolute path elsewhere, another name, a symlinked folder out of the scope).
+    """
+    lock_file = lock_path(scope, project)
+
+    def refuse(why: str) -> HostError:
+        return HostError(
+            f"lock entry {entry.name!r} for host {entry.host!r} {why}; refusing to touch it",
+            path=lock_file,
+            hint="a lock entry only names a folder skillforge installed; fix or delete that entry",
+        )
+
+    if not is_valid_name(entry.name) or "/" in entry.name or "\\" in entry.name:
+        raise refuse("has an invalid skill name")
+    try:
+        adapter = get_adapter(entry.host)
+    except InputError:
+        raise refuse("names an unknown host") from None
+    if not adapter.supports(scope):
+        raise refuse(f"is in the {scope} lock, but that host has no {scope} skills folder")
+    text = entry.path.replace("\\", "/")
+    if ".." in PurePosixPath(text).parts:
+        raise refuse(f"has path {entry.path!r}, which climbs out with '..'")
+    path = norm(from_lock_path(entry.path, scope, project))
+    roots = host_roots(adapter, scope, project)
+    if path.name != entry.name or path.parent not in roots:
+        allowed = ", ".join(str(r / entry.name) for r in roots)
+        raise refuse(f"has path {entry.path!r}, which is not its folder in {adapter.name}'s skills ({allowed})")
+    try:
+        check_host_dir(path.parent, adapter, scope, project)
+    except HostError as exc:
+        raise refuse(f"has path {entry.path!r}: {exc.message}") from None
+    return path

@@ -1,0 +1,96 @@
+"""Size limits for one skill folder, enforced by publish (registry) and install (hosts) alike.
+
+They are checked from ``stat`` before any content is read, so an oversized or sparse file is
+refused in milliseconds at no memory cost; content is then copied in chunks. A skill is
+instructions plus a few scripts and assets: anything near these limits is almost certainly a
+mistake (a data set, a build folder) or an attack (a sparse multi-gigabyte file, a bomb).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from skillforge.errors import InputError
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Largest single file in a skill (10 MiB)."""
+MAX_SKILL_BYTES = 100 * 1024 * 1024
+"""Largest total size of all files in a skill (100 MiB)."""
+MAX_FILES = 5_000
+"""Most files (and archive members) in a skill."""
+MAX_DEPTH = 32
+"""Deepest folder nesting in a skill."""
+COPY_CHUNK = 1024 * 1024
+"""Bytes read at a time when copying or hashing a file."""
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+class Budget:
+    """Running totals for one skill folder; ``add`` raises ``InputError`` when a limit is passed."""
+
+    def __init__(self, where: str | Path) -> None:
+        self.where = where
+        self.files = 0
+        self.bytes = 0
+
+    def add(self, rel: str, info: os.stat_result) -> None:
+        """Count one regular file (from its ``lstat``/``fstat``) before anything is read from it."""
+        check_file(rel, info, self.where)
+        self.files += 1
+        self.bytes += info.st_size
+        if self.files > MAX_FILES:
+            raise InputError(
+                f"skill has more than {MAX_FILES} files (limit MAX_FILES)",
+                path=self.where,
+                hint="a skill holds instructions, scripts and small assets; move data elsewhere",
+            )
+        if self.bytes > MAX_SKILL_BYTES:
+            raise InputError(
+                f"skill is larger than {_mib(MAX_SKILL_BYTES)} in all (limit MAX_SKILL_BYTES), "
+                f"passed at {rel}",
+                path=self.where,
+                hint="a skill holds instructions, scripts and small assets; move data elsewhere",
+            )
+
+
+def check_file(rel: str, info: os.stat_result, where: str | Path) -> None:
+    """Refuse one file by its metadata: too large, or a hard link (its content is shared with a file
+    that may lie outside the skill, e.g. ``ln ~/.ssh/id_rsa notes.md``)."""
+    if info.st_size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{rel} is {_mib(info.st_size)}, over the per-file limit of {_mib(MAX_FILE_BYTES)} "
+            "(MAX_FILE_BYTES)",
+            path=where,
+            hint="a skill holds instructions, scripts and small assets; move data elsewhere",
+        )
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        raise InputError(
+            f"{rel} is a hard link ({info.st_nlink} names share its content); refused because the "
+            "other name may be a file outside the skill",
+            path=where,
+            hint=f"replace it with a plain copy (cp {rel} {rel}.tmp && mv {rel}.tmp {rel})",
+        )
+
+
+def copy_file(src: Path, dest: Path, rel: str, where: str | Path) -> None:
+    """Copy one regular file in chunks, re-checking what was opened (it may have changed since ``stat``)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(src, flags)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"not a regular file: {rel}", path=where)
+        check_file(rel, info, where)
+        with dest.open("xb") as out:
+            copied = 0
+            while chunk := handle.read(COPY_CHUNK):
+                copied += len(chunk)
+                if copied > MAX_FILE_BYTES:
+                    raise InputError(f"{rel} grew past {_mib(MAX_FILE_BYTES)} while copying", path=where)
+                out.write(chunk)
+    os.chmod(dest, stat.S_IMODE(info.st_mode) | 0o600)
