@@ -35,6 +35,7 @@ _META_HEADING = re.compile(
     r"related(?: \w+)?|table of contents|toc|contents|licen[cs]e|credits|acknowledg\w*|changelog|authors?|"
     r"sponsors|badges?|footnotes?|support|community|contact|getting help|help)$"
 )
+_ERROR = re.compile(r"(?i)error|exception|fail|fatal|panic|denied|refused|not found|cannot|unable")
 _WHEN_FIRES = re.compile(r"(?i)^(?:the |this )?(?:[\w`*]+ )?(?:alert )?(?:is |will be |gets )?"
                          r"(?:fired|fires|triggered|triggers|raised|goes off)(?: when| if)?\s+")
 
@@ -251,7 +252,7 @@ def _document(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
             lessons.append(_fix(doc, unit, fix.symptom, fix.steps, [], skill, tags, fix.quote))
         if not part.steps:
             continue
-        if (troubleshooting and unit.heading and unit.sub + unit.step > 0) or SYMPTOM.search(heading) \
+        if (troubleshooting and unit.heading and unit.heading != doc.title) or SYMPTOM.search(heading) \
                 and not re.search(r"(?i)troubleshoot|known issues|faq|debugging", heading):
             lessons.append(_fix(doc, unit, _symptom(heading, part.outputs), part.steps, part.outputs, skill, tags))
         elif len(part.steps) >= 2 or part.steps[0].code or unit.procedural:
@@ -275,8 +276,9 @@ def _symptom(heading: str, outputs: list[str]) -> str:
         return f"you see {inline_code(heading.strip('`'), 100)}"
     if SYMPTOM.search(heading):
         return f"you hit {lower_first(heading)}"
-    if outputs:
-        return f"you see {inline_code(outputs[0], 100)} ({lower_first(heading)})"
+    errors = [o for o in outputs if _ERROR.search(o)]
+    if errors:
+        return f"you see {inline_code(errors[0], 100)} ({lower_first(heading)})"
     return f"working with {lower_first(heading)}"
 
 
@@ -292,7 +294,8 @@ def _fix(doc: DocDigest, unit: Unit, symptom: str, steps: list[DocStep], outputs
         for number, step in enumerate(steps[:12], start=1):
             lines.extend(_step_lines(number, step.text, step))
     if outputs:
-        lines.append("Error seen: " + "; ".join(inline_code(o, 120) for o in outputs[:2]) + ".")
+        label = "Error seen" if any(_ERROR.search(o) for o in outputs) else "Sample output"
+        lines.append(f"{label}: " + "; ".join(inline_code(o, 120) for o in outputs[:2]) + ".")
     evidence = [doc.evidence(unit.step, quote or first.quote)] + [doc.evidence(unit.step, s.quote) for s in steps[1:3]]
     title = f"{doc.title}: {unit.heading or symptom}" + (f" ({quote[:40]})" if quote else "")
     return _lesson("recovery", title, "\n".join(lines), skill, "recovery", evidence, doc, tags, unit)

@@ -62,7 +62,8 @@ SYMPTOM = re.compile(
     r"(?i)\b(errors?|exceptions?|fail\w*|unable|cannot|can't|could not|couldn't|not found|not working|doesn't|"
     r"does not|won't|isn't|not (?:start|load|run|connect|show|appear|work|respond)\w*|denied|refused|timeouts?|"
     r"timed out|crash\w*|hang\w*|stuck|slow|missing|out of memory|oom\w*|incorrect|wrong|unexpected|broken|invalid|"
-    r"mismatch|conflicts?|problems?|no such|unrecognized|unsupported|cannot find|unavailable|noexec|panic)\b"
+    r"mismatch|conflicts?|problems?|no such|unrecognized|unsupported|cannot find|unavailable|noexec|panic|"
+    r"\w+error|\w+exception|nothing|no output|empty|does nothing|not shown)\b"
 )
 
 
@@ -108,7 +109,8 @@ class Part:
 
 def lower_first(text: str) -> str:
     """``Check the logs`` -> ``check the logs``; acronyms and code keep their case."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+    word = text.split(" ", 1)[0]
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper() and not re.search(r"[A-Z]", word[1:]):
         return text[0].lower() + text[1:]
     return text
 

@@ -1,0 +1,130 @@
+"""Document lessons on kinds of pages the analyzer was not written against: troubleshooting pages with
+error/fix pairs, runbooks of other projects, install guides with a code block per step."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from skillforge.distill.doc_lessons import doc_digest, doc_lessons
+from skillforge.distill.lessons import tag
+from skillforge.ingest import read_file
+from skillforge.models import Lesson, Trace
+
+QUALITY = Path(__file__).parent.parent / "data" / "quality" / "documents"
+
+
+def _lessons(*paths: Path) -> list[Lesson]:
+    traces = [t for p in paths for t in read_file(p) if isinstance(t, Trace)]
+    return doc_lessons(sorted((doc_digest(t) for t in traces), key=lambda d: d.source))
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _steps(body: str) -> list[str]:
+    return re.findall(r"(?m)^\d+\. (.*)$", body)
+
+
+TROUBLESHOOTING = """# Troubleshoot
+
+## ImportError
+
+Another common error you may encounter is `ImportError`:
+
+```
+Traceback (most recent call last):
+  File "train.py", line 3, in <module>
+    from transformers import ImageGPTImageProcessor
+    raise e
+ImportError: cannot import name 'ImageGPTImageProcessor' from 'transformers' (unknown location)
+```
+
+For these error types, check to make sure you have the latest version installed:
+
+```bash
+pip install transformers --upgrade
+```
+
+## How does caching work?
+
+Models are cached in the home directory. Never delete it by hand while a download runs? It is shared.
+
+## Exporter shows nothing
+
+The console exporter prints spans like this:
+
+```
+Span: chat gpt-4o
+Event: gen_ai.content.prompt
+Attributes: {"gen_ai.system": "openai"}
+```
+
+If no span is printed, set `OTEL_TRACES_EXPORTER=console` and restart the service.
+"""
+
+
+def test_troubleshooting_keeps_the_fix_and_treats_tracebacks_as_evidence(tmp_path: Path) -> None:
+    lessons = _lessons(_write(tmp_path, "acme_troubleshooting.md", TROUBLESHOOTING))
+    fix = next(l for l in lessons if "ImportError" in l.body.split("\n", 1)[0])
+    assert fix.kind == "recovery" and tag(fix, "section") == "recovery"
+    first = fix.body.split("\n", 1)[0]
+    assert first.startswith("When you see `ImportError`, check to make sure you have the latest version installed")
+    assert "```bash\npip install transformers --upgrade\n```" in fix.body  # the fix command, fenced
+    everything = "\n".join(l.body for l in lessons)
+    assert "Run `raise e`" not in everything and not re.search(r"(?m)^\d+\. .*raise e", everything)
+    assert not any(s.startswith(("Span:", "Event:", "Attributes:")) for l in lessons for s in _steps(l.body))
+    assert "ImportError: cannot import name" in fix.body  # the error line stays, as evidence in the details
+    spans = next(l for l in lessons if "OTEL_TRACES_EXPORTER" in l.body)
+    assert "Span: chat" not in spans.body.split("\n", 1)[0]
+    # A question heading is neither a procedure nor a guardrail.
+    assert not any("caching" in l.title.lower() or l.body.rstrip().endswith("?") for l in lessons)
+
+
+def test_question_heading_is_never_a_guardrail(tmp_path: Path) -> None:
+    doc = "# FAQ\n\n## Should you never run as root?\n\nRunning as root is discouraged.\n\n## Setup\n\nNever run the agent as root, because it can delete system files.\n"
+    lessons = _lessons(_write(tmp_path, "acme_faq.md", doc))
+    guards = [l for l in lessons if l.kind == "guardrail"]
+    assert [g.body for g in guards] == ["Never run the agent as root, because it can delete system files."]
+
+
+def test_runbook_first_line_names_the_alert_and_first_diagnostic_action() -> None:
+    lessons = _lessons(QUALITY / "etcdMembersDown.md", QUALITY / "VirtControllerDown.md")
+    assert {l.target_skill for l in lessons} == {"kubernetes-alert-runbooks"}
+    members = next(l for l in lessons if l.title == "etcdMembersDown runbook")
+    first = members.body.split("\n", 1)[0]
+    assert first.startswith("When **etcdMembersDown** fires (one or more etcd member goes down")
+    assert "check health of master nodes" in first
+    assert "```console\n$ etcdctl endpoint health -w table\n```" in members.body
+    assert any(line.startswith("Impact: ") for line in members.body.split("\n"))  # depth goes to details
+    virt = next(l for l in lessons if l.title == "VirtControllerDown runbook")
+    steps = _steps(virt.body)
+    assert "Check the status of the `virt-controller` deployment:" in steps
+    # The indented fenced block inside a numbered step stays with that step, dedented.
+    assert "deployment:\n```bash\n$ kubectl -n $NAMESPACE get deploy virt-controller -o yaml\n```" in virt.body
+    assert any(s.startswith("CrashLoopBackOff: Check the pod logs") for s in steps)  # labelled cause -> its fix
+    assert "keyword:virtcontrollerdown" in virt.tags
+
+
+def test_install_guide_keeps_one_fenced_block_per_step() -> None:
+    lessons = _lessons(QUALITY / "ollama_linux.mdx", QUALITY / "ollama_troubleshooting.mdx")
+    assert {l.target_skill for l in lessons} == {"ollama-setup-and-troubleshooting"}
+    service = next(l for l in lessons if "startup service" in l.title)
+    assert service.body.split("\n", 1)[0].startswith("When adding Ollama as a startup service, create a user and group")
+    assert "```ini\n[Unit]\nDescription=Ollama Service" in service.body  # config stays a block, not a step
+    assert len(_steps(service.body)) == 3
+    for lesson in lessons:
+        assert not re.search(r"(?m)^\d+\. Run `[^`]+`$", lesson.body)
+        assert lesson.body.count("```") % 2 == 0
+    docker = next(l for l in lessons if "Linux docker" in l.title)
+    assert docker.body.startswith("When ") and "native.cgroupdriver=cgroupfs" in docker.body
+
+
+def test_code_blocks_are_not_split_into_steps(tmp_path: Path) -> None:
+    doc = "# Deploy\n\n## Release\n\nBuild and push the image:\n\n```sh\nmake build\nmake push\n```\n\nThen roll out:\n\n```sh\nkubectl rollout restart deploy/web\n```\n"
+    lesson = _lessons(_write(tmp_path, "acme_deploy.md", doc))[0]
+    assert _steps(lesson.body) == ["Build and push the image:", "Roll out:"]
+    assert "```sh\nmake build\nmake push\n```" in lesson.body
