@@ -97,6 +97,8 @@ class Denial:
     phrase: str
     action: Action
     then: Action | None
+    quote: str = ""
+    """The line of the output that says so, as it occurs there (outputs are dropped from kept actions)."""
 
 
 @dataclass
@@ -367,7 +369,10 @@ def _denial(action: Action, later: list[Action], out: TraceDigest) -> None:
     phrase = found.group(1).lower() if found else action.signal
     then = next((b for b in later if b.family == action.family and b.tool == action.tool and b.failed is False
                  and b.args != action.args), None)
-    out.denials.append(Denial(action.signal, phrase, action, then))
+    word = phrase.split()[0]
+    quote = next((ln.strip() for ln in action.output.splitlines() if word in ln.lower() and ln.strip()), "")
+    quote = quote[:150] or action.output.strip().split("\n", 1)[0][:150]
+    out.denials.append(Denial(action.signal, phrase, action, then, quote))
 
 
 def _procedure_role(action: Action, repro_files: set[str]) -> str:

@@ -130,8 +130,7 @@ def denial_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Lesson
 
 
 def _quote(n: Denial) -> str:
-    line = next((ln.strip() for ln in n.action.output.splitlines() if n.phrase.split()[0] in ln.lower()), "")
-    return line[:150] or n.action.output.strip().split("\n", 1)[0][:150]
+    return n.quote
 
 
 def outcome_pitfalls(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:

@@ -17,78 +17,87 @@ def _find(lessons: list[Lesson], pattern: str, kind: str | None = None) -> Lesso
 
 
 def test_missing_file_recovery_in_mini_swe_agent(sample_lessons: list[Lesson], find_trace, occurs) -> None:  # type: ignore[no-untyped-def]
-    lesson = _find(sample_lessons, r"No such file or directory", kind="recovery")
-    assert lesson.title.startswith("When `cat` fails with")
-    assert "`ls -la`" in lesson.body and "`tests/missing_colon.py`" in lesson.body
+    lesson = _find(sample_lessons, r"missing file or path", kind="recovery")
+    first = lesson.body.split("\n", 1)[0]
+    assert "list the directory" in first and "use the path it shows" in first  # says what to correct
+    assert "/Users/" not in lesson.body  # the absolute path became a placeholder
     trace = find_trace("mini_swe_agent_traj/github_issue.traj.json")
     mine = [e for e in lesson.evidence if e.trace_id == trace.id]
-    assert {e.quote for e in mine} >= {"cat tests/missing_colon.py"}
     failing = next(e for e in mine if "No such file" in e.quote)
     assert trace.steps[failing.step].tool_result is not None  # the quote is the tool's error output
     assert occurs(trace, failing.step, failing.quote)
 
 
-def test_syntax_error_recovery_clusters_swe_agent_and_openhands(sample_lessons: list[Lesson]) -> None:
-    lesson = _find(sample_lessons, r"Your proposed edit has introduced new syntax error", kind="recovery")
-    sources = {e.source for e in lesson.evidence}
-    assert any(s.endswith("pydicom__pydicom-1458.traj") for s in sources)
-    assert any(s.endswith("openhands/resolver_output.jsonl") for s in sources)
-    assert lesson.support == 2
-    assert "Do not resend the same call" in lesson.body
+def test_syntax_error_recovery_clusters_runs_and_is_actionable(sample_lessons: list[Lesson]) -> None:
+    lesson = _find(sample_lessons, r"syntax error", kind="recovery")
+    assert "re-issue the whole edit" in lesson.body
+    assert lesson.harmful == 0
     assert lesson.target_skill == "coding-agent-playbook"
 
 
-def test_sandbox_escalation_recovery_in_codex(sample_lessons: list[Lesson]) -> None:
-    lesson = _find(sample_lessons, r"operation not permitted", kind="recovery")
-    assert "`sandbox_permissions: require_escalated`" in lesson.body
+def test_sandbox_denial_is_a_guardrail_not_a_failure(sample_lessons: list[Lesson]) -> None:
+    lesson = _find(sample_lessons, r"operation not permitted", kind="guardrail")
+    assert "require_escalated" in lesson.body
     assert tag(lesson, "scope") == "general"
+    assert not [l for l in sample_lessons if l.kind in ("recovery", "pitfall") and "operation not permitted" in l.body]
 
 
-def test_fix_and_rerun_is_a_django_lesson(sample_lessons: list[Lesson], find_trace, occurs) -> None:  # type: ignore[no-untyped-def]
-    lesson = _find(sample_lessons, r"ImproperlyConfigured", kind="recovery")
-    assert lesson.target_skill == "django-development"
-    assert "settings.configure()" in lesson.body  # the agent's own explanation, turned into an instruction
-    trace = find_trace("django__django-15127.traj.json")
-    assert all(occurs(trace, e.step, e.quote) for e in lesson.evidence)
+def test_failed_run_teaches_no_recovery(sample_lessons: list[Lesson], find_trace) -> None:  # type: ignore[no-untyped-def]
+    failed = find_trace("django__django-15127.traj.json")  # outcome: not resolved
+    for lesson in sample_lessons:
+        if lesson.kind in ("recovery", "success_pattern", "procedure"):
+            assert failed.id not in lesson.trace_ids, lesson.title
+            assert lesson.harmful == 0, lesson.title
 
 
 def test_work_order_from_successful_runs(sample_lessons: list[Lesson], sample_traces: dict[str, Trace]) -> None:
     lesson = _find(sample_lessons, r"^Work order that succeeded", kind="procedure")
-    assert lesson.support >= 5
-    assert re.search(r"edit → test → submit", lesson.body)
+    first = lesson.body.split("\n", 1)[0]
+    assert first.startswith("To fix a bug, locate the code")
+    assert not re.search(r"\d+/\d+ runs", lesson.body)  # no counts
+    assert re.search(r"(?m)^1\. Locate the code", lesson.body)
     for trace_id in lesson.trace_ids:
         assert sample_traces[trace_id].outcome.success is not False  # only runs that did not fail
 
 
-def test_permission_pitfalls_from_claude_code(sample_lessons: list[Lesson]) -> None:
-    lesson = _find(sample_lessons, r"requires approval", kind="pitfall")
-    assert "3×" in lesson.body and "permission or sandbox limit" in lesson.body
+def test_permission_prompts_become_guardrails(sample_lessons: list[Lesson]) -> None:
+    lesson = _find(sample_lessons, r"requires approval", kind="guardrail")
+    assert "ask the user to approve it" in lesson.body
 
 
-def test_unresolved_run_becomes_a_project_pitfall(sample_lessons: list[Lesson]) -> None:
-    lesson = _find(sample_lessons, r"^Unresolved: LEVEL_TAGS", kind="pitfall")
-    assert lesson.target_skill == "django-development"
-    assert "`django/contrib/messages/storage/base.py`" in lesson.body
+def test_no_run_specific_values_or_vague_actions_in_rule_lines(sample_lessons: list[Lesson]) -> None:
+    from skillforge.distill.abstract import instance_values
+    from skillforge.distill.lessons import rule_line
+
+    for lesson in sample_lessons:
+        if "source:trace" not in lesson.tags:
+            continue
+        first = rule_line(lesson)
+        assert not instance_values(first), (first, instance_values(first))
+        assert not re.search(r"(?i)fix the cause|retry with a corrected|retrying did not help|look further|"
+                             r"worked in \d+|\(\d+/\d+ runs", first), first
 
 
 def test_every_evidence_quote_occurs_in_its_step(sample_lessons: list[Lesson], sample_traces: dict[str, Trace], occurs) -> None:  # type: ignore[no-untyped-def]
     checked = 0
     for lesson in sample_lessons:
+        if "source:trace" not in lesson.tags:
+            continue  # document and ticket evidence is checked in their own test files
         assert lesson.evidence, lesson.title
         assert lesson.support >= len(lesson.trace_ids) >= 1
         for e in lesson.evidence:
             assert e.quote.strip(), lesson.title
             assert occurs(sample_traces[e.trace_id], e.step, e.quote), (lesson.title, e)
             checked += 1
-    assert checked > 50
+    assert checked > 20
 
 
 def test_no_junk_rules_about_trivial_commands(sample_lessons: list[Lesson]) -> None:
     for lesson in sample_lessons:
         first = lesson.body.split("\n", 1)[0]
-        assert not re.search(r"with `(ls|cd|cat|echo|pwd)\b[^`]*` \(worked", first), first
         if tag(lesson, "section") == "commands":
             assert re.search(r"pytest|runtests|python tests/", first), first
+            assert not re.search(r"with `(ls|cd|cat|echo|pwd)\b", first), first
 
 
 def test_output_is_deterministic_and_order_independent(sample_traces: dict[str, Trace]) -> None:
@@ -122,11 +131,9 @@ def test_many_unsuccessful_runs_aggregate_instead_of_flooding(sample_traces: dic
     failed = find_trace("django__django-15127.traj.json")
     copies = [failed.model_copy(update={"id": f"{failed.id}-{n}"}) for n in range(8)]
     lessons = HeuristicAnalyzer().analyze([*sample_traces.values(), *copies])
-    pitfalls = [l for l in lessons if l.kind == "pitfall" and l.target_skill == "django-development"]
-    unresolved = [l for l in pitfalls if l.title.startswith("Unresolved:")]
-    assert len(unresolved) == 1  # the same unresolved task, once, with its support
-    assert unresolved[0].support >= 5
+    pitfalls = [l for l in lessons if l.kind == "pitfall" and tag(l, "area") == "django"]
     assert len(pitfalls) <= 4
+    assert all(l.harmful >= 1 for l in pitfalls)
 
 
 def test_iter_actions_releases_answered_calls_in_order_and_pairs_results_like_before() -> None:
