@@ -2,7 +2,8 @@
 
 A flag is read as a password only for the commands where it means one: ``-p`` is a password for
 ``mysql``/``sshpass``/``docker login`` but a port for ``ssh`` and "parents" for ``mkdir``; ``-u``
-carries ``user:password`` for ``curl`` but "upstream" for ``git push``.
+carries ``user:password`` for ``curl`` but "upstream" for ``git push``. Each rule finds the flag
+first (a cheap literal) and then checks which command the flag belongs to.
 """
 
 from __future__ import annotations
@@ -12,34 +13,22 @@ import re
 from skillforge.redact.patterns import is_placeholder, marker
 
 _VALUE = r"""(?P<value>'[^'\n]*'|"[^"\n]*"|[^\s'"|;&]+)"""
-# The rest of one command: up to a pipe, ;, & or end of line.
-_SAME_COMMAND = r"[^\n;&|]*?\s"
-# A command word stands alone: not inside a longer word, path or flag name ("-t http -u URL" is
-# caught by the password check instead: "//host" is not a password).
-_AT_COMMAND = r"(?<![\w.-])"
-
-# user:password after curl -u/--user, httpie -a/--auth, wget/curl --proxy-user; any --auth/--basic-auth.
-_USERINFO_FLAG = re.compile(
-    r"(?:" + _AT_COMMAND + r"(?:curl|curlie|wget|http|https|xh)\b" + _SAME_COMMAND + r"(?:-u|--user|-a|--auth|-U|--proxy-user)"
-    r"|(?<![\w-])--(?:basic-)?auth)(?:[ \t]+|=)" + _VALUE
+# user:password after curl -u/--user, httpie -a/--auth, --proxy-user; --auth/--basic-auth anywhere.
+_USERINFO_FLAG = re.compile(r"[ \t](?P<flag>-u|--user|-a|--auth|-U|--proxy-user|--basic-auth)(?:[ \t]+|=)" + _VALUE)
+_USERINFO_COMMANDS = re.compile(r"(?<![\w.-])(?:curl|curlie|wget|http|https|xh)\b")
+# -p with a value: attached (-pPW, -p'PW') or separate (-p PW, -p 'PW').
+_P_FLAG = re.compile(
+    r"[ \t]-p(?:(?P<attached>'[^'\n]*'|\"[^\"\n]*\"|[^\s'\"|;&-][^\s'\"|;&]*)|(?:[ \t]+|=)(?P<separate>'[^'\n]*'|\"[^\"\n]*\"|[^\s'\"|;&]+))"
 )
-# mysql -pPASS, mysql -p'PASS', mysql -p 'PASS' (a bare word after "-p " is the database name).
-_MYSQL = re.compile(
-    r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mariadb|mariadb-dump)\b"
-    + _SAME_COMMAND
-    + r"-p(?:(?P<attached>'[^'\n]*'|\"[^\"\n]*\"|[^\s'\"|;&-][^\s'\"|;&]*)|[ \t]+(?P<quoted>'[^'\n]*'|\"[^\"\n]*\"))"
+_MYSQL = re.compile(r"(?<![\w.-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mariadb|mariadb-dump)\b")
+_P_IS_PASSWORD = re.compile(
+    r"(?<![\w.-])(?:sshpass|(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry)[ \t]+login|twine[ \t]+upload)\b"
 )
-# Commands whose -p (or -P) is always a password.
-_PASSWORD_FLAG = re.compile(
-    r"\b(?:sshpass|(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry)[ \t]+login|twine[ \t]+upload)\b"
-    + _SAME_COMMAND
-    + r"-p(?:[ \t]+|=)?"
-    + _VALUE
-)
-_CAPITAL_P_FLAG = re.compile(r"\b(?:sqlcmd|bcp|osql)\b" + _SAME_COMMAND + r"-P[ \t]+" + _VALUE)
-_COMMAND_WORDS = ("curl", "wget", "http", "xh", "auth", "mysql", "mariadb", "sshpass", "login", "twine", "sqlcmd", "bcp", "osql")
+_CAPITAL_P_FLAG = re.compile(r"[ \t]-P[ \t]+" + _VALUE)
+_CAPITAL_P_COMMANDS = re.compile(r"(?<![\w.-])(?:sqlcmd|bcp|osql)\b")
 _NETRC = re.compile(r"(?m)((?:^[ \t]*|\blogin[ \t]+\S+[ \t]+)pass(?:word|wd)[ \t]+)(\S+)")
 _NETRC_CONTEXT = re.compile(r"(?m)^[ \t]*(?:machine[ \t]+\S+|default\b)|\bmachine[ \t]+\S+[ \t]+login[ \t]")
+_USERINFO_GATES = (" -u", " --user", " -a", " --auth", " -U", " --proxy-user", " --basic-auth", "\t-")
 
 
 def redact_command_passwords(text: str, lowered: str) -> str:
@@ -47,17 +36,21 @@ def redact_command_passwords(text: str, lowered: str) -> str:
 
     ``lowered`` is ``text.lower()`` (the caller has it): it gates the patterns cheaply.
     """
-    if not any(word in lowered for word in _COMMAND_WORDS) and "machine" not in lowered:
-        return text
-    if "-u" in text or "-a" in text or "--" in text or "-U" in text:
-        text = _USERINFO_FLAG.sub(_userinfo_sub, text)
-    if "-p" in text or "-P" in text:
-        text = _MYSQL.sub(_mysql_sub, text)
-        text = _PASSWORD_FLAG.sub(_flag_sub, text)
-        text = _CAPITAL_P_FLAG.sub(_flag_sub, text)
+    if any(gate in text for gate in _USERINFO_GATES):
+        text = _USERINFO_FLAG.sub(lambda m: _userinfo_sub(m, text), text)
+    if " -p" in text or "\t-p" in text:
+        text = _P_FLAG.sub(lambda m: _p_sub(m, text), text)
+    if " -P" in text:
+        text = _CAPITAL_P_FLAG.sub(lambda m: _capital_p_sub(m, text), text)
     if "machine" in lowered and "login" in lowered and _NETRC_CONTEXT.search(text):
         text = _NETRC.sub(_netrc_sub, text)
     return text
+
+
+def _command_of(text: str, pos: int) -> str:
+    """The command ``pos`` belongs to: from the last line end, pipe, ``;`` or ``&`` up to ``pos``."""
+    start = max(text.rfind(sep, 0, pos) for sep in ("\n", "|", ";", "&")) + 1
+    return text[start:pos]
 
 
 def _unquote(value: str) -> tuple[str, str]:
@@ -66,32 +59,47 @@ def _unquote(value: str) -> tuple[str, str]:
     return "", value
 
 
-def _userinfo_sub(match: re.Match[str]) -> str:
+def _userinfo_sub(match: re.Match[str], text: str) -> str:
+    if not match.group("flag").endswith("auth") and not _USERINFO_COMMANDS.search(_command_of(text, match.start())):
+        return match.group(0)  # git push -u origin, docker run -u 1000:1000
     quote, value = _unquote(match.group("value"))
     user, colon, password = value.partition(":")
     if not colon or not password or is_placeholder(password) or password.isdigit() or "$" in value or password.startswith("//"):
-        return match.group(0)  # curl -u admin (prompts), -u "$USER:$TOKEN", --user 1000:1000
-    start = match.start("value") - match.start()
-    return match.group(0)[:start] + f"{quote}{user}:{marker('password')}{quote}"
+        return match.group(0)  # curl -u admin (prompts), -u "$USER:$TOKEN", -t http -u https://host
+    return _replace(match, "value", f"{quote}{user}:{marker('password')}{quote}")
 
 
-def _mysql_sub(match: re.Match[str]) -> str:
-    group = "attached" if match.group("attached") is not None else "quoted"
-    return _mask_group(match, group)
+def _p_sub(match: re.Match[str], text: str) -> str:
+    command = _command_of(text, match.start())
+    if _P_IS_PASSWORD.search(command):
+        group = "attached" if match.group("attached") is not None else "separate"
+    elif _MYSQL.search(command):
+        # mysql -p db_name: a bare word after "-p " is the database; a quoted one is the password.
+        group = "attached" if match.group("attached") is not None else "separate"
+        if group == "separate" and match.group("separate")[0] not in "'\"":
+            return match.group(0)
+    else:
+        return match.group(0)  # mkdir -p, ssh -p 22, docker run -p 8080:80, pytest -p no:cacheprovider
+    return _mask(match, group)
 
 
-def _flag_sub(match: re.Match[str]) -> str:
-    return _mask_group(match, "value")
+def _capital_p_sub(match: re.Match[str], text: str) -> str:
+    if not _CAPITAL_P_COMMANDS.search(_command_of(text, match.start())):
+        return match.group(0)
+    return _mask(match, "value")
 
 
-def _mask_group(match: re.Match[str], group: str) -> str:
+def _mask(match: re.Match[str], group: str) -> str:
     value = match.group(group)
     quote, bare = _unquote(value)
     if not bare or bare.startswith("-") or is_placeholder(value) or "$" in bare:
         return match.group(0)
-    start, end = match.start(group) - match.start(), match.end(group) - match.start()
-    whole = match.group(0)
-    return whole[:start] + f"{quote}{marker('password')}{quote}" + whole[end:]
+    return _replace(match, group, f"{quote}{marker('password')}{quote}")
+
+
+def _replace(match: re.Match[str], group: str, new: str) -> str:
+    whole, base = match.group(0), match.start()
+    return whole[: match.start(group) - base] + new + whole[match.end(group) - base :]
 
 
 def _netrc_sub(match: re.Match[str]) -> str:

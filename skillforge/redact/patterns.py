@@ -16,7 +16,8 @@ file names with a token inside, and provider prefixes are distinctive enough not
 E = r"(?![A-Za-z0-9_-])"
 
 # Provider tokens recognised by their prefix: (kind, literal that must occur, pattern). A pattern only
-# runs when its literal is in the text, which keeps redaction cheap on long tool outputs.
+# runs when its literal is in the text, which keeps redaction cheap on long tool outputs. GitLab's
+# prefixes are several: its pattern is gated by GITLAB_PREFIXES instead of the short literal.
 TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
     (kind, literal, re.compile(pattern))
     for kind, literal, pattern in [
@@ -93,6 +94,8 @@ def is_placeholder(value: str) -> bool:
     """True for values that stand for a secret without being one (``$TOKEN``, ``<key>``, ``None``)."""
     return bool(PLACEHOLDER_RE.match(value)) or value.startswith("[REDACTED")
 
+
+GITLAB_PREFIXES = ("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glimt-", "glptt-", "glagent-", "gloas-")
 
 EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])(?!git@)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 
