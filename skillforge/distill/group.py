@@ -7,15 +7,15 @@ notes, and each skill gets a title and a description that starts with "Use when"
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from pydantic import BaseModel, Field
 
 from skillforge.distill.area import slug
-from skillforge.distill.lessons import rule_line, sort_key, tag, with_tag
+from skillforge.distill.describe import describe, keywords
+from skillforge.distill.lessons import sort_key, tag, with_tag
 from skillforge.models import Lesson
-from skillforge.skills.validate import MAX_DESCRIPTION, MAX_NAME, is_valid_name
+from skillforge.skills.validate import MAX_NAME, is_valid_name
 
 __all__ = ["MIN_RULES", "SkillGroup", "describe", "group_lessons", "keywords", "skill_name"]
 
@@ -92,24 +92,27 @@ def _fold_tiny(buckets: dict[str, list[Lesson]]) -> None:
             return
 
 
-def _profile(name: str, members: list[Lesson]) -> set[str]:
-    words = {w for w in name.split("-") if w not in _GENERIC_NAME_WORDS}
-    words |= {a for l in members if (a := tag(l, "area"))}
-    words |= set(keywords(members)[:8])
-    return words
+def _profile(name: str, members: list[Lesson]) -> tuple[set[str], set[str]]:
+    """``(project words, topic words)``: the name's own words and areas, and the skill's keywords."""
+    own = {w for w in name.split("-") if w not in _GENERIC_NAME_WORDS}
+    own |= {a for l in members if (a := tag(l, "area"))}
+    return own, set(keywords(members)[:12]) - _GENERIC_NAME_WORDS
 
 
 def _nearest(name: str, buckets: dict[str, list[Lesson]]) -> str | None:
-    mine = _profile(name, buckets[name])
+    """The skill ``name`` should join: one that shares a project word (name or area), or failing that
+    at least a fifth of its topic words, from the same kind of input; None when nothing is that close."""
+    own, topics = _profile(name, buckets[name])
     sources = {tag(l, "source") for l in buckets[name]}
     best: tuple[float, str] | None = None
     for other in sorted(buckets):
-        if other == name:
+        if other == name or not sources & {tag(l, "source") for l in buckets[other]}:
             continue
-        theirs = _profile(other, buckets[other])
-        union = mine | theirs
-        score = len(mine & theirs) / len(union) if union else 0.0
-        if score <= 0 or not sources & {tag(l, "source") for l in buckets[other]}:
+        their_own, their_topics = _profile(other, buckets[other])
+        union = topics | their_topics
+        topical = len(topics & their_topics) / len(union) if union else 0.0
+        score = len(own & their_own) + topical
+        if not own & their_own and topical < 0.2:
             continue  # nothing in common: a lone skill stays alone rather than pollute an unrelated one
         if best is None or score > best[0]:
             best = (score, other)
@@ -152,99 +155,14 @@ def _fold_thin_projects(buckets: dict[str, list[Lesson]], min_rules: int) -> Non
         del buckets[name]
 
 
-def _title(name: str) -> str:
-    words = name.replace("-", " ")
-    return words[:1].upper() + words[1:]
-
-
-_STOP = {
-    "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "from", "is", "it", "be", "as",
-    "at", "this", "that", "error", "errors", "file", "files", "run", "runs", "tool", "tools", "command",
-    "commands", "agent", "task", "tasks", "step", "steps", "use", "when", "user", "issue", "fix", "fails",
-    "failed", "none", "true", "false", "null", "output", "result", "code", "test", "value",
+_UPPER = {
+    "api", "aws", "ci", "cli", "cpu", "css", "csv", "gcp", "gpu", "html", "http", "json", "k8s", "llm", "pdf", "pr",
+    "sdk", "sql", "ssh", "swe", "tls", "ui", "url", "xml", "yaml",
 }
 
 
-def keywords(lessons: list[Lesson]) -> list[str]:
-    """The domain words of ``lessons``, most supported first: their ``keyword:`` tags, else the
-    backticked tool names and areas their rules mention."""
-    weight: Counter[str] = Counter()
-    for lesson in lessons:
-        words = [t.removeprefix("keyword:") for t in lesson.tags if t.startswith("keyword:")]
-        if not words:
-            words = [w for w in re.findall(r"`([A-Za-z][\w.-]{2,30})`", rule_line(lesson))]
-            words += [a for a in [tag(lesson, "area")] if a]
-        for word in {w.strip().lower() for w in words}:
-            if word and word not in _STOP and not re.search(r"\d{3,}", word):
-                weight[word] += max(1, lesson.support)
-    return [w for w, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-_PURPOSE = (
-    ("contributing", "Contribute to", "contributing to"),
-    ("installation", "Install", "installing"),
-    ("setup", "Set up", "setting up"),
-    ("release", "Release", "releasing"),
-    ("deployment", "Deploy", "deploying"),
-    ("testing", "Test", "testing"),
-)
-
-
-def describe(name: str, lessons: list[Lesson], *, shared: Counter[str] | None = None) -> str:
-    """What the skill does and when to use it, in the domain's own words (1–1024 characters, aim ≤ 300).
-
-    ``shared`` counts, per keyword, how many skills of the set use it: words this skill alone has come
-    first, so the description sets it apart from its neighbours. No counts, no list of section names."""
-    lessons = sorted(lessons, key=sort_key)  # the same lessons in any order describe the same skill
-    shared = shared or Counter()
-    sources = Counter(tag(l, "source") or "other" for l in lessons)
-    sections = Counter(tag(l, "section") or l.kind for l in lessons)
-    words = keywords(lessons)
-    distinct = sorted(words, key=lambda w: (shared.get(w, 1) > 1, words.index(w)))
-    subject = _subject(name, lessons)
-    terms = [w for w in distinct if w not in subject.lower().split()][:4]
-    alerts = [l.title.removesuffix(" runbook") for l in lessons if tag(l, "section") == "runbooks"]
-    main = sources.most_common(1)[0][0]
-    if alerts:
-        what = f"Diagnose and mitigate {subject} alerts such as {_series(alerts[:3])}"
-        when = f"Use when one of these alerts fires or {_series(terms[:3], 'or') or subject} misbehaves"
-    elif sections.get("triage") or main == "ticket":
-        what = f"Triage and resolve reported {subject} problems: reproduce, find the fix, verify it"
-        when = f"Use when a bug report or ticket mentions {_series(terms[:4], 'or') or subject}"
-    elif main == "document":
-        verb, gerund = next(((v, g) for k, v, g in _PURPOSE if k in name.split("-")), ("Work with", "working with"))
-        what = f"{verb} {subject}" + (f": {_series(terms[:4])}" if terms else "")
-        when = f"Use when {gerund} {subject}" + (f" or asked about {_series(terms[:2], 'or')}" if terms else "")
-    else:
-        doing = []
-        if sections.get("procedure"):
-            doing.append("the workflow that succeeded")
-        if sections.get("recovery"):
-            doing.append("how to recover from failing tool calls")
-        if sections.get("pitfalls") or sections.get("guardrails"):
-            doing.append("what to avoid")
-        what = f"{subject[:1].upper() + subject[1:]}: {_series(doing or ['lessons from earlier runs'])}"
-        tools = _series(terms[:4], "or")
-        when = f"Use when working on {subject}" + (f" with {tools}" if tools else "")
-    text = f"{what}. {when}."
-    text = re.sub(r"-{3,}", "-", " ".join(text.split())).strip()
-    return _clip(text, MAX_DESCRIPTION)
-
-
-def _subject(name: str, lessons: list[Lesson]) -> str:
-    """What the skill is about, from its name without the activity words (``django`` of ``django-development``)."""
-    words = [w for w in name.split("-") if w not in {"runbooks", "contributing", "installation", "setup", "playbook",
-                                                       "triage", "issue", "development", "alert"}]
-    return " ".join(words) or name.replace("-", " ")
-
-
-def _series(items: list[str], last: str = "and") -> str:
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {last} " + items[-1]
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
+def _title(name: str) -> str:
+    """``swe-agent-installation`` → ``SWE agent installation``: sentence case, acronyms in capitals."""
+    words = [w.upper() if w in _UPPER else w for w in name.split("-")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]

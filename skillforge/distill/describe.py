@@ -1,0 +1,176 @@
+"""Skill descriptions written as triggers: what the skill does and when to use it, in the domain's words.
+
+A host shows the model only each skill's name and description, within a budget, so the description is
+what decides whether the skill is loaded. It says what the skill does and the situations it serves,
+using the words a user's request or a failing tool call would contain: the goals of its procedures,
+the tools and error kinds of its recoveries, the alerts of its runbooks, the projects of its known
+issues. Words that the skill alone has in its set come first, so neighbours read differently. No counts,
+no list of section names, and short enough for hosts that truncate the listing (``TARGET`` characters).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from skillforge.distill.lessons import rule_line, sort_key, tag
+from skillforge.models import Lesson
+from skillforge.skills.validate import MAX_DESCRIPTION
+
+__all__ = ["TARGET", "describe", "keywords"]
+
+TARGET = 300
+"""Descriptions aim at this many characters; the spec's hard limit is 1,024."""
+
+_STOP = {
+    "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "from", "is", "it", "be", "as",
+    "at", "this", "that", "these", "those", "its", "your", "you", "we", "our", "not", "no", "if", "then", "else",
+    "error", "errors", "file", "files", "run", "runs", "tool", "tools", "command", "commands", "agent", "task",
+    "tasks", "step", "steps", "use", "used", "using", "when", "user", "users", "issue", "issues", "fix", "fixes",
+    "fails", "failed", "none", "true", "false", "null", "output", "result", "code", "test", "value", "values",
+    "make", "makes", "get", "gets", "give", "gives", "ensure", "check", "checks", "see", "set", "add", "new",
+    "like", "also", "can", "may", "must", "should", "will", "would", "could", "need", "needs", "want", "way",
+    "one", "two", "all", "any", "each", "every", "some", "more", "most", "other", "same", "such", "only",
+    "firing", "fires", "problem", "problems", "areas", "area", "bar", "gate", "tips", "things", "thing", "part",
+    "example", "examples", "case", "cases", "time", "first", "last", "before", "after", "about", "into", "out",
+    "up", "down", "over", "under", "again", "here", "there", "what", "which", "who", "how", "why", "where",
+    "object", "data", "type", "name", "names", "line", "lines", "change", "changes", "read", "write", "start",
+    "contributing", "contribution", "installation", "setup", "guide", "docs", "documentation", "readme",
+}
+"""Words too common to tell a user's request apart."""
+
+_FAILURES = {
+    "not-found": "missing files or paths",
+    "command-not-found": "missing commands",
+    "syntax": "edits that break the syntax",
+    "edit-mismatch": "edits whose text does not match the file",
+    "test-failure": "failing tests",
+    "import": "missing modules",
+    "timeout": "timeouts",
+    "permission": "permission errors",
+    "bad-arguments": "invalid arguments",
+    "network": "network errors",
+}
+"""Failure-kind keywords (as the trace analyzer tags them) as the phrase a description uses."""
+_BLOCKED = {"approval", "sandbox", "denied", "blocked"}
+
+
+def keywords(lessons: list[Lesson]) -> list[str]:
+    """The domain words of ``lessons``, most supported first: their ``keyword:`` tags, else the
+    backticked tool names and areas their rules mention."""
+    weight: Counter[str] = Counter()
+    for lesson in lessons:
+        words = [t.removeprefix("keyword:") for t in lesson.tags if t.startswith("keyword:")]
+        if not words:
+            words = re.findall(r"`([A-Za-z][\w.-]{2,30})`", rule_line(lesson))
+            words += [a for a in [tag(lesson, "area")] if a]
+        for word in {w.strip().lower().replace("_", "-") if w in _FAILURES else w.strip().lower() for w in words}:
+            if len(word) > 2 and word not in _STOP and not re.search(r"\d{3,}", word):
+                weight[word] += max(1, lesson.support)
+    return [w for w, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def describe(name: str, lessons: list[Lesson], *, shared: Counter[str] | None = None) -> str:
+    """What the skill does and when to use it (1–1024 characters, aim ``TARGET``).
+
+    ``shared`` counts, per keyword, how many skills of the set use it: words this skill alone has come
+    first, so the description sets it apart from its neighbours."""
+    lessons = sorted(lessons, key=sort_key)  # the same lessons in any order describe the same skill
+    shared = shared or Counter()
+    sources = Counter(tag(l, "source") or "other" for l in lessons)
+    main = sources.most_common(1)[0][0]
+    words = keywords(lessons)
+    distinct = sorted(words, key=lambda w: (shared.get(w, 1) > 1, words.index(w)))
+    subject = _subject(name)
+    alerts = [l.title.removesuffix(" runbook") for l in lessons if tag(l, "section") == "runbooks"]
+    terms = [w for w in distinct if w not in subject.lower().split() and w not in {a.lower() for a in alerts}]
+    if alerts:
+        what = f"Diagnose and mitigate {subject} alerts such as {_series(alerts[:3])}"
+        when = "Use when one of these alerts fires"
+        if terms:
+            when += f" or {_series(terms[:3], 'or')} shows the symptoms they describe"
+    elif any(tag(l, "section") == "triage" for l in lessons) or main == "ticket":
+        projects = sorted({a for l in lessons if (a := tag(l, "area"))})
+        what = f"Triage and resolve reported {subject} problems: reproduce, find the fix, verify it"
+        mention = [t for t in terms if t not in projects][:2]
+        when = f"Use when a bug report or ticket mentions {_series([*projects[:3], *mention], 'or') or subject}"
+    elif main == "document":
+        what, when = _document_sentences(name, subject, terms)
+    else:
+        what, when = _trace_sentences(subject, lessons, terms)
+    text = f"{what}. {when}."
+    text = re.sub(r"-{3,}", "-", " ".join(text.split())).strip()
+    if len(text) > TARGET:
+        text = f"{what}. {when.split(', or ')[0].split(' or ')[0]}."
+    return _clip(text, MAX_DESCRIPTION)
+
+
+_PURPOSE = (
+    ("contributing", "Contribute to", "contributing to"),
+    ("installation", "Install", "installing"),
+    ("install", "Install", "installing"),
+    ("setup", "Set up", "setting up"),
+    ("release", "Release", "releasing"),
+    ("deployment", "Deploy", "deploying"),
+    ("testing", "Test", "testing"),
+    ("troubleshooting", "Troubleshoot", "troubleshooting"),
+)
+
+
+def _document_sentences(name: str, subject: str, terms: list[str]) -> tuple[str, str]:
+    verb, gerund = next(((v, g) for k, v, g in _PURPOSE if k in name.split("-")), ("Work with", "working with"))
+    what = f"{verb} {subject}"
+    if terms:
+        what += f": the documented steps and rules for {_series(terms[:3])}"
+    when = f"Use when {gerund} {subject}" + (f" or a task involves {_series(terms[:2], 'or')}" if terms else "")
+    return what, when
+
+
+def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> tuple[str, str]:
+    goals = []
+    for lesson in lessons:
+        match = re.match(r"^To ([^,.;]{3,60})[,.;]", rule_line(lesson))
+        if match and lesson.kind in ("procedure", "success_pattern") and match.group(1) not in goals:
+            goals.append(match.group(1))
+    failures = [_FAILURES[w] for w in terms if w in _FAILURES] or [
+        _FAILURES[w] for w in keywords(lessons) if w in _FAILURES
+    ]
+    blocked = any(w in _BLOCKED or w == "permission" for w in keywords(lessons))
+    areas = sorted({a for l in lessons if (a := tag(l, "area"))}, key=lambda a: (a not in terms, a))
+    tools = [w for w in terms if w not in _FAILURES and w not in _BLOCKED and w != "permission" and w not in areas
+             and any(f"`{w}" in rule_line(l).lower() for l in lessons)]
+    parts = []
+    if goals:
+        parts.append(f"How successful runs managed to {_series(goals[:2])}")
+    if failures:
+        parts.append(f"{', and how' if parts else 'How'} to recover from {_series(failures[:3])}")
+    if not parts:
+        parts.append(f"What earlier {subject} runs learned")
+    what = "".join(p if i == 0 else p for i, p in enumerate(parts)).replace("  ", " ")
+    when = f"Use when asked to {goals[0]}" if goals else f"Use when working on {subject}"
+    if areas:
+        when += f" (e.g. in {_series(areas[:3], 'or')})"
+    if tools:
+        when += f" with {_series(tools[:3], 'or')}"
+    if blocked:
+        when += ", or when a command is blocked or needs approval"
+    return what, when
+
+
+def _subject(name: str) -> str:
+    """What the skill is about, from its name without the activity words (``django`` of ``django-development``)."""
+    activity = {"runbooks", "contributing", "installation", "setup", "playbook", "triage", "issue", "development",
+                "alert", "alerts"}
+    words = [w for w in name.split("-") if w not in activity]
+    return " ".join(words) or name.replace("-", " ")
+
+
+def _series(items: list[str], last: str = "and") -> str:
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
