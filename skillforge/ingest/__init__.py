@@ -18,11 +18,14 @@ from skillforge.ingest.base import (
     parse_ticket_columns,
 )
 from skillforge.ingest.detect import detect, get_reader
+from skillforge.ingest.limits import MAX_DEPTH, JSONTooDeep
 from skillforge.ingest.walk import iter_files
 from skillforge.models import Skipped, Trace
 
 __all__ = [
+    "MAX_DEPTH",
     "TICKET_FIELDS",
+    "JSONTooDeep",
     "FileReport",
     "ReadOptions",
     "SkippedRecord",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from skillforge.ingest.limits import JSONStream, JSONTooDeep, check_depth, loads
 from skillforge.models import Skipped, Trace
 
 HEAD_BYTES = 1 << 20
@@ -90,6 +91,8 @@ class Probe:
     skeleton: Any = None
     """kind == 'json': the document's shape — scalars kept (long strings cut), every array cut to its
     first element. Enough to see keys like ``trajectory_format`` or ``history[0].message_type``."""
+    problem: str = ""
+    """Why no reader can use this file at all, found while probing (JSON nested past ``MAX_DEPTH``)."""
 
     @property
     def suffix(self) -> str:
@@ -192,7 +195,8 @@ def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
     """Yield ``(line_number, record)`` for each non-blank line; bad lines yield a ``Skipped`` instead.
 
     A 100 MB line costs at most ``max_line_bytes`` of memory and is skipped with a reason, and
-    invalid UTF-8 or JSON on one line never stops the rest of the file.
+    invalid UTF-8 or JSON, or a record nested deeper than ``MAX_DEPTH``, on one line never stops the
+    rest of the file.
     """
     with path.open("rb") as fh:
         lineno = 0
@@ -215,6 +219,11 @@ def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
                 yield lineno, Skipped(path=str(path), line=lineno, reason=f"invalid UTF-8 at byte {exc.start}")
                 continue
             try:
+                check_depth(stripped)
+            except JSONTooDeep as exc:
+                yield lineno, Skipped(path=str(path), line=lineno, reason=f"{exc.message}, skipped")
+                continue
+            try:
                 yield lineno, json.loads(text)
             except json.JSONDecodeError as exc:
                 what = "truncated JSON" if exc.pos >= len(text) - 1 else f"invalid JSON ({exc.msg})"
@@ -222,15 +231,17 @@ def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
 
 
 def load_json(path: Path, *, max_bytes: int = 512 << 20) -> Any:
-    """Parse one JSON document; raise ``FormatError`` with position on failure."""
+    """Parse one JSON document; raise ``FormatError`` with position on failure (``JSONTooDeep`` past
+    ``MAX_DEPTH`` levels)."""
     from skillforge.errors import FormatError
 
     size = path.stat().st_size
     if size > max_bytes:
         raise FormatError(f"JSON document of {size >> 20} MiB exceeds the {max_bytes >> 20} MiB limit", path=path)
     try:
-        with path.open("rb") as fh:
-            return json.load(fh)
+        return loads(path.read_bytes())
+    except JSONTooDeep:
+        raise JSONTooDeep(path=path) from None
     except UnicodeDecodeError as exc:
         raise FormatError(f"invalid UTF-8 at byte {exc.start}", path=path) from None
     except json.JSONDecodeError as exc:
@@ -238,11 +249,14 @@ def load_json(path: Path, *, max_bytes: int = 512 << 20) -> Any:
 
 
 def iter_json_array(path: Path, prefix: str = "item") -> Iterator[Any]:
-    """Stream the elements of a JSON array (or any ijson prefix) without loading the file."""
+    """Stream the elements of a JSON array (or any ijson prefix) without loading the file.
+
+    Raises ``JSONTooDeep`` on reaching nesting past ``MAX_DEPTH`` (the elements before it are yielded).
+    """
     import ijson
 
     with path.open("rb") as fh:
-        yield from ijson.items(fh, prefix, use_float=True)
+        yield from ijson.items(JSONStream(fh), prefix, use_float=True)
 
 
 def as_text(value: Any, limit: int | None = None) -> str:
@@ -284,8 +298,8 @@ def parse_arguments(raw: Any) -> dict[str, Any] | str:
         return raw
     if isinstance(raw, str):
         try:
-            value = json.loads(raw)
-        except (json.JSONDecodeError, ValueError):
+            value = loads(raw)
+        except ValueError:  # not JSON, or nested past MAX_DEPTH: kept as the text it is
             return raw
         return value if isinstance(value, dict) else raw
     if raw is None:

@@ -26,6 +26,8 @@ def detect(path: Path, fmt: str | None = None) -> tuple[Reader | None, Probe, st
         return None, p, "empty file"
     if p.kind == "binary":
         return None, p, "binary file, not a trace"
+    if p.problem:
+        return None, p, p.problem
     if fmt is not None:
         return get_reader(fmt), p, f"forced format {fmt}"
     best: Reader | None = None

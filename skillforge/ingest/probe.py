@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.base import HEAD_BYTES, SKELETON_SCAN_BYTES, SNIFF_LINES, Probe
+from skillforge.ingest.limits import MAX_DEPTH, JSONStream, JSONTooDeep, loads, value_too_deep
 
 _STRING_CUT = 2000
 
@@ -35,7 +35,12 @@ def probe(path: Path) -> Probe:
         later = _jsonl_records(rest, complete=len(rest) < HEAD_BYTES) if rest else []
         if later:
             return Probe(path=path, size=size, head=head, kind="jsonl", text=text, lines=later)
-    skeleton = _skeleton(path)
+    try:
+        skeleton = _skeleton(path)
+    except JSONTooDeep as exc:
+        if lines:  # JSONL whose later lines may be fine: its reader skips the deep ones by line
+            return Probe(path=path, size=size, head=head, kind="jsonl", text=text, lines=lines)
+        return Probe(path=path, size=size, head=head, kind="json", text=text, problem=f"{exc.message}, not read")
     if skeleton is None and lines:
         # The document as a whole did not parse, but its first line did: a JSONL file with one record,
         # or a JSONL file whose later lines are damaged.
@@ -81,8 +86,8 @@ def _jsonl_records(head: bytes, *, complete: bool) -> list[Any]:
         if not chunk:
             continue
         try:
-            records.append(json.loads(chunk))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            records.append(loads(chunk))
+        except ValueError:  # invalid JSON or UTF-8, or nested past MAX_DEPTH
             bad += 1
             if bad > len(records) + 2:
                 return []  # mostly not JSON on its own: not JSONL (probably pretty-printed JSON)
@@ -129,7 +134,11 @@ class _Reader:
 
 
 def _skeleton(path: Path) -> Any:
-    """Stream the document with ijson, keeping scalars and the first element of every array."""
+    """Stream the document with ijson, keeping scalars and the first element of every array.
+
+    Raises ``JSONTooDeep`` for a document nested past ``MAX_DEPTH`` levels where the shape is (its
+    first element); nesting met later returns the shape seen, for the reader to stop there.
+    """
     import ijson
 
     stack: list[Any] = []
@@ -151,7 +160,7 @@ def _skeleton(path: Path) -> Any:
 
     try:
         with path.open("rb") as fh:
-            for _prefix, event, value in ijson.parse(_Reader(fh, SKELETON_SCAN_BYTES), use_float=True):
+            for _prefix, event, value in ijson.parse(JSONStream(_Reader(fh, SKELETON_SCAN_BYTES)), use_float=True):
                 if skip_depth:
                     if event in ("start_map", "start_array"):
                         skip_depth += 1
@@ -183,6 +192,10 @@ def _skeleton(path: Path) -> Any:
                         done = True
     except _Budget:
         return root  # a huge document: the shape seen so far is enough to sniff
+    except JSONTooDeep:
+        if isinstance(root, (dict, list)) and root and not value_too_deep(root, MAX_DEPTH // 2):
+            return root  # too deep past the shape kept (a later record): its reader keeps what precedes it
+        raise
     except Exception:  # noqa: BLE001 - ijson raises several unrelated types for malformed input
         # A document cut short or damaged part-way still has the shape seen so far, so its reader
         # can keep the records before the damage and report it; a second top-level value (done)

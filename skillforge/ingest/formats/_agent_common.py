@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.base import clip
+from skillforge.ingest.limits import JSONStream, JSONTooDeep, loads
 from skillforge.models import Skipped
 
 MAX_VALUE_CHARS = 1 << 20
@@ -40,7 +41,7 @@ def iter_values(
     Subtrees under a ``skip`` prefix are never built, and strings longer than ``max_chars`` are cut as
     they arrive, so one record costs at most what is kept of it. With one prefix, nothing to skip and
     no cut, ijson's C builder does the work (several times faster on a 50,000-event array). ijson
-    errors propagate (see ``json_error``).
+    errors propagate (see ``json_error``), and so does ``JSONTooDeep`` for nesting past ``MAX_DEPTH``.
     """
     import ijson
     from ijson.common import ObjectBuilder
@@ -50,7 +51,7 @@ def iter_values(
     if len(targets) == 1 and not skips and max_chars is None:
         (only,) = targets
         with path.open("rb") as fh:
-            for value in ijson.items(fh, only, use_float=True):
+            for value in ijson.items(JSONStream(fh), only, use_float=True):
                 yield only, value
         return
     skip_dotted = tuple(s + "." for s in skips)
@@ -58,7 +59,7 @@ def iter_values(
     current = ""
     depth = 0
     with path.open("rb") as fh:
-        for prefix, event, value in ijson.parse(fh, use_float=True):
+        for prefix, event, value in ijson.parse(JSONStream(fh), use_float=True):
             if max_chars is not None and isinstance(value, str) and len(value) > max_chars:
                 value = clip(value, max_chars)
             if builder is None:
@@ -88,6 +89,8 @@ def json_error(path: Path, exc: Exception, *, what: str = "file") -> Skipped:
     line; any other damage is located by re-parsing with ``json`` (files up to 64 MiB).
     """
     message = str(exc).strip()
+    if isinstance(exc, JSONTooDeep):
+        return Skipped(path=str(path), reason=f"{exc.message}; {what} not read")
     if isinstance(exc, UnicodeDecodeError):
         return Skipped(path=str(path), reason=f"invalid UTF-8 at byte {exc.start}; {what} not read")
     if "premature EOF" in message or "Incomplete JSON" in message:
@@ -100,11 +103,13 @@ def json_error(path: Path, exc: Exception, *, what: str = "file") -> Skipped:
     reason = f"invalid JSON ({message.splitlines()[0]})" if message else "invalid JSON"
     try:
         if path.stat().st_size <= 64 << 20:  # re-parse only to locate the error; bounded
-            json.loads(path.read_bytes().decode("utf-8"))
+            loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as err:
         reason = f"invalid UTF-8 at byte {err.start}"
     except json.JSONDecodeError as err:
         line, reason = err.lineno, f"invalid JSON ({err.msg})"
+    except JSONTooDeep as err:
+        reason = err.message
     except OSError:
         pass
     return Skipped(path=str(path), line=line, reason=f"{reason}; {what} not read")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.base import Probe, ReadOptions, as_text, clip, iter_json_array, iter_jsonl
+from skillforge.ingest.limits import JSONStream, JSONTooDeep
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
 
 MESSAGE_PATHS: tuple[tuple[str, ...], ...] = (
@@ -210,6 +211,8 @@ def _stream(path: Path, prefix: str) -> Iterator[tuple[int | None, Any]]:
     try:
         for item in iter_json_array(path, prefix):
             yield None, item
+    except JSONTooDeep as exc:
+        yield None, Skipped(path=str(path), reason=f"{exc.message}, stopped reading")
     except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
         yield None, Skipped(path=str(path), reason=f"invalid JSON, stopped reading: {exc}")
 
@@ -224,7 +227,7 @@ def top_level_fields(path: Path, prefix: str, skip: frozenset[str]) -> dict[str,
     depth = 0
     try:
         with path.open("rb") as fh:
-            for pfx, event, value in ijson.parse(fh, use_float=True):
+            for pfx, event, value in ijson.parse(JSONStream(fh), use_float=True):
                 if key is None:
                     if event == "map_key" and pfx == prefix:
                         key, builder, depth = value, (None if value in skip else ijson.ObjectBuilder()), 0

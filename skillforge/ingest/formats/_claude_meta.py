@@ -6,12 +6,12 @@ and summed over the records of the main chain (``metadata``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.formats._claude_steps import BUDGET_CLIP
 from skillforge.ingest.formats._claude_tree import Node
+from skillforge.ingest.limits import loads
 
 SESSION_KEYS = ("sessionId", "cwd", "version", "gitBranch")
 
@@ -132,7 +132,7 @@ def sidecar(path: Path) -> dict[str, Any]:
     meta_path = path.with_name(path.stem + ".meta.json")
     try:
         if meta_path.is_file() and meta_path.stat().st_size < 1 << 16:
-            value = json.loads(meta_path.read_text(encoding="utf-8"))
+            value = loads(meta_path.read_bytes())
             return value if isinstance(value, dict) else {}
     except (OSError, ValueError):
         pass

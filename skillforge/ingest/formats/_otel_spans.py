@@ -19,6 +19,7 @@ from typing import Any
 from skillforge.ingest.base import as_text, clip, clip_arguments
 from skillforge.ingest.base import parse_arguments as parse_args
 from skillforge.ingest.formats._agent_common import as_dict
+from skillforge.ingest.limits import loads
 
 RESOURCE_SPANS = ("resourceSpans", "resource_spans")
 SCOPE_SPANS = ("scopeSpans", "scope_spans", "instrumentationLibrarySpans")
@@ -225,7 +226,7 @@ def _status_error(status: Any, attrs: dict[str, Any]) -> str | None:
 def _json_list(value: Any, role: str) -> list[Any]:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads(value)
         except ValueError:
             return [{"role": role, "parts": [{"type": "text", "content": value}]}] if value.strip() else []
     if isinstance(value, dict):
@@ -330,7 +331,7 @@ def _messages(attrs: dict[str, Any], events: Any) -> tuple[list[dict[str, Any]],
             ]
         elif name in _EVENT_ROLES or name == "gen_ai.choice":
             body = ev.get("gen_ai.event.content", ev)
-            body = json.loads(body) if isinstance(body, str) and body.startswith("{") else body
+            body = loads(body) if isinstance(body, str) and body.startswith("{") else body
             message = _normalize(body, _EVENT_ROLES.get(str(name), "assistant"))
             if message:
                 (outputs if name == "gen_ai.choice" else inputs).append(message)

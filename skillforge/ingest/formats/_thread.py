@@ -10,12 +10,12 @@ with the customer.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from skillforge.ingest.base import as_text
+from skillforge.ingest.limits import loads
 
 USER_WORDS = {"user", "customer", "client", "requester", "requestor", "enduser", "reporter", "submitter",
               "human", "caller", "guest", "visitor", "buyer"}
@@ -66,8 +66,8 @@ def parse_thread(value: Any) -> list[Message]:
             return []
         if text[0] in "[{":
             try:
-                return parse_thread(json.loads(text))
-            except (json.JSONDecodeError, RecursionError):
+                return parse_thread(loads(text))
+            except ValueError:  # not JSON, or nested past MAX_DEPTH: read as plain text
                 pass
         return _from_text(text)
     if isinstance(value, dict):

@@ -17,7 +17,6 @@ bare response items) are read too.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +34,7 @@ from skillforge.ingest.base import (
     parse_arguments,
 )
 from skillforge.ingest.formats._chat_shapes import as_dict
+from skillforge.ingest.limits import loads
 from skillforge.models import Outcome, Skipped, Source, Step, ToolCall, ToolResult, Trace
 
 NAME = "codex"
@@ -222,7 +222,7 @@ class _Rollout:
         failed: bool | None = None
         if isinstance(raw, str) and raw.startswith("{"):
             try:
-                parsed = json.loads(raw)
+                parsed = loads(raw)
             except ValueError:
                 parsed = None
             if isinstance(parsed, dict) and "output" in parsed:

@@ -29,6 +29,7 @@ from typing import Any
 from skillforge.errors import FormatError
 from skillforge.ingest.base import STEP_TEXT_LIMIT, Probe, ReadOptions, Reader, clip
 from skillforge.ingest.formats._html import HtmlPage
+from skillforge.ingest.limits import MAX_DEPTH, value_too_deep
 from skillforge.models import Skipped, Source, Step, Trace
 
 MAX_DOCUMENT_BYTES = 16 << 20
@@ -222,6 +223,8 @@ def _front_matter(text: str) -> tuple[str, dict[str, Any]]:
             data = yaml.safe_load(raw)
     except Exception:  # noqa: BLE001 - yaml/toml raise many types; a bad header still leaves the body readable
         data = {"front_matter_error": "front matter could not be parsed"}
+    if value_too_deep(data):  # every walk after this one recurses: refuse what could exhaust the stack
+        data = {"front_matter_error": f"front matter nested deeper than {MAX_DEPTH} levels, not read"}
     return text[match.end():], data if isinstance(data, dict) else {}
 
 

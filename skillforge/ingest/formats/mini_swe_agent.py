@@ -16,7 +16,6 @@ outcome (and reports, when met on its own, as a skipped non-trace file).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from skillforge.ingest.formats._agent_common import (
     json_error,
     parse_errors,
 )
+from skillforge.ingest.limits import loads
 from skillforge.models import Outcome, Skipped, Source, Step, ToolCall, ToolResult, Trace
 
 NAME = "mini-swe-agent"
@@ -294,7 +294,7 @@ def _rejected_response(extra: dict[str, Any]) -> str:
 def _json_observation(content: str) -> tuple[int | None, str] | None:
     """v2 tool-calling observation template: ``{"returncode": N, "output": "…"}``."""
     try:
-        doc = json.loads(content)
+        doc = loads(content)
     except ValueError:
         return None
     if not isinstance(doc, dict) or "returncode" not in doc:
@@ -356,7 +356,7 @@ def _find_report(path: Path, instance: str | None) -> tuple[dict[str, Any], Path
         if not candidate.is_file() or candidate.stat().st_size > 16 << 20:
             continue
         try:
-            doc = json.loads(candidate.read_text(encoding="utf-8"))
+            doc = loads(candidate.read_bytes())
         except (OSError, ValueError):
             continue
         if instance and isinstance(doc, dict) and isinstance(doc.get(instance), dict):

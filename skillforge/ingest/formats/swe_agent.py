@@ -15,7 +15,6 @@ file.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from skillforge.ingest.formats._agent_common import (
     json_error,
     parse_errors,
 )
+from skillforge.ingest.limits import loads
 from skillforge.models import Outcome, Skipped, Source, Step, ToolCall, ToolResult, Trace
 
 NAME = "swe-agent"
@@ -252,7 +252,7 @@ def _metadata(environment: str | None, info: dict[str, Any], replay: Any) -> dic
                 meta[key] = stats[key]
     if isinstance(replay, str):
         try:
-            replay = json.loads(replay)
+            replay = loads(replay)
         except ValueError:
             replay = None
     if isinstance(replay, dict):

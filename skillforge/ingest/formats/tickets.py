@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 from skillforge.errors import FormatError
 from skillforge.ingest.base import Probe, ReadOptions, Reader, as_text, clip, iter_json_array, iter_jsonl
 from skillforge.ingest.formats._thread import parse_thread
+from skillforge.ingest.limits import JSONTooDeep, loads
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -166,14 +166,15 @@ def read_json(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace 
 
     try:
         if not prefix:
-            with path.open("rb") as fh:
-                record = json.load(fh)
+            record = loads(path.read_bytes())
             yield builder.from_record(record, line=1, where="the document")
             return
         for n, record in enumerate(iter_json_array(path, prefix), start=1):
             yield builder.from_record(record, line=None, where=f"record {n}")
     except UnicodeDecodeError as exc:
         yield Skipped(path=str(path), reason=f"invalid UTF-8 at byte {exc.start}; records after it not read")
+    except JSONTooDeep as exc:
+        yield Skipped(path=str(path), reason=f"{exc.message} after record {builder.records}; the rest not read")
     except (ValueError, ijson.JSONError) as exc:
         # Records before the damage are kept; the rest of a broken document cannot be located.
         yield Skipped(path=str(path), reason=f"invalid or truncated JSON after record {builder.records}: {exc}")
@@ -360,8 +361,8 @@ def _swe_bench_fields(record: dict[str, Any]) -> dict[str, Any]:
     fail_to_pass = record.get("FAIL_TO_PASS") or []
     if isinstance(fail_to_pass, str):
         try:
-            fail_to_pass = json.loads(fail_to_pass)
-        except json.JSONDecodeError:
+            fail_to_pass = loads(fail_to_pass)
+        except ValueError:
             fail_to_pass = [fail_to_pass]
     pass_to_pass = record.get("PASS_TO_PASS") or []
     return {
