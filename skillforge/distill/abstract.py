@@ -94,6 +94,8 @@ def _looks_like_instance(value: str) -> bool:
 def _keyed(match: re.Match[str]) -> str:
     key, sep, value = match.group("key"), match.group("sep"), match.group("val")
     personal = re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_") in _PERSONAL_KEYS
+    if personal and not sep.strip() and not _looks_like_instance(value):
+        return match.group(0)  # "password reset", "name resolution": a key word in prose, not a key and its value
     if not personal and not _looks_like_instance(value):
         return match.group(0)
     return f"{key}{sep.replace('#', '')}{placeholder_for_key(key)}"
@@ -140,6 +142,9 @@ _rule(r"\b(?P<verb>edit|lines?|view_range|range|goto|L)(?P<sep>\s*[\[(]?\s*)\d+\
 _rule(r"\b(?P<word>line|Line|lines|Lines|goto|L)\s+\d+\b", lambda m: f"{m.group('word')} {{line}}")
 _rule(r"(?P<file>\.[A-Za-z]{1,5}|\})(?::\d+){1,2}\b", lambda m: f"{m.group('file')}:{{line}}")
 _rule(r"\b(?P<prefix>[a-z]+(?:_[a-z]+)*)_\d{3,}\b", _typed_id)
+# Record ids such as INV-2024-0311 or DOC-88; standards (PEP-8, UTF-8, ISO-8601, CVE-…) are knowledge, not ids.
+_rule(r"\b(?!(?:PEP|UTF|UCS|ISO|RFC|CVE|CWE|SHA|MD|TLS|SSL|HTTP|IEEE|ECMA|ES|RSA|AES|GPT|X|IPV|EN|DIN|ANSI|ASCII)-)"
+      r"[A-Z]{2,6}(?:-\d{2,})+\b", "{id}")
 _rule(r"#?\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{5,12}\b", _mixed_code)
 _rule(r"\b[0-9a-f]{7,64}\b", _hash)
 _rule(r"(?<![\w.{])-?\d{5,}(?:\.\d+)?(?![\w{])", "{number}")

@@ -145,8 +145,8 @@ def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> t
     if failures:
         parts.append(f"{', and how' if parts else 'How'} to recover from {_series(failures[:3])}")
     if not parts:
-        parts.append(f"What earlier {subject} runs learned")
-    what = "".join(p if i == 0 else p for i, p in enumerate(parts)).replace("  ", " ")
+        return _service_sentences(subject, lessons, terms)
+    what = "".join(parts)
     when = f"Use when asked to {goals[0]}" if goals else f"Use when working on {subject}"
     if areas:
         when += f" (e.g. in {_series(areas[:3], 'or')})"
@@ -154,6 +154,42 @@ def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> t
         when += f" with {_series(tools[:3], 'or')}"
     if blocked:
         when += ", or when a command is blocked or needs approval"
+    return what, when
+
+
+_VERBS = {"get": "look up", "find": "look up", "search": "look up", "list": "look up", "read": "look up",
+          "update": "change", "modify": "change", "edit": "change", "set": "change", "cancel": "cancel",
+          "book": "book", "create": "create", "add": "add", "delete": "remove", "remove": "remove",
+          "send": "send", "return": "return", "exchange": "exchange", "refund": "refund", "transfer": "hand over"}
+
+
+def _service_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> tuple[str, str]:
+    """A skill about a service's tools (``get_reservation_details``, ``cancel_reservation``): what it
+    helps do with which records, from the verbs of the tool names and the domain's nouns."""
+    calls: Counter[str] = Counter()
+    for lesson in lessons:
+        calls.update(re.findall(r"`([a-z]+)_[a-z_]+`", rule_line(lesson)))
+    verbs: list[str] = []
+    for verb, _ in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])):
+        word = _VERBS.get(verb)
+        if word and word not in verbs and word != "hand over":
+            verbs.append(word)
+    nouns: list[str] = []
+    for word in terms:
+        singular = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+        if singular not in nouns and singular not in subject.split() and "_" not in singular:
+            nouns.append(singular)
+    text = " ".join(rule_line(l).lower() for l in lessons)
+    nouns.sort(key=lambda n: -text.count(n))  # the records the rules are most about come first
+    who = "a customer" if {"support", "customer", "service"} & set(subject.split()) else "a user"
+    plural = [n + "s" for n in nouns[:3]]
+    if verbs and nouns:
+        what = f"Handle {subject} requests: {_series(verbs[:4])} {_series(plural)} safely and within policy"
+        asks = [v for v in verbs if v != "look up"] or verbs
+        when = f"Use when {who} asks to {_series(asks[:3], 'or')} a {_series(nouns[:2], 'or')}"
+    else:
+        what = f"Rules learned from earlier {subject} runs" + (f" about {_series(nouns[:3])}" if nouns else "")
+        when = f"Use when working on {subject}" + (f" with {_series(nouns[:2], 'or')}" if nouns else "")
     return what, when
 
 

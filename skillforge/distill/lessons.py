@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from skillforge.models import Evidence, Lesson
 
-__all__ = ["MAX_EVIDENCE", "generalize", "inline_code", "lesson_id", "merge_duplicates", "pick_evidence", "rule_line", "sort_key", "tag", "with_tag"]
+__all__ = ["MAX_EVIDENCE", "generalize", "inline_code", "merge_variants", "lesson_id", "merge_duplicates", "pick_evidence", "rule_line", "sort_key", "tag", "with_tag"]
 
 MAX_EVIDENCE = 12
 """Evidence items kept per lesson beyond the first one of each trace (every trace keeps one, so
@@ -151,3 +151,46 @@ def generalize(lesson: Lesson) -> Lesson:
     if body == lesson.body and title == lesson.title:
         return lesson
     return lesson.model_copy(update={"body": body, "title": title})
+
+
+_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def merge_variants(lessons: Iterable[Lesson]) -> list[Lesson]:
+    """Merge rules of one skill and section that say the same thing about different tools or values:
+    ``… including `a`.`` and ``… including `b`.`` become ``… including `a` or `b`.`` (support pooled).
+
+    Only rules whose text is identical outside their code spans, and that differ in exactly one span,
+    are merged, so nothing a rule says is lost. Output is sorted like ``merge_duplicates``."""
+    groups: dict[tuple[str, str, str, str], list[Lesson]] = {}
+    for lesson in lessons:
+        line = rule_line(lesson)
+        skeleton = _SPAN.sub("`\0`", line)
+        key = (lesson.target_skill, lesson.kind, tag(lesson, "section") or "", skeleton)
+        groups.setdefault(key, []).append(lesson)
+    out: list[Lesson] = []
+    for members in groups.values():
+        out.extend(_merge_group(members) if len(members) > 1 else members)
+    return sorted(out, key=lambda l: (l.target_skill, *sort_key(l)))
+
+
+def _merge_group(members: list[Lesson]) -> list[Lesson]:
+    members = sorted(members, key=sort_key)
+    spans = [[m.group(0) for m in _SPAN.finditer(rule_line(l))] for l in members]
+    differing = [i for i in range(len(spans[0])) if len({s[i] for s in spans}) > 1]
+    if len(differing) != 1:
+        return members
+    position = differing[0]
+    values = list(dict.fromkeys(s[position] for s in spans))
+    series = values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
+    first = members[0]
+    line = rule_line(first)
+    matches = list(_SPAN.finditer(line))
+    target = matches[position]
+    merged_line = line[: target.start()] + series + line[target.end():]
+    rest = first.body.strip().split("\n", 1)
+    body = merged_line + ("\n" + rest[1] if len(rest) > 1 else "")
+    merged = first
+    for other in members[1:]:
+        merged = _combine(merged, other)
+    return [merged.model_copy(update={"body": body, "support": len(merged.trace_ids) or merged.support})]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from skillforge.distill.apply import apply_patch
 from skillforge.distill.group import SkillGroup, describe, group_lessons, skill_name
 from skillforge.distill.heuristic import HeuristicAnalyzer
-from skillforge.distill.lessons import generalize, merge_duplicates
+from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants
 from skillforge.distill.plan import plan_skill
 from skillforge.distill.provenance import merge_provenance, read_provenance, write_provenance
 from skillforge.ingest import ReadOptions, read_paths
@@ -154,6 +154,7 @@ def run_distill(
     # Whichever analyzer wrote them, rules hold no one run's ids or paths; rules that differ only by such
     # values become one, with their support pooled.
     lessons = _resolve((consolidate or merge_duplicates)([generalize(l) for l in lessons]))
+    lessons = merge_variants(lessons)
     report = DistillReport(
         inputs=[str(p) for p in inputs], out_dir=str(out), analyzer=getattr(analyzer, "name", type(analyzer).__name__),
         traces=sum(intake.formats.values()), traces_by_format=dict(sorted(intake.formats.items())),

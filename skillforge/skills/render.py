@@ -196,13 +196,24 @@ def render_rules(lessons: list[Lesson], *, max_steps: int = MAX_STEPS, with_link
         if section_key(lesson) == "runbooks" and ref and with_links:
             text += f" ([full runbook]({ref}))"
         lines.append(f"- {text} {marker}")
-        lines.extend(_indented(body.code, "  "))
-        for number, step in enumerate(body.steps[:max_steps], start=1):
+        steps = body.steps
+        code = body.code
+        if len(steps) == 1 and _overlap(steps[0].text, body.rule) >= 0.5:
+            # A one-step procedure whose rule already says the step: show its code, not the step again.
+            code, steps = [*code, *steps[0].code], []
+        lines.extend(_indented(code, "  "))
+        for number, step in enumerate(steps[:max_steps], start=1):
             lines.append(f"  {number}. {step.text}")
             lines.extend(_indented(step.code, " " * (len(str(number)) + 4)))
         if len(body.steps) > max_steps and ref and with_links:
             lines.append(f"  ({len(body.steps) - max_steps} more step(s) in [{ref}]({ref}))")
     return lines
+
+
+def _overlap(a: str, b: str) -> float:
+    """Share of ``a``'s words that ``b`` also has."""
+    words = set(_norm(a).split())
+    return len(words & set(_norm(b).split())) / len(words) if words else 1.0
 
 
 def _indented(code: list[str], pad: str) -> list[str]:
