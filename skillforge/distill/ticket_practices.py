@@ -193,7 +193,7 @@ def practice_lessons(skill: str, digests: list[TicketDigest], domain: list[str],
             kind="success_pattern", title=practice.title, body="\n".join([practice.rule, *details]),
             target_skill=skill, evidence=[d.evidence(step, quote) for d, (step, quote) in found],
             support=len({d.trace_id for d, _ in found}), helpful=len({d.trace_id for d, _ in found}), harmful=0,
-            tags=sorted({"section:procedure", "source:ticket", "scope:general", f"order:{order:02d}",
+            tags=sorted({"section:practices", "source:ticket", "scope:general", f"order:{order:02d}",
                          *(f"keyword:{w}" for w in words)}),
         ))
     return lessons

@@ -42,6 +42,7 @@ MAX_STEPS = 8
 SECTIONS: list[tuple[str, str]] = [
     ("runbooks", "Runbooks"),
     ("procedure", "Procedure"),
+    ("practices", "How to triage"),
     ("triage", "Known issues and resolutions"),
     ("recovery", "Recovering from common errors"),
     ("pitfalls", "Pitfalls"),
@@ -67,6 +68,7 @@ _INTROS = {
 _POINTERS = {
     "runbooks": "the full runbook of each alert",
     "procedure": "every step and where each was seen",
+    "practices": "the tickets that show each practice",
     "triage": "each known issue with its resolution and verification",
     "recovery": "each error with the output that showed it",
     "pitfalls": "the output behind each pitfall",
