@@ -61,6 +61,11 @@ def _warnings(result: Any) -> None:
 )
 @click.option("--force", is_flag=True, help="Publish despite high-severity security findings (recorded).")
 @click.option("--acknowledge", default=None, help="Why forcing is safe (required with --force; recorded).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Publish this folder as the next version although NAME was published from another folder.",
+)
 @registry_option
 @json_option
 def publish_cmd(
@@ -72,10 +77,15 @@ def publish_cmd(
     provenance: Path | None,
     force: bool,
     acknowledge: str | None,
+    replace: bool,
     registry_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Publish SKILL_DIR as a new version (one commit and one tag NAME@VERSION)."""
+    """Publish SKILL_DIR as a new version (one commit and one tag NAME@VERSION).
+
+    The folder is recorded as the skill's source: publishing a different folder under the same
+    name asks for --replace instead of silently becoming its next version.
+    """
     result = _open(registry_path).publish(
         skill_dir,
         bump=bump,
@@ -85,6 +95,8 @@ def publish_cmd(
         provenance=provenance,
         force=force,
         acknowledge=acknowledge,
+        check_source=True,
+        replace=replace,
     )
     if as_json:
         echo_json(result)

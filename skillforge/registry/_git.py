@@ -122,6 +122,14 @@ def read_config_file(path: Path) -> list[tuple[str, str]] | None:
     return pairs
 
 
+def unset_config(path: Path, key: str) -> None:
+    """Remove every value of ``key`` from the config file ``path`` (parsing only; nothing is run)."""
+    done = _plain_git("config", "--file", str(path), "--unset-all", key)
+    if done.returncode not in (0, 5):  # 5: the key was not there
+        text = _clean(done.stderr.decode("utf-8", "replace"))
+        raise RegistryError(f"cannot remove {key} from the git config: {text}", path=path)
+
+
 def exec_settings(config: list[tuple[str, str]], own_hooks: Path | None = None) -> list[tuple[str, str]]:
     """The program-running settings in ``config`` (skillforge's own empty hooks folder excepted)."""
     found = []
@@ -252,7 +260,16 @@ class GitRepo:
         path.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.init-", dir=path.parent))
         try:
-            git.Repo.init(staging, initial_branch=BRANCH).close()
+            done = subprocess.run(
+                ["git", *_SAFE_OPTIONS, "init", "--quiet", f"--initial-branch={BRANCH}", str(staging)],
+                cwd=staging,
+                env=git_env(),
+                capture_output=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                text = _clean(done.stderr.decode("utf-8", "replace"))
+                raise RegistryError(f"cannot create a git repository: {text}", path=path)
             repo = cls(staging)
             repo.configure(git_dir=path / ".git")
             repo.close()
@@ -296,8 +313,13 @@ class GitRepo:
     def is_configured(self) -> bool:
         return self.config_get("skillforge.format") is not None
 
+    def is_configured_file(self) -> bool:
+        """``is_configured`` from the repository's own config file alone (works while git refuses it)."""
+        return any(k == "skillforge.format" for k, _ in read_config_file(self.git_dir / "config") or [])
+
     def config_get(self, key: str) -> str | None:
         """A config value as git itself resolves it (env, repository, global, system)."""
+        self._refuse_unsafe_config()
         try:
             return self.run("config", "--get", key) or None
         except RegistryError:
@@ -430,6 +452,7 @@ class GitRepo:
 
     def resolve(self, ref: str) -> str | None:
         """The object a ref points to, or None when it does not exist."""
+        self._refuse_unsafe_config()
         try:
             return self.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref) or None
         except RegistryError:
@@ -524,15 +547,13 @@ class GitRepo:
         """
         shas = list(dict.fromkeys(self.written))
         self.written.clear()
-        for start in range(0, len(shas), 500):
-            chunk = shas[start : start + 500]
-            for sha, found in zip(chunk, self.read_many(chunk), strict=True):
-                if found is None:
-                    raise RegistryError(
-                        f"git object {sha} was written but cannot be read back; nothing was published",
-                        path=self.path,
-                        hint=REPAIR_HINT,
-                    )
+        for sha in shas:
+            try:
+                self.read(sha)  # one at a time through the batch process: memory stays one object
+            except RegistryError as exc:
+                raise RegistryError(
+                    f"{exc.message}; nothing was written", path=self.path, hint=REPAIR_HINT
+                ) from exc
 
     def write_tree(self, entries: Iterable[Entry]) -> str:
         """Write a tree from entries in any order (git's order is applied here)."""
@@ -577,7 +598,12 @@ class GitRepo:
     # ---- refs ----------------------------------------------------------------------------------
 
     def update_refs(self, updates: Sequence[RefUpdate], reason: str) -> None:
-        """Apply all ``updates`` atomically: either every ref moves or none does."""
+        """Apply all ``updates`` atomically: either every ref moves or none does.
+
+        Every object written since the last ref move is read back and checked first, so a ref never
+        points at a corrupt object that ``write`` found already present and did not rewrite.
+        """
+        self.verify_written()
         lines = []
         for ref, new, old in updates:
             if new is None:

@@ -1,7 +1,8 @@
 """Turn a skill folder into git objects, and record a new version in one atomic step.
 
-``prepare`` checks the folder (spec validation, names, symlinks, special files) and reads it;
-``write_tree`` stores it as blobs and trees, which nothing points to yet. ``commit_version``
+``prepare`` checks the folder (size limits and hard links from ``stat`` before anything is read,
+then spec validation, names, symlinks, special files); ``write_tree`` streams it into blobs and
+trees, which nothing points to yet. ``commit_version``
 builds the new root tree, the commit and the annotated tag, then moves ``main`` and creates the
 tag in a single ref transaction. A crash anywhere before that transaction leaves only unreachable
 objects behind: the registry stays at the previous version and needs no repair.
@@ -15,7 +16,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from skillforge.errors import InputError, RegistryError, SpecError
+from skillforge.errors import ConflictError, InputError, RegistryError, SpecError
+from skillforge.hosts.limits import MAX_DEPTH, Budget, check_file
 from skillforge.models.registry import PublishResult, VersionRecord
 from skillforge.registry import history, layout
 from skillforge.registry._git import (
@@ -35,11 +37,15 @@ from skillforge.skills.validate import find_skill_md, validate_skill
 class Prepared:
     """A checked skill folder held in memory: its name, files and validation warnings."""
 
-    def __init__(self, name: str, files: dict[str, tuple[int, bytes]], warnings: list[str]) -> None:
+    def __init__(
+        self, name: str, files: dict[str, tuple[int, bytes | Path]], warnings: list[str], source: str = ""
+    ) -> None:
         self.name = name
         self.files = files
-        """Relative POSIX path -> (git mode, content; a symlink's content is its target)."""
+        """Relative POSIX path -> (git mode, the file to stream, or a symlink's target as bytes)."""
         self.warnings = warnings
+        self.source = source
+        """The resolved folder it was read from (recorded as the version's ``source``)."""
 
 
 def prepare(skill_dir: Path) -> Prepared:
@@ -54,6 +60,10 @@ def prepare(skill_dir: Path) -> Prepared:
         raise SpecError(
             "not a skill folder: SKILL.md is missing", path=skill_dir, hint="run `skillforge validate`"
         )
+    root = skill_dir.resolve()
+    files: dict[str, tuple[int, bytes | Path]] = {}
+    # Limits and links first, from metadata only: validation below reads files.
+    _collect(root, root, files, Budget(skill_dir), 0)
     report = validate_skill(skill_dir)
     if report.errors:
         first = report.errors[0]
@@ -66,14 +76,15 @@ def prepare(skill_dir: Path) -> Prepared:
         )
     metadata, _ = split(skill_md.read_text(encoding="utf-8"), path=str(skill_md))
     name = layout.check_name(str(metadata["name"]))
-    root = skill_dir.resolve()
-    files: dict[str, tuple[int, bytes]] = {}
-    _collect(root, root, files)
     warnings = [f"{p.file or 'SKILL.md'}: {p.message}" for p in report.warnings]
-    return Prepared(name, files, warnings)
+    return Prepared(name, files, warnings, str(root))
 
 
-def _collect(root: Path, folder: Path, out: dict[str, tuple[int, bytes]]) -> None:
+def _collect(
+    root: Path, folder: Path, out: dict[str, tuple[int, bytes | Path]], budget: Budget, depth: int
+) -> None:
+    if depth > MAX_DEPTH:
+        raise InputError(f"skill folder nests deeper than {MAX_DEPTH} levels", path=folder)
     with os.scandir(folder) as it:
         children = sorted(it, key=lambda e: e.name)
     for child in children:
@@ -86,28 +97,44 @@ def _collect(root: Path, folder: Path, out: dict[str, tuple[int, bytes]]) -> Non
         if child.is_symlink():
             out[rel] = (MODE_LINK, _link_target(root, path, rel).encode())
         elif child.is_dir(follow_symlinks=False):
-            _collect(root, path, out)
+            _collect(root, path, out, budget, depth + 1)
         elif child.is_file(follow_symlinks=False):
-            out[rel] = (file_mode(path), path.read_bytes())
+            budget.add(rel, child.stat(follow_symlinks=False))
+            out[rel] = (file_mode(path), path)
         else:
             raise InputError(f"{rel} is not a regular file, folder or symlink", path=path)
 
 
-def write_tree(repo: GitRepo, files: dict[str, tuple[int, bytes]]) -> str:
-    """Store the files as blobs and nested trees; returns the top tree (unreachable until committed)."""
+def write_tree(repo: GitRepo, files: dict[str, tuple[int, bytes | Path]]) -> str:
+    """Store the files as blobs and nested trees; returns the top tree (unreachable until committed).
+
+    Files are streamed into git in chunks, never read whole into memory.
+    """
     nested: dict[str, Any] = {}
     for rel, (mode, data) in files.items():
         *dirs, leaf = rel.split("/")
         node = nested
         for part in dirs:
             node = node.setdefault(part, {})
-        node[leaf] = Entry(mode, repo.write("blob", data), leaf)
+        sha = repo.write("blob", data) if isinstance(data, bytes) else _write_file_blob(repo, rel, data)
+        node[leaf] = Entry(mode, sha, leaf)
 
     def build(node: dict[str, Any]) -> str:
         entries = [v if isinstance(v, Entry) else Entry(MODE_TREE, build(v), k) for k, v in node.items()]
         return repo.write_tree(entries)
 
     return build(nested)
+
+
+def _write_file_blob(repo: GitRepo, rel: str, path: Path) -> str:
+    """Stream one file into a blob, re-checking what was opened (it may have changed since ``stat``)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{rel} is not a regular file", path=path)
+        check_file(rel, info, path.parent)
+        return repo.write_stream("blob", info.st_size, handle)
 
 
 def _link_target(root: Path, link: Path, rel: str) -> str:
@@ -139,8 +166,16 @@ def commit_version(
     extra: dict[str, Any] | None,
     provenance: bytes | None,
     warnings: list[str] | None = None,
+    source: str | None = None,
+    replace: bool = False,
 ) -> PublishResult:
-    """Record ``tree`` as the next version of ``name`` (the caller holds the write lock)."""
+    """Record ``tree`` as the next version of ``name`` (the caller holds the write lock).
+
+    ``source`` says where the content comes from (a folder). When the latest version records a
+    different source, this is another skill that only shares the name: refused (``ConflictError``)
+    unless ``replace``. Without ``source`` (evolve, corrections, edits that start from the
+    registry's own content) the latest version's source is carried over.
+    """
     head = repo.head()
     root = repo.commit_tree(head) if head else None
     known = history.version_names(repo, name)
@@ -157,6 +192,20 @@ def commit_version(
             warnings=warnings or [],
         )
     new_version = _next_version(name, latest, known, version, bump)
+    extra = dict(extra or {})
+    previous_source = _recorded_source(repo, name, latest)
+    if source is not None and previous_source and source != previous_source:
+        if not replace:
+            raise ConflictError(
+                f"{name} in the registry was published from {previous_source}; {source} is a different "
+                f"folder, so it would silently become {name}@{new_version}. Nothing was published",
+                path=source,
+                hint="pass --replace if it really is the new version of that skill (recorded in the log), "
+                "or rename the skill",
+            )
+        extra["replaced_source"] = previous_source
+    if source is not None or previous_source:
+        extra["source"] = source if source is not None else previous_source
     record = VersionRecord(
         name=name,
         version=new_version,
@@ -180,6 +229,16 @@ def commit_version(
     return PublishResult(
         name=name, version=new_version, created=True, commit=commit, previous=latest, warnings=warnings or []
     )
+
+
+def _recorded_source(repo: GitRepo, name: str, version: str | None) -> str | None:
+    """The ``source`` recorded with ``name@version`` (None for none, or for versions from before it was kept)."""
+    if version is None:
+        return None
+    commit = repo.resolve(layout.tag_ref(name, version) + "^{commit}")
+    record = layout.parse_record(repo.commit_message(commit)) if commit else None
+    found = record.extra.get("source") if record is not None else None
+    return found if isinstance(found, str) and found else None
 
 
 def _next_version(

@@ -5,10 +5,16 @@ leave: unreachable objects (harmless; ``git gc`` drops them), a git lock file fr
 was killed, a stale work tree or index cache, or — if a crash hit the middle of git's own ref
 commit — a version commit whose tag is missing. ``heal`` fixes the last one before every write;
 ``check`` finds all of them and ``fix`` repairs what can be repaired without losing anything.
+
+Damage from outside is handled too: settings in the registry's own ``.git/config`` that would make
+git run a program (hooks, fsmonitor, filters, ...; see ``_git.EXEC_KEYS``) are findings that
+``fix`` removes, and ``rescue`` rebuilds an empty or garbage ``.git/HEAD`` and an unparsable
+``.git/config`` (the refs and tags hold everything else) before the repository is even opened.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +22,17 @@ from pathlib import Path
 from skillforge.errors import RegistryError
 from skillforge.models.registry import Finding, FsckReport
 from skillforge.registry import history, index, layout, publish, worktree
-from skillforge.registry._git import BRANCH, MAIN, REPAIR_HINT, ZERO, GitRepo, RefUpdate
+from skillforge.registry._git import (
+    BRANCH,
+    MAIN,
+    REPAIR_HINT,
+    ZERO,
+    GitRepo,
+    RefUpdate,
+    exec_settings,
+    read_config_file,
+    unset_config,
+)
 from skillforge.registry.locking import write_lock
 
 _COMMITTER = re.compile(rb"^committer (.+)$", re.MULTILINE)
@@ -82,10 +98,83 @@ def after_write(repo: GitRepo) -> list[str]:
     return warnings
 
 
+_MINIMAL_CONFIG = (
+    "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n"
+)
+_HEAD = f"ref: {MAIN}\n"
+_HEAD_OK = re.compile(r"^(ref: refs/[^\s]+|[0-9a-f]{40})\n?$")
+
+
+def metadata_findings(path: Path) -> list[Finding]:
+    """Problems in ``.git/HEAD`` and ``.git/config`` that stop git from opening the registry at all."""
+    git_dir = path / ".git"
+    if not git_dir.is_dir() or not (git_dir / "objects").is_dir():
+        return []
+    found = []
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        head = ""
+    if not _HEAD_OK.match(head):
+        found.append(Finding(kind="bad-head", message=".git/HEAD is empty or garbage"))
+    if read_config_file(git_dir / "config") is None:
+        found.append(Finding(kind="bad-config", message=".git/config does not parse"))
+    return found
+
+
+def rescue(path: Path) -> list[str]:
+    """Rebuild ``.git/HEAD`` (-> main) and an unparsable ``.git/config``, keeping the old file aside.
+
+    Versions live in refs and tags, so nothing is lost but remotes, which are named in the report.
+    """
+    git_dir = path / ".git"
+    done: list[str] = []
+    kinds = {f.kind for f in metadata_findings(path)}
+    if "bad-head" in kinds:
+        _replace(git_dir / "HEAD", _HEAD)
+        done.append(f"rewrote .git/HEAD (it was empty or garbage) to point at {BRANCH}")
+    if "bad-config" in kinds:
+        kept = git_dir / "config.damaged"
+        os.replace(git_dir / "config", kept)
+        _replace(git_dir / "config", _MINIMAL_CONFIG)
+        # remote URLs lived in the config; name what can still be seen so the person can re-add them
+        old = kept.read_bytes().decode("utf-8", "replace")
+        remotes = sorted(
+            {p.name for p in (git_dir / "refs" / "skillforge" / "remotes").glob("*") if p.is_dir()}
+            | set(re.findall(r'\[remote "([A-Za-z0-9._-]+)"\]', old))
+        )
+        lost = f"; re-add remote(s) {', '.join(remotes)} with `skillforge registry remote add`" if remotes else ""
+        done.append(f"rebuilt .git/config (it did not parse; the old one is kept as .git/config.damaged){lost}")
+    return done
+
+
+def _replace(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".skillforge-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def config_findings(repo: GitRepo) -> list[Finding]:
+    """Settings in the registry's own ``.git/config`` that make git run a program or read more config."""
+    return [
+        Finding(
+            kind="exec-config",
+            message=f".git/config sets {key} = {value!r}, which makes git run a program or read other "
+            "config (skillforge overrides it; other git tools would not)",
+        )
+        for key, value in repo.exec_settings
+    ]
+
+
 def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
     """Find every problem (see the module docstring); changes nothing."""
     report = FsckReport(path=str(repo.path))
     add = report.findings.append
+    report.findings += config_findings(repo)
+    try:
+        repo.run("rev-parse", "--git-dir")
+    except RegistryError:
+        return report  # git refuses this config; nothing more can be checked until repair
     for lock in worktree.stale_locks(repo):
         add(
             Finding(
@@ -122,6 +211,15 @@ def check(repo: GitRepo, *, full: bool = True) -> FsckReport:
 def fix(repo: GitRepo) -> FsckReport:
     """Repair what ``check`` reports as fixable (the caller holds the write lock), then check again."""
     repaired = []
+    hooks = repo.git_dir / "skillforge" / "no-hooks"
+    for key, value in exec_settings(read_config_file(repo.git_dir / "config") or [], hooks):
+        unset_config(repo.git_dir / "config", key)
+        if key.lower().startswith("filter."):  # a required filter without its commands breaks git
+            unset_config(repo.git_dir / "config", key.rsplit(".", 1)[0] + ".required")
+        repaired.append(f"removed {key} = {value!r} from .git/config")
+    if repaired or not repo.is_configured_file():
+        repo.reload_config()
+        repo.configure()
     for lock in worktree.stale_locks(repo):
         lock.unlink(missing_ok=True)
         repaired.append(f"removed stale lock {lock.relative_to(repo.git_dir)}")

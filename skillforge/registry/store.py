@@ -228,6 +228,8 @@ class Registry:
         extra: dict[str, Any] | None = None,
         force: bool = False,
         acknowledge: str | None = None,
+        check_source: bool = False,
+        replace: bool = False,
     ) -> PublishResult:
         """Validate and scan ``skill_dir``, then record it as a new version (commit + tag, atomically).
 
@@ -235,6 +237,12 @@ class Registry:
         latest is refused. Identical content is a no-op (``created`` False, ``reason`` says why).
         Spec errors refuse; warnings are returned. High-severity scan findings refuse unless
         ``force`` with an ``acknowledge`` text; the forced decision is kept in ``extra["scan"]``.
+        Size limits (``skillforge.hosts.limits``) and hard links are checked before anything is read.
+
+        With ``check_source`` (the ``publish`` command) the resolved folder is recorded as the
+        version's ``source``, and a different folder published under a name whose latest version
+        came from elsewhere is refused with ``ConflictError`` unless ``replace``. Callers that
+        start from the registry's own content (evolve, corrections, the TUI) leave it off.
         """
         prov = publish.provenance_bytes(provenance)
         extra = dict(extra or {})
@@ -255,6 +263,8 @@ class Registry:
                 extra=extra,
                 provenance=prov,
                 warnings=prepared.warnings + verdict.warnings,
+                source=prepared.source if check_source else None,
+                replace=replace,
             )
         result.warnings += self._after_write_warnings
         return result
@@ -333,7 +343,11 @@ class Registry:
 
     @_serialized
     def fsck(self, *, full: bool = True) -> FsckReport:
-        """Check the registry (git objects, tags vs commits, index, work tree, locks); changes nothing."""
+        """Check the registry (git objects, tags vs commits, index, work tree, locks, its own git
+        config and HEAD); changes nothing."""
+        damaged = repair.metadata_findings(self.path)
+        if damaged:
+            return FsckReport(path=str(self.path), findings=damaged)
         repo = self._open()
         if repo is None:
             return FsckReport(path=str(self.path))
@@ -341,12 +355,21 @@ class Registry:
 
     @_serialized
     def repair(self) -> FsckReport:
-        """Fix what ``fsck`` can fix (stale git locks, missing tags, index, work tree); report the rest."""
+        """Fix what ``fsck`` can fix (stale git locks, missing tags, index, work tree, a garbage HEAD or
+        git config, program-running git settings); report the rest."""
+        rescued: list[str] = []
+        if repair.metadata_findings(self.path):
+            self.close()
+            lock = self.path / ".git" / "skillforge" / "write.lock"
+            with write_lock(lock, registry=self.path, timeout=self.lock_timeout, what="repair"):
+                rescued = repair.rescue(self.path)
         repo = self._open()
         if repo is None:
-            return FsckReport(path=str(self.path))
+            return FsckReport(path=str(self.path), repaired=rescued)
         with write_lock(self._lock_file(repo), registry=self.path, timeout=self.lock_timeout, what="repair"):
-            return repair.fix(repo)
+            report = repair.fix(repo)
+        report.repaired[:0] = rescued
+        return report
 
     # ---- internals ----------------------------------------------------------------------------
 
@@ -404,6 +427,7 @@ class Registry:
         assert repo is not None
         self._after_write_warnings: list[str] = []
         with write_lock(self._lock_file(repo), registry=self.path, timeout=self.lock_timeout, what=what):
+            repo.written.clear()
             repair.heal(repo)
             before = repo.head()
             yield repo
