@@ -253,7 +253,9 @@ def entry_parts(lesson: Lesson, max_steps: int = MAX_STEPS) -> tuple[str, str]:
     seen = []
     for e in shown:
         where = f"{e.source or e.trace_id}" + (f", step {e.step}" if e.step is not None else "")
-        seen.append(f"- {where}" + (f": {inline_code(e.quote, 100)}" if e.quote.strip() else ""))
+        # A quote that only repeats the rule (a document's own sentence) is shown as its location alone.
+        quoted = e.quote.strip() and _overlap(e.quote, body.rule) < 0.8
+        seen.append(f"- {where}" + (f": {inline_code(e.quote, 100)}" if quoted else ""))
     more = len(lesson.trace_ids) - len({e.trace_id for e in shown})
     if more > 0:
         seen.append(f"- and {more} more")
