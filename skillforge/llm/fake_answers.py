@@ -14,6 +14,9 @@ import re
 from collections import Counter
 from typing import Any
 
+from skillforge.llm import fake_describe, fake_lessons
+from skillforge.skills.lint_text import jaccard, rule_tokens
+
 _STOP = frozenset(
     (
         "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "do", "does", "for", "from",
@@ -25,10 +28,14 @@ _STOP = frozenset(
         "tasks", "bug", "bugs", "sure", "want", "like", "help", "able", "just", "also",
     )
 )
-_BLOCK = re.compile(r"^=== \[(\d+)\] (.*?) ===$", re.MULTILINE)
 _INDEX_LINE = re.compile(r"^\[(\d+)\] ([^:\n]*?): (.*)$")
 _JSON_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
 MIN_NEW_RULES = 3
+READ_CHUNK = 12
+"""Steps per ``read_steps`` call (the tool's own maximum)."""
+READ_CALLS = 4
+NEAR_DUPLICATE = 0.6
+"""Token Jaccard (ids masked) from which two rules say the same thing, as ``skillforge lint`` counts."""
 _SECTION_BY_KIND = {
     "failure_cause": "pitfalls",
     "pitfall": "pitfalls",
@@ -78,11 +85,6 @@ def _first_user(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
 # --- analyst ---------------------------------------------------------------------------------
 
 
-def _outline_field(prompt: str, name: str) -> str:
-    match = re.search(rf"^{name}: (.*)$", prompt, re.MULTILINE)
-    return match.group(1).strip() if match else ""
-
-
 def _index(prompt: str) -> list[tuple[int, str, str]]:
     """``(step, label, snippet)`` rows of the outline's ERRORS and STEP INDEX sections."""
     rows = []
@@ -93,32 +95,20 @@ def _index(prompt: str) -> list[tuple[int, str, str]]:
     return rows
 
 
-def _blocks(texts: list[str]) -> dict[int, tuple[str, str]]:
-    """Step text blocks (``=== [i] label ===``) from tool results or the STEP WINDOWS section."""
-    found: dict[int, tuple[str, str]] = {}
-    for text in texts:
-        marks = list(_BLOCK.finditer(text))
-        for k, match in enumerate(marks):
-            end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
-            body = text[match.end() : end].strip("\n")
-            found.setdefault(int(match.group(1)), (match.group(2), body))
-    return found
-
-
 def _analyst(prompt: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> dict[str, Any]:
     tool_results = [_text(m) for m in messages if m.get("role") == "tool"]
     rows = _index(prompt)
     errors = sorted({step for step, label, _ in rows if label.endswith("(error)")})
     if tools and not tool_results:
         n = max((step for step, _, _ in rows), default=0) + 1
+        # Read the run in chunks (a model wants the calls' full arguments, which the index cuts),
+        # and make sure the steps around the first error are among them.
+        spans = [(start, min(n - 1, start + READ_CHUNK - 1)) for start in range(0, n, READ_CHUNK)][:READ_CALLS]
+        if errors and errors[0] > spans[-1][1]:
+            spans[-1] = (max(0, errors[0] - 2), min(n - 1, errors[0] + READ_CHUNK - 3))
+        calls: list[tuple[str, dict[str, Any]]] = [("read_steps", {"start": a, "end": b}) for a, b in spans]
         if errors:
-            first = errors[0]
-            calls = [
-                ("read_steps", {"start": max(0, first - 2), "end": first + 1}),
-                ("grep_trace", {"pattern": "error|exception|traceback|failed"}),
-            ]
-        else:
-            calls = [("read_steps", {"start": 0, "end": min(n - 1, 3)}), ("read_steps", {"start": max(0, n - 4), "end": n - 1})]
+            calls.append(("grep_trace", {"pattern": "error|exception|traceback|failed"}))
         return {
             "content": None,
             "tool_calls": [
@@ -126,113 +116,10 @@ def _analyst(prompt: str, messages: list[dict[str, Any]], tools: list[dict[str, 
                 for i, (name, args) in enumerate(calls)
             ],
         }
-    windows = prompt.split("STEP WINDOWS:", 1)[1] if "STEP WINDOWS:" in prompt else ""
-    blocks = _blocks([*tool_results, windows])
-    task = _outline_field(prompt, "TASK")
-    failed = _outline_field(prompt, "OUTCOME").startswith("failed") or bool(errors)
-    skill = _skill_for(task, failed)
-    lessons = _failure_lessons(blocks, rows, skill) if failed else []
-    if not lessons:
-        lessons = _success_lessons(blocks, rows, skill, task)
-    summary = f"{'Failed' if failed else 'Completed'}: {' '.join(task.split()[:16]) or 'untitled task'}"
-    return _content({"summary": summary[:600], "lessons": lessons[:4]})
-
-
-_ERRORISH = re.compile(r"error|exception|traceback|failed|not found|denied|invalid|cannot|fatal", re.IGNORECASE)
-
-
-def _quote(text: str, *, error: bool = False) -> str:
-    """A verbatim piece of ``text``, at most 120 characters: for an error, its last error-looking
-    line (where tracebacks name the exception); otherwise its first meaningful line."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    lines = [line for line in lines if len(line) >= 8 and not line.startswith("[...")]
-    if error:
-        errorish = [line for line in lines if _ERRORISH.search(line)]
-        if errorish:
-            return errorish[-1][:120].rstrip()
-    return lines[0][:120].rstrip() if lines else ""
-
-
-def _skill_for(task: str, failed: bool) -> str:
-    words = [w for w in re.findall(r"[a-z][a-z0-9]+", task.lower()) if w not in _STOP and len(w) > 3]
-    top = Counter(words).most_common(1)[0][0] if words else "agent"
-    return f"{top}-{'troubleshooting' if failed else 'workflow'}"
-
-
-def _tool_of(label: str) -> str:
-    if "->" in label:
-        return label.split("->", 1)[1].strip()
-    parts = label.replace("(error)", "").split()
-    return parts[1] if len(parts) > 1 and parts[0] == "tool" else (parts[0] if parts else "tool")
-
-
-def _failure_lessons(blocks: dict[int, tuple[str, str]], rows: list[tuple[int, str, str]], skill: str) -> list[dict[str, Any]]:
-    lessons: list[dict[str, Any]] = []
-    error_blocks = [(i, label, body) for i, (label, body) in sorted(blocks.items()) if label.endswith("(error)")]
-    if not error_blocks:
-        error_blocks = [(i, label, snippet.rstrip("…")) for i, label, snippet in rows if label.endswith("(error)")]
-    for step, label, body in error_blocks[:2]:
-        quote = _quote(body, error=True)
-        if not quote:
-            continue
-        tool = _tool_of(label)
-        lessons.append(
-            {
-                "kind": "failure_cause",
-                "title": f"Find the cause of '{quote[:70]}' before retrying {tool}"[:120],
-                "body": f"Find the cause of \"{quote}\" before running the same {tool} call again.\n"
-                f"Step {step} of the analysed run failed this way.",
-                "target_skill": skill,
-                "evidence": [{"step": step, "quote": quote}],
-            }
-        )
-        after = [(i, lb, b) for i, (lb, b) in sorted(blocks.items()) if i > step and not lb.endswith("(error)") and "->" in lb]
-        if after:
-            nxt, _, nbody = after[0]
-            nquote = _quote(nbody)
-            if nquote:
-                lessons.append(
-                    {
-                        "kind": "recovery",
-                        "title": f"After '{quote[:40]}', continue with: {nquote[:60]}"[:120],
-                        "body": f"When {tool} fails with \"{quote[:100]}\", continue the way the run recovered: "
-                        f"\"{nquote}\".\nThe error was at step {step}; step {nxt} moved on.",
-                        "target_skill": skill,
-                        "evidence": [{"step": nxt, "quote": nquote}],
-                    }
-                )
-    return lessons
-
-
-def _success_lessons(
-    blocks: dict[int, tuple[str, str]], rows: list[tuple[int, str, str]], skill: str, task: str
-) -> list[dict[str, Any]]:
-    calls = [(i, label, body) for i, (label, body) in sorted(blocks.items()) if "->" in label]
-    calls += [(i, label, snippet.rstrip("…")) for i, label, snippet in rows if "->" in label and i not in blocks]
-    if not calls:
-        calls = [(i, label, body) for i, (label, body) in sorted(blocks.items())]
-        calls += [(i, label, snippet.rstrip("…")) for i, label, snippet in rows if i not in blocks]
-    counts = Counter(_tool_of(label) for _, label, _ in calls)
-    lessons = []
-    for tool, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]:
-        step, label, body = next(c for c in calls if _tool_of(c[1]) == tool)
-        call_lines = [line for line in body.splitlines() if line.startswith(tool + " ")]
-        quote = _quote(call_lines[0]) if call_lines else _quote(body)
-        if not quote:
-            continue
-        goal = " ".join(task.split()[:10]) or "this kind of task"
-        is_call = "->" in label
-        lessons.append(
-            {
-                "kind": "success_pattern" if is_call else "procedure",
-                "title": (f"Use {tool} early when the task is: {goal}" if is_call else f"For '{goal}', start from: {quote[:60]}")[:120],
-                "body": f"Use {tool} early on tasks like \"{goal}\"; the run started with \"{quote}\".\n"
-                f"It used {tool} {count} time(s).",
-                "target_skill": skill,
-                "evidence": [{"step": step, "quote": quote}],
-            }
-        )
-    return lessons
+    outline = fake_lessons.parse_outline(prompt, tool_results)
+    lessons = fake_lessons.lessons_for(outline)
+    summary = f"{'Failed' if outline.failed else 'Completed'}: {' '.join(outline.task.split()[:16]) or 'untitled task'}"
+    return _content({"summary": summary[:600], "lessons": lessons})
 
 
 # --- merge, plan, fix ------------------------------------------------------------------------
@@ -256,25 +143,31 @@ def _negative(text: str) -> bool:
     return bool(re.search(r"\b(never|don't|do not|avoid|must not|no longer)\b", text.lower()))
 
 
+def _first_line(lesson: dict[str, Any]) -> str:
+    body = str(lesson.get("body") or "").strip()
+    return body.split("\n", 1)[0].strip() or str(lesson.get("title", ""))
+
+
 def _merge(prompt: str) -> dict[str, Any]:
+    """Near-duplicates (token Jaccard of the rule lines >= NEAR_DUPLICATE after masking ids, the
+    measure ``skillforge lint`` uses) become one rule with every source; contradictions are recorded."""
     blocks = _json_blocks(prompt)
     lessons = blocks[0] if blocks and isinstance(blocks[0], list) else []
-    clusters: list[list[dict[str, Any]]] = []
+    clusters: list[tuple[frozenset[str], list[dict[str, Any]]]] = []
     for lesson in lessons:
-        words = _words(lesson.get("title", ""))
-        for cluster in clusters:
-            head = cluster[0]
-            other = _words(head.get("title", ""))
-            same_area = head.get("target_skill") == lesson.get("target_skill")
-            if same_area and words and other and len(words & other) / len(words | other) >= 0.6:
+        tokens = rule_tokens(_first_line(lesson))
+        title = rule_tokens(str(lesson.get("title", "")))
+        for head, cluster in clusters:
+            if tokens and (jaccard(tokens, head) >= NEAR_DUPLICATE
+                           or jaccard(title, rule_tokens(str(cluster[0].get("title", "")))) >= NEAR_DUPLICATE):
                 cluster.append(lesson)
                 break
         else:
-            clusters.append([lesson])
+            clusters.append((tokens, [lesson]))
     rules, conflicts = [], []
-    for cluster in clusters:
-        best = max(cluster, key=lambda les: (les.get("support", 1), -cluster.index(les)))
-        opposed = [les for les in cluster if _negative(les.get("title", "")) != _negative(best.get("title", ""))]
+    for _, cluster in clusters:
+        best = max(cluster, key=lambda les: (les.get("support", 1), len(str(les.get("body", ""))), -cluster.index(les)))
+        opposed = [les for les in cluster if _negative(_first_line(les)) != _negative(_first_line(best))]
         agreeing = [les for les in cluster if les not in opposed]
         if opposed:
             conflicts.append(
@@ -319,33 +212,28 @@ def _plan(prompt: str) -> dict[str, Any]:
     for rid, name in chosen.items():
         if name not in known and sizes[name] < MIN_NEW_RULES:
             chosen[rid] = "agent-" + name.rsplit("-", 1)[-1] if "-" in name else "agent-lessons"
+    # Still too thin: join the nearest bigger skill (most shared name words, then size), if any is near.
+    sizes = Counter(chosen.values())
+    for thin in sorted(n for n in sizes if n not in known and sizes[n] < MIN_NEW_RULES):
+        words = set(thin.split("-")) - {"agent"}
+        near = [(len(words & set(n.split("-"))), sizes[n], n) for n in sizes
+                if n != thin and (n in known or sizes[n] >= MIN_NEW_RULES)]
+        near = [x for x in near if x[0] > 0]
+        if near:
+            target = max(near)[2]
+            chosen = {rid: target if n == thin else n for rid, n in chosen.items()}
     new: dict[str, list[str]] = {}
     assignments = []
     for rule in rules:
         name = chosen[rule["id"]]
         if name not in known:
             new.setdefault(name, []).append(str(rule.get("title", "")))
-        section = _SECTION_BY_KIND.get(str(rule.get("kind", "")), "other")
+        section = "triage" if name.endswith("triage") else _SECTION_BY_KIND.get(str(rule.get("kind", "")), "other")
         assignments.append({"rule": rule["id"], "skill": name, "section": section if section in keys else "other"})
-    new_skills = []
-    for name, titles in sorted(new.items()):
-        area = name.replace("-", " ")
-        description = f"Use when working on {area}: " + "; ".join(t.rstrip(".") for t in titles[:3]) + "."
-        new_skills.append({"name": name, "description": description[:1024]})
+    descriptions = fake_describe.describe_all(new)
+    new_skills = [{"name": name, "description": descriptions[name]} for name in sorted(new)]
     return {"new_skills": new_skills, "assignments": assignments}
 
 
 def _fix(prompt: str) -> dict[str, Any]:
-    problems = prompt.split("failed validation with these problems:", 1)[-1].split("Its SKILL.md:", 1)[0]
-    name_match = re.search(r'The skill "([^"]*)"', prompt)
-    fix: dict[str, Any] = {"name": None, "description": None, "body": None, "notes": ""}
-    lowered = problems.lower()
-    if "name" in lowered and name_match:
-        slug = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", name_match.group(1).lower())).strip("-")[:64]
-        fix["name"] = slug or "skill"
-    desc = re.search(r"^description: (.*)$", prompt, re.MULTILINE)
-    if "description" in lowered and desc:
-        text = desc.group(1).strip().strip("'\"") or "Use when this skill's area of work comes up."
-        fix["description"] = text[:1000]
-    fix["notes"] = "; ".join(line.strip("- ").strip() for line in problems.strip().splitlines())[:600]
-    return fix
+    return fake_describe.fix(prompt)
