@@ -199,10 +199,15 @@ def render_rules(lessons: list[Lesson], *, max_steps: int = MAX_STEPS, with_link
             text += f" ([full runbook]({ref}))"
         lines.append(f"- {text} {marker}")
         steps = body.steps
-        code = body.code
-        if len(steps) == 1 and _overlap(steps[0].text, body.rule) >= 0.5:
-            # A one-step procedure whose rule already says the step: show its code, not the step again.
-            code, steps = [*code, *steps[0].code], []
+        code = list(body.code)
+        # Leading steps the rule already says (a one-step procedure, or a rule that summarises its first
+        # steps) are not listed again: their code goes under the rule, in order.
+        while steps and _overlap(steps[0].text, body.rule) >= (0.5 if len(steps) == 1 else 0.6):
+            if steps[0].code and (code or len(steps) > 1 and _overlap(steps[1].text, body.rule) >= 0.6):
+                break  # several code blocks under one rule would lose which step each belongs to
+            code, steps = [*code, *steps[0].code], steps[1:]
+            if code:
+                break
         lines.extend(_indented(code, "  "))
         for number, step in enumerate(steps[:max_steps], start=1):
             lines.append(f"  {number}. {step.text}")
