@@ -21,7 +21,7 @@ def registry_option(func: F) -> F:
     return click.option(
         "--registry",
         "registry_path",
-        type=click.Path(path_type=Path, file_okay=False),
+        type=click.Path(path_type=Path),
         default=None,
         help="Registry folder (default: $SKILLFORGE_REGISTRY or ~/.skillforge/registry).",
     )(func)
@@ -114,6 +114,8 @@ def publish_cmd(
 def list_cmd(registry_path: Path | None, as_json: bool) -> None:
     """List the skills in the registry with their latest version."""
     reg = _open(registry_path)
+    if registry_path is not None or (reg.path.exists() and not reg.path.is_dir()):
+        reg.require()  # a mistyped --registry (or SKILLFORGE_REGISTRY) is an error, not an empty registry
     skills = reg.list()
     if as_json:
         echo_json(skills)

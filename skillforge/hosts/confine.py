@@ -86,7 +86,9 @@ def entry_dir(entry: LockEntry, scope: Scope, project: Path | None) -> Path:
         raise refuse(f"has path {entry.path!r}, which climbs out with '..'")
     path = norm(from_lock_path(entry.path, scope, project))
     roots = host_roots(adapter, scope, project)
-    if path.name != entry.name or path.parent not in roots:
+    # a host folder symlinked inside the scope is recorded by where it resolves
+    resolved_roots = {r.resolve() for r in roots}
+    if path.name != entry.name or (path.parent not in roots and path.parent.resolve() not in resolved_roots):
         allowed = ", ".join(str(r / entry.name) for r in roots)
         raise refuse(f"has path {entry.path!r}, which is not its folder in {adapter.name}'s skills ({allowed})")
     try:

@@ -105,14 +105,15 @@ def stage(spec: SourceSpec, registry_path: Path | None = None) -> Iterator[Stage
     """
     with tempfile.TemporaryDirectory(prefix="skillforge-stage-") as tmp:
         work = Path(tmp)
+        shown: dict[Path, str] = {}  # staging folder -> how the user names it
         try:
-            staged = _fetch(spec, work, registry_path)
+            staged = _fetch(spec, work, registry_path, shown)
         except SkillforgeError as exc:
-            raise _user_facing(exc, work, spec) from None
+            raise _user_facing(exc, shown) from None
         yield staged
 
 
-def _fetch(spec: SourceSpec, work: Path, registry_path: Path | None) -> StagedSkill:
+def _fetch(spec: SourceSpec, work: Path, registry_path: Path | None, shown: dict[Path, str]) -> StagedSkill:
     version = spec.version
     commit = None
     if spec.kind in ("path", "archive") and not Path(spec.ref).exists():
@@ -120,24 +121,31 @@ def _fetch(spec: SourceSpec, work: Path, registry_path: Path | None) -> StagedSk
             "the skill's source no longer exists", path=spec.ref, hint="reinstall from where it is now"
         )
     if spec.kind == "registry":
+        shown[work / "export"] = f"{spec.ref}@{spec.version or 'latest'} (registry)#"
         root, version = _from_registry(spec, work / "export", registry_path)
+        shown[root] = f"{spec.ref}@{version} (registry)#"
     elif spec.kind == "path":
         root = Path(spec.ref)
     elif spec.kind == "archive":
         raw = work / "raw"
         raw.mkdir()
+        shown[raw] = f"{spec.ref}#"
         extract(Path(spec.ref), raw)
         root = _skill_root(raw, spec.subdir, spec.ref)
     else:
         clone = work / "clone"
+        shown[clone] = f"{spec.ref}#"
         commit = _git_clone(spec.ref, clone)
         root = _skill_root(clone, spec.subdir, spec.ref)
+    label = _show(str(root), shown)
     # Copy first (sizes and links are checked from metadata before a byte is read), then read the
     # name from the copy, so nothing reads a file of the source that the limits would refuse.
     copy = work / "copy"
-    copy_skill_tree(root, copy, label=_root_label(spec, root, work))
+    shown[copy] = label if spec.kind == "path" else label.rstrip("/") + ("/" if "#" in label[:-1] else "#")
+    copy_skill_tree(root, copy, label=label)
     name = read_name(copy)
     staged = work / "skill" / name
+    shown[staged] = shown[copy]
     staged.parent.mkdir()
     os.rename(copy, staged)
     if spec.kind != "registry":
@@ -145,47 +153,36 @@ def _fetch(spec: SourceSpec, work: Path, registry_path: Path | None) -> StagedSk
     return StagedSkill(name=name, version=version, source=spec.lock_source(commit), dir=staged)
 
 
-def _root_label(spec: SourceSpec, root: Path, work: Path) -> str:
-    """How the user would name the skill folder ``root`` of ``spec``."""
-    if spec.kind == "path":
-        return spec.ref
-    if spec.kind == "registry":
-        return f"{spec.ref}@{spec.version or 'latest'} (registry)"
-    try:
-        rel = root.relative_to(work).parts[1:]
-    except ValueError:
-        return spec.ref
-    return f"{spec.ref}#{'/'.join(rel)}" if rel else spec.ref
+def _show(text: str, shown: dict[Path, str]) -> str:
+    """``text`` with every staging path in it replaced by the user's name for that place."""
+    bases = sorted(
+        ((variant, label) for folder, label in shown.items() for variant in {str(folder), str(folder.resolve())}),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+    for base, label in bases:
+        while base in text:
+            start = text.index(base)
+            end = start + len(base)
+            if end < len(text) and text[end] not in "/ \t\n'\":),":
+                break  # a longer name that only starts like ``base``
+            while end < len(text) and not text[end].isspace() and text[end] not in "'\":),":
+                end += 1
+            rel = text[start + len(base) : end].strip("/")
+            if label.endswith(("#", "/")):
+                replacement = label + rel if rel else label[:-1]
+            else:
+                replacement = str(Path(label, rel)) if rel else label
+            text = text[:start] + replacement + text[end:]
+    return text
 
 
-def _user_facing(exc: SkillforgeError, work: Path, spec: SourceSpec) -> SkillforgeError:
+def _user_facing(exc: SkillforgeError, shown: dict[Path, str]) -> SkillforgeError:
     """``exc`` with every staging path replaced by the user's own name for it (changed in place)."""
-
-    def show(text: str) -> str:
-        for base in sorted({str(work), str(work.resolve())}, key=len, reverse=True):
-            for sub in ("copy", "skill", "raw", "clone", "export"):
-                prefix = f"{base}/{sub}"
-                while prefix in text:
-                    start = text.index(prefix)
-                    end = start + len(prefix)
-                    while end < len(text) and not text[end].isspace() and text[end] not in "'\":),":
-                        end += 1
-                    rel = [p for p in text[start + len(prefix) : end].split("/") if p]
-                    if sub == "skill" and rel:
-                        rel = rel[1:]  # the folder named after the skill
-                    if sub in ("raw", "clone") and spec.kind in ("archive", "git"):
-                        shown = f"{spec.ref}#{'/'.join(rel)}" if rel else spec.ref
-                    elif spec.kind == "path":
-                        shown = str(Path(spec.ref, *rel))
-                    else:
-                        shown = f"{spec.ref}#{'/'.join(rel)}" if rel else spec.ref
-                    text = text[:start] + shown + text[end:]
-        return text
-
-    exc.message = show(exc.message)
+    exc.message = _show(exc.message, shown)
     exc.args = (exc.message,)
-    exc.path = show(exc.path) if exc.path else exc.path
-    exc.hint = show(exc.hint) if exc.hint else exc.hint
+    exc.path = _show(exc.path, shown) if exc.path else exc.path
+    exc.hint = _show(exc.hint, shown) if exc.hint else exc.hint
     return exc
 
 

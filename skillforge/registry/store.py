@@ -77,6 +77,16 @@ class Registry:
         """True when the registry has been created (by ``init`` or a first write)."""
         return (self.path / ".git").exists()
 
+    def require(self) -> None:
+        """Raise ``RegistryError`` unless a registry exists at ``path`` (for a path the user named)."""
+        hint = "check the path; `skillforge registry init --registry PATH` creates a registry"
+        if not self.path.exists():
+            raise RegistryError("no registry here: the folder does not exist", path=self.path, hint=hint)
+        if not self.path.is_dir():
+            raise RegistryError("not a registry: this is a file, not a folder", path=self.path, hint=hint)
+        if not self.exists():
+            raise RegistryError("not a skillforge registry (the folder has no .git)", path=self.path, hint=hint)
+
     @_serialized
     def list(self) -> list[SkillSummary]:
         """Every skill, sorted by name: latest version, description, pin, date of latest, topic tags."""
