@@ -87,15 +87,16 @@ def describe(name: str, lessons: list[Lesson], *, shared: Counter[str] | None = 
     if alerts:
         what = f"Diagnose and mitigate {subject} alerts such as {_series(alerts[:3])}"
         when = "Use when one of these alerts fires"
-        if terms:
-            when += f" or {_series(terms[:3], 'or')} shows the symptoms they describe"
+        tools = sorted({c.split()[0] for c in _commands(lessons, subject)})
+        if tools:
+            when += f" or you investigate their symptoms with {_series(tools[:3], 'or')}"
     elif any(tag(l, "section") == "triage" for l in lessons) or main == "ticket":
         projects = sorted({a for l in lessons if (a := tag(l, "area"))})
         what = f"Triage and resolve reported {subject} problems: reproduce, find the fix, verify it"
         mention = [t for t in terms if t not in projects][:2]
         when = f"Use when a bug report or ticket mentions {_series([*projects[:3], *mention], 'or') or subject}"
     elif main == "document":
-        what, when = _document_sentences(name, subject, terms)
+        what, when = _document_sentences(name, subject, lessons, terms)
     else:
         what, when = _trace_sentences(subject, lessons, terms)
     text = f"{what}. {when}."
@@ -114,16 +115,56 @@ _PURPOSE = (
     ("deployment", "Deploy", "deploying"),
     ("testing", "Test", "testing"),
     ("troubleshooting", "Troubleshoot", "troubleshooting"),
+    ("development", "Develop", "developing"),
 )
 
 
-def _document_sentences(name: str, subject: str, terms: list[str]) -> tuple[str, str]:
-    verb, gerund = next(((v, g) for k, v, g in _PURPOSE if k in name.split("-")), ("Work with", "working with"))
+def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: list[str]) -> tuple[str, str]:
+    purposes = [(v, g) for k, v, g in _PURPOSE if k in name.split("-")]
+    verbs = [v for v, _ in purposes] or ["Work with"]
+    gerunds = [g for _, g in purposes] or ["working with"]
+    verb = verbs[0] + "".join(f" and {v.lower()}" for v in verbs[1:2])
+    kinds = Counter(l.kind for l in lessons)
+    holds = []
+    if kinds.get("procedure") or kinds.get("success_pattern"):
+        holds.append("the documented steps")
+    if kinds.get("recovery"):
+        holds.append("fixes for known errors")
+    if kinds.get("guardrail"):
+        holds.append("the rules to respect")
     what = f"{verb} {subject}"
-    if terms:
-        what += f": the documented steps and rules for {_series(terms[:3])}"
-    when = f"Use when {gerund} {subject}" + (f" or a task involves {_series(terms[:2], 'or')}" if terms else "")
+    commands = _commands(lessons, subject)
+    if holds:
+        what += ": " + _series(holds) + (f" ({_series(commands[:3])})" if commands else "")
+    # The document's own keywords are often heading words ("gate", "bar"); the activity and subject
+    # are what a request names.
+    when = f"Use when {_series(gerunds[:2], 'or')} {subject}"
     return what, when
+
+
+_NOT_COMMANDS = {"cd", "echo", "export", "cat", "ls", "then", "if", "for", "rm", "mv", "cp", "mkdir", "chmod", "chown",
+                 "tar", "sudo", "curl", "wget", "sh", "bash", "source", "set", "unset", "sleep", "true", "false"}
+_COMMAND = re.compile(r"^\$?\s*(?:sudo\s+)?([a-z][a-z0-9_.-]{1,20})(?:\s+([a-z][a-z0-9_-]{1,20}))?")
+
+
+def _commands(lessons: list[Lesson], subject: str) -> list[str]:
+    """The commands a document's steps run (``just fmt``, ``kubectl get``), most used first."""
+    seen: Counter[str] = Counter()
+    for lesson in lessons:
+        fenced = False
+        for line in lesson.body.split("\n"):
+            stripped = line.strip()
+            if stripped.startswith(("```", "~~~")):
+                fenced = not fenced
+                continue
+            spans = [stripped] if fenced else re.findall(r"`([^`]+)`", stripped)
+            for span in spans:
+                match = _COMMAND.match(span)
+                if not match or (not fenced and " " not in span.strip()):
+                    continue  # one inline word is a name, not a command
+                if match.group(1) not in _NOT_COMMANDS:
+                    seen[" ".join(g for g in match.groups() if g)] += 1
+    return [c for c, _ in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])) if " " in c or c != subject][:6]
 
 
 def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> tuple[str, str]:
@@ -196,7 +237,7 @@ def _service_sentences(subject: str, lessons: list[Lesson], terms: list[str]) ->
 def _subject(name: str) -> str:
     """What the skill is about, from its name without the activity words (``django`` of ``django-development``)."""
     activity = {"runbooks", "contributing", "installation", "setup", "playbook", "triage", "issue", "development",
-                "alert", "alerts"}
+                "alert", "alerts", "and", "troubleshooting"}
     words = [w for w in name.split("-") if w not in activity]
     return " ".join(words) or name.replace("-", " ")
 
