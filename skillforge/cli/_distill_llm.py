@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from skillforge.cli._render import StageLine, echo_json, error, info, success, table, warn
+from skillforge.cli._render import StageLine, echo_json, error, info, printable, success, table, warn
 from skillforge.errors import InputError
 
 BUDGET_EXIT = 3
@@ -74,12 +74,16 @@ def run_llm_command(
         echo_json(report)
     else:
         _print(report)
+        if report.distill is not None and not report.budget_stopped:
+            from skillforge.cli.distill import quality_line
+
+            quality_line(report.distill)
     if publish is not None and report.distill is not None and not report.budget_stopped:
         publish(report.distill, as_json)
     if report.budget_stopped:
         raise SystemExit(BUDGET_EXIT)
     if report.distill is not None and not report.distill.ok:
-        raise InputError(f"nothing usable was read from {', '.join(map(str, paths))}",
+        raise InputError(f"nothing usable was read from {', '.join(map(printable, paths))}",
                          hint="see the skipped files above; --format NAME forces a reader")
     if report.failed_calls or (report.distill is not None and any(s.errors for s in report.distill.skills)):
         raise SystemExit(1)
@@ -111,9 +115,9 @@ def _print(report: Any) -> None:
     if distill is not None:
         for q in distill.quarantined:
             warn(f"quarantined lesson {q.lesson.title!r} ({q.rule_id}): {q.reason}")
-        if distill.skills:
-            info(f"Wrote {len(distill.skills)} skill(s) to {distill.out_dir}:")
-            info(table(("skill", "rules", "new", "path"), [(s.name, s.rules, s.new_rules, s.path) for s in distill.skills]))
+        from skillforge.cli.distill import print_written
+
+        print_written(distill)
         for skill in distill.skills:
             for message in skill.errors:
                 error(f"invalid {skill.name}: {message}")

@@ -3,6 +3,11 @@
 Keep this small and stable: commands import these instead of formatting output themselves.
 Messages for people go to stderr (``warn``/``error``/``progress``), results to stdout
 (``echo_json``/``table``/``info``/``success``), so ``--json`` output can always be piped.
+
+Nothing printed here obeys a terminal: file names, quotes and skill text come from traces an attacker
+may have written, so control and invisible characters are shown as escapes (``\\x1b``, ``<U+202E>``).
+One-line messages (``warn``, ``error``, table cells, the status line, and any value passed through
+``printable``) also show newlines as ``\\n``, so a file name cannot forge a line of its own.
 """
 
 from __future__ import annotations
@@ -33,9 +38,30 @@ def _plain(data: Any) -> Any:
     return data
 
 
+def printable(value: object) -> str:
+    """``value`` as inert text on one line: ``\\n``, ``\\t`` and ``\\r`` shown as escapes, terminal
+    controls as ``\\x1b``, invisible characters as ``<U+XXXX>``. Use it for every file name or quote
+    inserted into a message printed with ``info``/``success``."""
+    text = str(value)
+    if text.isprintable():  # the usual case, and it holds no newline, tab or control
+        return text
+    from skillforge.redact import neutralize_controls
+
+    return neutralize_controls(text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r"))
+
+
+def _inert(text: str) -> str:
+    """``text`` with controls and invisible characters escaped; its newlines and tabs kept."""
+    if text.isprintable():
+        return text
+    from skillforge.redact import neutralize_controls
+
+    return neutralize_controls(text)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table: columns padded to their widest cell, numbers right-aligned."""
-    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    """A plain-text table: columns padded to their widest cell, numbers right-aligned, cells ``printable``."""
+    cells = [[("" if c is None else printable(c)) for c in row] for row in rows]
     numeric = [all(isinstance(row[i], (int, float)) for row in rows) if rows else False for i in range(len(headers))]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
@@ -47,23 +73,24 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def info(message: str) -> None:
-    """A plain line on stdout."""
-    click.echo(message)
+    """Plain text on stdout (controls escaped; pass file names through ``printable``)."""
+    click.echo(_inert(message))
 
 
 def success(message: str) -> None:
-    """A green line on stdout."""
-    click.secho(message, fg="green")
+    """A green line on stdout (controls escaped)."""
+    click.secho(_inert(message), fg="green")
 
 
 def warn(message: str) -> None:
-    """A yellow line on stderr."""
-    click.secho(message, fg="yellow", err=True)
+    """A yellow line on stderr, kept to one line (``printable``)."""
+    click.secho(printable(message), fg="yellow", err=True)
 
 
 def error(message: str) -> None:
-    """A red line on stderr (for errors the command handles itself; library errors reach the root group)."""
-    click.secho(message, fg="red", err=True)
+    """A red line on stderr, kept to one line (``printable``); for errors the command handles itself
+    (library errors reach the root group)."""
+    click.secho(printable(message), fg="red", err=True)
 
 
 def progress_enabled() -> bool:
@@ -87,7 +114,7 @@ class _StatusLine:
         return True
 
     def _draw(self, text: str) -> None:
-        text = text[: _columns() - 1]
+        text = printable(text)[: _columns() - 1]
         sys.stderr.write("\r" + text.ljust(self._width))
         sys.stderr.flush()
         self._width = len(text)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from skillforge.cli._render import echo_json, error, info, progress, success, table, warn
-from skillforge.errors import InputError
+from skillforge.cli._render import echo_json, error, info, printable, progress, success, table, warn
+from skillforge.errors import InputError, ScanRefused, SkillforgeError
 
 
 @click.command("distill")
@@ -73,17 +73,23 @@ def distill_cmd(
         echo_json(report)
     else:
         _print(report)
+        quality_line(report)
     if publish:
         publish_to(registry_path)(report, as_json)
     if not report.ok:
-        raise InputError(f"nothing usable was read from {', '.join(map(str, paths))}",
+        raise InputError(f"nothing usable was read from {', '.join(map(printable, paths))}",
                          hint="see the skipped files above; --format NAME forces a reader")
     if any(s.errors for s in report.skills):
         raise SystemExit(1)
 
 
 def publish_to(registry_path: Path | None):  # type: ignore[no-untyped-def]
-    """A step that publishes a distill report's skills to the registry and says what it did."""
+    """A step that publishes a distill report's skills to the registry and says what it did.
+
+    Every skill the registry accepts is published; the refused ones are listed with their reasons,
+    and the step then raises ``ScanRefused`` (exit 4) if the security scan refused any, else a
+    ``SkillforgeError`` (exit 1).
+    """
 
     def step(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
         from skillforge.distill.publish import publish_skills
@@ -93,16 +99,59 @@ def publish_to(registry_path: Path | None):  # type: ignore[no-untyped-def]
             return
         registry = open_registry(registry_path)
         done = publish_skills(registry, report.skills, sources=report.traces)
-        if quiet:
-            return
-        new = [p for p in done if p.created]
-        info(f"Published {len(new)} new version(s) to {registry.path}"
-             + (f": {', '.join(f'{p.name}@{p.version}' for p in new)}" if new else " (no skill changed)."))
-        for p in done:
-            if p.version is None:
-                warn(f"{p.name}: {p.note}")
+        refused = [p for p in done if p.refused]
+        if not quiet:
+            new = [p for p in done if p.created]
+            where = printable(registry.path)
+            if new:
+                info(f"Published {len(new)} new version(s) to {where}: {', '.join(f'{p.name}@{p.version}' for p in new)}")
+            elif len(refused) < len(done):
+                info(f"Published 0 new version(s) to {where} (no skill changed).")
+            for p in refused:
+                warn(f"not published: {p.name}: {p.note}")
+        if refused:
+            names = ", ".join(p.name for p in refused)
+            summary = f"{len(refused)} of {len(done)} skill(s) not published: {names}"
+            if any(p.exit_code == ScanRefused.exit_code for p in refused):
+                raise ScanRefused(summary, hint="`skillforge scan DIR` shows every finding; the other skills "
+                                  "were published, and a re-run publishes the fixed ones")
+            raise SkillforgeError(summary, hint="see the reasons above; the other skills were published")
 
     return step
+
+
+def print_written(report) -> None:  # type: ignore[no-untyped-def]
+    """``Wrote N skill(s) to WHERE:`` and the table of skills, naming where they really are."""
+    if not report.skills:
+        return
+    info(f"Wrote {len(report.skills)} skill(s) to {written_to(report)}:")
+    info(table(("skill", "rules", "new", "path"), [(s.name, s.rules, s.new_rules, s.path) for s in report.skills]))
+    if not any(Path(s.path).parent == Path(report.out_dir) for s in report.skills):
+        info(f"(nothing was written to {printable(report.out_dir)}: --into named a skill folder outside it)")
+
+
+def written_to(report) -> str:  # type: ignore[no-untyped-def]
+    """Where a report's skills really are: OUT, or (``--into`` a folder elsewhere) the folders themselves."""
+    out = Path(report.out_dir)
+    parents = {Path(s.path).parent for s in report.skills}
+    if parents == {out}:
+        return printable(out)
+    return ", ".join(sorted(printable(s.path) for s in report.skills))
+
+
+def quality_line(report) -> None:  # type: ignore[no-untyped-def]
+    """Print the one-line quality summary (``skillforge lint``) of the folders the skills were written to."""
+    if not report.skills:
+        return
+    from skillforge.skills.lint import lint_paths, summary_line
+
+    out = Path(report.out_dir)
+    folders = [str(out)] if {Path(s.path).parent for s in report.skills} == {out} else sorted(
+        s.path for s in report.skills)
+    try:
+        info(printable(summary_line(lint_paths(folders))))
+    except SkillforgeError as exc:  # the skills are written; a lint failure must not hide that
+        warn(f"quality summary unavailable: {exc}")
 
 
 def _print(report) -> None:  # type: ignore[no-untyped-def]
@@ -111,10 +160,7 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
     info(f"Learned {report.lessons} lesson(s) with the {report.analyzer} analyzer.")
     for q in report.quarantined:
         warn(f"quarantined lesson {q.lesson.title!r} ({q.rule_id}): {q.reason}")
-    if report.skills:
-        info(f"Wrote {len(report.skills)} skill(s) to {report.out_dir}:")
-        rows = [(s.name, s.rules, s.new_rules, s.path) for s in report.skills]
-        info(table(("skill", "rules", "new", "path"), rows))
+    print_written(report)
     for skill in report.skills:
         for message in skill.errors:
             error(f"invalid {skill.name}: {message}")
@@ -146,10 +192,16 @@ def explain_cmd(skill_dir: Path, rule_id: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(explanation if rule_id is None else rules)
         return
-    traces = {t for r in provenance.rules for t in r.trace_ids}
-    info(f"{provenance.skill} {provenance.version or ''}".rstrip()
-         + f": {len(provenance.rules)} rule(s) from {len(traces)} trace(s) in {len(provenance.sources)} file(s)"
-         + (f" (analyzer: {provenance.analyzer})" if provenance.analyzer else ""))
+    # Count every trace the listing below can cite (a rule's trace ids and its evidence), and the files
+    # holding them, so the header never says fewer traces than are shown.
+    traces = {t for r in provenance.rules for t in r.trace_ids} | {e.trace_id for r in provenance.rules
+                                                                   for e in r.evidence}
+    files = {s.path for s in provenance.sources if traces & set(s.trace_ids)}
+    files |= {e.source for r in provenance.rules for e in r.evidence
+              if e.source and not any(e.trace_id in s.trace_ids for s in provenance.sources)}
+    info(printable(f"{provenance.skill} {provenance.version or ''}".rstrip()
+                   + f": {len(provenance.rules)} rule(s) from {len(traces)} trace(s) in {len(files)} file(s)"
+                   + (f" (analyzer: {provenance.analyzer})" if provenance.analyzer else "")))
     from skillforge.skills.render import SECTIONS
 
     order = {heading: i for i, (_, heading) in enumerate(SECTIONS)}
@@ -158,16 +210,16 @@ def explain_cmd(skill_dir: Path, rule_id: str | None, as_json: bool) -> None:
                                              -r.support, r.id)):
         if (rule.file, rule.section) != section:
             section = (rule.file, rule.section)
-            info(f"\n{rule.section}" + ("" if rule.file == "SKILL.md" else f"  ({rule.file})"))
-        info(f"  [{rule.id}] {rule.text}")
+            info("\n" + printable(rule.section + ("" if rule.file == "SKILL.md" else f"  ({rule.file})")))
+        info(printable(f"  [{rule.id}] {rule.text}"))
         info(f"      {rule.kind}, support {rule.support}: {', '.join(rule.trace_ids[:6])}"
              + (" ..." if len(rule.trace_ids) > 6 else ""))
         shown = {}
         for e in rule.evidence:  # one quote per trace first, so the evidence shows its spread
             shown.setdefault(e.trace_id, e)
         for e in list(shown.values())[:3]:
-            where = (e.source or e.trace_id) + (f" step {e.step}" if e.step is not None else "")
-            quote = " ".join(e.quote.split())
+            where = printable(e.source or e.trace_id) + (f" step {e.step}" if e.step is not None else "")
+            quote = printable(" ".join(e.quote.split()))
             info(f"      - {where}: “{quote[:100]}{'…' if len(quote) > 100 else ''}”" if quote else f"      - {where}")
     if explanation.unexplained:
         warn(f"{len(explanation.unexplained)} rule marker(s) in the skill have no provenance: "

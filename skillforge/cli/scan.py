@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
-from skillforge.cli._render import echo_json, info
+from skillforge.cli._render import echo_json, info, printable
+from skillforge.errors import InputError
 from skillforge.models.scan import SEVERITY_RANK, Finding
 
 _COLOURS = {"high": "red", "medium": "yellow", "low": "cyan"}
@@ -46,7 +48,7 @@ def scan_cmd(
     dangerous scripts, hidden Unicode and risky files.
 
     Exit status: 0 when nothing is high severity, 4 when something is (the same refusal publish
-    and install apply), 1 for bad input such as an unknown rule id. Silence a false positive with
+    and install apply), 1 for bad input such as a PATH that does not exist or an unknown rule id. Silence a false positive with
     an inline `skillforge: ignore[RULE]` comment, a .skillforgeignore file or --ignore RULE.
     """
     from skillforge.errors import ScanRefused
@@ -63,6 +65,13 @@ def scan_cmd(
         return
     if not paths:
         raise click.UsageError("give at least one PATH (a skill folder, trace file or folder, or archive)")
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        # A typo in a CI gate must fail the gate, not scan nothing and pass.
+        raise InputError(
+            f"no such file or directory: {', '.join(printable(p) for p in missing)}",
+            hint="check the path; nothing was scanned",
+        )
 
     report = scan_paths(list(paths), ignore=check_rule_ids(ignore), trust_content=not untrusted)
     if as_json:
@@ -72,7 +81,7 @@ def scan_cmd(
         for finding in shown:
             _print(finding)
         for skipped in report.skipped:
-            click.secho(f"skipped: {skipped}", fg="bright_black", err=True)
+            click.secho(f"skipped: {printable(skipped)}", fg="bright_black", err=True)
         counts = report.counts()
         summary = f"{counts['high']} high, {counts['medium']} medium, {counts['low']} low in {report.files_scanned} file(s)"
         if report.suppressed:
@@ -90,8 +99,9 @@ def scan_cmd(
 
 def _print(f: Finding) -> None:
     label = click.style(f"{f.severity.upper():<6}", fg=_COLOURS[f.severity], bold=f.severity == "high")
-    where = f.location + (f" [{f.context}]" if f.context else "")
+    # Locations and excerpts come from the scanned content (file names, lines): shown, never obeyed.
+    where = printable(f.location) + (f" [{printable(f.context)}]" if f.context else "")
     click.echo(f"{label} {f.rule_id}  {where}")
     if f.excerpt:
-        click.echo(f"       {f.excerpt}")
-    click.echo(click.style(f"       fix: {f.hint}", fg="bright_black"))
+        click.echo(f"       {printable(f.excerpt)}")
+    click.echo(click.style(f"       fix: {printable(f.hint)}", fg="bright_black"))

@@ -8,6 +8,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from skillforge.distill.pipeline import SkillResult
+from skillforge.errors import ConflictError, InputError, ScanRefused, SkillforgeError, SpecError
+
+_PER_SKILL = (ScanRefused, SpecError, InputError, ConflictError)
+"""Refusals about one skill (its scan, spec, size, name): the other skills are still published.
+Anything else (a locked or damaged registry) would refuse every skill alike, so it stops the run."""
 
 
 class Published(BaseModel):
@@ -16,24 +21,42 @@ class Published(BaseModel):
     created: bool
     """False when the registry already held identical content (nothing new was published)."""
     note: str = ""
+    refused: bool = False
+    """True when this skill was not published; ``note`` says why."""
+    exit_code: int = 0
+    """The exit code the refusal maps to (4 for a security scan refusal, 1 otherwise)."""
 
 
 def publish_skills(registry: Any, skills: list[SkillResult], *, sources: int) -> list[Published]:
-    """Publish every valid skill folder with its provenance; invalid ones are left for the person to fix.
+    """Publish every valid skill folder with its provenance; every skill the registry refuses is
+    reported (``refused``, with the reason) and the others are still published.
 
     A first publish is 0.1.0, later ones bump the minor version; re-distilling unchanged input
-    publishes nothing (the registry reports identical content).
+    publishes nothing (the registry reports identical content). Invalid skills are left for the
+    person to fix.
     """
     out: list[Published] = []
     for skill in sorted(skills, key=lambda s: s.name):
         if skill.errors:
-            out.append(Published(name=skill.name, version=None, created=False, note="invalid, not published"))
+            out.append(Published(name=skill.name, version=None, created=False, refused=True,
+                                 exit_code=SpecError.exit_code, note="invalid (see the errors above), not published"))
             continue
         provenance = Path(skill.provenance) if skill.provenance and Path(skill.provenance).is_file() else None
         changelog = [f"{skill.new_rules} new rule(s), {skill.rules} in all"]
-        result = registry.publish(
-            Path(skill.path), bump="minor", message=f"distill from {sources} trace(s)", changelog=changelog,
-            provenance=provenance,
-        )
+        try:
+            result = registry.publish(
+                Path(skill.path), bump="minor", message=f"distill from {sources} trace(s)", changelog=changelog,
+                provenance=provenance,
+            )
+        except _PER_SKILL as exc:
+            out.append(Published(name=skill.name, version=None, created=False, refused=True,
+                                 exit_code=exc.exit_code, note=_reason(exc)))
+            continue
         out.append(Published(name=skill.name, version=result.version, created=result.created, note=result.reason))
     return out
+
+
+def _reason(exc: SkillforgeError) -> str:
+    """The refusal without the skill's path or the generic advice: the name is printed beside it, and
+    the command says once what to do about all refusals."""
+    return exc.message

@@ -60,7 +60,7 @@ def test_json_report_lists_formats_skills_and_skips(tmp_path: Path) -> None:
     assert {"claude-code", "mini-swe-agent", "swe-agent", "markdown", "tickets-json"} <= set(report["traces_by_format"])
     assert any("duplicate of ticket" in s["reason"] for s in report["skipped"])
     names = {s["name"] for s in report["skills"]}
-    assert "kubernetes-runbooks" in names
+    assert "kubernetes-alert-runbooks" in names
     assert all(s["errors"] == [] and s["rules"] >= 1 for s in report["skills"])
 
 
