@@ -107,18 +107,29 @@ def _plain_git(*args: str) -> subprocess.CompletedProcess[bytes]:
     )
 
 
+_CONFIG_CACHE: dict[tuple[str, int, int, int], list[tuple[str, str]] | None] = {}
+
+
 def read_config_file(path: Path) -> list[tuple[str, str]] | None:
     """``(key, value)`` pairs of one git config file, includes not followed; None when it does not parse."""
-    if not path.is_file():
+    try:
+        info = path.stat()
+    except OSError:
         return []
+    key = (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
+    if key in _CONFIG_CACHE:  # opening a registry should not cost a git process each time
+        return _CONFIG_CACHE[key]
     done = _plain_git("config", "--file", str(path), "--no-includes", "--null", "--list")
-    if done.returncode != 0:
-        return None
-    pairs = []
-    for record in done.stdout.decode("utf-8", "replace").split("\x00"):
-        if record:
-            key, _, value = record.partition("\n")
-            pairs.append((key, value))
+    pairs: list[tuple[str, str]] | None = None
+    if done.returncode == 0:
+        pairs = []
+        for record in done.stdout.decode("utf-8", "replace").split("\x00"):
+            if record:
+                name, _, value = record.partition("\n")
+                pairs.append((name, value))
+    if len(_CONFIG_CACHE) > 64:
+        _CONFIG_CACHE.clear()
+    _CONFIG_CACHE[key] = pairs
     return pairs
 
 
@@ -449,6 +460,13 @@ class GitRepo:
             return []
         out = self.run("cat-file", "--batch-check=%(objectname)", stdin=("\n".join(revs) + "\n").encode())
         return [line if len(line) == 40 else None for line in out.splitlines()]
+
+    def object_sizes(self, shas: Sequence[str]) -> list[int | None]:
+        """Sizes of many objects in one ``cat-file --batch-check`` run, without reading them (None: missing)."""
+        if not shas:
+            return []
+        out = self.run("cat-file", "--batch-check=%(objectsize)", stdin=("\n".join(shas) + "\n").encode())
+        return [int(line) if line.isdigit() else None for line in out.splitlines()]
 
     def resolve(self, ref: str) -> str | None:
         """The object a ref points to, or None when it does not exist."""

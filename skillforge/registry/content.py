@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from skillforge.errors import RegistryError
+from skillforge.hosts.limits import MAX_FILE_BYTES, MAX_FILES, MAX_SKILL_BYTES
 from skillforge.registry import layout
 from skillforge.registry._git import MODE_EXEC, MODE_LINK, REPAIR_HINT, Entry, GitRepo
 
@@ -93,6 +94,7 @@ def export(repo: GitRepo, tree: str, dest: Path, name: str, *, replace: bool = T
     if target.exists() and not replace:
         raise RegistryError("already exists", path=target, hint="pass --force to replace it")
     files = entries(repo, tree)
+    check_limits(repo, files, name)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=dest))
     try:
         for path, entry in files.items():
@@ -119,6 +121,27 @@ def export(repo: GitRepo, tree: str, dest: Path, name: str, *, replace: bool = T
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def check_limits(repo: GitRepo, files: dict[str, Entry], name: str) -> None:
+    """Refuse a stored skill over the size limits (a pulled registry may hold anything) before reading it."""
+    if len(files) > MAX_FILES:
+        raise RegistryError(f"{name} has {len(files)} files (limit MAX_FILES = {MAX_FILES})", path=repo.path)
+    total = 0
+    for (path, _), size in zip(files.items(), repo.object_sizes([e.sha for e in files.values()]), strict=True):
+        if size is None:
+            raise RegistryError(f"{name}/{path} is missing from git", path=repo.path, hint=REPAIR_HINT)
+        if size > MAX_FILE_BYTES:
+            raise RegistryError(
+                f"{name}/{path} is {size} bytes, over the per-file limit (MAX_FILE_BYTES = {MAX_FILE_BYTES})",
+                path=repo.path,
+            )
+        total += size
+    if total > MAX_SKILL_BYTES:
+        raise RegistryError(
+            f"{name} is {total} bytes in all, over the limit (MAX_SKILL_BYTES = {MAX_SKILL_BYTES})",
+            path=repo.path,
+        )
 
 
 def _check_link(root: Path, link: Path, target: str, path: str) -> None:

@@ -116,3 +116,14 @@ def test_list_with_a_registry_path_that_is_not_one_fails(tmp_path: Path, kind: s
     assert expected in result.output and "no skills" not in result.output
     with pytest.raises(RegistryError):
         Registry(target).require()
+
+
+def test_export_checks_stored_sizes_before_reading(
+    registry: Registry, make_skill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a pulled registry may hold blobs publish would have refused; export (and so install) checks too
+    registry.publish(make_skill("pdf-forms", files={"references/big.md": "x" * 400}))
+    monkeypatch.setattr("skillforge.registry.content.MAX_FILE_BYTES", 300)
+    with pytest.raises(RegistryError, match="pdf-forms/references/big.md is 400 bytes, over the per-file limit"):
+        registry.export("pdf-forms", None, tmp_path / "out")
+    assert not (tmp_path / "out" / "pdf-forms").exists()
