@@ -18,6 +18,7 @@ from collections import Counter
 from typing import Any
 
 from skillforge.llm import fake_answers as base
+from skillforge.llm import fake_lessons
 
 SCHEMA_TITLES = ("FailureAnswer", "DiagnosisAnswer", "OptimizeAnswer", "CorrectionAnswer")
 FIX_MARKER = "Your patch cannot be used"
@@ -80,13 +81,12 @@ def _sentence(text: str) -> str:
 def _failure(prompt: str) -> dict[str, Any]:
     run = prompt.split("THE FAILED RUN:", 1)[-1]
     outline, _, windows = run.split("Reply with only", 1)[0].partition("STEP WINDOWS:")
-    rows = base._index(outline)
-    blocks = base._blocks([windows])
-    errors = sorted({step for step, label, _ in rows if label.endswith("(error)")})
-    step = errors[-1] if errors else max((s for s, _, _ in rows), default=0)
-    body = blocks[step][1] if step in blocks else next((t.rstrip("…") for s, _, t in rows if s == step), "")
-    quote = base._quote(body, error=bool(errors)) or "the run ended without success"
-    task = base._outline_field(outline, "TASK")
+    parsed = fake_lessons.parse_outline(outline, [windows])
+    errors = sorted(i for i, s in parsed.steps.items() if s.is_error)
+    step = errors[-1] if errors else max(parsed.steps, default=0)
+    body = parsed.steps[step].text if step in parsed.steps else ""
+    quote = fake_lessons.quote_of(body, error=bool(errors)) or "the run ended without success"
+    task = parsed.task
     section, rule = _best(base._words(task + " " + quote), _skill(prompt))
     return {
         "step": step,

@@ -26,9 +26,10 @@ from typing import Any
 from skillforge.distill.abstract import abstract
 from skillforge.distill.signals import FAILURE_WORDS, classify
 
-__all__ = ["Outline", "lessons_for", "parse_outline"]
+__all__ = ["Outline", "lessons_for", "parse_outline", "quote_of"]
 
 MAX_LESSONS = 4
+_ERRORISH = re.compile(r"error|exception|traceback|failed|not found|denied|invalid|cannot|fatal|approval", re.I)
 _ROW = re.compile(r"^\[(\d+)\] ([^:\n]*?): (.*)$")
 _BLOCK = re.compile(r"^=== \[(\d+)\] (.*?) ===$", re.MULTILINE)
 _TRACE = re.compile(r"^TRACE \S+ \((\w+), ", re.MULTILINE)
@@ -168,12 +169,12 @@ def _command(step: Step, tool: str) -> str:
     return ""
 
 
-def _quote(text: str, *, error: bool = False) -> str:
+def quote_of(text: str, *, error: bool = False) -> str:
     """A verbatim piece of ``text`` (≤ 120 characters): for an error its last error-looking line."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     lines = [line for line in lines if len(line) >= 8 and not line.startswith("[...")]
     if error:
-        errorish = [line for line in lines if re.search(r"error|exception|failed|not found|denied|cannot|approval", line, re.I)]
+        errorish = [line for line in lines if _ERRORISH.search(line)]
         if errorish:
             return errorish[-1][:120].rstrip()
     return lines[0][:120].rstrip() if lines else ""
@@ -288,7 +289,7 @@ def _error_lessons(outline: Outline, calls: list[Call], skill: str) -> list[dict
         if (call.tool, failure) in seen:
             continue
         seen.add((call.tool, failure))
-        quote = _quote(result.text, error=True)
+        quote = quote_of(result.text, error=True)
         later = next((c for c in calls[k + 1 :] if c.tool == call.tool and c.result is not None
                       and not c.result.is_error), None)
         if later is not None and not outline.failed:
@@ -321,14 +322,14 @@ def _recovery(call: Call, failure: str, quote: str, step: int, later: Call, betw
     if " " in later.command and not _EDIT_TOOL.match(later.tool):
         body += ["```", later.command, "```"]
     body.append(f"Error seen: {abstract(quote)}")
-    evidence = [(step, quote), (later.step.index, _quote(later.step.text))]
+    evidence = [(step, quote), (later.step.index, quote_of(later.step.text))]
     return _lesson("recovery", title, "\n".join(body), skill, evidence)
 
 
 def _denied(call: Call, result: Step, skill: str) -> dict[str, Any]:
     rule = (f"Ask the user to approve a `{call.tool}` call that needs permission, or stay inside the allowed "
             f"directories, instead of rephrasing the same call, because a blocked call returns no output")
-    quote = _quote(result.text, error=True)
+    quote = quote_of(result.text, error=True)
     body = f"{rule}.\nThe tool answered: {abstract(quote)}"
     return _lesson("guardrail", f"Get approval for blocked `{call.tool}` calls instead of retrying them", body, skill,
                    [(result.index, quote)])
@@ -343,7 +344,7 @@ def _failed_run_guardrail(outline: Outline, calls: list[Call], skill: str) -> li
     rule = (f"Before calling `{call.tool}`, read the current record with a lookup call and confirm every changed "
             f"value with the user, because a run that called `{call.tool}` without that check failed its task")
     return [_lesson("guardrail", f"Confirm the change with the user before `{call.tool}`", rule + ".", skill,
-                    [(call.step.index, _quote(call.step.text))])]
+                    [(call.step.index, quote_of(call.step.text))])]
 
 
 def _worked_lessons(calls: list[Call], skill: str) -> list[dict[str, Any]]:
@@ -357,7 +358,7 @@ def _worked_lessons(calls: list[Call], skill: str) -> list[dict[str, Any]]:
                 f"so the first file opened is the one that defines them")
         body = f"{rule}.\n```\n{example}\n```" if first.command else rule + "."
         lessons.append(_lesson("success_pattern", f"Search with `{first.tool}` before opening files", body, skill,
-                               [(first.step.index, _quote(first.step.text))]))
+                               [(first.step.index, quote_of(first.step.text))]))
     runs = Counter(c.command for c in ok if c.command and _RUN_SCRIPT.match(c.command))
     edits = [c for c in ok if _EDIT_TOOL.match(c.tool) or _EDIT_CMD.match(c.command)]
     repeated = [cmd for cmd, n in sorted(runs.items()) if n >= 2]
@@ -367,20 +368,20 @@ def _worked_lessons(calls: list[Call], skill: str) -> list[dict[str, Any]]:
         rule = ("Reproduce the reported behaviour with a small script before editing and run the same script again "
                 "after the edit, so the check that showed the problem also confirms the fix")
         lessons.append(_lesson("success_pattern", "Re-run the reproduction script after each edit",
-                               f"{rule}.\n```\n{cmd}\n```", skill, [(where.step.index, _quote(where.step.text))]))
+                               f"{rule}.\n```\n{cmd}\n```", skill, [(where.step.index, quote_of(where.step.text))]))
     tests = [c for c in ok if _TEST.search(c.command)]
     if tests and edits:
         rule = (f"Run the project's existing tests with `{tests[0].family}` after the change, not only the new check, "
                 f"to catch what else the edit touched")
         lessons.append(_lesson("success_pattern", "Run the existing test suite after the change",
                                f"{rule}.\n```\n{tests[0].command}\n```", skill,
-                               [(tests[0].step.index, _quote(tests[0].step.text))]))
+                               [(tests[0].step.index, quote_of(tests[0].step.text))]))
     reviews = [c for c in ok if _REVIEW.search(c.command)]
     if reviews and edits:
         rule = ("Review the staged change with `git diff` before submitting and remove scratch scripts first, "
                 "so the submission holds only the fix")
         lessons.append(_lesson("success_pattern", "Review the diff before submitting", rule + ".", skill,
-                               [(reviews[0].step.index, _quote(reviews[0].step.text))]))
+                               [(reviews[0].step.index, quote_of(reviews[0].step.text))]))
     return lessons
 
 
@@ -407,7 +408,7 @@ def _document_lessons(outline: Outline) -> list[dict[str, Any]]:
         if not heading or len(sentence.split()) < 4:
             continue
         steps.append((heading, sentence))
-        evidence.append((step.index, _quote("\n".join(body_lines))))
+        evidence.append((step.index, quote_of("\n".join(body_lines))))
         if len(steps) == 5:
             break
     if not steps:
@@ -444,5 +445,5 @@ def _ticket_lessons(outline: Outline) -> list[dict[str, Any]]:
         rule = (f"When a report says \"{problem}\", start in `{target}`, because the accepted fix for that "
                 f"problem changed that file")
         return [_lesson("success_pattern", f"Look in {target} for: {problem}", rule + ".", "issue-triage",
-                        [(step.index, _quote(step.text))])]
+                        [(step.index, quote_of(step.text))])]
     return []

@@ -35,7 +35,7 @@ def test_fake_is_a_litellm_custom_provider_with_prices_and_capabilities() -> Non
 
 
 def test_same_input_same_answer_and_answers_follow_the_input(sample_traces: list[Trace]) -> None:
-    traces = [t for t in sample_traces if t.steps][:6]
+    traces = [t for t in sample_traces if t.steps]
 
     def run() -> list[list[str]]:
         client = LLMClient(LLMSettings(model="fake", cache=False))
@@ -45,8 +45,10 @@ def test_same_input_same_answer_and_answers_follow_the_input(sample_traces: list
 
     first, second = run(), run()
     assert first == second
-    # Not canned: different traces give different lessons, and every quote is a real line of its trace.
-    assert len({json.dumps(r) for r in first}) == len(traces)
+    # Not canned: traces with something reusable give lessons of their own (no lessons is a valid
+    # answer for a run where nothing reusable happened), and every quote is a real line of its trace.
+    answered = [json.dumps(r) for r in first if r]
+    assert len(answered) >= 10 and len(set(answered)) == len(answered)
     for trace, lessons in zip(traces, first):
         for raw in lessons:
             for ev in json.loads(raw)["evidence"]:
