@@ -9,8 +9,9 @@ Two hostile shapes are cheap to write and expensive to read:
   ``JSONTooDeep`` (a ``FormatError`` naming the file and line, and a ``ValueError`` so code that treats
   "not parseable JSON" as plain text keeps doing so).
 * **One huge string.** ijson's C backend re-scans a string token from its start each time a read ends
-  inside it, so a string spanning *k* reads costs *k²*: 236 s for one 200 MB string. ``JSONStream``
-  doubles the read size while a string is open, which makes that cost linear.
+  inside it, so a string spanning *k* reads costs *k²*: minutes for one 200 MB string. ``JSONStream``
+  doubles the read size while a string is open, which makes that cost linear (``inspect`` of a chat
+  file holding a 20 MB string: 6.6 s -> 0.7 s; 200 MB: over 400 s -> 6 s).
 """
 
 from __future__ import annotations
