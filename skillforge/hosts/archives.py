@@ -168,7 +168,9 @@ def copy_skill_tree(src: Path, dest: Path, *, label: str | Path | None = None) -
     _copy_dir(root, dest, root, where, Budget(where), depth=0)
 
 
-def _copy_dir(current: Path, out_dir: Path, root: Path, where: str | Path, budget: Budget, depth: int) -> None:
+def _copy_dir(
+    current: Path, out_dir: Path, root: Path, where: str | Path, budget: Budget, depth: int
+) -> None:
     if depth > MAX_DEPTH:
         raise InputError(f"skill folder nests deeper than {MAX_DEPTH} levels (a symlink loop?)", path=where)
     out_dir.mkdir(parents=True, exist_ok=True)

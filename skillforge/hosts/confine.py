@@ -90,7 +90,9 @@ def entry_dir(entry: LockEntry, scope: Scope, project: Path | None) -> Path:
     resolved_roots = {r.resolve() for r in roots}
     if path.name != entry.name or (path.parent not in roots and path.parent.resolve() not in resolved_roots):
         allowed = ", ".join(str(r / entry.name) for r in roots)
-        raise refuse(f"has path {entry.path!r}, which is not its folder in {adapter.name}'s skills ({allowed})")
+        raise refuse(
+            f"has path {entry.path!r}, which is not its folder in {adapter.name}'s skills ({allowed})"
+        )
     try:
         check_host_dir(path.parent, adapter, scope, project)
     except HostError as exc:

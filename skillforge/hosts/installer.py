@@ -198,7 +198,8 @@ def check_lineage(lock: LockFile, staged: StagedSkill, digest: str, lp: Path, *,
     if replace:
         return
     for entry in sorted(lock.skills, key=LockEntry.key):
-        if entry.name == staged.name and not same_source(entry.source, staged.source) and entry.hash != digest:
+        other = entry.name == staged.name and not same_source(entry.source, staged.source)
+        if other and entry.hash != digest:
             raise HostError(
                 f"{entry.name} is already installed (for {entry.host}) from {describe_source(entry.source)}; "
                 f"{describe_source(staged.source)} is a different skill with the same name",

@@ -33,7 +33,9 @@ def installed(project: Path | None = None, scope: Scope | None = None) -> list[I
             try:
                 folder = entry_dir(entry, sc, proj)
             except HostError as exc:
-                rows.append(InstalledSkill(entry=entry, lock_file=str(lp), status="refused", detail=exc.message))
+                rows.append(
+                    InstalledSkill(entry=entry, lock_file=str(lp), status="refused", detail=exc.message)
+                )
                 continue
             status, disk = disk_status(entry, folder)
             rows.append(InstalledSkill(entry=entry, lock_file=str(lp), status=status, disk_hash=disk))

@@ -61,7 +61,7 @@ class InstalledSkill(BaseModel):
     lock_file: str
     status: Status
     disk_hash: str | None = None
-    detail: str = Field(default="", description="why the entry was refused (its path leaves the host folders)")
+    detail: str = Field(default="", description="why the entry was refused (its path leaves its folders)")
 
 
 class HostInfo(BaseModel):

@@ -155,11 +155,8 @@ def _fetch(spec: SourceSpec, work: Path, registry_path: Path | None, shown: dict
 
 def _show(text: str, shown: dict[Path, str]) -> str:
     """``text`` with every staging path in it replaced by the user's name for that place."""
-    bases = sorted(
-        ((variant, label) for folder, label in shown.items() for variant in {str(folder), str(folder.resolve())}),
-        key=lambda pair: len(pair[0]),
-        reverse=True,
-    )
+    pairs = [(v, label) for folder, label in shown.items() for v in {str(folder), str(folder.resolve())}]
+    bases = sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
     for base, label in bases:
         while base in text:
             start = text.index(base)

@@ -90,7 +90,7 @@ _ENV_KEEP = re.compile(
 
 
 def git_env() -> dict[str, str]:
-    """The environment for git: the caller's minus ``GIT_*`` redirections, with fixed locale and no prompts."""
+    """The caller's environment minus ``GIT_*`` redirections, with a fixed locale and no prompts."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or _ENV_KEEP.match(k)}
     env.update(LC_ALL="C", LANGUAGE="C", GIT_TERMINAL_PROMPT="0", GIT_NO_REPLACE_OBJECTS="1")
     return env
@@ -183,7 +183,8 @@ def _overrides(settings: list[tuple[str, str]]) -> list[str]:
             out += [f"filter.{sub}.clean=", f"filter.{sub}.smudge=", f"filter.{sub}.process="]
             out += [f"filter.{sub}.required=false"]
         elif section.lower() == "remote" and leaf.lower() in ("uploadpack", "receivepack"):
-            out.append(f"remote.{sub}.{leaf}=git-{'upload' if leaf.lower() == 'uploadpack' else 'receive'}-pack")
+            program = "git-upload-pack" if leaf.lower() == "uploadpack" else "git-receive-pack"
+            out.append(f"remote.{sub}.{leaf}={program}")
         elif low == "core.sshcommand":
             out.append(f"core.sshCommand={(_user_values('core.sshCommand') or ['ssh'])[-1]}")
         elif low == "core.askpass":
@@ -272,7 +273,9 @@ class GitRepo:
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.init-", dir=path.parent))
         try:
             done = subprocess.run(
-                ["git", *_SAFE_OPTIONS, "init", "--quiet", f"--initial-branch={BRANCH}", str(staging)],
+                # no templates: a template folder from the user's config may carry hooks or config
+                ["git", *_SAFE_OPTIONS, "init", "--quiet", "--template=", f"--initial-branch={BRANCH}"]
+                + [str(staging)],
                 cwd=staging,
                 env=git_env(),
                 capture_output=True,
@@ -285,8 +288,6 @@ class GitRepo:
             repo.configure(git_dir=path / ".git")
             repo.close()
             os.rename(staging / ".git", path / ".git")
-        except git.GitCommandError as exc:
-            raise RegistryError(f"cannot create a git repository: {_stderr(exc)}", path=path) from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return cls(path)
@@ -462,7 +463,7 @@ class GitRepo:
         return [line if len(line) == 40 else None for line in out.splitlines()]
 
     def object_sizes(self, shas: Sequence[str]) -> list[int | None]:
-        """Sizes of many objects in one ``cat-file --batch-check`` run, without reading them (None: missing)."""
+        """Sizes of many objects in one ``cat-file --batch-check`` run, unread (None: missing)."""
         if not shas:
             return []
         out = self.run("cat-file", "--batch-check=%(objectsize)", stdin=("\n".join(shas) + "\n").encode())
@@ -700,12 +701,6 @@ def _hint_for(text: str) -> str | None:
     if any(w in text for w in ("corrupt", "missing", "bad object", "bad config")):
         return REPAIR_HINT
     return None
-
-
-def _stderr(exc: git.GitCommandError) -> str:
-    text = exc.stderr if isinstance(exc.stderr, str) else str(exc.stderr or "")
-    text = text.strip().removeprefix("stderr:").strip().strip("'").strip()
-    return " ".join(text.split())[:500] or f"exit status {exc.status}"
 
 
 def shallow_clone(url: str, dest: Path) -> str:

@@ -128,7 +128,8 @@ def check_limits(repo: GitRepo, files: dict[str, Entry], name: str) -> None:
     if len(files) > MAX_FILES:
         raise RegistryError(f"{name} has {len(files)} files (limit MAX_FILES = {MAX_FILES})", path=repo.path)
     total = 0
-    for (path, _), size in zip(files.items(), repo.object_sizes([e.sha for e in files.values()]), strict=True):
+    sizes = repo.object_sizes([e.sha for e in files.values()])
+    for path, size in zip(files, sizes, strict=True):
         if size is None:
             raise RegistryError(f"{name}/{path} is missing from git", path=repo.path, hint=REPAIR_HINT)
         if size > MAX_FILE_BYTES:

@@ -232,7 +232,7 @@ def commit_version(
 
 
 def _recorded_source(repo: GitRepo, name: str, version: str | None) -> str | None:
-    """The ``source`` recorded with ``name@version`` (None for none, or for versions from before it was kept)."""
+    """The ``source`` recorded with ``name@version`` (None when none was, e.g. older versions)."""
     if version is None:
         return None
     commit = repo.resolve(layout.tag_ref(name, version) + "^{commit}")

@@ -143,8 +143,11 @@ def rescue(path: Path) -> list[str]:
             {p.name for p in (git_dir / "refs" / "skillforge" / "remotes").glob("*") if p.is_dir()}
             | set(re.findall(r'\[remote "([A-Za-z0-9._-]+)"\]', old))
         )
-        lost = f"; re-add remote(s) {', '.join(remotes)} with `skillforge registry remote add`" if remotes else ""
-        done.append(f"rebuilt .git/config (it did not parse; the old one is kept as .git/config.damaged){lost}")
+        lost = f"; re-add remote(s) {', '.join(remotes)} with `skillforge registry remote add`"
+        done.append(
+            "rebuilt .git/config (it did not parse; the old one is kept as .git/config.damaged)"
+            + (lost if remotes else "")
+        )
     return done
 
 

@@ -85,7 +85,9 @@ class Registry:
         if not self.path.is_dir():
             raise RegistryError("not a registry: this is a file, not a folder", path=self.path, hint=hint)
         if not self.exists():
-            raise RegistryError("not a skillforge registry (the folder has no .git)", path=self.path, hint=hint)
+            raise RegistryError(
+                "not a skillforge registry (the folder has no .git)", path=self.path, hint=hint
+            )
 
     @_serialized
     def list(self) -> list[SkillSummary]:

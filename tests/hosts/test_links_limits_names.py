@@ -79,11 +79,14 @@ def test_archive_member_over_the_file_limit_is_refused_before_unpacking(
         install(str(archive), hosts=["codex"], project=project)
 
 
-def test_a_different_skill_with_the_same_name_needs_replace(project: Path, make_skill, tmp_path: Path) -> None:
+def test_a_different_skill_with_the_same_name_needs_replace(
+    project: Path, make_skill, tmp_path: Path
+) -> None:
     ours = make_skill()
     install(str(ours), hosts=["claude-code"], project=project)
     theirs = make_skill(folder=tmp_path / "other" / "pdf-tools", extra={"references/tables.md": "# Theirs\n"})
-    with pytest.raises(HostError, match="already installed .for claude-code. from path .*different skill") as info:
+    clash = "already installed .for claude-code. from path .*different skill"
+    with pytest.raises(HostError, match=clash) as info:
         install(str(theirs), hosts=["claude-code"], project=project)
     assert "--replace" in (info.value.hint or "")
     dest = project / ".claude/skills/pdf-tools"

@@ -34,7 +34,8 @@ def test_a_3gb_sparse_file_is_refused_from_stat_fast_and_without_reading_it(
     skill = make_skill("pdf-forms")
     _sparse(skill / "references" / "big.bin", 3 * 1024**3)
     rss_before, start = _maxrss_mib(), time.perf_counter()
-    with pytest.raises(InputError, match=r"references/big.bin is 3072 MiB, over the per-file limit of 10 MiB"):
+    too_big = r"references/big.bin is 3072 MiB, over the per-file limit of 10 MiB"
+    with pytest.raises(InputError, match=too_big):
         registry.publish(skill)
     assert time.perf_counter() - start < 2.0
     assert _maxrss_mib() - rss_before < 100, "the file's content must never be read into memory"
@@ -124,6 +125,7 @@ def test_export_checks_stored_sizes_before_reading(
     # a pulled registry may hold blobs publish would have refused; export (and so install) checks too
     registry.publish(make_skill("pdf-forms", files={"references/big.md": "x" * 400}))
     monkeypatch.setattr("skillforge.registry.content.MAX_FILE_BYTES", 300)
-    with pytest.raises(RegistryError, match="pdf-forms/references/big.md is 400 bytes, over the per-file limit"):
+    too_big = "pdf-forms/references/big.md is 400 bytes, over the per-file limit"
+    with pytest.raises(RegistryError, match=too_big):
         registry.export("pdf-forms", None, tmp_path / "out")
     assert not (tmp_path / "out" / "pdf-forms").exists()
