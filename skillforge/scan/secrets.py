@@ -13,8 +13,9 @@ from functools import cache
 from typing import Any
 
 from skillforge.models.scan import Severity
+from skillforge.redact import marker, redact_text
 from skillforge.scan.detect import Hit
-from skillforge.scan.text import excerpt, mask, windows
+from skillforge.scan.text import MAX_SCAN_LINE, excerpt, windows
 
 # detect-secrets plugins by class name -> severity. Entropy-only detectors and public IPs are left
 # out: in traces full of hashes, ids and base64 payloads they flag everything and find nothing.
@@ -85,6 +86,15 @@ _HINT_WORDS = (
     "akc",
     "endpointsprotocol",
     "@",
+    # password flags on command lines and .netrc entries (see skillforge.redact.commands)
+    " -u",
+    " -p",
+    " -a",
+    "--user",
+    "--auth",
+    "machine",
+    "pwd",
+    "xapp-",
 )
 _HINT_SHAPES = re.compile(
     r"[MN][A-Za-z\d]{23}\.|\d{8,10}:[\w-]{30}|AC[a-z0-9]{32}|SK[a-z0-9]{32}|[0-9a-z]{32}-us\d"
@@ -168,13 +178,16 @@ def scan_secrets(text: str, filename: str = "text.txt") -> list[Hit]:
         for line in windows(raw):
             if not _worth_scanning(line):
                 continue
-            found = _dedupe(_detect_secrets(line, lineno, filename) + _redaction_rules(line, lineno))
-            found = [c for c in found if c.severity == "high" or not _placeholder(line[c.start : c.end])]
+            candidates = _dedupe(_detect_secrets(line, lineno, filename) + _redaction_rules(line, lineno))
+            found = [c for c in candidates if c.severity == "high" or not _placeholder(line[c.start : c.end])]
             if not found:
                 continue
-            # Every excerpt masks every secret of the line, not only its own.
-            shown, offsets = _masked(line, found)
-            for cand, (lo, hi) in zip(found, offsets):
+            # Every excerpt masks every candidate of the line, not only its own, and also the ones
+            # judged placeholders: "wJal…EXAMPLEKEY" is dropped as a finding but never printed.
+            shown, offsets = _masked(line, candidates)
+            for cand, (lo, hi) in zip(candidates, offsets):
+                if cand not in found:
+                    continue
                 value = line[cand.start : cand.end]
                 if value in seen_values:
                     continue
@@ -217,10 +230,6 @@ def _detect_secrets(line: str, lineno: int, filename: str) -> list[_Candidate]:
 
 
 def _redaction_rules(line: str, lineno: int) -> list[_Candidate]:
-    try:
-        from skillforge.redact import redact_text
-    except ImportError:  # redact.py is optional for the scanner: detect-secrets still runs
-        return []
     redacted = redact_text(line)
     if redacted == line:
         return []
@@ -252,17 +261,42 @@ def _widen(line: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _masked(line: str, cands: list[_Candidate]) -> tuple[str, list[tuple[int, int]]]:
+    """``line`` with each candidate replaced whole by ``[REDACTED:<kind>]`` (not one character of a
+    secret is shown), and where each marker sits in the result."""
     parts, offsets, pos, length = [], [], 0, 0
     for c in cands:  # sorted by start, non-overlapping
         parts.append(line[pos : c.start])
         length += c.start - pos
-        masked = mask(line[c.start : c.end])
+        masked = marker(_short_kind(c.kind))
         offsets.append((length, length + len(masked)))
         parts.append(masked)
         length += len(masked)
         pos = c.end
     parts.append(line[pos:])
     return "".join(parts), offsets
+
+
+def _short_kind(kind: str) -> str:
+    """A marker kind from a detect-secrets type ("AWS Access Key" -> "aws-access-key")."""
+    return re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-") or "secret"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every secret the scanner would report (or drop as a placeholder) masked whole.
+
+    For any detector that shows a line in a finding: a line holding a secret is never printed raw.
+    """
+    out = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_SCAN_LINE:
+            out.append(redact_text(line))  # too long for the detectors: the redaction rules still run
+            continue
+        if not _worth_scanning(line):
+            out.append(line)
+            continue
+        candidates = _dedupe(_detect_secrets(line, lineno, "text.txt") + _redaction_rules(line, lineno))
+        out.append(_masked(line, candidates)[0] if candidates else line)
+    return "\n".join(out)
 
 
 def _dedupe(cands: list[_Candidate]) -> list[_Candidate]:
