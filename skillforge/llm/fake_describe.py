@@ -167,7 +167,8 @@ def _rewrite_rule(body: str, rule: str, metric: str) -> str:
         text = match.group(2)
         if metric == "vague":
             for pattern, concrete in _CONCRETE:
-                text = pattern.sub(concrete, text)
+                # Keep the capital of a rule that starts with the vague phrase.
+                text = pattern.sub(lambda m, c=concrete: c[:1].upper() + c[1:] if m.group(0)[:1].isupper() else c, text)
         else:
             text = abstract(text)
         lines[i] = match.group(1) + text + (match.group(3) or "")
