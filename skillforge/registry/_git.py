@@ -182,9 +182,6 @@ def _overrides(settings: list[tuple[str, str]]) -> list[str]:
         if section.lower() == "filter":
             out += [f"filter.{sub}.clean=", f"filter.{sub}.smudge=", f"filter.{sub}.process="]
             out += [f"filter.{sub}.required=false"]
-        elif section.lower() == "remote" and leaf.lower() in ("uploadpack", "receivepack"):
-            program = "git-upload-pack" if leaf.lower() == "uploadpack" else "git-receive-pack"
-            out.append(f"remote.{sub}.{leaf}={program}")
         elif low == "core.sshcommand":
             out.append(f"core.sshCommand={(_user_values('core.sshCommand') or ['ssh'])[-1]}")
         elif low == "core.askpass":
@@ -364,6 +361,7 @@ class GitRepo:
     def _execute(self, args: Sequence[str], stdin: bytes | None) -> tuple[int, bytes, bytes]:
         """The one place a git process is started for this repository (see the module docstring)."""
         self._refuse_unsafe_config()
+        args = self._transport_programs(args)
         with tempfile.TemporaryFile() as handle:
             handle.write(stdin or b"")
             handle.seek(0)
@@ -379,6 +377,16 @@ class GitRepo:
             except OSError as exc:
                 raise RegistryError(f"cannot run git: {exc.strerror}", path=self.path) from exc
         return done.returncode, done.stdout, done.stderr
+
+    def _transport_programs(self, args: Sequence[str]) -> list[str]:
+        """Name git's own upload/receive-pack on the command line when the repository config names
+        other programs: git keeps the *first* ``remote.<name>.uploadpack`` it reads, so ``-c`` cannot."""
+        keys = {k.lower().rsplit(".", 1)[-1] for k, _ in self.exec_settings if k.lower().startswith("remote.")}
+        if args and args[0] in ("fetch", "ls-remote") and "uploadpack" in keys:
+            return [args[0], "--upload-pack=git-upload-pack", *args[1:]]
+        if args and args[0] == "push" and "receivepack" in keys:
+            return [args[0], "--receive-pack=git-receive-pack", *args[1:]]
+        return list(args)
 
     def _refuse_unsafe_config(self) -> None:
         if self._refused:

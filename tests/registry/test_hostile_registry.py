@@ -172,3 +172,27 @@ def test_repair_rebuilds_an_empty_head_and_a_garbage_config(
     assert reg.publish(skill).version == "0.1.2"
     assert reg.fsck().ok
     reg.close()
+
+
+def test_remote_programs_from_the_registry_config_never_run(
+    registry: Registry, make_skill, tmp_path: Path, bare_remote: Path, marker: Path
+) -> None:
+    empty = tmp_path / "no-hooks"
+    empty.mkdir()
+    subprocess.run(["git", "config", "core.hooksPath", str(empty)], cwd=bare_remote, check=True)
+    skill = make_skill("pdf-forms")
+    registry.publish(skill)
+    registry.add_remote("origin", str(bare_remote))
+    for key in ("uploadpack", "receivepack"):
+        script = _marker_script(tmp_path / key, marker, key)
+        _set(registry, f"remote.origin.{key}", f"{script}; git-{key[:-4]}-pack")
+    _set(registry, "core.sshCommand", str(_marker_script(tmp_path / "ssh", marker, "ssh")))
+    registry.close()
+
+    reg = open_registry(registry.path)
+    assert reg.push("origin").action == "pushed"
+    assert reg.pull("origin").action == "up-to-date"
+    assert not marker.exists(), marker.read_text()
+    kinds = {f.message.split(" = ")[0] for f in reg.fsck().findings}
+    assert {".git/config sets remote.origin.uploadpack", ".git/config sets core.sshcommand"} <= kinds
+    reg.close()
