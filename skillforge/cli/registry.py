@@ -355,7 +355,11 @@ def pull_cmd(remote: str, registry_path: Path | None) -> None:
 @registry_option
 @json_option
 def fsck_cmd(quick: bool, registry_path: Path | None, as_json: bool) -> None:
-    """Check the registry; exit 1 when something is wrong."""
+    """Check the registry; exit 1 when something is wrong.
+
+    Also reports settings in the registry's own .git/config that would make git run a program
+    (hooks, fsmonitor, filters, ssh or credential commands), and a damaged .git/HEAD or config.
+    """
     _report(_open(registry_path).fsck(full=not quick), as_json)
 
 
@@ -363,7 +367,11 @@ def fsck_cmd(quick: bool, registry_path: Path | None, as_json: bool) -> None:
 @registry_option
 @json_option
 def repair_cmd(registry_path: Path | None, as_json: bool) -> None:
-    """Repair what an interrupted command left behind, then check again."""
+    """Repair what an interrupted command left behind, then check again.
+
+    Also removes program-running settings from the registry's .git/config and rebuilds an empty
+    or garbage .git/HEAD or .git/config from the refs and tags.
+    """
     _report(_open(registry_path).repair(), as_json)
 
 

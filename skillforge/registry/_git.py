@@ -381,7 +381,8 @@ class GitRepo:
     def _transport_programs(self, args: Sequence[str]) -> list[str]:
         """Name git's own upload/receive-pack on the command line when the repository config names
         other programs: git keeps the *first* ``remote.<name>.uploadpack`` it reads, so ``-c`` cannot."""
-        keys = {k.lower().rsplit(".", 1)[-1] for k, _ in self.exec_settings if k.lower().startswith("remote.")}
+        remote = [k.lower() for k, _ in self.exec_settings if k.lower().startswith("remote.")]
+        keys = {k.rsplit(".", 1)[-1] for k in remote}
         if args and args[0] in ("fetch", "ls-remote") and "uploadpack" in keys:
             return [args[0], "--upload-pack=git-upload-pack", *args[1:]]
         if args and args[0] == "push" and "receivepack" in keys:
