@@ -77,7 +77,9 @@ class LazyGroup(click.Group):
         except SkillforgeError as exc:
             if _debug_enabled():
                 raise
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            from skillforge.cli._render import printable  # a path in a message must not drive the terminal
+
+            click.secho(f"Error: {printable(str(exc))}", fg="red", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             if _debug_enabled():

@@ -84,7 +84,10 @@ def describe(name: str, lessons: list[Lesson], *, shared: Counter[str] | None = 
     subject = _subject(name)
     alerts = [l.title.removesuffix(" runbook") for l in lessons if tag(l, "section") == "runbooks"]
     terms = [w for w in distinct if w not in subject.lower().split() and w not in {a.lower() for a in alerts}]
-    if alerts:
+    kinds = {k for k in sources if k in ("document", "ticket", "trace")}
+    if len(kinds) > 1:
+        what, when = _mixed_sentences(subject, lessons, alerts)
+    elif alerts:
         what = f"Diagnose and mitigate {subject} alerts such as {_series(alerts[:3])}"
         when = "Use when one of these alerts fires"
         tools = sorted({c.split()[0] for c in _commands(lessons, subject)})
@@ -117,6 +120,27 @@ _PURPOSE = (
     ("troubleshooting", "Troubleshoot", "troubleshooting"),
     ("development", "Develop", "developing"),
 )
+
+
+def _mixed_sentences(subject: str, lessons: list[Lesson], alerts: list[str]) -> tuple[str, str]:
+    """A skill fed from several kinds of input (``distill --into``): each occasion it serves."""
+    sections = {tag(l, "section") or l.kind for l in lessons}
+    does, occasions = [], []
+    if alerts:
+        does.append(f"mitigate alerts such as {_series(alerts[:2])}")
+        occasions.append("one of these alerts fires")
+    if "triage" in sections:
+        projects = sorted({a for l in lessons if tag(l, "section") == "triage" and (a := tag(l, "area"))})
+        does.append("resolve known reported problems" + (f" in {_series(projects[:2])}" if projects else ""))
+        occasions.append("a report resembles one of its known issues")
+    if sections & {"recovery", "pitfalls"}:
+        does.append("recover from failing commands")
+        occasions.append("a tool call or command fails")
+    if not does:
+        does.append("follow the documented steps and rules")
+        occasions.append(f"working on {subject}")
+    what = f"{subject[:1].upper() + subject[1:]} playbook: {_series(does)}"
+    return what, "Use when " + ", or when ".join(occasions)
 
 
 def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: list[str]) -> tuple[str, str]:
