@@ -209,9 +209,13 @@ def _plan(prompt: str) -> dict[str, Any]:
     # suffix ("agent-troubleshooting"), as a person would rather than create a dozen one-rule skills.
     known = {s.get("name") for s in existing}
     sizes = Counter(chosen.values())
-    for rid, name in chosen.items():
-        if name not in known and sizes[name] < MIN_NEW_RULES:
-            chosen[rid] = "agent-" + name.rsplit("-", 1)[-1] if "-" in name else "agent-lessons"
+    thin = sorted(n for n in sizes if n not in known and sizes[n] < MIN_NEW_RULES)
+    by_suffix: dict[str, list[str]] = {}
+    for name in thin:
+        by_suffix.setdefault(name.rsplit("-", 1)[-1] if "-" in name else "lessons", []).append(name)
+    for suffix, names in by_suffix.items():
+        if len(names) > 1:  # several thin skills of one activity become one ("agent-troubleshooting")
+            chosen = {rid: f"agent-{suffix}" if n in names else n for rid, n in chosen.items()}
     # Still too thin: join the nearest bigger skill (most shared name words, then size), if any is near.
     sizes = Counter(chosen.values())
     for thin in sorted(n for n in sizes if n not in known and sizes[n] < MIN_NEW_RULES):
