@@ -257,7 +257,6 @@ class GitRepo:
             f"--git-dir={self.git_dir}",
             f"--work-tree={self.path}",
         ]
-        self._env = git_env()
 
     @classmethod
     def init(cls, path: Path) -> GitRepo:
@@ -369,7 +368,7 @@ class GitRepo:
                 done = subprocess.run(
                     ["git", *self._options, *args],
                     cwd=self.path,
-                    env=self._env,
+                    env=git_env(),  # read now: identity and dates may change between calls
                     stdin=handle,
                     capture_output=True,
                     check=False,
@@ -422,7 +421,7 @@ class GitRepo:
             self._batch = subprocess.Popen(
                 ["git", *self._options, "cat-file", "--batch"],
                 cwd=self.path,
-                env=self._env,
+                env=git_env(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
