@@ -97,12 +97,8 @@ def _keywords(lowered: str) -> list[tuple[int, int, bool]]:
     return found
 
 
-_GAP = re.compile(r"""[ \t"'`:={(\[\\]+""")  # no closing bracket: "${PASSWORD}@host" names a variable
-_WORD = re.compile(r"[A-Za-z0-9_.~+/=!@#$%^&*?-]+")
-_FILLERS = frozenset(
-    "is was are were be being of for to as set now here it's its the a an with using value new old my your our "
-    "this that same which id".split()
-)
+_GAP = re.compile(r"""[ \t"'`:={(\\]+""")  # no closing bracket: "${PASSWORD}@host" names a variable
+_WORD = re.compile(r"[A-Za-z0-9_.~+/!@#$%^&*?-]+")  # "=" separates: min_length=8, NAME=value
 
 
 def redact_near_keywords(text: str) -> str:
@@ -118,21 +114,26 @@ def redact_near_keywords(text: str) -> str:
         if before > 0 and text[before - 1] in "${%":
             continue  # ${DB_PASSWORD}, {{ vault_password }}, %(password)s: a name, not a value
         pos = kw_end
-        for _ in range(4):
+        # Look a few words on: "SMTP_PASSWORD=open sesame <token>" in a sentence, "the api key is <token>".
+        # Only random-looking words are masked; a line end or other punctuation stops the look.
+        for _ in range(5):
             gap = _GAP.match(text, pos)
             if gap is None:
                 break  # "tokens|usage", "password.txt": the word goes on, nothing is assigned to it
             pos = gap.end()
+            if text.startswith("[REDACTED:", pos):
+                close = text.find("]", pos)
+                pos = close + 1 if close > 0 else len(text)
+                continue
             word = _WORD.match(text, pos)
             if word is None:
                 break
             token = word.group().rstrip(".!?")
-            if token.lower() in _FILLERS:
-                pos = word.end()
-                continue
+            pos = word.end()
             if looks_secret(token, strong=strong):
                 spans.append((word.start(), word.start() + len(token)))
-            break
+            if token != word.group():
+                break  # the sentence ended
     if not spans:
         return text
     out, last = [], 0

@@ -99,6 +99,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("yaml multi word", f"db:\n  password: correct horse {pw(21)} staple\n", ["correct horse", pw(21), "staple"]),
     ("ini multi word", f"[db]\npassword = two words {pw(22)}\n", ["two words", pw(22)]),
     ("env multi word", f"SMTP_PASSWORD=open sesame {pw(23)}\n", ["open sesame", pw(23)]),
+    ("assignment inside a sentence", f"Trying: SMTP_PASSWORD=open sesame {pw(43)} then retry", [pw(43)]),
     # headers
     ("authorization basic", f"curl -H 'Authorization: Basic {BASIC}' https://x.example.com", [BASIC]),
     ("authorization bearer", f'-H "Authorization: Bearer {opaque(24)}"', [opaque(24)]),
