@@ -148,7 +148,7 @@ def exec_settings(config: list[tuple[str, str]], own_hooks: Path | None = None) 
         low = key.lower()
         if not EXEC_KEYS.match(low):
             continue
-        if low == "core.hookspath" and own_hooks is not None and Path(value) == own_hooks:
+        if low == "core.hookspath" and _own_hooks(Path(value), own_hooks):
             continue
         if low == "core.fsmonitor" and value.lower() in ("false", "0", "no", "off", ""):
             continue
@@ -156,6 +156,15 @@ def exec_settings(config: list[tuple[str, str]], own_hooks: Path | None = None) 
             continue
         found.append((key, value))
     return found
+
+
+def _own_hooks(path: Path, own: Path | None) -> bool:
+    """True for skillforge's own empty hooks folder (also after the registry folder was moved)."""
+    if path == own:
+        return True
+    if path.parts[-3:] != (".git", "skillforge", "no-hooks"):
+        return False
+    return not path.is_dir() or not any(path.iterdir())
 
 
 def _user_values(key: str) -> list[str]:

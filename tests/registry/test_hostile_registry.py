@@ -196,3 +196,14 @@ def test_remote_programs_from_the_registry_config_never_run(
     kinds = {f.message.split(" = ")[0] for f in reg.fsck().findings}
     assert {".git/config sets remote.origin.uploadpack", ".git/config sets core.sshcommand"} <= kinds
     reg.close()
+
+
+def test_a_moved_registry_is_still_consistent(registry: Registry, make_skill, tmp_path: Path) -> None:
+    registry.publish(make_skill("pdf-forms"))
+    registry.close()
+    moved = tmp_path / "moved-registry"
+    registry.path.rename(moved)
+    reg = open_registry(moved)
+    assert reg.fsck().ok, reg.fsck().findings
+    assert reg.resolve("pdf-forms") == "0.1.0"
+    reg.close()
