@@ -10,6 +10,7 @@ objects behind: the registry stays at the previous version and needs no repair.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import stat
@@ -172,9 +173,10 @@ def commit_version(
     """Record ``tree`` as the next version of ``name`` (the caller holds the write lock).
 
     ``source`` says where the content comes from (a folder). When the latest version records a
-    different source, this is another skill that only shares the name: refused (``ConflictError``)
-    unless ``replace``. Without ``source`` (evolve, corrections, edits that start from the
-    registry's own content) the latest version's source is carried over.
+    different source and the content does not read as an edit of it (``same_lineage``), this is
+    another skill that only shares the name: refused (``ConflictError``) unless ``replace``.
+    Without ``source`` (evolve, corrections, edits that start from the registry's own content)
+    the latest version's source is carried over.
     """
     head = repo.head()
     root = repo.commit_tree(head) if head else None
@@ -194,7 +196,8 @@ def commit_version(
     new_version = _next_version(name, latest, known, version, bump)
     extra = dict(extra or {})
     previous_source = _recorded_source(repo, name, latest)
-    if source is not None and previous_source and source != previous_source:
+    moved = source is not None and previous_source and source != previous_source
+    if moved and not (current is not None and current.is_tree and same_lineage(repo, current.sha, tree)):
         if not replace:
             raise ConflictError(
                 f"{name} in the registry was published from {previous_source}; {source} is a different "
@@ -229,6 +232,34 @@ def commit_version(
     return PublishResult(
         name=name, version=new_version, created=True, commit=commit, previous=latest, warnings=warnings or []
     )
+
+
+def same_lineage(repo: GitRepo, old_tree: str, new_tree: str) -> bool:
+    """True when ``new_tree`` reads as an edit of ``old_tree``, not another skill with the same name.
+
+    Either at least half of the old version's files are unchanged, or SKILL.md is mostly the same
+    text (a teammate's checkout in another folder, a copy moved elsewhere).
+    """
+    old, new = repo.flatten(old_tree), repo.flatten(new_tree)
+    if old and sum(1 for path, e in old.items() if path in new and new[path].sha == e.sha) * 2 >= len(old):
+        return True
+    if "SKILL.md" not in old or "SKILL.md" not in new:
+        return False
+    before, after = (_content_lines(repo.read(t["SKILL.md"].sha)[1]) for t in (old, new))
+    return difflib.SequenceMatcher(None, before, after).ratio() >= 0.5
+
+
+def _content_lines(data: bytes) -> list[str]:
+    """The description and the non-blank body lines of a SKILL.md: what tells two skills apart
+    (the frontmatter skeleton is the same for every skill)."""
+    text = data.decode("utf-8", "replace")
+    try:
+        metadata, body = split(text)
+    except Exception:  # a stored SKILL.md always parsed once; compare raw text if it does not now
+        metadata, body = {}, text
+    description = metadata.get("description") if isinstance(metadata, dict) else None
+    lines = [line.strip() for line in body.splitlines() if line.strip()][:5000]
+    return [str(description or ""), *lines]
 
 
 def _recorded_source(repo: GitRepo, name: str, version: str | None) -> str | None:

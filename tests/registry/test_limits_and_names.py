@@ -65,6 +65,10 @@ def test_a_hard_link_to_a_file_outside_the_skill_is_refused(
     assert not registry.exists() or registry.list() == []
 
 
+OTHER_DESCRIPTION = "Convert scanned invoices to CSV. Use when the user uploads receipts."
+OTHER_BODY = "1. Run OCR.\n2. Split the columns.\n3. Check the totals.\n4. Write invoices.csv.\n"
+
+
 def test_a_different_folder_under_an_existing_name_needs_replace(
     registry: Registry, make_skill, tmp_path: Path
 ) -> None:
@@ -73,7 +77,7 @@ def test_a_different_folder_under_an_existing_name_needs_replace(
     (ours / "SKILL.md").write_text((ours / "SKILL.md").read_text() + "\nStep two.\n")
     assert registry.publish(ours, check_source=True).version == "0.1.1", "same folder: a new version"
 
-    theirs = make_skill("pdf-forms", body="Something else entirely.")
+    theirs = make_skill("pdf-forms", body=OTHER_BODY, description=OTHER_DESCRIPTION)
     with pytest.raises(ConflictError, match="was published from .*src1/pdf-forms.*different folder") as info:
         registry.publish(theirs, check_source=True)
     assert "--replace" in (info.value.hint or "")
@@ -85,15 +89,23 @@ def test_a_different_folder_under_an_existing_name_needs_replace(
     assert extra["source"] == str(theirs.resolve())
     assert extra["replaced_source"] == str(ours.resolve())
 
+    # The same skill edited in another checkout (a teammate, a moved folder) is not "different".
+    checkout = registry.export("pdf-forms", None, tmp_path / "teammate")
+    (checkout / "SKILL.md").write_text((checkout / "SKILL.md").read_text() + "\n5. Sum per month.\n")
+    assert registry.publish(checkout, check_source=True).version == "0.1.3"
+    assert registry.versions("pdf-forms")[0].extra["source"] == str(checkout.resolve())
+    theirs = checkout
+
     # Library callers that start from the registry's own content (evolve, edits) keep the source.
     edited = registry.export("pdf-forms", None, tmp_path / "edit")
     (edited / "SKILL.md").write_text((edited / "SKILL.md").read_text() + "\nEdited.\n")
-    assert registry.publish(edited).version == "0.1.3"
+    assert registry.publish(edited).version == "0.1.4"
     assert registry.versions("pdf-forms")[0].extra["source"] == str(theirs.resolve())
 
 
 def test_publish_cli_asks_for_replace(registry: Registry, make_skill) -> None:
-    ours, theirs = make_skill("pdf-forms"), make_skill("pdf-forms", body="Other.")
+    ours = make_skill("pdf-forms")
+    theirs = make_skill("pdf-forms", body=OTHER_BODY, description=OTHER_DESCRIPTION)
     args = ["--registry", str(registry.path)]
     assert CliRunner().invoke(cli, ["publish", str(ours), *args]).exit_code == 0
     refused = CliRunner().invoke(cli, ["publish", str(theirs), *args])
