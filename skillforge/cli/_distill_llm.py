@@ -39,6 +39,7 @@ def run_llm_command(
     redact_emails: bool,
     as_json: bool,
     publish: Callable[[Any, bool], None] | None = None,
+    seed: Callable[[str, Path], str | None] | None = None,
 ) -> None:
     """``distill --model``: run (or, with ``--dry-run``, estimate) and render the result."""
     from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill
@@ -47,7 +48,7 @@ def run_llm_command(
 
     settings = LLMSettings(model=model, api_base=api_base, concurrency=concurrency, budget_usd=budget, timeout=timeout)
     options = LLMDistillOptions(settings=settings, fmt=fmt, into=into, read_options=read_options,
-                                redact_emails=redact_emails)
+                                redact_emails=redact_emails, seed=seed)
     if dry_run:
         plan = estimate(paths, options)
         _write(report_file, plan)

@@ -57,18 +57,19 @@ def distill_cmd(
     from skillforge.ingest import ReadOptions, parse_ticket_columns
 
     options = ReadOptions(ticket_columns=parse_ticket_columns(ticket_columns))
+    seed = registry_seed_for(registry_path) if publish and into is None else None
     if model is not None:
         from skillforge.cli._distill_llm import run_llm_command
 
         return run_llm_command(paths, out_dir, model=model, api_base=api_base, concurrency=concurrency,
                                budget=budget, timeout=timeout, dry_run=dry_run, report_file=report_file, fmt=fmt,
                                into=into, read_options=options, redact_emails=redact_emails, as_json=as_json,
-                               publish=publish_to(registry_path) if publish else None)
+                               publish=publish_to(registry_path) if publish else None, seed=seed)
     if dry_run or budget is not None or report_file is not None or api_base is not None:
         raise click.UsageError("--dry-run, --budget, --report and --api-base need --model")
     with progress("Reading") as bar:
         report = run_distill(paths, out_dir, fmt=fmt, options=options, into=into, redact_emails=redact_emails,
-                             on_trace=lambda t: bar.advance(item=t.source.path))
+                             on_trace=lambda t: bar.advance(item=t.source.path), seed=seed)
     if as_json:
         echo_json(report)
     else:
@@ -81,6 +82,15 @@ def distill_cmd(
                          hint="see the skipped files above; --format NAME forces a reader")
     if any(s.errors for s in report.skills):
         raise SystemExit(1)
+
+
+def registry_seed_for(registry_path: Path | None):  # type: ignore[no-untyped-def]
+    """Fetches a skill the registry already holds under a name distill writes, so it is deepened
+    rather than replaced by a version without its rules (None when there is no registry yet)."""
+    from skillforge.distill.publish import registry_seed
+    from skillforge.registry import open_registry
+
+    return registry_seed(open_registry(registry_path))
 
 
 def publish_to(registry_path: Path | None):  # type: ignore[no-untyped-def]
@@ -128,6 +138,8 @@ def print_written(report) -> None:  # type: ignore[no-untyped-def]
     info(table(("skill", "rules", "new", "path"), [(s.name, s.rules, s.new_rules, s.path) for s in report.skills]))
     if not any(Path(s.path).parent == Path(report.out_dir) for s in report.skills):
         info(f"(nothing was written to {printable(report.out_dir)}: --into named a skill folder outside it)")
+    for name, version in sorted(report.deepened.items()):
+        info(f"{name}: deepened {name}@{version} from the registry (its rules are kept; new rules added)")
 
 
 def written_to(report) -> str:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from skillforge.distill.lessons import sort_key, tag, with_tag
 from skillforge.models import Lesson
 from skillforge.skills.validate import MAX_NAME, is_valid_name
 
-__all__ = ["MIN_RULES", "SkillGroup", "describe", "group_lessons", "keywords", "skill_name"]
+__all__ = ["MIN_RULES", "SkillGroup", "describe", "group_lessons", "keywords", "skill_name", "title_for"]
 
 MIN_RULES = 3
 """A project skill from agent traces with fewer rules joins the general skill as project notes."""
@@ -66,7 +66,7 @@ def group_lessons(lessons: list[Lesson], *, into: str | None = None, min_rules: 
     for name in sorted(buckets):
         members = sorted(buckets[name], key=sort_key)
         description = describe(name, members, shared=frequency)
-        groups.append(SkillGroup(name=name, title=_title(name), description=description, lessons=members))
+        groups.append(SkillGroup(name=name, title=title_for(name), description=description, lessons=members))
     return groups
 
 
@@ -161,7 +161,7 @@ _UPPER = {
 }
 
 
-def _title(name: str) -> str:
+def title_for(name: str) -> str:
     """``swe-agent-installation`` → ``SWE agent installation``: sentence case, acronyms in capitals."""
     words = [w.upper() if w in _UPPER else w for w in name.split("-")]
     text = " ".join(words)

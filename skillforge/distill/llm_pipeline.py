@@ -24,7 +24,7 @@ from skillforge.distill.llm_estimate import estimate_run
 from skillforge.distill.llm_fix import validate_and_fix
 from skillforge.distill.lessons import generalize, merge_duplicates
 from skillforge.distill.llm_plan import existing_skills, plan_groups
-from skillforge.distill.pipeline import DistillReport, _resolve_into, _write_skill
+from skillforge.distill.pipeline import DistillReport, Seed, _resolve_into, _write_skill, seed_from_registry
 from skillforge.errors import BudgetExceeded
 from skillforge.ingest import ReadOptions
 from skillforge.llm.cache import ResponseCache
@@ -50,6 +50,8 @@ class LLMDistillOptions(BaseModel):
     redact_emails: bool = False
     cache_dir: Path | None = None
     """Defaults to ``config.cache_dir()``."""
+    seed: Seed | None = None
+    """Fetches a registry skill a run is about to write (see ``pipeline.seed_from_registry``)."""
 
 
 class LLMDistillReport(LLMRunReport):
@@ -107,7 +109,8 @@ async def run_llm_distill(
         fix_rounds = 0
         if not analysis.budget_stopped and analysis.lessons:
             try:
-                fix_rounds = await _write_skills(client, analysis, out, options.into, distill, failures, progress)
+                fix_rounds = await _write_skills(client, analysis, out, options.into, distill, failures, progress,
+                                                 options.seed)
             except BudgetExceeded as exc:
                 failures.append(CallFailure(task="plan", error=exc.message, kind="BudgetExceeded"))
                 analysis.budget_stopped = True
@@ -157,6 +160,7 @@ async def _write_skills(
     distill: DistillReport,
     failures: list[CallFailure],
     progress: Progress,
+    seed: Seed | None = None,
 ) -> int:
     """Plan the skills, then write each through the offline pipeline's own step, fixing what fails
     validation. Returns the number of fix rounds used."""
@@ -166,15 +170,17 @@ async def _write_skills(
     existing = existing_skills(out, analysis.lessons) if target_dir is None else []
     progress("plan", 0, 1)
     groups = await plan_groups(client, analysis.lessons, existing, into=target_name, failures=failures)
+    if target_dir is None:
+        seed_from_registry(groups, out, seed, distill.deepened)
     progress("plan", 1, 1)
     origin = {ref.id: (ref.path, ref.format) for ref in analysis.traces}
     rounds = 0
     for i, group in enumerate(groups):
         skill_dir = target_dir if target_dir is not None else out / group.name
         result = _write_skill(group, skill_dir, origin, client.model)
-        if result.errors:
-            result.errors, used = await validate_and_fix(client, skill_dir, failures)
-            rounds += used
+        # Validation errors and fixable lint problems go back to the model (a clean skill costs no call).
+        result.errors, used = await validate_and_fix(client, skill_dir, failures)
+        rounds += used
         distill.skills.append(result)
         progress("write", i + 1, len(groups))
     return rounds

@@ -33,7 +33,7 @@ from skillforge.scan.poison import slim_trace
 from skillforge.skills.io import read_package, write_package
 from skillforge.skills.validate import find_skill_md, validate_skill
 
-__all__ = ["Analyzer", "DistillReport", "SkillResult", "resolve_into", "run_distill", "write_skill"]
+__all__ = ["Analyzer", "DistillReport", "Seed", "seed_from_registry", "SkillResult", "resolve_into", "run_distill", "write_skill"]
 
 MAX_SKIPPED = 500
 """Skipped records listed in the report; the rest are only counted."""
@@ -82,6 +82,8 @@ class DistillReport(BaseModel):
     skipped_total: int = 0
     quarantined: list[QuarantinedLesson] = Field(default_factory=list)
     """Lessons kept out of the skills because their evidence looks poisoned (see ``skillforge.scan``)."""
+    deepened: dict[str, str] = Field(default_factory=dict)
+    """Skills the registry already held under a name this run wrote: ``name -> version`` it deepened."""
 
     @property
     def ok(self) -> bool:
@@ -138,12 +140,14 @@ def run_distill(
     into: str | Path | None = None,
     redact_emails: bool = False,
     on_trace: Callable[[Trace], None] | None = None,
+    seed: Seed | None = None,
 ) -> DistillReport:
     """Distill ``inputs`` into skill folders under ``out_dir`` (or deepen the skill ``into``).
 
     Re-running on the same input gives byte-identical files; a skill folder that already exists is
     deepened with the rules it lacks, never rewritten from scratch. ``on_trace`` is called with each
-    (redacted) trace as it is read, for progress display.
+    (redacted) trace as it is read, for progress display. ``seed`` fetches a skill the registry already
+    holds under a name this run writes, so that skill is deepened, never replaced.
     """
     analyzer = analyzer or HeuristicAnalyzer()
     out = Path(out_dir)
@@ -164,10 +168,32 @@ def run_distill(
     if not lessons:
         return report
     target_dir, target_name = _resolve_into(into, out)
-    for group in group_lessons(lessons, into=target_name):
+    groups = group_lessons(lessons, into=target_name)
+    if target_dir is None:
+        seed_from_registry(groups, out, seed, report.deepened)
+    for group in groups:
         skill_dir = target_dir if target_dir is not None else out / group.name
         report.skills.append(_write_skill(group, skill_dir, intake.origin, report.analyzer))
     return report
+
+
+Seed = Callable[[str, Path], "str | None"]
+"""``seed(name, out)``: put the registry's latest version of skill ``name`` (with its provenance) into
+``out/name`` and return that version, or None when the registry has no such skill."""
+
+
+def seed_from_registry(groups: list[SkillGroup], out: Path, seed: Seed | None, deepened: dict[str, str]) -> None:
+    """Before writing, fetch each skill the registry already holds under a group's name into ``out``
+    (unless ``out`` already has it), so the run deepens that skill instead of publishing a version
+    that silently drops its rules; ``deepened`` records ``name -> version`` for the report."""
+    if seed is None:
+        return
+    for group in groups:
+        if find_skill_md(out / group.name) is not None:
+            continue
+        version = seed(group.name, out)
+        if version is not None:
+            deepened[group.name] = version
 
 
 def _resolve(value: Any) -> Any:

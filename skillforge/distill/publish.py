@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from skillforge.distill.pipeline import SkillResult
+from skillforge.distill.provenance import write_provenance
+from skillforge.models.provenance import Provenance
 from skillforge.errors import ConflictError, InputError, ScanRefused, SkillforgeError, SpecError
 
 _PER_SKILL = (ScanRefused, SpecError, InputError, ConflictError)
@@ -25,6 +28,26 @@ class Published(BaseModel):
     """True when this skill was not published; ``note`` says why."""
     exit_code: int = 0
     """The exit code the refusal maps to (4 for a security scan refusal, 1 otherwise)."""
+
+
+def registry_seed(registry: Any) -> Callable[[str, Path], str | None] | None:
+    """For ``run_distill(seed=...)``: exports the registry's latest version of a skill, with its
+    provenance, into the output folder; None when the registry does not exist yet."""
+    if not registry.exists():
+        return None
+    names = {s.name for s in registry.list()}
+
+    def seed(name: str, out: Path) -> str | None:
+        if name not in names:
+            return None
+        version = registry.version(name)
+        registry.export(name, version.version, out)
+        provenance = registry.provenance(name, version.version)
+        if provenance:
+            write_provenance(Provenance.model_validate(provenance), out / name)
+        return version.version
+
+    return seed
 
 
 def publish_skills(registry: Any, skills: list[SkillResult], *, sources: int) -> list[Published]:
@@ -46,7 +69,9 @@ def publish_skills(registry: Any, skills: list[SkillResult], *, sources: int) ->
         try:
             result = registry.publish(
                 Path(skill.path), bump="minor", message=f"distill from {sources} trace(s)", changelog=changelog,
-                provenance=provenance,
+                # A skill the registry held under this name was fetched and deepened before writing
+                # (``registry_seed``), so this version keeps its rules. Record the folder as its source.
+                provenance=provenance, check_source=True, replace=True,
             )
         except _PER_SKILL as exc:
             out.append(Published(name=skill.name, version=None, created=False, refused=True,

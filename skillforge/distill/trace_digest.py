@@ -139,6 +139,8 @@ class TraceDigest:
     scratch: set[str] = field(default_factory=set)
     """Throw-away files the run wrote (reproduction and check scripts)."""
     denials: list[Denial] = field(default_factory=list)
+    denial_counts: Counter[str] = field(default_factory=Counter)
+    """Every denial by phrase, also those past the few kept in ``denials``."""
     tools: list[str] = field(default_factory=list)
     """Names of the tools called, in order of first use."""
     extensions: Counter[str] = field(default_factory=Counter)
@@ -363,10 +365,13 @@ _DENIAL_PHRASE = re.compile(
 
 def _denial(action: Action, later: list[Action], out: TraceDigest) -> None:
     """Record a call the host did not let run, and the next working call of the same family (if changed)."""
-    if action.signal not in ("denied", "interrupted") or len(out.denials) >= 4 * KEEP_PER_SIGNATURE:
+    if action.signal not in ("denied", "interrupted"):
         return
     found = _DENIAL_PHRASE.search(action.output[:800])
     phrase = found.group(1).lower() if found else action.signal
+    out.denial_counts[phrase] += 1
+    if len(out.denials) >= 4 * KEEP_PER_SIGNATURE:
+        return
     then = next((b for b in later if b.family == action.family and b.tool == action.tool and b.failed is False
                  and b.args != action.args), None)
     word = phrase.split()[0]

@@ -74,6 +74,7 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         rule += "; resending it unchanged failed the same way." if count > 1 else "."
         evidence = [d.evidence(e.action.result_step, e.error_quote) for d, e in items]
         traces = {d.trace_id for d, _ in items}
+        rule += f"\nIt failed this way {count} time(s) in {len(traces)} run(s)."  # detail for references/
         lessons.append(make_lesson(
             "pitfall", f"{' or '.join(families)} fails with {_display(first.signature)}", rule,
             names.target((d.area for d, _ in items), kind in _INSTEAD), "pitfalls", evidence, len(traces),
@@ -122,6 +123,9 @@ def denial_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Lesson
             body.append(f"Example: {example(n.action, 70, d.scratch)} was denied, then {example(n.then, 70, d.scratch)} ran.")
         evidence = [d.evidence(n.action.result_step, _quote(n)) for d, n in items]
         traces = {d.trace_id for d, _ in items}
+        phrases = {n.phrase for _, n in items}
+        denied = sum(d.denial_counts[p] for d in {id(d): d for d, _ in items}.values() for p in phrases)
+        body.append(f"The host answered this way {denied} time(s) in {len(traces)} run(s).")
         lessons.append(make_lesson(
             "guardrail", f"Permission: {phrase}", "\n".join(body), names.target([], True), "guardrails", evidence,
             len(traces), **outcome_counts(d for d, _ in items),

