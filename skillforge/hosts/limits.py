@@ -93,4 +93,4 @@ def copy_file(src: Path, dest: Path, rel: str, where: str | Path) -> None:
                 if copied > MAX_FILE_BYTES:
                     raise InputError(f"{rel} grew past {_mib(MAX_FILE_BYTES)} while copying", path=where)
                 out.write(chunk)
-    os.chmod(dest, stat.S_IMODE(info.st_mode) | 0o600)
+    os.chmod(dest, (info.st_mode & 0o777) | 0o600)  # permission bits only: never setuid/setgid
