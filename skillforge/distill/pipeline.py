@@ -27,7 +27,7 @@ from skillforge.ingest import ReadOptions, read_paths
 from skillforge.models import Frontmatter, Lesson, SkillPackage, Skipped, Trace
 from skillforge.models.provenance import Provenance, ProvenanceSource
 from skillforge.models.scan import QuarantinedLesson
-from skillforge.redact import redact_trace_in_place
+from skillforge.redact import neutralize_controls, redact_text, redact_trace_in_place
 from skillforge.scan import poisoned_lessons
 from skillforge.scan.poison import slim_trace
 from skillforge.skills.io import read_package, write_package
@@ -113,7 +113,12 @@ class _Intake:
             if isinstance(item, Skipped):
                 self.skipped_total += 1
                 if len(self.skipped) < MAX_SKIPPED:
-                    self.skipped.append(item)
+                    # A skip names a file and quotes what was wrong (a CSV header, a record): both may hold
+                    # a secret or terminal control sequences, and both are printed and written to reports.
+                    self.skipped.append(item.model_copy(update={
+                        "path": neutralize_controls(redact_text(item.path)),
+                        "reason": neutralize_controls(redact_text(item.reason)),
+                    }))
                 continue
             # The reader's trace is ours alone: redact it in place (only changed steps are replaced) so a
             # huge session is never held twice.

@@ -130,9 +130,6 @@ def leaked(text: str) -> list[str]:
     return [s for s in SECRETS if s in text or json.dumps(s)[1:-1] in text]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ingest/formats/_thread.py reads 'curl -s -u admin:' at a line start as a speaker label ('admin' is an "
-    "assistant word), so the password becomes a step of its own with no flag left to recognise it by"))
 def test_a_command_line_in_a_ticket_thread_keeps_its_password_flag(tmp_path: Path) -> None:
     from skillforge.redact import redact_trace
 

@@ -29,8 +29,9 @@ _ROLE_KEYS = ("role", "author_type", "author_role", "sender_type", "from_type", 
 _TEXT_KEYS = ("body", "text", "content", "message", "plain_body", "comment", "value", "html_body")
 _TIME_KEYS = ("created_at", "timestamp", "date", "time", "created", "sent_at")
 
+# A speaker label never holds " -": "curl -s -u admin: …" is a command line, not a message from "admin".
 _LABEL = re.compile(
-    r"^\s*(?:\[(?P<ts>[^\]]{1,40})\]\s*)?(?P<who>[A-Za-z][\w .'@-]{0,40}?)\s*(?:\((?P<what>[^)]{1,40})\))?\s*:\s*(?P<rest>.*)$"
+    r"^\s*(?:\[(?P<ts>[^\]]{1,40})\]\s*)?(?P<who>[A-Za-z](?:(?! -)[\w .'@-]){0,40}?)\s*(?:\((?P<what>[^)]{1,40})\))?\s*:\s*(?P<rest>.*)$"
 )
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
 
