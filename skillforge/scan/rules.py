@@ -155,6 +155,12 @@ _RULES = [
     ),
     Rule("reverse-shell", "high", "reverse shells (/dev/tcp, nc -e, bash -i >&)", "remove it"),
     Rule(
+        "persistence-git-hook",
+        "high",
+        "writes into .git/hooks (code that then runs on every commit, checkout or push)",
+        "ship the hook in the skill and tell the user how to install it; never plant it",
+    ),
+    Rule(
         "chmod-777",
         "high",
         "chmod 777 / a+rwx on / or a system path",
@@ -194,10 +200,10 @@ _RULES = [
     ),
     Rule(
         "zero-width",
-        "medium",
+        "high",
         "zero-width characters (U+200B-U+200D, U+2060, U+FEFF inside text)",
         "delete them",
-        "low in traces",
+        "high inside a command, code block or script; medium in prose; low in traces",
     ),
     Rule(
         "unicode-tag",
@@ -211,6 +217,13 @@ _RULES = [
         "words mixing scripts (Cyrillic 'а' in 'cаt') or fullwidth letters in commands and identifiers",
         "retype the word in plain ASCII",
         "medium in prose and in traces",
+    ),
+    Rule(
+        "unsafe-link",
+        "high",
+        "javascript:, vbscript: or data: link targets in Markdown or HTML (code run by a click)",
+        "link to an https:// page instead",
+        "data: images (![..](data:image/png;...)) are fine",
     ),
     # -- files ------------------------------------------------------------------------------------
     Rule(
@@ -260,6 +273,14 @@ _RULES = [
         "a lesson whose evidence is instruction-like text from a tool "
         "output, document or ticket rather than the agent's own actions",
         "review the source trace; the lesson was quarantined and not written into the skill",
+    ),
+    Rule(
+        "lesson-dangerous-content",
+        "high",
+        "a lesson that would write a dangerous command (fetched code run, destruction, persistence, "
+        "exfiltration, reverse shell), a script link or hidden characters into a skill, whoever ran it: "
+        "an agent tricked into running curl ... | bash is not a recovery to publish",
+        "review the source; the lesson was quarantined and not written into the skill",
     ),
     Rule(
         "lesson-contradicts-consensus",

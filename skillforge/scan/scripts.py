@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from skillforge.models.scan import Severity
+from skillforge.scan.commands import analyze
 from skillforge.scan.detect import Hit
 from skillforge.scan.text import clip_line, excerpt
 
@@ -208,8 +209,32 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def scan_commands(text: str) -> list[Hit]:
-    """Dangerous shell (and shell-in-any-language) patterns in ``text``; one hit per rule and line."""
+def scan_commands(text: str, *, shell: bool = True) -> list[Hit]:
+    """Dangerous commands in ``text``; one hit per rule and line, the most severe.
+
+    Patterns catch shell-in-any-language (PowerShell, Python one-liners, YAML ``run:`` lines); with
+    ``shell`` the text is also parsed as shell and judged by what it does (``commands.analyze``).
+    """
+    hits = _pattern_hits(text)
+    if shell:
+        hits += analyze(text, nounset=bool(_NOUNSET.search(text)))
+    best: dict[tuple[str, int], Hit] = {}
+    order = {"low": 0, "medium": 1, "high": 2}
+    for h in hits:
+        key = (h.rule_id, h.line)
+        sev = order[h.severity or _rule_severity(h.rule_id)]
+        if key not in best or sev > order[best[key].severity or _rule_severity(best[key].rule_id)]:
+            best[key] = h
+    return sorted(best.values(), key=lambda h: (h.line, h.rule_id))
+
+
+def _rule_severity(rule_id: str) -> str:
+    from skillforge.scan.rules import RULES
+
+    return RULES[rule_id].severity
+
+
+def _pattern_hits(text: str) -> list[Hit]:
     hits: list[Hit] = []
     nounset = bool(_NOUNSET.search(text))
     for lineno, line in logical_lines(text):

@@ -54,7 +54,9 @@ def _line_hits(line: str, lineno: int, *, code: bool, in_trace: bool, first_line
         )
     zw = [i for i, ch in enumerate(line) if ch in ZERO_WIDTH and not _benign_zero_width(line, i, first_line)]
     if zw:
-        hits.append(Hit("zero-width", lineno, zw[0], zw[-1] + 1, severity="low" if in_trace else None))
+        # Inside a command a zero-width character makes the text run differently from how it reads.
+        zw_sev: Severity = "low" if in_trace else ("high" if code else "medium")
+        hits.append(Hit("zero-width", lineno, zw[0], zw[-1] + 1, severity=zw_sev))
     hidden = _tag_text(line)
     if hidden is not None:
         hits.append(Hit("unicode-tag", lineno, detail=f"hidden tag text: {hidden!r}"))

@@ -43,7 +43,8 @@ def _highs(report: ScanReport) -> set[tuple[str, str, int | None]]:
             {("injection-hidden-comment", "SKILL.md", 10), ("injection-secrecy", "SKILL.md", 15)},
         ),
         ("trojan-source", {("bidi-control", "scripts/check_access.py", 2)}),
-        ("invisible-text", {("unicode-tag", "SKILL.md", 8)}),
+        # a zero-width space inside `git push` in a code block: the command runs differently from how it reads
+        ("invisible-text", {("unicode-tag", "SKILL.md", 8), ("zero-width", "SKILL.md", 12)}),
         ("homoglyph", {("homoglyph", "SKILL.md", 4), ("homoglyph", "SKILL.md", 10)}),
         (
             "leaked-secrets",
@@ -70,11 +71,11 @@ def test_hostile_skill_is_refused_with_located_findings(
     assert all(f.hint for f in report.findings)
 
 
-def test_zero_width_and_broad_tools_are_reported_below_high() -> None:
+def test_zero_width_in_a_command_is_high_and_broad_tools_medium() -> None:
     invisible = scan_skill(HOSTILE / "skills/invisible-text")
     zw = [f for f in invisible.findings if f.rule_id == "zero-width"]
     assert [(f.severity, f.line, f.excerpt) for f in zw] == [
-        ("medium", 12, "git<U+200B> push --force origin main")
+        ("high", 12, "git<U+200B> push --force origin main")
     ]
     installer = scan_skill(HOSTILE / "skills/curl-installer")
     assert [
