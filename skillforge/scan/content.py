@@ -55,6 +55,23 @@ _NEGATED = re.compile(
     re.IGNORECASE,
 )
 _BROAD_TOOLS = re.compile(r"(?:^|[\s,])Bash(?:\(\s*\*(?::\s*\*)?\s*\))?(?=$|[\s,])")
+# Blocks read as shell: what an agent pastes into a terminal. Other languages get the patterns only.
+_SHELL_LANGS = frozenset(
+    {"", "bash", "sh", "shell", "zsh", "ksh", "fish", "console", "shell-session", "sh-session", "shellsession",
+     "terminal", "text", "txt", "plaintext", "dockerfile", "docker", "makefile", "make", "yaml", "yml", "cmd"}
+)
+_CONSOLE_LANGS = frozenset({"console", "shell-session", "sh-session", "shellsession", "terminal"})
+_PROMPT = re.compile(r"^\s*(?:\(\S+\)\s*)?(?:[\w.@~:/-]*[$#%]|❯|>>>|PS>?[^>]*>)\s")
+_SHELL_SUFFIXES = frozenset({".sh", ".bash", ".zsh", ".ksh", ".command", ""})
+# Link targets a click runs as code. Entities and whitespace inside the scheme are how filters are dodged.
+_LINK_TARGETS = re.compile(
+    r"\]\(\s*<?([^)\s>]*(?:\s[^)\s>]*)?)|^\s{0,3}\[[^\]]+\]:\s*<?(\S+)|<([a-zA-Z][\w+.-]*:[^>\s]*)>"
+    r"|\b(?:href|src|action|formaction|xlink:href)\s*=\s*[\"']?([^\"'>\s]+)",
+    re.IGNORECASE,
+)
+_SCRIPT_SCHEME = re.compile(r"^(?:javascript|vbscript|livescript|data):", re.IGNORECASE)
+_DATA_IMAGE = re.compile(r"^data:image/(?:png|gif|jpe?g|webp|avif|bmp);", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.;:!?]\s|[.;:!?]$")
 
 
 def kind_of(rel: str, text: str) -> str:
@@ -85,7 +102,10 @@ def scan_text(rel: str, text: str, *, file: str | None = None) -> list[Finding]:
     out += to_findings(scan_secrets(text, PurePosixPath(rel).name), lines, shown)
     out += to_findings(scan_unicode(text, code=code, in_trace=False), lines, shown)
     if code:
-        out += to_findings(scan_commands(text), lines, shown)
+        shellish = kind == "script" and (
+            PurePosixPath(rel).suffix.lower() in _SHELL_SUFFIXES or re.match(r"#!.*\b(?:ba|z|k|da)?sh\b", text)
+        )
+        out += to_findings(scan_commands(text, shell=bool(shellish)), lines, shown)
     if kind == "python":
         out += to_findings(scan_python(text) or [], lines, shown, context="python")
     if kind in ("skill-md", "markdown"):
@@ -100,17 +120,22 @@ def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
     for start, lang, body in code_blocks(lines):
         block_lines = body.split("\n")
         ctx = f"code block ({lang})" if lang else "code block"
-        out += to_findings(scan_commands(body), block_lines, file, line_offset=start, context=ctx)
+        shell = lang.lower() in _SHELL_LANGS
+        commands = console_commands(body) if lang.lower() in _CONSOLE_LANGS or _looks_like_console(body) else body
+        out += to_findings(scan_commands(commands, shell=shell), block_lines, file, line_offset=start, context=ctx)
         out += to_findings(
             scan_unicode(body, code=True, in_trace=False), block_lines, file, line_offset=start, context=ctx
         )
         if lang.lower() in _PY_LANGS:
             out += to_findings(scan_python(body) or [], block_lines, file, line_offset=start, context=ctx)
     for lineno, line in prose_lines(lines):
-        if "`" not in line or _NEGATED.search(line):
-            continue  # "never run `rm -rf /`" is a guardrail, not an instruction
+        out += to_findings(unsafe_links(line), [line], file, line_offset=lineno - 1)
+        if "`" not in line:
+            continue
         for m in _INLINE_CODE.finditer(line):
-            span = m.group(2)
+            if negated_before(line, m.start()):
+                continue  # "never run `rm -rf /`" is a guardrail, not an instruction
+            span = m.group(2).strip()
             hits = scan_commands(span) + scan_unicode(span, code=True, in_trace=False)
             for h in hits:
                 out += to_findings(
@@ -121,6 +146,57 @@ def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
                     context="inline code",
                 )
     return out
+
+
+def negated_before(line: str, start: int) -> bool:
+    """A negation ("never", "do not", ...) governs the text at ``start``: it is in the same clause, before it.
+
+    "Don't wait: run `x`" is not a guardrail; "Never run `x` or `y`" is, for both spans.
+    """
+    clause = line[:start]
+    ends = list(_CLAUSE_END.finditer(clause))
+    if ends:
+        clause = clause[ends[-1].end() :]
+    return bool(_NEGATED.search(clause))
+
+
+def unsafe_links(line: str) -> list[Hit]:
+    """``javascript:``/``vbscript:``/``data:`` link targets on one line of Markdown or HTML."""
+    import html
+
+    hits = []
+    for m in _LINK_TARGETS.finditer(line):
+        target = next(g for g in m.groups() if g is not None)
+        plain = "".join(ch for ch in html.unescape(target) if ch.isprintable() and not ch.isspace())
+        if not _SCRIPT_SCHEME.match(plain):
+            continue
+        is_image = m.group(1) is not None and "![" in line[: m.start() + 1] and line.rfind("![", 0, m.start()) >= 0
+        if is_image and _DATA_IMAGE.match(plain):
+            continue
+        hits.append(Hit("unsafe-link", 1, m.start(), m.end()))
+    return hits
+
+
+def console_commands(body: str) -> str:
+    """A console transcript with the prompts taken off and the output lines blanked (line numbers kept)."""
+    out = []
+    continuing = False
+    for line in body.split("\n"):
+        m = _PROMPT.match(line)
+        if m:
+            out.append(line[m.end() :])
+            continuing = line.rstrip().endswith("\\")
+        elif continuing or line.startswith("> "):
+            out.append(line[2:] if line.startswith("> ") else line)
+            continuing = line.rstrip().endswith("\\")
+        else:
+            out.append("")
+    return "\n".join(out)
+
+
+def _looks_like_console(body: str) -> bool:
+    first = next((ln for ln in body.split("\n") if ln.strip()), "")
+    return first.lstrip().startswith("$ ")
 
 
 def code_blocks(lines: list[str]) -> list[tuple[int, str, str]]:

@@ -40,7 +40,12 @@ def _highs(report: ScanReport) -> set[tuple[str, str, int | None]]:
         ),
         (
             "hidden-comment",
-            {("injection-hidden-comment", "SKILL.md", 10), ("injection-secrecy", "SKILL.md", 15)},
+            {
+                ("injection-hidden-comment", "SKILL.md", 10),
+                # `env | curl ...` inside the comment: "never mention it" after it is not a guardrail
+                ("network-exfil", "SKILL.md", 12),
+                ("injection-secrecy", "SKILL.md", 15),
+            },
         ),
         ("trojan-source", {("bidi-control", "scripts/check_access.py", 2)}),
         # a zero-width space inside `git push` in a code block: the command runs differently from how it reads
