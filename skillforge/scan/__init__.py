@@ -9,6 +9,7 @@ Public API (used by ``skillforge scan``, registry publish, host install and the 
     gate(report, force=False, acknowledge=None)  # raises ScanRefused on high severity
     decide(report, ...) -> GateDecision      # the same decision as a record to store
     poisoned_lessons(lessons, traces) -> (kept, quarantined)
+    scan_rendered(package) -> list[Finding]  # a SkillPackage as distill is about to write it
 
 Every rule (id, severity, what it catches, fix hint) is in ``skillforge.scan.rules.RULES``.
 """
@@ -19,6 +20,7 @@ from skillforge.models.scan import Finding, GateDecision, QuarantinedLesson, Sca
 from skillforge.scan.gate import decide, gate
 from skillforge.scan.paths import scan_paths, scan_skill
 from skillforge.scan.poison import poisoned_lessons
+from skillforge.scan.rendered import scan_rendered
 from skillforge.scan.rules import RULES
 from skillforge.scan.trace import scan_trace
 
@@ -32,6 +34,7 @@ __all__ = [
     "gate",
     "poisoned_lessons",
     "scan_paths",
+    "scan_rendered",
     "scan_skill",
     "scan_trace",
 ]

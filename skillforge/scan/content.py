@@ -148,6 +148,43 @@ def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
     return out
 
 
+_COMMAND_START = re.compile(
+    r"(?<![\w./-])(?:sudo\s+)?(?:curl|wget|bash|sh|zsh|python[0-9.]*|perl|ruby|node|rm|find|dd|mkfs[\w.]*|chmod|nc|"
+    r"ncat|netcat|socat|eval|source|env|printenv|cat|echo|printf|tee|crontab|git|cp|mv|ln|tar|base64|scp|ssh|"
+    r"\(crontab)\b"
+)
+_NOT_WRITTEN_CONTENT = ("injection-", "secret", "possible-secret")
+
+
+def risky_markdown(text: str, file: str = "lesson") -> list[Finding]:
+    """High-severity findings that text written by distillation (a lesson, a rendered rule) must not carry:
+    dangerous commands, script links and hidden characters.
+
+    Nobody wrote this text as Markdown on purpose, so a command in plain prose ("Run curl ... | sh
+    and retry") counts as much as one in a code span. Injection and secrets have their own checks.
+    """
+    lines = text.split("\n")
+    found = [
+        f
+        for f in scan_text("lesson.md", text, file=file)
+        if f.severity == "high" and not f.rule_id.startswith(_NOT_WRITTEN_CONTENT)
+    ]
+    for lineno, line in prose_lines(lines):
+        m = _COMMAND_START.search(line)
+        if m is None or negated_before(line, m.start()):
+            continue
+        snippet = line[m.start() :].replace("`", " ")
+        hits = [h for h in scan_commands(snippet) if (h.severity or rules.RULES[h.rule_id].severity) == "high"]
+        found += to_findings(
+            [Hit(h.rule_id, 1, severity=h.severity, detail=h.detail) for h in hits],
+            [snippet],
+            file,
+            line_offset=lineno - 1,
+            context="prose",
+        )
+    return dedupe(found)
+
+
 def negated_before(line: str, start: int) -> bool:
     """A negation ("never", "do not", ...) governs the text at ``start``: it is in the same clause, before it.
 

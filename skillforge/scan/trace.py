@@ -47,7 +47,9 @@ def origin_of(trace: Trace, step: Step) -> str:
         return "document"
     if step.tool_result is not None or step.role == "tool":
         return "tool output"
-    if trace.kind == "ticket" and step.role != "assistant":
+    if trace.kind == "ticket":
+        # Every message of a ticket file, the support agent's resolution included, was written by
+        # someone other than the user and the agent running skillforge: third-party text.
         return "ticket"
     if step.role == "assistant":
         return "agent"
