@@ -18,6 +18,7 @@ from skillforge.hosts.lockfile import (
     from_lock_path,
     hash_tree,
     lock_path,
+    skills_cli_hash,
     locked,
     read_lock,
     render_lock,
@@ -25,7 +26,7 @@ from skillforge.hosts.lockfile import (
 )
 from skillforge.hosts.results import InstallReport, Placement, Removal, Status
 from skillforge.hosts.sources import SourceSpec, StagedSkill, parse_spec, stage
-from skillforge.models.lock import LockEntry, LockFile, LockSource, Override, Scope
+from skillforge.models.lock import LockEntry, Lock, LockSource, Override, Scope
 
 
 def install(
@@ -57,6 +58,8 @@ def install(
         lp = lock_path(scope, project)
         with locked(lp):
             lock = read_lock(lp)
+            if lock.notice:
+                notices.append(lock.notice)
             check_lineage(lock, staged, digest, lp, replace=replace or force)
             link_target = _link_target(spec, staged, digest) if link else None
             with Transaction() as tx:
@@ -72,7 +75,7 @@ def install(
                     force=force,
                     override=override,
                 )
-                tx.write_file(lp, render_lock(lock))
+                tx.write_file(lp, render_lock(lock, lp))
     notices += more
     notices += [a.spec.notice for a in adapters if a.spec.notice]
     return InstallReport(
@@ -116,7 +119,7 @@ def select_hosts(hosts: Sequence[str] | None, scope: Scope) -> list[HostAdapter]
 
 def put(
     tx: Transaction,
-    lock: LockFile,
+    lock: Lock,
     staged: StagedSkill,
     digest: str,
     adapters: Sequence[HostAdapter],
@@ -136,6 +139,7 @@ def put(
     for dest in by_dest:
         check_replaceable(dest, lock, scope, project, force=force)
     now = datetime.now(timezone.utc).replace(microsecond=0)
+    computed = skills_cli_hash(staged.dir)
     placements: list[Placement] = []
     notices: list[str] = []
     for dest, group in sorted(by_dest.items()):
@@ -150,6 +154,7 @@ def put(
             "version": staged.version,
             "source": staged.source,
             "hash": digest,
+            "computed_hash": computed,
             "scope": scope,
             "path": path_text,
             "mode": "link" if use_link else "copy",
@@ -190,13 +195,21 @@ def describe_source(source: LockSource) -> str:
     return f"{source.kind} {source.ref}{sub}"
 
 
-def check_lineage(lock: LockFile, staged: StagedSkill, digest: str, lp: Path, *, replace: bool) -> None:
+def check_lineage(lock: Lock, staged: StagedSkill, digest: str, lp: Path, *, replace: bool) -> None:
     """Refuse, unless ``replace``, a skill that only shares its name with one installed from elsewhere.
 
     Same source, or byte-identical content, is the same skill: reinstalling and updating need nothing.
     """
     if replace:
         return
+    other_tool = lock.foreign().get(staged.name)
+    if other_tool is not None:
+        raise HostError(
+            f"{staged.name} is in the lock file, installed by another tool (the `skills` CLI?) from "
+            f"{other_tool.get('source', '?')}",
+            path=lp,
+            hint="pass --replace to let skillforge manage it from now on, or pick another skill",
+        )
     for entry in sorted(lock.skills, key=LockEntry.key):
         other = entry.name == staged.name and not same_source(entry.source, staged.source)
         if other and entry.hash != digest:
@@ -208,7 +221,7 @@ def check_lineage(lock: LockFile, staged: StagedSkill, digest: str, lp: Path, *,
             )
 
 
-def check_replaceable(dest: Path, lock: LockFile, scope: Scope, project: Path | None, *, force: bool) -> None:
+def check_replaceable(dest: Path, lock: Lock, scope: Scope, project: Path | None, *, force: bool) -> None:
     """Refuse to overwrite a folder skillforge did not install, or one edited by hand, unless ``force``."""
     if not (dest.exists() or dest.is_symlink()) or force:
         return
@@ -238,7 +251,7 @@ def disk_status(entry: LockEntry, dest: Path) -> tuple[Status, str | None]:
 
 
 def release(
-    tx: Transaction, lock: LockFile, entry: LockEntry, scope: Scope, project: Path | None, *, force: bool
+    tx: Transaction, lock: Lock, entry: LockEntry, scope: Scope, project: Path | None, *, force: bool
 ) -> Removal:
     """Drop ``entry`` from ``lock`` and remove its folder unless another entry still uses it."""
     dest = entry_dir(entry, scope, project)  # a lock entry is data: never act outside the host folders
@@ -257,7 +270,7 @@ def release(
     return Removal(host=entry.host, path=entry.path, removed=True)
 
 
-def _retire(tx: Transaction, lock: LockFile, old: LockEntry, scope: Scope, project: Path | None) -> list[str]:
+def _retire(tx: Transaction, lock: Lock, old: LockEntry, scope: Scope, project: Path | None) -> list[str]:
     """The host now reads another folder: remove the old copy, keeping it if it was edited by hand."""
     try:
         release(tx, lock, old, scope, project, force=False)

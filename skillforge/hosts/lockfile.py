@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -20,7 +22,17 @@ from skillforge import config
 from skillforge.errors import HostError
 from skillforge.hosts.archives import SKIP_DIRS, SKIP_FILES
 from skillforge.hosts.limits import COPY_CHUNK
-from skillforge.models.lock import LOCK_FILENAME, LockEntry, LockFile, Scope
+from skillforge.models.lock import (
+    LOCK_FILENAME,
+    LOCKFILE_VERSION,
+    OWNER_KEY,
+    Install,
+    Lock,
+    LockEntry,
+    LockSource,
+    Scope,
+    SharedEntry,
+)
 
 
 def lock_path(scope: Scope, project: Path | None) -> Path:
@@ -37,35 +49,138 @@ def scope_base(scope: Scope, project: Path | None) -> Path:
     return Path.home() if scope == "global" else (project or Path.cwd())
 
 
-def read_lock(path: Path) -> LockFile:
-    """The lock at ``path`` (empty when missing); another tool's lock is refused, never overwritten."""
+def read_lock(path: Path) -> Lock:
+    """The lock at ``path`` (empty when missing), in the shared v1 shape or skillforge's old shape.
+
+    Entries of other tools are kept as read (``Lock.raw``); an old-shape skillforge lock is
+    migrated in memory and written in the shared shape on the next change (``Lock.notice`` says so).
+    """
     if not path.exists():
-        return LockFile()
+        return Lock()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HostError(f"lock file is unreadable: {exc}", path=path, hint="fix or delete it") from None
-    if not isinstance(data, dict) or data.get("generator") != "skillforge":
+    if isinstance(data, dict) and data.get("generator") == "skillforge":
+        return _migrate(data, path)
+    if not isinstance(data, dict) or data.get("version") != LOCKFILE_VERSION or not isinstance(
+        data.get("skills"), dict
+    ):
         raise HostError(
-            "lock file was not written by skillforge",
+            "lock file is not a version 1 skills-lock.json",
             path=path,
-            hint="another tool (e.g. `npx skills`) uses the same name; move it aside to use skillforge here",
+            hint='expected {"version": 1, "skills": {...}} (the shape the `skills` CLI writes); fix or move it',
         )
-    try:
-        return LockFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "/".join(map(str, first["loc"]))
-        raise HostError(f"lock file is invalid at {where}: {first['msg']}", path=path) from None
+    lock = Lock()
+    for name, raw in data["skills"].items():
+        if not isinstance(raw, dict):
+            raise HostError(f"lock file entry {name!r} is not an object", path=path)
+        lock.raw[name] = raw
+        if OWNER_KEY not in raw:
+            continue  # another tool's entry: kept as is, never interpreted
+        try:
+            entry = SharedEntry.model_validate(raw)
+        except ValidationError as exc:
+            raise _invalid(exc, path, ("skills", name)) from None
+        assert entry.skillforge is not None
+        for install in entry.skillforge.installs:
+            fields = install.model_dump()
+            fields["source"] = _absolute_source(install.source, path.parent)
+            lock.skills.append(LockEntry(name=name, computed_hash=entry.computed_hash, **fields))
+    lock.skills.sort(key=LockEntry.key)
+    return lock
 
 
-def render_lock(lock: LockFile) -> bytes | None:
-    """The bytes of the lock file (entries sorted, keys sorted), or None when it holds no entry."""
-    if not lock.skills:
+def _invalid(exc: ValidationError, path: Path, prefix: tuple[str, ...] = ()) -> HostError:
+    first = exc.errors()[0]
+    where = "/".join(map(str, prefix + tuple(first["loc"])))
+    return HostError(f"lock file is invalid at {where}: {first['msg']}", path=path)
+
+
+def _migrate(data: dict[str, Any], path: Path) -> Lock:
+    """An old skillforge lock (``generator``, ``lockfile_version``, a list of entries) as a :class:`Lock`."""
+    entries = data.get("skills")
+    if not isinstance(entries, list):
+        raise HostError("lock file is invalid at skills: not a list", path=path)
+    lock = Lock(notice=f"{path}: migrated skillforge's old lock shape to the shared skills-lock.json v1 shape")
+    for index, item in enumerate(entries):
+        try:
+            lock.skills.append(LockEntry.model_validate(item))
+        except ValidationError as exc:
+            raise _invalid(exc, path, ("skills", str(index))) from None
+    lock.skills.sort(key=LockEntry.key)
+    return lock
+
+
+def render_lock(lock: Lock, path: Path) -> bytes | None:
+    """The bytes of the lock file at ``path``, or None when it holds no entry at all.
+
+    Names are sorted and entries keep the ``skills`` CLI's key order, so either tool rewriting the
+    file changes only what changed. Other tools' entries are written back exactly as read.
+    """
+    by_name: dict[str, list[LockEntry]] = {}
+    for entry in sorted(lock.skills, key=LockEntry.key):
+        by_name.setdefault(entry.name, []).append(entry)
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted(set(by_name) | set(lock.raw)):
+        if name in by_name:
+            out[name] = _shared_entry(name, by_name[name], lock.raw.get(name, {}), path.parent)
+        elif OWNER_KEY not in lock.raw[name]:  # ours, all uninstalled: the entry goes
+            out[name] = lock.raw[name]
+    if not out:
         return None
-    lock = lock.model_copy(update={"skills": sorted(lock.skills, key=LockEntry.key)})
-    text = json.dumps(lock.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps({"version": LOCKFILE_VERSION, "skills": out}, indent=2, ensure_ascii=False) + "\n"
     return text.encode("utf-8")
+
+
+def _shared_entry(name: str, entries: list[LockEntry], raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    """The file entry for ``name``: the skills CLI's fields from the newest install, then ours."""
+    newest = max(entries, key=lambda e: (e.installed_at, e.host))
+    source = _portable_source(newest.source, base)
+    shared: dict[str, Any] = {"source": source.ref}
+    kind = newest.source.kind
+    if kind == "path":
+        shared["sourceType"] = "local"
+    elif kind == "git":
+        shared["sourceType"] = "git"
+        if newest.source.subdir:
+            shared["skillPath"] = f"{newest.source.subdir}/SKILL.md"
+    else:  # the skills CLI cannot fetch these; the entry still lists the skill for both tools
+        shared["sourceType"] = "skillforge"
+        if kind == "registry":
+            shared["source"] = f"{name}@{newest.version}" if newest.version else name
+        elif newest.source.subdir:
+            shared["source"] = f"{source.ref}#{newest.source.subdir}"
+    shared["computedHash"] = newest.computed_hash or ""
+    # Keys another tool added to this entry stay (its own fields are ours to rewrite).
+    rest = {k: v for k, v in raw.items() if k not in _SHARED_KEYS and k != OWNER_KEY}
+    installs = []
+    for entry in entries:
+        fields = entry.model_dump(mode="json", exclude={"name", "computed_hash"})
+        fields["source"] = _portable_source(entry.source, base).model_dump(mode="json")
+        installs.append(Install.model_validate(fields).model_dump(mode="json"))
+    return {**shared, **rest, OWNER_KEY: {"installs": installs}}
+
+
+_SHARED_KEYS = frozenset({"source", "sourceUrl", "ref", "sourceType", "skillPath", "computedHash"})
+
+
+def _portable_source(source: LockSource, base: Path) -> LockSource:
+    """A local source inside ``base`` (the lock's folder) as ``./relative``, so a clone elsewhere works."""
+    if source.kind not in ("path", "archive") or not Path(source.ref).is_absolute():
+        return source
+    try:
+        rel = Path(os.path.abspath(source.ref)).relative_to(Path(os.path.abspath(base)))
+    except ValueError:
+        return source
+    return source.model_copy(update={"ref": "./" + rel.as_posix() if rel.parts else "."})
+
+
+def _absolute_source(source: LockSource, base: Path) -> LockSource:
+    """Inverse of :func:`_portable_source`."""
+    if source.kind not in ("path", "archive") or Path(source.ref).is_absolute():
+        return source
+    return source.model_copy(update={"ref": os.path.abspath(base / source.ref)})
 
 
 @contextmanager
@@ -99,6 +214,52 @@ def hash_tree(root: Path) -> str:
             while chunk := handle.read(COPY_CHUNK):
                 digest.update(chunk)
     return "sha256:" + digest.hexdigest()
+
+
+def skills_cli_hash(root: Path) -> str:
+    """The ``skills`` CLI's ``computedHash``: sha256 hex over (relative path, content) of every file.
+
+    Same files and order as skills@1.5.26 ``computeSkillFolderHash``: ``.git`` and ``node_modules``
+    skipped, symlinks followed, paths sorted with JavaScript ``localeCompare`` (see :func:`js_locale_key`)
+    and fed in with no separator.
+    """
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames[:] = [d for d in dirnames if d not in (".git", "node_modules")]
+        files += [Path(dirpath, name) for name in filenames]
+    digest = hashlib.sha256()
+    for file in sorted(files, key=lambda f: js_locale_key(f.relative_to(root).as_posix())):
+        digest.update(file.relative_to(root).as_posix().encode("utf-8"))
+        with file.open("rb") as handle:
+            while chunk := handle.read(COPY_CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ICU root collation order of printable ASCII, as Node 20's String.prototype.localeCompare sorts it
+# (measured): punctuation, then digits, then letters, case ignored at first.
+_ICU_ASCII = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
+_ICU_RANK = {ch: i for i, ch in enumerate(_ICU_ASCII)}
+
+
+def js_locale_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """A sort key that orders file paths as JavaScript ``a.localeCompare(b)`` does (ICU root).
+
+    Three levels, as ICU compares them: base characters (case and accents ignored), then accents,
+    then case (lowercase first). Exact for ASCII paths; other characters sort after ASCII by code point.
+    """
+    primary: list[int] = []
+    secondary: list[int] = []
+    tertiary: list[int] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch):
+            secondary[-1:] = [ord(ch)] if secondary else []
+            continue
+        low = ch.lower()
+        primary.append(_ICU_RANK.get(low, len(_ICU_ASCII) + ord(low)))
+        secondary.append(0)
+        tertiary.append(1 if ch != low else 0)
+    return tuple(primary), tuple(secondary), tuple(tertiary)
 
 
 def _files(root: Path) -> Iterator[tuple[str, Path]]:

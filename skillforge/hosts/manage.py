@@ -14,7 +14,7 @@ from skillforge.hosts.installer import _link_target, disk_status, put, release, 
 from skillforge.hosts.lockfile import hash_tree, lock_path, locked, read_lock, render_lock
 from skillforge.hosts.results import HostInfo, InstalledSkill, Removal, UninstallReport, UpdateOutcome
 from skillforge.hosts.sources import SourceSpec, stage
-from skillforge.models.lock import LockEntry, LockFile, Scope
+from skillforge.models.lock import LockEntry, Lock, Scope
 
 
 def lock_files(scope: Scope | None, project: Path | None) -> Iterator[tuple[Scope, Path | None, Path]]:
@@ -67,7 +67,7 @@ def uninstall(
                 for entry in targets:
                     removals.append(release(tx, lock, entry, sc, proj, force=force))
                 _sync(tx, lock, {e.host for e in targets}, sc, proj)
-                tx.write_file(lp, render_lock(lock))
+                tx.write_file(lp, render_lock(lock, lp))
             touched.append(str(lp))
     if not removals:
         which = f" for {', '.join(hosts)}" if hosts else ""
@@ -107,7 +107,7 @@ def update(
 
 
 def _update_group(
-    lock: LockFile,
+    lock: Lock,
     lp: Path,
     entries: list[LockEntry],
     scope: Scope,
@@ -181,14 +181,14 @@ def _update_group(
                             override=override,
                         )
                         results += [outcome(e, "updated", staged.version) for e in batch]
-                tx.write_file(lp, render_lock(work))
+                tx.write_file(lp, render_lock(work, lp))
             lock.skills = work.skills
             return sorted(results, key=lambda o: o.host)
     except SkillforgeError as exc:
         return [outcome(e, "failed", detail=str(exc)) for e in entries]
 
 
-def _sync(tx: Transaction, lock: LockFile, hosts: set[str], scope: Scope, project: Path | None) -> None:
+def _sync(tx: Transaction, lock: Lock, hosts: set[str], scope: Scope, project: Path | None) -> None:
     for host in sorted(hosts):
         get_adapter(host).sync(tx, scope, project, [e for e in lock.skills if e.host == host])
 

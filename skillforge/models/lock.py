@@ -1,20 +1,29 @@
-"""The lock file (``skills-lock.json``): what skillforge installed, where, from which source.
+"""The lock file (``skills-lock.json``): what is installed in a project, shared with the ``skills`` CLI.
 
-One file per project (``<project>/skills-lock.json``) and one for global installs
-(``<skillforge home>/skills-lock.json``). Each entry is one skill installed for one host; two hosts
-that read the same folder get two entries with the same ``path``. The JSON Schema is
-``registry/lock.schema.json``.
+On disk the file has the vercel-labs ``skills`` CLI's v1 shape, so both tools can add, update and
+restore from the same file::
+
+    {"version": 1, "skills": {NAME: {"source", "sourceType", "computedHash", ...}}}
+
+The ``skills`` CLI keeps unknown keys inside an entry it does not rewrite (it drops unknown
+top-level keys), so skillforge's own record of a skill sits in the entry under ``"skillforge"``:
+one :class:`Install` per host (folder, mode, version, source, hash, install time, overrides).
+Entries without that key belong to another tool and are kept byte for byte.
+
+In memory, :class:`Lock` holds one :class:`LockEntry` per (skill, host) plus the other tools'
+entries. The JSON Schema of the file is ``registry/lock.schema.json`` (from :class:`LockFile`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 LOCKFILE_VERSION: Literal[1] = 1
 LOCK_FILENAME = "skills-lock.json"
+OWNER_KEY = "skillforge"
 
 Scope = Literal["project", "global"]
 SourceKind = Literal["registry", "path", "git", "archive"]
@@ -26,9 +35,14 @@ class LockSource(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: SourceKind
-    ref: str = Field(description="registry skill name, absolute path of a folder or archive, or git URL")
+    ref: str = Field(
+        description="registry skill name, path of a folder or archive (./relative to the lock's folder "
+        "when inside it), or git URL"
+    )
     subdir: str | None = Field(default=None, description="folder inside an archive or git repository")
-    commit: str | None = Field(default=None, description="resolved git commit, for git sources")
+    commit: str | None = Field(
+        default=None, description="resolved git commit (git sources, and registry versions)"
+    )
 
 
 class Override(BaseModel):
@@ -40,8 +54,70 @@ class Override(BaseModel):
     acknowledgement: str | None = Field(default=None, description="the --acknowledge text given with --force")
 
 
+class Install(BaseModel):
+    """One host's installed copy (or link) of a skill, as stored under ``skills.NAME.skillforge``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str
+    scope: Scope
+    path: str = Field(description="installed folder, relative to the project (or home) when inside it")
+    mode: Literal["copy", "link"] = "copy"
+    link_target: str | None = Field(
+        default=None, description="what the symlink points to (relative inside the project), for mode=link"
+    )
+    index_file: str | None = Field(
+        default=None, description="AGENTS.md-style file holding our managed section"
+    )
+    version: str | None = Field(
+        default=None, description="registry version, or metadata.version of the skill"
+    )
+    source: LockSource
+    hash: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="sha256 over sorted (relative path, size, content); drift check of installed files",
+    )
+    override: Override | None = Field(default=None, description="set when failing checks were forced through")
+    installed_at: datetime
+
+
+class OwnerData(BaseModel):
+    """What skillforge keeps inside a shared entry (the ``skills`` CLI leaves it alone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    installs: list[Install] = Field(min_length=1)
+
+
+class SharedEntry(BaseModel):
+    """One skill in the shared file: the ``skills`` CLI's fields, plus ours under ``skillforge``."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    source: str = Field(description="where the skill comes from (./relative path, URL, NAME@VERSION)")
+    ref: str | None = Field(default=None, description="branch or tag (skills CLI)")
+    source_type: str = Field(
+        alias="sourceType", description="local, github, git, ... (skills CLI); skillforge for registry/archive"
+    )
+    skill_path: str | None = Field(default=None, alias="skillPath", description="SKILL.md inside the source")
+    computed_hash: str = Field(
+        alias="computedHash",
+        description="sha256 hex over (relative path, content) of the skill's files, the skills CLI's way",
+    )
+    skillforge: OwnerData | None = Field(default=None, description="skillforge's record; absent: another tool's")
+
+
+class LockFile(BaseModel):
+    """The file as written: the ``skills`` CLI's project lock, version 1."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: Literal[1] = LOCKFILE_VERSION
+    skills: dict[str, SharedEntry] = Field(default_factory=dict)
+
+
 class LockEntry(BaseModel):
-    """One skill installed for one host."""
+    """One skill installed for one host (the in-memory view of an :class:`Install`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -53,6 +129,7 @@ class LockEntry(BaseModel):
     hash: str = Field(
         pattern=r"^sha256:[0-9a-f]{64}$", description="sha256 over sorted relative path + content"
     )
+    computed_hash: str | None = Field(default=None, description="the skills CLI's hash of the same files")
     host: str
     scope: Scope
     path: str = Field(description="installed folder, relative to the project (or home) when inside it")
@@ -68,11 +145,20 @@ class LockEntry(BaseModel):
         return (self.name, self.host)
 
 
-class LockFile(BaseModel):
-    """The whole lock file; entries are kept sorted by (name, host) so rewrites are stable."""
+class Lock(BaseModel):
+    """The whole lock in memory: skillforge's entries (sorted by (name, host)) and other tools' entries.
+
+    ``raw`` holds every entry as read (name -> JSON object), so keys other tools added to an entry
+    survive a rewrite; ``notice`` says when an old-shape skillforge lock was migrated on read.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    lockfile_version: Literal[1] = LOCKFILE_VERSION
-    generator: Literal["skillforge"] = "skillforge"
     skills: list[LockEntry] = Field(default_factory=list)
+    raw: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    notice: str | None = None
+
+    def foreign(self) -> dict[str, dict[str, Any]]:
+        """Entries of names skillforge does not manage (another tool's), as read."""
+        ours = {e.name for e in self.skills}
+        return {n: e for n, e in self.raw.items() if n not in ours and OWNER_KEY not in e}

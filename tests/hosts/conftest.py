@@ -99,3 +99,21 @@ def independent_hash_fixture() -> Callable[[Path], str]:
 @pytest.fixture(name="snapshot")
 def snapshot_fixture() -> Callable[[Path], dict[str, bytes | str]]:
     return snapshot
+
+
+def lock_entries(lock_file: Path) -> list[dict]:
+    """skillforge's installs in a shared ``skills-lock.json``, flattened to one dict per (name, host)."""
+    import json
+
+    data = json.loads(lock_file.read_text(encoding="utf-8"))
+    assert data["version"] == 1 and isinstance(data["skills"], dict)
+    return [
+        {"name": name, **install}
+        for name, entry in data["skills"].items()
+        for install in (entry.get("skillforge") or {}).get("installs", [])
+    ]
+
+
+@pytest.fixture(name="lock_entries")
+def lock_entries_fixture() -> Callable[[Path], list[dict]]:
+    return lock_entries

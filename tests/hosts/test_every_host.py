@@ -11,6 +11,7 @@ import pytest
 
 from skillforge import config
 from skillforge.hosts import install, installed, uninstall, update
+from skillforge.hosts.lockfile import skills_cli_hash
 from skillforge.hosts.table import load_table
 from skillforge.resources import schema_path
 
@@ -42,7 +43,7 @@ def test_table_covers_the_hosts_of_the_issue() -> None:
 
 @pytest.mark.parametrize(("host", "scope"), CASES, ids=[f"{h}-{s}" for h, s in CASES])
 def test_install_update_uninstall(
-    host: str, scope: str, project: Path, make_skill, independent_hash, snapshot
+    host: str, scope: str, project: Path, make_skill, independent_hash, snapshot, lock_entries
 ) -> None:
     src = make_skill(version="1.0.0")
     before_project = snapshot(project)
@@ -59,9 +60,11 @@ def test_install_update_uninstall(
     assert report.lock_file == str(lock_file)
     data = json.loads(lock_file.read_text())
     assert jsonschema.Draft202012Validator(json.loads(schema_path("lock").read_text())).is_valid(data)
-    (entry,) = data["skills"]
+    (entry,) = lock_entries(lock_file)
     assert entry["name"] == "pdf-tools" and entry["host"] == host and entry["scope"] == scope
     assert entry["source"] == {"kind": "path", "ref": str(src), "subdir": None, "commit": None}
+    shared = data["skills"]["pdf-tools"]
+    assert shared["sourceType"] == "local" and shared["computedHash"] == skills_cli_hash(src)
     assert _folder(entry["path"], project) == dest
     assert entry["hash"] == independent_hash(dest), "lock hash must match the files on disk"
     if scope == "global":

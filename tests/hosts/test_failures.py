@@ -104,10 +104,10 @@ def test_unknown_host_names_the_known_ones(project: Path, make_skill) -> None:
     assert "claude-code" in (info.value.hint or "")
 
 
-def test_lock_file_of_another_tool_is_not_overwritten(project: Path, make_skill) -> None:
-    foreign = '{"version": 1, "skills": {"x": {"source": "owner/repo"}}}\n'
+def test_lock_file_of_another_shape_is_not_overwritten(project: Path, make_skill) -> None:
+    foreign = '{"lockfile": 3, "packages": ["x"]}\n'
     (project / "skills-lock.json").write_text(foreign)
-    with pytest.raises(HostError, match="not written by skillforge"):
+    with pytest.raises(HostError, match="not a version 1 skills-lock.json"):
         install(str(make_skill()), hosts=["codex"], project=project)
     assert (project / "skills-lock.json").read_text() == foreign
     assert not (project / ".agents").exists()
@@ -168,10 +168,10 @@ def test_update_reports_a_source_that_is_gone(project: Path, make_skill) -> None
     assert (project / "skills-lock.json").read_bytes() == lock_before
 
 
-def test_shared_folder_is_removed_with_its_last_host(project: Path, make_skill) -> None:
+def test_shared_folder_is_removed_with_its_last_host(project: Path, make_skill, lock_entries) -> None:
     install(str(make_skill()), hosts=["codex", "gemini-cli", "opencode"], project=project)
     folder = project / ".agents/skills/pdf-tools"
-    entries = json.loads((project / "skills-lock.json").read_text())["skills"]
+    entries = lock_entries(project / "skills-lock.json")
     assert sorted(e["host"] for e in entries) == ["codex", "gemini-cli", "opencode"]
     assert {e["path"] for e in entries} == {".agents/skills/pdf-tools"}
 

@@ -26,7 +26,8 @@ def victim(tmp_path: Path, independent_hash) -> tuple[Path, str]:
 def _poison(project: Path, **fields: str) -> None:
     lock = project / "skills-lock.json"
     data = json.loads(lock.read_text())
-    data["skills"][0].update(fields)
+    (entry,) = data["skills"].values()
+    entry["skillforge"]["installs"][0].update(fields)
     lock.write_text(json.dumps(data, indent=2))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,8 +13,8 @@ from pydantic import ValidationError
 
 from skillforge.errors import HostError
 from skillforge.hosts import install
-from skillforge.hosts.lockfile import hash_tree, read_lock, render_lock
-from skillforge.models.lock import LockEntry, LockFile, LockSource
+from skillforge.hosts.lockfile import hash_tree, js_locale_key, read_lock, render_lock, skills_cli_hash
+from skillforge.models.lock import Lock, LockEntry, LockFile, LockSource
 from skillforge.resources import schema_path
 
 
@@ -40,36 +41,101 @@ def test_real_lock_files_validate_and_bad_ones_fail_in_both(project: Path, make_
     install(str(make_skill("csv-tools")), hosts=["agents-md"], project=project, link=True)
     data = json.loads((project / "skills-lock.json").read_text())
     assert list(_validator().iter_errors(data)) == []
-    assert [(e["name"], e["host"]) for e in data["skills"]] == sorted(
-        (e["name"], e["host"]) for e in data["skills"]
-    )
+    assert list(data["skills"]) == ["csv-tools", "pdf-tools"]
+    pdf = data["skills"]["pdf-tools"]
+    assert [i["host"] for i in pdf["skillforge"]["installs"]] == ["claude-code", "codex"]
 
+    install0 = pdf["skillforge"]["installs"][0]
     for broken in (
-        {**data, "generator": "npx-skills"},
-        {**data, "skills": [{**data["skills"][0], "hash": "md5:abc"}]},
-        {**data, "skills": [{k: v for k, v in data["skills"][0].items() if k != "path"}]},
-        {**data, "skills": [{**data["skills"][0], "scope": "system"}]},
+        {**data, "version": 2},
+        {**data, "skills": {"pdf-tools": {**pdf, "computedHash": 3}}},
+        {**data, "skills": {"pdf-tools": {**pdf, "skillforge": {"installs": [{**install0, "hash": "md5:a"}]}}}},
+        {**data, "skills": {"pdf-tools": {**pdf, "skillforge": {"installs": [{**install0, "scope": "x"}]}}}},
+        {**data, "skills": {"pdf-tools": {k: v for k, v in pdf.items() if k != "sourceType"}}},
     ):
         assert not _validator().is_valid(broken)
         with pytest.raises(ValidationError):
             LockFile.model_validate(broken)
 
 
-def test_render_is_stable_and_sorted() -> None:
-    entry = LockEntry(
-        name="b",
+def _entry(name: str) -> LockEntry:
+    return LockEntry(
+        name=name,
         source=LockSource(kind="path", ref="/x"),
         hash="sha256:" + "0" * 64,
+        computed_hash="0" * 64,
         host="codex",
         scope="project",
-        path=".agents/skills/b",
+        path=f".agents/skills/{name}",
         installed_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
     )
-    lock = LockFile(skills=[entry, entry.model_copy(update={"name": "a"})])
-    text = render_lock(lock)
-    assert text is not None and text == render_lock(LockFile(skills=list(reversed(lock.skills))))
-    assert [e["name"] for e in json.loads(text)["skills"]] == ["a", "b"]
-    assert render_lock(LockFile()) is None
+
+
+def test_render_is_stable_and_sorted(tmp_path: Path) -> None:
+    lp = tmp_path / "skills-lock.json"
+    lock = Lock(skills=[_entry("b"), _entry("a")])
+    text = render_lock(lock, lp)
+    assert text is not None and text == render_lock(Lock(skills=list(reversed(lock.skills))), lp)
+    data = json.loads(text)
+    assert list(data) == ["version", "skills"] and list(data["skills"]) == ["a", "b"]
+    assert list(data["skills"]["a"]) == ["source", "sourceType", "computedHash", "skillforge"], "skills CLI order"
+    assert render_lock(Lock(), lp) is None
+
+
+def test_other_tools_entries_and_keys_survive_a_rewrite(tmp_path: Path) -> None:
+    lp = tmp_path / "skills-lock.json"
+    theirs = {"source": "owner/repo", "ref": "main", "sourceType": "github", "computedHash": "ab", "x": [1]}
+    lp.write_text(json.dumps({"version": 1, "skills": {"zz-theirs": theirs}}))
+    lock = read_lock(lp)
+    lock.skills.append(_entry("mine"))
+    lp.write_bytes(render_lock(lock, lp) or b"")
+    data = json.loads(lp.read_text())
+    assert data["skills"]["zz-theirs"] == theirs and list(data["skills"]["zz-theirs"]) == list(theirs)
+    # The skills CLI added a key to our entry: it stays when skillforge rewrites the entry.
+    data["skills"]["mine"]["subagents"] = ["a"]
+    lp.write_text(json.dumps(data))
+    lock = read_lock(lp)
+    assert [e.name for e in lock.skills] == ["mine"] and list(lock.foreign()) == ["zz-theirs"]
+    assert json.loads(render_lock(lock, lp) or b"")["skills"]["mine"]["subagents"] == ["a"]
+    # Uninstalling our last copy drops our entry only.
+    lock.skills.clear()
+    assert list(json.loads(render_lock(lock, lp) or b"")["skills"]) == ["zz-theirs"]
+
+
+def test_old_skillforge_lock_is_migrated(tmp_path: Path, make_skill) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    src = make_skill()
+    old = {
+        "generator": "skillforge",
+        "lockfile_version": 1,
+        "skills": [
+            {**_entry("pdf-tools").model_dump(mode="json", exclude={"computed_hash"}), "host": "claude-code",
+             "path": ".claude/skills/pdf-tools", "source": {"kind": "path", "ref": str(src)}}
+        ],
+    }
+    install(str(src), hosts=["claude-code"], project=project, force=True)
+    (project / "skills-lock.json").write_text(json.dumps(old))
+    report = install(str(src), hosts=["codex"], project=project)
+    assert any("migrated" in n for n in report.notices)
+    data = json.loads((project / "skills-lock.json").read_text())
+    assert data["version"] == 1 and "generator" not in data
+    hosts = [i["host"] for i in data["skills"]["pdf-tools"]["skillforge"]["installs"]]
+    assert hosts == ["claude-code", "codex"]
+
+
+def test_skills_cli_hash_orders_paths_like_javascript(tmp_path: Path) -> None:
+    # Order measured with node 20: ["a_b","a-b","a.b","a1","a10","a2","ab","aB","Ab","assets/x.png",
+    # "readme.md","README.md","ref.md","Ref.md","réf.md","references/tables.md","scripts/extract.sh","SKILL.md"]
+    node = ["a_b", "a-b", "a.b", "a1", "a10", "a2", "ab", "aB", "Ab", "assets/x.png", "readme.md", "README.md",
+            "ref.md", "Ref.md", "réf.md", "references/tables.md", "scripts/extract.sh", "SKILL.md"]
+    assert sorted(reversed(node), key=js_locale_key) == node
+    root = tmp_path / "s"
+    for rel in ("SKILL.md", "scripts/run.sh", ".git/HEAD", "node_modules/x/y.js"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+    expected = hashlib.sha256(b"scripts/run.shscripts/run.shSKILL.mdSKILL.md").hexdigest()
+    assert skills_cli_hash(root) == expected, "path+content, sorted, .git and node_modules skipped"
 
 
 def test_hash_is_sorted_relpath_and_content(make_skill, independent_hash, tmp_path: Path) -> None:
@@ -93,4 +159,7 @@ def test_unreadable_lock_is_a_clear_error(project: Path) -> None:
         read_lock(lock)
     lock.write_text('{"lockfile_version": 1, "generator": "skillforge", "skills": [{"name": "x"}]}')
     with pytest.raises(HostError, match="invalid at skills/0/"):
+        read_lock(lock)
+    lock.write_text('{"version": 1, "skills": {"x": {"source": "a", "skillforge": {"installs": []}}}}')
+    with pytest.raises(HostError, match="invalid at skills/x/"):
         read_lock(lock)
