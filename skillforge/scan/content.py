@@ -105,7 +105,7 @@ def scan_text(rel: str, text: str, *, file: str | None = None) -> list[Finding]:
         shellish = kind == "script" and (
             PurePosixPath(rel).suffix.lower() in _SHELL_SUFFIXES or re.match(r"#!.*\b(?:ba|z|k|da)?sh\b", text)
         )
-        out += to_findings(scan_commands(text, shell=bool(shellish)), lines, shown)
+        out += to_findings(scan_commands(text, as_shell=bool(shellish)), lines, shown)
     if kind == "python":
         out += to_findings(scan_python(text) or [], lines, shown, context="python")
     if kind in ("skill-md", "markdown"):
@@ -122,7 +122,7 @@ def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
         ctx = f"code block ({lang})" if lang else "code block"
         shell = lang.lower() in _SHELL_LANGS
         commands = console_commands(body) if lang.lower() in _CONSOLE_LANGS or _looks_like_console(body) else body
-        out += to_findings(scan_commands(commands, shell=shell), block_lines, file, line_offset=start, context=ctx)
+        out += to_findings(scan_commands(commands, as_shell=shell), block_lines, file, line_offset=start, context=ctx)
         out += to_findings(
             scan_unicode(body, code=True, in_trace=False), block_lines, file, line_offset=start, context=ctx
         )

@@ -209,14 +209,15 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def scan_commands(text: str, *, shell: bool = True) -> list[Hit]:
+def scan_commands(text: str, *, as_shell: bool = True) -> list[Hit]:
     """Dangerous commands in ``text``; one hit per rule and line, the most severe.
 
     Patterns catch shell-in-any-language (PowerShell, Python one-liners, YAML ``run:`` lines); with
-    ``shell`` the text is also parsed as shell and judged by what it does (``commands.analyze``).
+    ``as_shell`` the text is also parsed as shell and judged by what it does (``commands.analyze``).
     """
-    hits = _pattern_hits(text)
-    if shell:
+    # Parsed shell knows which variables were set to a literal; the pattern cannot, so it stands aside.
+    hits = _pattern_hits(text, unset_vars=not as_shell)
+    if as_shell:
         hits += analyze(text, nounset=bool(_NOUNSET.search(text)))
     best: dict[tuple[str, int], Hit] = {}
     order = {"low": 0, "medium": 1, "high": 2}
@@ -234,7 +235,7 @@ def _rule_severity(rule_id: str) -> str:
     return RULES[rule_id].severity
 
 
-def _pattern_hits(text: str) -> list[Hit]:
+def _pattern_hits(text: str, *, unset_vars: bool) -> list[Hit]:
     hits: list[Hit] = []
     nounset = bool(_NOUNSET.search(text))
     for lineno, line in logical_lines(text):
@@ -252,7 +253,7 @@ def _pattern_hits(text: str) -> list[Hit]:
         if m:
             hit("disable-security", m, "medium")
         m = _UNSET_VAR_RM.search(line)
-        if m and not nounset and m.group("var") not in _ALWAYS_SET:
+        if m and unset_vars and not nounset and m.group("var") not in _ALWAYS_SET:
             hit("destructive-delete", m)
         m = _ENV_DUMP.search(line)
         if m:

@@ -59,3 +59,56 @@ def test_everyday_skill_commands_are_not_flagged(write_skill) -> None:  # type: 
     )
     report = scan_skill(skill)
     assert report.findings == []
+
+
+ORDINARY = [
+    "curl -fsSL -o uv.tar.gz https://github.com/astral-sh/uv/releases/latest/download/uv.tar.gz\n"
+    "sha256sum -c uv.tar.gz.sha256\ntar xzf uv.tar.gz",
+    "curl -fsSLo install.sh https://example.com/install.sh\nsha256sum -c install.sh.sha256\nbash install.sh",
+    "rm -rf build/ dist/ *.egg-info",
+    'rm -rf "${BUILD_DIR:?}/"',
+    "OUT=dist\nrm -rf \"$OUT/\"",
+    "pip install -e .",
+    'git commit -m "release: 1.2.0"',
+    "find . -name '*.pyc' -delete",
+    "find \"$PWD/build\" -name '*.o' -delete",
+    "curl -s https://api.github.com/repos/o/r | python3 -m json.tool",
+    "curl -s https://api.example.com/v1/items | jq '.items[]'",
+    "curl -sSL https://example.com/data.json -o data.json && python3 scripts/load.py data.json",
+    "wget -q https://example.com/archive.tar.gz && tar xzf archive.tar.gz",
+    "cat ~/.gitconfig",
+    "echo 'export PATH=$PWD/bin:$PATH' >> .envrc",
+    "git config user.email dev@example.com",
+    "python -m pytest -q 2>&1 | tee test.log",
+    "docker build -t app . && docker run --rm app",
+    "make -j4 && sudo make install",
+    'eval "$(ssh-agent -s)"',
+    "cp .env.example .env.local.example",
+    "ln -s ../shared/config.yaml config.yaml",
+]
+
+
+def test_ordinary_commands_are_never_high() -> None:
+    from skillforge.scan.content import scan_text
+
+    for command in ORDINARY:
+        for rel, text in (
+            ("scripts/run.sh", "#!/bin/sh\n" + command + "\n"),
+            ("SKILL.md", "---\nname: demo\ndescription: Demo.\n---\n\n```bash\n" + command + "\n```\n"),
+        ):
+            high = [(f.rule_id, f.excerpt) for f in scan_text(rel, text) if f.severity == "high"]
+            assert high == [], (rel, command, high)
+    inline = "\n".join(f"Run `{c}` when needed." for c in ORDINARY if "\n" not in c)
+    assert [f for f in scan_text("SKILL.md", inline) if f.severity == "high"] == []
+
+
+def test_distilled_samples_pass_the_rendered_scan(tmp_path: Path) -> None:
+    from skillforge.distill.pipeline import run_distill
+    from skillforge.scan import scan_rendered
+    from skillforge.skills.io import read_package
+
+    report = run_distill([DATA / "samples"], tmp_path / "out")
+    assert report.skills
+    for skill in report.skills:
+        high = [f for f in scan_rendered(read_package(Path(skill.path))) if f.severity == "high"]
+        assert high == [], [(f.rule_id, f.location, f.excerpt) for f in high]

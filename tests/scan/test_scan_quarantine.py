@@ -48,11 +48,10 @@ def test_twenty_hostile_tickets_never_reach_a_written_skill(tmp_path: Path) -> N
     assert "invoice renderer timeout" in written  # the honest tickets still make a skill
     for planted in PLANTED:
         assert planted not in written, planted
-    # Every hostile ticket is accounted for by a quarantined lesson that names its file.
-    subjects = {t["subject"] for t in hostile}
-    quarantined = {s for q in report.quarantined for s in subjects if s in q.lesson.title}
-    assert quarantined == subjects
-    assert all(f"(source: {TICKETS}" in q.reason or "(source: " in q.reason for q in report.quarantined)
+    # Every hostile ticket backs a quarantined lesson (similar tickets share one), and each names its file.
+    backing = {ev.trace_id for q in report.quarantined for ev in q.lesson.evidence}
+    assert len(backing) == 20
+    assert all(q.reason.endswith(f"(source: {TICKETS})") for q in report.quarantined)
     assert {q.rule_id for q in report.quarantined} == {"lesson-injected-instruction", "lesson-dangerous-content"}
 
 
