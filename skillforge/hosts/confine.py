@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from skillforge.errors import HostError, InputError
 from skillforge.hosts.base import HostAdapter, expand, get_adapter
-from skillforge.hosts.lockfile import from_lock_path, lock_path
+from skillforge.hosts.lockfile import from_lock_path, lock_path, sidecar_path
 from skillforge.models.lock import LockEntry, Scope
 from skillforge.skills.validate import is_valid_name
 
@@ -64,7 +64,7 @@ def entry_dir(entry: LockEntry, scope: Scope, project: Path | None) -> Path:
     Raises ``HostError`` naming the lock file and the entry when the path leaves the host's skill
     folders (``..``, an absolute path elsewhere, another name, a symlinked folder out of the scope).
     """
-    lock_file = lock_path(scope, project)
+    lock_file = sidecar_path(lock_path(scope, project))  # the file that holds the entry
 
     def refuse(why: str) -> HostError:
         return HostError(

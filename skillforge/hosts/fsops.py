@@ -48,6 +48,19 @@ def os_error(exc: OSError, path: Path, action: str) -> HostError:
     return HostError(f"cannot {action}: {exc.strerror or exc}", path=path)
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux ``/proc``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)  # elsewhere: read by setting and restoring it
+    os.umask(old)
+    return old
+
+
 class Transaction:
     """Collects undo and commit steps; use as ``with Transaction() as tx:`` (rolls back on any error)."""
 
@@ -157,9 +170,11 @@ class Transaction:
                 path.unlink(missing_ok=True)
             else:
                 self.ensure_dir(path.parent)
+                mode = (path.stat().st_mode & 0o777) if path.is_file() else 0o666 & ~current_umask()
                 fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
+                    os.fchmod(handle.fileno(), mode)  # mkstemp makes 0600; a lock or AGENTS.md is shared
                 os.replace(tmp, path)
         except OSError as exc:
             raise os_error(exc, path, "write the file") from None

@@ -21,7 +21,7 @@ from skillforge.hosts.lockfile import (
     skills_cli_hash,
     locked,
     read_lock,
-    render_lock,
+    write_lock,
     to_lock_path,
 )
 from skillforge.hosts.results import InstallReport, Placement, Removal, Status
@@ -75,7 +75,7 @@ def install(
                     force=force,
                     override=override,
                 )
-                tx.write_file(lp, render_lock(lock, lp))
+                write_lock(tx, lock, lp)
     notices += more
     notices += [a.spec.notice for a in adapters if a.spec.notice]
     return InstallReport(
@@ -140,6 +140,7 @@ def put(
         check_replaceable(dest, lock, scope, project, force=force)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     computed = skills_cli_hash(staged.dir)
+    lock.touched.add(staged.name)
     placements: list[Placement] = []
     notices: list[str] = []
     for dest, group in sorted(by_dest.items()):
@@ -255,6 +256,7 @@ def release(
 ) -> Removal:
     """Drop ``entry`` from ``lock`` and remove its folder unless another entry still uses it."""
     dest = entry_dir(entry, scope, project)  # a lock entry is data: never act outside the host folders
+    lock.touched.add(entry.name)
     lock.skills = [e for e in lock.skills if e.key() != entry.key()]
     shared = any(_norm(from_lock_path(e.path, scope, project)) == dest for e in lock.skills)
     status, _ = disk_status(entry, dest)

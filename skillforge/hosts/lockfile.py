@@ -21,17 +21,19 @@ from pydantic import ValidationError
 from skillforge import config
 from skillforge.errors import HostError
 from skillforge.hosts.archives import SKIP_DIRS, SKIP_FILES
+from skillforge.hosts.fsops import Transaction
 from skillforge.hosts.limits import COPY_CHUNK
 from skillforge.models.lock import (
     LOCK_FILENAME,
     LOCKFILE_VERSION,
-    OWNER_KEY,
+    SIDECAR,
     Install,
     Lock,
     LockEntry,
     LockSource,
+    OwnerData,
+    OwnerFile,
     Scope,
-    SharedEntry,
 )
 
 
@@ -49,46 +51,56 @@ def scope_base(scope: Scope, project: Path | None) -> Path:
     return Path.home() if scope == "global" else (project or Path.cwd())
 
 
+def sidecar_path(lp: Path) -> Path:
+    """skillforge's own lock beside ``lp``: ``<project>/.skillforge/lock.json`` (global: ``<home>/lock.json``)."""
+    if lp.parent == config.home():
+        return lp.parent / "lock.json"
+    return lp.parent / SIDECAR
+
+
 def read_lock(path: Path) -> Lock:
-    """The lock at ``path`` (empty when missing), in the shared v1 shape or skillforge's old shape.
+    """The lock at ``path`` (empty when missing) with skillforge's sidecar, or skillforge's old shape.
 
     Entries of other tools are kept as read (``Lock.raw``); an old-shape skillforge lock is
     migrated in memory and written in the shared shape on the next change (``Lock.notice`` says so).
     """
-    if not path.exists():
-        return Lock()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HostError(f"lock file is unreadable: {exc}", path=path, hint="fix or delete it") from None
-    if isinstance(data, dict) and data.get("generator") == "skillforge":
-        return _migrate(data, path)
-    if not isinstance(data, dict) or data.get("version") != LOCKFILE_VERSION or not isinstance(
-        data.get("skills"), dict
-    ):
-        raise HostError(
-            "lock file is not a version 1 skills-lock.json",
-            path=path,
-            hint='expected {"version": 1, "skills": {...}} (the shape the `skills` CLI writes); fix or move it',
-        )
     lock = Lock()
-    for name, raw in data["skills"].items():
-        if not isinstance(raw, dict):
-            raise HostError(f"lock file entry {name!r} is not an object", path=path)
-        lock.raw[name] = raw
-        if OWNER_KEY not in raw:
-            continue  # another tool's entry: kept as is, never interpreted
+    if path.exists():
+        data = _load(path)
+        if isinstance(data, dict) and data.get("generator") == "skillforge":
+            return _migrate(data, path)
+        if not isinstance(data, dict) or data.get("version") != LOCKFILE_VERSION or not isinstance(
+            data.get("skills"), dict
+        ):
+            raise HostError(
+                "lock file is not a version 1 skills-lock.json",
+                path=path,
+                hint='expected {"version": 1, "skills": {...}} (the shape the `skills` CLI writes); fix or move it',
+            )
+        for name, raw in data["skills"].items():
+            if not isinstance(raw, dict):
+                raise HostError(f"lock file entry {name!r} is not an object", path=path)
+            lock.raw[name] = raw
+    side = sidecar_path(path)
+    if side.exists():
         try:
-            entry = SharedEntry.model_validate(raw)
+            owned = OwnerFile.model_validate(_load(side))
         except ValidationError as exc:
-            raise _invalid(exc, path, ("skills", name)) from None
-        assert entry.skillforge is not None
-        for install in entry.skillforge.installs:
-            fields = install.model_dump()
-            fields["source"] = _absolute_source(install.source, path.parent)
-            lock.skills.append(LockEntry(name=name, computed_hash=entry.computed_hash, **fields))
+            raise _invalid(exc, side) from None
+        for name, data in owned.skills.items():
+            for install in data.installs:
+                fields = install.model_dump()
+                fields["source"] = _absolute_source(install.source, path.parent)
+                lock.skills.append(LockEntry(name=name, **fields))
     lock.skills.sort(key=LockEntry.key)
     return lock
+
+
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HostError(f"lock file is unreadable: {exc}", path=path, hint="fix or delete it") from None
 
 
 def _invalid(exc: ValidationError, path: Path, prefix: tuple[str, ...] = ()) -> HostError:
@@ -102,39 +114,68 @@ def _migrate(data: dict[str, Any], path: Path) -> Lock:
     entries = data.get("skills")
     if not isinstance(entries, list):
         raise HostError("lock file is invalid at skills: not a list", path=path)
-    lock = Lock(notice=f"{path}: migrated skillforge's old lock shape to the shared skills-lock.json v1 shape")
+    lock = Lock(notice=f"{path}: migrated skillforge's old lock to the shared skills-lock.json (+ {SIDECAR})")
     for index, item in enumerate(entries):
         try:
             lock.skills.append(LockEntry.model_validate(item))
         except ValidationError as exc:
             raise _invalid(exc, path, ("skills", str(index))) from None
     lock.skills.sort(key=LockEntry.key)
+    lock.touched = {e.name for e in lock.skills}
     return lock
 
 
+def write_lock(tx: Transaction, lock: Lock, lp: Path) -> None:
+    """Write ``skills-lock.json`` and the sidecar in ``tx`` (a file left with no entry is deleted)."""
+    tx.write_file(lp, render_lock(lock, lp))
+    tx.write_file(sidecar_path(lp), render_sidecar(lock, lp))
+
+
 def render_lock(lock: Lock, path: Path) -> bytes | None:
-    """The bytes of the lock file at ``path``, or None when it holds no entry at all.
+    """The bytes of ``skills-lock.json`` at ``path``, or None when it holds no entry at all.
 
     Names are sorted and entries keep the ``skills`` CLI's key order, so either tool rewriting the
-    file changes only what changed. Other tools' entries are written back exactly as read.
+    file changes only what changed. Entries this operation did not touch are written back as read.
     """
-    by_name: dict[str, list[LockEntry]] = {}
-    for entry in sorted(lock.skills, key=LockEntry.key):
-        by_name.setdefault(entry.name, []).append(entry)
+    by_name = _by_name(lock)
     out: dict[str, dict[str, Any]] = {}
     for name in sorted(set(by_name) | set(lock.raw)):
-        if name in by_name:
-            out[name] = _shared_entry(name, by_name[name], lock.raw.get(name, {}), path.parent)
-        elif OWNER_KEY not in lock.raw[name]:  # ours, all uninstalled: the entry goes
-            out[name] = lock.raw[name]
+        raw = lock.raw.get(name)
+        if name in by_name and (name in lock.touched or raw is None):
+            out[name] = _shared_entry(name, by_name[name], raw or {}, path.parent)
+        elif raw is not None and name not in lock.touched:
+            out[name] = raw
     if not out:
         return None
     text = json.dumps({"version": LOCKFILE_VERSION, "skills": out}, indent=2, ensure_ascii=False) + "\n"
     return text.encode("utf-8")
 
 
+def render_sidecar(lock: Lock, path: Path) -> bytes | None:
+    """The bytes of skillforge's sidecar for the lock at ``path`` (keys sorted), or None when empty."""
+    skills = {}
+    for name, entries in _by_name(lock).items():
+        installs = []
+        for entry in entries:
+            fields = entry.model_dump(mode="json", exclude={"name"})
+            fields["source"] = _portable_source(entry.source, path.parent).model_dump(mode="json")
+            installs.append(Install.model_validate(fields))
+        skills[name] = OwnerData(installs=installs)
+    if not skills:
+        return None
+    data = OwnerFile(skills=skills).model_dump(mode="json")
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _by_name(lock: Lock) -> dict[str, list[LockEntry]]:
+    by_name: dict[str, list[LockEntry]] = {}
+    for entry in sorted(lock.skills, key=LockEntry.key):
+        by_name.setdefault(entry.name, []).append(entry)
+    return by_name
+
+
 def _shared_entry(name: str, entries: list[LockEntry], raw: dict[str, Any], base: Path) -> dict[str, Any]:
-    """The file entry for ``name``: the skills CLI's fields from the newest install, then ours."""
+    """The shared entry for ``name``: the ``skills`` CLI's fields from the newest install."""
     newest = max(entries, key=lambda e: (e.installed_at, e.host))
     source = _portable_source(newest.source, base)
     shared: dict[str, Any] = {"source": source.ref}
@@ -152,14 +193,9 @@ def _shared_entry(name: str, entries: list[LockEntry], raw: dict[str, Any], base
         elif newest.source.subdir:
             shared["source"] = f"{source.ref}#{newest.source.subdir}"
     shared["computedHash"] = newest.computed_hash or ""
-    # Keys another tool added to this entry stay (its own fields are ours to rewrite).
-    rest = {k: v for k, v in raw.items() if k not in _SHARED_KEYS and k != OWNER_KEY}
-    installs = []
-    for entry in entries:
-        fields = entry.model_dump(mode="json", exclude={"name", "computed_hash"})
-        fields["source"] = _portable_source(entry.source, base).model_dump(mode="json")
-        installs.append(Install.model_validate(fields).model_dump(mode="json"))
-    return {**shared, **rest, OWNER_KEY: {"installs": installs}}
+    # Keys another tool added to this entry stay (the skills CLI's own fields are ours to rewrite).
+    rest = {k: v for k, v in raw.items() if k not in _SHARED_KEYS}
+    return {**shared, **rest}
 
 
 _SHARED_KEYS = frozenset({"source", "sourceUrl", "ref", "sourceType", "skillPath", "computedHash"})

@@ -11,7 +11,7 @@ from skillforge.hosts.confine import entry_dir
 from skillforge.hosts.fsops import Transaction
 from skillforge.hosts.gate import check_skill
 from skillforge.hosts.installer import _link_target, disk_status, put, release, resolve_project
-from skillforge.hosts.lockfile import hash_tree, lock_path, locked, read_lock, render_lock
+from skillforge.hosts.lockfile import hash_tree, lock_path, locked, read_lock, skills_cli_hash, write_lock
 from skillforge.hosts.results import HostInfo, InstalledSkill, Removal, UninstallReport, UpdateOutcome
 from skillforge.hosts.sources import SourceSpec, stage
 from skillforge.models.lock import LockEntry, Lock, Scope
@@ -67,7 +67,7 @@ def uninstall(
                 for entry in targets:
                     removals.append(release(tx, lock, entry, sc, proj, force=force))
                 _sync(tx, lock, {e.host for e in targets}, sc, proj)
-                tx.write_file(lp, render_lock(lock, lp))
+                write_lock(tx, lock, lp)
             touched.append(str(lp))
     if not removals:
         which = f" for {', '.join(hosts)}" if hosts else ""
@@ -149,8 +149,13 @@ def _update_group(
                     # A link to a working folder is always live; only the lock's record is refreshed.
                     if digest != entry.hash:
                         work.skills[work.skills.index(entry)] = entry.model_copy(
-                            update={"hash": digest, "version": staged.version}
+                            update={
+                                "hash": digest,
+                                "version": staged.version,
+                                "computed_hash": skills_cli_hash(staged.dir),
+                            }
                         )
+                        work.touched.add(entry.name)
                         results.append(outcome(entry, "updated", staged.version, "linked folder changed"))
                     else:
                         results.append(outcome(entry, "up-to-date", staged.version))
@@ -181,8 +186,8 @@ def _update_group(
                             override=override,
                         )
                         results += [outcome(e, "updated", staged.version) for e in batch]
-                tx.write_file(lp, render_lock(work, lp))
-            lock.skills = work.skills
+                write_lock(tx, work, lp)
+            lock.skills, lock.touched = work.skills, work.touched
             return sorted(results, key=lambda o: o.host)
     except SkillforgeError as exc:
         return [outcome(e, "failed", detail=str(exc)) for e in entries]

@@ -1,17 +1,19 @@
-"""The lock file (``skills-lock.json``): what is installed in a project, shared with the ``skills`` CLI.
+"""The lock files: ``skills-lock.json`` (shared with the ``skills`` CLI) and skillforge's sidecar.
 
-On disk the file has the vercel-labs ``skills`` CLI's v1 shape, so both tools can add, update and
-restore from the same file::
+``skills-lock.json`` at the project root has the vercel-labs ``skills`` CLI's v1 shape, so both tools
+can add, update and restore from the same file::
 
     {"version": 1, "skills": {NAME: {"source", "sourceType", "computedHash", ...}}}
 
-The ``skills`` CLI keeps unknown keys inside an entry it does not rewrite (it drops unknown
-top-level keys), so skillforge's own record of a skill sits in the entry under ``"skillforge"``:
-one :class:`Install` per host (folder, mode, version, source, hash, install time, overrides).
-Entries without that key belong to another tool and are kept byte for byte.
+Measured with skills@1.5.26: it keeps entries it does not touch (with any extra keys), drops unknown
+top-level keys, and replaces an entry whole when it adds or restores that skill (``experimental_install``
+does so for every entry). So skillforge's richer record (host, scope, folder, mode, version, commit,
+install time, overrides) lives in a sidecar, ``.skillforge/lock.json`` beside it (:class:`OwnerFile`),
+one :class:`Install` per host. A name is skillforge's when the sidecar lists it; every other entry
+belongs to another tool and is written back byte for byte.
 
-In memory, :class:`Lock` holds one :class:`LockEntry` per (skill, host) plus the other tools'
-entries. The JSON Schema of the file is ``registry/lock.schema.json`` (from :class:`LockFile`).
+In memory, :class:`Lock` holds one :class:`LockEntry` per (skill, host) plus the shared entries as
+read. JSON Schemas: ``registry/lock.schema.json`` (:class:`LockFile`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 LOCKFILE_VERSION: Literal[1] = 1
 LOCK_FILENAME = "skills-lock.json"
-OWNER_KEY = "skillforge"
+SIDECAR = ".skillforge/lock.json"
 
 Scope = Literal["project", "global"]
 SourceKind = Literal["registry", "path", "git", "archive"]
@@ -55,7 +57,7 @@ class Override(BaseModel):
 
 
 class Install(BaseModel):
-    """One host's installed copy (or link) of a skill, as stored under ``skills.NAME.skillforge``."""
+    """One host's installed copy (or link) of a skill, as stored in the sidecar."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -77,16 +79,26 @@ class Install(BaseModel):
         pattern=r"^sha256:[0-9a-f]{64}$",
         description="sha256 over sorted (relative path, size, content); drift check of installed files",
     )
+    computed_hash: str | None = Field(default=None, description="the skills CLI's hash of the same files")
     override: Override | None = Field(default=None, description="set when failing checks were forced through")
     installed_at: datetime
 
 
 class OwnerData(BaseModel):
-    """What skillforge keeps inside a shared entry (the ``skills`` CLI leaves it alone)."""
+    """skillforge's record of one skill in the sidecar."""
 
     model_config = ConfigDict(extra="forbid")
 
     installs: list[Install] = Field(min_length=1)
+
+
+class OwnerFile(BaseModel):
+    """The sidecar ``.skillforge/lock.json``: what skillforge installed, per skill and host."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = LOCKFILE_VERSION
+    skills: dict[str, OwnerData] = Field(default_factory=dict)
 
 
 class SharedEntry(BaseModel):
@@ -104,7 +116,6 @@ class SharedEntry(BaseModel):
         alias="computedHash",
         description="sha256 hex over (relative path, content) of the skill's files, the skills CLI's way",
     )
-    skillforge: OwnerData | None = Field(default=None, description="skillforge's record; absent: another tool's")
 
 
 class LockFile(BaseModel):
@@ -148,17 +159,19 @@ class LockEntry(BaseModel):
 class Lock(BaseModel):
     """The whole lock in memory: skillforge's entries (sorted by (name, host)) and other tools' entries.
 
-    ``raw`` holds every entry as read (name -> JSON object), so keys other tools added to an entry
-    survive a rewrite; ``notice`` says when an old-shape skillforge lock was migrated on read.
+    ``raw`` holds every shared entry as read (name -> JSON object): other tools' entries, and ours
+    as last written by either tool, which is kept unless ``touched`` names it (changed by this
+    operation). ``notice`` says when an old-shape skillforge lock was migrated on read.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     skills: list[LockEntry] = Field(default_factory=list)
     raw: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    touched: set[str] = Field(default_factory=set)
     notice: str | None = None
 
     def foreign(self) -> dict[str, dict[str, Any]]:
         """Entries of names skillforge does not manage (another tool's), as read."""
         ours = {e.name for e in self.skills}
-        return {n: e for n, e in self.raw.items() if n not in ours and OWNER_KEY not in e}
+        return {n: e for n, e in self.raw.items() if n not in ours}

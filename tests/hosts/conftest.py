@@ -102,16 +102,20 @@ def snapshot_fixture() -> Callable[[Path], dict[str, bytes | str]]:
 
 
 def lock_entries(lock_file: Path) -> list[dict]:
-    """skillforge's installs in a shared ``skills-lock.json``, flattened to one dict per (name, host)."""
+    """skillforge's installs for a ``skills-lock.json`` (from its sidecar), one dict per (name, host).
+
+    Also checks the shared file lists each of those names in the skills CLI's shape.
+    """
     import json
 
-    data = json.loads(lock_file.read_text(encoding="utf-8"))
-    assert data["version"] == 1 and isinstance(data["skills"], dict)
-    return [
-        {"name": name, **install}
-        for name, entry in data["skills"].items()
-        for install in (entry.get("skillforge") or {}).get("installs", [])
-    ]
+    from skillforge.hosts.lockfile import sidecar_path
+
+    shared = json.loads(lock_file.read_text(encoding="utf-8"))
+    assert shared["version"] == 1 and isinstance(shared["skills"], dict)
+    side = json.loads(sidecar_path(lock_file).read_text(encoding="utf-8"))
+    for name in side["skills"]:
+        assert {"source", "sourceType", "computedHash"} <= set(shared["skills"][name])
+    return [{"name": n, **i} for n, data in side["skills"].items() for i in data["installs"]]
 
 
 @pytest.fixture(name="lock_entries")

@@ -24,10 +24,10 @@ def victim(tmp_path: Path, independent_hash) -> tuple[Path, str]:
 
 
 def _poison(project: Path, **fields: str) -> None:
-    lock = project / "skills-lock.json"
+    lock = project / ".skillforge/lock.json"
     data = json.loads(lock.read_text())
     (entry,) = data["skills"].values()
-    entry["skillforge"]["installs"][0].update(fields)
+    entry["installs"][0].update(fields)
     lock.write_text(json.dumps(data, indent=2))
 
 
@@ -55,17 +55,17 @@ def test_hostile_path_with_a_matching_hash_is_refused(
         folder = target
     before = snapshot(folder.parent)
     _poison(project, path=path, hash=digest)
-    lock_before = (project / "skills-lock.json").read_bytes()
+    lock_before = (project / ".skillforge/lock.json").read_bytes()
 
     for force in (False, True):
         with pytest.raises(HostError, match="lock entry 'pdf-tools' for host 'claude-code'") as info:
             uninstall("pdf-tools", project=project, force=force)
-        assert info.value.path == str(project / "skills-lock.json")
+        assert info.value.path == str(project / ".skillforge/lock.json")
         assert "refusing to touch it" in info.value.message and path in info.value.message
     (outcome,) = update("pdf-tools", project=project, force=True)
-    assert outcome.action == "failed" and "skills-lock.json" in outcome.detail
+    assert outcome.action == "failed" and ".skillforge/lock.json" in outcome.detail
     assert snapshot(folder.parent) == before
-    assert (project / "skills-lock.json").read_bytes() == lock_before
+    assert (project / ".skillforge/lock.json").read_bytes() == lock_before
     (row,) = installed(project=project)
     assert row.status == "refused" and "refusing to touch it" in row.detail
 
@@ -92,7 +92,7 @@ def test_uninstall_cli_names_the_lock_file_and_entry(project: Path, make_skill, 
     _poison(project, path="../victim/pdf-tools", hash=digest)
     result = CliRunner().invoke(cli, ["uninstall", "pdf-tools", "--project", str(project)])
     assert result.exit_code != 0
-    assert str(project / "skills-lock.json") in result.output and "pdf-tools" in result.output
+    assert str(project / ".skillforge/lock.json") in result.output and "pdf-tools" in result.output
     assert (folder / "data.txt").read_text() == "do not delete\n"
 
 

@@ -13,7 +13,15 @@ from pydantic import ValidationError
 
 from skillforge.errors import HostError
 from skillforge.hosts import install
-from skillforge.hosts.lockfile import hash_tree, js_locale_key, read_lock, render_lock, skills_cli_hash
+from skillforge.hosts.fsops import Transaction
+from skillforge.hosts.lockfile import (
+    hash_tree,
+    js_locale_key,
+    read_lock,
+    render_lock,
+    skills_cli_hash,
+    write_lock,
+)
 from skillforge.models.lock import Lock, LockEntry, LockFile, LockSource
 from skillforge.resources import schema_path
 
@@ -36,21 +44,21 @@ def test_schema_file_matches_the_model() -> None:
     assert schema_path("lock").read_text(encoding="utf-8") == _generated_schema()
 
 
-def test_real_lock_files_validate_and_bad_ones_fail_in_both(project: Path, make_skill) -> None:
+def test_real_lock_files_validate_and_bad_ones_fail_in_both(project: Path, make_skill, lock_entries) -> None:
     install(str(make_skill("pdf-tools")), hosts=["claude-code", "codex"], project=project)
     install(str(make_skill("csv-tools")), hosts=["agents-md"], project=project, link=True)
     data = json.loads((project / "skills-lock.json").read_text())
     assert list(_validator().iter_errors(data)) == []
     assert list(data["skills"]) == ["csv-tools", "pdf-tools"]
     pdf = data["skills"]["pdf-tools"]
-    assert [i["host"] for i in pdf["skillforge"]["installs"]] == ["claude-code", "codex"]
-
-    install0 = pdf["skillforge"]["installs"][0]
+    assert list(pdf) == ["source", "sourceType", "computedHash"], "exactly the skills CLI's entry"
+    rows = lock_entries(project / "skills-lock.json")
+    assert [(r["name"], r["host"]) for r in rows] == [
+        ("csv-tools", "agents-md"), ("pdf-tools", "claude-code"), ("pdf-tools", "codex")
+    ]
     for broken in (
         {**data, "version": 2},
         {**data, "skills": {"pdf-tools": {**pdf, "computedHash": 3}}},
-        {**data, "skills": {"pdf-tools": {**pdf, "skillforge": {"installs": [{**install0, "hash": "md5:a"}]}}}},
-        {**data, "skills": {"pdf-tools": {**pdf, "skillforge": {"installs": [{**install0, "scope": "x"}]}}}},
         {**data, "skills": {"pdf-tools": {k: v for k, v in pdf.items() if k != "sourceType"}}},
     ):
         assert not _validator().is_valid(broken)
@@ -78,7 +86,7 @@ def test_render_is_stable_and_sorted(tmp_path: Path) -> None:
     assert text is not None and text == render_lock(Lock(skills=list(reversed(lock.skills))), lp)
     data = json.loads(text)
     assert list(data) == ["version", "skills"] and list(data["skills"]) == ["a", "b"]
-    assert list(data["skills"]["a"]) == ["source", "sourceType", "computedHash", "skillforge"], "skills CLI order"
+    assert list(data["skills"]["a"]) == ["source", "sourceType", "computedHash"], "skills CLI order"
     assert render_lock(Lock(), lp) is None
 
 
@@ -88,21 +96,24 @@ def test_other_tools_entries_and_keys_survive_a_rewrite(tmp_path: Path) -> None:
     lp.write_text(json.dumps({"version": 1, "skills": {"zz-theirs": theirs}}))
     lock = read_lock(lp)
     lock.skills.append(_entry("mine"))
-    lp.write_bytes(render_lock(lock, lp) or b"")
+    lock.touched.add("mine")
+    with Transaction() as tx:
+        write_lock(tx, lock, lp)
     data = json.loads(lp.read_text())
     assert data["skills"]["zz-theirs"] == theirs and list(data["skills"]["zz-theirs"]) == list(theirs)
-    # The skills CLI added a key to our entry: it stays when skillforge rewrites the entry.
-    data["skills"]["mine"]["subagents"] = ["a"]
+    # The skills CLI rewrote our entry (as `skills experimental_install` does): kept as it wrote it.
+    data["skills"]["mine"] = {"source": "/x", "sourceType": "local", "computedHash": "0" * 64, "subagents": ["a"]}
     lp.write_text(json.dumps(data))
     lock = read_lock(lp)
     assert [e.name for e in lock.skills] == ["mine"] and list(lock.foreign()) == ["zz-theirs"]
     assert json.loads(render_lock(lock, lp) or b"")["skills"]["mine"]["subagents"] == ["a"]
     # Uninstalling our last copy drops our entry only.
     lock.skills.clear()
+    lock.touched.add("mine")
     assert list(json.loads(render_lock(lock, lp) or b"")["skills"]) == ["zz-theirs"]
 
 
-def test_old_skillforge_lock_is_migrated(tmp_path: Path, make_skill) -> None:
+def test_old_skillforge_lock_is_migrated(tmp_path: Path, make_skill, lock_entries) -> None:
     project = tmp_path / "p"
     project.mkdir()
     src = make_skill()
@@ -119,9 +130,8 @@ def test_old_skillforge_lock_is_migrated(tmp_path: Path, make_skill) -> None:
     report = install(str(src), hosts=["codex"], project=project)
     assert any("migrated" in n for n in report.notices)
     data = json.loads((project / "skills-lock.json").read_text())
-    assert data["version"] == 1 and "generator" not in data
-    hosts = [i["host"] for i in data["skills"]["pdf-tools"]["skillforge"]["installs"]]
-    assert hosts == ["claude-code", "codex"]
+    assert data["version"] == 1 and "generator" not in data and list(data["skills"]) == ["pdf-tools"]
+    assert [r["host"] for r in lock_entries(project / "skills-lock.json")] == ["claude-code", "codex"]
 
 
 def test_skills_cli_hash_orders_paths_like_javascript(tmp_path: Path) -> None:
@@ -160,6 +170,8 @@ def test_unreadable_lock_is_a_clear_error(project: Path) -> None:
     lock.write_text('{"lockfile_version": 1, "generator": "skillforge", "skills": [{"name": "x"}]}')
     with pytest.raises(HostError, match="invalid at skills/0/"):
         read_lock(lock)
-    lock.write_text('{"version": 1, "skills": {"x": {"source": "a", "skillforge": {"installs": []}}}}')
-    with pytest.raises(HostError, match="invalid at skills/x/"):
+    lock.write_text('{"version": 1, "skills": {}}')
+    (project / ".skillforge").mkdir()
+    (project / ".skillforge/lock.json").write_text('{"version": 1, "skills": {"x": {"installs": []}}}')
+    with pytest.raises(HostError, match="invalid at skills/x/installs"):
         read_lock(lock)
