@@ -168,7 +168,7 @@ def _attach(action: Action, number: int, step: Step) -> None:
     action.result_step = number
     action.output = result.output
     signal = classify(result.output, is_error=result.is_error, exit_code=result.exit_code, family=action.family,
-                      role=action.role, command=action.command, shell=_is_shell_tool(action.tool, action.command))
+                      role=action.role, command=action.command, in_shell=_is_shell_tool(action.tool, action.command))
     action.signal, action.failure, action.failed = signal.kind, signal.failure, signal.failed
 
 

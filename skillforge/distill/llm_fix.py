@@ -36,7 +36,8 @@ _MARKER = re.compile(r"<!--\s*sf:([^>\s]+)\s*-->")
 
 
 class FixRejected(SkillforgeError):
-    """A fix answer was not applied (it dropped provenance markers); the skill stays as it was."""
+    """A fix answer was not applied (it dropped provenance markers or added dangerous content); the skill
+    stays as it was."""
 
 
 def lint_problems(skill_dir: Path) -> list[str]:
@@ -102,6 +103,14 @@ async def fix_skill(client: LLMClient, skill_dir: Path, problems: list[str], rou
     fixed, failed = apply_patch(pkg.model_copy(update={"body": ""}), patch)
     if failed:
         return None
+    from skillforge.scan import scan_rendered
+
+    before = {(f.rule_id, f.excerpt) for f in scan_rendered(pkg) if f.severity == "high"}
+    added = [f for f in scan_rendered(fixed) if f.severity == "high" and (f.rule_id, f.excerpt) not in before]
+    if added:
+        # The model's rewrite must not bring in what the scan gate keeps out of every distilled skill.
+        raise FixRejected(f"the fix added {added[0].rule_id} ({added[0].excerpt}); the skill was kept as it was",
+                          path=skill_md)
     write_package(fixed, skill_dir)
     return patch.changelog[0]
 

@@ -177,7 +177,10 @@ async def _write_skills(
     rounds = 0
     for i, group in enumerate(groups):
         skill_dir = target_dir if target_dir is not None else out / group.name
-        result = _write_skill(group, skill_dir, origin, client.model)
+        result = _write_skill(group, skill_dir, origin, client.model, distill.quarantined)
+        if result is None:
+            progress("write", i + 1, len(groups))
+            continue
         # Validation errors and fixable lint problems go back to the model (a clean skill costs no call).
         result.errors, used = await validate_and_fix(client, skill_dir, failures)
         rounds += used

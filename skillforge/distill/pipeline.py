@@ -9,6 +9,7 @@ redacted, handed to the analyzer and dropped; only what the analyzer keeps stays
 from __future__ import annotations
 
 import asyncio
+import re
 import inspect
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -20,7 +21,7 @@ from pydantic import BaseModel, Field
 from skillforge.distill.apply import apply_patch
 from skillforge.distill.group import SkillGroup, describe, group_lessons, skill_name
 from skillforge.distill.heuristic import HeuristicAnalyzer
-from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants
+from skillforge.distill.lessons import generalize, lesson_id, merge_duplicates, merge_variants
 from skillforge.distill.plan import plan_skill
 from skillforge.distill.provenance import merge_provenance, read_provenance, write_provenance
 from skillforge.ingest import ReadOptions, read_paths
@@ -178,7 +179,9 @@ def run_distill(
         seed_from_registry(groups, out, seed, report.deepened)
     for group in groups:
         skill_dir = target_dir if target_dir is not None else out / group.name
-        report.skills.append(_write_skill(group, skill_dir, intake.origin, report.analyzer))
+        result = _write_skill(group, skill_dir, intake.origin, report.analyzer, report.quarantined)
+        if result is not None:
+            report.skills.append(result)
     return report
 
 
@@ -224,8 +227,83 @@ def _resolve_into(into: str | Path | None, out: Path) -> tuple[Path | None, str 
     return out / name, name
 
 
-def _write_skill(group: SkillGroup, skill_dir: Path, origin: dict[str, tuple[str, str]], analyzer: str) -> SkillResult:
+MAX_SCREENS = 8
+"""Rounds of "render, scan, drop what is dangerous" before a skill is written as it stands."""
+
+
+def screen_rendered(group: SkillGroup, existing: SkillPackage | None) -> tuple[SkillGroup, list[QuarantinedLesson]]:
+    """``group`` without the lessons whose rendered text the scan gate refuses (a dangerous command,
+    an unsafe link, hidden characters …), with those lessons and the reasons.
+
+    The skill is rendered exactly as it would be written and scanned as a whole, so what no single
+    lesson check sees (a command assembled by a template, a quote in references/) is caught too. A
+    finding is traced to its lesson by the ``sf:`` marker of the rule or reference entry it sits in."""
+    from skillforge.scan import scan_rendered  # scan pulls in its rule tables; only needed here
+
+    refused: list[QuarantinedLesson] = []
+    for _ in range(MAX_SCREENS):
+        plan = plan_skill(group, existing)
+        base = existing or SkillPackage(frontmatter=Frontmatter(name=group.name, description=group.description), body="")
+        pkg, _ = apply_patch(base, plan.patch)
+        high = [f for f in scan_rendered(pkg) if f.severity == "high"]
+        by_id = {lesson_id(l): l for l in group.lessons}
+        culprits: dict[str, str] = {}
+        for finding in high:
+            found = _lesson_at(pkg, finding.file, finding.line)
+            if found in by_id and found not in culprits:
+                culprits[found] = f"{finding.rule_id} in the rendered skill ({finding.file}:{finding.line}): {finding.excerpt}"
+        if not culprits:
+            return group, refused  # nothing of this run's making (a hand-written part is the publish gate's business)
+        for lid, reason in sorted(culprits.items()):
+            lesson = by_id[lid]
+            source = next((e.source for e in lesson.evidence if e.source), None)
+            refused.append(QuarantinedLesson(lesson=lesson, rule_id="lesson-dangerous-content",
+                                             reason=reason + (f" (source: {source})" if source else "")))
+        group = group.model_copy(update={"lessons": [l for l in group.lessons if lesson_id(l) not in culprits]})
+        if not group.lessons:
+            return group, refused
+    return group, refused
+
+
+_MARKER_ID = re.compile(r"sf:([0-9a-f]{10})")
+
+
+def _lesson_at(pkg: SkillPackage, shown: str, line: int | None) -> str | None:
+    """The ``sf:`` id of the rule (SKILL.md: the item above) or reference entry (the marker below) at a line."""
+    from skillforge.skills.frontmatter import render
+
+    rel = shown.split("/", 1)[1] if "/" in shown else shown
+    text = render(pkg.frontmatter, pkg.body) if rel == "SKILL.md" else pkg.files.get(rel, "")
+    lines = text.splitlines()
+    if line is None or not 0 < line <= len(lines):
+        return None
+    index = line - 1
+    if rel == "SKILL.md":
+        for i in range(index, -1, -1):
+            if found := _MARKER_ID.search(lines[i]):
+                return found.group(1)
+            if lines[i].startswith("## "):
+                return None
+        return None
+    for i in range(index, len(lines)):
+        if found := _MARKER_ID.search(lines[i]):
+            return found.group(1)
+        if i > index and lines[i].startswith("## "):
+            break
+    return None
+
+
+def _write_skill(
+    group: SkillGroup, skill_dir: Path, origin: dict[str, tuple[str, str]], analyzer: str,
+    quarantined: list[QuarantinedLesson] | None = None,
+) -> SkillResult | None:
+    """Write (or deepen) one skill; None when every rule of a new skill was quarantined."""
     existing = read_package(skill_dir) if find_skill_md(skill_dir) is not None else None
+    group, refused = screen_rendered(group, existing)
+    if quarantined is not None:
+        quarantined.extend(refused)
+    if not group.lessons and existing is None:
+        return None
     plan = plan_skill(group, existing)
     base = existing or SkillPackage(frontmatter=Frontmatter(name=group.name, description=group.description), body="")
     pkg, problems = apply_patch(base, plan.patch)

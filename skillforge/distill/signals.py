@@ -129,11 +129,11 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
 
 
 def classify(output: str, *, is_error: bool = False, exit_code: int | None = None, family: str = "",
-             role: str = "", command: str = "", shell: bool = True) -> Signal:
+             role: str = "", command: str = "", in_shell: bool = True) -> Signal:
     """How a tool result reads, from its flags and its text together.
 
     ``family``/``role`` say what ran (``grep`` and a ``search`` role may legitimately find nothing);
-    ``shell`` is False for structured tools (a customer-service API), whose errors are usually refusals.
+    ``in_shell`` is False for structured tools (a customer-service API), whose errors are usually refusals.
     """
     text = output or ""
     head = text[:4000]
@@ -150,8 +150,8 @@ def classify(output: str, *, is_error: bool = False, exit_code: int | None = Non
         return Signal("running")
     if not flagged:
         # Structured tools (and some harnesses) report errors only in the text: "Error: ...", a traceback.
-        if _UNFLAGGED_ERROR.match(body) and (not shell or code is None):
-            return Signal("failed", _kind(text, role, shell))
+        if _UNFLAGGED_ERROR.match(body) and (not in_shell or code is None):
+            return Signal("failed", _kind(text, role, in_shell))
         if not body and (_SEARCH.match(family) or role == "search"):
             return Signal("empty")
         return Signal("ok")
@@ -162,7 +162,7 @@ def classify(output: str, *, is_error: bool = False, exit_code: int | None = Non
         return Signal("empty")
     if code in (None, 0) and body and _WARNING_LINE.search(body) and not _ERROR_TEXT.search(_non_warning(body)):
         return Signal("warning")
-    return Signal("failed", _kind(text, role, shell))
+    return Signal("failed", _kind(text, role, in_shell))
 
 
 _TEST_SUMMARY = re.compile(r"(?im)^FAILED |\b\d+ failed\b|failed tests?|tests? failed|^FAIL\b")

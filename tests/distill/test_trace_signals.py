@@ -52,7 +52,7 @@ def test_signal_classes(output: str, flags: dict, expected: str) -> None:  # typ
         ("rm: cannot remove '/etc/x': Permission denied", {"exit_code": 1}, "permission"),
         ("error: unrecognized arguments: --fast", {"exit_code": 2}, "bad_arguments"),
         ("curl: (7) Failed to connect to localhost port 80: Connection refused", {"exit_code": 7}, "network"),
-        ("Error: gift card balance is not enough", {"shell": False}, "rejected"),
+        ("Error: gift card balance is not enough", {"in_shell": False}, "rejected"),
     ],
 )
 def test_failure_kinds(output: str, flags: dict, kind: str) -> None:  # type: ignore[type-arg]

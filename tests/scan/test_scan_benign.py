@@ -14,8 +14,11 @@ def test_trace_samples_and_examples_have_no_high_findings() -> None:
     report = scan_paths([DATA / "samples", ROOT / "examples"])
     assert report.files_scanned >= 70
     assert report.high == []
-    # What is left is worth a look but is not an attack: one zero-width space in a Django PR link.
-    assert {(f.rule_id, f.severity) for f in report.findings} <= {("zero-width", "low")}
+    # What is left is worth a look but is not an attack: one zero-width space in a Django PR link, and the
+    # CTF run that found the challenge's password ("login with password flag{…}", masked in the excerpt).
+    assert {(f.rule_id, f.severity) for f in report.findings} <= {("zero-width", "low"), ("possible-secret", "medium")}
+    secrets = [f for f in report.findings if f.rule_id == "possible-secret"]
+    assert all("ctf_misc_networking_1.traj" in f.location and "[REDACTED:" in f.excerpt for f in secrets)
 
 
 def test_published_skills_have_no_findings_at_all() -> None:

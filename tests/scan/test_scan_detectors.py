@@ -160,7 +160,7 @@ def test_secret_kinds_and_placeholders() -> None:
         'api_key = "your-api-key-here"\ntoken: ghp_...\nkey = os.environ["KEY"]\n'
     )
     assert [(h.rule_id, h.line) for h in found] == [("secret", 1), ("possible-secret", 2)]
-    assert "sk_l…****" in (found[0].detail or "") and "4eC39" not in (found[0].detail or "")
+    assert "[REDACTED:stripe" in (found[0].detail or "") and "4eC39" not in (found[0].detail or "")  # no prefix shown
 
 
 def test_scan_trace_judges_text_by_its_origin() -> None:
