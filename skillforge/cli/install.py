@@ -47,7 +47,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 
 
 @click.command("install")
-@click.argument("source")
+@click.argument("sources", nargs=-1)
 @host_option
 @click.option(
     "--all-detected", is_flag=True, help="Every host detected on this machine (the default without --host)."
@@ -65,10 +65,16 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 @click.option(
     "--replace", is_flag=True, help="Replace a skill of the same name installed from a different source."
 )
+@click.option("--all", "all_skills", is_flag=True, help="SOURCE is a folder of skill folders: install each one.")
+@click.option(
+    "--frozen",
+    is_flag=True,
+    help="Install exactly what skills-lock.json records (no SOURCE); fail and change nothing on any mismatch.",
+)
 @click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve NAME in.")
 @json_option
 def install_cmd(
-    source: str,
+    sources: tuple[str, ...],
     hosts: tuple[str, ...],
     all_detected: bool,
     project: Path | None,
@@ -77,35 +83,65 @@ def install_cmd(
     force: bool,
     acknowledge: str | None,
     replace: bool,
+    all_skills: bool,
+    frozen: bool,
     registry: Path | None,
     as_json: bool,
 ) -> None:
-    """Install SOURCE into agent hosts: NAME[@VERSION], a folder, a .zip/.skill/.tar.gz, or GIT_URL[#subdir].
+    """Install SOURCES into agent hosts: NAME[@VERSION], a folder, a .zip/.skill/.tar.gz, or GIT_URL[#subdir].
 
-    The skill is validated (and scanned) first, written to a temporary folder and renamed into
-    place, and recorded in skills-lock.json (the project's, or the global one for --global).
+    Each skill is validated (and scanned) first, written to a temporary folder and renamed into
+    place, and recorded in skills-lock.json at the project root (the nearest folder up with .git or
+    a skills-lock.json; the global lock for --global). `--frozen` restores a checkout from its lock.
     """
     from skillforge.hosts import install
 
     if hosts and all_detected:
         raise click.UsageError("--host and --all-detected exclude each other")
     scope = _scope(project, is_global)
-    report = install(
-        source,
-        hosts=_hosts(hosts),
-        scope=scope,  # type: ignore[arg-type]
-        project=project,
-        link=link,
-        force=force,
-        acknowledge=acknowledge,
-        registry_path=registry,
-        replace=replace,
-    )
-    if as_json:
-        echo_json(report)
+    if frozen:
+        if sources or is_global:
+            raise click.UsageError("--frozen takes no SOURCE and works on the project lock")
+        _frozen(project, registry, as_json)
         return
+    if not sources:
+        raise click.UsageError("give a SOURCE to install (or --frozen to install from the lock)")
+    expanded = _expand(sources, all_skills)
+    reports = []
+    for source in expanded:
+        report = install(
+            source,
+            hosts=_hosts(hosts),
+            scope=scope,  # type: ignore[arg-type]
+            project=project,
+            link=link,
+            force=force,
+            acknowledge=acknowledge,
+            registry_path=registry,
+            replace=replace,
+        )
+        reports.append(report)
+        if not as_json:
+            _show_install(report, scope)
+    if as_json:
+        echo_json(reports[0] if len(sources) == 1 and not all_skills else reports)
+
+
+def _expand(sources: tuple[str, ...], all_skills: bool) -> list[str]:
+    """With ``--all``, each SOURCE folder stands for every skill folder (holding SKILL.md) under it."""
+    if not all_skills:
+        return list(sources)
+    from skillforge.hosts.sources import skill_folders
+
+    found = [str(f) for s in sources for f in skill_folders(Path(s))]
+    if not found:
+        raise click.UsageError(f"no skill folders (with SKILL.md) under {', '.join(sources)}")
+    return found
+
+
+def _show_install(report, scope: str) -> None:  # type: ignore[no-untyped-def]
     version = f" {report.version}" if report.version else ""
-    where = "global skill folders" if scope == "global" else f"project {project or Path.cwd()}"
+    where = "global skill folders" if scope == "global" else f"project {Path(report.lock_file).parent}"
     success(f"Installed {report.name}{version} from {report.source.ref} ({report.source.kind}) into {where}")
     ours = {p.host for p in report.placements}
     rows = []
@@ -116,6 +152,23 @@ def install_cmd(
     info(f"Lock file: {report.lock_file}")
     for notice in report.notices:
         warn(notice)
+
+
+def _frozen(project: Path | None, registry: Path | None, as_json: bool) -> None:
+    from skillforge.hosts.frozen import install_frozen
+
+    report = install_frozen(project, registry_path=registry)
+    if as_json:
+        echo_json(report)
+        return
+    for row in report.restored:
+        info(f"restored   {row}")
+    for row in report.other_tools:
+        info(f"restored   {row} (other tool's entry, into .agents/skills)")
+    for row in report.skipped:
+        warn(f"skipped    {row}")
+    done = len(report.restored) + len(report.other_tools)
+    success(f"Installed {done} from {report.lock_file} ({len(report.unchanged)} already in place)")
 
 
 @click.command("uninstall")
@@ -153,6 +206,7 @@ def uninstall_cmd(
     "--acknowledge", metavar="WHY", help="With --force: why high-severity scan findings are safe (recorded)."
 )
 @click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve names in.")
+@click.option("--dry-run", is_flag=True, help="Only list what would change (as `outdated`); exit 1 if anything would.")
 @json_option
 def update_cmd(
     name: str | None,
@@ -162,6 +216,7 @@ def update_cmd(
     force: bool,
     acknowledge: str | None,
     registry: Path | None,
+    dry_run: bool,
     as_json: bool,
 ) -> None:
     """Update installed skills (all, or NAME) to the latest or pinned version from where they came from.
@@ -172,6 +227,9 @@ def update_cmd(
 
     scope = "global" if is_global else ("project" if project else None)
     _scope(project, is_global)
+    if dry_run:
+        _outdated(project, scope, registry, as_json, name)
+        return
     outcomes = update(
         name,
         hosts=_hosts(hosts),
@@ -203,18 +261,28 @@ def update_cmd(
 
 @click.command("installed")
 @scope_options
+@click.option(
+    "--check", is_flag=True, help="Exit 1 when anything differs from the lock: modified, missing or extra skills."
+)
 @json_option
-def installed_cmd(project: Path | None, is_global: bool, as_json: bool) -> None:
-    """List installed skills from the lock files, with drift: ok, modified (edited by hand) or missing."""
-    from skillforge.hosts import installed
+def installed_cmd(project: Path | None, is_global: bool, check: bool, as_json: bool) -> None:
+    """List installed skills from the lock files, with drift: ok, modified (edited by hand) or missing.
+
+    Skills another tool (the `skills` CLI) recorded in the same skills-lock.json are listed too.
+    """
+    from skillforge.hosts import installed, other_tools
 
     scope = "global" if is_global else ("project" if project else None)
     _scope(project, is_global)
+    if check:
+        _check(project, scope, as_json)
+        return
     rows = installed(project=project, scope=scope)  # type: ignore[arg-type]
+    others = other_tools(project=project, scope=scope)  # type: ignore[arg-type]
     if as_json:
         echo_json(rows)
         return
-    if not rows:
+    if not rows and not others:
         info("No skills installed by skillforge here (see `skillforge install --help`).")
         return
     info(
@@ -223,7 +291,8 @@ def installed_cmd(project: Path | None, is_global: bool, as_json: bool) -> None:
             [
                 [r.entry.name, r.entry.version or "-", r.entry.host, r.entry.scope, r.status, r.entry.path]
                 for r in rows
-            ],
+            ]
+            + [[o.name, "-", "(other tool)", "project", "other tool", f"{o.source_type} {o.source}"] for o in others],
         )
     )
     drifted = [r for r in rows if r.status in ("modified", "missing")]
@@ -273,3 +342,46 @@ def hosts_cmd(project: Path | None, reads: bool, as_json: bool) -> None:
         for h in infos:
             folders = [short(p) for p in h.global_reads + h.project_reads]
             info(f"{h.name} reads: {', '.join(folders)}")
+
+
+def _check(project: Path | None, scope: str | None, as_json: bool) -> None:
+    from skillforge.hosts.frozen import check
+
+    rows = check(project=project, scope=scope)  # type: ignore[arg-type]
+    bad = [r for r in rows if r.status != "ok"]
+    if as_json:
+        echo_json(rows)
+    else:
+        info(table(["NAME", "HOST", "STATUS", "PATH", "DETAIL"], [[r.name, r.host, r.status, r.path, r.detail] for r in rows]))
+        if bad:
+            warn(f"{len(bad)} installed skill(s) differ from the lock")
+        else:
+            success(f"All {len(rows)} installed skill(s) match the lock")
+    if bad:
+        raise SystemExit(1)
+
+
+def _outdated(project: Path | None, scope: str | None, registry: Path | None, as_json: bool, name: str | None = None) -> None:
+    from skillforge.hosts.frozen import outdated
+
+    rows = [r for r in outdated(project, scope, registry_path=registry) if name is None or r.name == name]  # type: ignore[arg-type]
+    if as_json:
+        echo_json(rows)
+    elif rows:
+        info(table(["NAME", "HOSTS", "INSTALLED", "AVAILABLE", "DETAIL"],
+                   [[r.name, ", ".join(r.hosts), r.current or "-", r.available or "-", r.detail] for r in rows]))
+    else:
+        success("Everything installed is up to date")
+    if rows:
+        raise SystemExit(1)
+
+
+@click.command("outdated")
+@scope_options
+@click.option("--registry", "registry", type=click.Path(path_type=Path), help="Registry to resolve names in.")
+@json_option
+def outdated_cmd(project: Path | None, is_global: bool, registry: Path | None, as_json: bool) -> None:
+    """List installed skills whose source holds a newer version; exit 1 if there are any."""
+    scope = "global" if is_global else ("project" if project else None)
+    _scope(project, is_global)
+    _outdated(project, scope, registry, as_json)

@@ -15,6 +15,7 @@ _API = {
     "install": "skillforge.hosts.installer",
     "installed": "skillforge.hosts.manage",
     "list_hosts": "skillforge.hosts.manage",
+    "other_tools": "skillforge.hosts.manage",
     "uninstall": "skillforge.hosts.manage",
     "update": "skillforge.hosts.manage",
 }

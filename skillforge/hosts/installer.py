@@ -26,7 +26,7 @@ from skillforge.hosts.lockfile import (
 )
 from skillforge.hosts.results import InstallReport, Placement, Removal, Status
 from skillforge.hosts.sources import SourceSpec, StagedSkill, parse_spec, stage
-from skillforge.models.lock import LockEntry, Lock, LockSource, Override, Scope
+from skillforge.models.lock import LOCK_FILENAME, Lock, LockEntry, LockSource, Override, Scope
 
 
 def install(
@@ -90,11 +90,21 @@ def install(
     )
 
 
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest folder from ``start`` (default: the current folder) up that holds ``.git`` or a
+    ``skills-lock.json``; ``start`` itself when there is none, so a subfolder shares the project lock."""
+    here = (start or Path.cwd()).absolute()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists() or (folder / LOCK_FILENAME).is_file():
+            return folder
+    return here
+
+
 def resolve_project(scope: Scope, project: Path | None) -> Path | None:
-    """The absolute project folder for project installs (default: the current folder)."""
+    """The absolute project folder for project installs (default: the project root around the cwd)."""
     if scope == "global" and project is None:
         return None
-    folder = (project or Path.cwd()).expanduser().absolute()
+    folder = (project.expanduser() if project else find_project_root()).absolute()
     if not folder.is_dir():
         raise HostError("project folder does not exist", path=folder)
     return folder

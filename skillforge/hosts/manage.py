@@ -12,7 +12,7 @@ from skillforge.hosts.fsops import Transaction
 from skillforge.hosts.gate import check_skill
 from skillforge.hosts.installer import _link_target, disk_status, put, release, resolve_project
 from skillforge.hosts.lockfile import hash_tree, lock_path, locked, read_lock, skills_cli_hash, write_lock
-from skillforge.hosts.results import HostInfo, InstalledSkill, Removal, UninstallReport, UpdateOutcome
+from skillforge.hosts.results import HostInfo, InstalledSkill, OtherToolSkill, Removal, UninstallReport, UpdateOutcome
 from skillforge.hosts.sources import SourceSpec, stage
 from skillforge.models.lock import LockEntry, Lock, Scope
 
@@ -39,6 +39,22 @@ def installed(project: Path | None = None, scope: Scope | None = None) -> list[I
                 continue
             status, disk = disk_status(entry, folder)
             rows.append(InstalledSkill(entry=entry, lock_file=str(lp), status=status, disk_hash=disk))
+    return rows
+
+
+def other_tools(project: Path | None = None, scope: Scope | None = None) -> list[OtherToolSkill]:
+    """Entries of the shared lock files that skillforge does not manage (kept, never changed)."""
+    rows = []
+    for _, _, lp in lock_files(scope, project):
+        for name, raw in sorted(read_lock(lp).foreign().items()):
+            rows.append(
+                OtherToolSkill(
+                    name=name,
+                    source=str(raw.get("source", "")),
+                    source_type=str(raw.get("sourceType", "")),
+                    lock_file=str(lp),
+                )
+            )
     return rows
 
 

@@ -64,6 +64,15 @@ class InstalledSkill(BaseModel):
     detail: str = Field(default="", description="why the entry was refused (its path leaves its folders)")
 
 
+class OtherToolSkill(BaseModel):
+    """A skill in the shared ``skills-lock.json`` that another tool (the ``skills`` CLI) installed."""
+
+    name: str
+    source: str
+    source_type: str
+    lock_file: str
+
+
 class HostInfo(BaseModel):
     name: str
     display: str

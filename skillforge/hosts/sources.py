@@ -81,6 +81,21 @@ def parse_spec(text: str, cwd: Path | None = None) -> SourceSpec:
     return SourceSpec("registry", match["name"], version=match["version"])
 
 
+def skill_folders(root: Path) -> list[Path]:
+    """``root`` if it holds SKILL.md, else every folder under it that does (not inside another skill,
+    hidden folders skipped), sorted: what ``install DIR --all`` and ``publish DIR`` take."""
+    root = root.expanduser()
+    if not root.is_dir():
+        raise InputError("not a folder", path=root)
+    if find_skill_md(root):
+        return [root]
+    found: list[Path] = []
+    for child in sorted(root.iterdir()):
+        if child.is_dir() and not child.is_symlink() and not child.name.startswith("."):
+            found += skill_folders(child) if not find_skill_md(child) else [child]
+    return found
+
+
 def _local(path: Path, subdir: str | None) -> SourceSpec:
     if path.is_dir():
         return SourceSpec("path", str(path))
@@ -122,7 +137,7 @@ def _fetch(spec: SourceSpec, work: Path, registry_path: Path | None, shown: dict
         )
     if spec.kind == "registry":
         shown[work / "export"] = f"{spec.ref}@{spec.version or 'latest'} (registry)#"
-        root, version = _from_registry(spec, work / "export", registry_path)
+        root, version, commit = _from_registry(spec, work / "export", registry_path)
         shown[root] = f"{spec.ref}@{version} (registry)#"
     elif spec.kind == "path":
         root = Path(spec.ref)
@@ -229,7 +244,7 @@ def _skill_root(tree: Path, subdir: str | None, where: str) -> Path:
     raise InputError("no single skill at the top of the source", path=where, hint=hint)
 
 
-def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> tuple[Path, str]:
+def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> tuple[Path, str, str | None]:
     try:
         from skillforge.registry import open_registry  # type: ignore[attr-defined]
     except ImportError:
@@ -250,7 +265,8 @@ def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> 
             )
             raise UnknownVersion(exc.message, path=exc.path, hint=hint) from None
         dest.mkdir(parents=True)
-        return Path(reg.export(spec.ref, version, dest)), version
+        commit = getattr(reg.version(spec.ref, version), "commit", None)  # recorded: the exact bytes
+        return Path(reg.export(spec.ref, version, dest)), version, commit
     finally:
         close = getattr(reg, "close", None)
         if callable(close):
