@@ -137,6 +137,10 @@ _rule(SCRATCH_SCRIPT.pattern.replace("(?i)", "") + r"|(?<![\w{])(?:[\w.-]+/)*(?=
       re.IGNORECASE)
 _rule(r"(?<![\w.:/{}\]-])(?:~|[A-Za-z]:)?(?:/[\w.@+~-]+){2,}/?|(?<![\w.])~/[\w.@+~/-]*|\b[A-Za-z]:\\[\w.\\ -]+",
       "{path}")
+# Relative paths through a per-instance work folder (`./ponylang__ponyc__0.1/ponyc`, `django__django-11163/x`):
+# SWE-style benchmarks name the checkout `owner__repo[__version]`, so the folder differs in every run.
+_rule(r"(?<![\w{/])(?:\.{1,2}/)?(?:[\w.-]+/)*[A-Za-z0-9][\w.-]*?[A-Za-z0-9]__[A-Za-z0-9][\w.-]*(?:/[\w.@+~-]+)*",
+      "{path}")
 _rule(r"\b(?P<verb>edit|lines?|view_range|range|goto|L)(?P<sep>\s*[\[(]?\s*)\d+\s*(?:[:,]|-(?=\s*\d))\s*\d+(?:\s*[\])])?",
       lambda m: f"{m.group('verb')} {{line_range}}")
 _rule(r"\b(?P<word>line|Line|lines|Lines|goto|L)\s+\d+\b", lambda m: f"{m.group('word')} {{line}}")

@@ -310,9 +310,20 @@ def _first_line_family(first: str) -> str:
             words = words[2:] if words[0] == "timeout" and len(words) > 1 else words[1:]
         if not words or words[0] in ("cd", "pushd", "source", ".", "set", "export"):
             continue
+        if words[0] in _NOISE and segment is not first and not _last_segment(segment, first):
+            # `echo "building" && make`: the banner or pause in front of a chain is not what it runs.
+            continue
         return _family_of(words)
     words = _words(first)
     return _family_of(words) if words else "shell"
+
+
+_NOISE = frozenset({"echo", "printf", "true", "clear", "sleep", "date", "pwd", "mkdir"})
+"""Commands that print, wait or prepare inside a chain; the family is the command after them."""
+
+
+def _last_segment(segment: str, line: str) -> bool:
+    return line.rstrip().endswith(segment.rstrip())
 
 
 def _words(segment: str) -> list[str]:

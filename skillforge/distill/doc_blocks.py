@@ -35,6 +35,8 @@ _LOG_LINE = re.compile(
     r"(?:Span|Event|Trace|Attributes?|Resource|Status|Name|Kind|Context)\s*:|[A-Z][\w ]{0,30}:\s+\S|"
     r"[-\w.]+\s*=\s*\S|NAME\s{2,}|\w+\s{3,}\w+\s{3,})"
 )
+_OUTPUT_LABEL = re.compile(r"(?i)^(?:(?:sample|example|expected|typical|the|its|command|console)\s+)?"
+                           r"(?:output|result|response)(?:\s+(?:is|looks like|should be))?\s*:?$")
 _COMMANDISH = re.compile(r"^\s*(?:\$|#|>|PS>|C:\\>)?\s*[a-z][\w.+-]*(?:\s|$)")
 _SHOWS = re.compile(
     r"(?i)(output|message|error|looks? like|for example|for instance|e\.g\.|such as|similar to|something like|"
@@ -183,7 +185,9 @@ def code_role(code: Code, lead: str = "") -> CodeRole:
     if traced >= 2 or any("Traceback (most recent call last)" in ln for ln in lines):
         return "output"
     prompted = sum(bool(re.match(r"^\s*(?:\$|>>>|PS>|C:\\>|❯)\s", ln)) for ln in lines)
-    if code.lang in _OUTPUT:
+    if code.lang in _OUTPUT or _OUTPUT_LABEL.match(lead.strip()) and not prompted:
+        # A block introduced by a bare "Output:" label shows what the previous command printed,
+        # whatever language tag the page gave it.
         return "output"
     if prompted:
         return "command" if code.lang in _SHELL or code.lang in ("", "console") else "code"

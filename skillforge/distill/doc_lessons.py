@@ -16,7 +16,9 @@ from pathlib import PurePath
 
 from skillforge.distill.doc_blocks import plain, sentences
 from skillforge.distill.doc_naming import doc_kind, domain_of, keywords, project_of, skill_name
-from skillforge.distill.doc_steps import SYMPTOM, DocStep, Part, first_clause, lower_first, read_part
+from skillforge.distill.doc_steps import (
+    NOUNISH, SYMPTOM, DocStep, Part, first_clause, is_imperative, lower_first, read_part,
+)
 from skillforge.distill.lessons import inline_code
 from skillforge.models import Evidence, Lesson, Trace
 
@@ -35,6 +37,12 @@ _META_HEADING = re.compile(
     r"related(?: \w+)?|table of contents|toc|contents|licen[cs]e|credits|acknowledg\w*|changelog|authors?|"
     r"sponsors|badges?|footnotes?|support|community|contact|getting help|help)$"
 )
+_ISSUES = re.compile(r"(?i)known (?:issues|problems)|common (?:errors|problems|issues|failures)|troubleshoot|"
+                     r"\bfaq\b|\bproblems\b|\berrors\b|\bissues\b")
+"""A section that lists problems: each of its sub-sections is a symptom with its fix."""
+_PROBLEM_VERB = re.compile(r"(?i)\b(?:is|are|was|were|has|have|does|do|doesn't|don't|isn't|aren't|won't|can't|cannot|"
+                           r"takes?|hangs?|fails?|crash(?:es)?|stops?|loops?|returns?|reports?|shows?|runs?|gets?|"
+                           r"stuck|keeps?)\b")
 _ERROR = re.compile(r"(?i)error|exception|fail|fatal|panic|denied|refused|not found|cannot|unable")
 _WHEN_FIRES = re.compile(r"(?i)^(?:the |this )?(?:[\w`*]+ )?(?:alert )?(?:is |will be |gets )?"
                          r"(?:fired|fires|triggered|triggers|raised|goes off)(?: when| if)?\s+")
@@ -49,6 +57,8 @@ class Unit:
     part: Part
     procedural: bool
     sub: int = 0
+    parent: str = ""
+    """The heading of the section this unit sits in (``Some known issues`` for ``Storage is full``)."""
 
 
 @dataclass
@@ -88,7 +98,7 @@ def doc_digest(trace: Trace) -> DocDigest:
         for sub, (sub_heading, text) in enumerate([(name, body)] if whole else _split(name, body)):
             procedural = bool(_PROCEDURE_HEADING.search(sub_heading)) or whole
             part = read_part(sub_heading, text, procedural=procedural, lenient=whole)
-            units.append(Unit(number, sub_heading, part, procedural, sub))
+            units.append(Unit(number, sub_heading, part, procedural, sub, name))
     stem = PurePath(trace.source.path).stem
     title = (trace.task or stem).strip()
     camel = next((w for w in re.findall(r"[A-Za-z0-9]+", stem) if w.lower() == title.replace(" ", "").lower()), None)
@@ -246,16 +256,28 @@ def _document(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
     troubleshooting = doc.kind == "troubleshooting"
     for unit in doc.units:
         part, heading = unit.part, unit.heading or doc.title
+        if re.fullmatch(r"(?i)examples?|usage|details|notes?", heading) and unit.parent:
+            heading = unit.parent
+            unit = Unit(unit.step, unit.parent, part, unit.procedural, unit.sub, unit.parent)
         if _META_HEADING.match(heading) or _is_question(heading) and not _how_to(heading):
             continue
         for fix in part.fixes:
             lessons.append(_fix(doc, unit, fix.symptom, fix.steps, [], skill, tags, fix.quote))
-        if not part.steps:
+        # A step that only introduces something ("Make sure you know:") and brought no command is no step:
+        # what it introduced was a list of facts.
+        steps = [s for s in part.steps if s.code or not s.quote.rstrip().endswith(":")]
+        if not steps:
             continue
-        if (troubleshooting and unit.heading and unit.heading != doc.title) or SYMPTOM.search(heading) \
-                and not re.search(r"(?i)troubleshoot|known issues|faq|debugging", heading):
-            lessons.append(_fix(doc, unit, _symptom(heading, part.outputs), part.steps, part.outputs, skill, tags))
-        elif len(part.steps) >= 2 or part.steps[0].code or unit.procedural:
+        unit = Unit(unit.step, unit.heading, Part(part.heading, steps, part.guards, part.fixes, part.outputs,
+                                                  part.prose), unit.procedural, unit.sub, unit.parent)
+        symptom = _symptom(heading, part.outputs, under_issues=troubleshooting and unit.heading != unit.parent
+                           and bool(_ISSUES.search(unit.parent)))
+        if not symptom and troubleshooting:
+            symptom = _said_condition(part.prose)
+        if symptom and (troubleshooting and unit.heading and unit.heading != doc.title or SYMPTOM.search(heading)
+                        and not re.search(r"(?i)troubleshoot|known issues|faq|debugging", heading)):
+            lessons.append(_fix(doc, unit, symptom, steps, part.outputs, skill, tags, stated=True))
+        elif len(steps) >= 2 or steps[0].code or unit.procedural:
             lessons.append(_procedure(doc, unit, skill, tags))
     return lessons
 
@@ -270,21 +292,50 @@ def _how_to(heading: str) -> str:
     return match.group(1) if match else ""
 
 
-def _symptom(heading: str, outputs: list[str]) -> str:
+def _symptom(heading: str, outputs: list[str], under_issues: bool = False) -> str:
+    """The condition of a "When …" rule for a section about a problem, or ``""`` when the section names no
+    problem (an informational section such as "Logs" or "Node information" is a procedure, not a fix).
+
+    A heading that gives an order ("Identify and solve these problems") names a task, not a symptom; a
+    heading that reads as a sentence ("Storage is full", "Pods are stuck in `Pending` state") is the
+    condition itself; sub-sections of a "Known issues" section are problems whatever their wording."""
     heading = re.sub(r"(?i)^(?:problem|issue|symptom|error)\s*:\s*", "", heading).strip()
-    if re.search(r"(?:Error|Exception|Warning)\b|^`|:\s", heading):
+    heading = re.sub(r"^\d+[.)]\s+", "", heading)
+    if _ordered(heading) or _how_to(heading + "?"):
+        return ""
+    if re.search(r"(?:Error|Exception|Warning)\b|^`|:\s", heading) and not re.match(r"(?i)^errors?\s", heading):
         return f"you see {inline_code(heading.strip('`'), 100)}"
-    if SYMPTOM.search(heading):
+    if SYMPTOM.search(heading) or under_issues:
+        if _PROBLEM_VERB.search(heading) and not re.match(r"(?i)^(?:errors?|problems?|issues?)\b", heading):
+            return lower_first(heading)
         return f"you hit {lower_first(heading)}"
     errors = [o for o in outputs if _ERROR.search(o)]
     if errors:
         return f"you see {inline_code(errors[0], 100)} ({lower_first(heading)})"
-    return f"working with {lower_first(heading)}"
+    return ""
+
+
+def _ordered(heading: str) -> bool:
+    """A heading that gives an order ("Check global git config"), not one that names a thing ("Backup information")."""
+    first = heading.split(" ", 1)[0].lower()
+    return is_imperative(heading) and first not in NOUNISH
+
+
+def _said_condition(prose: list[str]) -> str:
+    """The problem a section's prose states as a condition ("If X starts failing with …, this can be
+    resolved by …" -> "X starts failing with …"), or ``""``."""
+    for sentence in prose:
+        said = re.match(r"(?i)^(?:if|when)\s+(.{10,240}?),\s*(?:this|it|that|you)\b", plain(sentence))
+        if said and SYMPTOM.search(said.group(1)):
+            return lower_first(said.group(1))
+    return ""
 
 
 def _fix(doc: DocDigest, unit: Unit, symptom: str, steps: list[DocStep], outputs: list[str], skill: str,
-         tags: list[str], quote: str = "") -> Lesson:
-    symptom = symptom if symptom.startswith(("you ", "working ")) else f"you hit {lower_first(symptom.rstrip('?.'))}"
+         tags: list[str], quote: str = "", stated: bool = False) -> Lesson:
+    """``symptom`` is a finished condition when ``stated``, else a label ("Command not found") to phrase."""
+    if not stated and not symptom.startswith("you ") and not _PROBLEM_VERB.search(symptom):
+        symptom = f"you hit {lower_first(symptom.rstrip('?.'))}"
     first = steps[0]
     rule = f"When {symptom}, {lower_first(first_clause(first.text, 220))}."
     lines = [rule]
@@ -339,7 +390,8 @@ def _lead(heading: str) -> str:
     if first.endswith("ing") and len(first) > 4:
         return f"When {lower_first(heading)}"
     if first in ("install", "update", "upgrade", "build", "deploy", "start", "stop", "run", "test", "configure",
-                 "set", "create", "add", "remove", "uninstall", "customize", "release", "publish", "migrate", "debug"):
+                 "set", "create", "add", "remove", "uninstall", "customize", "release", "publish", "migrate", "debug") \
+            or _ordered(heading):
         return f"To {lower_first(heading)}"
     return f"For {lower_first(heading)}"
 

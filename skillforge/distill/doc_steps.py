@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from skillforge.distill.doc_blocks import Block, Code, blocks, code_role, plain, sentences
 
-__all__ = ["DocStep", "Fix", "Guard", "Part", "first_clause", "instruction", "lower_first", "read_part", "SYMPTOM"]
+__all__ = ["DocStep", "Fix", "Guard", "Part", "first_clause", "instruction", "is_imperative", "lower_first", "read_part", "NOUNISH",
+           "SYMPTOM"]
 
 _VERBS = frozenset((
     "add adjust allow append apply approve ask assign attach avoid back backup be benchmark block bring browse build "
@@ -28,7 +29,7 @@ _VERBS = frozenset((
     "read rebase reboot rebuild recover reduce refresh regenerate reinstall reload remember remove rename renew "
     "reopen replace reply report request rerun re-run reset resize resolve restart restore resume retry revert review "
     "revoke roll rollback rotate rsh run save scale search select send set share shrink sign skip source specify split "
-    "squash ssh start state stay stop store study submit switch sync take tell terminate test toggle trace try tune "
+    "squash ssh start state stay stop store study submit switch sync take tell terminate test toggle trace trust try tune "
     "turn type uncomment uncordon uninstall unmount unpack unset unzip update upgrade upload use validate verify visit "
     "wait watch wipe write"
 ).split())
@@ -55,7 +56,7 @@ _CONTEXT_LEAD = re.compile(
 )
 _CONDITION = re.compile(r"(?i)^((?:if|when|whenever|once|after|before|to|in case|for|on|while|during|in|with|"
                         r"unless|where|since)\b[^,]{2,120}),\s*(.+)$")
-_NOT_STEP = re.compile(r"(?i)^(?:see|for example|for instance|e\.g\.|refer to|more (?:info|information|details)|"
+_NOT_STEP = re.compile(r"(?i)^(?:see|for example|for instance|e\.g\.|refer to|(?:for )?more (?:info|information|details)|"
                        r"read more|learn more|note that|to demonstrate|as an example|thanks|thank you)\b")
 _DEFINITION = re.compile(r"^(?:(\*\*[^*]{1,60}\*\*|`[^`]{1,60}`):?\s*[:\u2014\u2013-]|([A-Z][\w /-]{0,40}):)\s+(.+)$")
 SYMPTOM = re.compile(
@@ -121,17 +122,22 @@ def instruction(sentence: str) -> str | None:
     if len(s) < 6 or s.endswith("?") or _NOT_STEP.match(s) or _GUARD.search(s):
         return None
     s = _CONTEXT_LEAD.sub("", s)
+    by = _FIXED_BY.match(s)
+    if by:
+        verb = _stem(by.group(1))
+        if verb:
+            return f"{verb[0].upper()}{verb[1:]}{by.group(2)}"
     advice = _ADVICE.match(s)
     if advice:
         rest = s[advice.end():]
-        if _is_imperative(rest):
+        if is_imperative(rest):
             return rest[0].upper() + rest[1:]
-    if _is_imperative(s):
+    if is_imperative(s):
         return s[0].upper() + s[1:]
     cond = _CONDITION.match(s)
     if cond and not re.match(r"(?i)^(?:for (?:example|instance)|in (?:general|short|particular))$", cond.group(1)):
         rest = _ADVICE.sub("", cond.group(2))
-        if _is_imperative(rest):
+        if is_imperative(rest):
             return f"{cond.group(1)}, {lower_first(rest)}"
         if cond.group(1).lower().startswith(("if ", "when ", "once ", "after ", "before ", "in case ")):
             return None  # a condition whose consequence is not an instruction
@@ -140,12 +146,35 @@ def instruction(sentence: str) -> str | None:
     if clause and not inside and clause.group(1) in _VERBS and clause.group(1) not in (
             "use", "set", "test", "log", "file", "state"):
         rest = s[clause.start(1):]
-        if _is_imperative(rest):
+        if is_imperative(rest):
             return rest[0].upper() + rest[1:]
     return None
 
 
-def _is_imperative(text: str) -> bool:
+_FIXED_BY = re.compile(r"(?i)^(?:(?:you|we) can |to )?(?:work around|fix|solve|resolve|avoid|address|mitigate)\s+"
+                       r"(?:this|it|that|the (?:issue|problem|error)|this (?:issue|problem|error))\s+by\s+([a-z]+)ing\b(.*)$")
+"""A fix told as a means ("You can work around this issue by setting X") is the order "Set X"."""
+
+
+def _stem(gerund: str) -> str:
+    """``sett`` -> ``set``, ``increas`` -> ``increase``, ``edit`` -> ``edit``: the verb of an -ing form, if known."""
+    for verb in (gerund, gerund + "e", gerund[:-1] if len(gerund) > 2 and gerund[-1] == gerund[-2] else ""):
+        if verb in _VERBS:
+            return verb
+    return ""
+
+
+NOUNISH = frozenset("backup log file state test use set trace report patch label list query sync source type store "
+                     "search post review build".split())
+"""Verbs that open noun-phrase headings as often as orders ("Backup information", "Build status")."""
+
+
+def is_imperative(text: str) -> bool:
+    """Whether ``text`` reads as an order to the reader ("Check the logs"); a sentence that opens with a
+    tool's name in code (`` `grep`, searches files ``, `` `jq` is a JSON processor ``) describes the tool."""
+    if re.match(r"^\s*`[^`]+`\s*(?:[,:;(\u2013\u2014-]|(?:is|are|was|provides?|lets?|allows?|helps?|can|will)\b)",
+                text):
+        return False
     words = re.findall(r"[A-Za-z][A-Za-z'-]*", text.lower())
     if not words or words[0] not in _VERBS:
         return False
@@ -177,6 +206,8 @@ def first_clause(text: str, limit: int = 90) -> str:
     return first.rstrip(":,;. ")
 
 
+_DECLARATIVE = re.compile(r"(?i)^(?:the|a|an|this|that|these|those|it|its|there)\b")
+"""A numbered item that opens like a statement ("the status subcommand provides …") describes, not orders."""
 _OBLIGED = re.compile(r"(?i)\b(?:should|must|needs? to|has to|have to) be \w+(?:ed|en)\b")
 
 
@@ -261,7 +292,8 @@ def _read_text(part: Part, block: Block, clean: str, procedural: bool, lenient: 
         if not told:
             return []  # a definition list entry: meaning, not a step
         return [DocStep(f"{label}: {' '.join(told)}", block.text)]
-    if not steps and block.kind == "item" and block.numbered and procedural and not clean.endswith("?"):
+    if not steps and block.kind == "item" and block.numbered and procedural and not clean.endswith("?") \
+            and not _DECLARATIVE.match(clean):
         steps = [clean]
     if not steps:
         return []
