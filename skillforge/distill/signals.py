@@ -119,9 +119,9 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("bad_arguments", re.compile(
         r"(?i)(invalid (?:argument|option|value|parameter|choice)|unrecognized (?:argument|option)|unknown (?:option|flag|"
         r"argument|parameter)|usage: |missing (?:required )?(?:argument|parameter|operand)|required (?:argument|"
-        r"parameter|property)|validation error|inputvalidationerror|typeerror: .{0,60}argument|is not a valid|"
+        r"parameter|property)|(?:parameter|argument|option|field|property) [`'\"]?[\w-]+[`'\"]? is required|validation error|inputvalidationerror|typeerror: .{0,60}argument|is not a valid|"
         r"expected .{0,30} but (?:got|received)|invalid input|bad request|\b400\b)")),
-    ("not_found", re.compile(r"(?i)(no such file|not found|does not exist|doesn't exist|enoent|filenotfounderror|"
+    ("not_found", re.compile(r"(?i)(no such file|can't cd to|cannot cd|not found|does not exist|doesn't exist|enoent|filenotfounderror|"
                              r"cannot find|could not find|no such \w+)")),
     ("exception", re.compile(r"(?i)(traceback \(most recent call last\)|\b\w+(?:error|exception)\b:|panic:|"
                              r"segmentation fault|core dumped)")),

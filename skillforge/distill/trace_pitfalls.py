@@ -67,7 +67,9 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         quote = code(abstract(first.error_quote, d0.scratch), 100)
         if kind in _INSTEAD:
             rule = f"When {who} fails with {FAILURE_WORDS[kind]} ({quote}), {_INSTEAD[kind]}"
-        elif first.next_ok is not None:
+        elif first.next_ok is not None and first.next_ok.family not in families:
+            # Only a different command is an alternative to name; the same tool called again with other
+            # arguments says nothing a reader could repeat.
             rule = f"When {who} fails with {quote}, switch to {example(first.next_ok, 70, d0.scratch)} as the run did"
         else:
             rule = f"When {who} fails with {quote}, change the call before sending it again"

@@ -14,10 +14,14 @@ from skillforge.skills.validate import validate_skill
 
 ROOT = Path(__file__).parent.parent.parent
 QUALITY = ROOT / "tests" / "data" / "quality"
+QUALITY2 = ROOT / "tests" / "data" / "quality2"
 CORPORA = {
     "examples": [ROOT / "examples"],
     # the corpus README and SOURCES are notes about the files, not input
     "held-out": [QUALITY / d for d in ("tau_bench", "codex_rollout", "claude_code_jsonl", "swe_agent_traj", "documents")],
+    # gathered after the analyzer rewrite: Claude Code/Codex sessions, OpenHands runs on a C code base,
+    # CI and database troubleshooting pages (sources: tests/data/quality2/SOURCES.md)
+    "held-out-2": [QUALITY2 / d for d in ("claude_code_jsonl", "codex_rollout", "openhands", "documents")],
 }
 
 

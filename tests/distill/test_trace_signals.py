@@ -53,6 +53,9 @@ def test_signal_classes(output: str, flags: dict, expected: str) -> None:  # typ
         ("error: unrecognized arguments: --fast", {"exit_code": 2}, "bad_arguments"),
         ("curl: (7) Failed to connect to localhost port 80: Connection refused", {"exit_code": 7}, "network"),
         ("Error: gift card balance is not enough", {"in_shell": False}, "rejected"),
+        # tool-schema validation told as "<parameter> is required", and a failed `cd` inside a build script
+        ("ERROR:\nParameter `old_str` is required for command: str_replace.", {"is_error": True}, "bad_arguments"),
+        ("/bin/sh: 1: cd: can't cd to /workspace/build", {"exit_code": 2}, "not_found"),
     ],
 )
 def test_failure_kinds(output: str, flags: dict, kind: str) -> None:  # type: ignore[type-arg]
