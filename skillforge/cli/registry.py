@@ -227,24 +227,70 @@ def _colour(line: str) -> str:
 
 
 @click.command("export")
-@click.argument("ref", metavar="NAME[@VERSION]")
+@click.argument("refs", metavar="[NAME[@VERSION]]...", nargs=-1)
 @click.option(
     "-o",
     "--output",
     "dest",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
-    help="Folder to write NAME/ into.",
+    help="Folder to write into.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing DEST/NAME.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["folder", "claude-marketplace", "agents-dir", "zip"]),
+    default="folder",
+    show_default=True,
+    help="folder: DEST/NAME for one skill; claude-marketplace: a Claude Code plugin marketplace; "
+    "agents-dir: DEST/.agents/skills; zip: DEST/NAME-VERSION.zip each.",
+)
+@click.option("--marketplace", "marketplace", default="skillforge-skills", show_default=True,
+              help="Marketplace name (claude-marketplace).")
+@click.option("--owner", default="skillforge", show_default=True, help="Owner/author name (claude-marketplace).")
+@click.option("--group-by", type=click.Choice(["skill", "tag"]), default="skill", show_default=True,
+              help="One plugin per skill, or per registry tag (claude-marketplace).")
+@click.option("--force", is_flag=True, help="Replace what an earlier export wrote there.")
 @registry_option
-def export_cmd(ref: str, dest: Path, force: bool, registry_path: Path | None) -> None:
-    """Write a skill version (default: pinned or latest) to DEST/NAME."""
-    name, version = _ref(ref)
-    reg = _open(registry_path)
-    resolved = reg.resolve(name, version)
-    path = reg.export(name, resolved, dest, replace=force)
-    success(f"wrote {name}@{resolved} to {path}")
+@json_option
+def export_cmd(
+    refs: tuple[str, ...],
+    dest: Path,
+    fmt: str,
+    marketplace: str,
+    owner: str,
+    group_by: str,
+    force: bool,
+    registry_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Write skill versions (default: pinned or latest) to DEST: one folder, a Claude Code plugin
+    marketplace (`claude plugin marketplace add DEST`), an .agents/skills tree, or zips.
+
+    With no NAME, the other formats export every skill in the registry.
+    """
+    if fmt == "folder":
+        if len(refs) != 1:
+            raise click.UsageError("--format folder exports exactly one NAME[@VERSION]")
+        name, version = _ref(refs[0])
+        reg = _open(registry_path)
+        resolved = reg.resolve(name, version)
+        path = reg.export(name, resolved, dest, replace=force)
+        success(f"wrote {name}@{resolved} to {path}")
+        return
+    from skillforge.hosts.marketplace import export
+
+    report = export(dest, refs, fmt=fmt, registry_path=registry_path, marketplace=marketplace,  # type: ignore[arg-type]
+                    owner=owner, group_by=group_by, force=force)  # type: ignore[arg-type]
+    if as_json:
+        echo_json(report)
+        return
+    info(table(["NAME", "VERSION", "PLUGIN", "PATH"], [[s.name, s.version, s.plugin or "-", s.path] for s in report.skills]))
+    if report.marketplace:
+        success(f"wrote marketplace {report.marketplace} ({len(report.plugins)} plugins) to {dest}")
+        info(f"add it with: claude plugin marketplace add {dest}")
+    else:
+        success(f"wrote {len(report.skills)} skills ({fmt}) to {dest}")
 
 
 @click.command("rollback")
