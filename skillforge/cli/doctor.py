@@ -57,6 +57,8 @@ def _print(report: object) -> None:
 
     assert isinstance(report, DoctorReport)
     budgets = {b.host: b for b in report.budgets}
+    if not report.hosts:
+        info("no agent host detected and no skills in any host folder; name one with --host")
     for view in report.hosts:
         b = budgets[view.host]
         size = f"listing {b.used_chars:,} chars"

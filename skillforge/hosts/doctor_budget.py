@@ -130,7 +130,7 @@ def _shorten_descriptions(report: BudgetReport, skills: Sequence[LoadedSkill], l
             prefix_bytes[i].append(total)
 
     def extra(i: int, n: int) -> int:
-        chars, nbytes = base[i]
+        _chars, nbytes = base[i]
         if unit == "tokens":
             return math.ceil((nbytes + prefix_bytes[i][n] + 1) / 4) - math.ceil(nbytes / 4)
         return n + 1  # the description plus its leading space

@@ -6,6 +6,6 @@ sessions that loaded it), used by ``skillforge usage`` and ``doctor --usage``.
 
 from __future__ import annotations
 
-from skillforge.usage.loads import UsageReport, SkillUsage, load_counts, read_usage, skill_loads
+from skillforge.usage.loads import SkillUsage, UsageReport, load_counts, read_usage, skill_loads
 
 __all__ = ["SkillUsage", "UsageReport", "load_counts", "read_usage", "skill_loads"]

@@ -94,7 +94,7 @@ def test_doctor_reports_each_problem_then_passes_after_the_fixes(home: Path, pro
     shutil.rmtree(project / ".claude/skills/Pdf-Tools")
     write_skill(project / ".claude/skills/db-schema-changes",
                 "Plan zero-downtime rollouts of large table rewrites. Use when a change locks a busy table.")
-    topics = "invoices parquet kafka terraform grafana helm pandas sentry stripe redis nginx webpack".split()
+    topics = ["invoices", "parquet", "kafka", "terraform", "grafana", "helm", "pandas", "sentry", "stripe", "redis", "nginx", "webpack"]
     for i, topic in enumerate(topics):
         write_skill(home / f".agents/skills/tool-{i:02d}", f"Use when a task involves {topic}.")
     write_skill(project / ".claude/skills/big-runbook", "Handle incidents. Use when paging fires.",

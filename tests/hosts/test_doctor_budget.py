@@ -56,7 +56,7 @@ def test_claude_keeps_most_used_descriptions_and_lists_every_name() -> None:
     assert report.cut == ["s0", "s1", "s2", "s3"]  # every one is over the 1,536-character cap
     skills = [skill(f"s{i}", "w" * 1500) for i in range(8)]
     report = simulate("claude-code", "global", skills, budget, usage={"s7": 9, "s6": 3})
-    kept = sorted(set(s.name for s in skills) - set(report.cut))
+    kept = sorted({s.name for s in skills} - set(report.cut))
     assert kept == ["s0", "s1", "s2", "s6", "s7"]  # the most used first, then by name, while room lasts
 
 
