@@ -3,9 +3,51 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+
+
+runs_option = click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Runs per task and arm; the comparison is paired run by run, with 95% intervals.",
+)
+concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Agent runs in parallel.",
+)
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Seconds per agent run; a run that takes longer is a failed run.",
+)
+agent_option = click.option(
+    "--agent",
+    required=True,
+    help="claude-code, codex or mini-swe-agent (optionally NAME:MODEL), or a command line with {prompt} "
+    '(and {skill_dir} {workdir} {skill_name} {task_id}), e.g. "my-agent --task {prompt}".',
+)
+mode_option = click.option(
+    "--mode",
+    type=click.Choice(["discovered", "forced"]),
+    default="discovered",
+    show_default=True,
+    help="discovered: the skill is installed in the task's project and the agent must find it; "
+    "forced: SKILL.md is added to the prompt.",
+)
+stdin_option = click.option(
+    "--prompt-stdin", is_flag=True, help="Send the prompt on the agent's standard input instead of {prompt}."
+)
 
 
 @click.command("eval")
@@ -17,18 +59,28 @@ import click
     type=click.Path(path_type=Path),
     help="Eval tasks (JSONL, JSON or YAML).",
 )
+@agent_option
+@runs_option
+@concurrency_option
+@timeout_option
+@mode_option
+@stdin_option
 @click.option(
-    "--agent",
-    required=True,
-    help='Agent command line, e.g. "claude -p {prompt}"; placeholders {prompt} {skill_dir} {workdir}.',
+    "--fail-under",
+    type=click.FloatRange(0, 1),
+    metavar="RATE",
+    help="Exit 1 when the pass rate with the skill is below RATE (0-1), e.g. 0.8 in CI.",
 )
-@click.option("--concurrency", default=4, show_default=True, help="Tasks run in parallel.")
-@click.option("--timeout", default=300.0, show_default=True, help="Seconds per task run.")
+@click.option(
+    "--require",
+    type=click.Choice(["better"]),
+    help="Exit 1 unless the skill is better beyond noise (the verdict).",
+)
 @click.option(
     "--save",
     "save_dir",
     type=click.Path(path_type=Path),
-    help="Save results (traces + report) to this folder.",
+    help="Save results (traces, report.json, report.md) to this folder.",
 )
 @click.option(
     "--registry", "registry_path", type=click.Path(path_type=Path), help="Registry for NAME[@VERSION] skills."
@@ -38,45 +90,117 @@ def eval_cmd(
     skill: Path,
     tasks_path: Path,
     agent: str,
+    runs: int,
     concurrency: int,
     timeout: float,
+    mode: str,
+    prompt_stdin: bool,
+    fail_under: float | None,
+    require: str | None,
     save_dir: Path | None,
     registry_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Run eval tasks with SKILL installed and without it, and compare.
+    """Run eval tasks with SKILL installed and without it, --runs times each, and compare them paired.
 
-    SKILL is a skill folder or a registry reference NAME[@VERSION].
+    SKILL is a skill folder or a registry reference NAME[@VERSION]. Each arm gets its pass rate with
+    a 95% Wilson interval; the difference gets a paired 95% interval, and the verdict (better, worse,
+    no-difference) comes from that interval, never from point estimates. A run passes only when the
+    agent exits cleanly and the check passes.
     """
-    from skillforge.evals import load_tasks, run_eval
+    from skillforge.evals import load_tasks, resolve_agent, run_eval
     from skillforge.evolve.source import skill_folder
 
+    resolve_agent(agent, prompt_stdin=prompt_stdin)  # a bad --agent fails before a skill is exported
     tasks = load_tasks(tasks_path)
-    with skill_folder(str(skill), registry_path) as folder:
-        report = run_eval(folder, tasks, agent, concurrency=concurrency, timeout=timeout, run_dir=save_dir)
-    if as_json:
-        click.echo(
-            json.dumps(
-                report.model_dump(by_alias=True, include={"with_", "without", "delta", "worse", "better"}),
-                indent=2,
-            )
+    with skill_folder(str(skill), registry_path) as folder, arms_progress() as line:
+        report = run_eval(
+            folder,
+            tasks,
+            agent,
+            runs=runs,
+            concurrency=concurrency,
+            timeout=timeout,
+            run_dir=save_dir,
+            mode=mode,  # type: ignore[arg-type]
+            prompt_stdin=prompt_stdin,
+            on_progress=line,
         )
-        return
-    click.echo(
-        f"{report.skill}: with skill {report.with_.passed}/{report.with_.total}, "
-        f"without {report.without.passed}/{report.without.total}, delta {report.delta:+.2%}"
-    )
-    for r in report.results:
-        mark = click.style("pass", fg="green") if r.passed else click.style("FAIL", fg="red")
-        reason = " | ".join(line.strip() for line in r.reason.splitlines() if line.strip())
-        click.echo(f"  {mark}  {r.id:<24} {'with' if r.with_skill else 'without':<8} {reason[:160]}")
-    if report.worse:
+    if as_json:
+        fields = {"runs", "with_", "without", "delta", "verdict", "regressed_tasks", "worse", "better", "tasks"}
+        click.echo(json.dumps(report.model_dump(mode="json", by_alias=True, include=fields), indent=2))
+    else:
+        _print_eval(report)
+    if fail_under is not None and report.with_.pass_rate < fail_under:
         click.secho(
-            "negative transfer (pass without the skill, fail with it): " + ", ".join(report.worse),
+            f"pass rate with the skill {report.with_.pass_rate:.1%} is below --fail-under {fail_under:.1%}",
+            fg="red",
+            err=True,
+        )
+        raise SystemExit(1)
+    if require == "better" and report.verdict != "better":
+        click.secho(
+            f"--require better: the verdict is {report.verdict} "
+            f"(difference {report.delta.mean:+.1%}, 95% CI {report.delta.ci[0]:+.1%} to {report.delta.ci[1]:+.1%})",
+            fg="red",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+def _print_eval(report) -> None:  # type: ignore[no-untyped-def]
+    w, wo, d = report.with_, report.without, report.delta
+    click.echo(f"{report.skill}: {len(report.tasks)} task(s) x {report.runs} run(s) per arm")
+    for label, arm in (("with skill", w), ("without", wo)):
+        click.echo(
+            f"  {label:<11} {arm.passed:>3}/{arm.total:<3} {arm.pass_rate:6.1%}  "
+            f"95% CI [{arm.ci[0]:.1%}, {arm.ci[1]:.1%}]  sd {arm.sd:.3f}"
+        )
+    colour = {"better": "green", "worse": "red"}.get(report.verdict, "yellow")
+    click.echo(f"  difference  {d.mean:+.1%}  95% CI [{d.ci[0]:+.1%}, {d.ci[1]:+.1%}]  ", nl=False)
+    click.secho(f"verdict: {report.verdict}", fg=colour)
+    for t in report.tasks:
+        click.echo(
+            f"  {t.id:<24} with {t.with_.passed}/{t.with_.total}  without {t.without.passed}/{t.without.total}  "
+            f"{t.delta.mean:+.2f}"
+        )
+        for with_skill, arm in ((True, "with"), (False, "without")):
+            failed = [r for r in report.results if r.id == t.id and r.with_skill == with_skill and not r.passed]
+            if failed:
+                reason = " | ".join(line.strip() for line in failed[0].reason.splitlines() if line.strip())
+                mark = click.style("FAIL", fg="red")
+                click.echo(f"    {mark} {arm:<8} {len(failed)}x {reason[:150]}")
+    if report.regressed_tasks:
+        click.secho("worse with the skill beyond noise: " + ", ".join(report.regressed_tasks), fg="red")
+    elif report.worse:
+        click.secho(
+            "lower pass rate with the skill (within noise; more --runs would tell): " + ", ".join(report.worse),
             fg="yellow",
         )
     if report.run_dir:
-        click.echo(f"results saved to {report.run_dir}")
+        click.echo(f"results saved to {report.run_dir} (report.md, report.json, results.jsonl)")
+
+
+@contextmanager
+def arms_progress() -> Iterator[Callable[[str, int, int, int], None]]:
+    """A status line on stderr while agents run: runs done and pass rate so far, per arm."""
+    from skillforge.cli._render import _StatusLine, progress_enabled
+
+    class Line(_StatusLine):
+        def __init__(self) -> None:
+            super().__init__(progress_enabled())
+            self.arms: dict[str, str] = {}
+
+        def __call__(self, arm: str, done: int, total: int, passed: int) -> None:
+            self.arms[arm] = f"{arm} {done}/{total} ({passed / done:.0%} pass)"
+            if self._due(force=done == total):
+                self._draw(" | ".join(self.arms.values()))
+
+    line = Line()
+    try:
+        yield line
+    finally:
+        line.clear()
 
 
 BUDGET_EXIT = 3
@@ -120,27 +244,39 @@ def _client(model: str | None, api_base: str | None, concurrency: int, budget: f
     type=click.Path(path_type=Path),
     help="Eval tasks; 'holdout' ones gate the candidate.",
 )
-@click.option("--agent", required=True, help="Agent command line with {prompt} and {skill_dir} placeholders.")
+@agent_option
 @click.option(
     "--rounds",
+    type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Evolve rounds; stops at the first round that is not accepted.",
+    help="Evolve rounds, each building on the one before; stops at the first round that is not accepted.",
 )
 @click.option(
     "--margin",
+    type=click.FloatRange(0, 1, max_open=True),
     default=0.0,
     show_default=True,
-    help="Required pass-rate gain on held-out tasks (0 = no regression).",
+    help="Pass-rate gain the candidate must show beyond noise: the lower bound of its paired 95% "
+    "interval must be above it (0 = any real lift).",
 )
+@runs_option
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
     default=4,
     show_default=True,
-    help="Tasks run in parallel; with --model also the most model calls in flight at once.",
+    help="Agent runs in parallel; with --model also the most model calls in flight at once.",
 )
-@click.option("--timeout", default=300.0, show_default=True, help="Seconds per task run.")
+@timeout_option
+@click.option(
+    "--from",
+    "from_version",
+    metavar="VERSION",
+    help="Build on this version instead of the latest (a pin is never used silently).",
+)
+@mode_option
+@stdin_option
 @click.option(
     "--model",
     metavar="MODEL",
@@ -164,8 +300,12 @@ def evolve_cmd(
     agent: str,
     rounds: int,
     margin: float,
+    runs: int,
     concurrency: int,
     timeout: float,
+    from_version: str | None,
+    mode: str,
+    prompt_stdin: bool,
     model: str | None,
     api_base: str | None,
     budget: float | None,
@@ -176,8 +316,10 @@ def evolve_cmd(
     """Improve skill NAME from its failures; publish only what passes the evaluation gate.
 
     Each round analyses the failed runs, clusters them by cause, turns the diagnosis into anchored
-    edits and runs the held-out tasks with the current and the candidate version: the candidate
-    is published only when no task regresses. Offline heuristics by default; --model MODEL makes
+    edits and runs the held-out tasks --runs times with the current and the candidate version: the
+    candidate is published only when the lower bound of its paired 95% interval of improvement is
+    above --margin and no task is worse beyond noise. Round 1 builds on the latest version (or
+    --from); each later round on the one before. Offline heuristics by default; --model MODEL makes
     the three stages model calls (answers cached: a re-run makes no calls). `skillforge log NAME`
     shows every round, accepted or rejected.
     """
@@ -185,19 +327,28 @@ def evolve_cmd(
     from skillforge.evolve.loop import run_evolve
     from skillforge.registry import open_registry
 
+    from skillforge.evals import resolve_agent
+
+    resolve_agent(agent, prompt_stdin=prompt_stdin)
     client = _client(model, api_base, concurrency, budget)
-    report = run_evolve(
-        open_registry(registry_path),
-        name,
-        failures=failures,
-        tasks=load_tasks(tasks_path),
-        agent=agent,
-        rounds=rounds,
-        margin=margin,
-        concurrency=concurrency,
-        timeout=timeout,
-        client=client,
-    )
+    with arms_progress() as line:
+        report = run_evolve(
+            open_registry(registry_path),
+            name,
+            failures=failures,
+            tasks=load_tasks(tasks_path),
+            agent=agent,
+            rounds=rounds,
+            margin=margin,
+            runs=runs,
+            concurrency=concurrency,
+            timeout=timeout,
+            from_version=from_version,
+            mode=mode,  # type: ignore[arg-type]
+            prompt_stdin=prompt_stdin,
+            client=client,
+            on_progress=line,
+        )
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
         report_file.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -214,6 +365,11 @@ def evolve_cmd(
 def _print_evolve(name: str, report) -> None:  # type: ignore[no-untyped-def]
     from skillforge.evolve.report import round_lines, summary
 
+    if report.pinned is not None and report.pinned != report.start_version:
+        click.echo(
+            f"{name} is pinned at {report.pinned}; building on {report.start_version} "
+            f"(--from {report.pinned} to start from the pin)"
+        )
     for r in report.rounds:
         colour = {"accepted": "green", "rejected": "red"}.get(r.decision, "yellow")
         click.echo(
@@ -226,6 +382,11 @@ def _print_evolve(name: str, report) -> None:  # type: ignore[no-untyped-def]
         suffix = f" -> {name}@{r.version}" if r.version else ""
         click.secho(f"  decision: {r.decision}{suffix}", fg=colour)
     click.echo(f"{name} is at {report.final_version}")
+    if report.pinned is not None and report.final_version != report.pinned:
+        click.secho(
+            f"{name} stays pinned at {report.pinned}: installs keep it until `skillforge unpin {name}`",
+            fg="yellow",
+        )
     usage = report.usage
     if usage is not None:
         cost = f"${usage.cost_usd:.4f}" if usage.cost_known else "cost unknown"
@@ -253,10 +414,17 @@ def _print_evolve(name: str, report) -> None:  # type: ignore[no-untyped-def]
 )
 @api_base_option
 @budget_option
+@click.option(
+    "--from",
+    "from_version",
+    metavar="VERSION",
+    help="Correct this version instead of the latest (a pin is never used silently).",
+)
 @click.option("--registry", "registry_path", type=click.Path(path_type=Path))
 def correct_cmd(
     name: str,
     correction: str,
+    from_version: str | None,
     model: str | None,
     api_base: str | None,
     budget: float | None,
@@ -266,7 +434,8 @@ def correct_cmd(
 
     Offline the correction is added, dated, to a Corrections section; with --model MODEL it becomes
     an anchored edit of the section it concerns (an edit whose anchor is missing is reported and
-    nothing is published). Undo it with `skillforge rollback NAME VERSION`.
+    nothing is published). The correction builds on the latest version (or --from VERSION), never
+    silently on a pin. Undo it with `skillforge rollback NAME VERSION`.
     """
     from skillforge.errors import BudgetExceeded
     from skillforge.evolve.corrections import apply_correction
@@ -274,7 +443,9 @@ def correct_cmd(
 
     client = _client(model, api_base, 1, budget)
     try:
-        result = apply_correction(open_registry(registry_path), name, correction, client=client)
+        result = apply_correction(
+            open_registry(registry_path), name, correction, client=client, from_version=from_version
+        )
     except BudgetExceeded as exc:
         click.secho(f"Stopped: {exc}; nothing was published.", fg="yellow", err=True)
         raise SystemExit(BUDGET_EXIT) from None
@@ -283,4 +454,11 @@ def correct_cmd(
     )
     for line in result.changelog:
         click.echo(f"  {line}")
+    if result.based_on is not None and result.based_on != result.previous:
+        click.echo(f"built on {name}@{result.based_on} (--from); the latest was {result.previous}")
+    if result.pinned is not None:
+        click.secho(
+            f"{name} stays pinned at {result.pinned}: installs keep it until `skillforge unpin {name}`",
+            fg="yellow",
+        )
     click.echo(f"undo with: skillforge rollback {name} {result.previous}")

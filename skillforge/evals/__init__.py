@@ -1,6 +1,17 @@
-"""Evaluate a skill: run tasks with and without it through an agent command, score deterministically."""
+"""Evaluate a skill: run tasks N times with and without it through an agent, score deterministically, compare paired."""
 
-from skillforge.evals.runner import run_check, run_eval, save_run
+from skillforge.evals.agents import ADAPTERS, resolve_agent
+from skillforge.evals.runner import check_options, run_arms, run_check, run_eval, run_tasks, save_run
 from skillforge.evals.tasks import load_tasks
 
-__all__ = ["load_tasks", "run_check", "run_eval", "save_run"]
+__all__ = [
+    "ADAPTERS",
+    "check_options",
+    "load_tasks",
+    "resolve_agent",
+    "run_arms",
+    "run_check",
+    "run_eval",
+    "run_tasks",
+    "save_run",
+]

@@ -56,13 +56,24 @@ def _model_patch(client: LLMClient, pkg: SkillPackage, text: str) -> Patch:
 
 
 def apply_correction(
-    registry: Any, name: str, text: str, *, today: _dt.date | None = None, client: LLMClient | None = None
+    registry: Any,
+    name: str,
+    text: str,
+    *,
+    today: _dt.date | None = None,
+    client: LLMClient | None = None,
+    from_version: str | None = None,
 ) -> CorrectionResult:
     """Publish the corrected skill as a new patch version; ``rollback`` undoes it like any version.
 
-    Raises ``SpecError`` (publishing nothing) when an edit cannot be applied or the result is invalid.
+    The correction is applied to the latest version, or to ``from_version``; a pin never changes
+    the base (it would silently drop the versions after it). ``previous`` is the latest version
+    before the correction, the one ``rollback`` returns to. Raises ``SpecError`` (publishing
+    nothing) when an edit cannot be applied or the result is invalid.
     """
-    version = registry.resolve(name)
+    latest = registry.resolve(name, "latest")
+    version = registry.resolve(name, from_version or "latest")
+    pinned = registry.pins().get(name)
     work = Path(tempfile.mkdtemp(prefix="skillforge-correct-"))
     try:
         base = registry.export(name, version, work / "base")
@@ -76,12 +87,12 @@ def apply_correction(
         if problems:
             raise SpecError(
                 "the correction could not be applied: " + "; ".join(map(str, problems)),
-                hint=f"nothing was published; {name} is still at {version}. Quote the skill's own "
+                hint=f"nothing was published; {name} is still at {latest}. Quote the skill's own "
                 "words in the correction, or run without --model to record it under Corrections",
             )
         if corrected == apply_patch(pkg, Patch(skill=pkg.name))[0]:
             raise SpecError(
-                "the correction changes nothing in the skill", hint=f"{name} is still at {version}"
+                "the correction changes nothing in the skill", hint=f"{name} is still at {latest}"
             )
         out = write_package(corrected, work / "out" / name)
         report = validate_skill(out)
@@ -96,7 +107,9 @@ def apply_correction(
         return CorrectionResult(
             name=name,
             version=str(published.version),
-            previous=version,
+            previous=latest,
+            based_on=version,
+            pinned=pinned,
             changelog=list(patch.changelog),
             model=client.model if client is not None else None,
         )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from skillforge.distill.apply import apply_patch
 from skillforge.errors import BudgetExceeded, InputError
-from skillforge.evals.runner import results_to_traces, run_tasks
-from skillforge.evolve.gate import gate, split_tasks
+from skillforge.evals.agents import Mode, resolve_agent
+from skillforge.evals.runner import Progress, check_options, results_to_traces, run_tasks
+from skillforge.evolve.gate import check_margin, gate, split_tasks
 from skillforge.evolve.stages import ModelStages, OfflineStages, Optimizer
 from skillforge.ingest import read_paths
 from skillforge.llm.client import LLMClient
@@ -33,48 +36,64 @@ def run_evolve(
     agent: str | None = None,
     rounds: int = 1,
     margin: float = 0.0,
+    runs: int = 3,
     concurrency: int = 4,
     timeout: float = 300.0,
+    from_version: str | None = None,
+    mode: Mode = "discovered",
+    prompt_stdin: bool = False,
     optimizer: Optimizer | None = None,
     client: LLMClient | None = None,
+    on_progress: Progress | None = None,
 ) -> EvolveReport:
     """Improve skill ``name`` from its failures, publishing each candidate only if the gate accepts it.
 
-    Failures come from ``failures`` (a folder or file of traces in any supported format, e.g. an
-    eval run's ``results.jsonl``) or, when absent, from running the train tasks. The held-out tasks
-    gate every candidate; a rejected candidate is discarded and the registry is left as it was.
-    With ``client`` the Failure Analyzer, Diagnostician and Optimizer are model calls (see
-    ``stages``); without, the offline heuristics run. A reached budget stops the run before
-    anything of the unfinished round is published (``budget_stopped`` in the report).
+    Round 1 builds on the latest version (or ``from_version``), never silently on a pin; each later
+    round builds on the candidate the round before published. Failures come from ``failures`` (a
+    folder or file of traces in any supported format, e.g. an eval run's ``results.jsonl``) or,
+    when absent, from running the train tasks once. Runs where the agent crashed, and checks that
+    gave no reason beyond failing, are not learned from (they say nothing about the skill). The
+    held-out tasks gate every candidate, ``runs`` times per version (``gate``); a rejected
+    candidate is discarded and the registry is left as it was. With ``client`` the Failure
+    Analyzer, Diagnostician and Optimizer are model calls (see ``stages``); without, the offline
+    heuristics run. A reached budget stops the run before anything of the unfinished round is
+    published (``budget_stopped`` in the report).
     """
     if not tasks or not agent:
         raise InputError("evolve needs --tasks and --agent: every candidate is gated by evaluation")
+    if rounds < 1:
+        raise InputError(f"rounds must be at least 1 (got {rounds})")
+    check_margin(margin)
+    check_options(runs=runs, concurrency=concurrency, timeout=timeout)
+    resolve_agent(agent, prompt_stdin=prompt_stdin)  # a bad --agent fails before any work
     train, holdout = split_tasks(tasks)
     if not holdout:
         raise InputError(
             "no held-out tasks to gate on", hint='mark some tasks "split": "holdout" or leave split unset'
         )
+    start = registry.resolve(name, from_version or "latest")
+    pinned = registry.pins().get(name)
     stages: ModelStages | OfflineStages = (
         ModelStages(client) if client is not None else OfflineStages(optimizer)
     )
+    settings = _Settings(agent, margin, runs, concurrency, timeout, mode, prompt_stdin, on_progress)
     report = EvolveReport(
-        skill=name, final_version=registry.resolve(name), model=client.model if client is not None else None
+        skill=name,
+        final_version=start,
+        start_version=start,
+        pinned=pinned,
+        model=client.model if client is not None else None,
     )
     work = Path(tempfile.mkdtemp(prefix="skillforge-evolve-"))
+    base = start
     try:
         for number in range(1, rounds + 1):
-            base = registry.resolve(name)
             base_dir = registry.export(name, base, work / f"round{number}" / "base")
             # The label (not a temp path) names the train run in traces, so model prompts repeat and hit the cache.
             traces, held_out = _failure_traces(
-                failures,
-                base_dir,
-                tasks,
-                agent,
-                concurrency,
-                timeout,
-                Path(f"{name}@{base}") / "train-results.jsonl",
+                failures, base_dir, tasks, settings, Path(f"{name}@{base}") / "train-results.jsonl"
             )
+            traces, skipped = _learnable(traces)
             try:
                 result = _round(
                     registry,
@@ -85,16 +104,14 @@ def run_evolve(
                     traces,
                     holdout,
                     train,
-                    agent,
-                    margin,
-                    concurrency,
-                    timeout,
+                    settings,
                     stages,
                     work / f"round{number}" / "candidate",
                 )
             except BudgetExceeded:
                 report.budget_stopped = True
                 break
+            result.notes[:0] = skipped
             if held_out:
                 result.notes.insert(
                     0,
@@ -102,9 +119,10 @@ def run_evolve(
                     "so the round does not learn from them",
                 )
             report.rounds.append(result)
-            report.final_version = registry.resolve(name)
-            if result.decision != "accepted":
+            if result.decision != "accepted" or result.version is None:
                 break
+            # The next round builds on what this one published, whatever a pin says.
+            base = report.final_version = result.version
             failures = None  # later rounds learn from the new version's own failures on the train tasks
     finally:
         stages.close()
@@ -116,14 +134,22 @@ def run_evolve(
     return report
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """How tasks are run, the same in every round."""
+
+    agent: str
+    margin: float
+    runs: int
+    concurrency: int
+    timeout: float
+    mode: Mode
+    prompt_stdin: bool
+    on_progress: Progress | None
+
+
 def _failure_traces(
-    failures: Path | None,
-    base_dir: Path,
-    tasks: list[EvalTask],
-    agent: str,
-    concurrency: int,
-    timeout: float,
-    label: Path,
+    failures: Path | None, base_dir: Path, tasks: list[EvalTask], settings: _Settings, label: Path
 ) -> tuple[list[Trace], int]:
     """The traces to learn from, and how many runs of held-out tasks were left out of them."""
     train, _ = split_tasks(tasks)
@@ -140,12 +166,65 @@ def _failure_traces(
         )
         traces = kept
     elif train:
-        results = run_tasks(base_dir, train, agent, concurrency=concurrency, timeout=timeout)
+        progress = settings.on_progress
+        results = run_tasks(
+            base_dir,
+            train,
+            settings.agent,
+            concurrency=settings.concurrency,
+            timeout=settings.timeout,
+            arm="train",
+            mode=settings.mode,
+            prompt_stdin=settings.prompt_stdin,
+            on_progress=progress,
+        )
         traces = results_to_traces(base_dir.name, results, train, label)
     else:
         traces = []
     # Redacted before any stage sees them: the model stages send trace text to a provider.
     return [redact_trace(t) for t in traces], held_out
+
+
+_NO_REASON = re.compile(
+    r"^(check exited with \d+|check timed out after .*|output does not (contain|match) .*"
+    r"|file .* was not created|.* does not contain .*|.* differs from the expected content"
+    r"|.* is larger than \d+ MiB|failure)$"
+)
+"""skillforge's own check messages: they say a check failed, not what the skill should teach."""
+
+
+def _learnable(traces: list[Trace]) -> tuple[list[Trace], list[str]]:
+    """Drop eval runs that say nothing about the skill, with a note saying how many and why.
+
+    A run whose agent crashed or timed out failed before the skill could matter; a check that only
+    says it failed ("check exited with 1") would become a rule like "check exited with 1". Neither is
+    turned into a guardrail. Traces from other sources (real agent sessions) are all kept.
+    """
+    kept: list[Trace] = []
+    crashed = silent = 0
+    for trace in traces:
+        if "task_id" not in trace.metadata or trace.outcome.success is not False:
+            kept.append(trace)
+        elif trace.metadata.get("agent_failed"):
+            crashed += 1
+        elif _NO_REASON.match(_first_line(trace.outcome.error)):
+            silent += 1
+        else:
+            kept.append(trace)
+    notes = []
+    if crashed:
+        notes.append(f"{crashed} failed run(s) not learned from: the agent crashed or timed out")
+    if silent:
+        notes.append(
+            f"{silent} failed run(s) not learned from: the check said only that it failed "
+            "(make the check print what was expected, e.g. `|| { echo 'r.txt must end with ...'; exit 1; }`)"
+        )
+    return kept, notes
+
+
+def _first_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[0] if lines else "failure"
 
 
 def _round(
@@ -157,10 +236,7 @@ def _round(
     traces: list[Trace],
     holdout: list[EvalTask],
     train: list[EvalTask],
-    agent: str,
-    margin: float,
-    concurrency: int,
-    timeout: float,
+    settings: _Settings,
     stages: ModelStages | OfflineStages,
     candidate_root: Path,
 ) -> RoundReport:
@@ -197,11 +273,15 @@ def _round(
         base_dir,
         candidate_dir,
         holdout,
-        agent,
-        margin=margin,
-        concurrency=concurrency,
-        timeout=timeout,
+        settings.agent,
+        margin=settings.margin,
+        runs=settings.runs,
+        concurrency=settings.concurrency,
+        timeout=settings.timeout,
         train_ids=[t.id for t in train],
+        mode=settings.mode,
+        prompt_stdin=settings.prompt_stdin,
+        on_progress=settings.on_progress,
     )
     report.gate = decision
     if not decision.accepted:

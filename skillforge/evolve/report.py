@@ -40,8 +40,9 @@ def round_lines(report: RoundReport, *, clusters: int = 5) -> list[str]:
         lines.append(f"fix rounds: {report.fix_rounds} (validation problems went back to the model)")
     gate = report.gate
     if gate is not None and gate.before is not None and gate.after is not None:
+        runs = f" x {gate.runs} runs" if gate.runs > 1 else ""
         lines.append(
-            f"gate on {len(gate.gate_tasks)} held-out task(s): {gate.before.passed}/{gate.before.total} -> "
+            f"gate on {len(gate.gate_tasks)} held-out task(s){runs}: {gate.before.passed}/{gate.before.total} -> "
             f"{gate.after.passed}/{gate.after.total}; {gate.reason}"
         )
     lines += [f"note: {n}" for n in report.notes]

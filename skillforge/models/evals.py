@@ -65,6 +65,8 @@ def task_relative(rel: str) -> str:
 
 
 class TaskResult(BaseModel):
+    """One run of one task in one arm. ``passed`` needs both a clean agent run and a passing check."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str
@@ -74,6 +76,14 @@ class TaskResult(BaseModel):
     agent_exit: int | None = None
     duration_s: float = 0.0
     output: str = ""
+    run: int = 0
+    """Which repetition of the task this is (0-based); runs with the same index are paired across arms."""
+    arm: str = ""
+    """``with``/``without`` in ``eval``; ``current``/``candidate`` in the evolve gate."""
+    check_passed: bool | None = None
+    """What the check said, kept even when the agent crashed (None: the check did not run)."""
+    agent_failed: bool = False
+    """The agent exited non-zero, timed out or could not start: a failed run whatever the check says."""
 
 
 class PassCount(BaseModel):
@@ -85,16 +95,55 @@ class PassCount(BaseModel):
         return self.passed / self.total if self.total else 0.0
 
 
+class ArmStats(PassCount):
+    """One arm over every run of every task: pass rate, run-to-run spread and a 95 % interval."""
+
+    pass_rate: float = 0.0
+    sd: float = 0.0
+    """Standard deviation of the arm's pass rate across repetitions (0 with one run)."""
+    ci: tuple[float, float] = (0.0, 1.0)
+    """Wilson score interval of the pass rate."""
+
+
+class DeltaStats(BaseModel):
+    """The paired difference of two arms (first minus second) with its 95 % interval."""
+
+    mean: float
+    ci: tuple[float, float]
+
+
+Verdict = Literal["better", "worse", "no-difference"]
+
+
+class TaskSummary(BaseModel):
+    """One task across its runs in both arms."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    with_: PassCount = Field(alias="with")
+    without: PassCount
+    delta: DeltaStats
+    verdict: Verdict
+
+
 class EvalReport(BaseModel):
-    """What ``skillforge eval --json`` prints (plus per-task results)."""
+    """What ``skillforge eval --json`` prints (plus per-run results)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
     skill: str
-    with_: PassCount = Field(alias="with")
-    without: PassCount
-    delta: float
+    runs: int = 1
+    with_: ArmStats = Field(alias="with")
+    without: ArmStats
+    delta: DeltaStats
+    verdict: Verdict = "no-difference"
+    """From the interval of ``delta``, never from point estimates."""
+    regressed_tasks: list[str] = Field(default_factory=list)
+    """Tasks worse with the skill beyond noise (their own paired interval is below zero)."""
     worse: list[str] = Field(default_factory=list)
+    """Tasks with a lower pass rate with the skill (point estimate: negative transfer to look at)."""
     better: list[str] = Field(default_factory=list)
+    tasks: list[TaskSummary] = Field(default_factory=list)
     results: list[TaskResult] = Field(default_factory=list)
     run_dir: str | None = None

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from skillforge.models.evals import PassCount
+from skillforge.models.evals import DeltaStats, PassCount
 from skillforge.models.lesson import Evidence
 from skillforge.models.llm import CallFailure, UsageStats
 
@@ -62,9 +62,16 @@ class GateDecision(BaseModel):
     accepted: bool
     reason: str
     before: PassCount | None = None
+    """Runs of the held-out tasks that passed with the current version (tasks × runs in total)."""
     after: PassCount | None = None
+    runs: int = 1
+    """Runs per task and version."""
+    margin: float = 0.0
+    delta: DeltaStats | None = None
+    """Paired improvement of the candidate over the current version with its 95 % interval; the
+    candidate is accepted only when the interval's lower bound is above ``margin``."""
     regressions: list[str] = Field(default_factory=list)
-    """Gate tasks that passed with the current version and fail with the candidate."""
+    """Gate tasks worse with the candidate beyond noise (their own paired interval is below zero)."""
     improvements: list[str] = Field(default_factory=list)
     gate_tasks: list[str] = Field(default_factory=list)
     train_tasks: list[str] = Field(default_factory=list)
@@ -97,6 +104,11 @@ class EvolveReport(BaseModel):
     skill: str
     rounds: list[RoundReport] = Field(default_factory=list)
     final_version: str
+    """The newest version after the run: the last accepted candidate, or the version it started from."""
+    start_version: str | None = None
+    """The version round 1 built on: the latest, or ``--from``."""
+    pinned: str | None = None
+    """The skill's pin, when it has one (a pin never changes what evolve builds on)."""
     model: str | None = None
     """The model used for the stages, or None for the offline heuristics."""
     usage: UsageStats | None = None
@@ -111,7 +123,11 @@ class CorrectionResult(BaseModel):
     name: str
     version: str
     previous: str
-    """The version the correction was applied to (``rollback`` to it undoes the correction)."""
+    """The latest version before the correction (``rollback`` to it undoes the correction)."""
+    based_on: str | None = None
+    """The version the correction was applied to: the latest, or ``--from``."""
+    pinned: str | None = None
+    """The skill's pin, when it has one (the correction does not move it)."""
     changelog: list[str] = Field(default_factory=list)
     """``correction: <text>``, then one line per edit."""
     model: str | None = None

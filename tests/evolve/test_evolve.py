@@ -20,7 +20,8 @@ def test_helpful_edit_is_gated_accepted_and_published(registry, tasks_file: Path
     assert round1.failures_analysed == 1  # the train run of 'signed' failed; 'signed-2' is held out
     assert round1.clusters[0].cause == "Files must end with the line 'Signed-off-by: bot'"
     assert round1.gate is not None
-    assert (round1.gate.before.passed, round1.gate.after.passed, round1.gate.after.total) == (1, 3, 3)
+    assert (round1.gate.before.passed, round1.gate.after.passed, round1.gate.after.total) == (3, 9, 9)
+    assert round1.gate.runs == 3 and round1.gate.delta is not None and round1.gate.delta.ci[0] > 0
     assert round1.gate.train_tasks == ["plain", "signed"] and "signed-2" in round1.gate.gate_tasks
     skill_md = registry.read_file("writer", "1.1.0")
     assert "## Guardrails" in skill_md and "Files must end with the line 'Signed-off-by: bot'" in skill_md
@@ -96,7 +97,7 @@ def test_evolve_cli_end_to_end(registry, tasks_file: Path, agent_cmd: str) -> No
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "decision: accepted -> writer@1.1.0" in result.output
-    assert "gate on 3 held-out task(s): 1/3 -> 3/3" in result.output
+    assert "gate on 3 held-out task(s) x 3 runs: 3/9 -> 9/9" in result.output
     again = runner.invoke(cli, args)  # nothing left to learn: the skill now passes its train tasks
     assert again.exit_code == 0 and "decision: no-change" in again.output
     correct = runner.invoke(
