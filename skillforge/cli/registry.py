@@ -49,7 +49,7 @@ def _warnings(result: Any) -> None:
 
 
 @click.command("publish")
-@click.argument("skill_dir", type=click.Path(path_type=Path))
+@click.argument("skill_dirs", metavar="SKILL_DIR...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--bump", type=click.Choice(["major", "minor", "patch"]), default="patch", show_default=True)
 @click.option("--version", "version", default=None, help="Exact version (X.Y.Z); must be above the latest.")
 @click.option("-m", "--message", default=None, help="What changed and why.")
@@ -69,7 +69,7 @@ def _warnings(result: Any) -> None:
 @registry_option
 @json_option
 def publish_cmd(
-    skill_dir: Path,
+    skill_dirs: tuple[Path, ...],
     bump: str,
     version: str | None,
     message: str | None,
@@ -81,31 +81,44 @@ def publish_cmd(
     registry_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Publish SKILL_DIR as a new version (one commit and one tag NAME@VERSION).
+    """Publish each SKILL_DIR as a new version (one commit and one tag NAME@VERSION).
 
-    The folder is recorded as the skill's source: publishing a different folder under the same
-    name asks for --replace instead of silently becoming its next version.
+    A folder of skill folders stands for each of them (`publish out/`). The version
+    is the folder's metadata.version when that is newer than the latest, else the --bump. The
+    folder is recorded as the skill's source: publishing a different folder under the same name
+    asks for --replace instead of silently becoming its next version.
     """
-    result = _open(registry_path).publish(
-        skill_dir,
-        bump=bump,
-        version=version,
-        message=message,
-        changelog=list(changelog) or None,
-        provenance=provenance,
-        force=force,
-        acknowledge=acknowledge,
-        check_source=True,
-        replace=replace,
-    )
+    from skillforge.hosts.sources import skill_folders
+
+    # A folder of skill folders stands for each; anything else goes to publish, which says what is wrong.
+    folders = [f for d in skill_dirs for f in ((skill_folders(d) or [d]) if d.is_dir() else [d])]
+    if version is not None and len(folders) > 1:
+        raise click.UsageError("--version names one version; give one skill folder")
+    reg = _open(registry_path)
+    results = []
+    for folder in folders:
+        result = reg.publish(
+            folder,
+            bump=bump,
+            version=version,
+            message=message,
+            changelog=list(changelog) or None,
+            provenance=provenance,
+            force=force,
+            acknowledge=acknowledge,
+            check_source=True,
+            replace=replace,
+        )
+        results.append(result)
+        if as_json:
+            continue
+        _warnings(result)
+        if result.created:
+            success(f"published {result.name}@{result.version} (commit {result.commit[:12]})")
+        else:
+            info(f"{result.name}: {result.reason}")
     if as_json:
-        echo_json(result)
-        return
-    _warnings(result)
-    if result.created:
-        success(f"published {result.name}@{result.version} (commit {result.commit[:12]})")
-    else:
-        info(f"{result.name}: {result.reason}")
+        echo_json(results[0] if len(results) == 1 else results)
 
 
 @click.command("list")

@@ -82,18 +82,18 @@ def parse_spec(text: str, cwd: Path | None = None) -> SourceSpec:
 
 
 def skill_folders(root: Path) -> list[Path]:
-    """``root`` if it holds SKILL.md, else every folder under it that does (not inside another skill,
-    hidden folders skipped), sorted: what ``install DIR --all`` and ``publish DIR`` take."""
+    """``root`` if it holds SKILL.md, else its direct subfolders that do (hidden ones skipped), sorted:
+    what ``install DIR --all`` and ``publish DIR`` take (``distill`` writes ``out/<name>/SKILL.md``)."""
     root = root.expanduser()
     if not root.is_dir():
         raise InputError("not a folder", path=root)
     if find_skill_md(root):
         return [root]
-    found: list[Path] = []
-    for child in sorted(root.iterdir()):
-        if child.is_dir() and not child.is_symlink() and not child.name.startswith("."):
-            found += skill_folders(child) if not find_skill_md(child) else [child]
-    return found
+    return [
+        child
+        for child in sorted(root.iterdir())
+        if child.is_dir() and not child.is_symlink() and not child.name.startswith(".") and find_skill_md(child)
+    ]
 
 
 def _local(path: Path, subdir: str | None) -> SourceSpec:

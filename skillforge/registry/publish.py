@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from skillforge.errors import ConflictError, InputError, RegistryError, SpecError
+from skillforge.errors import ConflictError, InputError, RegistryError, SkillforgeError, SpecError
 from skillforge.hosts.limits import MAX_DEPTH, Budget, check_file
 from skillforge.models.registry import PublishResult, VersionRecord
 from skillforge.registry import history, layout
@@ -47,6 +47,8 @@ class Prepared:
         self.warnings = warnings
         self.source = source
         """The resolved folder it was read from (recorded as the version's ``source``)."""
+        self.declared_version: str | None = None
+        """``metadata.version`` of SKILL.md, when it is a valid X.Y.Z."""
 
 
 def prepare(skill_dir: Path) -> Prepared:
@@ -78,7 +80,20 @@ def prepare(skill_dir: Path) -> Prepared:
     metadata, _ = split(skill_md.read_text(encoding="utf-8"), path=str(skill_md))
     name = layout.check_name(str(metadata["name"]))
     warnings = [f"{p.file or 'SKILL.md'}: {p.message}" for p in report.warnings]
-    return Prepared(name, files, warnings, str(root))
+    prepared = Prepared(name, files, warnings, str(root))
+    meta = metadata.get("metadata")
+    declared = meta.get("version") if isinstance(meta, dict) else None
+    if isinstance(declared, str) and _is_semver(declared):
+        prepared.declared_version = declared
+    return prepared
+
+
+def _is_semver(text: str) -> bool:
+    try:
+        layout.parse_version(layout.check_version(text))
+    except SkillforgeError:
+        return False
+    return True
 
 
 def _collect(
@@ -169,8 +184,12 @@ def commit_version(
     warnings: list[str] | None = None,
     source: str | None = None,
     replace: bool = False,
+    declared: str | None = None,
 ) -> PublishResult:
     """Record ``tree`` as the next version of ``name`` (the caller holds the write lock).
+
+    Without an explicit ``version``, the folder's ``declared`` ``metadata.version`` is used when it
+    is newer than the latest (a skill marked 1.1.0 becomes @1.1.0); otherwise ``bump`` applies.
 
     ``source`` says where the content comes from (a folder). When the latest version records a
     different source and the content does not read as an edit of it (``same_lineage``), this is
@@ -193,6 +212,9 @@ def commit_version(
             reason=f"content is identical to {layout.tag_name(name, latest)}; nothing published",
             warnings=warnings or [],
         )
+    if version is None and declared is not None and declared not in known:
+        if latest is None or layout.parse_version(declared) > layout.parse_version(latest):
+            version = declared
     new_version = _next_version(name, latest, known, version, bump)
     extra = dict(extra or {})
     previous_source = _recorded_source(repo, name, latest)

@@ -277,6 +277,7 @@ class Registry:
                 warnings=prepared.warnings + verdict.warnings,
                 source=prepared.source if check_source else None,
                 replace=replace,
+                declared=prepared.declared_version,
             )
         result.warnings += self._after_write_warnings
         return result

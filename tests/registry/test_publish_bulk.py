@@ -1,0 +1,55 @@
+"""``publish out/`` (every skill folder under it) and ``metadata.version`` honoured when newer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from skillforge.cli import cli
+
+VERSIONED = """---
+name: {name}
+description: Handle {name} tasks. Use when the user asks about {name}.
+metadata:
+  version: "{version}"
+---
+# {name}
+
+{body}
+"""
+
+
+def _skill(root: Path, name: str, version: str, body: str = "Do it.") -> Path:
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "SKILL.md").write_text(VERSIONED.format(name=name, version=version, body=body))
+    return folder
+
+
+def test_publish_honours_a_newer_metadata_version(registry, tmp_path: Path) -> None:
+    folder = _skill(tmp_path / "src", "pdf-tidy", "1.1.0")
+    assert registry.publish(folder).version == "1.1.0", "a skill marked 1.1.0 is published as 1.1.0"
+    _skill(tmp_path / "src", "pdf-tidy", "1.1.0", body="Edited, version not bumped.")
+    assert registry.publish(folder).version == "1.1.1", "an unchanged marker falls back to --bump"
+    _skill(tmp_path / "src", "pdf-tidy", "1.0.0", body="Older marker.")
+    assert registry.publish(folder, bump="minor").version == "1.2.0", "an older marker is ignored"
+    _skill(tmp_path / "src", "pdf-tidy", "2.0.0", body="New major.")
+    assert registry.publish(folder).version == "2.0.0"
+
+
+def test_publish_a_folder_of_skills(registry, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for name in ("a-skill", "b-skill", "c-skill"):
+        _skill(out, name, "0.3.0")
+    (out / "notes").mkdir()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["publish", str(out), "--registry", str(registry.path)])
+    assert result.exit_code == 0, result.output
+    assert [(s.name, s.latest) for s in registry.list()] == [
+        ("a-skill", "0.3.0"), ("b-skill", "0.3.0"), ("c-skill", "0.3.0")
+    ]
+    again = runner.invoke(cli, ["publish", str(out / "a-skill"), str(out / "b-skill"), "--registry", str(registry.path)])
+    assert again.exit_code == 0 and again.output.count("nothing published") == 2
+    many = runner.invoke(cli, ["publish", str(out), "--version", "9.0.0", "--registry", str(registry.path)])
+    assert many.exit_code != 0 and "one skill folder" in many.output
