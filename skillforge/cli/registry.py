@@ -400,6 +400,22 @@ def push_cmd(remote: str, registry_path: Path | None) -> None:
     success(f"{remote}: {result.action}" + (f", {len(result.tags)} version(s) sent" if result.tags else ""))
 
 
+@registry_group.command("clone")
+@click.argument("url")
+@registry_option
+def clone_cmd(url: str, registry_path: Path | None) -> None:
+    """Start a registry from a teammate's shared remote URL (it becomes `origin`)."""
+    from skillforge.errors import InputError
+
+    reg = _open(registry_path)
+    if reg.exists() and reg.list():
+        raise InputError("the registry already holds skills", path=reg.path, hint="use `registry remote add` + `pull`")
+    reg.init()
+    reg.add_remote("origin", url)
+    result = reg.pull("origin")
+    success(f"cloned {url} into {reg.path}: {len(reg.list())} skill(s)" + (f", {len(result.tags)} version(s)" if result.tags else ""))
+
+
 @registry_group.command("pull")
 @click.argument("remote", default="origin")
 @registry_option

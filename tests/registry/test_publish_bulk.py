@@ -53,3 +53,20 @@ def test_publish_a_folder_of_skills(registry, tmp_path: Path) -> None:
     assert again.exit_code == 0 and again.output.count("nothing published") == 2
     many = runner.invoke(cli, ["publish", str(out), "--version", "9.0.0", "--registry", str(registry.path)])
     assert many.exit_code != 0 and "one skill folder" in many.output
+
+
+def test_registry_clone_url(registry, tmp_path: Path, bare_remote: Path) -> None:
+    _skill(tmp_path / "src", "pdf-tidy", "1.0.0")
+    registry.publish(tmp_path / "src/pdf-tidy")
+    registry.add_remote("origin", str(bare_remote))
+    registry.push("origin")
+    mine = tmp_path / "mine"
+    result = CliRunner().invoke(cli, ["registry", "clone", str(bare_remote), "--registry", str(mine)])
+    assert result.exit_code == 0, result.output
+    from skillforge.registry import open_registry
+
+    with open_registry(mine) as reg:
+        assert [(s.name, s.latest) for s in reg.list()] == [("pdf-tidy", "1.0.0")]
+        assert reg.read_file("pdf-tidy") == registry.read_file("pdf-tidy")
+    again = CliRunner().invoke(cli, ["registry", "clone", str(bare_remote), "--registry", str(mine)])
+    assert again.exit_code != 0 and "already holds skills" in again.output
