@@ -158,7 +158,8 @@ def put(
         if link_target is not None and not use_link:
             names = ", ".join(a.name for a in group if not a.link_ok())
             notices.append(f"{names}: symlinked skills are not discovered, so {dest.name} was copied instead")
-        tx.place(staged.dir, dest, link_target=link_target if use_link else None)
+        link = _relative_link(link_target, dest, scope, project) if use_link and link_target else None
+        tx.place(staged.dir, dest, link_target=link)
         path_text = to_lock_path(dest, scope, project)
         fields = {
             "name": staged.name,
@@ -169,7 +170,7 @@ def put(
             "scope": scope,
             "path": path_text,
             "mode": "link" if use_link else "copy",
-            "link_target": str(link_target) if use_link else None,
+            "link_target": str(link) if link is not None else None,
             "override": override,
             "installed_at": now,
         }
@@ -304,6 +305,18 @@ def _link_target(spec: SourceSpec, staged: StagedSkill, digest: str) -> Path:
         shutil.copytree(staged.dir, tmp)
         os.replace(tmp, target)
     return target
+
+
+def _relative_link(target: Path, dest: Path, scope: Scope, project: Path | None) -> Path:
+    """A link to a folder inside the project is relative, so the checkout can move; else absolute."""
+    if scope != "project" or project is None:
+        return target
+    root = Path(os.path.abspath(project))
+    try:
+        Path(os.path.abspath(target)).relative_to(root)
+    except ValueError:
+        return target
+    return Path(os.path.relpath(os.path.abspath(target), os.path.abspath(dest.parent)))
 
 
 def _readers(dest: Path, adapter: HostAdapter, scope: Scope, project: Path | None) -> list[str]:

@@ -124,3 +124,14 @@ def test_lock_and_agents_md_follow_the_umask(project: Path, make_skill) -> None:
         os.umask(old)
     for rel in ("skills-lock.json", ".skillforge/lock.json", "AGENTS.md"):
         assert (project / rel).stat().st_mode & 0o777 == 0o644, rel
+
+
+def test_link_inside_the_project_is_relative_and_survives_a_move(project: Path, make_skill, tmp_path: Path) -> None:
+    src = make_skill("pdf-tools", folder=project / "skills-src/pdf-tools")
+    install(str(src), hosts=["claude-code"], project=project, link=True)
+    link = project / ".claude/skills/pdf-tools"
+    assert link.is_symlink() and os.readlink(link) == "../../skills-src/pdf-tools"
+    moved = tmp_path / "moved"
+    project.rename(moved)
+    assert (moved / ".claude/skills/pdf-tools/SKILL.md").read_text() == (moved / "skills-src/pdf-tools/SKILL.md").read_text()
+    assert [r.status for r in check(moved)] == ["ok"]
