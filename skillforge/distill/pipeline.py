@@ -9,8 +9,8 @@ redacted, handed to the analyzer and dropped; only what the analyzer keeps stays
 from __future__ import annotations
 
 import asyncio
-import re
 import inspect
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from pathlib import Path

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from skillforge.distill.pipeline import SkillResult
 from skillforge.distill.provenance import write_provenance
-from skillforge.models.provenance import Provenance
 from skillforge.errors import ConflictError, InputError, ScanRefused, SkillforgeError, SpecError
+from skillforge.models.provenance import Provenance
 
 _PER_SKILL = (ScanRefused, SpecError, InputError, ConflictError)
 """Refusals about one skill (its scan, spec, size, name): the other skills are still published.

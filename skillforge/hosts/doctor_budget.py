@@ -108,7 +108,7 @@ def _shorten_descriptions(report: BudgetReport, skills: Sequence[LoadedSkill], l
     minimum = sum(_cost(b, unit) for b in bare)
     if minimum > limit:
         used = 0
-        for skill, line in zip(order, bare):
+        for skill, line in zip(order, bare, strict=False):
             cost = _cost(line, unit)
             if used + cost <= limit:
                 used += cost

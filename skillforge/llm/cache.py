@@ -10,6 +10,7 @@ deleted and counted as a miss. This is what makes a re-run free and a killed run
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -89,10 +90,8 @@ class ResponseCache:
             return LLMResponse.model_validate(doc["response"])
         except (ValueError, KeyError, TypeError, AttributeError, ValidationError):
             self.corrupt += 1
-            try:
+            with contextlib.suppress(OSError):
                 path.unlink()
-            except OSError:
-                pass
             return None
 
     def has(self, key: str) -> bool:
@@ -152,10 +151,8 @@ class ResponseCache:
                 fh.write(data)
             os.replace(tmp, path)
         except BaseException:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
             raise
 
     def capabilities(self, model: str, version: str) -> dict[str, bool] | None:

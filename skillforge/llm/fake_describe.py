@@ -24,12 +24,7 @@ _TOOL = re.compile(r"`([^`\s][^`]{0,30})`")
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
 _NOT_TOOLS = frozenset({"ls", "find", "git diff", "command -v", "grep"})
 _PLAIN = frozenset(
-    """about after again all also and another any are ask asks before blocked call calls change check
-    checks confirm copy does each earlier every exact exists first follow for from instead into its look
-    make more new next only open opening order over passing path read recover rerun re-run retrying run
-    runs same says search should start steps such than that the their them then these this those through
-    used user using value what when where which while with without work would your alert alerts handle
-    guide runbook below code input text files names mentions defines task tasks approval""".split()
+    ["about", "after", "again", "all", "also", "and", "another", "any", "are", "ask", "asks", "before", "blocked", "call", "calls", "change", "check", "checks", "confirm", "copy", "does", "each", "earlier", "every", "exact", "exists", "first", "follow", "for", "from", "instead", "into", "its", "look", "make", "more", "new", "next", "only", "open", "opening", "order", "over", "passing", "path", "read", "recover", "rerun", "re-run", "retrying", "run", "runs", "same", "says", "search", "should", "start", "steps", "such", "than", "that", "the", "their", "them", "then", "these", "this", "those", "through", "used", "user", "using", "value", "what", "when", "where", "which", "while", "with", "without", "work", "would", "your", "alert", "alerts", "handle", "guide", "runbook", "below", "code", "input", "text", "files", "names", "mentions", "defines", "task", "tasks", "approval"]
 )
 # What a skill does and when to use it, by the activity its name ends in.
 _TEMPLATES: dict[str, tuple[str, str]] = {

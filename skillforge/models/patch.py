@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,16 +67,7 @@ class ReplaceInSection(_Edit):
 
 
 Edit = Annotated[
-    Union[
-        CreateFile,
-        DeleteFile,
-        AddSection,
-        DeleteSection,
-        InsertBefore,
-        InsertAfter,
-        AppendToSection,
-        ReplaceInSection,
-    ],
+    CreateFile | DeleteFile | AddSection | DeleteSection | InsertBefore | InsertAfter | AppendToSection | ReplaceInSection,
     Field(discriminator="op"),
 ]
 

@@ -37,7 +37,7 @@ def redact_text(text: str, *, redact_emails: bool = False) -> str:
         if len(pieces) > 1:
             seps = _ANSI.findall(text)
             out = [_redact(pieces[0], redact_emails)]
-            for sep, piece in zip(seps, pieces[1:]):
+            for sep, piece in zip(seps, pieces[1:], strict=False):
                 out += [sep, _redact(piece, redact_emails)]
             return "".join(out)
     return _redact(text, redact_emails)

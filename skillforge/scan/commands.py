@@ -167,9 +167,7 @@ def _one(cmd: Command, name: str, args: list[Word], via: set[str], stdin: bool, 
     texts = [a.text for a in args]
     # -- fetched code reaching an interpreter --------------------------------------------------
     if name in INTERPRETERS or name in _SOURCE or name == "eval":
-        if stdin and _reads_stdin(name, args, via):
-            hit("pipe-to-shell", cmd.line)
-        elif any(_word_fetched(a, state) for a in _program_words(name, args)):
+        if stdin and _reads_stdin(name, args, via) or any(_word_fetched(a, state) for a in _program_words(name, args)):
             hit("pipe-to-shell", cmd.line)
     elif _runs_fetched_file(cmd, state):
         hit("pipe-to-shell", cmd.line)
@@ -204,13 +202,10 @@ def _one(cmd: Command, name: str, args: list[Word], via: set[str], stdin: bool, 
     if name == "crontab" and any(t == "-" or not t.startswith("-") for t in texts):
         hit("write-outside-tree", cmd.line)
     # -- exfiltration ------------------------------------------------------------------------------
-    if name in _SENDERS:
-        if any(_CRED.search(_strip_at(a.text)) for a in args) or any(
-            _CRED.search(r.target.text) for r in cmd.redirects if r.op in ("<", "<>")
-        ):
-            hit("network-exfil", cmd.line)
-        elif any(_sub_reads_sensitive(a) for a in args):
-            hit("network-exfil", cmd.line)
+    if name in _SENDERS and (any(_CRED.search(_strip_at(a.text)) for a in args) or any(
+        _CRED.search(r.target.text) for r in cmd.redirects if r.op in ("<", "<>")
+    ) or any(_sub_reads_sensitive(a) for a in args)):
+        hit("network-exfil", cmd.line)
 
 
 _DEV_NET = re.compile(r"^/dev/(?:tcp|udp)/")

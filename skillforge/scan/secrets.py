@@ -185,7 +185,7 @@ def scan_secrets(text: str, filename: str = "text.txt") -> list[Hit]:
             # Every excerpt masks every candidate of the line, not only its own, and also the ones
             # judged placeholders: "wJal…EXAMPLEKEY" is dropped as a finding but never printed.
             shown, offsets = _masked(line, candidates)
-            for cand, (lo, hi) in zip(candidates, offsets):
+            for cand, (lo, hi) in zip(candidates, offsets, strict=False):
                 if cand not in found:
                     continue
                 value = line[cand.start : cand.end]

@@ -99,7 +99,7 @@ def trace_findings(trace: Trace, *, families: tuple[str, ...]) -> list[tuple[Fin
             hits += scan_secrets(piece.text, "trace.txt")
         if "unicode" in families:
             hits += scan_unicode(piece.text, code=False, in_trace=True)
-        for hit, finding in zip(hits, to_findings(hits, lines, trace.source.path, context=where)):
+        for hit, finding in zip(hits, to_findings(hits, lines, trace.source.path, context=where), strict=False):
             finding.line = trace.source.line
             out.append((finding, _needle(lines, hit)))
     return out

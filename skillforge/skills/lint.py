@@ -109,7 +109,7 @@ def lint_skill(skill: SkillDoc) -> SkillMetrics:
     ]
     references = "\n".join(normalize(text) for rel, text in sorted(skill.files.items()) if _is_document(rel))
     normalized = [normalize(r) for r in rules]
-    copied = [r for r, n in zip(rules, normalized) if len(n.split()) >= MIN_COPIED_WORDS and n in references]
+    copied = [r for r, n in zip(rules, normalized, strict=False) if len(n.split()) >= MIN_COPIED_WORDS and n in references]
     words = word_count(skill.body)
     spans = boilerplate_spans(skill.body, skill.description)
     if spans:

@@ -169,8 +169,7 @@ def says_why(rule: str) -> bool:
 
 _MASKS = [pattern for label, pattern in _RUN_SPECIFIC if label not in ("number", "scratch file")]
 _STOP = frozenset(
-    "a an and are as at be by for from how in into is it its of on or that the this to use used uses using "
-    "when with you your skill skills any all can should will".split()
+    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "use", "used", "uses", "using", "when", "with", "you", "your", "skill", "skills", "any", "all", "can", "should", "will"]
 )
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.errors import FormatError
-from skillforge.ingest.base import STEP_TEXT_LIMIT, Probe, ReadOptions, Reader, clip
+from skillforge.ingest.base import STEP_TEXT_LIMIT, Probe, Reader, ReadOptions, clip
 from skillforge.ingest.formats._html import HtmlPage
 from skillforge.ingest.limits import MAX_DEPTH, value_too_deep
 from skillforge.models import Skipped, Source, Step, Trace
@@ -310,7 +310,7 @@ def split_sections(lines: list[str], heads: Heads) -> tuple[str, list[str]]:
     level = min(lvl for _, lvl in rest)
     cuts = [0] + [idx for idx, lvl in rest if lvl == level] + [len(lines)]
     sections: list[str] = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in zip(cuts, cuts[1:], strict=False):
         chunk = _join(lines[a:b])
         inner = [h for h in heads if a < h[0] < b]
         if len(chunk) > STEP_TEXT_LIMIT and inner:
@@ -325,7 +325,7 @@ def _split_deeper(lines: list[str], heads: Heads, start: int, end: int) -> list[
     level = min(lvl for _, lvl in inner)
     cuts = [start] + [idx for idx, lvl in inner if lvl == level] + [end]
     out: list[str] = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in zip(cuts, cuts[1:], strict=False):
         chunk = _join(lines[a:b])
         if len(chunk) > STEP_TEXT_LIMIT and any(a < h[0] < b for h in heads):
             out.extend(_split_deeper(lines, heads, a, b))

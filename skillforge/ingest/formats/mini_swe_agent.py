@@ -78,11 +78,11 @@ def _report_body(doc: Any) -> dict[str, Any] | None:
     """The per-instance part of a SWE-bench report: flat, or ``{instance_id: {...}}``."""
     if not isinstance(doc, dict):
         return None
-    if _REPORT_KEYS <= doc.keys():
+    if doc.keys() >= _REPORT_KEYS:
         return doc
     if len(doc) == 1:
         inner = next(iter(doc.values()))
-        if isinstance(inner, dict) and _REPORT_KEYS <= inner.keys():
+        if isinstance(inner, dict) and inner.keys() >= _REPORT_KEYS:
             return inner
     return None
 

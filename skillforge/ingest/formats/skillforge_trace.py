@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from skillforge.ingest.base import Probe, ReadOptions, Reader, iter_jsonl
+from skillforge.ingest.base import Probe, Reader, ReadOptions, iter_jsonl
 from skillforge.models import Skipped, Trace
 
 _KEYS = {"id", "kind", "source", "steps", "outcome"}
@@ -15,7 +15,7 @@ _KEYS = {"id", "kind", "source", "steps", "outcome"}
 
 def sniff(probe: Probe) -> float:
     first = probe.first_record
-    if probe.kind in ("jsonl", "json") and isinstance(first, dict) and _KEYS <= set(first):
+    if probe.kind in ("jsonl", "json") and isinstance(first, dict) and set(first) >= _KEYS:
         source = first.get("source")
         if isinstance(source, dict) and "format" in source:
             return 0.97

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.errors import FormatError
-from skillforge.ingest.base import Probe, ReadOptions, Reader, as_text, clip, iter_json_array, iter_jsonl
+from skillforge.ingest.base import Probe, Reader, ReadOptions, as_text, clip, iter_json_array, iter_jsonl
 from skillforge.ingest.formats._thread import parse_thread
 from skillforge.ingest.limits import JSONTooDeep, loads
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
@@ -96,7 +96,7 @@ def _score(fields: set[str], hinted: bool) -> float:
 
 
 def _is_swe_bench(record: Any) -> bool:
-    return isinstance(record, dict) and _SWE_BENCH_KEYS <= record.keys() and bool({"patch", "hints_text"} & record.keys())
+    return isinstance(record, dict) and record.keys() >= _SWE_BENCH_KEYS and bool({"patch", "hints_text"} & record.keys())
 
 
 def _record_fields(record: dict[str, Any]) -> set[str]:
