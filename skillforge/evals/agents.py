@@ -135,7 +135,9 @@ def skill_prompt(prompt: str, skill_dir: Path, mode: Mode, command: AgentCommand
     skill_md = skill_dir / "SKILL.md"
     if mode == "forced":
         body = skill_md.read_text(encoding="utf-8", errors="replace")
-        return f"{prompt}\n\nFollow this skill:\n\n<skill name=\"{skill_dir.name}\">\n{body.strip()}\n</skill>\n"
+        return (
+            f'{prompt}\n\nFollow this skill:\n\n<skill name="{skill_dir.name}">\n{body.strip()}\n</skill>\n'
+        )
     if command.builtin is not None and not command.builtin.native_skills:
         description = _description(skill_md)
         return (

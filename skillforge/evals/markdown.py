@@ -13,8 +13,10 @@ def report_markdown(report: EvalReport) -> str:
     lines = [
         f"# Eval of {report.skill}",
         "",
-        f"{len(report.tasks)} task(s) × {report.runs} run(s) per arm. Verdict: **{report.verdict}** "
-        "(from the 95 % interval of the paired difference).",
+        (
+            f"{len(report.tasks)} task(s) × {report.runs} run(s) per arm. Verdict: **{report.verdict}** "
+            "(from the 95 % interval of the paired difference)."
+        ),
         "",
         "| arm | passed | pass rate | sd | 95 % CI |",
         "| --- | ---: | ---: | ---: | --- |",

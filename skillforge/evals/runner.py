@@ -275,7 +275,9 @@ def _run_one(
         if proc.returncode != 0:
             crash = f"agent exited with {proc.returncode}: {proc.stderr.strip()[-200:]}".rstrip(": ")
     except subprocess.TimeoutExpired as exc:
-        output = exc.stdout.decode("utf-8", "replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        output = (
+            exc.stdout.decode("utf-8", "replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        )
         crash = f"agent timed out after {limit:g}s"
     except OSError as exc:
         crash = f"agent could not start: {exc}"

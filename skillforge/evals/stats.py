@@ -86,7 +86,9 @@ def arm_stats(results: Iterable[TaskResult]) -> ArmStats:
     )
 
 
-def pair_runs(first: Iterable[TaskResult], second: Iterable[TaskResult]) -> dict[str, list[tuple[bool, bool]]]:
+def pair_runs(
+    first: Iterable[TaskResult], second: Iterable[TaskResult]
+) -> dict[str, list[tuple[bool, bool]]]:
     """Runs of the two arms paired by (task, run index), grouped by task id in task order."""
     other = {(r.id, r.run): r.passed for r in second}
     pairs: dict[str, list[tuple[bool, bool]]] = {}

@@ -71,7 +71,9 @@ def gate(
     return decision
 
 
-def judge(current: list[TaskResult], candidate: list[TaskResult], *, margin: float, runs: int) -> GateDecision:
+def judge(
+    current: list[TaskResult], candidate: list[TaskResult], *, margin: float, runs: int
+) -> GateDecision:
     """Accept only a paired lift whose 95 % lower bound is above ``margin`` and no task worse beyond noise."""
     pairs = pair_runs(candidate, current)
     delta = paired_delta([p for task_pairs in pairs.values() for p in task_pairs])
@@ -83,7 +85,10 @@ def judge(current: list[TaskResult], candidate: list[TaskResult], *, margin: flo
     if regressions:
         accepted, reason = False, "worse beyond noise on held-out task(s): " + ", ".join(regressions)
     elif delta.ci[0] > margin:
-        accepted, reason = True, f"pass rate {before.rate:.0%} -> {after.rate:.0%}, {lift} above margin {margin:.0%}"
+        accepted, reason = (
+            True,
+            f"pass rate {before.rate:.0%} -> {after.rate:.0%}, {lift} above margin {margin:.0%}",
+        )
     else:
         accepted, reason = False, f"no lift beyond noise: {lift}, lower bound not above margin {margin:.0%}"
         if runs == 1:
@@ -107,5 +112,8 @@ def old_judge(current: list[TaskResult], candidate: list[TaskResult], *, margin:
     after = {r.id: r.passed for r in candidate if r.run == 0}
     if any(before[i] and not after.get(i, False) for i in before):
         return False
-    rate = lambda d: sum(d.values()) / len(d) if d else 0.0  # noqa: E731
-    return rate(after) + 1e-9 >= rate(before) + margin
+    return _rate(after) + 1e-9 >= _rate(before) + margin
+
+
+def _rate(passed: dict[str, bool]) -> float:
+    return sum(passed.values()) / len(passed) if passed else 0.0

@@ -43,13 +43,22 @@ def simulate(
     current, candidate = [], []
     for run in range(runs):
         for i, p in enumerate(rates):
-            for arm, rate, out in (("current", p, current), ("candidate", min(1.0, max(0.0, p + lift)), candidate)):
-                out.append(TaskResult(id=f"t{i:02d}", with_skill=True, passed=rng.random() < rate, run=run, arm=arm))
+            for arm, rate, out in (
+                ("current", p, current),
+                ("candidate", min(1.0, max(0.0, p + lift)), candidate),
+            ):
+                out.append(
+                    TaskResult(id=f"t{i:02d}", with_skill=True, passed=rng.random() < rate, run=run, arm=arm)
+                )
     return current, candidate
 
 
 def measure(
-    *, lifts: tuple[float, ...] = (0.0, 0.2), runs: tuple[int, ...] = (1, 3, 5), tasks: int = 20, seeds: int = 200,
+    *,
+    lifts: tuple[float, ...] = (0.0, 0.2),
+    runs: tuple[int, ...] = (1, 3, 5),
+    tasks: int = 20,
+    seeds: int = 200,
     margin: float = 0.0,
 ) -> list[NoiseRow]:
     """Acceptance counts of the new gate (and the old one, at one run) per lift and runs."""
@@ -69,7 +78,9 @@ def measure(
 def all_fail(seeds: int = 200, tasks: int = 4) -> tuple[int, int]:
     """(new, old) acceptances when every run fails in both versions (the 0 → 0 case)."""
     current, candidate = simulate(0, tasks=tasks, runs=1, lift=0.0, base=(0.0, 0.0))
-    return seeds * judge(current, candidate, margin=0.0, runs=1).accepted, seeds * old_judge(current, candidate)
+    return seeds * judge(current, candidate, margin=0.0, runs=1).accepted, seeds * old_judge(
+        current, candidate
+    )
 
 
 def main() -> None:
@@ -80,7 +91,9 @@ def main() -> None:
         old = "-" if row.old_rate is None else f"{row.old_rate:.1%}"
         print(f"{row.lift:>+9.0%} {row.runs:>4} {row.new_rate:>9.1%} {old:>9}")
     new, old = all_fail()
-    print(f"every run fails in both versions (0 -> 0), 4 tasks: new gate {new}/200 accepted, old gate {old}/200")
+    print(
+        f"every run fails in both versions (0 -> 0), 4 tasks: new gate {new}/200 accepted, old gate {old}/200"
+    )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,6 @@ class EvalTask(BaseModel):
     """For evolve: train tasks produce failures to learn from, holdout tasks gate the candidate.
     Tasks without a split are used for both."""
 
-
     @field_validator("setup")
     @classmethod
     def _setup_inside(cls, value: dict[str, str]) -> dict[str, str]:

@@ -63,8 +63,13 @@ def test_claude_code_runs_headless_with_the_skill_in_the_project(
     report = run_eval(skill, load_tasks(one_task), "claude-code:sonnet", runs=1, timeout=30)
     with_call, without_call = sorted(calls(fake_agents), key=lambda c: not c["skills"])
     assert with_call["argv"] == [
-        "-p", "write a note to out.txt", "--output-format", "text", "--dangerously-skip-permissions",
-        "--model", "sonnet",
+        "-p",
+        "write a note to out.txt",
+        "--output-format",
+        "text",
+        "--dangerously-skip-permissions",
+        "--model",
+        "sonnet",
     ]
     assert ".claude/skills/signing/SKILL.md" in with_call["skills"] and without_call["skills"] == []
     assert (report.with_.passed, report.without.passed) == (1, 0)
@@ -95,11 +100,13 @@ def test_mini_swe_agent_gets_a_skills_listing_or_the_forced_skill(
     forced = calls(fake_agents)
     with_prompt = next(c for c in forced if c["skills"])["argv"][1]
     without_prompt = next(c for c in forced if not c["skills"])["argv"][1]
-    assert "<skill name=\"signing\">" in with_prompt and "Signed-off-by: bot" in with_prompt
+    assert '<skill name="signing">' in with_prompt and "Signed-off-by: bot" in with_prompt
     assert without_prompt == "write a note to out.txt"
 
 
-def test_a_missing_builtin_agent_says_what_to_install(one_task: Path, tmp_path: Path, make_skill, monkeypatch) -> None:
+def test_a_missing_builtin_agent_says_what_to_install(
+    one_task: Path, tmp_path: Path, make_skill, monkeypatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(InputError, match="needs the `claude` command on PATH"):
         run_eval(make_skill(tmp_path, "s", "- x"), load_tasks(one_task), "claude-code", runs=1)
@@ -116,10 +123,15 @@ def test_an_agent_without_prompt_placeholder_is_refused_unless_prompt_stdin(
     agent.write_text("#!/bin/sh\ncat > prompt.txt\n")
     agent.chmod(0o755)
     tasks = tmp_path / "stdin.jsonl"
-    tasks.write_text(json.dumps({"id": "s", "prompt": "say hi", "check": "grep -qx 'say hi' prompt.txt"}) + "\n")
+    tasks.write_text(
+        json.dumps({"id": "s", "prompt": "say hi", "check": "grep -qx 'say hi' prompt.txt"}) + "\n"
+    )
     report = run_eval(skill, load_tasks(tasks), str(agent), runs=1, prompt_stdin=True)
     assert (report.with_.passed, report.without.passed) == (1, 1)
-    assert resolve_agent("claude-code").builtin is not None and resolve_agent("my-agent {prompt}").builtin is None
+    assert (
+        resolve_agent("claude-code").builtin is not None
+        and resolve_agent("my-agent {prompt}").builtin is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,7 +143,9 @@ def test_an_agent_without_prompt_placeholder_is_refused_unless_prompt_stdin(
         ("--fail-under", "1.5", "1.5 is not in the range 0<=x<=1"),
     ],
 )
-def test_numeric_options_are_validated(one_task: Path, tmp_path: Path, make_skill, option: str, value: str, message: str) -> None:
+def test_numeric_options_are_validated(
+    one_task: Path, tmp_path: Path, make_skill, option: str, value: str, message: str
+) -> None:
     skill = make_skill(tmp_path, "s", "- x")
     result = CliRunner().invoke(
         cli, ["eval", str(skill), "--tasks", str(one_task), "--agent", "true {prompt}", option, value]
@@ -139,7 +153,9 @@ def test_numeric_options_are_validated(one_task: Path, tmp_path: Path, make_skil
     assert result.exit_code == 2 and message in result.output
 
 
-def test_fail_under_and_require_better_fail_ci(tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill) -> None:
+def test_fail_under_and_require_better_fail_ci(
+    tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill
+) -> None:
     skill = make_skill(tmp_path, "signing", "- Files must end with the line 'Signed-off-by: bot'")
     base = ["eval", str(skill), "--tasks", str(tasks_file), "--agent", agent_cmd, "--runs", "1"]
     ok = CliRunner().invoke(cli, [*base, "--fail-under", "0.9"])

@@ -13,7 +13,9 @@ from skillforge.ingest import read_paths
 from skillforge.models import Trace
 
 
-def test_helpful_skill_is_better_beyond_noise(tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill) -> None:
+def test_helpful_skill_is_better_beyond_noise(
+    tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill
+) -> None:
     skill = make_skill(tmp_path, "signing", "- Files must end with the line 'Signed-off-by: bot'")
     # One task in three improves: 5 runs give 5 discordant pairs, enough to call it beyond noise.
     report = run_eval(skill, load_tasks(tasks_file), agent_cmd, runs=5, concurrency=4, timeout=30)
@@ -27,7 +29,9 @@ def test_helpful_skill_is_better_beyond_noise(tmp_path: Path, agent_cmd: str, ta
     assert (signed.with_.passed, signed.without.passed, signed.verdict) == (5, 0, "better")
 
 
-def test_one_run_cannot_tell_lift_from_noise(tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill) -> None:
+def test_one_run_cannot_tell_lift_from_noise(
+    tmp_path: Path, agent_cmd: str, tasks_file: Path, make_skill
+) -> None:
     skill = make_skill(tmp_path, "signing", "- Files must end with the line 'Signed-off-by: bot'")
     report = run_eval(skill, load_tasks(tasks_file), agent_cmd, runs=1, timeout=30)
     assert (report.with_.passed, report.without.passed) == (3, 2)
@@ -64,7 +68,18 @@ def test_a_crash_is_a_failure_even_when_the_check_passes(tmp_path: Path, make_sk
     tasks.write_text(json.dumps({"id": "t", "prompt": "work", "check": "test -s out.txt"}) + "\n")
     skill = make_skill(tmp_path, "any", "- nothing")
     result = CliRunner().invoke(
-        cli, ["eval", str(skill), "--tasks", str(tasks), "--agent", f"{agent} {{prompt}}", "--runs", "2", "--json"]
+        cli,
+        [
+            "eval",
+            str(skill),
+            "--tasks",
+            str(tasks),
+            "--agent",
+            f"{agent} {{prompt}}",
+            "--runs",
+            "2",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
@@ -107,11 +122,27 @@ def test_cli_json_shape(tmp_path: Path, agent_cmd: str, tasks_file: Path, make_s
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert set(payload) == {
-        "runs", "with", "without", "delta", "verdict", "regressed_tasks", "worse", "better", "tasks"
+        "runs",
+        "with",
+        "without",
+        "delta",
+        "verdict",
+        "regressed_tasks",
+        "worse",
+        "better",
+        "tasks",
     }
     assert payload["runs"] == 2 and payload["verdict"] == "no-difference"  # 2 of 6 pairs differ: within noise
-    assert payload["with"] == {"passed": 6, "total": 6, "pass_rate": 1.0, "sd": 0.0, "ci": [pytest.approx(0.6097, abs=1e-3), 1.0]}
-    assert payload["without"]["passed"] == 4 and payload["without"]["pass_rate"] == pytest.approx(0.6667, abs=1e-4)
+    assert payload["with"] == {
+        "passed": 6,
+        "total": 6,
+        "pass_rate": 1.0,
+        "sd": 0.0,
+        "ci": [pytest.approx(0.6097, abs=1e-3), 1.0],
+    }
+    assert payload["without"]["passed"] == 4 and payload["without"]["pass_rate"] == pytest.approx(
+        0.6667, abs=1e-4
+    )
     assert payload["delta"]["mean"] == pytest.approx(0.3333, abs=1e-3) and len(payload["delta"]["ci"]) == 2
     assert payload["better"] == ["signed"] and payload["worse"] == [] and payload["regressed_tasks"] == []
     assert [t["id"] for t in payload["tasks"]] == ["plain", "signed", "output"]

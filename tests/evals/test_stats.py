@@ -32,7 +32,10 @@ def coin(tmp_path: Path, base: int, with_skill: int | None, tasks: int = 20) -> 
     (skill / "SKILL.md").write_text(f"---\nname: coin\ndescription: Use when flipping coins.\n---\n{rule}\n")
     path = tmp_path / "tasks.jsonl"
     path.write_text(
-        "".join(json.dumps({"id": f"t{i:02d}", "prompt": "flip", "check": "test -s out.txt"}) + "\n" for i in range(tasks))
+        "".join(
+            json.dumps({"id": f"t{i:02d}", "prompt": "flip", "check": "test -s out.txt"}) + "\n"
+            for i in range(tasks)
+        )
     )
     return skill, path, f"{agent} {{task_id}} {{run}} {{skill_dir}} {{prompt}}"
 
@@ -76,6 +79,8 @@ def test_a_skill_with_no_effect_gets_no_difference(tmp_path: Path) -> None:
 def test_gate_false_accepts_stay_under_five_percent_from_three_runs() -> None:
     rows = {(r.lift, r.runs): r for r in measure(runs=(1, 3, 5))}
     assert rows[(0.0, 3)].new_rate <= 0.05 and rows[(0.0, 5)].new_rate <= 0.05
-    assert rows[(0.2, 5)].new_rate > rows[(0.2, 3)].new_rate > rows[(0.2, 1)].new_rate  # more runs, more power
+    assert (
+        rows[(0.2, 5)].new_rate > rows[(0.2, 3)].new_rate > rows[(0.2, 1)].new_rate
+    )  # more runs, more power
     assert rows[(0.2, 3)].new_rate > rows[(0.2, 1)].old_rate  # type: ignore[operator]
     assert all_fail() == (0, 200)  # the old gate accepted every 0 -> 0 candidate

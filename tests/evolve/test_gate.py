@@ -32,7 +32,8 @@ def test_checks_that_give_no_reason_are_not_turned_into_guardrails(registry, tmp
     tasks = tmp_path / "silent.jsonl"
     tasks.write_text(
         "".join(
-            json.dumps({"id": f"t{i}", "prompt": f"write x to f{i}.txt", "check": {"file": "missing.txt"}}) + "\n"
+            json.dumps({"id": f"t{i}", "prompt": f"write x to f{i}.txt", "check": {"file": "missing.txt"}})
+            + "\n"
             for i in range(3)
         )
     )
@@ -46,7 +47,9 @@ def test_crashed_runs_are_not_learned_from(registry, tasks_file: Path, tmp_path:
     agent = tmp_path / "crash.sh"
     agent.write_text("#!/bin/sh\nexit 9\n")
     agent.chmod(0o755)
-    report = run_evolve(registry, "writer", tasks=load_tasks(tasks_file), agent=f"{agent} {{prompt}}", timeout=30)
+    report = run_evolve(
+        registry, "writer", tasks=load_tasks(tasks_file), agent=f"{agent} {{prompt}}", timeout=30
+    )
     (round1,) = report.rounds
     assert round1.decision == "no-change" and round1.edits == []
     assert "2 failed run(s) not learned from: the agent crashed or timed out" in round1.notes
@@ -90,7 +93,9 @@ def _pin_an_older_version(registry, tmp_path: Path) -> None:  # type: ignore[no-
     registry.pin("writer", "1.0.0")
 
 
-def test_pinned_evolve_builds_on_latest_and_rounds_chain(registry, tasks_file: Path, agent_cmd: str, tmp_path: Path) -> None:
+def test_pinned_evolve_builds_on_latest_and_rounds_chain(
+    registry, tasks_file: Path, agent_cmd: str, tmp_path: Path
+) -> None:
     _pin_an_older_version(registry, tmp_path)
     result = evolve(registry, tasks_file, agent_cmd, "--rounds", "2")
     assert result.exit_code == 0, result.output
@@ -98,7 +103,9 @@ def test_pinned_evolve_builds_on_latest_and_rounds_chain(registry, tasks_file: P
     assert lines[0] == "writer is pinned at 1.0.0; building on 1.0.1 (--from 1.0.0 to start from the pin)"
     assert "round 1 from writer@1.0.1: 1 failure(s) analysed, 1 cluster(s)" in lines
     assert "  decision: accepted -> writer@1.1.0" in lines
-    assert "round 2 from writer@1.1.0: 0 failure(s) analysed, 0 cluster(s)" in lines  # built on round 1's version
+    assert (
+        "round 2 from writer@1.1.0: 0 failure(s) analysed, 0 cluster(s)" in lines
+    )  # built on round 1's version
     assert "writer is at 1.1.0" in lines
     assert "writer stays pinned at 1.0.0: installs keep it until `skillforge unpin writer`" in lines
     assert "Keep the wording plain." in registry.read_file("writer", "1.1.0")  # 1.0.1's content is kept
@@ -111,7 +118,9 @@ def test_evolve_from_a_version(registry, tasks_file: Path, agent_cmd: str, tmp_p
         registry, "writer", tasks=load_tasks(tasks_file), agent=agent_cmd, timeout=30, from_version="1.0.0"
     )
     assert report.start_version == "1.0.0" and report.rounds[0].base_version == "1.0.0"
-    assert report.final_version == "1.1.0" and "Keep the wording plain." not in registry.read_file("writer", "1.1.0")
+    assert report.final_version == "1.1.0" and "Keep the wording plain." not in registry.read_file(
+        "writer", "1.1.0"
+    )
 
 
 def test_pinned_correct_builds_on_latest_and_undo_names_it(registry, tmp_path: Path) -> None:

@@ -54,7 +54,8 @@ def test_model_edit_of_the_attributed_section_is_accepted_published_and_logged(
     assert "round 1 from writer@1.0.0 (skillforge-fake/fake): 1 failure(s) analysed, 1 cluster(s)" in output
     assert f"1x {SIGNED_RULE}  [followed: Procedure]" in output
     assert (
-        "gate on 3 held-out task(s) x 3 runs: 3/9 -> 9/9" in output and "decision: accepted -> writer@1.1.0" in output
+        "gate on 3 held-out task(s) x 3 runs: 3/9 -> 9/9" in output
+        and "decision: accepted -> writer@1.1.0" in output
     )
     # The edit went into the section the analysis blamed, not into a generic guardrails list.
     skill_md = registry.read_file("writer", "1.1.0")
@@ -77,7 +78,10 @@ def test_model_edit_of_the_attributed_section_is_accepted_published_and_logged(
         "evolve round 1 from 1.0.0 (skillforge-fake/fake): 1 failure(s) analysed, 1 cluster(s), 1 edit(s); accepted"
         in log
     )
-    assert "gate on 3 held-out task(s) x 3 runs: 3/9 -> 9/9; pass rate 33% -> 100%, paired lift +67% (95% CI +23% to +88%) above margin 0%" in log
+    assert (
+        "gate on 3 held-out task(s) x 3 runs: 3/9 -> 9/9; pass rate 33% -> 100%, paired lift +67% (95% CI +23% to +88%) above margin 0%"
+        in log
+    )
 
 
 def test_model_harmful_edit_is_rejected_registry_unchanged_and_log_says_why(
@@ -106,7 +110,10 @@ def test_model_harmful_edit_is_rejected_registry_unchanged_and_log_says_why(
     log = CliRunner().invoke(cli, ["log", "writer", "--registry", str(registry.path)]).output
     lines = log.splitlines()
     assert lines[0].startswith("writer (no version)") and "rejected, nothing published" in lines[0]
-    assert "    gate on 3 held-out task(s) x 3 runs: 3/9 -> 0/9; worse beyond noise on held-out task(s): plain" in lines
+    assert (
+        "    gate on 3 held-out task(s) x 3 runs: 3/9 -> 0/9; worse beyond noise on held-out task(s): plain"
+        in lines
+    )
     assert lines[-1].startswith("writer@1.0.0")  # the rejected round sits above the version it started from
 
 
