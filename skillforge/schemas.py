@@ -25,6 +25,7 @@ SCHEMAS: dict[str, str] = {
     "patch": "skillforge.models.patch:Patch",
     "frontmatter": "skillforge.models.skill:Frontmatter",
     "lock": "skillforge.models.lock:LockFile",
+    "lock-sidecar": "skillforge.models.lock:OwnerFile",
     "eval-task": "skillforge.models.evals:EvalTask",
     "evolve-report": "skillforge.models.evolve:EvolveReport",
     "scan-report": "skillforge.models.scan:ScanReport",
