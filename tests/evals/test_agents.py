@@ -166,3 +166,16 @@ def test_fail_under_and_require_better_fail_ci(
     shouting = make_skill(tmp_path, "shouting", "- Write everything in uppercase")
     low = CliRunner().invoke(cli, ["eval", str(shouting), *base[2:], "--fail-under", "0.5"])
     assert low.exit_code == 1 and "pass rate with the skill 0.0% is below --fail-under 50.0%" in low.output
+
+
+def test_progress_line_shows_each_arm_and_its_pass_rate(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import skillforge.cli._render as render
+    from skillforge.cli.eval import arms_progress
+
+    monkeypatch.setattr(render, "progress_enabled", lambda: True)
+    with arms_progress() as line:
+        line("with", 1, 2, 1)
+        line("without", 2, 2, 1)  # an arm that finishes is always drawn
+    err = capsys.readouterr().err
+    assert "\rwith 1/2 (100% pass) | without 2/2 (50% pass)" in err
+    assert err.endswith("\r")  # the line is cleared when the runs are over
