@@ -35,6 +35,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from skillforge.cli._process import tuned_for_model_calls
 from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill
 from skillforge.ingest import read_paths
 from skillforge.llm import _litellm
@@ -59,7 +60,8 @@ def generate(count: int, out: Path) -> Path:
 def run(inputs: Path, out: Path, cache: Path, settings: LLMSettings, k: int) -> tuple[float, dict[str, float]]:
     options = LLMDistillOptions(settings=settings, k=k, cache_dir=cache)
     started = time.perf_counter()
-    report = asyncio.run(run_llm_distill([inputs], out, options))
+    with tuned_for_model_calls():  # what `skillforge distill --model` does around the run
+        report = asyncio.run(run_llm_distill([inputs], out, options))
     return time.perf_counter() - started, report.model_dump()
 
 

@@ -42,6 +42,7 @@ def run_llm_command(
     seed: Callable[[str, Path], str | None] | None = None,
 ) -> None:
     """``distill --model``: run (or, with ``--dry-run``, estimate) and render the result."""
+    from skillforge.cli._process import tuned_for_model_calls
     from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill
     from skillforge.distill.llm_pipeline import dry_run as estimate
     from skillforge.models.llm import LLMSettings
@@ -67,7 +68,8 @@ def run_llm_command(
         return
     line = StageLine()
     try:
-        report = asyncio.run(run_llm_distill(paths, out_dir, options, progress=line))
+        with tuned_for_model_calls():
+            report = asyncio.run(run_llm_distill(paths, out_dir, options, progress=line))
     finally:
         line.clear()
     _write(report_file, report)

@@ -9,7 +9,6 @@ re-run makes no calls and a killed run resumes; ``--budget`` stops cleanly with 
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -33,7 +32,6 @@ from skillforge.models.llm import CallFailure, DryRunEstimate, LLMAnalysis, LLMR
 
 __all__ = ["LLMDistillOptions", "LLMDistillReport", "dry_run", "run_llm_distill"]
 
-SWITCH_INTERVAL_S = 0.0005
 
 
 class LLMDistillOptions(BaseModel):
@@ -95,10 +93,6 @@ async def run_llm_distill(
     out = Path(out_dir)
     client, journal, root = _client(inputs, out, options)
     previous = journal.previous_keys
-    # litellm runs part of every call in worker threads; with the default 5 ms switch interval the
-    # event loop queues behind them for the GIL while answers wait. Hand it back sooner for the run.
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
     try:
         analysis = await run_analysis(
             inputs, client, fmt=options.fmt, options=options.read_options, k=options.k,
@@ -115,7 +109,6 @@ async def run_llm_distill(
                 failures.append(CallFailure(task="plan", error=exc.message, kind="BudgetExceeded"))
                 analysis.budget_stopped = True
     finally:
-        sys.setswitchinterval(switch)
         if client.cache is not None:
             client.cache.flush()  # the journal is written as entries reach the disk, so flush first
         journal.close()

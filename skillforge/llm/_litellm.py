@@ -9,7 +9,6 @@ provider so ``--model fake`` goes through exactly the same call path as a hosted
 from __future__ import annotations
 
 import email.utils
-import gc
 import importlib.metadata
 import logging
 import os
@@ -47,10 +46,7 @@ def get_litellm() -> Any:
         logging.getLogger(name).setLevel(logging.ERROR)
 
     _register_fake(litellm)
-    # litellm brings ~400k long-lived objects; a full cyclic-GC pass over them takes ~150 ms, a stall
-    # every call in flight would feel. Collect once, then freeze them out of later collections.
-    gc.collect()
-    gc.freeze()
+    # (The CLI freezes litellm's long-lived objects out of the cyclic GC: skillforge.cli._process.)
     return litellm
 
 
