@@ -40,7 +40,8 @@ def simulate(
     """(current, candidate) results of one seeded simulated gate."""
     rng = random.Random(seed)
     rates = [rng.uniform(*base) for _ in range(tasks)]
-    current, candidate = [], []
+    current: list[TaskResult] = []
+    candidate: list[TaskResult] = []
     for run in range(runs):
         for i, p in enumerate(rates):
             for arm, rate, out in (
@@ -88,8 +89,8 @@ def main() -> None:
     print("gate acceptance over 200 seeds, 20 tasks, task success rates uniform in [0.2, 0.8], margin 0")
     print(f"{'true lift':>9} {'runs':>4} {'new gate':>9} {'old gate':>9}")
     for row in rows:
-        old = "-" if row.old_rate is None else f"{row.old_rate:.1%}"
-        print(f"{row.lift:>+9.0%} {row.runs:>4} {row.new_rate:>9.1%} {old:>9}")
+        old_rate = "-" if row.old_rate is None else f"{row.old_rate:.1%}"
+        print(f"{row.lift:>+9.0%} {row.runs:>4} {row.new_rate:>9.1%} {old_rate:>9}")
     new, old = all_fail()
     print(
         f"every run fails in both versions (0 -> 0), 4 tasks: new gate {new}/200 accepted, old gate {old}/200"
