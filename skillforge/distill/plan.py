@@ -113,7 +113,7 @@ def _plan_update(group: SkillGroup, existing: SkillPackage) -> SkillPlan:
             ref = f"references/{key}.md" if overflow else reference_file(lesson)
             file = "SKILL.md" if not overflow else ref
             if ref:
-                edits.extend(_reference_edits(files, ref, group.title, lesson))
+                edits.extend(_reference_edits(files, ref, group.title, lesson, full=overflow))
             rules.append(provenance_rule(lesson, heading, file or "SKILL.md"))
     patch = Patch(
         skill=group.name,
@@ -135,11 +135,12 @@ def _section_edit(present: list[str], heading: str, content: str) -> Edit:
     return AddSection(heading=heading, content=content, after=earlier[-1] if earlier else None)
 
 
-def _reference_edits(files: dict[str, str], ref: str, title: str, lesson: Lesson) -> list[Edit]:
+def _reference_edits(files: dict[str, str], ref: str, title: str, lesson: Lesson, *, full: bool = False) -> list[Edit]:
+    """Edits that add ``lesson``'s entry to ``ref``; ``full`` when the rule did not fit in SKILL.md."""
     if ref not in files:
-        files[ref] = render_reference(ref, title, [lesson])
+        files[ref] = render_reference(ref, title, [lesson], full=frozenset({lesson_id(lesson)} if full else ()))
         return [CreateFile(file=ref, content=files[ref])]
-    heading, content = entry_parts(lesson)
+    heading, content = entry_parts(lesson, full=full)
     if find_sections(files[ref].splitlines(), heading):
         return []
     files[ref] += f"\n## {heading}\n\n{content}"

@@ -229,20 +229,24 @@ def _indented(code: list[str], pad: str) -> list[str]:
     return ["", *(pad + line if line else "" for line in code), ""]
 
 
-def render_entry(lesson: Lesson, max_steps: int = MAX_STEPS) -> str:
+def render_entry(lesson: Lesson, max_steps: int = MAX_STEPS, *, full: bool = False) -> str:
     """One lesson's depth for a references/ file (``## title`` and content)."""
-    title, content = entry_parts(lesson, max_steps)
+    title, content = entry_parts(lesson, max_steps, full=full)
     return f"## {title}\n\n{content}"
 
 
-def entry_parts(lesson: Lesson, max_steps: int = MAX_STEPS) -> tuple[str, str]:
+def entry_parts(lesson: Lesson, max_steps: int = MAX_STEPS, *, full: bool = False) -> tuple[str, str]:
     """``(heading, content)`` of a lesson's references/ entry: what SKILL.md does not already say.
 
     The rule itself is not repeated; the entry holds the detail paragraphs, the steps SKILL.md leaves
-    out, and the quoted evidence (one quote per run first, so it shows how far the rule reaches)."""
+    out, and the quoted evidence (one quote per run first, so it shows how far the rule reaches).
+    With ``full`` (a rule that did not fit in SKILL.md and lives only here) the entry starts with the
+    rule, its code and every step."""
     body = parse_body(lesson)
     parts: list[str] = []
-    steps = [(n, s) for n, s in enumerate(body.steps, start=1) if n > max_steps]
+    if full:
+        parts.append("\n".join([body.rule, *_indented(body.code, "")]).strip("\n"))
+    steps = [(n, s) for n, s in enumerate(body.steps, start=1) if full or n > max_steps]
     if body.details:
         parts.extend(_paragraphs(body.details))
     if steps:
@@ -327,12 +331,14 @@ def _render_with_caps(
     files: dict[str, list[Lesson]] = defaultdict(list)
     pointers: dict[str, str] = {}
     rules: list[ProvenanceRule] = []
+    only_here: set[str] = set()
     for key, heading in SECTIONS:
         members = by_section.get(key, [])
         if not members:
             continue
         shown, overflow = members[:cap], members[cap:]
         overflow_ids = {lesson_id(l) for l in overflow}
+        only_here |= overflow_ids
         lines = [f"## {heading}", "", *render_rules(shown, max_steps=max_steps)]
         for lesson in members:
             ref = reference_file(lesson, max_steps)
@@ -354,13 +360,19 @@ def _render_with_caps(
             f"[{ref}]({ref}): {what}." for ref, what in sorted(pointers.items())
         ))
     body = _template("skill-body.md").substitute(title=title, sections="\n\n".join(blocks))
-    package_files = {path: render_reference(path, title, members, max_steps) for path, members in sorted(files.items())}
+    package_files = {
+        path: render_reference(path, title, members, max_steps, frozenset(only_here))
+        for path, members in sorted(files.items())
+    }
     return Rendered(package=SkillPackage(frontmatter=front, body=body.strip() + "\n", files=package_files),
                     rules=sorted(rules, key=lambda r: (r.file, r.section, r.id)))
 
 
-def render_reference(path: str, title: str, lessons: list[Lesson], max_steps: int = MAX_STEPS) -> str:
-    """A whole references/ file for ``lessons`` (one runbook, one ``ref:`` topic, or one section's entries)."""
+def render_reference(
+    path: str, title: str, lessons: list[Lesson], max_steps: int = MAX_STEPS, full: frozenset[str] = frozenset()
+) -> str:
+    """A whole references/ file for ``lessons`` (one runbook, one ``ref:`` topic, or one section's entries);
+    lessons whose id is in ``full`` did not fit in SKILL.md and are written in full."""
     key = path.removeprefix("references/").removesuffix(".md")
     if len(lessons) == 1 and section_key(lessons[0]) == "runbooks":
         heading, intro = lessons[0].title, f"Part of the {title} skill."
@@ -369,7 +381,7 @@ def render_reference(path: str, title: str, lessons: list[Lesson], max_steps: in
     else:
         heading = f"{title}: {key.replace('-', ' ')}"
         intro = "Known issues and lessons for this topic, with the evidence behind each."
-    entries = "\n".join(render_entry(l, max_steps) for l in sorted(lessons, key=sort_key))
+    entries = "\n".join(render_entry(l, max_steps, full=lesson_id(l) in full) for l in sorted(lessons, key=sort_key))
     return _template("reference.md").substitute(title=heading, intro=intro, entries=entries).strip() + "\n"
 
 

@@ -106,3 +106,12 @@ def test_read_package_does_not_follow_symlinks(tmp_path: Path) -> None:
     secret.write_text("do not read me\n")
     os.symlink(secret, target / "link.md")
     assert "link.md" not in read_package(target).files
+
+
+def test_rules_that_overflow_skill_md_are_written_in_full_in_references(tmp_path: Path) -> None:
+    rendered = render_skill("big-skill", "Big skill", "Use when testing very large skills.", _lessons(400))
+    in_references = [r for r in rendered.rules if r.file != "SKILL.md"]
+    assert in_references
+    for rule in in_references[:20]:
+        text = rendered.package.files[rule.file]
+        assert rule.text in text, rule.text  # the rule itself, not only its evidence
