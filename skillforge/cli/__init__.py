@@ -41,7 +41,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "skillforge.cli.doctor:doctor_cmd",
     "usage": "skillforge.cli.doctor:usage_cmd",
     "scan": "skillforge.cli.scan:scan_cmd",
-    "eval": "skillforge.cli.evolve:eval_cmd",
+    "eval": "skillforge.cli.eval:eval_cmd",
     "evolve": "skillforge.cli.evolve:evolve_cmd",
     "correct": "skillforge.cli.evolve:correct_cmd",
     "tui": "skillforge.cli.tui:tui_cmd",
