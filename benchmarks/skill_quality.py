@@ -88,7 +88,7 @@ def render(reports: dict[str, LintReport]) -> str:
     rows.append(["over the limit", *(", ".join(v.metric for v in r.violations) or "none" for r in reports.values()),
                  ""])
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in [headers, *rows]]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in [headers, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -228,9 +228,7 @@ def sentences(text: str) -> list[str]:
     """Sentences of a paragraph; a break inside a code span is not a sentence end."""
     out: list[str] = []
     for part in _SENTENCE_END.split(text):
-        if out and out[-1].count("`") % 2 == 1:
-            out[-1] += " " + part
-        elif out and re.search(r"(?i)\b(?:e\.g|i\.e|etc|vs|cf|approx|no)\.$", out[-1]):
+        if out and out[-1].count("`") % 2 == 1 or out and re.search(r"(?i)\b(?:e\.g|i\.e|etc|vs|cf|approx|no)\.$", out[-1]):
             out[-1] += " " + part
         else:
             out.append(part)

@@ -17,7 +17,14 @@ from pathlib import PurePath
 from skillforge.distill.doc_blocks import plain, sentences
 from skillforge.distill.doc_naming import doc_kind, domain_of, keywords, project_of, skill_name
 from skillforge.distill.doc_steps import (
-    NOUNISH, SYMPTOM, DocStep, Part, first_clause, is_imperative, lower_first, read_part,
+    NOUNISH,
+    SYMPTOM,
+    DocStep,
+    Part,
+    first_clause,
+    is_imperative,
+    lower_first,
+    read_part,
 )
 from skillforge.distill.lessons import inline_code
 from skillforge.models import Evidence, Lesson, Trace

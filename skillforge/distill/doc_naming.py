@@ -50,16 +50,7 @@ _DOMAINS: list[tuple[str, str]] = [
 ]
 _SKIP_TOOLS = {"sudo", "cd", "export", "echo", "cat", "ls", "set", "unset", "source", "env", "then", "do", "done",
                "if", "fi", "for", "in", "and", "or", "the", "a", "to", "import", "from", "print", "def", "return"}
-_STOP = frozenset((
-    "the and for with that this from are was were will can not you your have has into when then than them they its "
-    "also should must may might could would which what where there their about more some such only other each any "
-    "before after over under been being does done how why who all but use used using see here like just make sure "
-    "meaning impact diagnosis mitigation example details file files section page docs document new one two first "
-    "check issue issues following command commands information case cases sure need step steps time following note "
-    "able following available default want able else order help following number value values still because "
-    "another please change explain everything something anything really very much many most least well "
-    "alert alerts runbook runbooks rule rules guide"
-).split())
+_STOP = frozenset(["the", "and", "for", "with", "that", "this", "from", "are", "was", "were", "will", "can", "not", "you", "your", "have", "has", "into", "when", "then", "than", "them", "they", "its", "also", "should", "must", "may", "might", "could", "would", "which", "what", "where", "there", "their", "about", "more", "some", "such", "only", "other", "each", "any", "before", "after", "over", "under", "been", "being", "does", "done", "how", "why", "who", "all", "but", "use", "used", "using", "see", "here", "like", "just", "make", "sure", "meaning", "impact", "diagnosis", "mitigation", "example", "details", "file", "files", "section", "page", "docs", "document", "new", "one", "two", "first", "check", "issue", "issues", "following", "command", "commands", "information", "case", "cases", "sure", "need", "step", "steps", "time", "following", "note", "able", "following", "available", "default", "want", "able", "else", "order", "help", "following", "number", "value", "values", "still", "because", "another", "please", "change", "explain", "everything", "something", "anything", "really", "very", "much", "many", "most", "least", "well", "alert", "alerts", "runbook", "runbooks", "rule", "rules", "guide"])
 
 
 def doc_kind(stem: str, title: str, headings: list[str]) -> str:

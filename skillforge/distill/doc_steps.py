@@ -17,23 +17,8 @@ from skillforge.distill.doc_blocks import Block, Code, blocks, code_role, plain,
 __all__ = ["DocStep", "Fix", "Guard", "Part", "first_clause", "instruction", "is_imperative", "lower_first", "read_part", "NOUNISH",
            "SYMPTOM"]
 
-_VERBS = frozenset((
-    "add adjust allow append apply approve ask assign attach avoid back backup be benchmark block bring browse build "
-    "bump call capture cd change check choose clean clear click clone close collect commit compare compile configure "
-    "confirm connect consider consult contact copy cordon create debug decrease delete deploy describe detach determine "
-    "disable disconnect download drain dump edit enable enforce ensure enter escalate examine execute expand explain "
-    "export extract fetch file fill find fix flush follow fork free gather generate get give go grant grep grow handle "
-    "identify include increase inspect install investigate invoke join keep kill label launch leave limit list load "
-    "log login look lower make mark measure mention merge migrate modify monitor mount move navigate notify obtain "
-    "open pass patch pause pick pin place post prefer press print provide prune publish pull purge push put query "
-    "read rebase reboot rebuild recover reduce refresh regenerate reinstall reload remember remove rename renew "
-    "reopen replace reply report request rerun re-run reset resize resolve restart restore resume retry revert review "
-    "revoke roll rollback rotate rsh run save scale search select send set share shrink sign skip source specify split "
-    "squash ssh start state stay stop store study submit switch sync take tell terminate test toggle trace trust try tune "
-    "turn type uncomment uncordon uninstall unmount unpack unset unzip update upgrade upload use validate verify visit "
-    "wait watch wipe write"
-).split())
-_AUX = frozenset("is are was were has have had does will would can could should must may might".split())
+_VERBS = frozenset(["add", "adjust", "allow", "append", "apply", "approve", "ask", "assign", "attach", "avoid", "back", "backup", "be", "benchmark", "block", "bring", "browse", "build", "bump", "call", "capture", "cd", "change", "check", "choose", "clean", "clear", "click", "clone", "close", "collect", "commit", "compare", "compile", "configure", "confirm", "connect", "consider", "consult", "contact", "copy", "cordon", "create", "debug", "decrease", "delete", "deploy", "describe", "detach", "determine", "disable", "disconnect", "download", "drain", "dump", "edit", "enable", "enforce", "ensure", "enter", "escalate", "examine", "execute", "expand", "explain", "export", "extract", "fetch", "file", "fill", "find", "fix", "flush", "follow", "fork", "free", "gather", "generate", "get", "give", "go", "grant", "grep", "grow", "handle", "identify", "include", "increase", "inspect", "install", "investigate", "invoke", "join", "keep", "kill", "label", "launch", "leave", "limit", "list", "load", "log", "login", "look", "lower", "make", "mark", "measure", "mention", "merge", "migrate", "modify", "monitor", "mount", "move", "navigate", "notify", "obtain", "open", "pass", "patch", "pause", "pick", "pin", "place", "post", "prefer", "press", "print", "provide", "prune", "publish", "pull", "purge", "push", "put", "query", "read", "rebase", "reboot", "rebuild", "recover", "reduce", "refresh", "regenerate", "reinstall", "reload", "remember", "remove", "rename", "renew", "reopen", "replace", "reply", "report", "request", "rerun", "re-run", "reset", "resize", "resolve", "restart", "restore", "resume", "retry", "revert", "review", "revoke", "roll", "rollback", "rotate", "rsh", "run", "save", "scale", "search", "select", "send", "set", "share", "shrink", "sign", "skip", "source", "specify", "split", "squash", "ssh", "start", "state", "stay", "stop", "store", "study", "submit", "switch", "sync", "take", "tell", "terminate", "test", "toggle", "trace", "trust", "try", "tune", "turn", "type", "uncomment", "uncordon", "uninstall", "unmount", "unpack", "unset", "unzip", "update", "upgrade", "upload", "use", "validate", "verify", "visit", "wait", "watch", "wipe", "write"])
+_AUX = frozenset(["is", "are", "was", "were", "has", "have", "had", "does", "will", "would", "can", "could", "should", "must", "may", "might"])
 _GUARD = re.compile(
     r"(?i)(^(?:please |try to |and )?(?:do not|don't|never|avoid)\b|\b(?:must not|mustn't|should not|shouldn't|"
     r"must never|should never|never)\b)"
@@ -164,8 +149,7 @@ def _stem(gerund: str) -> str:
     return ""
 
 
-NOUNISH = frozenset("backup log file state test use set trace report patch label list query sync source type store "
-                     "search post review build".split())
+NOUNISH = frozenset(["backup", "log", "file", "state", "test", "use", "set", "trace", "report", "patch", "label", "list", "query", "sync", "source", "type", "store", "search", "post", "review", "build"])
 """Verbs that open noun-phrase headings as often as orders ("Backup information", "Build status")."""
 
 

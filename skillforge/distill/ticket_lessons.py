@@ -60,8 +60,8 @@ def ticket_lessons(digests: list[TicketDigest]) -> list[Lesson]:
         groups = clusters(members)
         domain = _domain_words(members, repo)
         lessons.extend(practice_lessons(skill, members, domain, repo))
-        lessons.extend(known_issue_lessons(skill, groups, lambda c: _keywords(c, repo)))
-        lessons.extend(open_ticket_lessons(skill, members, lambda c: _keywords(c, repo)))
+        lessons.extend(known_issue_lessons(skill, groups, lambda c, repo=repo: _keywords(c, repo)))
+        lessons.extend(open_ticket_lessons(skill, members, lambda c, repo=repo: _keywords(c, repo)))
     return lessons
 
 

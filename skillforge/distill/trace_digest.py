@@ -16,8 +16,8 @@ from typing import Any
 from skillforge.distill.abstract import is_scratch_file
 from skillforge.distill.actions import Action, action_of, error_line, iter_actions, normalize_signature
 from skillforge.distill.area import detect_area
-from skillforge.distill.trace_dialogue import Dialogue, dialogue_of
 from skillforge.distill.lessons import MAX_EVIDENCE
+from skillforge.distill.trace_dialogue import Dialogue, dialogue_of
 from skillforge.models import Evidence, Trace
 
 __all__ = ["CommandUse", "Denial", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest", "pitfall_key"]

@@ -91,7 +91,7 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             key = kind if kind in _KIND_FIX else display_signature(r.signature).lower()
             clusters[(r.role if r.role in ("edit", "read", "search", "test") else r.family, key)].append((d, r))
     lessons = []
-    for (_, key), items in sorted(clusters.items()):
+    for _cluster, items in sorted(clusters.items()):
         items.sort(key=lambda x: (x[0].trace_id, x[1].failed.step))
         d0, first = items[0]
         families = sorted({r.family for _, r in items})

@@ -105,7 +105,7 @@ def build_patch(
     edits, kept, problems = to_edits(answer.edits)
     changelog: list[str] = []
     evidence: list[Evidence] = []
-    for edit, index in zip(edits, kept):
+    for edit, index in zip(edits, kept, strict=False):
         draft = answer.edits[index]
         ids = sorted({int(c.strip().upper()[1:]) - 1 for c in draft.clusters})
         addressed = [clusters[i] for i in ids]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from skillforge.errors import HostError
 from skillforge.hosts.base import HostAdapter, expand
-from skillforge.hosts.fsops import Transaction
 from skillforge.hosts.confine import entry_dir
+from skillforge.hosts.fsops import Transaction
 from skillforge.models.lock import LockEntry, Scope
 from skillforge.skills.frontmatter import split
 from skillforge.skills.validate import find_skill_md

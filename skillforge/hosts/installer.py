@@ -18,11 +18,11 @@ from skillforge.hosts.lockfile import (
     from_lock_path,
     hash_tree,
     lock_path,
-    skills_cli_hash,
     locked,
     read_lock,
-    write_lock,
+    skills_cli_hash,
     to_lock_path,
+    write_lock,
 )
 from skillforge.hosts.results import InstallReport, Placement, Removal, Status
 from skillforge.hosts.sources import SourceSpec, StagedSkill, parse_spec, stage

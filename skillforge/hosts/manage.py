@@ -12,9 +12,16 @@ from skillforge.hosts.fsops import Transaction
 from skillforge.hosts.gate import check_skill
 from skillforge.hosts.installer import _link_target, disk_status, put, release, resolve_project
 from skillforge.hosts.lockfile import hash_tree, lock_path, locked, read_lock, skills_cli_hash, write_lock
-from skillforge.hosts.results import HostInfo, InstalledSkill, OtherToolSkill, Removal, UninstallReport, UpdateOutcome
+from skillforge.hosts.results import (
+    HostInfo,
+    InstalledSkill,
+    OtherToolSkill,
+    Removal,
+    UninstallReport,
+    UpdateOutcome,
+)
 from skillforge.hosts.sources import SourceSpec, stage
-from skillforge.models.lock import LockEntry, Lock, Scope
+from skillforge.models.lock import Lock, LockEntry, Scope
 
 
 def lock_files(scope: Scope | None, project: Path | None) -> Iterator[tuple[Scope, Path | None, Path]]:

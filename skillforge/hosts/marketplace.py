@@ -192,7 +192,7 @@ def _sum_versions(versions: list[str]) -> str:
     for version in versions:
         parts = re.match(r"^(\d+)\.(\d+)\.(\d+)", version)
         if parts:
-            total = [t + int(p) for t, p in zip(total, parts.groups())]
+            total = [t + int(p) for t, p in zip(total, parts.groups(), strict=False)]
     return ".".join(map(str, total))
 
 

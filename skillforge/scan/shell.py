@@ -364,7 +364,7 @@ def _ansi_escape(s: str, j: int) -> tuple[int, str]:
         return j + 2, _ANSI_C[nxt]
     for prefix, width in (("x", 2), ("u", 4), ("U", 8)):
         if nxt == prefix:
-            m = re.compile(r"[0-9A-Fa-f]{1,%d}" % width).match(s, j + 2)
+            m = re.compile(rf"[0-9A-Fa-f]{{1,{width}}}").match(s, j + 2)
             if m:
                 try:
                     return m.end(), chr(int(m.group(0), 16))
