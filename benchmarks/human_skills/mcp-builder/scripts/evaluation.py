@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from anthropic import Anthropic
+
 from connections import create_connection
 
 EVALUATION_PROMPT = """You are an AI assistant with access to tools.
@@ -265,7 +266,7 @@ async def run_evaluation(
             summary=result["summary"] or "N/A",
             feedback=result["feedback"] or "N/A",
         )
-        for i, (qa_pair, result) in enumerate(zip(qa_pairs, results, strict=False))
+        for i, (qa_pair, result) in enumerate(zip(qa_pairs, results))
     ])
 
     return report

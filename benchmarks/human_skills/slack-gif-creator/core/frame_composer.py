@@ -6,7 +6,9 @@ Provides functions for drawing shapes, text, emojis, and compositing elements
 together to create animation frames.
 """
 
+from typing import Optional
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 
@@ -31,8 +33,8 @@ def draw_circle(
     frame: Image.Image,
     center: tuple[int, int],
     radius: int,
-    fill_color: tuple[int, int, int] | None = None,
-    outline_color: tuple[int, int, int] | None = None,
+    fill_color: Optional[tuple[int, int, int]] = None,
+    outline_color: Optional[tuple[int, int, int]] = None,
     outline_width: int = 1,
 ) -> Image.Image:
     """
@@ -137,7 +139,7 @@ def draw_star(
     center: tuple[int, int],
     size: int,
     fill_color: tuple[int, int, int],
-    outline_color: tuple[int, int, int] | None = None,
+    outline_color: Optional[tuple[int, int, int]] = None,
     outline_width: int = 1,
 ) -> Image.Image:
     """

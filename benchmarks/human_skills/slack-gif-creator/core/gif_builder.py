@@ -7,6 +7,7 @@ generated frames, with automatic optimization for Slack's requirements.
 """
 
 from pathlib import Path
+from typing import Optional
 
 import imageio.v3 as imageio
 import numpy as np
@@ -246,7 +247,7 @@ class GIFBuilder:
         }
 
         # Print info
-        print("\n✓ GIF created successfully!")
+        print(f"\n✓ GIF created successfully!")
         print(f"  Path: {output_path}")
         print(f"  Size: {file_size_kb:.1f} KB ({file_size_mb:.2f} MB)")
         print(f"  Dimensions: {self.width}x{self.height}")
@@ -256,7 +257,7 @@ class GIFBuilder:
 
         # Size info
         if optimize_for_emoji:
-            print("  Optimized for emoji (128x128, reduced colors)")
+            print(f"  Optimized for emoji (128x128, reduced colors)")
         if file_size_mb > 1.0:
             print(f"\n  Note: Large file size ({file_size_kb:.1f} KB)")
             print("  Consider: fewer frames, smaller dimensions, or fewer colors")
