@@ -119,6 +119,7 @@ _PURPOSE = (
     ("testing", "Test", "testing"),
     ("troubleshooting", "Troubleshoot", "troubleshooting"),
     ("development", "Develop", "developing"),
+    ("usage", "Use", "using"),
 )
 
 
@@ -160,10 +161,25 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
     commands = _commands(lessons, subject)
     if holds:
         what += ": " + _series(holds) + (f" ({_series(commands[:3])})" if commands else "")
-    # The document's own keywords are often heading words ("gate", "bar"); the activity and subject
-    # are what a request names.
+    # The document's own keywords are often heading words ("gate", "bar"); the activity, the subject and
+    # the symptoms its fixes start from are what a request names.
     when = f"Use when {_series(gerunds[:2], 'or')} {subject}"
+    symptoms = _symptoms(lessons)
+    if symptoms:
+        when += f", e.g. when {_series(symptoms[:2], 'or')}"
     return what, when
+
+
+def _symptoms(lessons: list[Lesson]) -> list[str]:
+    """The conditions of a document's fixes ("When storage is full, …" → "storage is full"), short ones first."""
+    found = []
+    for lesson in lessons:
+        if lesson.kind != "recovery":
+            continue
+        match = re.match(r"^When (?:you (?:hit|see|get) )?([^,;]{6,60}),", rule_line(lesson))
+        if match and "`" not in match.group(1) and not match.group(1).lower().startswith("working with"):
+            found.append(match.group(1).strip())
+    return sorted(dict.fromkeys(found), key=lambda s: (len(s), s))
 
 
 _NOT_COMMANDS = {"cd", "echo", "export", "cat", "ls", "then", "if", "for", "rm", "mv", "cp", "mkdir", "chmod", "chown",
@@ -212,7 +228,8 @@ def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> t
     if not parts:
         return _service_sentences(subject, lessons, terms)
     what = "".join(parts)
-    when = f"Use when asked to {goals[0]}" if goals else f"Use when working on {subject}"
+    place = "a code repository" if {"coding", "agent"} <= set(subject.split()) else subject
+    when = f"Use when asked to {goals[0]}" if goals else f"Use when working on {place}"
     if areas:
         when += f" (e.g. in {_series(areas[:3], 'or')})"
     if tools:
@@ -261,7 +278,7 @@ def _service_sentences(subject: str, lessons: list[Lesson], terms: list[str]) ->
 def _subject(name: str) -> str:
     """What the skill is about, from its name without the activity words (``django`` of ``django-development``)."""
     activity = {"runbooks", "contributing", "installation", "setup", "playbook", "triage", "issue", "development",
-                "alert", "alerts", "and", "troubleshooting"}
+                "alert", "alerts", "and", "troubleshooting", "usage"}
     words = [w for w in name.split("-") if w not in activity]
     return " ".join(words) or name.replace("-", " ")
 
