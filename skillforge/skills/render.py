@@ -270,7 +270,9 @@ def entry_parts(lesson: Lesson, max_steps: int = MAX_STEPS, *, full: bool = Fals
         seen.append(f"- and {more} more")
     outcome = ""
     if lesson.helpful or lesson.harmful:
-        outcome = f" ({lesson.helpful} succeeded, {lesson.harmful} failed)"
+        unknown = lesson.support - lesson.helpful - lesson.harmful
+        outcome = f" ({lesson.helpful} succeeded, {lesson.harmful} failed" + (
+            f", {unknown} with no recorded outcome)" if unknown > 0 else ")")
     sources = f"Evidence from {lesson.support} source(s){outcome} <!-- sf:{lesson_id(lesson)} -->:"
     if seen:
         sources += "\n\n" + "\n".join(seen)
