@@ -224,7 +224,8 @@ def explain_cmd(skill_dir: Path, rule_id: str | None, as_json: bool) -> None:
             section = (rule.file, rule.section)
             info("\n" + printable(rule.section + ("" if rule.file == "SKILL.md" else f"  ({rule.file})")))
         info(printable(f"  [{rule.id}] {rule.text}"))
-        info(f"      {rule.kind}, support {rule.support}: {', '.join(rule.trace_ids[:6])}"
+        counters = f" (helpful {rule.helpful}, harmful {rule.harmful})" if rule.helpful or rule.harmful else ""
+        info(f"      {rule.kind}, support {rule.support}{counters}: {', '.join(rule.trace_ids[:6])}"
              + (" ..." if len(rule.trace_ids) > 6 else ""))
         shown = {}
         for e in rule.evidence:  # one quote per trace first, so the evidence shows its spread
