@@ -153,13 +153,16 @@ class RemoteInfo(BaseModel):
     url: str
 
 
+SyncAction = Literal["up-to-date", "fast-forward", "merged", "pushed", "created"]
+
+
 class SyncResult(BaseModel):
     """What a push or pull did."""
 
     model_config = ConfigDict(extra="forbid")
 
     remote: str
-    action: Literal["up-to-date", "fast-forward", "merged", "pushed", "created"]
+    action: SyncAction
     commit: str | None = None
     tags: list[str] = Field(default_factory=list)
     """Version tags received (pull) or sent (push)."""

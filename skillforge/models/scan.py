@@ -72,7 +72,7 @@ class ScanReport(BaseModel):
         return not self.high
 
     def counts(self) -> dict[str, int]:
-        return {sev: len(self.at(sev)) for sev in ("high", "medium", "low")}  # type: ignore[arg-type]
+        return {sev: len(self.at(sev)) for sev in ("high", "medium", "low")}
 
     def extend(self, other: ScanReport) -> None:
         """Add another report's results to this one (paths, findings, counts) and restore the order."""

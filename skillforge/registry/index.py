@@ -111,7 +111,8 @@ def _meta(skill_md: bytes) -> dict[str, Any]:
         with contextlib.suppress(yaml.YAMLError):
             loaded = yaml.load(parts[1], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
             meta = loaded if isinstance(loaded, dict) else {}
-    metadata = meta.get("metadata") if isinstance(meta.get("metadata"), dict) else {}
+    raw_metadata = meta.get("metadata")
+    metadata = raw_metadata if isinstance(raw_metadata, dict) else {}
     raw_tags = str(metadata.get("tags", "") or "")
     tags = sorted({t.strip() for t in raw_tags.replace(";", ",").split(",") if t.strip()})
     description = meta.get("description")

@@ -345,13 +345,14 @@ def provenance_bytes(provenance: dict[str, Any] | Path | None) -> bytes | None:
     """Canonical JSON bytes for a provenance dict or JSON file (None stays None)."""
     if provenance is None:
         return None
+    data: object = provenance
     if isinstance(provenance, (str, Path)):
         try:
-            provenance = json.loads(Path(provenance).read_text(encoding="utf-8"))
+            data = json.loads(Path(provenance).read_text(encoding="utf-8"))
         except OSError as exc:
             raise InputError(f"cannot read provenance: {exc.strerror}", path=provenance) from None
         except ValueError as exc:
             raise InputError(f"provenance is not JSON: {exc}", path=provenance) from None
-    if not isinstance(provenance, dict):
+    if not isinstance(data, dict):
         raise InputError("provenance must be a JSON object")
-    return layout.canonical_json(provenance)
+    return layout.canonical_json(data)

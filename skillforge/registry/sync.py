@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from skillforge.errors import ConflictError, InputError, RegistryError
-from skillforge.models.registry import PinsFile, SyncResult
+from skillforge.models.registry import PinsFile, SyncAction, SyncResult
 from skillforge.registry import history, layout
 from skillforge.registry._git import MAIN, MODE_FILE, MODE_TREE, Entry, GitRepo, RefUpdate
 
@@ -136,6 +136,7 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
     ]
     new_tags = sorted(t for t in remote_tags if t not in local_tags and history.split_tag(t))
     conflicts: list[str] = []
+    action: SyncAction
     if ours is not None and (ours == theirs or repo.is_ancestor(theirs, ours)):
         action, new_head = "up-to-date", ours
     elif ours is None or repo.is_ancestor(ours, theirs):
@@ -147,6 +148,7 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
     if conflicts or clashes:
         raise _conflict(remote, conflicts, clashes, local_tags, remote_tags, repo)
     if action == "merged":
+        assert ours is not None  # a merge happens only when both sides have a head
         committer = repo.ident("COMMITTER")
         new_head = repo.write_commit(
             tree, [ours, theirs], f"Merge {remote}/main\n", repo.ident("AUTHOR"), committer
@@ -208,7 +210,9 @@ def _merge_dir(repo: GitRepo, top: str, *entries: Entry | None) -> tuple[str | N
 
 
 def _pick(base: Entry | None, ours: Entry | None, theirs: Entry | None) -> tuple[Entry | None, bool]:
-    key = lambda e: (e.mode, e.sha) if e else None  # noqa: E731
+    def key(e: Entry | None) -> tuple[int, str] | None:
+        return (e.mode, e.sha) if e else None
+
     if key(ours) == key(theirs) or key(theirs) == key(base):
         return ours, True
     if key(ours) == key(base):
