@@ -40,6 +40,27 @@ TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
         ("npm-token", "npm_", B + r"npm_[A-Za-z0-9]{36,}" + E),
         ("pypi-token", "pypi-", B + r"pypi-AgE[A-Za-z0-9_-]{50,}" + E),
         ("jwt", "eyJ", B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}" + E),
+        # More providers with published prefixes: DigitalOcean, Shopify, HashiCorp Vault, Grafana,
+        # Linear, Atlassian, Figma, Sentry auth tokens, RubyGems, PlanetScale, Doppler, Stripe webhook
+        # secrets, Google OAuth access tokens, HubSpot.
+        ("digitalocean-token", "_v1_", B + r"do[por]_v1_[a-f0-9]{64}" + E),
+        ("shopify-token", "shp", B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + E),
+        ("vault-token", "hv", B + r"hv[sbr]\.[A-Za-z0-9_-]{24,}" + E),
+        ("grafana-token", "gl", B + r"gl(?:c|sa)_[A-Za-z0-9_+/=-]{32,}" + E),
+        ("linear-key", "lin_api_", B + r"lin_api_[A-Za-z0-9]{32,}" + E),
+        ("atlassian-token", "ATATT", B + r"ATATT[A-Za-z0-9_=-]{32,}" + E),
+        ("figma-token", "figd_", B + r"figd_[A-Za-z0-9_-]{32,}" + E),
+        ("sentry-token", "sntr", B + r"sntr[ysu]_[A-Za-z0-9_+/=-]{32,}" + E),
+        ("rubygems-key", "rubygems_", B + r"rubygems_[a-f0-9]{48}" + E),
+        ("planetscale-token", "pscale_", B + r"pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,}" + E),
+        ("doppler-token", "dp.", B + r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{32,}" + E),
+        ("stripe-key", "whsec_", B + r"whsec_[A-Za-z0-9]{24,}" + E),
+        ("google-oauth-token", "ya29.", B + r"ya29\.[A-Za-z0-9_-]{30,}" + E),
+        ("hubspot-token", "pat-", B + r"pat-(?:na|eu)[0-9]-[a-f0-9-]{36}" + E),
+        # A PEM private key base64-encoded once more (a CI variable): "-----BEGIN [RSA |OPENSSH |EC |DSA |
+        # ENCRYPTED |PGP ]PRIVATE K" encoded; certificates and public keys stay.
+        ("private-key", "LS0tLS1CRUdJTi", r"LS0tLS1CRUdJTiB(?:SU0EgUFJJVkFURSBL|PUEVOU1NIIFBSSVZBVEUgS0VZ|QUklWQVRFIEtF|"
+         r"FQyBQUklWQVRFIEtF|EU0EgUFJJVkFURSBL|FTkNSWVBURUQgUFJJVkFURSBL|QR1AgUFJJVkFURSBL)[A-Za-z0-9+/]*={0,2}"),
     ]
 ]
 
@@ -69,7 +90,8 @@ URL_TOKEN_USER_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)([A-Za-z0-9_-]{20
 # ``token_count`` do not. Longer words first.
 KEYWORDS = (
     r"secret[_-]?key|access[_-]?key|private[_-]?key|api[_-]?key|apikey|account[_-]?key|shared[_-]?access[_-]?key|"
-    r"pass(?:word|wd|phrase)|[_-]pwd|secret|token|credentials?"
+    r"(?:signing|encryption|master|session|hmac|license|client|app|deploy|ssh)[_-]?key|"
+    r"pass(?:word|wd|phrase)|[_-]pwd|[_-]pass(?![a-z0-9_])|secret|token|credentials?"
 )
 KEYWORD = re.compile(KEYWORDS)
 """Searched in the lowercased text: a case-insensitive alternation is several times slower."""

@@ -32,6 +32,47 @@ def redact_text(text: str, *, redact_emails: bool = False) -> str:
     """Return ``text`` with every secret replaced by a ``[REDACTED:<kind>]`` marker."""
     if not text:
         return text
+    if _INVISIBLE.search(text):
+        return _redact_split_tokens(text, redact_emails)
+    return _redact_visible(text, redact_emails)
+
+
+# Zero-width and other invisible format characters. Inside a word one splits a token for every matcher
+# ("ghp_abc\u200bdef…"), and neutralizing it later would print both halves around a visible escape.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_INVISIBLE_IN_WORD = re.compile(
+    "(?<=[\\w./+=-])[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+(?=[\\w./+=-])"
+)
+
+
+def _redact_split_tokens(text: str, redact_emails: bool) -> str:
+    """Redact ``text`` as if an invisible character inside a word were not there, where that matters.
+
+    An invisible run is dropped only when joining its two sides makes a secret that redaction masks
+    across the join ("ghp_abc\u200bdef…"): it goes with the secret. Every other invisible character
+    stays, for the poison checks to see (``pip i\u200bnstall``).
+    """
+    out = text
+    for found in reversed(list(_INVISIBLE_IN_WORD.finditer(text))[:64]):
+        lo, hi = max(0, found.start() - 200), min(len(text), found.end() + 200)
+        window = text[lo : found.start()] + text[found.end() : hi]
+        join = found.start() - lo
+        masked = _redact_visible(window, redact_emails)
+        if masked != window and _common_prefix(masked, window) < join and _common_prefix(masked[::-1], window[::-1]) < len(window) - join:
+            out = out[: found.start()] + out[found.end() :]
+    return _redact_visible(out, redact_emails)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _redact_visible(text: str, redact_emails: bool) -> str:
     if "\x1b" in text:
         pieces = _ANSI.split(text)
         if len(pieces) > 1:
@@ -62,12 +103,34 @@ def _redact(text: str, redact_emails: bool) -> str:
     if "://" in text and "@" in text:
         text = _redact_urls(text)
     text = commands.redact_command_passwords(text, lowered)
-    if any(word in lowered for word in ("pass", "secret", "token", "key", "credential", "pwd")):
+    if "cookie" in lowered or " -b " in text:
+        text = _redact_cookies(text)
+    if any(word in lowered for word in ("pass", "secret", "token", "key", "credential", "pwd", "auth")):
         text = _redact_assignments(text)
         text = entropy.redact_near_keywords(text)
     if redact_emails and "@" in text:
         text = EMAIL_RE.sub(marker("email"), text)
     return text
+
+
+# A cookie header or flag: "Cookie: a=1; sessionid=…", "Set-Cookie: …", curl -b/--cookie 'k=v'.
+_COOKIES = re.compile(r"""(?i)(?:\b(?:set-)?cookie\\?["']?[ \t]*[:=]|--cookie(?:[ \t]+|=)|[ \t]-b[ \t]+)[ \t]*\\?["']?([^"'\n\\]*)""")
+_COOKIE_PAIR = re.compile(r"([\w.$-]+)=([^;,\s]+)")
+
+
+def _redact_cookies(text: str) -> str:
+    """Mask cookie values that look random (session ids, auth cookies); ``lang=en`` stays."""
+
+    def pairs(match: re.Match[str]) -> str:
+        start = match.start(1) - match.start()
+        head, body = match.group(0)[:start], match.group(1)
+        masked = _COOKIE_PAIR.sub(
+            lambda p: f"{p.group(1)}={marker('cookie')}" if entropy.looks_secret(p.group(2), strong=True) else p.group(0),
+            body,
+        )
+        return head + masked
+
+    return _COOKIES.sub(pairs, text)
 
 
 def _auth_sub(match: re.Match[str]) -> str:

@@ -47,6 +47,14 @@ PYPI = "py" + "pi-" + "AgEIcHlwaS5vcmc" + ALNUM * 3
 AZURE_KEY = base64.b64encode(bytes(range(7, 71))).decode()
 BASIC = base64.b64encode(f"deploy:{pw(40)}".encode()).decode()
 
+DOCKER_AUTH = base64.b64encode(f"bot:{pw(56)}".encode()).decode()
+QUERY_AUTH = base64.b64encode(f"svc:{pw(57)}".encode()).decode()
+PEM_B64 = base64.b64encode(("-----BEGIN " + "OPENSSH PRIVATE KEY-----\n" + ALNUM * 2).encode()).decode()
+DO_TOKEN = "dop" + "_v1_" + ("a1b2c3d4e5f6" * 6)[:64]
+SHOPIFY = "shp" + "at_" + ("0a1b2c3d4e5f" * 3)[:32]
+VAULT = "hv" + "s." + ALNUM + ALNUM
+GHP_ZW = "gh" + "p_" + ALNUM[:12] + chr(0x200B) + ALNUM[12:] + "wxyz"
+
 CASES: list[tuple[str, str, list[str]]] = [
     # passwords in command arguments
     ("curl -u", f"curl -s -u admin:{pw(1)} https://api.example.com/v1/items", [pw(1)]),
@@ -123,6 +131,21 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("mysql --password space", f"mysql --password {pw(37)} -h db", [pw(37)]),
     ("url basic", f"git clone https://deploy:{pw(38)}@git.example.com/team/repo.git", [pw(38)]),
     ("esc-coloured token", f"\x1b[32m{GHP}\x1b[0m printed in green", [GHP]),
+    # second adversarial pass (issue 18): encodings, odd names, more providers, split tokens
+    ("auth key in json output", f'{{"registry": {{"auth": "{opaque(50)}"}}}}', [opaque(50)]),
+    ("docker config auths", f'{{"auths": {{"ghcr.io": {{"auth": "{DOCKER_AUTH}"}}}}}}', [DOCKER_AUTH]),
+    ("base64 user:pw in a query", f"curl -s 'https://api.example.com/login?auth={QUERY_AUTH}'", [QUERY_AUTH.rstrip("=")]),
+    ("cookie header", f"curl -H 'Cookie: lang=en; sessionid={opaque(51, 40)}' https://admin.example.com", [opaque(51, 40)]),
+    ("set-cookie", f"Set-Cookie: auth_session={opaque(52, 40)}; Path=/; HttpOnly", [opaque(52, 40)]),
+    ("curl -b cookie", f"curl -b 'sid={opaque(53, 40)}' https://admin.example.com", [opaque(53, 40)]),
+    ("DB_PASS env", f"DB_PASS={pw(54)} ./migrate", [pw(54)]),
+    ("SIGNING_KEY env", f"export SIGNING_KEY={opaque(55, 44)}", [opaque(55, 44)]),
+    ("base64 PEM private key", f"SSH_KEY_B64={PEM_B64}", [PEM_B64[:40]]),
+    ("bare digitalocean token", f"default ({DO_TOKEN})", [DO_TOKEN]),
+    ("bare shopify token", f"using {SHOPIFY} for the store", [SHOPIFY]),
+    ("bare vault token", f"accessor x\n{VAULT}", [VAULT]),
+    ("zero-width inside a token", f"Logged in as {GHP_ZW}", [GHP_ZW.split(chr(0x200B))[1]]),
+    ("zero-width inside a token after 'token'", f"token {GHP_ZW}", [GHP_ZW.split(chr(0x200B))[1]]),
 ]
 
 # Structured values: (id, value, secrets). The secret is a dict key, not a value.
@@ -156,4 +179,8 @@ BENIGN: list[tuple[str, str]] = [
     ("integrity hash", '"integrity": "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="'),
     ("password prose", "Reset the password if the login fails; the password is required."),
     ("emoji and accents", "café ✓ naïve — done"),
+    ("plain cookies", "Cookie: lang=en; theme=dark; consent=yes"),
+    ("pass names that are not passwords", "first_pass: true\nbypass: 3"),
+    ("base64 certificate", "CA_B64=" + base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB").decode()),
+    ("zero-width kept outside secrets", "pip i\u200bnstall requests"),
 ]
