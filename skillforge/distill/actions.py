@@ -18,6 +18,7 @@ from typing import Any
 
 from skillforge.distill.signals import classify
 from skillforge.distill.signatures import error_line, normalize_signature
+from skillforge.distill.trace_hints import tool_hint
 from skillforge.models import Step, Trace
 
 __all__ = ["Action", "action_of", "actions_of", "command_family", "error_line", "iter_actions", "normalize_signature"]
@@ -97,6 +98,8 @@ class Action:
     main_length: int = 0
     """Length of the call's longest string argument (an edit's snippet), kept after ``slim``."""
     call_id: str | None = None
+    hint: str = ""
+    """For a failure, the command or flag its output recommends (``trace_hints.tool_hint``), kept after ``slim``."""
 
     def slim(self, keep: int = 2000) -> None:
         """Drop what the aggregation no longer needs (outputs, long arguments) so digests stay small.
@@ -170,6 +173,10 @@ def _attach(action: Action, number: int, step: Step) -> None:
     signal = classify(result.output, is_error=result.is_error, exit_code=result.exit_code, family=action.family,
                       role=action.role, command=action.command, in_shell=_is_shell_tool(action.tool, action.command))
     action.signal, action.failure, action.failed = signal.kind, signal.failure, signal.failed
+    if signal.failed:
+        action.hint = tool_hint(result.output)
+        if signal.failure == "hook" and "git commit" in action.command and action.family.startswith("git"):
+            action.family = "git commit"  # `git add -A && git commit …`: the commit's hook answered
 
 
 def _is_shell_tool(tool: str, command: str) -> bool:

@@ -3,8 +3,10 @@ permission, or really failed, and then how (the failure kind).
 
 Readers flag errors very differently (``is_error``, an exit code, or only text), and many flagged results
 are not failures of the call: a command still running in the background, a ``grep`` that matched
-nothing (exit 1), a tool printing a ``WARN`` line, a call the user interrupted, a permission prompt or
-a sandbox denial. Lessons built on those as if they were failures are wrong, so every result goes
+nothing (exit 1), a tool printing a ``WARN`` line, a call the user interrupted, a permission prompt,
+a sandbox denial, or a call cancelled because a sibling in the same parallel batch failed. Codex's
+sandbox wrapper ("sandbox denied exec error … stderr: …") is unwrapped first: it wraps every non-zero
+exit, so the command's own stderr decides. Lessons built on those as if they were failures are wrong, so every result goes
 through ``classify`` once.
 """
 
@@ -14,16 +16,21 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FAILURE_WORDS", "NOT_FAILURES", "Signal", "SignalKind", "classify"]
+__all__ = ["FAILURE_WORDS", "NOT_FAILURES", "Signal", "SignalKind", "classify", "failure_text", "strip_ansi"]
 
-SignalKind = Literal["ok", "running", "empty", "warning", "interrupted", "denied", "failed"]
-NOT_FAILURES: frozenset[str] = frozenset({"running", "empty", "warning", "interrupted", "denied"})
+SignalKind = Literal["ok", "running", "empty", "warning", "interrupted", "denied", "skipped", "failed"]
+NOT_FAILURES: frozenset[str] = frozenset({"running", "empty", "warning", "interrupted", "denied", "skipped"})
 
 FAILURE_WORDS = {
     "not_found": "a missing file or path",
     "command_not_found": "a missing command",
     "syntax": "a syntax error",
     "edit_mismatch": "an edit whose text did not match the file",
+    "not_read": "a file it has not read yet",
+    "too_large": "a file too large to read at once",
+    "is_directory": "a directory where a file was expected",
+    "hook": "a hook that rejected the call",
+    "shell_quoting": "a path the shell parsed as syntax",
     "test_failure": "failing tests",
     "import": "a missing module or import",
     "timeout": "a timeout",
@@ -50,7 +57,7 @@ class Signal:
         (still running, interrupted, waiting for permission)."""
         if self.kind == "failed":
             return True
-        return None if self.kind in ("running", "interrupted", "denied") else False
+        return None if self.kind in ("running", "interrupted", "denied", "skipped") else False
 
 
 _RUNNING = re.compile(
@@ -64,6 +71,8 @@ _INTERRUPTED = re.compile(
     r"tool use was rejected|user rejected|rejected by (?:the )?user|user (?:cancelled|canceled)|"
     r"(?:cancelled|canceled|aborted) by (?:the )?user|^\s*(?:cancelled|canceled|aborted)\.?\s*$|operation cancelled)"
 )
+_SKIPPED = re.compile(r"(?i)^\W*(?:<tool_use_error>)?\s*sibling tool call errored")
+"""Claude Code cancels the other calls of a parallel batch when one fails: they never ran."""
 _DENIED = re.compile(
     r"(?i)(requires approval|require(?:s)? (?:your |user )?(?:permission|confirmation)|haven't granted|have not granted|"
     r"was blocked|has been blocked|blocked by (?:policy|the sandbox|security)|security policy|not allowed by|"
@@ -88,17 +97,40 @@ _HARNESS = re.compile(
     r"(?i)^(?:chunk id:.*|wall time:.*|original token count:.*|output:|process exited with code \d+|exit code:? ?\d+|"
     r"</?returncode>.*|</?output>|total output lines:.*|\[?command finished.*|\s*)$"
 )
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\\x1b\[[0-9;?]*[A-Za-z]|\\u001b\[[0-9;?]*[A-Za-z]")
+_CODEX_SANDBOX = re.compile(
+    r"(?s)^\s*failed in sandbox \w*\s*with execution error: sandbox denied exec error, exit code: (-?\d+), "
+    r"stdout: (.*?), stderr: (.*)$"
+)
+"""Codex (0.3x-0.4x) wraps EVERY non-zero exit inside its sandbox this way, also a plain `No such file`."""
+_SHELL_INIT_NOISE = re.compile(
+    r"(?i)(cannot create temp file for here document|(?:brew|shellenv|\.zshrc|\.bashrc|\.profile|profile\.d)\S*: "
+    r"(?:line \d+: )?.*operation not permitted)"
+)
+"""Lines the user's shell start-up files print when the sandbox stops them: noise, not the command's answer."""
 _EXIT = re.compile(r"(?im)^(?:process exited with code|exit code:?|<returncode>)\s*(-?\d+)")
 _UNFLAGGED_ERROR = re.compile(
     r"^(?:Error|ERROR|error)\b[:\s]|^Traceback \(most recent call last\)|^\[?(?:Errno \d+|Error:)|^Exception\b"
 )
 
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("hook", re.compile(
+        r"(?i)(pre-commit (?:validation|hook|check)s? failed|pre-commit hook|hook (?:failed|error|blocked|denied|rejected)|"
+        r"blocked by (?:a |the )?\w* ?hook|denied by (?:a |the )?hook|\bhusky\b|lint-staged|"
+        r"(?:PreToolUse|PostToolUse|Stop):\w* hook)")),
+    ("not_read", re.compile(r"(?i)(file has not been read yet|must read .{0,30}before (?:editing|writing)|"
+                            r"read it first before (?:writing|editing))")),
+    ("too_large", re.compile(r"(?i)(exceeds maximum allowed (?:size|tokens)|file (?:content )?(?:is )?too large|"
+                             r"use offset and limit parameters|output too large|file too big)")),
+    ("is_directory", re.compile(r"(?i)(eisdir|is a directory|illegal operation on a directory)")),
+    ("shell_quoting", re.compile(
+        r"(?i)((?:ba|z|k)?sh: (?:-c: )?(?:line \d+: )?syntax error near unexpected token|"
+        r"(?:zsh|sh):\d*: no matches found: |unexpected eof while looking for matching|"
+        r"zsh:\d*: parse error near)")),
     ("edit_mismatch", re.compile(
         r"(?i)(no exact match|did not appear verbatim|string to replace not found|old_str .{0,80}(?:not|did not) "
         r"(?:found|appear|match)|no replacement was performed|found \d+ matches of the string|"
-        r"string not found in file|old_string.{0,40}not (?:found|unique)|file has (?:been )?(?:modified|changed) since|"
-        r"file has not been read yet|must read .{0,30}before (?:editing|writing))")),
+        r"string not found in file|old_string.{0,40}not (?:found|unique)|file has (?:been )?(?:modified|changed) since)")),
     ("syntax", re.compile(
         r"(?i)(syntaxerror|indentationerror|taberror|syntax error|\bE999\b|unexpected token|parse error|"
         r"unterminated string|unexpected eof|expected ['\"`;:)\]}]|unexpected indent)")),
@@ -135,13 +167,18 @@ def classify(output: str, *, is_error: bool = False, exit_code: int | None = Non
     ``family``/``role`` say what ran (``grep`` and a ``search`` role may legitimately find nothing);
     ``in_shell`` is False for structured tools (a customer-service API), whose errors are usually refusals.
     """
-    text = output or ""
+    text = strip_ansi(output or "")
+    wrapped = _CODEX_SANDBOX.match(text[:20000])
+    if wrapped:
+        return _unwrap_sandbox(wrapped, family=family, role=role, command=command)
     head = text[:4000]
     code = exit_code if exit_code is not None else _exit_in_text(head)
     flagged = bool(is_error) or (code not in (None, 0))
     meaningful = [line for line in head.splitlines() if not _HARNESS.match(line)]
     body = "\n".join(meaningful).strip()
 
+    if _SKIPPED.match(head):
+        return Signal("skipped")
     if _INTERRUPTED.search(head[:600]):
         return Signal("interrupted")
     if _DENIED.search(head[:800]) and (flagged or not body or len(body) < 600):
@@ -163,6 +200,37 @@ def classify(output: str, *, is_error: bool = False, exit_code: int | None = Non
     if code in (None, 0) and body and _WARNING_LINE.search(body) and not _ERROR_TEXT.search(_non_warning(body)):
         return Signal("warning")
     return Signal("failed", _kind(text, role, in_shell))
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal colour codes (real escapes, and the ``\\x1b[…m`` some logs store literally)."""
+    return _ANSI.sub("", text) if "x1b" in text or "\x1b" in text or "u001b" in text else text
+
+
+def failure_text(output: str) -> str:
+    """The part of a failed call's output that is the command's own answer: a Codex sandbox wrapper's
+    stdout and stderr without the shell start-up noise, else the output itself."""
+    wrapped = _CODEX_SANDBOX.match(output[:20000])
+    if not wrapped:
+        return output
+    stderr = [ln for ln in wrapped.group(3).rstrip('"').splitlines() if ln.strip() and not _SHELL_INIT_NOISE.search(ln)]
+    return "\n".join([wrapped.group(2).strip(), *stderr]).strip() or output
+
+
+def _unwrap_sandbox(found: re.Match[str], *, family: str, role: str, command: str) -> Signal:
+    """A Codex sandbox wrapper: the command's own stderr (minus shell start-up noise) says what happened; only
+    an answer that is nothing but the sandbox refusing is a denial."""
+    code = int(found.group(1))
+    stdout = found.group(2).replace("\\n", "\n")
+    stderr = found.group(3).replace("\\n", "\n").rstrip('"')
+    lines = [ln for ln in stderr.splitlines() if ln.strip() and not _SHELL_INIT_NOISE.search(ln)]
+    rest = "\n".join(lines)
+    if not rest.strip() and not stdout.strip():
+        # Nothing but start-up noise: a search that found nothing exits 1 silently; anything else was refused.
+        if code == 1 and (_SEARCH.match(family) or role == "search" or _ends_in_search(command)):
+            return Signal("empty")
+        return Signal("denied")
+    return classify(f"{stdout}\n{rest}".strip(), exit_code=code, family=family, role=role, command=command)
 
 
 _TEST_SUMMARY = re.compile(r"(?im)^FAILED |\b\d+ failed\b|failed tests?|tests? failed|^FAIL\b")

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from skillforge.distill.abstract import abstract
 from skillforge.distill.actions import CODE_TOOLS, SHELL_TOOLS, Action
 from skillforge.distill.lessons import inline_code, pick_evidence
+from skillforge.distill.signals import FAILURE_WORDS, strip_ansi
 from skillforge.distill.trace_digest import TraceDigest
 from skillforge.models import Evidence, Lesson, LessonKind
 
 __all__ = [
-    "ROLE_PHRASE", "SkillNames", "code", "example", "is_shell", "label", "make_lesson", "outcome_counts", "successful",
+    "KIND_FIX", "ROLE_PHRASE", "SkillNames", "clean_quote", "code", "condition", "example", "is_shell", "kind_fix", "label", "make_lesson",
+    "outcome_counts", "shown_family", "successful",
 ]
 
 ROLE_PHRASE = {
@@ -103,10 +105,65 @@ def example(action: Action, limit: int = 90, scratch: Iterable[str] = ()) -> str
     return code(abstract(text, scratch), limit)
 
 
-def label(families: set[str], role: str) -> str:
+_BOX = re.compile(r"[\u2500-\u257f\u23af]{2,}")
+
+
+def clean_quote(text: str) -> str:
+    """An output line as a rule shows it: no colour codes, no box-drawing rules around a heading."""
+    first = next((ln for ln in strip_ansi(text).replace("\\n", "\n").splitlines() if ln.strip()), "")
+    return re.sub(r"\s{2,}", " ", _BOX.sub(" ", first)).strip()
+
+
+def shown_family(family: str, tools: Iterable[str] = ()) -> str:
+    """A family as a rule names it: a structured tool under its own spelling (``Read``, not ``read``)."""
+    return next((t for t in sorted(set(tools)) if t.lower() == family), family)
+
+
+def label(families: set[str], role: str, tools: Iterable[str] = ()) -> str:
     if len(families) == 1:
-        return code(next(iter(families)))
+        return code(shown_family(next(iter(families)), tools))
     return _ROLE_NOUN.get(role, "a tool call")
+
+
+KIND_FIX = {
+    "not_found": "list the directory or search for the file first (e.g. `ls`, `find`), then use the path it shows",
+    "command_not_found": "check which command the environment provides (`which`, the project's scripts) and use that one",
+    "edit_mismatch": "re-read the file, then re-issue the edit with a short, unique snippet copied exactly from it",
+    "not_read": "read the file first (the editor only changes files read in this session), then repeat the edit",
+    "too_large": "read it in parts with `offset` and `limit`, or search for the part you need and read around it",
+    "is_directory": "list the directory (`ls`, `Glob`) and read the file you need inside it",
+    "hook": "run what the hook's message asks for ({hint}) and repeat the call, instead of bypassing the hook "
+            "with `--no-verify`",
+    "shell_quoting": "quote the path (e.g. `'app/(group)/[id]/page.tsx'`), because the shell reads those characters "
+                     "as syntax or as a glob",
+    "syntax": "re-issue the whole edit with balanced brackets and the file's own indentation, since the editor "
+              "rejects an edit that does not parse",
+    "import": "install the missing package or run from the project root in the project's environment",
+    "bad_arguments": "read the tool's usage and call it again with the arguments it accepts",
+    "timeout": "narrow the command (fewer files or tests) or run it in the background and poll",
+    "permission": "work in a writable location or ask the user for access",
+    "network": "check the address and that the service is up before calling it again",
+    "test_failure": "read the first failing assertion, fix the code under test, and re-run the same test command",
+}
+"""What to do about each failure kind, as the second half of a rule."""
+
+
+def kind_fix(kind: str, hints: Iterable[str] = ()) -> str:
+    """``KIND_FIX[kind]`` with the tool's own advice filled in where the rule has a slot for it."""
+    shown = [code(h, 60) for h in dict.fromkeys(h for h in hints if h)][:2]
+    fix = KIND_FIX[kind]
+    if "{hint}" in fix:
+        fix = fix.replace("{hint}", f"e.g. {' or '.join(shown)}" if shown else "e.g. the formatter or linter it names")
+    return fix
+
+
+def condition(who: str, kind: str) -> str:
+    """``When <who> fails with <kind>`` in the words that fit the kind."""
+    if kind == "hook":
+        return f"When a hook rejects {who}"
+    if kind == "shell_quoting":
+        return f"When {who} fails on a path containing `(`, `[` or spaces"
+    return f"When {who} fails with {FAILURE_WORDS.get(kind, FAILURE_WORDS['other'])}"
 
 
 def successful(digests: list[TraceDigest]) -> list[TraceDigest]:

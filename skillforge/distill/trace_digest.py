@@ -17,7 +17,9 @@ from skillforge.distill.abstract import is_scratch_file
 from skillforge.distill.actions import Action, action_of, error_line, iter_actions, normalize_signature
 from skillforge.distill.area import detect_area
 from skillforge.distill.lessons import MAX_EVIDENCE
+from skillforge.distill.signals import failure_text
 from skillforge.distill.trace_dialogue import Dialogue, dialogue_of
+from skillforge.distill.trace_feedback import UserTurn, user_turns
 from skillforge.models import Evidence, Trace
 
 __all__ = ["CommandUse", "Denial", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest", "pitfall_key"]
@@ -99,6 +101,8 @@ class Denial:
     then: Action | None
     quote: str = ""
     """The line of the output that says so, as it occurs there (outputs are dropped from kept actions)."""
+    reply: UserTurn | None = None
+    """What the user wrote next, when they rejected or interrupted the call (usually the correction)."""
 
 
 @dataclass
@@ -148,6 +152,8 @@ class TraceDigest:
     dialogue: Dialogue | None = None
     """For customer-service style tool conversations: the calls and the user turns around them."""
     task_id: str | None = None
+    feedback: list[UserTurn] = field(default_factory=list)
+    """What the user said after the task message (corrections, "still broken" reports, replies)."""
 
     @property
     def failed_run(self) -> bool:
@@ -175,7 +181,7 @@ def digest(trace: Trace) -> TraceDigest:
         trace_id=trace.id,
         source=trace.source.path,
         format=trace.source.format,
-        area=detect_area(trace),
+        area=_project_area(trace, detect_area(trace)),
         success=trace.outcome.success,
         task_line=_first_line(trace.task),
         fix_task=bool(_FIX_TASK.search(trace.task[:3000])),
@@ -184,6 +190,8 @@ def digest(trace: Trace) -> TraceDigest:
         dialogue=dialogue_of(trace),
         task_id=_task_id(trace),
     )
+    if out.dialogue is None:
+        out.feedback = user_turns(trace)[:4 * KEEP_PER_SIGNATURE]
     repro_files = _repro_files(trace)
     out.scratch = set(repro_files)
     failures = _Failures(out)
@@ -349,6 +357,26 @@ def _kept_actions(out: TraceDigest) -> list[Action]:
     return list(kept.values())
 
 
+_WORKTREES = re.compile(r"^\.?(?:worktrees?|wt)$|^(?P<project>\w[\w.-]*?)[-_.](?:worktrees?|wt)$", re.IGNORECASE)
+
+
+def _project_area(trace: Trace, area: str | None) -> str | None:
+    """The project of a session run in a git worktree (``proj-worktrees/feature-x``, ``proj/.worktrees/x``):
+    the repository, not the worktree, whose name is one task's branch."""
+    cwd = next((trace.metadata.get(k) for k in ("cwd", "workdir") if isinstance(trace.metadata.get(k), str)), None)
+    if not cwd:
+        return area
+    parts = [p for p in str(cwd).replace("\\", "/").split("/") if p]
+    for i, part in enumerate(parts[:-1]):
+        found = _WORKTREES.match(part)
+        if found:
+            project = found.group("project") or (parts[i - 1] if i else "")
+            from skillforge.distill.area import slug
+
+            return slug(project) or area
+    return area
+
+
 def _task_id(trace: Trace) -> str | None:
     for key in ("task_id", "instance_id", "task_index"):
         value = trace.metadata.get(key)
@@ -357,18 +385,18 @@ def _task_id(trace: Trace) -> str | None:
     return None
 
 
-_DENIAL_PHRASE = re.compile(
-    r"(?i)(requires approval|haven't granted it yet|was blocked|sandbox denied|operation not permitted|"
-    r"security policy|doesn't want to proceed|interrupted by user|rejected)"
-)
+_DENIAL_PRIORITY = ("requires approval", "haven't granted it yet", "was blocked", "sandbox denied",
+                    "operation not permitted", "security policy", "doesn't want to proceed", "interrupted by user",
+                    "rejected")
 
 
 def _denial(action: Action, later: list[Action], out: TraceDigest) -> None:
     """Record a call the host did not let run, and the next working call of the same family (if changed)."""
     if action.signal not in ("denied", "interrupted"):
         return
-    found = _DENIAL_PHRASE.search(action.output[:800])
-    phrase = found.group(1).lower() if found else action.signal
+    head = action.output[:800].lower()
+    # The most specific phrase wins, not the leftmost: "rejected this action due to … security policy".
+    phrase = next((p for p in _DENIAL_PRIORITY if p in head), action.signal)
     out.denial_counts[phrase] += 1
     if len(out.denials) >= 4 * KEEP_PER_SIGNATURE:
         return
@@ -377,7 +405,12 @@ def _denial(action: Action, later: list[Action], out: TraceDigest) -> None:
     word = phrase.split()[0]
     quote = next((ln.strip() for ln in action.output.splitlines() if word in ln.lower() and ln.strip()), "")
     quote = quote[:150] or action.output.strip().split("\n", 1)[0][:150]
-    out.denials.append(Denial(action.signal, phrase, action, then, quote))
+    reply = None
+    if action.signal == "interrupted":
+        start = action.result_step if action.result_step is not None else action.step
+        end = later[0].step if later else None
+        reply = next((t for t in out.feedback if t.step > start and (end is None or t.step < end)), None)
+    out.denials.append(Denial(action.signal, phrase, action, then, quote, reply))
 
 
 def _procedure_role(action: Action, repro_files: set[str]) -> str:
@@ -408,7 +441,7 @@ class _Failures:
         if found is None:
             if len(self.memo) >= 4096:
                 self.memo.clear()
-            quote = error_line(output)
+            quote = error_line(failure_text(output))
             found = self.memo[output] = (quote, normalize_signature(quote))
         return found
 
@@ -464,7 +497,7 @@ def _final_error(tail: list[Action], out: TraceDigest) -> None:
     failing = [a for a in tail if a.failed is True]
     if failing:
         last = failing[-1]
-        quote = error_line(last.output)
+        quote = error_line(failure_text(last.output))
         if quote:
             out.final_error = ErrorSeen(normalize_signature(quote), last.family, last.role, quote, last, None,
                                         bool(_ENVIRONMENT.search(quote)))

@@ -15,17 +15,24 @@ from skillforge.distill.abstract import abstract
 from skillforge.distill.actions import SHELL_TOOLS, Action
 from skillforge.distill.signals import FAILURE_WORDS
 from skillforge.distill.trace_common import (
+    KIND_FIX,
     ROLE_PHRASE,
     SkillNames,
+    clean_quote,
     code,
+    condition,
     example,
     is_shell,
+    kind_fix,
     make_lesson,
     outcome_counts,
+    shown_family,
     successful,
 )
 from skillforge.distill.trace_dialogue import dialogue_lessons
 from skillforge.distill.trace_digest import FixRerun, Recovery, TraceDigest, fix_note
+from skillforge.distill.trace_feedback import feedback_lessons
+from skillforge.distill.trace_hints import generic_command
 from skillforge.distill.trace_pitfalls import denial_lessons, outcome_pitfalls, unrecovered
 from skillforge.models import Lesson
 
@@ -47,12 +54,13 @@ def trace_lessons(digests: list[TraceDigest]) -> list[Lesson]:
     lessons += _files(digests, names)
     lessons += outcome_pitfalls(digests, names)
     lessons += dialogue_lessons(digests, names)
+    lessons += feedback_lessons(digests, names)
     return lessons
 
 
 def display_signature(signature: str) -> str:
     """A normalized error signature as a rule shows it: ``<path>`` -> ``{path}``, numbers dropped."""
-    text = re.sub(r"\x1b\[[0-9;]*m|\\x1b\[[0-9;]*m", "", signature)
+    text = re.sub(r"\x1b\[[0-9;]*m|\\x1b\[[0-9;]*m", "", signature).split("\\n", 1)[0]
     text = text.replace("<path>", "{path}").replace("<file>", "{file}").replace("<url>", "{url}")
     text = text.replace("<hex>", "{hash}").replace("'<text>'", "…")
     text = re.sub(r"(?::?<n>)+", "", text)
@@ -66,19 +74,7 @@ def _learnable(d: TraceDigest) -> bool:
 # --------------------------------------------------------------------------- recoveries
 
 
-_KIND_FIX = {
-    "not_found": "list the directory or search for the file first (e.g. `ls`, `find`), then use the path it shows",
-    "command_not_found": "check which command the environment provides (`which`, the project's scripts) and use that one",
-    "edit_mismatch": "re-read the file, then re-issue the edit with a short, unique snippet copied exactly from it",
-    "syntax": "re-issue the whole edit with balanced brackets and the file's own indentation, since the editor "
-              "rejects an edit that does not parse",
-    "import": "install the missing package or run from the project root in the project's environment",
-    "bad_arguments": "read the tool's usage and call it again with the arguments it accepts",
-    "timeout": "narrow the command (fewer files or tests) or run it in the background and poll",
-    "permission": "work in a writable location or ask the user for access",
-    "network": "check the address and that the service is up before calling it again",
-    "test_failure": "read the first failing assertion, fix the code under test, and re-run the same test command",
-}
+_KIND_FIX = KIND_FIX
 
 
 def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
@@ -96,21 +92,23 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         d0, first = items[0]
         families = sorted({r.family for _, r in items})
         kind = first.failed.failure or "other"
-        who = _who(families, first)
+        who = _who(families, first, {r.tool for _, r in items})
+        hints = [r.failed.hint for _, r in items]
         if kind in _KIND_FIX:
-            condition = f"When {who} fails with {FAILURE_WORDS[kind]}"
-            fix = _KIND_FIX[kind]
+            when = condition(who, kind)
+            fix = kind_fix(kind, hints)
         else:
-            condition = f"When {who} fails with {code(display_signature(first.signature))}"
-            fix = _describe_fix(first, d0)
+            when = f"When {who} fails with {code(display_signature(first.signature))}"
+            hint = next((h for h in hints if h), "")
+            fix = f"use the fix its message suggests ({code(hint, 80)})" if hint else _describe_fix(first, d0)
         note = fix_note((first.between[0] if first.between else first.fixed).thought)
         note = abstract(note, d0.scratch) if note else ""
         # The agent's own diagnosis is the reason, when it states one ("The path was relative to …").
         reason = (f", because {note[0].lower()}{note[1:].rstrip('.')}"
                   if note and len(note) < 140 and re.match(r"(?i)^(the|it|this|that|because)\b", note) else "")
-        body = [f"{condition}, {fix}{reason}."]
+        body = [f"{when}, {fix}{reason}."]
         body.append(f"Example: {example(first.failed, 80, d0.scratch)} failed with "
-                    f"{code(abstract(first.error_quote, d0.scratch), 100)}, then {example(first.fixed, 80, d0.scratch)} worked.")
+                    f"{code(abstract(clean_quote(first.error_quote), d0.scratch), 100)}, then {example(first.fixed, 80, d0.scratch)} worked.")
         retries = sum(r.retries for _, r in items)
         if retries:
             body.append("Resending the identical call failed the same way; change the call before sending it again.")
@@ -121,15 +119,15 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         general = first.environment or kind in _KIND_FIX or all(r.tool.lower() not in SHELL_TOOLS for _, r in items)
         traces = {d.trace_id for d, _ in items}
         lessons.append(make_lesson(
-            "recovery", condition, "\n".join(body), names.target((d.area for d, _ in items), general), "recovery",
+            "recovery", when, "\n".join(body), names.target((d.area for d, _ in items), general), "recovery",
             evidence, len(traces), **outcome_counts(d for d, _ in items),
             keywords=[*families[:3], kind.replace("_", "-")]))
     return lessons
 
 
-def _who(families: list[str], first: Recovery) -> str:
+def _who(families: list[str], first: Recovery, tools: set[str]) -> str:
     if len(families) == 1:
-        return code(families[0])
+        return code(shown_family(families[0], tools))
     return {"edit": "an edit", "read": "a read", "search": "a search", "test": "a test run"}.get(first.role, "a call")
 
 
@@ -248,7 +246,7 @@ def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             continue
         for c in d.commands:
             if d.area or names.single_area:
-                clusters[(d.area, c.family)].append((d, abstract(c.command, d.scratch), c.step, c.role))
+                clusters[(d.area, c.family)].append((d, generic_command(abstract(c.command, d.scratch)), c.step, c.role))
     lessons = []
     for (area, family), items in sorted(clusters.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
         commands = Counter(cmd for _, cmd, _, _ in items)

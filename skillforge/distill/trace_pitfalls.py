@@ -8,10 +8,14 @@ from collections import Counter, defaultdict
 from skillforge.distill.abstract import abstract
 from skillforge.distill.signals import FAILURE_WORDS
 from skillforge.distill.trace_common import (
+    KIND_FIX,
     ROLE_PHRASE,
     SkillNames,
+    clean_quote,
     code,
+    condition,
     example,
+    kind_fix,
     label,
     make_lesson,
     outcome_counts,
@@ -23,16 +27,10 @@ from skillforge.models import Lesson
 __all__ = ["denial_lessons", "outcome_pitfalls", "unrecovered"]
 
 _INSTEAD = {
+    **KIND_FIX,
     "test_failure": "check whether it also fails without your change (e.g. on a clean checkout) before chasing it",
     "not_found": "list the directory or search for the file and use the path it shows",
-    "command_not_found": "use a command the environment provides (check with `which`) or the project's own scripts",
     "edit_mismatch": "re-read the file and copy the exact text to replace",
-    "syntax": "re-issue the edit as a whole, with balanced brackets and the file's indentation",
-    "import": "install the missing package or run inside the project's environment",
-    "timeout": "narrow it (fewer files or tests) or run it in the background and poll",
-    "permission": "work in a writable location or ask the user for access",
-    "bad_arguments": "read the tool's usage and pass only the arguments it accepts",
-    "network": "check the address and that the service is up",
 }
 
 
@@ -63,17 +61,22 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             continue  # one unexplained failure in a good run is an anecdote, not a pitfall
         kind = first.action.failure or "other"
         families = sorted({e.family for _, e in items})
-        who = label(set(families), first.role)
-        quote = code(abstract(first.error_quote, d0.scratch), 100)
+        who = label(set(families), first.role, {e.action.tool for _, e in items})
+        quote = code(abstract(clean_quote(first.error_quote), d0.scratch), 100)
+        hint = next((e.action.hint for _, e in items if e.action.hint), "")
         if kind in _INSTEAD:
-            rule = f"When {who} fails with {FAILURE_WORDS[kind]} ({quote}), {_INSTEAD[kind]}"
+            fix = kind_fix(kind, [hint]) if kind in KIND_FIX and "{hint}" in KIND_FIX[kind] else _INSTEAD[kind]
+            rule = f"{condition(who, kind)} ({quote}), {fix}"
+        elif hint:
+            rule = f"When {who} fails with {quote}, use the fix its message suggests ({code(hint, 80)})"
         elif first.next_ok is not None and first.next_ok.family not in families:
             # Only a different command is an alternative to name; the same tool called again with other
             # arguments says nothing a reader could repeat.
             rule = f"When {who} fails with {quote}, switch to {example(first.next_ok, 70, d0.scratch)} as the run did"
         else:
             rule = f"When {who} fails with {quote}, change the call before sending it again"
-        rule += "; resending it unchanged failed the same way." if count > 1 else "."
+        resent = any(e.count > 1 for _, e in items)
+        rule += "; resending it unchanged failed the same way." if resent else "."
         evidence = [d.evidence(e.action.result_step, e.error_quote) for d, e in items]
         traces = {d.trace_id for d, _ in items}
         rule += f"\nIt failed this way {count} time(s) in {len(traces)} run(s)."  # detail for references/
@@ -91,18 +94,25 @@ _DENIAL_RULE = {
                                "continue with the tools you may use instead of calling it again"),
     "was blocked": ("When a path outside the allowed working directories is blocked, work inside the project "
                     "directory or ask the user to add the path, instead of retrying it"),
-    "sandbox denied": ("When the sandbox denies a command, re-run it with the escalation the host offers "
+    "sandbox denied": ("When the sandbox denies a command (`sandbox denied`, `operation not permitted`), re-run it with the escalation the host offers "
                        "(e.g. Codex `sandbox_permissions: require_escalated` with a justification) or ask the user"),
     "operation not permitted": ("When the sandbox answers `operation not permitted`, re-run the command with the "
                                 "escalation the host offers (e.g. Codex `sandbox_permissions: require_escalated`) or "
                                 "ask the user"),
     "security policy": ("When a tool refuses an action under its security policy, ask the user to do that step or to "
                         "change the policy; do not look for a way around it"),
-    "doesn't want to proceed": ("When the user rejects a tool call, stop and ask what they want changed before "
-                                "proposing it again"),
-    "interrupted by user": "When the user interrupts a call, stop and ask how to continue before running it again",
-    "rejected": "When the user rejects a tool call, stop and ask what they want changed before proposing it again",
+    "doesn't want to proceed": ("When the user rejects a tool call, drop that approach and follow the correction in "
+                                "their next message before proposing the call again; if they give none, ask what to "
+                                "change"),
+    "rejected": "",
+    "interrupted by user": ("When the user interrupts a call, stop and follow the instruction in their next message "
+                            "(or ask how to continue) before running it again"),
 }
+
+
+_SAME_RULE = {"operation not permitted": "sandbox denied", "rejected": "doesn't want to proceed",
+              "interrupted": "interrupted by user"}
+"""Phrases that call for the same rule share one (two near-identical guardrails are one too many)."""
 
 
 def denial_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
@@ -111,19 +121,26 @@ def denial_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Lesson
     clusters: dict[str, list[tuple[TraceDigest, Denial]]] = defaultdict(list)
     for d in digests:
         for n in d.denials:
-            clusters[n.phrase if n.phrase in _DENIAL_RULE else n.kind].append((d, n))
+            phrase = n.phrase if n.phrase in _DENIAL_RULE else n.kind
+            clusters[_SAME_RULE.get(phrase, phrase)].append((d, n))
     lessons = []
     for phrase, items in sorted(clusters.items()):
         rule = _DENIAL_RULE.get(phrase) or _DENIAL_RULE["interrupted by user"]
         items.sort(key=lambda x: (x[0].trace_id, x[1].action.step))
         d0, first = items[0]
         worked = next(((d, n) for d, n in items if n.then is not None), None)
+        replied = next(((d, n) for d, n in items if n.reply is not None), None)
         body = [rule + "."]
-        if worked is not None:
+        if replied is not None and replied[1].reply is not None:
+            d, n = replied
+            said = abstract(replied[1].reply.text.split("\n", 1)[0][:160].strip())
+            body.append(f"Example: the user stopped {example(n.action, 60, d.scratch)} and wrote: \"{said}\".")
+        elif worked is not None:
             d, n = worked
             assert n.then is not None
             body.append(f"Example: {example(n.action, 70, d.scratch)} was denied, then {example(n.then, 70, d.scratch)} ran.")
         evidence = [d.evidence(n.action.result_step, _quote(n)) for d, n in items]
+        evidence += [d.evidence(n.reply.step, n.reply.text) for d, n in items if n.reply is not None]
         traces = {d.trace_id for d, _ in items}
         phrases = {n.phrase for _, n in items}
         denied = sum(d.denial_counts[p] for d in {id(d): d for d, _ in items}.values() for p in phrases)

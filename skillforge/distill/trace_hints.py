@@ -1,0 +1,51 @@
+"""What a failed call's own output tells the agent to do, and how a rule shows a command without run values.
+
+Many tools answer a failure with the fix: git prints the ``git push --set-upstream …`` to run, a pre-commit
+hook says ``Run 'mix format' to fix``, ripgrep suggests ``--multiline``. That advice is the best recovery a
+rule can give (it is the tool's, not a guess), so it is read once, when the output is still at hand.
+"""
+
+from __future__ import annotations
+
+import re
+
+from skillforge.distill.signals import strip_ansi
+
+__all__ = ["generic_command", "tool_hint"]
+
+_HINTS: list[re.Pattern[str]] = [
+    # git: "To push the current branch and set the remote as upstream, use\n\n    git push --set-upstream origin x"
+    re.compile(r"(?i)\buse\s*(?:\\n|\n)+\s*((?:git|npm|pnpm|yarn|cargo|pip|uv|go|mix|bundle|gh) [^\n\\]{3,100})"),
+    # "Run 'mix format' to fix", "run `npm install` first", "Run: mix ash.codegen"
+    re.compile(r"(?i)\brun[: ]+[`'\"]([^`'\"\n]{3,80})[`'\"](?: to fix| first| and try again| to (?:update|install|generate))?"),
+    re.compile(r"(?i)\bplease run[: ]+([a-z][\w.-]* [^\n.;]{2,80})"),
+    # "Did you mean 'x'?", "The most similar command is\n\tx"
+    re.compile(r"(?i)did you mean[: ]+[`'\"]?([^`'\"\n?]{2,60})[`'\"]?\?"),
+    re.compile(r"(?i)the most similar commands? (?:is|are)\s*(?:\\n|\n)\s*([\w:.-]+)"),
+    # ripgrep: "Consider enabling multiline mode with the --multiline flag (or -U for short)."
+    re.compile(r"(?i)consider (?:enabling|using|adding|passing) [^\n]{0,40}?(--[\w-]+)(?: flag)?"),
+]
+_BRANCH = re.compile(r"(?P<cmd>git push (?:--set-upstream|-u) \S+) (?P<branch>\S+)")
+_TEST_FILE = re.compile(
+    r"(?<![\w{/])(?:[\w.-]+/)*(?:test_[\w-]+\.py|[\w-]+_test\.(?:py|go|rb|exs)|[\w-]+\.(?:test|spec)\.[jt]sx?|"
+    r"[\w-]+Test\.(?:java|kt|php)|[\w-]+_spec\.rb)(?:::[\w:\[\]-]+)?"
+)
+
+
+def tool_hint(output: str) -> str:
+    """The command or flag a failed call's output recommends (run values as placeholders), or ""."""
+    text = strip_ansi(output[:6000]).replace("\\n", "\n")  # some hosts store newlines escaped
+    for pattern in _HINTS:
+        found = pattern.search(text)
+        if found:
+            hint = found.group(1).strip().rstrip(".,:;")
+            hint = _BRANCH.sub(lambda m: f"{m.group('cmd')} {{branch}}", hint)
+            if 2 <= len(hint) <= 100 and not re.search(r"[<>]{2}|\.\.\.|…", hint):
+                return hint
+    return ""
+
+
+def generic_command(command: str) -> str:
+    """``command`` with the particular test file it ran replaced by ``{test_file}`` (the command is the
+    lesson; the file was this run's)."""
+    return _TEST_FILE.sub("{test_file}", command)

@@ -1,0 +1,188 @@
+"""Interactive Claude Code / Codex sessions: host wrappers and cancellations are not failures, session-specific
+failure kinds get their own fix (too-large reads, unread files, hooks, shell quoting), a tool's own advice
+becomes the fix, and what the user said (corrections, "still broken", the reply to a rejection) becomes rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from skillforge.distill.heuristic import HeuristicAnalyzer
+from skillforge.distill.signals import classify
+from skillforge.distill.trace_digest import digest
+from skillforge.distill.trace_feedback import user_turns
+from skillforge.distill.trace_hints import generic_command, tool_hint
+from skillforge.models import Lesson, Outcome, Source, Step, ToolCall, ToolResult, Trace
+
+_NOISE = ("/opt/homebrew/Library/Homebrew/brew.sh: line 60: cannot create temp file for here document: Operation not "
+          "permitted\n/opt/homebrew/Library/Homebrew/cmd/shellenv.sh: line 18: /bin/ps: Operation not permitted\n")
+
+
+def _codex(code: int, stderr: str) -> str:
+    return (f"failed in sandbox MacosSeatbelt with execution error: sandbox denied exec error, exit code: {code}, "
+            f"stdout: , stderr: {_NOISE}{stderr}")
+
+
+@pytest.mark.parametrize(
+    ("output", "flags", "kind", "failure"),
+    [
+        # Codex wraps every non-zero exit in its sandbox: the command's own stderr decides
+        (_codex(1, "sed: src/app/page.tsx: No such file or directory\n"), {"family": "sed -n"}, "failed", "not_found"),
+        (_codex(1, ""), {"family": "rg", "role": "search"}, "empty", None),
+        (_codex(2, "bash: -c: line 0: syntax error near unexpected token `('\n"), {"family": "sed -n"}, "failed",
+         "shell_quoting"),
+        (_codex(1, "zsh:1: no matches found: src/app/(protected)/page.tsx\n"), {"family": "rg"}, "failed",
+         "shell_quoting"),
+        (_codex(1, ""), {"family": "ps"}, "denied", None),
+        # a call Claude Code cancelled because its sibling in a parallel batch failed never ran
+        ("<tool_use_error>Sibling tool call errored</tool_use_error>", {"is_error": True}, "skipped", None),
+        ("File content (85812 tokens) exceeds maximum allowed tokens (25000). Please use offset and limit "
+         "parameters to read specific portions of the file", {"is_error": True}, "failed", "too_large"),
+        ("<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>",
+         {"is_error": True}, "failed", "not_read"),
+        ("EISDIR: illegal operation on a directory, read", {"is_error": True}, "failed", "is_directory"),
+        ("Pre-commit validation failed:\\n\\n[FORMAT] Code is not formatted.\\nRun 'mix format' to fix.",
+         {"is_error": True}, "failed", "hook"),
+        ("\x1b[31mError:\x1b[0m Cannot find module 'vite'", {"exit_code": 1}, "failed", "import"),
+    ],
+    ids=["codex-not-found", "codex-empty-search", "codex-bash-paren", "codex-zsh-glob", "codex-real-denial",
+         "sibling", "too-large", "not-read", "eisdir", "pre-commit-hook", "ansi"],
+)
+def test_session_results_read_as_what_they_are(output: str, flags: dict[str, Any], kind: str,
+                                               failure: str | None) -> None:
+    signal = classify(output, **flags)
+    assert (signal.kind, signal.failure) == (kind, failure)
+
+
+def test_tool_advice_is_the_fix_with_run_values_as_placeholders() -> None:
+    git = ("fatal: The current branch feature-x has no upstream branch.\nTo push the current branch and set the "
+           "remote as upstream, use\n\n    git push --set-upstream origin feature-x\n")
+    assert tool_hint(git) == "git push --set-upstream origin {branch}"
+    assert tool_hint("Pre-commit validation failed:\\n[FORMAT] Code is not formatted.\\nRun 'mix format' to fix.") \
+        == "mix format"
+    assert tool_hint("Traceback (most recent call last):\nValueError: x") == ""
+    assert generic_command("cd apps/app && pnpm test NavUser.test.tsx") == "cd apps/app && pnpm test {test_file}"
+    assert generic_command("pytest tests/test_io.py::test_read -q") == "pytest {test_file} -q"
+
+
+def _session(name: str, steps: list[Step], cwd: str = "/home/me/proj", success: bool | None = None) -> Trace:
+    return Trace(id=name, source=Source(path=f"{name}.jsonl", format="claude-code"), task=steps[0].text,
+                 steps=steps, outcome=Outcome(success=success), metadata={"cwd": cwd})
+
+
+def _call(n: int, tool: str, args: dict[str, Any], output: str, is_error: bool = False) -> list[Step]:
+    return [Step(role="assistant", tool_call=ToolCall(name=tool, arguments=args, id=f"c{n}")),
+            Step(role="tool", tool_result=ToolResult(output=output, is_error=is_error, call_id=f"c{n}"))]
+
+
+def _lessons(traces: list[Trace]) -> list[Lesson]:
+    return HeuristicAnalyzer().analyze(traces)
+
+
+def test_too_large_reads_in_two_sessions_give_one_rule_naming_the_tool() -> None:
+    traces = []
+    for n, (size, path) in enumerate([("(806.5KB) exceeds maximum allowed size (256KB)", "/w/a/app.js"),
+                                      ("(85812 tokens) exceeds maximum allowed tokens (25000)", "/w/b/big.json")]):
+        steps = [Step(role="user", text="Explain how the assets are bundled")]
+        steps += _call(0, "Read", {"file_path": path}, f"File content {size}. Please use offset and limit parameters",
+                       is_error=True)
+        steps += _call(1, "Read", {"file_path": path, "offset": 0, "limit": 200}, "1\tconst x = 1")
+        steps += _call(2, "Grep", {"pattern": "bundle"}, "a/app.js:3: bundle()")
+        steps += _call(3, "Read", {"file_path": "/w/a/vite.config.ts"}, "1\texport default {}")
+        traces.append(_session(f"s{n}", steps))
+    rules = [l for l in _lessons(traces) if "too large" in l.body]
+    assert len(rules) == 1 and rules[0].support == 2
+    first = rules[0].body.splitlines()[0]
+    assert first.startswith("When `Read` fails") and "`offset` and `limit`" in first
+    assert "806" not in first and "85812" not in first
+
+
+def test_sibling_cancellations_teach_nothing() -> None:
+    steps = [Step(role="user", text="Find the session registry")]
+    steps += _call(0, "Bash", {"command": "ls lib/registry"}, "ls: lib/registry: No such file or directory",
+                   is_error=True)
+    steps += _call(1, "Bash", {"command": "find lib -name '*registry*'"},
+                   "<tool_use_error>Sibling tool call errored</tool_use_error>", is_error=True)
+    steps += _call(2, "Bash", {"command": "find lib -name '*registry*.ex'"}, "lib/session_registry.ex")
+    lessons = _lessons([_session("s", steps), _session("t", steps)])
+    assert not [l for l in lessons if "Sibling" in l.body or "sibling" in l.body]
+
+
+def test_a_hook_rejection_says_what_the_hook_asked_for() -> None:
+    traces = []
+    for n in range(2):
+        steps = [Step(role="user", text="Commit the formatter change")]
+        steps += _call(0, "Bash", {"command": "git add -A && git commit -m 'wip'"},
+                       "Pre-commit validation failed:\\n\\n[FORMAT] Code is not formatted.\\nRun 'mix format' to fix.",
+                       is_error=True)
+        steps += _call(1, "Bash", {"command": "mix format"}, "")
+        steps += _call(2, "Bash", {"command": "git add -A && git commit -m 'wip: format'"}, "[main 1a2b3c4] wip")
+        traces.append(_session(f"h{n}", steps))
+    rules = [l.body.splitlines()[0] for l in _lessons(traces) if "hook" in l.body.splitlines()[0]]
+    assert rules, "a pre-commit hook rejection teaches a rule"
+    assert any("`mix format`" in r and "--no-verify" in r and "`git commit`" in r for r in rules), rules
+
+
+def test_host_chatter_is_not_the_user_talking() -> None:
+    steps = [
+        Step(role="user", text="<system-reminder>\nPostToolUse:Edit hook additional context: [CREDO]\n</system-reminder>"),
+        Step(role="user", text="Implement the retry queue"),
+        Step(role="user", text="<task-notification>\n<task-id>b0be39e</task-id>\n</task-notification>"),
+        Step(role="user", text="This session is being continued from a previous conversation that ran out of context."),
+        Step(role="user", text="[Request interrupted by user]"),
+        Step(role="user", text="# Context from my IDE setup:\n\n## Open tabs:\n- a.ts\n\n## My request for Codex:\n"
+                                "no, don't add a new package for this"),
+    ]
+    turns = user_turns(_session("c", steps))
+    assert [t.text for t in turns] == ["no, don't add a new package for this"]
+    assert turns[0].kind == "correction"
+
+
+def test_a_users_correction_becomes_a_rule_and_a_feature_remark_does_not() -> None:
+    steps = [Step(role="user", text="Add the avatar initials to the menu")]
+    steps += _call(0, "Bash", {"command": "npm install initials"}, "added 1 package")
+    steps += [Step(role="user", text="No, use pnpm instead of npm in this repo. It is a pnpm workspace.")]
+    steps += _call(1, "Bash", {"command": "pnpm add initials"}, "Done")
+    steps += [Step(role="user", text="not the sidebar one, the header menu")]
+    steps += _call(2, "Edit", {"file_path": "/home/me/proj/src/Header.tsx", "old_string": "a", "new_string": "b"},
+                   "updated")
+    lessons = _lessons([_session("u", steps)])
+    corrections = [l for l in lessons if "corrected" in l.body]
+    assert len(corrections) == 1
+    rule = corrections[0].body.splitlines()[0]
+    assert rule.startswith("Use pnpm instead of npm") and "because the user corrected" in rule
+    assert "`npm install`" in corrections[0].body  # what the user reacted to, in the detail
+    assert corrections[0].kind == "guardrail"
+
+
+def test_the_reply_to_a_rejected_call_is_the_example_of_the_guardrail() -> None:
+    steps = [Step(role="user", text="Move the + button next to the search box")]
+    steps += _call(0, "ExitPlanMode", {"plan": "Move the + button inside the search input"},
+                   "The user doesn't want to proceed with this tool use. The tool use was rejected", is_error=True)
+    steps += [Step(role="user", text="[Request interrupted by user for tool use]"),
+              Step(role="user", text="Completely outside the search bar entirely")]
+    steps += _call(1, "ExitPlanMode", {"plan": "Move the + button outside the search bar"}, "User approved")
+    lessons = _lessons([_session("r", steps)])
+    rule = next(l for l in lessons if l.kind == "guardrail" and "rejects a tool call" in l.body)
+    assert "follow the correction in their next message" in rule.body.splitlines()[0]
+    assert "Completely outside the search bar entirely" in rule.body
+
+
+def test_still_broken_reports_become_one_verification_pitfall() -> None:
+    traces = []
+    for n, text in enumerate(["scrolling back in xterm.js still does not work", "the build still fails the same way"]):
+        steps = [Step(role="user", text="Fix scrolling in the terminal view")]
+        steps += _call(0, "Edit", {"file_path": "/home/me/proj/a.ts", "old_string": "x", "new_string": "y"}, "ok")
+        steps += [Step(role="user", text=text)]
+        traces.append(_session(f"b{n}", steps))
+    pitfalls = [l for l in _lessons(traces) if "still did not work" in l.body]
+    assert len(pitfalls) == 1 and pitfalls[0].support == 2
+    assert "xterm" not in pitfalls[0].body.splitlines()[0]
+
+
+def test_sessions_in_git_worktrees_belong_to_their_project() -> None:
+    steps = [Step(role="user", text="Work on the bead")]
+    one = digest(_session("w1", steps, cwd="/home/me/projects/spotter-worktrees/spotter-4te"))
+    two = digest(_session("w2", steps, cwd="/home/me/projects/spotter/.worktrees/feature-x"))
+    assert one.area == "spotter" and two.area == "spotter"
