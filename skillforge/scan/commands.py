@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from skillforge.scan.detect import Hit
@@ -22,6 +23,9 @@ INTERPRETERS = SHELLS | frozenset(
     {"python", "pypy", "perl", "ruby", "node", "nodejs", "php", "lua", "deno", "bun", "pwsh", "powershell",
      "osascript", "tclsh", "rscript", "jshell", "irb"}
 )
+_HitFn = Callable[[str, int], None]
+"""Records a hit: rule id and line."""
+
 _SOURCE = frozenset({"source", "."})
 _FETCHERS = frozenset(
     {"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lwp-request", "get", "lynx", "nc", "ncat",
@@ -121,12 +125,12 @@ def analyze(text: str, *, line: int = 1, nounset: bool = False) -> list[Hit]:
 
 
 # -- the walk --------------------------------------------------------------------------------------
-def _script(script: Script, state: _State, hit, *, stdin_tainted: bool) -> None:  # type: ignore[no-untyped-def]
+def _script(script: Script, state: _State, hit: _HitFn, *, stdin_tainted: bool) -> None:
     for n, pipeline in enumerate(script):
         _pipeline(pipeline, state, hit, stdin_tainted=stdin_tainted and n == 0)
 
 
-def _pipeline(pipeline: Pipeline, state: _State, hit, *, stdin_tainted: bool) -> None:  # type: ignore[no-untyped-def]
+def _pipeline(pipeline: Pipeline, state: _State, hit: _HitFn, *, stdin_tainted: bool) -> None:
     tainted = stdin_tainted
     sensitive = False
     shell_out = False
@@ -147,7 +151,7 @@ def _pipeline(pipeline: Pipeline, state: _State, hit, *, stdin_tainted: bool) ->
         _record_vars(cmd, state)
 
 
-def _nested(cmd: Command, state: _State, hit, stdin: bool) -> None:  # type: ignore[no-untyped-def]
+def _nested(cmd: Command, state: _State, hit: _HitFn, stdin: bool) -> None:
     """Groups, process substitutions and command substitutions are scripts of their own."""
     if cmd.body is not None:
         _script(cmd.body, state, hit, stdin_tainted=stdin)
@@ -163,7 +167,9 @@ def _nested(cmd: Command, state: _State, hit, stdin: bool) -> None:  # type: ign
             _script(sub, state, hit, stdin_tainted=False)
 
 
-def _one(cmd: Command, name: str, args: list[Word], via: set[str], stdin: bool, state: _State, hit) -> None:  # type: ignore[no-untyped-def]
+def _one(
+    cmd: Command, name: str, args: list[Word], via: set[str], stdin: bool, state: _State, hit: _HitFn
+) -> None:
     texts = [a.text for a in args]
     # -- fetched code reaching an interpreter --------------------------------------------------
     if name in INTERPRETERS or name in _SOURCE or name == "eval":

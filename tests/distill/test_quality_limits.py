@@ -15,6 +15,7 @@ from skillforge.skills.validate import validate_skill
 ROOT = Path(__file__).parent.parent.parent
 QUALITY = ROOT / "tests" / "data" / "quality"
 QUALITY2 = ROOT / "tests" / "data" / "quality2"
+QUALITY3 = ROOT / "tests" / "data" / "quality3"
 CORPORA = {
     "examples": [ROOT / "examples"],
     # the corpus README and SOURCES are notes about the files, not input
@@ -22,6 +23,9 @@ CORPORA = {
     # gathered after the analyzer rewrite: Claude Code/Codex sessions, OpenHands runs on a C code base,
     # CI and database troubleshooting pages (sources: tests/data/quality2/SOURCES.md)
     "held-out-2": [QUALITY2 / d for d in ("claude_code_jsonl", "codex_rollout", "openhands", "documents")],
+    # interactive Claude Code / Codex sessions: subagents, hooks, rejections, sandbox-wrapped failures
+    # (sources: tests/data/quality3/SOURCES.md)
+    "held-out-3": [QUALITY3 / d for d in ("claude_code_jsonl", "codex_rollout")],
 }
 
 
