@@ -190,8 +190,14 @@ _PLUGIN_HINTS = {
 @cache
 def _plugin_regexes() -> list[tuple[str, str, list[re.Pattern[str]]]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.base import RegexBasedDetector
 
-    by_name = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    # Every plugin named in _PLUGIN_HINTS is regex based (it has a denylist).
+    by_name: dict[str, type[RegexBasedDetector]] = {
+        cls.__name__: cls
+        for cls in get_mapping_from_secret_type_to_class().values()
+        if issubclass(cls, RegexBasedDetector)
+    }
     return [
         (hint, kind, list(by_name[name]().denylist))
         for name, (hint, kind) in sorted(_PLUGIN_HINTS.items())
@@ -212,7 +218,8 @@ def redact_detect_secrets(text: str) -> str:
             spans = []
             for match in regex.finditer(text):
                 value = match.group()
-                lead = len(_LEADING_NAME.match(value).group())  # type: ignore[union-attr]
+                lead_match = _LEADING_NAME.match(value)  # always matches (every part is optional)
+                lead = lead_match.end() if lead_match else 0
                 start, end = match.start() + lead, match.start() + len(value.rstrip(" \t\r\n\"'"))
                 while end < len(text) and text[end] in _TOKEN_CHARS:
                     end += 1

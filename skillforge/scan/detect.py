@@ -49,8 +49,8 @@ def to_findings(
 
 
 def _cap(severity: Severity, cap: Severity) -> Severity:
-    order = ("low", "medium", "high")
-    return order[min(order.index(severity), order.index(cap))]  # type: ignore[return-value]
+    order: tuple[Severity, ...] = ("low", "medium", "high")
+    return order[min(order.index(severity), order.index(cap))]
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from skillforge.models.scan import Severity
 from skillforge.scan.detect import Hit
 from skillforge.scan.text import excerpt, windows
 from skillforge.scan.unicode import ZERO_WIDTH
@@ -159,7 +160,7 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
                 m = pattern.search(line)
                 if m:
                     seen.add(rule_id)
-                    sev = "medium" if _quoted(line, m.start(), m.end()) else None
+                    sev: Severity | None = "medium" if _quoted(line, m.start(), m.end()) else None
                     hits.append(
                         Hit(
                             rule_id,
@@ -189,7 +190,7 @@ def _quoted(line: str, start: int, end: int) -> bool:
 
 
 def _hidden_comments(text: str) -> list[Hit]:
-    hits = []
+    hits: list[Hit] = []
     for m in _HTML_COMMENT.finditer(text):
         body = " ".join(m.group(1).split())
         if len(body.split()) < 3 or _TOOLING_COMMENT.match(body):
@@ -198,7 +199,7 @@ def _hidden_comments(text: str) -> list[Hit]:
         if not (_IMPERATIVE if addressed else _STRONG_IMPERATIVE).search(body):
             continue
         lineno = text.count("\n", 0, m.start()) + 1
-        severity = "high" if addressed else "medium"
+        severity: Severity = "high" if addressed else "medium"
         hits.append(
             Hit("injection-hidden-comment", lineno, severity=severity, detail=excerpt(f"<!-- {body} -->"))
         )

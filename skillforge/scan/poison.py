@@ -100,11 +100,13 @@ def poisoned_lessons(
             kept.append(lesson)
     still: list[Lesson] = []
     for lesson in kept:
-        reason = _contradiction(lesson, kept)
-        if reason:
+        contradiction = _contradiction(lesson, kept)
+        if contradiction:
             quarantined.append(
                 QuarantinedLesson(
-                    lesson=lesson, rule_id="lesson-contradicts-consensus", reason=reason + _where(lesson, traces)
+                    lesson=lesson,
+                    rule_id="lesson-contradicts-consensus",
+                    reason=contradiction + _where(lesson, traces),
                 )
             )
         else:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillforge.models.scan import Severity
 from skillforge.redact import marker, redact_text
 from skillforge.scan.detect import Hit
 from skillforge.scan.text import MAX_SCAN_LINE, excerpt, windows
+
+if TYPE_CHECKING:  # detect-secrets is imported lazily, inside the functions that use it
+    from detect_secrets.plugins.base import BasePlugin
 
 # detect-secrets plugins by class name -> severity. Entropy-only detectors and public IPs are left
 # out: in traces full of hashes, ids and base64 payloads they flag everything and find nothing.
@@ -150,10 +153,12 @@ class _Candidate:
 
 
 @cache
-def _plugins() -> list[tuple[Any, Severity]]:
+def _plugins() -> list[tuple[BasePlugin, Severity]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    by_name = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    by_name: dict[str, type[BasePlugin]] = {
+        cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()
+    }
     return [(by_name[name](), sev) for name, sev in sorted(_PLUGINS.items()) if name in by_name]
 
 

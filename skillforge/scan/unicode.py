@@ -101,7 +101,7 @@ def _latin_like(ch: str) -> bool:
 
 def _tag_text(line: str) -> str | None:
     """The ASCII smuggled in tag characters, or None; emoji subdivision flags (🏴 + tags + cancel tag) are fine."""
-    chars = []
+    chars: list[str] = []
     i = 0
     while i < len(line):
         o = ord(line[i])
