@@ -74,10 +74,17 @@ def make_lesson(kind: LessonKind, title: str, body: str, target: tuple[str, list
     """A lesson with its tags; ``helpful``/``harmful`` count supporting runs that succeeded/failed."""
     skill, tags = target
     quoted = [e for e in evidence if e.quote.strip()] or evidence[:1]
-    words = [w for w in dict.fromkeys(k.lower().strip() for k in keywords) if w and not re.search(r"\d{3,}", w)]
+    words = [w for w in dict.fromkeys(_keyword(k) for k in keywords) if w and not re.search(r"\d{3,}", w)]
     return Lesson(kind=kind, title=title, body=body, target_skill=skill, evidence=pick_evidence(quoted),
                   support=max(1, support), helpful=helpful, harmful=harmful,
                   tags=sorted({*tags, f"section:{section}", "source:trace", *(f"keyword:{w}" for w in words[:8])}))
+
+
+def _keyword(word: str) -> str:
+    """A keyword a request would contain: an MCP tool ``mcp__github__create_issue`` is about ``github``."""
+    word = word.lower().strip()
+    mcp = re.match(r"mcp__([a-z0-9-]+?)(?:_server)?__", word)
+    return mcp.group(1) if mcp else word
 
 
 def outcome_counts(digests: Iterable[TraceDigest]) -> dict[str, int]:

@@ -186,3 +186,12 @@ def test_sessions_in_git_worktrees_belong_to_their_project() -> None:
     one = digest(_session("w1", steps, cwd="/home/me/projects/spotter-worktrees/spotter-4te"))
     two = digest(_session("w2", steps, cwd="/home/me/projects/spotter/.worktrees/feature-x"))
     assert one.area == "spotter" and two.area == "spotter"
+
+
+def test_an_mcp_tool_is_a_keyword_by_its_server() -> None:
+    from skillforge.distill.trace_common import SkillNames, make_lesson
+
+    names = SkillNames(general="coding-agent-playbook", single_area=None, project={})
+    lesson = make_lesson("guardrail", "t", "When x, do y.", names.target([], True), "guardrails", [], 1,
+                         keywords=["mcp__github__create_issue", "Read"])
+    assert {"keyword:github", "keyword:read"} <= set(lesson.tags)
