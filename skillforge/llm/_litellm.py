@@ -61,7 +61,7 @@ def _register_fake(litellm: Any) -> None:
         item for item in litellm.custom_provider_map if item.get("provider") != fake.FAKE_PROVIDER
     ] + [{"provider": fake.FAKE_PROVIDER, "custom_handler": handler}]
     # The provider must be known before its models are registered, or litellm cannot price them.
-    custom_llm_setup()
+    custom_llm_setup()  # type: ignore[no-untyped-call]  # litellm leaves this function unannotated
     litellm.register_model(fake.model_info())
 
 

@@ -148,7 +148,7 @@ class LLMClient:
                 raise
 
     def _delay(self, exc: LLMError, attempt: int) -> float | None:
-        retry_after = getattr(exc, "retry_after", None)
+        retry_after: float | None = getattr(exc, "retry_after", None)
         if retry_after is not None:
             if retry_after > MAX_RETRY_AFTER_S:
                 return None

@@ -129,7 +129,8 @@ def model_info() -> dict[str, dict[str, Any]]:
 def handler_class(litellm: Any) -> type:
     """The ``CustomLLM`` subclass, built on the litellm module handed in (this module never imports it)."""
 
-    class FakeLLM(litellm.CustomLLM):  # type: ignore[misc,name-defined]
+    # litellm arrives as a plain value (Any), so its CustomLLM base is Any to mypy.
+    class FakeLLM(litellm.CustomLLM):  # type: ignore[misc]
         async def acompletion(self, *, model: str, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
             return await _respond(litellm, model, messages, kwargs.get("optional_params") or {})
 

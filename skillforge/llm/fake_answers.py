@@ -223,14 +223,14 @@ def _plan(prompt: str) -> dict[str, Any]:
             chosen = {rid: f"agent-{suffix}" if n in names else n for rid, n in chosen.items()}
     # Still too thin: join the nearest bigger skill (most shared name words, then size), if any is near.
     sizes = Counter(chosen.values())
-    for thin in sorted(n for n in sizes if n not in known and sizes[n] < MIN_NEW_RULES):
-        words = set(thin.split("-")) - {"agent"}
+    for small in sorted(n for n in sizes if n not in known and sizes[n] < MIN_NEW_RULES):
+        words = set(small.split("-")) - {"agent"}
         near = [(len(words & set(n.split("-"))), sizes[n], n) for n in sizes
-                if n != thin and (n in known or sizes[n] >= MIN_NEW_RULES)]
+                if n != small and (n in known or sizes[n] >= MIN_NEW_RULES)]
         near = [x for x in near if x[0] > 0]
         if near:
             target = max(near)[2]
-            chosen = {rid: target if n == thin else n for rid, n in chosen.items()}
+            chosen = {rid: target if n == small else n for rid, n in chosen.items()}
     new: dict[str, list[str]] = {}
     assignments = []
     for rule in rules:

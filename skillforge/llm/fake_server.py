@@ -91,6 +91,7 @@ class FakeOpenAIServer:
             self.request_times.append(time.monotonic())
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        payload: dict[str, Any]
         try:
             if number <= self.rate_limit_first:
                 with self.lock:
