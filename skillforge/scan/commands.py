@@ -63,6 +63,7 @@ _WRAPPERS: dict[str, frozenset[str]] = {
     "busybox": frozenset(),
     "run": frozenset(),
     "run:": frozenset(),
+    "shell": frozenset(),  # make's $(shell …)
 }
 _TIMEOUT_LIKE = frozenset({"timeout", "nice"})
 _SHELL_VARS = re.compile(r"^\$\{?(SHELL|BASH|ZSH_NAME|0)\}?$")
@@ -104,6 +105,8 @@ class _State:
     """Normalized path of a downloaded file → line of the download."""
     tainted: set[str] = field(default_factory=set)
     safe_vars: set[str] = field(default_factory=set)
+    literals: dict[str, str] = field(default_factory=dict)
+    """Variables set to a literal (``a=cu; b=rl; $a$b …`` names ``curl``)."""
     nounset: bool = False
 
 
@@ -135,6 +138,7 @@ def _pipeline(pipeline: Pipeline, state: _State, hit: _HitFn, *, stdin_tainted: 
     sensitive = False
     shell_out = False
     for k, cmd in enumerate(pipeline.commands):
+        _resolve_words(cmd, state)
         name, args, via = _effective(cmd)
         stdin = tainted or _stdin_redirect_tainted(cmd, state)
         _nested(cmd, state, hit, stdin)
@@ -175,8 +179,13 @@ def _one(
     if name in INTERPRETERS or name in _SOURCE or name == "eval":
         if stdin and _reads_stdin(name, args, via) or any(_word_fetched(a, state) for a in _program_words(name, args)):
             hit("pipe-to-shell", cmd.line)
+        if name not in SHELLS:
+            for rule in _inline_program_rules(name, args, stdin):
+                hit(rule, cmd.line)
     elif _runs_fetched_file(cmd, state):
         hit("pipe-to-shell", cmd.line)
+    if name == "git" and _git_config_runs_code(texts):
+        hit("persistence-git-hook", cmd.line)
     # -- reverse shells --------------------------------------------------------------------------
     if name in INTERPRETERS and any(_DEV_NET.match(r.target.text) for r in cmd.redirects):
         hit("reverse-shell", cmd.line)
@@ -417,6 +426,8 @@ def _record_downloads(cmd: Command, name: str | None, args: list[Word], state: _
     if tainted and name == "tee":
         for a in _operands(args):
             state.fetched[_norm(a.text)] = cmd.line
+    if name == "add" and len(_operands(args)) >= 2 and any(re.match(r"(?i)^(?:https?|ftp)://", a.text) for a in args):
+        state.fetched[_norm(_operands(args)[-1].text)] = cmd.line  # Dockerfile: ADD https://… /tmp/i.sh
     if name in ("mv", "cp") and len(_operands(args)) == 2:
         src, dest = _operands(args)
         if _fetched_path(src.text, state):
@@ -428,7 +439,18 @@ def _record_downloads(cmd: Command, name: str | None, args: list[Word], state: _
 
 
 def _record_vars(cmd: Command, state: _State) -> None:
-    for var, value in cmd.assigns:
+    assigns = list(cmd.assigns)
+    if cmd.words and cmd.words[0].text in ("export", "declare", "typeset", "local", "readonly"):
+        for w in cmd.words[1:]:
+            var, eq, value = w.text.partition("=")
+            if eq and re.fullmatch(r"[A-Za-z_]\w*", var):
+                assigns.append((var, Word(value, w.quoted, w.subs)))
+    for var, value in assigns:
+        if value.text and "$" not in value.text and not value.subs:
+            state.literals[var] = value.text
+        else:
+            state.literals.pop(var, None)
+    for var, value in assigns:
         if any(_fetches(s, state) for s in value.subs) or _word_fetched(value, state):
             state.tainted.add(var)
         elif value.text and "$" not in value.text and not _ROOTISH.match(value.text):
@@ -481,9 +503,20 @@ def _recursive(texts: list[str]) -> bool:
     return False
 
 
+_GUARDED_VAR = re.compile(r"\$\{(HOME):?[?][^}]*\}")
+_HOME_PREFIX = re.compile(r"^(?:~|\$HOME|\$\{HOME\})(?=/|$)")
+
+
 def _dangerous_target(text: str, state: _State, *, bare: bool) -> bool:
+    # ${HOME:?} only stops an *unset* HOME; the path is still the home folder (${BUILD_DIR:?} is a real guard).
+    text = _GUARDED_VAR.sub(lambda m: "${" + m.group(1) + "}", text)
     if _ROOTISH.match(text):
         return True
+    if "/." in text and (text.startswith("/") or _HOME_PREFIX.match(text)):
+        # /tmp/../, /./, ~/.. all name a root or the home folder once normalized.
+        normal = posixpath.normpath(_HOME_PREFIX.sub("/home/user", text))
+        if normal in ("/", "//", "/home", "/home/user") or _ROOTISH.match(normal):
+            return True
     m = _UNBOUND.match(text) or (_BARE_VAR.match(text) if bare else None)
     if m is None:
         return False
@@ -551,3 +584,75 @@ def _reads_sensitive(cmd: Command, name: str | None, args: list[Word]) -> bool:
 
 def _sub_reads_sensitive(word: Word) -> bool:
     return any(_reads_sensitive(c, *_effective(c)[:2]) for sub in word.subs for c in walk(sub))
+
+
+# -- names hidden behind expansions ------------------------------------------------------------------
+_VAR_REF = re.compile(r"\$\{([A-Za-z_]\w*)(?:(:?[-=])([^}]*))?\}|\$([A-Za-z_]\w*)")
+_LOOKUP = frozenset({"which", "command", "type", "whereis"})
+
+
+def _resolve_words(cmd: Command, state: _State) -> None:
+    """Rewrite the command word the way the shell would see it, where the text hides it:
+    ``$a$b`` with literal ``a``/``b``, ``${SHELL:-sh}``, ``$(which bash)``, and brace expansion
+    ``{curl,-s,URL}`` (one word that becomes several)."""
+    if not cmd.words:
+        return
+    first = cmd.words[0]
+    if not first.quoted and re.fullmatch(r"\{[^{}\s]*,[^{}\s]*\}", first.text):
+        parts = [Word(p) for p in first.text[1:-1].split(",")]
+        cmd.words[0:1] = parts
+        return
+    if first.proc is None and first.text == "$(...)" and len(first.subs) == 1:
+        inner = walk(first.subs[0])
+        if len(inner) == 1 and inner[0].words and inner[0].words[0].text in _LOOKUP:
+            operands = [w.text for w in inner[0].words[1:] if not w.text.startswith("-")]
+            if operands:
+                cmd.words[0] = Word(operands[0])
+        return
+    if "$" in first.text and "$(" not in first.text:
+        cmd.words[0] = Word(_expand(first.text, state), first.quoted, first.subs)
+
+
+def _expand(text: str, state: _State) -> str:
+    def one(m: re.Match[str]) -> str:
+        var = m.group(1) or m.group(4)
+        if var in state.literals:
+            return state.literals[var]
+        if m.group(2) and m.group(3):
+            return m.group(3)  # ${X:-default}: the attacker picks the default
+        if var in ("SHELL", "BASH"):
+            return "sh"
+        return m.group(0)
+
+    return _VAR_REF.sub(one, text)
+
+
+def _inline_program_rules(name: str, args: list[Word], stdin_fetched: bool) -> list[str]:
+    """What an inline program (``python -c``, ``node -e``, ``perl -e``, ``php -r``, …) does."""
+    from skillforge.scan.programs import judge_program
+    from skillforge.scan.python import scan_python
+
+    texts = [a.text for a in args]
+    flags = ("-c", "-e", "-E", "-r", "--eval", "-p", "--print", "-Command", "-command", "-c:", "/c")
+    programs = [texts[i + 1] for i, t in enumerate(texts[:-1]) if t in flags or re.fullmatch(r"-[A-Za-z]*[ec]", t)]
+    rules: list[str] = []
+    for program in programs:
+        rules += judge_program(program, stdin_fetched=stdin_fetched)
+        if name in ("python", "pypy"):
+            rules += [h.rule_id for h in scan_python(program) or [] if (h.severity or "high") == "high" and h.rule_id != "dynamic-exec"]
+    return sorted(set(rules))
+
+
+_GIT_CODE_KEYS = re.compile(r"(?i)^(?:core\.fsmonitor|filter\.[^.]+\.(?:clean|smudge|process)|diff\.[^.]+\.textconv)$")
+
+
+def _git_config_runs_code(texts: list[str]) -> bool:
+    """``git config core.fsmonitor ./x`` (and clean/smudge filters, textconv): a program git runs by itself
+    on ordinary commands, which is how a repository plants code that outlives the session."""
+    if "config" not in texts:
+        return False
+    rest = texts[texts.index("config") + 1 :]
+    rest = [t for t in rest if not t.startswith("-")]
+    if len(rest) >= 2 and _GIT_CODE_KEYS.match(rest[0]):
+        return rest[0].lower() != "core.fsmonitor" or rest[1].lower() not in ("true", "false", "0", "1")
+    return False

@@ -14,6 +14,7 @@ from skillforge.models.scan import Finding
 from skillforge.scan import rules
 from skillforge.scan.detect import Hit, dedupe, to_findings
 from skillforge.scan.injection import scan_injection
+from skillforge.scan.programs import fetched_code_in_script, judge_program
 from skillforge.scan.python import scan_python
 from skillforge.scan.scripts import scan_commands
 from skillforge.scan.secrets import scan_secrets
@@ -47,7 +48,15 @@ SCRIPT_SUFFIXES = frozenset(
 )
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".txt", ".rst"})
 _PY_LANGS = frozenset({"python", "py", "python3", "ipython", "pycon"})
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})\s*([\w+#.-]*)")
+# Any indentation: a fence inside a list item is indented four spaces or more, and an agent reads it as code.
+_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})\s*\{?\.?([\w+#.-]*)")
+_INDENTED = re.compile(r"^(?: {4}|\t)[ \t]*(\S.*)$")
+_HTML_CODE = re.compile(r"<(pre|code|kbd|samp)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_STRING = re.compile(r'"((?:[^"\\\n]|\\.){6,})"|\'((?:[^\'\\\n]|\\.){6,})\'')
+_JS_LANGS = frozenset({"js", "javascript", "node", "mjs", "cjs", "ts", "typescript", "jsx", "tsx"})
+_JS_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".jsx", ".tsx"})
+_PROGRAM_LANGS = frozenset({"perl", "pl", "ruby", "rb", "php", "powershell", "pwsh", "ps1", "lua", "awk"})
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 _NEGATED = re.compile(
     r"\b(never|don'?t|do\s+not|does\s+not|avoid|must\s+not|should\s+not|shouldn'?t|instead\s+of|not\s+to|refuse|"
@@ -108,6 +117,8 @@ def scan_text(rel: str, text: str, *, file: str | None = None) -> list[Finding]:
         out += to_findings(scan_commands(text, as_shell=bool(shellish)), lines, shown)
     if kind == "python":
         out += to_findings(scan_python(text) or [], lines, shown, context="python")
+    if kind == "script" and PurePosixPath(rel).suffix.lower() in _JS_SUFFIXES:
+        out += to_findings([Hit("pipe-to-shell", n) for n in fetched_code_in_script(text)], lines, shown)
     if kind in ("skill-md", "markdown"):
         out += _markdown(text, lines, shown)
     if kind == "skill-md":
@@ -128,7 +139,20 @@ def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
         )
         if lang.lower() in _PY_LANGS:
             out += to_findings(scan_python(body) or [], block_lines, file, line_offset=start, context=ctx)
-    for lineno, line in prose_lines(lines):
+        elif not shell:
+            out += to_findings(_other_language(lang.lower(), body), block_lines, file, line_offset=start, context=ctx)
+    prose = prose_lines(lines)
+    for lineno, line in prose:
+        m = _INDENTED.match(line)
+        if m and not negated_before(line, m.start(1)):
+            # An indented code block (or a list item's code): run as shell by whoever follows the skill.
+            hits = [h for h in scan_commands(m.group(1)) if _is_high(h)]
+            out += to_findings(
+                [Hit(h.rule_id, 1, severity=h.severity, detail=h.detail) for h in hits],
+                [line], file, line_offset=lineno - 1, context="indented code",
+            )
+    out += _html_code(text, file)
+    for lineno, line in prose:
         out += to_findings(unsafe_links(line), [line], file, line_offset=lineno - 1)
         if "`" not in line:
             continue
@@ -145,6 +169,40 @@ def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
                     line_offset=lineno - 1,
                     context="inline code",
                 )
+    return out
+
+
+def _is_high(hit: Hit) -> bool:
+    return (hit.severity or rules.RULES[hit.rule_id].severity) == "high"
+
+
+def _other_language(lang: str, body: str) -> list[Hit]:
+    """A block that is not shell still carries shell: JSON/TOML/YAML strings (``"postinstall": "curl … && sh …"``),
+    JavaScript that evaluates what it fetched, and one-liner programs in other languages."""
+    hits: list[Hit] = []
+    for number, line in enumerate(body.split("\n"), start=1):
+        for m in _STRING.finditer(line):
+            value = (m.group(1) or m.group(2)).replace('\\"', '"').replace("\\'", "'")
+            hits += [Hit(h.rule_id, number, severity=h.severity, detail=h.detail) for h in scan_commands(value) if _is_high(h)]
+    if lang in _JS_LANGS:
+        hits += [Hit("pipe-to-shell", n) for n in fetched_code_in_script(body)]
+    if lang in _PROGRAM_LANGS and body.count("\n") < 15:
+        hits += [Hit(rule, 1) for rule in judge_program(body)]
+    return hits
+
+
+def _html_code(text: str, file: str) -> list[Finding]:
+    """``<pre>``/``<code>`` in Markdown is a code block too."""
+    import html
+
+    if "<" not in text:
+        return []
+    out: list[Finding] = []
+    for m in _HTML_CODE.finditer(text):
+        body = html.unescape(_TAG.sub("", m.group(2)))
+        first = text.count("\n", 0, m.start(2))
+        hits = [h for h in scan_commands(body) if _is_high(h)]
+        out += to_findings(hits, body.split("\n"), file, line_offset=first, context="html code")
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from skillforge.models.scan import Finding, Severity
@@ -38,7 +39,7 @@ def to_findings(
     out = []
     for hit in hits:
         text = lines[hit.line - 1] if 0 < hit.line <= len(lines) else ""
-        shown = hit.detail if hit.detail is not None else excerpt(text, hit.start, hit.end)
+        shown = safe_excerpt(hit.detail if hit.detail is not None else excerpt(text, hit.start, hit.end))
         finding = rules.make(
             hit.rule_id, file, hit.line + line_offset, shown, severity=hit.severity, context=context
         )
@@ -46,6 +47,25 @@ def to_findings(
             finding.severity = _cap(finding.severity, cap)
         out.append(finding)
     return out
+
+
+_ESCAPE = re.compile(r"<U\+[0-9A-F]{4,6}>")
+
+
+def safe_excerpt(shown: str) -> str:
+    """``shown`` with any secret in it masked: a command finding quotes the whole line, and that line
+    may hold a password (``curl -u admin:… | sh``) or a token split by an invisible character."""
+    if not shown:
+        return shown
+    from skillforge.redact import redact_text
+
+    masked = redact_text(shown)
+    if "<U+" in shown:
+        joined = _ESCAPE.sub("", shown)
+        joined_masked = redact_text(joined)
+        if joined_masked != joined:
+            return joined_masked  # a token was split by an invisible character: show it joined and masked
+    return masked
 
 
 def _cap(severity: Severity, cap: Severity) -> Severity:

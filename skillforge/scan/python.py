@@ -163,6 +163,16 @@ def _hidden_exec(node: ast.AST) -> str | None:
         key = fold(node.slice)
         if key in _DANGEROUS_ATTRS or key is None:
             return f"[{key or '<computed>'}] lookup"
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("get", "pop", "setdefault", "__getitem__")
+        and node.args
+        and _namespace(node.func.value)
+    ):
+        key = fold(node.args[0])
+        if key in _DANGEROUS_ATTRS or key is None:
+            return f".{node.func.attr}({key or '<computed>'})"
     if isinstance(node, ast.Attribute) and node.attr in _DANGEROUS_ATTRS and isinstance(node.value, ast.Call):
         func = _dotted(node.value.func)
         if func in ("__import__", "importlib.import_module", "import_module"):
@@ -204,6 +214,9 @@ def scan_python(source: str) -> list[Hit] | None:
         return None
     hits: list[Hit] = []
     aliases = _aliases(tree)
+    tainted = _fetched_names(tree)
+    downloaded = _downloaded_paths(tree)
+    hits += _exec_as_value(tree) + _reverse_shell(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -219,11 +232,27 @@ def scan_python(source: str) -> list[Hit] | None:
         if aliases.get(name) == "alias" and node.args and not _literal(node.args[0]):
             hits.append(Hit("obfuscated-exec" if _fetched(node.args[0]) else "dynamic-exec", line, start, end))
             continue
+        arg_fetched = any(_downloads(a) or _uses(a, tainted) for a in [*node.args, *(k.value for k in node.keywords)])
+        if name in _DESERIALIZERS and arg_fetched:
+            hits.append(Hit("obfuscated-exec", line, start, end))  # unpickling downloaded bytes runs their code
+            continue
+        if name in _PROCESS_EXEC and arg_fetched:
+            hits.append(Hit("shell-injection", line, start, end, severity="high"))
+            continue
+        if name in _RUN_FILE and node.args and fold(node.args[0]) in downloaded:
+            hits.append(Hit("obfuscated-exec", line, start, end))
+            continue
         if short in _EXEC or name in ("compile", "builtins.compile"):
             if not node.args or _literal(node.args[0]):
                 continue
             inner = [c.rsplit(".", 1)[-1] for c in _calls(node.args[0])]
-            if any(c in _DECODERS for c in inner) or any(c in _NETWORK for c in inner):
+            opened = [fold(c.args[0]) for c in ast.walk(node.args[0]) if isinstance(c, ast.Call) and _dotted(c.func) == "open" and c.args]
+            if (
+                any(c in _DECODERS for c in inner)
+                or any(c in _NETWORK for c in inner)
+                or _uses(node.args[0], tainted)
+                or any(o in downloaded for o in opened)
+            ):
                 hits.append(Hit("obfuscated-exec", line, start, end))
             elif short in _EXEC:
                 hits.append(Hit("dynamic-exec", line, start, end))
@@ -252,3 +281,99 @@ def scan_python(source: str) -> list[Hit] | None:
             ):
                 hits.append(Hit("shell-injection", line, start, end, severity="high"))
     return sorted(hits, key=lambda h: (h.line, h.start, h.rule_id))
+
+
+_DESERIALIZERS = frozenset(
+    {"pickle.loads", "pickle.load", "cPickle.loads", "marshal.loads", "dill.loads", "cloudpickle.loads",
+     "joblib.load", "yaml.unsafe_load", "yaml.full_load", "shelve.open", "jsonpickle.decode"}
+)
+_PROCESS_EXEC = frozenset(
+    {f"os.{n}" for n in ("execv", "execve", "execl", "execle", "execlp", "execlpe", "execvp", "execvpe", "spawnl",
+                          "spawnle", "spawnlp", "spawnv", "spawnve", "spawnvp", "posix_spawn", "posix_spawnp")}
+    | {"pty.spawn"}
+)
+_RUN_FILE = frozenset({"runpy.run_path", "execfile", "imp.load_source", "importlib.machinery.SourceFileLoader"})
+
+
+_NET_MODULES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "http.client.", "session.", "client.")
+
+
+def _downloads(node: ast.AST) -> bool:
+    """``node`` calls something that returns bytes from the network (narrower than ``_fetched``:
+    ``dict.get`` and ``file.read`` do not count)."""
+    for call in _calls(node):
+        short = call.rsplit(".", 1)[-1]
+        if short in ("urlopen", "urlretrieve", "recv", "recvfrom", "recv_into") or (
+            call.startswith(_NET_MODULES) and short in ("get", "post", "request", "stream", "urlopen")
+        ):
+            return True
+    return False
+
+
+def _uses(node: ast.AST, names: set[str]) -> bool:
+    return bool(names) and any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _fetched_names(tree: ast.AST) -> set[str]:
+    """Names bound to downloaded data (``c = urlopen(u).read()``, ``body = r.text`` after ``r = requests.get``)."""
+    names: set[str] = set()
+    assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None]
+    for _ in range(4):  # a few rounds reach chains of assignments
+        before = len(names)
+        for node in assigns:
+            value = node.value
+            assert value is not None
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if _downloads(value) or _uses(value, names):
+                names.update(t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name))
+        if len(names) == before:
+            break
+    return names
+
+
+def _downloaded_paths(tree: ast.AST) -> set[str]:
+    """Literal paths a download writes: ``urlretrieve(url, '/tmp/x.py')``, ``wget.download(url, 'x.py')``."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _dotted(node.func).rsplit(".", 1)[-1] in ("urlretrieve", "download"):
+            target = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg in ("filename", "out")), None)
+            path = fold(target) if target is not None else None
+            if path:
+                out.add(path)
+    return out
+
+
+def _exec_as_value(tree: ast.AST) -> list[Hit]:
+    """exec/eval handed around as a value: ``map(exec, …)``, ``[exec][0](…)``, ``exec.__call__(…)``,
+    ``(lambda f: f(…))(exec)``. Nobody writes that except to keep a scanner from seeing the call."""
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    aliased = {
+        id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
+    }  # run = exec is judged where run is called
+    hits = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Name)
+            and node.id in _EXEC
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in called
+            and id(node) not in aliased
+        ):
+            hits.append(Hit("obfuscated-exec", getattr(node, "lineno", 1), getattr(node, "col_offset", 0)))
+    return hits
+
+
+def _reverse_shell(tree: ast.AST) -> list[Hit]:
+    """A socket that connects out, wired to the standard streams (``os.dup2``) or to a spawned shell."""
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    names = [_dotted(n.func) for n in calls]
+    if not any(n.rsplit(".", 1)[-1] in ("connect", "create_connection") for n in names):
+        return []
+    if not any("socket" in n for n in names):
+        return []
+    for node, name in zip(calls, names, strict=True):
+        if name in ("os.dup2", "dup2", "pty.spawn") or (
+            name in _PROCESS_EXEC and any((fold(a) or "").rsplit("/", 1)[-1] in _INTERPRETERS for a in node.args)
+        ):
+            return [Hit("reverse-shell", getattr(node, "lineno", 1), getattr(node, "col_offset", 0))]
+    return []

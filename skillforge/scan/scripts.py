@@ -43,7 +43,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"|\b{_SH}\s+(?:-s\s+)?(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b"
             r"|\bsource\s+<\(\s*(?:curl|wget)\b"
             r"|\b(?:iex|Invoke-Expression)\b[^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b"
-            r"|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n]*\|\s*(?:iex|Invoke-Expression)\b",
+            r"|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n]*\|\s*&?\s*(?:iex|Invoke-Expression)\b"
+            r"|\[scriptblock\]::Create\([^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString|WebClient)\b",
             _I,
         ),
     ),
@@ -106,7 +107,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "reverse-shell",
         re.compile(
-            r"/dev/(?:tcp|udp)/|\bn(?:c|cat|etcat)\b[^\n]*\s-[a-z]*[ec]\s+(?:/bin/)?(?:ba)?sh\b|\bbash\s+-i\s*[>&]+"
+            r"/dev/(?:tcp|udp)/|/inet/(?:tcp|udp)/\d|\bn(?:c|cat|etcat)\b[^\n]*\s-[a-z]*[ec]\s+(?:/bin/)?(?:ba)?sh\b|\bbash\s+-i\s*[>&]+"
             r"|\bsocat\b[^\n]*\bexec:|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh",
             _I,
         ),

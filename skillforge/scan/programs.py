@@ -1,0 +1,86 @@
+"""Programs of other languages handed to an interpreter inline (``python -c``, ``node -e``, ``perl -e``,
+``ruby -e``, ``php -r``, ``pwsh -c``) or written as a script file: judged by what they combine.
+
+No parser per language: a one-liner is short, and what makes it dangerous is a combination that
+ordinary code rarely has in one program: fetching from the network *and* evaluating text as code;
+opening a socket *and* spawning a shell or wiring the socket to stdin/stdout; reading the environment
+or a credential file *and* sending it. Python programs also go through the syntax-tree checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+
+_NET = re.compile(
+    r"\bfetch\s*\(|\bhttps?\.(?:get|request)\b|\brequire\(\s*['\"](?:node:)?https?['\"]\s*\)|\burlopen\b|\burlretrieve\b"
+    r"|\brequests\.(?:get|post)\b|\bhttpx\.(?:get|post)\b|LWP::|HTTP::Tiny|\bget\s*\(?\s*(?:q\{|['\"])https?://"
+    r"|\bURI\.open\b|open-uri|Net::HTTP|\bopen\(\s*['\"]https?://|WebClient|DownloadString|DownloadFile"
+    r"|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b|file_get_contents\(\s*['\"]https?://|\bcurl_exec\b"
+    r"|\baxios\b|\bgot\(|\bundici\b|\bXMLHttpRequest\b",
+    _I,
+)
+_EXEC = re.compile(
+    r"\beval\b|\bexec\s*\(|\bexec\s+[\w$]|\bnew\s+Function\b|\bFunction\s*\(|runInThisContext|runInNewContext"
+    r"|\bexecSync\b|\bexecFileSync\b|\bspawnSync\b|child_process|\bsystem\s*\(|\bpassthru\s*\(|\bshell_exec\s*\("
+    r"|\bpopen\s*\(|\biex\b|Invoke-Expression|\[scriptblock\]::Create|\binstance_eval\b|\bKernel\.(?:exec|system)\b"
+    r"|\bcompile\s*\(|\brunpy\b|\bimportlib\b|\bpickle\.loads?\b|\bmarshal\.loads\b",
+    _I,
+)
+_SOCKET = re.compile(
+    r"\bsocket\b|\bfsockopen\b|\bTCPSocket\b|IO::Socket|/inet/(?:tcp|udp)/|\bnet\.(?:connect|createConnection|Socket)\b"
+    r"|\bnew\s+net\.Socket\b|System\.Net\.Sockets|\bTcpClient\b",
+    _I,
+)
+_SPAWN = re.compile(
+    r"/bin/(?:ba|z|da|k)?sh\b|\bcmd(?:\.exe)?\b|\bpowershell\b|\bpty\.spawn\b|\bdup2\b|\bsh\s+-i\b|['\"]sh['\"]"
+    r"|\bexec\s*\(\s*['\"]/bin|\bspawn\s*\(\s*['\"](?:/bin/)?(?:ba)?sh|\bopen\s*\(\s*STD(?:IN|OUT|ERR)\s*,\s*['\"][<>]&",
+    _I,
+)
+_SECRETS_READ = re.compile(
+    r"\bos\.environ\b|\bprocess\.env\b(?!\.\w+\s*\|\|)|%ENV\b|\bENV\.to_h\b|\$env:|\bgetenv\(\s*\)|\bprintenv\b"
+    r"|\.ssh/|\.aws/credentials|\.netrc|\.git-credentials|\.kube/config|/etc/shadow|\.docker/config\.json",
+    _I,
+)
+_SEND = re.compile(
+    r"\bdata\s*=|\bpost\b|\bPOST\b|\bsend\b|\bwrite\b|\bbody\s*:|\bUploadString\b|\bupload|\bput\b|\?\w+=",
+    _I,
+)
+_STDIN = re.compile(r"\bstdin\b|<STDIN>|\$stdin|php://stdin|\bSTDIN\b|\bprocess\.stdin\b|\[Console\]::In", _I)
+
+
+def judge_program(program: str, *, stdin_fetched: bool = False) -> list[str]:
+    """Rule ids for what an inline program does: ``pipe-to-shell`` (fetched text run as code),
+    ``reverse-shell`` (a socket wired to a shell), ``network-exfil`` (environment or credential files
+    sent over the network). ``stdin_fetched``: the program's standard input is downloaded content."""
+    found: list[str] = []
+    executes = bool(_EXEC.search(program))
+    if executes and (_NET.search(program) or (stdin_fetched and _STDIN.search(program))):
+        found.append("pipe-to-shell")
+    if _SOCKET.search(program) and _SPAWN.search(program):
+        found.append("reverse-shell")
+    if _SECRETS_READ.search(program) and (_NET.search(program) or _SOCKET.search(program)) and _SEND.search(program):
+        found.append("network-exfil")
+    return found
+
+
+_JS_FETCHED = re.compile(
+    r"(?:const|let|var)\s+(\w+)\s*=\s*[^;\n]*(?:\bfetch\s*\(|\.text\(\)|\bhttps?\.get\b|\baxios\b|\bgot\()"
+)
+_JS_RUN = r"(?:\beval|\bnew\s+Function|\bFunction|\bexecSync|\bexec|\bspawnSync|\brunInThisContext|\brunInNewContext)\s*\(\s*(?:\w+\s*,\s*)?"
+
+
+def fetched_code_in_script(text: str) -> list[int]:
+    """Line numbers (1-based) where a JavaScript/TypeScript file runs text it downloaded as code:
+    ``.then(eval)``, or ``eval(x)`` / ``new Function(x)`` / ``execSync(x)`` on a variable assigned from
+    ``fetch(...)``/``.text()``/``https.get``/``axios``."""
+    names = set(_JS_FETCHED.findall(text))
+    lines = []
+    run = re.compile(_JS_RUN + r"(" + "|".join(map(re.escape, sorted(names))) + r")\b") if names else None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if re.search(r"\.then\(\s*(?:eval|Function|execSync)\s*\)", line) or (run is not None and run.search(line)):
+            lines.append(number)
+        elif re.search(r"\beval\s*\(\s*await\b[^\n]*\bfetch\s*\(", line):
+            lines.append(number)
+    return lines
