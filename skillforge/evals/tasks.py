@@ -44,15 +44,15 @@ def load_tasks(path: str | Path) -> list[EvalTask]:
                 raise InputError(f"invalid JSON: {exc.msg}", path=path, line=number) from None
     tasks: list[EvalTask] = []
     seen: set[str] = set()
-    for index, (line, item) in enumerate(raw):
+    for index, (line_no, item) in enumerate(raw):
         try:
             task = EvalTask.model_validate(item)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(map(str, first["loc"])) or "task"
-            raise InputError(f"task {index + 1}: {where}: {first['msg']}", path=path, line=line) from None
+            raise InputError(f"task {index + 1}: {where}: {first['msg']}", path=path, line=line_no) from None
         if task.id in seen:
-            raise InputError(f"duplicate task id {task.id!r}", path=path, line=line)
+            raise InputError(f"duplicate task id {task.id!r}", path=path, line=line_no)
         seen.add(task.id)
         tasks.append(task)
     if not tasks:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from skillforge.models.evolve import FailureAnalysis, FailureCluster
+from skillforge.models.evolve import Attribution, FailureAnalysis, FailureCluster
 
 
 def diagnose(analyses: list[FailureAnalysis]) -> list[FailureCluster]:
@@ -17,7 +17,7 @@ def diagnose(analyses: list[FailureAnalysis]) -> list[FailureCluster]:
         members.sort(key=lambda a: (a.trace_id, a.step or 0))
         sections = sorted({m.section for m in members if m.section})
         attributions = {m.attribution for m in members}
-        attribution = (
+        attribution: Attribution = (
             "misleading"
             if "misleading" in attributions
             else ("followed" if "followed" in attributions else "missing")
@@ -31,7 +31,7 @@ def diagnose(analyses: list[FailureAnalysis]) -> list[FailureCluster]:
                 count=len({m.trace_id for m in members}),
                 trace_ids=sorted({m.trace_id for m in members}),
                 section=sections[0] if sections else None,
-                attribution=attribution,  # type: ignore[arg-type]
+                attribution=attribution,
                 recovery=recoveries[0] if recoveries else None,
                 steps=sorted({m.step for m in members if m.step is not None}),
                 rule=rules[0] if rules else None,

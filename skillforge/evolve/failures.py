@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from skillforge.models import SkillPackage, Trace
-from skillforge.models.evolve import FailureAnalysis
+from skillforge.models.evolve import Attribution, FailureAnalysis
 from skillforge.skills.markdown import normalize_heading, sections
 
 _VOLATILE = [
@@ -40,20 +40,24 @@ def is_failure(trace: Trace) -> bool:
         return True
     if trace.outcome.success is True:
         return False
-    results = [s for s in trace.steps if s.tool_result is not None]
-    return bool(results) and results[-1].tool_result.is_error  # type: ignore[union-attr]
+    results = [s.tool_result for s in trace.steps if s.tool_result is not None]
+    return bool(results) and results[-1].is_error
 
 
 def analyze_failure(trace: Trace, pkg: SkillPackage) -> FailureAnalysis | None:
     """Locate the decisive error of a failed trace and attribute it to a section of the skill."""
     if not is_failure(trace):
         return None
-    error_steps = [
-        i for i, s in enumerate(trace.steps) if s.tool_result is not None and s.tool_result.is_error
+    errors = [
+        (i, s.tool_result)
+        for i, s in enumerate(trace.steps)
+        if s.tool_result is not None and s.tool_result.is_error
     ]
-    if error_steps:
-        index = error_steps[-1]
-        cause = trace.steps[index].tool_result.output  # type: ignore[union-attr]
+    error_steps = [i for i, _ in errors]
+    index: int | None
+    if errors:
+        index, result = errors[-1]
+        cause = result.output
     else:
         index = len(trace.steps) - 1 if trace.steps else None
         cause = trace.outcome.error or "the run ended without success"
@@ -95,7 +99,7 @@ def _recovery_after(trace: Trace, error_steps: list[int]) -> str | None:
     return None
 
 
-def _attribute(pkg: SkillPackage, text: str) -> tuple[str | None, str]:
+def _attribute(pkg: SkillPackage, text: str) -> tuple[str | None, Attribution]:
     """Which section talks most about the failing action: followed-and-failed means misleading."""
     words = {w.lower() for w in _WORD.findall(text)}
     if not words:
