@@ -15,7 +15,7 @@ from skillforge.distill.trace_digest import TraceDigest
 from skillforge.models import Evidence, Lesson, LessonKind
 
 __all__ = [
-    "KIND_FIX", "ROLE_PHRASE", "SkillNames", "clean_quote", "code", "condition", "example", "is_shell", "kind_fix", "label", "make_lesson",
+    "KIND_FIX", "ROLE_PHRASE", "SkillNames", "clean_quote", "code", "unescape_lines", "condition", "example", "is_shell", "kind_fix", "label", "make_lesson",
     "outcome_counts", "shown_family", "successful",
 ]
 
@@ -115,9 +115,15 @@ def example(action: Action, limit: int = 90, scratch: Iterable[str] = ()) -> str
 _BOX = re.compile(r"[\u2500-\u257f\u23af]{2,}")
 
 
+def unescape_lines(text: str) -> str:
+    """Outputs some hosts store with escaped newlines (``failed:\\n\\n[FORMAT]…``) as real lines; a single
+    ``\\n`` inside a message (``the literal "\\n" is not allowed``) stays."""
+    return text.replace("\\n", "\n") if text.count("\\n") >= 2 else text
+
+
 def clean_quote(text: str) -> str:
     """An output line as a rule shows it: no colour codes, no box-drawing rules around a heading."""
-    first = next((ln for ln in strip_ansi(text).replace("\\n", "\n").splitlines() if ln.strip()), "")
+    first = next((ln for ln in unescape_lines(strip_ansi(text)).splitlines() if ln.strip()), "")
     return re.sub(r"\s{2,}", " ", _BOX.sub(" ", first)).strip()
 
 

@@ -28,6 +28,7 @@ from skillforge.distill.trace_common import (
     outcome_counts,
     shown_family,
     successful,
+    unescape_lines,
 )
 from skillforge.distill.trace_dialogue import dialogue_lessons
 from skillforge.distill.trace_digest import FixRerun, Recovery, TraceDigest, fix_note
@@ -60,7 +61,7 @@ def trace_lessons(digests: list[TraceDigest]) -> list[Lesson]:
 
 def display_signature(signature: str) -> str:
     """A normalized error signature as a rule shows it: ``<path>`` -> ``{path}``, numbers dropped."""
-    text = re.sub(r"\x1b\[[0-9;]*m|\\x1b\[[0-9;]*m", "", signature).split("\\n", 1)[0]
+    text = unescape_lines(re.sub(r"\x1b\[[0-9;]*m|\\x1b\[[0-9;]*m", "", signature)).split("\n", 1)[0]
     text = text.replace("<path>", "{path}").replace("<file>", "{file}").replace("<url>", "{url}")
     text = text.replace("<hex>", "{hash}").replace("'<text>'", "…")
     text = re.sub(r"(?::?<n>)+", "", text)

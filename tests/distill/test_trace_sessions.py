@@ -195,3 +195,11 @@ def test_an_mcp_tool_is_a_keyword_by_its_server() -> None:
     lesson = make_lesson("guardrail", "t", "When x, do y.", names.target([], True), "guardrails", [], 1,
                          keywords=["mcp__github__create_issue", "Read"])
     assert {"keyword:github", "keyword:read"} <= set(lesson.tags)
+
+
+def test_escaped_output_lines_are_split_but_an_escape_inside_a_message_stays() -> None:
+    from skillforge.distill.trace_common import clean_quote
+
+    assert clean_quote("Pre-commit validation failed:\\n\\n[FORMAT] Code is not formatted.") == \
+        "Pre-commit validation failed:"
+    assert clean_quote('rg: the literal "\\n" is not allowed in a regex') == 'rg: the literal "\\n" is not allowed in a regex'
