@@ -51,7 +51,7 @@ def host_skills(adapter: HostAdapter, project: Path | None, *, scan_depth: int =
     hosts deduplicate by real path.
     """
     found: list[LoadedSkill] = []
-    scopes: list[Literal["project", "global"]] = ["global"] + (["project"] if project else [])
+    scopes: list[Literal["project", "global"]] = ["global", "project"] if project else ["global"]
     for scope in scopes:
         try:
             roots = adapter.read_dirs(scope, project)
@@ -80,7 +80,8 @@ def _skill_folders(root: Path, depth: int) -> list[Path]:
     """Folders holding a SKILL.md under ``root``, at most ``depth`` levels down; hidden folders skipped."""
     if not root.is_dir():
         return []
-    found, queue, seen = [], [(root, 0)], 0
+    found: list[Path] = []
+    queue, seen = [(root, 0)], 0
     while queue:
         folder, level = queue.pop(0)
         try:

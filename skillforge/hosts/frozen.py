@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -125,7 +125,7 @@ def install_frozen(project: Path | None = None, *, registry_path: Path | None = 
 
 
 def _other_tool_jobs(
-    foreign: dict[str, dict], project: Path, report: FrozenReport, stack: ExitStack
+    foreign: dict[str, dict[str, Any]], project: Path, report: FrozenReport, stack: ExitStack
 ) -> list[tuple[str, Path]]:
     """Other tools' local entries to restore (checked against ``computedHash``); others are skipped."""
     jobs = []
@@ -188,7 +188,7 @@ def check(project: Path | None = None, scope: Scope | None = None) -> list[Check
     return rows
 
 
-def _other_row(name: str, raw: dict, project: Path) -> CheckRow:
+def _other_row(name: str, raw: dict[str, Any], project: Path) -> CheckRow:
     """Another tool's entry: found in ``.agents/skills`` or a host folder with its ``computedHash``?"""
     from skillforge.hosts.base import all_adapters
 

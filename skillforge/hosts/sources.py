@@ -246,7 +246,7 @@ def _skill_root(tree: Path, subdir: str | None, where: str) -> Path:
 
 def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> tuple[Path, str, str | None]:
     try:
-        from skillforge.registry import open_registry  # type: ignore[attr-defined]
+        from skillforge.registry import open_registry
     except ImportError:
         raise HostError(
             "the skill registry is not available in this build", hint="install from a folder"
