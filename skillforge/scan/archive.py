@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from skillforge.models.scan import Finding
 from skillforge.scan import rules
 from skillforge.scan.content import scan_text
+from skillforge.scan.skill_names import hidden_name
 from skillforge.scan.text import decode, is_executable, is_media, visible
 
 ARCHIVE_SUFFIXES = (".zip", ".skill", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
@@ -67,6 +68,7 @@ def _member_findings(name: str, display: str, mode: int, size: int) -> Iterator[
     reason = member_escapes(name)
     if reason:
         yield rules.make("archive-traversal", where, excerpt=f"{reason}: {visible(name)}")
+    yield from hidden_name(name, where)
     if size > MAX_MEMBER_BYTES:
         yield rules.make("oversized-file", where, excerpt=f"{size} bytes unpacked")
     parts = PurePosixPath(name.replace("\\", "/")).parts

@@ -19,7 +19,7 @@ from skillforge.scan.python import scan_python
 from skillforge.scan.scripts import scan_commands
 from skillforge.scan.secrets import scan_secrets
 from skillforge.scan.text import excerpt
-from skillforge.scan.unicode import scan_unicode
+from skillforge.scan.unicode import fold_confusables, scan_unicode
 
 SCRIPT_SUFFIXES = frozenset(
     {
@@ -227,7 +227,9 @@ def risky_markdown(text: str, file: str = "lesson") -> list[Finding]:
         for f in scan_text("lesson.md", text, file=file)
         if f.severity == "high" and not f.rule_id.startswith(_NOT_WRITTEN_CONTENT)
     ]
-    for lineno, line in prose_lines(lines):
+    for lineno, raw in prose_lines(lines):
+        # Read the line as it reads: "Run ｃｕｒｌ … | ｓｈ" or a Cyrillic "сurl" is a command to whoever follows it.
+        line = fold_confusables(raw)
         m = _COMMAND_START.search(line)
         if m is None or negated_before(line, m.start()):
             continue

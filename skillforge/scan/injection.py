@@ -97,6 +97,17 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # Phishing through a skill: the user's own password or token, to a URL or an address.
+        "injection-exfiltration",
+        re.compile(
+            r"\b(send|post|upload|paste|enter|re-?enter|submit|share|type|provide|email|forward|give)\b.{0,40}?"
+            r"\b(your|their|the\s+user'?s|his|her|my|our)\s+(password|passphrase|passcode|token|api[\s_-]?key|secret|"
+            r"private\s+key|ssh\s+key|credentials?|2fa\s+code|otp|mfa\s+code|recovery\s+codes?|session\s+cookie)\b"
+            r".{0,60}?\b(to|at|into|on|via)\s+(https?://|\S+@\S+\.\w+)",
+            _I,
+        ),
+    ),
+    (
         "injection-contact-url",
         re.compile(
             r"\b(send|post|submit|upload|transmit)\b[^.\n]{0,80}?\b(to|at)\s+https?://\S+"
@@ -171,8 +182,32 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
                             detail=excerpt(line, m.start(), m.end()),
                         )
                     )
+    hits += _across_lines(text.split("\n"), {(h.rule_id, h.line) for h in hits})
     if comments and "<!--" in text:
         hits.extend(_hidden_comments(text))
+    return hits
+
+
+def _across_lines(lines: list[str], seen: set[tuple[str, int]]) -> list[Hit]:
+    """Phrases wrapped over two lines ("ignore all previous\ninstructions"), as Markdown paragraphs and
+    ticket texts are: each pair of neighbouring lines is read as one, and a match that crosses the line
+    end is reported on the first line."""
+    hits: list[Hit] = []
+    for lineno in range(1, len(lines)):
+        first, second = lines[lineno - 1].rstrip(), lines[lineno].lstrip()
+        if not first or not second or len(first) > 2000 or len(second) > 2000:
+            continue
+        joined = _norm(first + " " + second)
+        lower = joined.lower()
+        cut = len(_norm(first))
+        for rule_id, pattern in _PATTERNS:
+            if (rule_id, lineno) in seen or (rule_id, lineno + 1) in seen or not any(w in lower for w in _NEEDS[rule_id]):
+                continue
+            m = pattern.search(joined)
+            if m and m.start() < cut < m.end():
+                seen.add((rule_id, lineno))
+                sev = "medium" if _quoted(joined, m.start(), m.end()) else None
+                hits.append(Hit(rule_id, lineno, severity=sev, detail=excerpt(joined, m.start(), m.end())))
     return hits
 
 

@@ -79,8 +79,6 @@ def fetched_code_in_script(text: str) -> list[int]:
     lines = []
     run = re.compile(_JS_RUN + r"(" + "|".join(map(re.escape, sorted(names))) + r")\b") if names else None
     for number, line in enumerate(text.split("\n"), start=1):
-        if re.search(r"\.then\(\s*(?:eval|Function|execSync)\s*\)", line) or (run is not None and run.search(line)):
-            lines.append(number)
-        elif re.search(r"\beval\s*\(\s*await\b[^\n]*\bfetch\s*\(", line):
+        if re.search(r"\.then\(\s*(?:eval|Function|execSync)\s*\)", line) or (run is not None and run.search(line)) or re.search(r"\beval\s*\(\s*await\b[^\n]*\bfetch\s*\(", line):
             lines.append(number)
     return lines

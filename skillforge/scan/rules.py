@@ -245,6 +245,12 @@ _RULES = [
         "compiled executables (ELF, Mach-O, PE) anywhere in a skill",
         "ship source in scripts/ instead of binaries",
     ),
+    Rule(
+        "hidden-file-name",
+        "high",
+        "file names with control, bidi or invisible characters (a name that reads as something else, or drives a terminal)",
+        "rename the file with plain characters",
+    ),
     Rule("symlink", "medium", "symbolic links inside a skill", "replace the link with the file itself"),
     Rule(
         "symlink-escape",

@@ -11,6 +11,7 @@ from skillforge.scan import rules
 from skillforge.scan.archive import is_archive, scan_archive
 from skillforge.scan.content import scan_text
 from skillforge.scan.ignore import Suppressor
+from skillforge.scan.skill_names import hidden_name
 from skillforge.scan.text import MAX_TEXT_BYTES, decode, is_executable, is_media, visible
 
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -36,6 +37,7 @@ def scan_skill_dir(
             rel = path.relative_to(root).as_posix()
             shown = f"{shown_root}/{rel}"
             findings, texts = _scan_entry(path, rel, shown, real_root)
+            findings += hidden_name(rel, shown)
             report.files_scanned += 1
             kept, silenced = suppressor.apply(findings, rel=ignore_prefix + rel, lines=texts)
             report.findings.extend(kept)
@@ -88,3 +90,4 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
             )
         return out, None
     return out + scan_text(rel, text, file=shown), text.split("\n")
+

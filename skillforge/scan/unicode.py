@@ -134,3 +134,19 @@ def _homoglyph_words(line: str, *, code: bool) -> list[tuple[int, int, str]]:
         if (has_latin and confusable) or (fullwidth and code):
             found.append((m.start(), m.end(), word))
     return found
+
+
+_LATIN_TWINS = str.maketrans(
+    "аеорсухіјѕԁԛԝһӏɡАВЕКМНОРСТХІЈЅԌԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧαορνικτυχօսոհցա",
+    "aeopcyxijsdqwhlgABEKMHOPCTXIJSGQWABEZHIKMNOPTYXaopviktuxounhgw",
+)
+
+
+def fold_confusables(text: str) -> str:
+    """``text`` as it reads: fullwidth letters and other compatibility forms (NFKC), Cyrillic/Greek/Armenian
+    look-alikes as the Latin letters they imitate, zero-width characters dropped. ``ｃｕｒｌ`` and
+    ``сurl`` (Cyrillic с) both become ``curl``, which is what a reader (or an agent) will type."""
+    if text.isascii():
+        return text
+    plain = "".join(ch for ch in text if ch not in ZERO_WIDTH)
+    return unicodedata.normalize("NFKC", plain).translate(_LATIN_TWINS)
