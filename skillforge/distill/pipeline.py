@@ -290,6 +290,12 @@ def _lesson_at(pkg: SkillPackage, shown: str, line: int | None) -> str | None:
             return found.group(1)
         if i > index and lines[i].startswith("## "):
             break
+    # An evidence quote sits below its entry's "Evidence from …  <!-- sf:… -->:" line: look up to the heading.
+    for i in range(index - 1, -1, -1):
+        if found := _MARKER_ID.search(lines[i]):
+            return found.group(1)
+        if lines[i].startswith("## "):
+            break
     return None
 
 
