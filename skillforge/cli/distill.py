@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from skillforge.cli._render import echo_json, error, info, printable, progress, success, table, warn
 from skillforge.errors import InputError, ScanRefused, SkillforgeError
+
+if TYPE_CHECKING:
+    from skillforge.models import Evidence
 
 
 @click.command("distill")
@@ -227,7 +231,7 @@ def explain_cmd(skill_dir: Path, rule_id: str | None, as_json: bool) -> None:
         counters = f" (helpful {rule.helpful}, harmful {rule.harmful})" if rule.helpful or rule.harmful else ""
         info(f"      {rule.kind}, support {rule.support}{counters}: {', '.join(rule.trace_ids[:6])}"
              + (" ..." if len(rule.trace_ids) > 6 else ""))
-        shown = {}
+        shown: dict[str, Evidence] = {}
         for e in rule.evidence:  # one quote per trace first, so the evidence shows its spread
             shown.setdefault(e.trace_id, e)
         for e in list(shown.values())[:3]:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from skillforge.cli._render import echo_json, info, success, table, warn
+
+if TYPE_CHECKING:
+    from skillforge.hosts.results import InstallReport
+    from skillforge.models.lock import Scope
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _scope_options = [
     click.option(
@@ -19,13 +27,13 @@ _scope_options = [
 ]
 
 
-def scope_options(func):  # type: ignore[no-untyped-def]
+def scope_options(func: _F) -> _F:
     for option in reversed(_scope_options):
         func = option(func)
     return func
 
 
-def _scope(project: Path | None, is_global: bool) -> str:
+def _scope(project: Path | None, is_global: bool) -> Scope:
     if project is not None and is_global:
         raise click.UsageError("--project and --global exclude each other")
     return "global" if is_global else "project"
@@ -112,7 +120,7 @@ def install_cmd(
         report = install(
             source,
             hosts=_hosts(hosts),
-            scope=scope,  # type: ignore[arg-type]
+            scope=scope,
             project=project,
             link=link,
             force=force,
@@ -139,7 +147,7 @@ def _expand(sources: tuple[str, ...], all_skills: bool) -> list[str]:
     return found
 
 
-def _show_install(report, scope: str) -> None:  # type: ignore[no-untyped-def]
+def _show_install(report: InstallReport, scope: str) -> None:
     version = f" {report.version}" if report.version else ""
     where = "global skill folders" if scope == "global" else f"project {Path(report.lock_file).parent}"
     success(f"Installed {report.name}{version} from {report.source.ref} ({report.source.kind}) into {where}")
@@ -183,9 +191,9 @@ def uninstall_cmd(
     """Remove NAME from agent hosts: only the folders the lock file says skillforge installed."""
     from skillforge.hosts import uninstall
 
-    scope = "global" if is_global else ("project" if project else None)
+    scope: Scope | None = "global" if is_global else ("project" if project else None)
     _scope(project, is_global)
-    report = uninstall(name, hosts=_hosts(hosts), scope=scope, project=project, force=force)  # type: ignore[arg-type]
+    report = uninstall(name, hosts=_hosts(hosts), scope=scope, project=project, force=force)
     if as_json:
         echo_json(report)
         return
@@ -225,7 +233,7 @@ def update_cmd(
     """
     from skillforge.hosts import update
 
-    scope = "global" if is_global else ("project" if project else None)
+    scope: Scope | None = "global" if is_global else ("project" if project else None)
     _scope(project, is_global)
     if dry_run:
         _outdated(project, scope, registry, as_json, name)
@@ -233,7 +241,7 @@ def update_cmd(
     outcomes = update(
         name,
         hosts=_hosts(hosts),
-        scope=scope,  # type: ignore[arg-type]
+        scope=scope,
         project=project,
         force=force,
         acknowledge=acknowledge,
@@ -272,13 +280,13 @@ def installed_cmd(project: Path | None, is_global: bool, check: bool, as_json: b
     """
     from skillforge.hosts import installed, other_tools
 
-    scope = "global" if is_global else ("project" if project else None)
+    scope: Scope | None = "global" if is_global else ("project" if project else None)
     _scope(project, is_global)
     if check:
         _check(project, scope, as_json)
         return
-    rows = installed(project=project, scope=scope)  # type: ignore[arg-type]
-    others = other_tools(project=project, scope=scope)  # type: ignore[arg-type]
+    rows = installed(project=project, scope=scope)
+    others = other_tools(project=project, scope=scope)
     if as_json:
         echo_json(rows)
         return
@@ -344,10 +352,10 @@ def hosts_cmd(project: Path | None, reads: bool, as_json: bool) -> None:
             info(f"{h.name} reads: {', '.join(folders)}")
 
 
-def _check(project: Path | None, scope: str | None, as_json: bool) -> None:
+def _check(project: Path | None, scope: Scope | None, as_json: bool) -> None:
     from skillforge.hosts.frozen import check
 
-    rows = check(project=project, scope=scope)  # type: ignore[arg-type]
+    rows = check(project=project, scope=scope)
     bad = [r for r in rows if r.status != "ok"]
     if as_json:
         echo_json(rows)
@@ -361,10 +369,10 @@ def _check(project: Path | None, scope: str | None, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-def _outdated(project: Path | None, scope: str | None, registry: Path | None, as_json: bool, name: str | None = None) -> None:
+def _outdated(project: Path | None, scope: Scope | None, registry: Path | None, as_json: bool, name: str | None = None) -> None:
     from skillforge.hosts.frozen import outdated
 
-    rows = [r for r in outdated(project, scope, registry_path=registry) if name is None or r.name == name]  # type: ignore[arg-type]
+    rows = [r for r in outdated(project, scope, registry_path=registry) if name is None or r.name == name]
     if as_json:
         echo_json(rows)
     elif rows:
@@ -382,6 +390,6 @@ def _outdated(project: Path | None, scope: str | None, registry: Path | None, as
 @json_option
 def outdated_cmd(project: Path | None, is_global: bool, registry: Path | None, as_json: bool) -> None:
     """List installed skills whose source holds a newer version; exit 1 if there are any."""
-    scope = "global" if is_global else ("project" if project else None)
+    scope: Scope | None = "global" if is_global else ("project" if project else None)
     _scope(project, is_global)
     _outdated(project, scope, registry, as_json)

@@ -128,7 +128,7 @@ class _Reader:
         if self.left <= 0:
             raise _Budget
         n = self.left if n < 0 else min(n, self.left)
-        data = self.fh.read(n)
+        data: bytes = self.fh.read(n)
         self.left -= len(data)
         return data
 

@@ -288,8 +288,9 @@ def _doc(path: str, fallback_name: str, content: str, files: dict[str, str],
         data, body = split(content, path)
     except SpecError:
         data, body = {}, content  # lint what is there; `skillforge validate` reports the frontmatter
-    name = data.get("name") if isinstance(data.get("name"), str) else fallback_name
-    description = data.get("description") if isinstance(data.get("description"), str) else ""
+    raw_name, raw_description = data.get("name"), data.get("description")
+    name = raw_name if isinstance(raw_name, str) else fallback_name
+    description = raw_description if isinstance(raw_description, str) else ""
     return SkillDoc(name=name, path=path, description=" ".join(description.split()), body=body,
                     files=files, provenance=provenance)
 

@@ -76,7 +76,7 @@ class HtmlPage(HTMLParser):
             self.pre += 1
         elif tag == "li":
             self._flush()
-            kind = self.lists[-1] if self.lists else ["ul", 0]
+            kind: list[int | str] = self.lists[-1] if self.lists else ["ul", 0]
             kind[1] = int(kind[1]) + 1
             marker = f"{kind[1]}. " if kind[0] == "ol" else "- "
             self.buf.append("  " * max(0, len(self.lists) - 1) + marker)

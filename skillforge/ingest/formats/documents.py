@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -214,9 +215,12 @@ def _front_matter(text: str) -> tuple[str, dict[str, Any]]:
     data: Any = None
     try:
         if match.group(1) == "+++":
-            import tomllib
+            if sys.version_info >= (3, 11):
+                import tomllib
 
-            data = tomllib.loads(raw)
+                data = tomllib.loads(raw)
+            else:  # tomllib is 3.11+: on 3.10 TOML front matter stays unparsed, as before
+                raise ImportError("tomllib")
         else:
             import yaml
 
@@ -362,7 +366,7 @@ def parse_text(text: str, fallback_title: str) -> tuple[str, list[str]]:
     title = fallback_title
     if len(blocks) > 1 and "\n" not in blocks[0] and len(blocks[0]) <= 80 and not blocks[0].rstrip().endswith("."):
         title = blocks.pop(0).strip()
-    sections: list[str] = []
+    sections = []
     for block in blocks:
         is_list = all(_LIST.match(ln) or ln.startswith((" ", "\t")) for ln in block.split("\n"))
         if sections and is_list and (sections[-1].rstrip().endswith(":") or _LIST.match(sections[-1].split("\n")[-1])):

@@ -280,8 +280,9 @@ def _unwrap_output(text: str) -> str:
 def _rejected_response(extra: dict[str, Any]) -> str:
     """The model answer a v2 format error rejected (text models: ``model_response``; tool-calling
     models: the raw ``response``)."""
-    if isinstance(extra.get("model_response"), str):
-        return extra["model_response"]
+    model_response = extra.get("model_response")
+    if isinstance(model_response, str):
+        return model_response
     response = extra.get("response")
     choices = response.get("choices") if isinstance(response, dict) else None
     if isinstance(choices, list) and choices and isinstance(choices[0], dict):

@@ -288,8 +288,9 @@ def _instance_trace(path: Path, record: dict[str, Any], index: int, line: int | 
 
 def _resolved(test_result: dict[str, Any]) -> bool | None:
     for holder in (test_result, test_result.get("report")):
-        if isinstance(holder, dict) and isinstance(holder.get("resolved"), bool):
-            return holder["resolved"]
+        resolved = holder.get("resolved") if isinstance(holder, dict) else None
+        if isinstance(resolved, bool):
+            return resolved
     return None
 
 

@@ -76,10 +76,10 @@ def map_fields(names: list[str], overrides: dict[str, str]) -> dict[str, str]:
         if ours in found or ours in overrides:
             continue
         for synonym in synonyms:
-            name = by_norm.get(synonym)
-            if name is not None and name not in taken:
-                found[ours] = name
-                taken.add(name)
+            column = by_norm.get(synonym)
+            if column is not None and column not in taken:
+                found[ours] = column
+                taken.add(column)
                 break
     return found
 
