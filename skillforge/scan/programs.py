@@ -47,7 +47,7 @@ _SEND = re.compile(
     r"\bdata\s*=|\bpost\b|\bPOST\b|\bsend\b|\bwrite\b|\bbody\s*:|\bUploadString\b|\bupload|\bput\b|\?\w+=",
     _I,
 )
-_STDIN = re.compile(r"\bstdin\b|<STDIN>|\$stdin|php://stdin|\bSTDIN\b|\bprocess\.stdin\b|\[Console\]::In", _I)
+_STDIN = re.compile(r"\bstdin\b|readFileSync\(\s*(?:0|['\"]/dev/stdin)|<STDIN>|\$stdin|php://stdin|\bSTDIN\b|\bprocess\.stdin\b|\[Console\]::In", _I)
 
 
 def judge_program(program: str, *, stdin_fetched: bool = False) -> list[str]:

@@ -39,7 +39,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "pipe-to-shell",
         re.compile(
             rf"\b(?:curl|wget|fetch|iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b[^|\n;]*\|\s*{_SUDO}(?:env\s+\S+\s+)?"
-            rf"(?:{_SH}|python[0-9.]*\b(?!\s+-m\s+json)|perl\b|ruby\b|node\b|php\b)"
+            rf"(?:{_SH}|python[0-9.]*\b(?!\s+-m\s+json|\s+-c\b)|perl\b(?!\s+-[ne]\b)|ruby\b(?!\s+-e\b)|node\b(?!\s+-e\b)|php\b(?!\s+-r\b))"
             rf"|\b{_SH}\s+(?:-s\s+)?(?:-c\s+)?[\"']?(?:<\(|\$\()\s*(?:curl|wget)\b"
             r"|\bsource\s+<\(\s*(?:curl|wget)\b"
             r"|\b(?:iex|Invoke-Expression)\b[^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b"
