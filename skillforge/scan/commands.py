@@ -442,9 +442,9 @@ def _record_vars(cmd: Command, state: _State) -> None:
     assigns = list(cmd.assigns)
     if cmd.words and cmd.words[0].text in ("export", "declare", "typeset", "local", "readonly"):
         for w in cmd.words[1:]:
-            var, eq, value = w.text.partition("=")
+            var, eq, text = w.text.partition("=")
             if eq and re.fullmatch(r"[A-Za-z_]\w*", var):
-                assigns.append((var, Word(value, w.quoted, w.subs)))
+                assigns.append((var, Word(text, w.quoted, w.subs)))
     for var, value in assigns:
         if value.text and "$" not in value.text and not value.subs:
             state.literals[var] = value.text

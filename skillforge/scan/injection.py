@@ -206,7 +206,7 @@ def _across_lines(lines: list[str], seen: set[tuple[str, int]]) -> list[Hit]:
             m = pattern.search(joined)
             if m and m.start() < cut < m.end():
                 seen.add((rule_id, lineno))
-                sev = "medium" if _quoted(joined, m.start(), m.end()) else None
+                sev: Severity | None = "medium" if _quoted(joined, m.start(), m.end()) else None
                 hits.append(Hit(rule_id, lineno, severity=sev, detail=excerpt(joined, m.start(), m.end())))
     return hits
 
