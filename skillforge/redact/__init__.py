@@ -35,8 +35,14 @@ annotations such as ``api_key: SecretStr | None``) are kept.
 
 ``neutralize_controls`` (applied to every trace text by ``redact_trace``) shows terminal control
 sequences and invisible/bidi characters as ``\\x1b`` / ``<U+202E>``, so nothing read from a trace can
-drive a terminal or hide text in a skill. A zero-width character planted inside a secret splits it
-for the matchers; such a token is only partly masked.
+drive a terminal or hide text in a skill. A zero-width character planted inside a secret is dropped
+with the secret (the joined token is masked whole); elsewhere invisible characters are kept for the
+poison checks to see.
+
+Also (second adversarial pass): ``auth`` values (Docker ``auths``, ``?auth=<base64>``), cookie values that
+look random (``Cookie:``, ``Set-Cookie:``, ``curl -b``), ``*_PASS`` and ``SIGNING_KEY``-style names, PEM
+private keys wrapped in base64 (``LS0tLS1CRUdJTi…``), and DigitalOcean, Shopify, Vault, Grafana, Linear,
+Atlassian, Figma, Sentry, RubyGems, PlanetScale, Doppler, Stripe webhook, Google OAuth and HubSpot tokens.
 """
 
 from __future__ import annotations
