@@ -38,7 +38,7 @@ _WRAPPERS = {"sudo", "time", "nohup", "env", "timeout", "exec", "command", "nice
 
 ROLE_OF: dict[str, str] = {}
 # "+" stands for a space inside a family name ("sed+-i" is the family "sed -i").
-for _role, _names in {
+for _role_name, _names in {
     "search": "grep rg ag ack find fd locate find_file search_dir search_file glob grep_search websearch web_search "
     "codebase_search git+grep file_search",
     "read": "cat head tail less more nl view open read read_file open_file goto scroll_up scroll_down sed+-n wc "
@@ -61,7 +61,7 @@ for _role, _names in {
     "update_plan todoread exit history type file stat tree du df id uname",
 }.items():
     for _name in _names.split():
-        ROLE_OF[_name.replace("+", " ")] = _role
+        ROLE_OF[_name.replace("+", " ")] = _role_name
 
 TRIVIAL_ROLES = {"trivial", "other"}
 
@@ -283,9 +283,10 @@ def _main_text(args: dict[str, Any] | str) -> str:
     for key in _CMD_KEYS:
         value = args.get(key)
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            if value[:2] in (["bash", "-lc"], ["bash", "-c"], ["sh", "-c"], ["zsh", "-lc"]) and len(value) > 2:
-                return value[2].strip()
-            return shlex.join(value)
+            words: list[str] = value
+            if words[:2] in (["bash", "-lc"], ["bash", "-c"], ["sh", "-c"], ["zsh", "-lc"]) and len(words) > 2:
+                return words[2].strip()
+            return shlex.join(words)
         if isinstance(value, str) and value.strip():
             return value.strip()
     return _render_args(args)

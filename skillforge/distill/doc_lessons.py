@@ -27,7 +27,7 @@ from skillforge.distill.doc_steps import (
     read_part,
 )
 from skillforge.distill.lessons import inline_code
-from skillforge.models import Evidence, Lesson, Trace
+from skillforge.models import Evidence, Lesson, LessonKind, Trace
 
 __all__ = ["DocDigest", "doc_digest", "doc_lessons"]
 
@@ -440,7 +440,7 @@ def _guardrails(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
     return lessons
 
 
-def _lesson(kind: str, title: str, body: str, skill: str, section: str, evidence: list[Evidence], doc: DocDigest,
+def _lesson(kind: LessonKind, title: str, body: str, skill: str, section: str, evidence: list[Evidence], doc: DocDigest,
             tags: list[str], unit: Unit | None = None) -> Lesson:
     order = f"{unit.step:04d}.{unit.sub:02d}" if unit else "0000.00"
     labels = {f"section:{section}", "source:document", "scope:project", f"order:{doc.source}#{order}", *tags}

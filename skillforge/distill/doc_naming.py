@@ -8,7 +8,7 @@ Documents of one project go to one skill named by project and activity (``ccusag
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import PurePath
 
 from skillforge.distill.area import GENERIC_DIRS, slug
@@ -96,7 +96,7 @@ def _kind_words() -> str:
 
 def domain_of(texts: list[str]) -> str:
     """The domain a set of runbooks shares (``kubernetes``), by the tools and nouns they name."""
-    scores: Counter[str] = Counter()
+    scores: defaultdict[str, float] = defaultdict(float)
     for text in texts:
         lowered = text.lower()
         for name, pattern in _DOMAINS:

@@ -236,7 +236,8 @@ def run_tool(trace: Trace, name: str, arguments: str) -> str:
         if not isinstance(args, dict):
             raise TypeError("arguments must be a JSON object")
         if name == "read_steps":
-            return read_steps(trace, int(args["start"]), int(args.get("end", args["start"])))
+            end = args["end"] if "end" in args else args["start"]
+            return read_steps(trace, int(args["start"]), int(end))
         if name == "grep_trace":
             return grep_trace(trace, str(args["pattern"]))
     except (ValueError, KeyError, TypeError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -12,6 +12,9 @@ from skillforge.distill.pipeline import SkillResult
 from skillforge.distill.provenance import write_provenance
 from skillforge.errors import ConflictError, InputError, ScanRefused, SkillforgeError, SpecError
 from skillforge.models.provenance import Provenance
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 _PER_SKILL = (ScanRefused, SpecError, InputError, ConflictError)
 """Refusals about one skill (its scan, spec, size, name): the other skills are still published.
@@ -30,7 +33,7 @@ class Published(BaseModel):
     """The exit code the refusal maps to (4 for a security scan refusal, 1 otherwise)."""
 
 
-def registry_seed(registry: Any) -> Callable[[str, Path], str | None] | None:
+def registry_seed(registry: Registry) -> Callable[[str, Path], str | None] | None:
     """For ``run_distill(seed=...)``: exports the registry's latest version of a skill, with its
     provenance, into the output folder; None when the registry does not exist yet."""
     if not registry.exists():
@@ -50,7 +53,7 @@ def registry_seed(registry: Any) -> Callable[[str, Path], str | None] | None:
     return seed
 
 
-def publish_skills(registry: Any, skills: list[SkillResult], *, sources: int) -> list[Published]:
+def publish_skills(registry: Registry, skills: list[SkillResult], *, sources: int) -> list[Published]:
     """Publish every valid skill folder with its provenance; every skill the registry refuses is
     reported (``refused``, with the reason) and the others are still published.
 

@@ -109,7 +109,9 @@ def ticket_digest(trace: Trace) -> TicketDigest:
     project = detect_area(trace)
     repo = bool(project and meta.get("repo"))
     task = trace.task[:12000]
-    frames = [(None, m.group("path"), m.group(0).strip()) for m in _FRAME.finditer(task)]
+    frames: list[tuple[int | None, str, str]] = [
+        (None, m.group("path"), m.group(0).strip()) for m in _FRAME.finditer(task)
+    ]
     frames += [(n, m.group("path"), m.group(0).strip()) for n, text in [*customer, *replies] for m in _FRAME.finditer(text)]
     errors = sorted(set(_EXC.findall(task)))
     return TicketDigest(

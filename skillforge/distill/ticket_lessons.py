@@ -16,7 +16,8 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from functools import partial
 from pathlib import PurePath
 
 from skillforge.distill.ticket_digest import STOP, TicketDigest, singular, ticket_digest
@@ -60,8 +61,8 @@ def ticket_lessons(digests: list[TicketDigest]) -> list[Lesson]:
         groups = clusters(members)
         domain = _domain_words(members, repo)
         lessons.extend(practice_lessons(skill, members, domain, repo))
-        lessons.extend(known_issue_lessons(skill, groups, lambda c, repo=repo: _keywords(c, repo)))
-        lessons.extend(open_ticket_lessons(skill, members, lambda c, repo=repo: _keywords(c, repo)))
+        lessons.extend(known_issue_lessons(skill, groups, partial(_keywords, repo=repo)))
+        lessons.extend(open_ticket_lessons(skill, members, partial(_keywords, repo=repo)))
     return lessons
 
 
@@ -97,7 +98,7 @@ def _keywords(cluster: list[TicketDigest], repo: bool) -> list[str]:
     words: list[str] = [cluster[0].project] if cluster[0].project != "general" else []
     words += sorted({e.lower() for d in cluster for e in d.errors})[:2]
     words += [t for d in cluster for t in d.tags]
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for d in cluster:
         subject_words = set(_plain_words(d.subject))
         for token, weight in d.vector.items():

@@ -254,14 +254,14 @@ def _paired_pitfalls(good: list[TraceDigest], bad: list[TraceDigest], calls: Any
             "successful ones of the same request did not were judged failed.",
             target, "pitfalls", [d.evidence(c.step, c.quote) for d, c, _ in items], len(runs),
             harmful=sum(d.success is False for d in {x[0].trace_id: x[0] for x in items}.values())))
-    for tool, items in sorted(missing.items()):
-        runs = {d.trace_id for d, _ in items}
-        evidence = [d.evidence(calls(d)[-1].step, calls(d)[-1].quote) for d, _ in items if calls(d)]
+    for tool, misses in sorted(missing.items()):
+        runs = {d.trace_id for d, _ in misses}
+        evidence = [d.evidence(calls(d)[-1].step, calls(d)[-1].quote) for d, _ in misses if calls(d)]
         if not evidence:
             continue
         lessons.append(make_lesson(
             "pitfall", f"Make every requested change, including {tool}",
             f"Make every change the user asked for before closing, including {_code(tool)}, because failed "
             "conversations left it out where successful ones of the same request called it.",
-            target, "pitfalls", evidence, len(runs), harmful=sum(d.success is False for d, _ in items)))
+            target, "pitfalls", evidence, len(runs), harmful=sum(d.success is False for d, _ in misses)))
     return lessons

@@ -17,15 +17,17 @@ import multiprocessing
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from skillforge.errors import InputError
 from skillforge.ingest import ReadOptions, read_file
 from skillforge.models import Skipped, Trace
 from skillforge.redact import redact_trace
 from skillforge.scan.poison import slim_trace
+
+_T = TypeVar("_T")
 
 _END = "end"
 
@@ -95,7 +97,7 @@ class TraceFeed:
         """The next ``(trace, slim copy)``, or None when every file has been read."""
         while True:
             if self._local is not None:
-                item = await self._run(next, self._local, None)
+                item: tuple[Trace, Trace] | Skipped | None = await self._run(next, self._local, None)
                 if item is None:
                     return None
                 if isinstance(item, Skipped):
@@ -114,13 +116,14 @@ class TraceFeed:
                 continue
             return Trace.model_validate_json(payload), Trace.model_validate_json(slim)
 
-    async def _run(self, fn: Any, *args: Any) -> Any:
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _get(self) -> tuple[str, str, str]:
         while True:
             try:
-                return self._queue.get(timeout=1.0)  # type: ignore[no-any-return]
+                item: tuple[str, str, str] = self._queue.get(timeout=1.0)
+                return item
             except queue.Empty:
                 if self._process is None or not self._process.is_alive():
                     code = getattr(self._process, "exitcode", None)
