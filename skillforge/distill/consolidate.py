@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from skillforge.distill.evidence import skill_slug
-from skillforge.models import Evidence, Lesson
+from skillforge.models import Evidence, Lesson, LessonKind
 from skillforge.models.llm import MergeConflict
 from skillforge.models.llm_outputs import MergeAnswer
 
@@ -221,7 +221,7 @@ def check_merge_answer(lessons: list[Lesson]) -> Callable[[MergeAnswer], None]:
     return check
 
 
-def merge_lessons(title: str, body: str, kind: str, target: str, sources: list[Lesson]) -> Lesson:
+def merge_lessons(title: str, body: str, kind: LessonKind, target: str, sources: list[Lesson]) -> Lesson:
     """One lesson standing for ``sources``: their evidence united, support counted from it."""
     evidence: dict[tuple[str, int | None, str], Evidence] = {}
     for lesson in sources:
@@ -229,7 +229,7 @@ def merge_lessons(title: str, body: str, kind: str, target: str, sources: list[L
             evidence.setdefault((ev.trace_id, ev.step, ev.quote), ev)
     tags = sorted({t for lesson in sources for t in lesson.tags})
     return Lesson(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         title=" ".join(title.split()),
         body=body.strip(),
         target_skill=skill_slug(target),

@@ -11,6 +11,7 @@ the folder is the one shared path. ``--into`` skips the call: every rule goes to
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -75,7 +76,7 @@ def _rules_json(lessons: list[Lesson]) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=1)
 
 
-def _check(lessons: list[Lesson], existing: list[ExistingSkill]):  # type: ignore[no-untyped-def]
+def _check(lessons: list[Lesson], existing: list[ExistingSkill]) -> Callable[[PlanAnswer], None]:
     valid = {f"R{i + 1}" for i in range(len(lessons))}
 
     def check(answer: PlanAnswer) -> None:

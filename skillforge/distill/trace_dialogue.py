@@ -153,7 +153,7 @@ def dialogue_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Less
     skill = skill_name(talks)
     good = [d for d in talks if d.resolved and not d.failed_run]
     bad = [d for d in talks if d.failed_run]
-    words = [w for w, _ in Counter(w for d in talks for w in d.dialogue.words).most_common(6)]  # type: ignore[union-attr]
+    words = [w for w, _ in Counter(w for d in talks if d.dialogue is not None for w in d.dialogue.words).most_common(6)]
     domain = skill.removesuffix("-customer-support").removesuffix("customer-support")
     base_tags = ["scope:general", *(f"keyword:{w}" for w in [domain, *words] if w)]
     target = (skill, base_tags)
