@@ -193,9 +193,10 @@ def _plugin_regexes() -> list[tuple[str, str, list[re.Pattern[str]]]]:
     from detect_secrets.plugins.base import RegexBasedDetector
 
     # Every plugin named in _PLUGIN_HINTS is regex based (it has a denylist).
+    plugins: list[Any] = list(get_mapping_from_secret_type_to_class().values())  # untyped in some releases
     by_name: dict[str, type[RegexBasedDetector]] = {
         cls.__name__: cls
-        for cls in get_mapping_from_secret_type_to_class().values()
+        for cls in plugins
         if issubclass(cls, RegexBasedDetector)
     }
     return [

@@ -156,9 +156,8 @@ class _Candidate:
 def _plugins() -> list[tuple[BasePlugin, Severity]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    by_name: dict[str, type[BasePlugin]] = {
-        cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()
-    }
+    plugins: list[Any] = list(get_mapping_from_secret_type_to_class().values())  # untyped in some releases
+    by_name: dict[str, type[BasePlugin]] = {cls.__name__: cls for cls in plugins}
     return [(by_name[name](), sev) for name, sev in sorted(_PLUGINS.items()) if name in by_name]
 
 
