@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from skillforge.skills.markdown import NESTED_FENCE, fence_events
+
 __all__ = [
     "boilerplate_spans",
     "code_blocks",
@@ -23,7 +25,6 @@ __all__ = [
     "word_count",
 ]
 
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,3}[.)])[ \t]+(.*\S)?[ \t]*$")
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _SF_MARKER = re.compile(r"[ \t]*<!--\s*sf:[^>]*?-->")
@@ -45,18 +46,10 @@ def rules_of(body: str) -> list[str]:
     rules: list[str] = []
     current: list[str] | None = None
     indent = 0
-    fence: str | None = None
-    for line in body.splitlines():
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
-                fence = None
-            current = None
-            continue
-        if fence is not None:
+    lines = body.splitlines()
+    for line, event in zip(lines, fence_events(lines, NESTED_FENCE), strict=True):
+        if event is not None:
+            current = None  # fenced code ends the item it follows
             continue
         item = _ITEM.match(line)
         if item:
@@ -75,17 +68,7 @@ def rules_of(body: str) -> list[str]:
 
 def code_blocks(body: str) -> int:
     """How many fenced code blocks ``body`` holds (an unclosed fence counts once)."""
-    count, fence = 0, None
-    for line in body.splitlines():
-        match = _FENCE.match(line)
-        if not match:
-            continue
-        marker = match.group(1)
-        if fence is None:
-            fence, count = marker[0] * 3, count + 1
-        elif marker.startswith(fence):
-            fence = None
-    return count
+    return sum(1 for event in fence_events(body.splitlines(), NESTED_FENCE) if event == "open")
 
 
 def word_count(text: str) -> int:

@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+NESTED_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+"""A fence at any indent: SKILL.md list items carry their code blocks indented under them."""
+
+FenceEvent = Literal["open", "close", "code"]
+
+
+def fence_events(lines: list[str], fence_re: re.Pattern[str] = _FENCE) -> Iterator[FenceEvent | None]:
+    """For each line: ``open``/``close`` for a fence line, ``code`` inside fenced code, else None.
+
+    A block closes at a fence of the same character at least three long; an unclosed block runs to
+    the end. ``fence_re`` (group 1: the fence) says which lines count as fences."""
+    fence: str | None = None
+    for line in lines:
+        match = fence_re.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+                yield "open"
+                continue
+            if marker.startswith(fence):
+                fence = None
+                yield "close"
+                continue
+        yield "code" if fence is not None else None
 
 
 @dataclass(frozen=True)
@@ -31,17 +58,8 @@ def normalize_heading(text: str) -> str:
 def sections(lines: list[str]) -> list[Section]:
     """Every heading of ``lines`` (a document split with ``splitlines()``) in document order."""
     found: list[tuple[int, int, str]] = []
-    fence: str | None = None
-    for number, line in enumerate(lines):
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif marker.startswith(fence):
-                fence = None
-            continue
-        if fence is not None:
+    for number, (line, event) in enumerate(zip(lines, fence_events(lines), strict=True)):
+        if event is not None:
             continue
         match = _HEADING.match(line)
         if match:
