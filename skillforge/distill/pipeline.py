@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -22,7 +21,7 @@ from skillforge.distill.apply import apply_patch
 from skillforge.distill.group import SkillGroup, describe, group_lessons, skill_name
 from skillforge.distill.heuristic import HeuristicAnalyzer
 from skillforge.distill.lessons import generalize, lesson_id, merge_duplicates, merge_variants
-from skillforge.distill.plan import plan_skill
+from skillforge.distill.plan import MARKER_RE, plan_skill
 from skillforge.distill.provenance import merge_provenance, read_provenance, write_provenance
 from skillforge.ingest import ReadOptions, read_paths
 from skillforge.models import Frontmatter, Lesson, SkillPackage, Skipped, Trace
@@ -265,9 +264,6 @@ def screen_rendered(group: SkillGroup, existing: SkillPackage | None) -> tuple[S
     return group, refused
 
 
-_MARKER_ID = re.compile(r"sf:([0-9a-f]{10})")
-
-
 def _lesson_at(pkg: SkillPackage, shown: str, line: int | None) -> str | None:
     """The ``sf:`` id of the rule (SKILL.md: the item above) or reference entry (the marker below) at a line."""
     from skillforge.skills.frontmatter import render
@@ -280,19 +276,19 @@ def _lesson_at(pkg: SkillPackage, shown: str, line: int | None) -> str | None:
     index = line - 1
     if rel == "SKILL.md":
         for i in range(index, -1, -1):
-            if found := _MARKER_ID.search(lines[i]):
+            if found := MARKER_RE.search(lines[i]):
                 return found.group(1)
             if lines[i].startswith("## "):
                 return None
         return None
     for i in range(index, len(lines)):
-        if found := _MARKER_ID.search(lines[i]):
+        if found := MARKER_RE.search(lines[i]):
             return found.group(1)
         if i > index and lines[i].startswith("## "):
             break
     # An evidence quote sits below its entry's "Evidence from …  <!-- sf:… -->:" line: look up to the heading.
     for i in range(index - 1, -1, -1):
-        if found := _MARKER_ID.search(lines[i]):
+        if found := MARKER_RE.search(lines[i]):
             return found.group(1)
         if lines[i].startswith("## "):
             break

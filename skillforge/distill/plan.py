@@ -40,10 +40,11 @@ from skillforge.skills.render import (
     section_key,
 )
 
-__all__ = ["SkillPlan", "plan_skill"]
+__all__ = ["MARKER_RE", "SkillPlan", "plan_skill"]
 
 INITIAL_VERSION = "0.1.0"
-_MARKER = re.compile(r"sf:([0-9a-f]{10})")
+MARKER_RE = re.compile(r"sf:([0-9a-f]{10})")
+"""The id in a rule's ``<!-- sf:<id> -->`` marker."""
 
 
 @dataclass
@@ -84,7 +85,7 @@ def _plan_new(group: SkillGroup) -> SkillPlan:
 
 def _plan_update(group: SkillGroup, existing: SkillPackage) -> SkillPlan:
     text = existing.body + "\n" + "\n".join(existing.files.values())
-    present_ids = set(_MARKER.findall(text))
+    present_ids = set(MARKER_RE.findall(text))
     present_rules = {_norm(_item_text(line)) for line in existing.body.splitlines() if _item_text(line)}
     new = [
         l for l in sorted(group.lessons, key=sort_key)
