@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from skillforge.cli._process import tuned_for_model_calls
-from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill
+from skillforge.distill.model.run import LLMDistillOptions, run_llm_distill
 from skillforge.ingest import read_paths
 from skillforge.llm import _litellm
 from skillforge.models import Trace

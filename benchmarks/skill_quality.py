@@ -28,7 +28,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill  # noqa: E402
+from skillforge.distill.model.run import LLMDistillOptions, run_llm_distill  # noqa: E402
 from skillforge.distill.pipeline import run_distill  # noqa: E402
 from skillforge.models.lint import LintReport, Thresholds  # noqa: E402
 from skillforge.models.llm import LLMSettings  # noqa: E402

@@ -22,7 +22,7 @@ _API: dict[str, str] = {
     # distill
     "run_distill": "skillforge.distill.pipeline",
     "apply_patch": "skillforge.distill.apply",
-    "run_llm_distill": "skillforge.distill.llm_pipeline",
+    "run_llm_distill": "skillforge.distill.model.run",
     # skills
     "validate_skill": "skillforge.skills.validate",
     "read_package": "skillforge.skills.io",

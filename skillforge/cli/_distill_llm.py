@@ -43,8 +43,8 @@ def run_llm_command(
 ) -> None:
     """``distill --model``: run (or, with ``--dry-run``, estimate) and render the result."""
     from skillforge.cli._process import tuned_for_model_calls
-    from skillforge.distill.llm_pipeline import LLMDistillOptions, run_llm_distill
-    from skillforge.distill.llm_pipeline import dry_run as estimate
+    from skillforge.distill.model.run import LLMDistillOptions, run_llm_distill
+    from skillforge.distill.model.run import dry_run as estimate
     from skillforge.models.llm import LLMSettings
 
     settings = LLMSettings(model=model, api_base=api_base, concurrency=concurrency, budget_usd=budget, timeout=timeout)

@@ -14,7 +14,7 @@ _EXPORTS = {
     "apply_patch": "skillforge.distill.apply",
     "DistillReport": "skillforge.distill.pipeline",
     "run_distill": "skillforge.distill.pipeline",
-    "HeuristicAnalyzer": "skillforge.distill.heuristic",
+    "HeuristicAnalyzer": "skillforge.distill.heuristic.analyzer",
     "SkillGroup": "skillforge.distill.group",
     "group_lessons": "skillforge.distill.group",
     "SkillPlan": "skillforge.distill.plan",

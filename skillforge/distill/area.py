@@ -105,7 +105,7 @@ def _dir_name(value: Any) -> str | None:
 
 
 def _area_from_files(trace: Trace) -> str | None:
-    from skillforge.distill.actions import actions_of
+    from skillforge.distill.heuristic.actions import actions_of
 
     tops: Counter[str] = Counter()
     for action in actions_of(trace):

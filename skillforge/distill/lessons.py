@@ -128,7 +128,7 @@ def generalize(lesson: Lesson) -> Lesson:
 
     Documents are authored knowledge (``/etc/kubernetes/manifests`` is the real path, not one run's), so
     their lessons are left as they are."""
-    from skillforge.distill.abstract import (
+    from skillforge.distill.heuristic.abstract import (
         abstract,  # abstract imports nothing of ours; local to keep lessons light
     )
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from skillforge.distill.apply import apply_patch
 from skillforge.distill.group import SkillGroup, describe, group_lessons, skill_name
-from skillforge.distill.heuristic import HeuristicAnalyzer
+from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
 from skillforge.distill.lessons import generalize, lesson_id, merge_duplicates, merge_variants
 from skillforge.distill.plan import MARKER_RE, plan_skill
 from skillforge.distill.provenance import merge_provenance, read_provenance, write_provenance

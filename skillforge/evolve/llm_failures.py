@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from skillforge.distill.evidence import TraceIndex, normalize
-from skillforge.distill.outline import error_windows, render_outline
+from skillforge.distill.model.evidence import TraceIndex, normalize
+from skillforge.distill.model.outline import error_windows, render_outline
 from skillforge.evolve.edits import headings, skill_view
 from skillforge.evolve.failures import analyze_failure
 from skillforge.llm.client import LLMClient

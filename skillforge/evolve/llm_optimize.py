@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from skillforge.distill.apply import apply_patch
-from skillforge.distill.llm_fix import MAX_FIX_ROUNDS
+from skillforge.distill.model.fix import MAX_FIX_ROUNDS
 from skillforge.evolve.edits import describe, skill_view, to_edits
 from skillforge.llm.client import LLMClient
 from skillforge.llm.prompts import load_prompt

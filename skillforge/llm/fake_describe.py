@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from skillforge.distill.abstract import abstract
+from skillforge.distill.heuristic.abstract import abstract
 
 __all__ = ["describe", "describe_all", "fix"]
 

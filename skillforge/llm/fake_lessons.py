@@ -23,8 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from skillforge.distill.abstract import abstract
-from skillforge.distill.signals import FAILURE_WORDS, classify
+from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.signals import FAILURE_WORDS, classify
 
 __all__ = ["Outline", "lessons_for", "parse_outline", "quote_of"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from skillforge.distill.heuristic import HeuristicAnalyzer
+from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
 from skillforge.ingest import read_paths
 from skillforge.models import Lesson, Trace
 from skillforge.redact import redact_trace

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from skillforge.distill.analysts import LLMAnalyst, prompt_name
-from skillforge.distill.evidence import TraceIndex, verify_lessons
-from skillforge.distill.outline import error_steps, grep_trace, read_steps, render_outline, run_tool
+from skillforge.distill.model.analysts import LLMAnalyst, prompt_name
+from skillforge.distill.model.evidence import TraceIndex, verify_lessons
+from skillforge.distill.model.outline import error_steps, grep_trace, read_steps, render_outline, run_tool
 from skillforge.ingest import read_paths
 from skillforge.llm.client import LLMClient
 from skillforge.llm.fake import STATS

@@ -16,7 +16,7 @@ from skillforge.distill.consolidate import (
     tree_levels,
     tree_merge_nodes,
 )
-from skillforge.distill.llm_merge import LLMMergeStep
+from skillforge.distill.model.merge import LLMMergeStep
 from skillforge.llm.client import LLMClient
 from skillforge.models import Evidence, Lesson
 from skillforge.models.llm import LLMSettings

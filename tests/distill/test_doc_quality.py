@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from skillforge.distill.doc_lessons import doc_digest, doc_lessons
+from skillforge.distill.heuristic.doc_lessons import doc_digest, doc_lessons
 from skillforge.distill.lessons import tag
 from skillforge.ingest import read_file
 from skillforge.models import Lesson, Trace

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from skillforge.distill.actions import command_family
-from skillforge.distill.abstract import abstract
-from skillforge.distill.doc_lessons import doc_digest, doc_lessons
-from skillforge.distill.doc_steps import instruction
+from skillforge.distill.heuristic.actions import command_family
+from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.doc_lessons import doc_digest, doc_lessons
+from skillforge.distill.heuristic.doc_steps import instruction
 from skillforge.ingest import read_file
 from skillforge.models import Lesson, Trace
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from skillforge.distill.actions import actions_of, command_family, error_line, normalize_signature
-from skillforge.distill.heuristic import HeuristicAnalyzer
+from skillforge.distill.heuristic.actions import actions_of, command_family, error_line, normalize_signature
+from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
 from skillforge.distill.lessons import tag
 from skillforge.models import Lesson, Trace
 
@@ -66,7 +66,7 @@ def test_permission_prompts_become_guardrails(sample_lessons: list[Lesson]) -> N
 
 
 def test_no_run_specific_values_or_vague_actions_in_rule_lines(sample_lessons: list[Lesson]) -> None:
-    from skillforge.distill.abstract import instance_values
+    from skillforge.distill.heuristic.abstract import instance_values
     from skillforge.distill.lessons import rule_line
 
     for lesson in sample_lessons:
@@ -137,7 +137,7 @@ def test_many_unsuccessful_runs_aggregate_instead_of_flooding(sample_traces: dic
 
 
 def test_iter_actions_releases_answered_calls_in_order_and_pairs_results_like_before() -> None:
-    from skillforge.distill.actions import iter_actions
+    from skillforge.distill.heuristic.actions import iter_actions
     from skillforge.models import Source, Step, ToolCall, ToolResult
 
     def call(name: str, cid: str | None) -> Step:

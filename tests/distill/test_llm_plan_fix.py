@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from skillforge.distill.lessons import tag
-from skillforge.distill.llm_fix import validate_and_fix
-from skillforge.distill.llm_plan import existing_skills, plan_groups
-from skillforge.distill.trace_feed import TraceFeed
+from skillforge.distill.model.fix import validate_and_fix
+from skillforge.distill.model.skill_plan import existing_skills, plan_groups
+from skillforge.distill.model.trace_feed import TraceFeed
 from skillforge.ingest import ReadOptions
 from skillforge.llm.client import LLMClient
 from skillforge.models import Evidence, Frontmatter, Lesson, SkillPackage

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from skillforge.cli import cli
-from skillforge.distill.analysts import LLMAnalyst
-from skillforge.distill.llm_fix import lint_problems, validate_and_fix
-from skillforge.distill.llm_merge import merge_request
+from skillforge.distill.model.analysts import LLMAnalyst
+from skillforge.distill.model.fix import lint_problems, validate_and_fix
+from skillforge.distill.model.merge import merge_request
 from skillforge.ingest import read_paths
 from skillforge.llm import fake_answers
 from skillforge.llm.client import LLMClient

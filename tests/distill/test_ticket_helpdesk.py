@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from skillforge.distill.lessons import rule_line, tag
-from skillforge.distill.ticket_lessons import skill_name, ticket_digest, ticket_lessons
+from skillforge.distill.heuristic.ticket_lessons import skill_name, ticket_digest, ticket_lessons
 from skillforge.ingest import read_paths
 from skillforge.models import Lesson, Outcome, Source, Step, Trace
 

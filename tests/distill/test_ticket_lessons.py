@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from skillforge.distill.abstract import instance_values
+from skillforge.distill.heuristic.abstract import instance_values
 from skillforge.distill.lessons import rule_line, tag
-from skillforge.distill.ticket_lessons import ticket_digest, ticket_lessons
+from skillforge.distill.heuristic.ticket_lessons import ticket_digest, ticket_lessons
 from skillforge.ingest import read_paths
 from skillforge.models import Lesson, Trace
 from skillforge.redact import redact_trace

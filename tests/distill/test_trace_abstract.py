@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skillforge.distill.abstract import abstract, abstract_value, instance_values, is_scratch_file
+from skillforge.distill.heuristic.abstract import abstract, abstract_value, instance_values, is_scratch_file
 
 
 @pytest.mark.parametrize(

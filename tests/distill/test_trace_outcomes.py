@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skillforge.distill.heuristic import HeuristicAnalyzer
+from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
 from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants, rule_line
 from skillforge.models import Outcome, Source, Step, ToolCall, ToolResult, Trace
 

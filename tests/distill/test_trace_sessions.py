@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from skillforge.distill.heuristic import HeuristicAnalyzer
-from skillforge.distill.signals import classify
-from skillforge.distill.trace_digest import digest
-from skillforge.distill.trace_feedback import user_turns
-from skillforge.distill.trace_hints import generic_command, tool_hint
+from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
+from skillforge.distill.heuristic.signals import classify
+from skillforge.distill.heuristic.trace_digest import digest
+from skillforge.distill.heuristic.trace_feedback import user_turns
+from skillforge.distill.heuristic.trace_hints import generic_command, tool_hint
 from skillforge.models import Lesson, Outcome, Source, Step, ToolCall, ToolResult, Trace
 
 _NOISE = ("/opt/homebrew/Library/Homebrew/brew.sh: line 60: cannot create temp file for here document: Operation not "
@@ -189,7 +189,7 @@ def test_sessions_in_git_worktrees_belong_to_their_project() -> None:
 
 
 def test_an_mcp_tool_is_a_keyword_by_its_server() -> None:
-    from skillforge.distill.trace_common import SkillNames, make_lesson
+    from skillforge.distill.heuristic.trace_common import SkillNames, make_lesson
 
     names = SkillNames(general="coding-agent-playbook", single_area=None, project={})
     lesson = make_lesson("guardrail", "t", "When x, do y.", names.target([], True), "guardrails", [], 1,
@@ -198,7 +198,7 @@ def test_an_mcp_tool_is_a_keyword_by_its_server() -> None:
 
 
 def test_escaped_output_lines_are_split_but_an_escape_inside_a_message_stays() -> None:
-    from skillforge.distill.trace_common import clean_quote
+    from skillforge.distill.heuristic.trace_common import clean_quote
 
     assert clean_quote("Pre-commit validation failed:\\n\\n[FORMAT] Code is not formatted.") == \
         "Pre-commit validation failed:"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from skillforge.distill.heuristic import HeuristicAnalyzer
-from skillforge.distill.signals import classify
+from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
+from skillforge.distill.heuristic.signals import classify
 from skillforge.models import Outcome, Source, Step, ToolCall, ToolResult, Trace
 
 

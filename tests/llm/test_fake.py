@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from skillforge.distill.analysts import AnalystResult, LLMAnalyst
-from skillforge.distill.outline import step_text
+from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
+from skillforge.distill.model.outline import step_text
 from skillforge.llm import _litellm
 from skillforge.llm.client import LLMClient
 from skillforge.llm.fake import STATS, FaultConfig, hits
@@ -85,7 +85,7 @@ def test_latency_is_simulated_with_asyncio_sleep(monkeypatch: pytest.MonkeyPatch
 def test_importing_the_llm_layer_does_not_import_litellm() -> None:
     code = (
         "import sys\n"
-        "import skillforge.llm.client, skillforge.llm.structured, skillforge.distill.analysts\n"
+        "import skillforge.llm.client, skillforge.llm.structured, skillforge.distill.model.analysts\n"
         "import skillforge.distill.consolidate, skillforge.llm.fake\n"
         "assert 'litellm' not in sys.modules, 'litellm imported eagerly'\n"
     )

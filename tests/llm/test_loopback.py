@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from skillforge.distill.analysts import AnalystResult, LLMAnalyst
+from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
 from skillforge.llm.client import LLMClient
 from skillforge.llm.fake_server import FakeOpenAIServer
 from skillforge.models import Trace

@@ -140,7 +140,7 @@ def test_lone_lesson_contradicting_a_well_supported_one() -> None:
 
 
 def _real_lessons(paths: list[Path]) -> tuple[list[Lesson], list[Trace]]:
-    from skillforge.distill.heuristic import HeuristicAnalyzer
+    from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
 
     traces = [redact_trace(t) for t in read_paths(paths) if isinstance(t, Trace)]
     return HeuristicAnalyzer().analyze(traces), traces

@@ -95,7 +95,7 @@ def test_document_with_bidi_zero_width_and_reverse_shell_never_reaches_a_skill(t
 
 
 def test_a_model_answer_is_judged_like_any_lesson() -> None:
-    # The model path hands its parsed answers to the same function (distill/llm_analysis.py).
+    # The model path hands its parsed answers to the same function (distill/model/analysis.py).
     answer = Lesson(
         kind="recovery",
         title="Fix the missing toolchain",

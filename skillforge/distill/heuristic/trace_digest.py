@@ -13,13 +13,19 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillforge.distill.abstract import is_scratch_file
-from skillforge.distill.actions import Action, action_of, error_line, iter_actions, normalize_signature
 from skillforge.distill.area import detect_area
+from skillforge.distill.heuristic.abstract import is_scratch_file
+from skillforge.distill.heuristic.actions import (
+    Action,
+    action_of,
+    error_line,
+    iter_actions,
+    normalize_signature,
+)
+from skillforge.distill.heuristic.signals import failure_text
+from skillforge.distill.heuristic.trace_dialogue import Dialogue, dialogue_of
+from skillforge.distill.heuristic.trace_feedback import UserTurn, user_turns
 from skillforge.distill.lessons import MAX_EVIDENCE
-from skillforge.distill.signals import failure_text
-from skillforge.distill.trace_dialogue import Dialogue, dialogue_of
-from skillforge.distill.trace_feedback import UserTurn, user_turns
 from skillforge.models import Evidence, Trace
 
 __all__ = ["CommandUse", "Denial", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest", "pitfall_key"]

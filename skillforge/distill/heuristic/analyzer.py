@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from skillforge.distill.doc_lessons import DocDigest, doc_digest, doc_lessons
+from skillforge.distill.heuristic.doc_lessons import DocDigest, doc_digest, doc_lessons
+from skillforge.distill.heuristic.ticket_lessons import TicketDigest, ticket_digest, ticket_lessons
+from skillforge.distill.heuristic.trace_digest import TraceDigest, digest
+from skillforge.distill.heuristic.trace_lessons import trace_lessons
 from skillforge.distill.lessons import merge_duplicates
-from skillforge.distill.ticket_lessons import TicketDigest, ticket_digest, ticket_lessons
-from skillforge.distill.trace_digest import TraceDigest, digest
-from skillforge.distill.trace_lessons import trace_lessons
 from skillforge.models import Lesson, Trace
 
 __all__ = ["HeuristicAnalyzer"]

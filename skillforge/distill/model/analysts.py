@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillforge.distill.evidence import verify_lessons
-from skillforge.distill.outline import TOOLS, error_windows, is_failure, render_outline, run_tool
+from skillforge.distill.model.evidence import verify_lessons
+from skillforge.distill.model.outline import TOOLS, error_windows, is_failure, render_outline, run_tool
 from skillforge.errors import BudgetExceeded, LLMError
 from skillforge.llm.client import LLMClient
 from skillforge.llm.prompts import load_prompt

@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import PurePath
 
+from skillforge.distill.heuristic.ticket_digest import Change, TicketDigest, error_of, mask
 from skillforge.distill.lessons import inline_code
-from skillforge.distill.ticket_digest import Change, TicketDigest, error_of, mask
 from skillforge.models import Lesson
 
 __all__ = ["SIMILARITY", "clusters", "known_issue_lessons", "open_ticket_lessons"]

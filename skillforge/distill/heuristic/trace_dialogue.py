@@ -14,12 +14,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from skillforge.distill.abstract import abstract_value
+from skillforge.distill.heuristic.abstract import abstract_value
 from skillforge.models import Trace
 
 if TYPE_CHECKING:
-    from skillforge.distill.trace_common import SkillNames
-    from skillforge.distill.trace_digest import TraceDigest
+    from skillforge.distill.heuristic.trace_common import SkillNames
+    from skillforge.distill.heuristic.trace_digest import TraceDigest
     from skillforge.models import Lesson
 
 __all__ = ["Dialogue", "DialogueCall", "dialogue_lessons", "dialogue_of"]
@@ -117,7 +117,7 @@ def dialogue_of(trace: Trace) -> Dialogue | None:
 
 
 def _is_coding_tool(name: str) -> bool:
-    from skillforge.distill.actions import _EDITOR_TOOLS, CODE_TOOLS, SHELL_TOOLS
+    from skillforge.distill.heuristic.actions import _EDITOR_TOOLS, CODE_TOOLS, SHELL_TOOLS
 
     lowered = name.lower()
     return (lowered in SHELL_TOOLS or lowered in CODE_TOOLS or lowered in _EDITOR_TOOLS or "bash" in lowered
@@ -145,7 +145,7 @@ def _example(call: DialogueCall) -> str:
 
 def dialogue_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     """Domain rules from resolved conversations, pitfalls from failed ones paired with a resolved one."""
-    from skillforge.distill.trace_common import make_lesson
+    from skillforge.distill.heuristic.trace_common import make_lesson
 
     talks = [d for d in digests if d.dialogue is not None]
     if not talks:
@@ -220,7 +220,7 @@ def dialogue_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Less
 
 def _paired_pitfalls(good: list[TraceDigest], bad: list[TraceDigest], calls: Any, target: tuple[str, list[str]]
                      ) -> list[Lesson]:
-    from skillforge.distill.trace_common import make_lesson
+    from skillforge.distill.heuristic.trace_common import make_lesson
 
     by_task = defaultdict(list)
     for d in good:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from skillforge.distill.signals import classify
-from skillforge.distill.signatures import error_line, normalize_signature
-from skillforge.distill.trace_hints import tool_hint
+from skillforge.distill.heuristic.signals import classify
+from skillforge.distill.heuristic.signatures import error_line, normalize_signature
+from skillforge.distill.heuristic.trace_hints import tool_hint
 from skillforge.models import Step, Trace
 
 __all__ = ["Action", "action_of", "actions_of", "command_family", "error_line", "iter_actions", "normalize_signature"]

@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from skillforge.distill.abstract import abstract
 from skillforge.distill.area import detect_area, slug
-from skillforge.distill.signatures import error_line
+from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.signatures import error_line
 from skillforge.models import Evidence, Trace
 
 __all__ = ["Change", "TicketDigest", "mask", "ticket_digest"]

@@ -20,9 +20,9 @@ from collections import Counter, defaultdict
 from functools import partial
 from pathlib import PurePath
 
-from skillforge.distill.ticket_digest import STOP, TicketDigest, singular, ticket_digest
-from skillforge.distill.ticket_known import clusters, known_issue_lessons, open_ticket_lessons
-from skillforge.distill.ticket_practices import practice_lessons
+from skillforge.distill.heuristic.ticket_digest import STOP, TicketDigest, singular, ticket_digest
+from skillforge.distill.heuristic.ticket_known import clusters, known_issue_lessons, open_ticket_lessons
+from skillforge.distill.heuristic.ticket_practices import practice_lessons
 from skillforge.models import Lesson
 
 __all__ = ["TicketDigest", "skill_name", "ticket_digest", "ticket_lessons"]

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from skillforge import __version__
-from skillforge.distill.analysts import AnalystResult, LLMAnalyst
 from skillforge.distill.consolidate import TreeMerger
-from skillforge.distill.llm_merge import LLMMergeStep
-from skillforge.distill.trace_feed import TraceFeed
+from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
+from skillforge.distill.model.merge import LLMMergeStep
+from skillforge.distill.model.trace_feed import TraceFeed
 from skillforge.errors import BudgetExceeded
 from skillforge.ingest import ReadOptions
 from skillforge.ingest.walk import iter_files

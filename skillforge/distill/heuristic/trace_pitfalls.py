@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from skillforge.distill.abstract import abstract
-from skillforge.distill.signals import FAILURE_WORDS
-from skillforge.distill.trace_common import (
+from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.signals import FAILURE_WORDS
+from skillforge.distill.heuristic.trace_common import (
     KIND_FIX,
     ROLE_PHRASE,
     SkillNames,
@@ -21,7 +21,7 @@ from skillforge.distill.trace_common import (
     outcome_counts,
     successful,
 )
-from skillforge.distill.trace_digest import Denial, ErrorSeen, TraceDigest, pitfall_key
+from skillforge.distill.heuristic.trace_digest import Denial, ErrorSeen, TraceDigest, pitfall_key
 from skillforge.models import Lesson
 
 __all__ = ["denial_lessons", "outcome_pitfalls", "unrecovered"]
@@ -35,7 +35,7 @@ _INSTEAD = {
 
 
 def _display(signature: str) -> str:
-    from skillforge.distill.trace_lessons import display_signature
+    from skillforge.distill.heuristic.trace_lessons import display_signature
 
     return display_signature(signature)
 

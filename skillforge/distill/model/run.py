@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from skillforge import config
 from skillforge.distill.journal import Journal, run_id
 from skillforge.distill.lessons import generalize, merge_duplicates
-from skillforge.distill.llm_analysis import Progress, run_analysis
-from skillforge.distill.llm_estimate import estimate_run
-from skillforge.distill.llm_fix import validate_and_fix
-from skillforge.distill.llm_plan import existing_skills, plan_groups
+from skillforge.distill.model.analysis import Progress, run_analysis
+from skillforge.distill.model.estimate import estimate_run
+from skillforge.distill.model.fix import validate_and_fix
+from skillforge.distill.model.skill_plan import existing_skills, plan_groups
 from skillforge.distill.pipeline import DistillReport, Seed, _resolve_into, _write_skill, seed_from_registry
 from skillforge.errors import BudgetExceeded
 from skillforge.ingest import ReadOptions

@@ -14,11 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from skillforge.distill.abstract import abstract
+from skillforge.distill.heuristic.abstract import abstract
 
 if TYPE_CHECKING:
-    from skillforge.distill.trace_common import SkillNames
-    from skillforge.distill.trace_digest import TraceDigest
+    from skillforge.distill.heuristic.trace_common import SkillNames
+    from skillforge.distill.heuristic.trace_digest import TraceDigest
     from skillforge.models import Lesson, Trace
 
 __all__ = ["UserTurn", "feedback_lessons", "user_turns", "user_words"]
@@ -77,7 +77,7 @@ def user_turns(trace: Trace) -> list[UserTurn]:
     last_family = last_tool = ""
     for number, step in enumerate(trace.steps):
         if step.tool_call is not None:
-            from skillforge.distill.actions import action_of
+            from skillforge.distill.heuristic.actions import action_of
 
             action = action_of(number, step)
             last_family, last_tool = action.family, action.tool
@@ -128,7 +128,7 @@ def instruction(text: str) -> str:
 def feedback_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     """Rules from what users said: each correction about how the work is done, and one pitfall when users
     reported that a change the agent made still did not work."""
-    from skillforge.distill.trace_common import code, make_lesson, outcome_counts, shown_family
+    from skillforge.distill.heuristic.trace_common import code, make_lesson, outcome_counts, shown_family
 
     lessons: list[Lesson] = []
     corrections: dict[str, list[tuple[TraceDigest, UserTurn, str]]] = defaultdict(list)

@@ -14,9 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from skillforge.distill.doc_blocks import plain, sentences
-from skillforge.distill.doc_naming import doc_kind, domain_of, keywords, project_of, skill_name
-from skillforge.distill.doc_steps import (
+from skillforge.distill.heuristic.doc_blocks import plain, sentences
+from skillforge.distill.heuristic.doc_naming import doc_kind, domain_of, keywords, project_of, skill_name
+from skillforge.distill.heuristic.doc_steps import (
     NOUNISH,
     SYMPTOM,
     DocStep,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from skillforge.distill.doc_blocks import Block, Code, blocks, code_role, plain, sentences
+from skillforge.distill.heuristic.doc_blocks import Block, Code, blocks, code_role, plain, sentences
 
 __all__ = ["DocStep", "Fix", "Guard", "Part", "first_clause", "instruction", "is_imperative", "lower_first", "read_part", "NOUNISH",
            "SYMPTOM"]

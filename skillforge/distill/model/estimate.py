@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from skillforge.distill.analysts import LLMAnalyst
 from skillforge.distill.consolidate import tree_levels, tree_merge_nodes
+from skillforge.distill.model.analysts import LLMAnalyst
 from skillforge.ingest import ReadOptions, read_paths
 from skillforge.llm import _litellm
 from skillforge.llm.client import LLMClient

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from skillforge.distill.outline import step_text
+from skillforge.distill.model.outline import step_text
 from skillforge.models import Evidence, Lesson, Trace
 from skillforge.models.llm import DroppedLesson
 from skillforge.models.llm_outputs import LessonDraft

@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from skillforge.distill.abstract import abstract
-from skillforge.distill.actions import CODE_TOOLS, SHELL_TOOLS, Action
+from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.actions import CODE_TOOLS, SHELL_TOOLS, Action
+from skillforge.distill.heuristic.signals import FAILURE_WORDS, strip_ansi
+from skillforge.distill.heuristic.trace_digest import TraceDigest
 from skillforge.distill.lessons import inline_code, pick_evidence
-from skillforge.distill.signals import FAILURE_WORDS, strip_ansi
-from skillforge.distill.trace_digest import TraceDigest
 from skillforge.models import Evidence, Lesson, LessonKind
 
 __all__ = [

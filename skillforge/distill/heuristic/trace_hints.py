@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from skillforge.distill.signals import strip_ansi
+from skillforge.distill.heuristic.signals import strip_ansi
 
 __all__ = ["generic_command", "tool_hint"]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from skillforge.distill.ticket_digest import TicketDigest
+from skillforge.distill.heuristic.ticket_digest import TicketDigest
 from skillforge.models import Lesson
 
 __all__ = ["PRACTICES", "Practice", "practice_lessons"]

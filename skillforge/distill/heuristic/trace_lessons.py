@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from skillforge.distill.abstract import abstract
-from skillforge.distill.actions import SHELL_TOOLS, Action
-from skillforge.distill.signals import FAILURE_WORDS
-from skillforge.distill.trace_common import (
+from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.actions import SHELL_TOOLS, Action
+from skillforge.distill.heuristic.signals import FAILURE_WORDS
+from skillforge.distill.heuristic.trace_common import (
     KIND_FIX,
     ROLE_PHRASE,
     SkillNames,
@@ -30,11 +30,11 @@ from skillforge.distill.trace_common import (
     successful,
     unescape_lines,
 )
-from skillforge.distill.trace_dialogue import dialogue_lessons
-from skillforge.distill.trace_digest import FixRerun, Recovery, TraceDigest, fix_note
-from skillforge.distill.trace_feedback import feedback_lessons
-from skillforge.distill.trace_hints import generic_command
-from skillforge.distill.trace_pitfalls import denial_lessons, outcome_pitfalls, unrecovered
+from skillforge.distill.heuristic.trace_dialogue import dialogue_lessons
+from skillforge.distill.heuristic.trace_digest import FixRerun, Recovery, TraceDigest, fix_note
+from skillforge.distill.heuristic.trace_feedback import feedback_lessons
+from skillforge.distill.heuristic.trace_hints import generic_command
+from skillforge.distill.heuristic.trace_pitfalls import denial_lessons, outcome_pitfalls, unrecovered
 from skillforge.models import Lesson
 
 __all__ = ["SkillNames", "display_signature", "trace_lessons"]
@@ -139,7 +139,7 @@ def _describe_fix(r: Recovery, d: TraceDigest) -> str:
         short = {k: fixed.args[k] for k in keys
                  if isinstance(fixed.args.get(k), (str, int, float, bool)) and len(str(fixed.args[k])) <= 60}
         if short and (failed.command == fixed.command or not is_shell(fixed)) and len(keys) <= 3:
-            from skillforge.distill.abstract import abstract_value
+            from skillforge.distill.heuristic.abstract import abstract_value
 
             parts = ", ".join(f"`{k}: {abstract_value(k, v)}`" for k, v in short.items())
             return f"send the same call again with {parts}"
