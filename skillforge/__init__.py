@@ -21,7 +21,7 @@ _API: dict[str, str] = {
     "redact_text": "skillforge.redact",
     # distill
     "run_distill": "skillforge.distill.pipeline",
-    "apply_patch": "skillforge.distill.apply",
+    "apply_patch": "skillforge.skills.patch",
     "run_llm_distill": "skillforge.distill.model.run",
     # skills
     "validate_skill": "skillforge.skills.validate",

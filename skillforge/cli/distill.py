@@ -198,7 +198,7 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True, help="Print the provenance as JSON.")
 def explain_cmd(skill_dir: Path, rule_id: str | None, as_json: bool) -> None:
     """Show which lessons, traces and quotes support each rule of the skill in SKILL_DIR."""
-    from skillforge.distill.provenance import explain_skill
+    from skillforge.skills.provenance import explain_skill
 
     explanation = explain_skill(skill_dir)
     provenance = explanation.provenance

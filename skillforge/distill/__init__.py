@@ -1,7 +1,7 @@
 """Distill traces into skills: analyzers, consolidation, planning and patch application.
 
-Names are imported lazily so that ``skillforge.skills`` (which renders lessons) and this package can
-use each other's small helpers without an import cycle.
+Names are imported lazily, so importing one submodule (or ``skillforge.skills``, which distill uses) does
+not load the whole pipeline.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "ApplyProblem": "skillforge.distill.apply",
-    "apply_patch": "skillforge.distill.apply",
     "DistillReport": "skillforge.distill.pipeline",
     "run_distill": "skillforge.distill.pipeline",
     "HeuristicAnalyzer": "skillforge.distill.heuristic.analyzer",
@@ -20,18 +18,14 @@ _EXPORTS = {
     "SkillPlan": "skillforge.distill.plan",
     "plan_skill": "skillforge.distill.plan",
     "merge_duplicates": "skillforge.distill.lessons",
-    "lesson_id": "skillforge.distill.lessons",
 }
 
 __all__ = [
-    "ApplyProblem",
     "DistillReport",
     "HeuristicAnalyzer",
     "SkillGroup",
     "SkillPlan",
-    "apply_patch",
     "group_lessons",
-    "lesson_id",
     "merge_duplicates",
     "plan_skill",
     "run_distill",

@@ -1,16 +1,16 @@
-"""Which project (area) a trace is about, and how to spell names as valid skill names."""
+"""Which project (area) a trace is about."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 from skillforge.models import Trace
+from skillforge.skills.naming import slug
 
-__all__ = ["detect_area", "slug", "swe_instance_project"]
+__all__ = ["GENERIC_DIRS", "detect_area", "swe_instance_project"]
 
 GENERIC_DIRS = {
     "", "tmp", "temp", "private", "workspace", "workspaces", "testbed", "repo", "repos", "repository", "project",
@@ -21,20 +21,6 @@ GENERIC_DIRS = {
 }
 _INSTANCE = re.compile(r"^(?P<owner>[A-Za-z0-9.-]+?)__(?P<name>[A-Za-z0-9.-]+?)-[a-z]?\d+$")
 _OWNER_NAME = re.compile(r"^(?P<owner>[A-Za-z0-9.-]+?)__(?P<name>[A-Za-z0-9.-]+)$")
-
-
-def slug(text: str, limit: int = 40) -> str:
-    """``"Kube Node Not Ready"`` → ``"kube-node-not-ready"``: lowercase letters/digits joined by single hyphens."""
-    text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", text)
-    words = re.findall(r"[^\W_]+", text.lower())
-    out = ""
-    for word in words:
-        candidate = f"{out}-{word}" if out else word
-        if len(candidate) > limit:
-            break
-        out = candidate
-    return out
 
 
 def swe_instance_project(value: str, *, loose: bool = False) -> str | None:

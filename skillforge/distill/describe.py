@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from skillforge.distill.lessons import rule_line, sort_key, tag
 from skillforge.models import Lesson
+from skillforge.skills.rules import rule_line, sort_key, tag
 from skillforge.skills.validate import MAX_DESCRIPTION
 
 __all__ = ["TARGET", "describe", "keywords"]

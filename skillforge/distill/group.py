@@ -11,17 +11,16 @@ from collections import Counter, defaultdict
 
 from pydantic import BaseModel, Field
 
-from skillforge.distill.area import slug
 from skillforge.distill.describe import describe, keywords
-from skillforge.distill.lessons import sort_key, tag, with_tag
 from skillforge.models import Lesson
-from skillforge.skills.validate import MAX_NAME, is_valid_name
+from skillforge.skills.naming import skill_name
+from skillforge.skills.rules import sort_key, tag, with_tag
+from skillforge.skills.validate import is_valid_name
 
-__all__ = ["MIN_RULES", "SkillGroup", "describe", "group_lessons", "keywords", "skill_name", "title_for"]
+__all__ = ["MIN_RULES", "SkillGroup", "describe", "group_lessons", "keywords", "title_for"]
 
 MIN_RULES = 3
 """A project skill from agent traces with fewer rules joins the general skill as project notes."""
-FALLBACK_NAME = "distilled-lessons"
 
 
 class SkillGroup(BaseModel):
@@ -35,14 +34,6 @@ class SkillGroup(BaseModel):
     @property
     def trace_ids(self) -> list[str]:
         return sorted({e.trace_id for lesson in self.lessons for e in lesson.evidence})
-
-
-def skill_name(text: str) -> str:
-    """A valid skill name for ``text`` (kebab-case, at most 64 characters), or the fallback."""
-    if is_valid_name(text) and len(text) <= MAX_NAME and text == text.lower():
-        return text
-    name = slug(text, MAX_NAME)
-    return name if name and is_valid_name(name) else FALLBACK_NAME
 
 
 def group_lessons(lessons: list[Lesson], *, into: str | None = None, min_rules: int = MIN_RULES) -> list[SkillGroup]:

@@ -17,12 +17,10 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from skillforge.distill.apply import apply_patch
-from skillforge.distill.group import SkillGroup, describe, group_lessons, skill_name
+from skillforge.distill.group import SkillGroup, describe, group_lessons
 from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
-from skillforge.distill.lessons import generalize, lesson_id, merge_duplicates, merge_variants
+from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants
 from skillforge.distill.plan import MARKER_RE, plan_skill
-from skillforge.distill.provenance import merge_provenance, read_provenance, write_provenance
 from skillforge.ingest import ReadOptions, read_paths
 from skillforge.models import Frontmatter, Lesson, SkillPackage, Skipped, Trace
 from skillforge.models.provenance import Provenance, ProvenanceSource
@@ -30,7 +28,12 @@ from skillforge.models.scan import QuarantinedLesson
 from skillforge.redact import neutralize_controls, redact_text, redact_trace_in_place
 from skillforge.scan import poisoned_lessons
 from skillforge.scan.poison import slim_trace
+from skillforge.skills.frontmatter import render
 from skillforge.skills.io import read_package, write_package
+from skillforge.skills.naming import skill_name
+from skillforge.skills.patch import apply_patch
+from skillforge.skills.provenance import merge_provenance, read_provenance, write_provenance
+from skillforge.skills.rules import lesson_id
 from skillforge.skills.validate import find_skill_md, validate_skill
 
 __all__ = ["Analyzer", "DistillReport", "Seed", "seed_from_registry", "SkillResult", "resolve_into", "run_distill", "write_skill"]
@@ -266,8 +269,6 @@ def screen_rendered(group: SkillGroup, existing: SkillPackage | None) -> tuple[S
 
 def _lesson_at(pkg: SkillPackage, shown: str, line: int | None) -> str | None:
     """The ``sf:`` id of the rule (SKILL.md: the item above) or reference entry (the marker below) at a line."""
-    from skillforge.skills.frontmatter import render
-
     rel = shown.split("/", 1)[1] if "/" in shown else shown
     text = render(pkg.frontmatter, pkg.body) if rel == "SKILL.md" else pkg.files.get(rel, "")
     lines = text.splitlines()

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import semver
 
 from skillforge.distill.group import SkillGroup
-from skillforge.distill.lessons import lesson_id, rule_line, sort_key
 from skillforge.models import (
     AddSection,
     AppendToSection,
@@ -39,6 +38,7 @@ from skillforge.skills.render import (
     render_skill,
     section_key,
 )
+from skillforge.skills.rules import lesson_id, rule_line, sort_key
 
 __all__ = ["MARKER_RE", "SkillPlan", "plan_skill"]
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from skillforge.distill.pipeline import SkillResult
-from skillforge.distill.provenance import write_provenance
 from skillforge.errors import ConflictError, InputError, ScanRefused, SkillforgeError, SpecError
 from skillforge.models.provenance import Provenance
+from skillforge.skills.provenance import write_provenance
 
 if TYPE_CHECKING:
     from skillforge.registry.store import Registry

@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from skillforge.distill.apply import apply_patch
 from skillforge.errors import InputError, SpecError
 from skillforge.evolve.optimize import section_edit
 from skillforge.llm.client import LLMClient
@@ -22,6 +21,7 @@ from skillforge.models import Patch, SkillPackage
 from skillforge.models.evolve import CorrectionResult
 from skillforge.redact import redact_text
 from skillforge.skills.io import read_package, write_package
+from skillforge.skills.patch import apply_patch
 from skillforge.skills.validate import validate_skill
 
 CORRECTIONS = "Corrections"

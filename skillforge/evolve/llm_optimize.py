@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from skillforge.distill.apply import apply_patch
 from skillforge.distill.model.fix import MAX_FIX_ROUNDS
 from skillforge.evolve.edits import describe, skill_view, to_edits
 from skillforge.llm.client import LLMClient
@@ -29,6 +28,7 @@ from skillforge.models.evolve import FailureCluster
 from skillforge.models.evolve_outputs import OptimizeAnswer
 from skillforge.models.llm import LLMRequest
 from skillforge.skills.io import write_package
+from skillforge.skills.patch import apply_patch
 from skillforge.skills.validate import MAX_SKILL_MD_LINES, validate_skill
 
 

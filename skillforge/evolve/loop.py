@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skillforge.distill.apply import apply_patch
 from skillforge.errors import BudgetExceeded, InputError
 from skillforge.evals.agents import Mode, resolve_agent
 from skillforge.evals.runner import Progress, check_options, results_to_traces, run_tasks
@@ -22,6 +21,7 @@ from skillforge.models.evals import EvalTask
 from skillforge.models.evolve import EvolveReport, RoundReport
 from skillforge.redact import redact_trace
 from skillforge.skills.io import read_package, write_package
+from skillforge.skills.patch import apply_patch
 from skillforge.skills.validate import validate_skill
 
 __all__ = ["Optimizer", "run_evolve"]

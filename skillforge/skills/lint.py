@@ -50,6 +50,7 @@ from pathlib import Path
 from skillforge.errors import InputError, SkillforgeError, SpecError
 from skillforge.models.lint import LintReport, SetMetrics, SkillDoc, SkillMetrics, Thresholds, Violation
 from skillforge.models.provenance import Provenance
+from skillforge.skills.frontmatter import split
 from skillforge.skills.lint_text import (
     boilerplate_spans,
     code_blocks,
@@ -64,6 +65,7 @@ from skillforge.skills.lint_text import (
     vague_match,
     word_count,
 )
+from skillforge.skills.provenance import read_provenance
 
 __all__ = [
     "QualityThresholdExceeded",
@@ -257,8 +259,6 @@ def _skill_md(folder: Path) -> Path | None:
 
 
 def _folder_skill(folder: Path) -> SkillDoc:
-    from skillforge.distill.provenance import read_provenance
-
     skill_md = _skill_md(folder)
     assert skill_md is not None
     files: dict[str, str] = {}
@@ -282,8 +282,6 @@ def _folder_skill(folder: Path) -> SkillDoc:
 
 def _doc(path: str, fallback_name: str, content: str, files: dict[str, str],
          provenance: Provenance | None) -> SkillDoc:
-    from skillforge.skills.frontmatter import split
-
     try:
         data, body = split(content, path)
     except SpecError:

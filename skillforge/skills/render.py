@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from string import Template
 
-from skillforge.distill.area import slug
-from skillforge.distill.lessons import inline_code, lesson_id, rule_line, sort_key, tag
 from skillforge.models import Evidence, Frontmatter, Lesson, SkillPackage
 from skillforge.models.provenance import ProvenanceRule
 from skillforge.resources import template_path
 from skillforge.skills.frontmatter import render as render_skill_md
+from skillforge.skills.naming import slug
+from skillforge.skills.rules import inline_code, lesson_id, rule_line, sort_key, tag
 
 __all__ = [
     "LINE_BUDGET", "SECTIONS", "Body", "Rendered", "Step", "entry_parts", "heading_for", "parse_body",

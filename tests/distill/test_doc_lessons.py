@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from skillforge.distill.lessons import tag
 from skillforge.models import Lesson
+from skillforge.skills.rules import tag
 
 
 def _find(lessons: list[Lesson], pattern: str, kind: str | None = None) -> Lesson:

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from skillforge.distill.heuristic.doc_lessons import doc_digest, doc_lessons
-from skillforge.distill.lessons import tag
 from skillforge.ingest import read_file
 from skillforge.models import Lesson, Trace
+from skillforge.skills.rules import tag
 
 QUALITY = Path(__file__).parent.parent / "data" / "quality" / "documents"
 

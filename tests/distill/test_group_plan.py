@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from skillforge.distill.apply import apply_patch
-from skillforge.distill.group import group_lessons, skill_name
-from skillforge.distill.lessons import lesson_id, tag
+from skillforge.distill.group import group_lessons
 from skillforge.distill.plan import plan_skill
 from skillforge.models import AddSection, AppendToSection, CreateFile, Frontmatter, Lesson, SkillPackage
+from skillforge.skills.naming import skill_name
+from skillforge.skills.patch import apply_patch
+from skillforge.skills.rules import lesson_id, tag
 from skillforge.skills.validate import _WHEN, is_valid_name
 
 

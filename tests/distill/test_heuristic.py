@@ -6,8 +6,8 @@ import re
 
 from skillforge.distill.heuristic.actions import actions_of, command_family, error_line, normalize_signature
 from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
-from skillforge.distill.lessons import tag
 from skillforge.models import Lesson, Trace
+from skillforge.skills.rules import tag
 
 
 def _find(lessons: list[Lesson], pattern: str, kind: str | None = None) -> Lesson:
@@ -67,7 +67,7 @@ def test_permission_prompts_become_guardrails(sample_lessons: list[Lesson]) -> N
 
 def test_no_run_specific_values_or_vague_actions_in_rule_lines(sample_lessons: list[Lesson]) -> None:
     from skillforge.distill.heuristic.abstract import instance_values
-    from skillforge.distill.lessons import rule_line
+    from skillforge.skills.rules import rule_line
 
     for lesson in sample_lessons:
         if "source:trace" not in lesson.tags:

@@ -19,11 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 from skillforge.cli import cli
-from skillforge.distill.provenance import read_provenance
 from skillforge.ingest import read_paths
 from skillforge.llm.fake import FABRICATED_QUOTE, STATS
 from skillforge.llm.fake_server import FakeOpenAIServer
 from skillforge.models import Trace
+from skillforge.skills.provenance import read_provenance
 from skillforge.skills.validate import validate_skill
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"

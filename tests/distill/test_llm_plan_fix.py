@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from skillforge.distill.lessons import tag
 from skillforge.distill.model.fix import validate_and_fix
 from skillforge.distill.model.skill_plan import existing_skills, plan_groups
 from skillforge.distill.model.trace_feed import TraceFeed
@@ -19,6 +18,7 @@ from skillforge.models import Evidence, Frontmatter, Lesson, SkillPackage
 from skillforge.models.llm import CallFailure, LLMSettings
 from skillforge.skills.frontmatter import render as render_skill_md
 from skillforge.skills.io import write_package
+from skillforge.skills.rules import tag
 from skillforge.skills.validate import validate_skill
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
@@ -71,9 +71,9 @@ def test_plan_deepens_existing_skills_and_creates_new_ones_only_when_nothing_fit
 
 
 def test_existing_skill_written_from_the_same_rules_is_not_shown_to_the_model(tmp_path: Path) -> None:
-    from skillforge.distill.lessons import lesson_id
-    from skillforge.distill.provenance import write_provenance
     from skillforge.models.provenance import Provenance, ProvenanceRule
+    from skillforge.skills.provenance import write_provenance
+    from skillforge.skills.rules import lesson_id
 
     rule = lesson("Quote globs in zsh", "zsh-tips")
     write_package(SkillPackage(frontmatter=Frontmatter(name="zsh-tips", description="Use when in zsh."), body="# Zsh\n"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from skillforge.distill.pipeline import run_distill
-from skillforge.distill.provenance import read_provenance
 from skillforge.distill.publish import publish_skills, registry_seed
 from skillforge.registry import open_registry
+from skillforge.skills.provenance import read_provenance
 
 ROOT = Path(__file__).parent.parent
 SWE = ROOT / "data" / "samples" / "swe_agent_traj"

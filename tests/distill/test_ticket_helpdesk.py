@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from skillforge.distill.lessons import rule_line, tag
 from skillforge.distill.heuristic.ticket_lessons import skill_name, ticket_digest, ticket_lessons
 from skillforge.ingest import read_paths
 from skillforge.models import Lesson, Outcome, Source, Step, Trace
+from skillforge.skills.rules import rule_line, tag
 
 CSV = """Ticket ID,Subject,Description,Status,Tags,Conversation,Resolution
 T-101,Cannot log in after password reset,"Hi, my new password is rejected. Thanks, Priya","Solved",login,"Customer: The new password is rejected.

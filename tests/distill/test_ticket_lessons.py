@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from skillforge.distill.heuristic.abstract import instance_values
-from skillforge.distill.lessons import rule_line, tag
 from skillforge.distill.heuristic.ticket_lessons import ticket_digest, ticket_lessons
 from skillforge.ingest import read_paths
 from skillforge.models import Lesson, Trace
 from skillforge.redact import redact_trace
+from skillforge.skills.rules import rule_line, tag
 
 from .conftest import quote_occurs
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
-from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants, rule_line
+from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants
 from skillforge.models import Outcome, Source, Step, ToolCall, ToolResult, Trace
+from skillforge.skills.rules import rule_line
 
 _WORKED = ("recovery", "procedure", "success_pattern")
 
@@ -72,7 +73,7 @@ def test_runs_differing_only_in_ids_and_paths_give_one_rule_with_their_support()
 
 def test_pipeline_writes_one_rule_for_runs_that_differ_only_in_ids(tmp_path: Path) -> None:
     from skillforge.distill.pipeline import run_distill
-    from skillforge.distill.provenance import read_provenance
+    from skillforge.skills.provenance import read_provenance
 
     folder = tmp_path / "runs"
     folder.mkdir()

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from skillforge import schemas
 from skillforge.cli import cli
-from skillforge.distill.apply import apply_patch
 from skillforge.evals import load_tasks
 from skillforge.evolve.llm_optimize import optimize_with_model
 from skillforge.evolve.loop import run_evolve
@@ -21,6 +20,7 @@ from skillforge.models import Patch
 from skillforge.models.evolve import FailureCluster
 from skillforge.registry import open_registry
 from skillforge.skills.io import read_package
+from skillforge.skills.patch import apply_patch
 
 SIGNED_RULE = "Files must end with the line 'Signed-off-by: bot'"
 

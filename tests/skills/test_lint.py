@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from skillforge.cli import cli
-from skillforge.distill.provenance import write_provenance
 from skillforge.models.lint import SkillDoc
 from skillforge.models.provenance import Provenance, ProvenanceRule
 from skillforge.skills.lint import lint_paths, lint_skill, lint_skills, summary_line
+from skillforge.skills.provenance import write_provenance
 
 HUMAN = Path(__file__).parent.parent / "data" / "human_skills"
 

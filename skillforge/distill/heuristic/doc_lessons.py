@@ -26,8 +26,8 @@ from skillforge.distill.heuristic.doc_steps import (
     lower_first,
     read_part,
 )
-from skillforge.distill.lessons import inline_code
 from skillforge.models import Evidence, Lesson, LessonKind, Trace
+from skillforge.skills.rules import inline_code
 
 __all__ = ["DocDigest", "doc_digest", "doc_lessons"]
 

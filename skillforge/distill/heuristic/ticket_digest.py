@@ -13,10 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from skillforge.distill.area import detect_area, slug
+from skillforge.distill.area import detect_area
 from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.signatures import error_line
 from skillforge.models import Evidence, Trace
+from skillforge.skills.naming import slug
 
 __all__ = ["Change", "TicketDigest", "mask", "ticket_digest"]
 

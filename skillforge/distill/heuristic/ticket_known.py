@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from skillforge.distill.heuristic.ticket_digest import Change, TicketDigest, error_of, mask
-from skillforge.distill.lessons import inline_code
 from skillforge.models import Lesson
+from skillforge.skills.rules import inline_code
 
 __all__ = ["SIMILARITY", "clusters", "known_issue_lessons", "open_ticket_lessons"]
 

@@ -11,8 +11,9 @@ from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.actions import CODE_TOOLS, SHELL_TOOLS, Action
 from skillforge.distill.heuristic.signals import FAILURE_WORDS, strip_ansi
 from skillforge.distill.heuristic.trace_digest import TraceDigest
-from skillforge.distill.lessons import inline_code, pick_evidence
+from skillforge.distill.lessons import pick_evidence
 from skillforge.models import Evidence, Lesson, LessonKind
+from skillforge.skills.rules import inline_code
 
 __all__ = [
     "KIND_FIX", "ROLE_PHRASE", "SkillNames", "clean_quote", "code", "unescape_lines", "condition", "example", "is_shell", "kind_fix", "label", "make_lesson",

@@ -27,6 +27,7 @@ from skillforge.distill.heuristic.trace_dialogue import Dialogue, dialogue_of
 from skillforge.distill.heuristic.trace_feedback import UserTurn, user_turns
 from skillforge.distill.lessons import MAX_EVIDENCE
 from skillforge.models import Evidence, Trace
+from skillforge.skills.naming import slug
 
 __all__ = ["CommandUse", "Denial", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest", "pitfall_key"]
 
@@ -377,8 +378,6 @@ def _project_area(trace: Trace, area: str | None) -> str | None:
         found = _WORKTREES.match(part)
         if found:
             project = found.group("project") or (parts[i - 1] if i else "")
-            from skillforge.distill.area import slug
-
             return slug(project) or area
     return area
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from skillforge.distill.apply import apply_patch
 from skillforge.errors import BudgetExceeded, LLMError, SkillforgeError
 from skillforge.llm.client import LLMClient
 from skillforge.llm.structured import build_request, complete_as
@@ -25,6 +24,7 @@ from skillforge.skills.frontmatter import render as render_skill_md
 from skillforge.skills.io import read_package, write_package
 from skillforge.skills.lint import lint_skill, load_skills
 from skillforge.skills.lint_text import vague_match
+from skillforge.skills.patch import apply_patch
 from skillforge.skills.validate import validate_skill
 
 __all__ = ["MAX_FIX_ROUNDS", "FixRejected", "fix_skill", "lint_problems", "validate_and_fix"]

@@ -16,9 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from skillforge.distill.group import SkillGroup, describe, group_lessons, skill_name
-from skillforge.distill.lessons import lesson_id, sort_key, with_tag
-from skillforge.distill.provenance import read_provenance
+from skillforge.distill.group import SkillGroup, describe, group_lessons
 from skillforge.errors import BudgetExceeded, LLMError
 from skillforge.llm.client import LLMClient
 from skillforge.llm.structured import build_request, complete_as
@@ -27,7 +25,10 @@ from skillforge.models.llm import CallFailure
 from skillforge.models.llm_outputs import PlanAnswer
 from skillforge.skills.io import read_package
 from skillforge.skills.markdown import sections as markdown_sections
+from skillforge.skills.naming import skill_name
+from skillforge.skills.provenance import read_provenance
 from skillforge.skills.render import SECTIONS
+from skillforge.skills.rules import lesson_id, sort_key, with_tag
 from skillforge.skills.validate import find_skill_md
 
 _SECTION_KEYS = {key for key, _ in SECTIONS}

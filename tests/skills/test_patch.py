@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from skillforge.distill.apply import apply_patch
 from skillforge.models import (
     AddSection,
     AppendToSection,
@@ -18,6 +17,7 @@ from skillforge.models import (
     ReplaceInSection,
     SkillPackage,
 )
+from skillforge.skills.patch import apply_patch
 
 BODY = """# Deploy helper
 
