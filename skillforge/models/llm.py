@@ -195,6 +195,22 @@ class TraceRef(_Model):
     kind: str = "trace"
 
 
+class ClusterSummary(_Model):
+    """How behaviour clustering thinned the traces before analysis (``distill.model.cluster``)."""
+
+    per_cluster: int
+    """Most representatives one cluster sends to the analysts."""
+    traces: int = 0
+    clusters: int = 0
+    """Distinct behaviours (masked task, tool-call sequence, error signatures)."""
+    duplicates: int = 0
+    """Traces identical to an earlier one (task, steps and outcome), analysed once."""
+    analysed: int = 0
+    """Traces sent to an analyst (one analyst sub-agent each)."""
+    saved: int = 0
+    """Traces not analysed; each still counts as support of its cluster's rules."""
+
+
 class LLMAnalysis(_Model):
     """What the LLM analysis stage hands on: consolidated lessons and everything needed to report on them."""
 
@@ -214,3 +230,5 @@ class LLMAnalysis(_Model):
     budget_stopped: bool = False
     from_snapshot: bool = False
     """True when an unchanged input was answered from the stage snapshot without reading it."""
+    clustering: ClusterSummary | None = None
+    """None when clustering was off (``per_cluster=None``)."""

@@ -9,6 +9,11 @@ and groups are merged as soon as they are complete, so merging overlaps with ana
 A run that made every call before (all answers cached) still has to read and redact its input;
 the stage snapshot skips even that: keyed by the content of every input file and every setting
 that shapes the answers, it stores the stage's result and is used only when nothing changed.
+
+Before a trace reaches an analyst, behaviour clustering (``cluster``, on unless ``per_cluster`` is
+None) decides whether it has to: exact duplicates are analysed once and each cluster of traces that
+behave alike sends at most ``per_cluster`` representatives; the others still count as support of the
+rules their representatives produced.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from pathlib import Path
 from skillforge import __version__
 from skillforge.distill.consolidate import TreeMerger
 from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
+from skillforge.distill.model.cluster import ClusterGate
 from skillforge.distill.model.merge import LLMMergeStep
 from skillforge.distill.model.trace_feed import TraceFeed
-from skillforge.errors import BudgetExceeded
+from skillforge.errors import BudgetExceeded, SkillforgeError
 from skillforge.ingest import ReadOptions
 from skillforge.ingest.walk import iter_files
 from skillforge.llm.cache import canonical_json
@@ -37,6 +43,7 @@ Progress = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)``; total is None while still unknown."""
 
 PROMPTS = ("analyst_failure", "analyst_success", "analyst_final", "repair", "merge")
+EXECUTORS = ("local",)
 
 
 def _noop(stage: str, done: int, total: int | None) -> None:
@@ -44,7 +51,14 @@ def _noop(stage: str, done: int, total: int | None) -> None:
 
 
 def stage_key(
-    paths: list[Path], client: LLMClient, analyst: LLMAnalyst, *, fmt: str | None, k: int, redact_emails: bool
+    paths: list[Path],
+    client: LLMClient,
+    analyst: LLMAnalyst,
+    *,
+    fmt: str | None,
+    k: int,
+    redact_emails: bool,
+    per_cluster: int | None = None,
 ) -> str:
     """Fingerprint of "this stage on these inputs with these settings": file contents, prompts, model."""
     files = []
@@ -60,6 +74,7 @@ def stage_key(
         "format": fmt,
         "k": k,
         "redact_emails": redact_emails,
+        "per_cluster": per_cluster,
         "model": client.model,
         "prompts": {name: load_prompt(name).hash for name in PROMPTS},
         "tools": analyst.use_tools,
@@ -104,8 +119,21 @@ async def run_analysis(
     progress: Progress = _noop,
     snapshot_dir: Path | None = None,
     redact_emails: bool = False,
+    per_cluster: int | None = 4,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> LLMAnalysis:
-    """Analyse every trace under ``paths`` with ``client`` and consolidate the lessons into one set."""
+    """Analyse the traces under ``paths`` with ``client`` and consolidate the lessons into one set.
+
+    ``per_cluster``: most representatives one behaviour cluster sends to the analysts (None: analyse
+    every trace). ``executor``/``ray_address``: where the work runs; only ``local`` is available here.
+    """
+    if executor not in EXECUTORS:
+        raise SkillforgeError(
+            f"the {executor!r} executor is not available", hint="use the local executor (--executor local)"
+        )
+    if per_cluster is not None and per_cluster < 1:
+        raise SkillforgeError(f"per-cluster must be at least 1, not {per_cluster}", hint="or turn clustering off")
     analyst = analyst or LLMAnalyst(client)
     skipped: list[Skipped] = []
     files: list[Path] = []
@@ -115,14 +143,19 @@ async def run_analysis(
         else:
             files.append(item)
     snapshots = _Snapshots(snapshot_dir)
-    key = stage_key(files, client, analyst, fmt=fmt, k=k, redact_emails=redact_emails) if snapshot_dir else ""
+    key = (
+        stage_key(files, client, analyst, fmt=fmt, k=k, redact_emails=redact_emails, per_cluster=per_cluster)
+        if snapshot_dir
+        else ""
+    )
     cached = snapshots.get(key) if key else None
     if cached is not None:
         progress("analysis", len(cached.traces), len(cached.traces))
         return cached.model_copy(update={"from_snapshot": True, "skipped": skipped + cached.skipped})
     feed = TraceFeed(files, fmt, options or ReadOptions(), redact_emails=redact_emails)
     try:
-        result = await _analyse(feed, client, analyst, k, window, progress)
+        gate = ClusterGate(per_cluster) if per_cluster is not None else None
+        result = await _analyse(feed, client, analyst, k, window, progress, gate)
     finally:
         feed.close()
     result.skipped = skipped + feed.skipped
@@ -132,7 +165,13 @@ async def run_analysis(
 
 
 async def _analyse(
-    feed: TraceFeed, client: LLMClient, analyst: LLMAnalyst, k: int, window: int | None, progress: Progress
+    feed: TraceFeed,
+    client: LLMClient,
+    analyst: LLMAnalyst,
+    k: int,
+    window: int | None,
+    progress: Progress,
+    gate: ClusterGate | None,
 ) -> LLMAnalysis:
     failures: list[CallFailure] = []
     merger = TreeMerger(LLMMergeStep(client, failures), k)
@@ -183,7 +222,12 @@ async def _analyse(
             slots.release()
             break
         trace, slim = item
+        # Every trace is listed, analysed or not, so provenance can name the file of a cluster member.
         out.traces.append(TraceRef(id=trace.id, path=trace.source.path, format=trace.source.format, kind=trace.kind))
+        if gate is not None and not gate.admit(trace):
+            slots.release()
+            del trace, slim, item
+            continue
         task = asyncio.create_task(work(index, trace, slim))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
@@ -193,6 +237,8 @@ async def _analyse(
         await asyncio.gather(*tasks)
     progress("analysis", done, done)
     out.failures = failures
+    if gate is not None:
+        out.clustering = gate.summary()
     if stop.is_set():
         out.budget_stopped = True
         return out
@@ -202,8 +248,11 @@ async def _analyse(
         failures.append(CallFailure(task="merge", error=exc.message, kind="BudgetExceeded"))
         out.budget_stopped = True
         return out
+    # Members that were not analysed back their representatives' rules; the consensus check below
+    # then counts them as it would have counted their own (identical) lessons.
+    lessons = gate.carry_support(root.lessons) if gate is not None else root.lessons
     # With support counted across traces, a one-trace rule that contradicts the consensus is caught too.
-    out.lessons, late = poisoned_lessons(root.lessons, {})
+    out.lessons, late = poisoned_lessons(lessons, {})
     out.quarantined.extend(late)
     out.conflicts = root.conflicts
     out.merge_levels = root.levels
