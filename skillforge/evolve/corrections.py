@@ -12,7 +12,7 @@ import datetime as _dt
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillforge.errors import InputError, SpecError
 from skillforge.evolve.optimize import section_edit
@@ -23,6 +23,9 @@ from skillforge.redact import redact_text
 from skillforge.skills.io import read_package, write_package
 from skillforge.skills.patch import apply_patch
 from skillforge.skills.validate import validate_skill
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 CORRECTIONS = "Corrections"
 
@@ -56,7 +59,7 @@ def _model_patch(client: LLMClient, pkg: SkillPackage, text: str) -> Patch:
 
 
 def apply_correction(
-    registry: Any,
+    registry: Registry,
     name: str,
     text: str,
     *,

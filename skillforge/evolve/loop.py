@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from skillforge.errors import BudgetExceeded, InputError
 from skillforge.evals.agents import Mode, resolve_agent
@@ -24,11 +24,14 @@ from skillforge.skills.io import read_package, write_package
 from skillforge.skills.patch import apply_patch
 from skillforge.skills.validate import validate_skill
 
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
+
 __all__ = ["Optimizer", "run_evolve"]
 
 
 def run_evolve(
-    registry: Any,
+    registry: Registry,
     name: str,
     *,
     failures: Path | None = None,
@@ -228,7 +231,7 @@ def _first_line(text: str | None) -> str:
 
 
 def _round(
-    registry: Any,
+    registry: Registry,
     name: str,
     number: int,
     base: str,
@@ -299,6 +302,6 @@ def _round(
     return report
 
 
-def _record(registry: Any, name: str, report: RoundReport) -> None:
+def _record(registry: Registry, name: str, report: RoundReport) -> None:
     """Keep a rejected round in the registry's log without publishing a version."""
     registry.record_event(name, "evolve-rejected", report.model_dump(mode="json"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -11,6 +11,9 @@ from textual.binding import Binding, BindingType
 from skillforge.tui.dialogs import HelpScreen
 from skillforge.tui.screens.browser import BrowserScreen
 from skillforge.tui.screens.skill import SkillScreen
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 
 class SkillforgeApp(App[None]):
@@ -22,7 +25,7 @@ class SkillforgeApp(App[None]):
         Binding("question_mark", "help", "Help"),
     ]
 
-    def __init__(self, registry: Any, *, project: Path | None = None, skill: str | None = None) -> None:
+    def __init__(self, registry: Registry, *, project: Path | None = None, skill: str | None = None) -> None:
         super().__init__()
         self.registry = registry
         self.project = project
@@ -50,7 +53,7 @@ def _warm_up() -> None:
     Markdown("# x\n\n- y `z`\n")
 
 
-def make_app(registry: Any = None, *, project: Path | None = None, skill: str | None = None) -> SkillforgeApp:
+def make_app(registry: Registry | None = None, *, project: Path | None = None, skill: str | None = None) -> SkillforgeApp:
     """The app over ``registry`` (default: the configured one); ``skill`` opens that skill first."""
     if registry is None:
         from skillforge.registry import open_registry

@@ -11,12 +11,15 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skillforge.errors import SpecError
 from skillforge.models.registry import PublishResult, SkillSummary, SkillVersion
 from skillforge.skills.frontmatter import split
 from skillforge.skills.validate import validate_metadata
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 BUMPS = ("patch", "minor", "major")
 
@@ -79,7 +82,7 @@ class SkillView:
         return self.versions[0].version
 
 
-def load_skill(registry: Any, name: str) -> SkillView:
+def load_skill(registry: Registry, name: str) -> SkillView:
     """Read what the skill screen needs for ``name`` (a handful of registry calls, none per file)."""
     versions = registry.versions(name)
     current = registry.resolve(name)
@@ -176,7 +179,7 @@ def _line_for(content: str, message: str) -> int:
 
 
 def publish_edit(
-    registry: Any, name: str, base_version: str, content: str, *, bump: str, message: str
+    registry: Registry, name: str, base_version: str, content: str, *, bump: str, message: str
 ) -> PublishResult:
     """Publish ``content`` as SKILL.md on top of ``base_version``'s other files, as a new version.
 
@@ -195,7 +198,7 @@ def publish_edit(
         (skill_dir / "SKILL.md").write_text(content, encoding="utf-8")
         # Rules keep their sf: markers through a hand edit, so the base's provenance still explains them.
         provenance = registry.provenance(name, base_version)
-        return registry.publish(  # type: ignore[no-any-return]
+        return registry.publish(
             skill_dir,
             bump=bump,
             message=message.strip() or f"edit SKILL.md of {name} in the TUI",

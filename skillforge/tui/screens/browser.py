@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
@@ -15,6 +15,9 @@ from skillforge.errors import SkillforgeError
 from skillforge.models.registry import SkillSummary
 from skillforge.tui.data import LIST_COLUMNS, filter_skills, fit, list_widths
 from skillforge.tui.screens.skill import SkillScreen
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 
 class BrowserScreen(Screen[None]):
@@ -31,7 +34,7 @@ class BrowserScreen(Screen[None]):
     BrowserScreen #skills { height: 1fr; }
     """
 
-    def __init__(self, registry: Any) -> None:
+    def __init__(self, registry: Registry) -> None:
         super().__init__()
         self.registry = registry
         self.summaries: list[SkillSummary] = []

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -20,6 +20,9 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static, TextAr
 from skillforge.errors import SkillforgeError
 from skillforge.tui.data import BUMPS, LiveCheck, check_skill_md, publish_edit
 from skillforge.tui.dialogs import ConfirmDialog
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 
 class EditScreen(Screen[str | None]):
@@ -41,7 +44,7 @@ class EditScreen(Screen[str | None]):
     EditScreen #message { width: 1fr; }
     """
 
-    def __init__(self, registry: Any, name: str, version: str, content: str) -> None:
+    def __init__(self, registry: Registry, name: str, version: str, content: str) -> None:
         super().__init__()
         self.registry = registry
         self.skill = name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -16,6 +16,9 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Selecti
 from skillforge.errors import SkillforgeError
 from skillforge.hosts.results import HostInfo, InstallReport
 from skillforge.models.lock import Scope
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 
 class InstallDialog(ModalScreen["InstallReport | None"]):
@@ -37,7 +40,7 @@ class InstallDialog(ModalScreen["InstallReport | None"]):
     InstallDialog Button { margin: 0 1; }
     """
 
-    def __init__(self, registry: Any, name: str, version: str) -> None:
+    def __init__(self, registry: Registry, name: str, version: str) -> None:
         super().__init__()
         self.registry = registry
         self.skill = name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markdown import Markdown
 from rich.text import Text
@@ -21,6 +21,9 @@ from skillforge.tui.widgets.diff_view import THEME
 from skillforge.tui.widgets.files import FilesPane
 from skillforge.tui.widgets.history import HistoryPane
 from skillforge.tui.widgets.provenance_pane import ProvenancePane
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 
 class SkillMarkdown(Static):
@@ -58,7 +61,7 @@ class SkillScreen(Screen[None]):
     SkillScreen #history-pane, SkillScreen #files-pane, SkillScreen #provenance-pane { height: 1fr; }
     """
 
-    def __init__(self, registry: Any, name: str) -> None:
+    def __init__(self, registry: Registry, name: str) -> None:
         super().__init__()
         self.registry = registry
         self.skill = name

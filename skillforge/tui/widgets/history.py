@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -18,6 +18,9 @@ from skillforge.tui.data import SkillView, fit, load_skill
 from skillforge.tui.dialogs import ConfirmDialog
 from skillforge.tui.timeline import TimelineEntry, build_timeline
 from skillforge.tui.widgets.diff_view import DiffView
+
+if TYPE_CHECKING:
+    from skillforge.registry.store import Registry
 
 
 class HistoryPane(Vertical):
@@ -43,7 +46,7 @@ class HistoryPane(Vertical):
             self.view = view
             self.note = note
 
-    def __init__(self, registry: Any, *, id: str | None = None) -> None:
+    def __init__(self, registry: Registry, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.registry = registry
         self.view: SkillView | None = None
