@@ -7,27 +7,43 @@ exists is for ``apply_patch`` to report: the caller publishes nothing when an ed
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from skillforge.evolve.edits import describe, skill_view, to_edits
 from skillforge.llm.client import LLMClient
-from skillforge.llm.structured import build_request, complete_as
+from skillforge.llm.task import Task
 from skillforge.models import Patch, SkillPackage
 from skillforge.models.evolve_outputs import CorrectionAnswer
 from skillforge.models.llm import LLMRequest
 
 
+@dataclass(frozen=True)
+class CorrectTask(Task[CorrectionAnswer]):
+    """A person's correction of ``pkg`` as anchored edits."""
+
+    kind = "correct"
+    prompt = "correct"
+    answer = CorrectionAnswer
+    pkg: SkillPackage
+    correction: str
+
+    def inputs(self) -> dict[str, Any]:
+        return {"skill": skill_view(self.pkg), "correction": self.correction}
+
+    def check(self, answer: CorrectionAnswer) -> None:
+        _, _, problems = to_edits(answer.edits)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
 def correction_request(pkg: SkillPackage, correction: str) -> LLMRequest:
-    return build_request("correct", "correct", CorrectionAnswer, skill=skill_view(pkg), correction=correction)
-
-
-def _check(answer: CorrectionAnswer) -> None:
-    _, _, problems = to_edits(answer.edits)
-    if problems:
-        raise ValueError("; ".join(problems))
+    return CorrectTask(pkg, correction).request()
 
 
 async def correction_with_model(client: LLMClient, pkg: SkillPackage, correction: str) -> Patch:
     """The model's patch for ``correction`` (already redacted). Raises the client's ``LLMError`` on failure."""
-    answer = await complete_as(client, correction_request(pkg, correction), CorrectionAnswer, check=_check)
+    answer = await CorrectTask(pkg, correction).run(client)
     edits, _, _ = to_edits(answer.edits)
     changelog = [f"correction: {correction}"] + [describe(e) for e in edits]
     return Patch(skill=pkg.name, edits=edits, changelog=changelog)

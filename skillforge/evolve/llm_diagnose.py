@@ -8,14 +8,15 @@ failed traces itself and ranks by that count. Failures past ``MAX_FAILURES`` are
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from skillforge.evolve.diagnose import diagnose
-from skillforge.evolve.edits import headings, skill_view
+from skillforge.evolve.edits import skill_view
 from skillforge.evolve.failures import signature
+from skillforge.evolve.llm_failures import check_section
 from skillforge.llm.client import LLMClient
-from skillforge.llm.structured import build_request, complete_as
+from skillforge.llm.task import Ids, Task
 from skillforge.models import SkillPackage
 from skillforge.models.evolve import FailureAnalysis, FailureCluster
 from skillforge.models.evolve_outputs import DiagnosisAnswer
@@ -26,60 +27,40 @@ MAX_FAILURES = 80
 """Most failures one diagnosis call sees; the rest are clustered by their error signature."""
 
 
-def failures_json(analyses: list[FailureAnalysis]) -> str:
-    """The batch as the prompt shows it, with ids F1, F2, ... by position."""
-    rows = [
-        {
-            "id": f"F{i + 1}",
-            "task": a.task[:200],
-            "step": a.step,
-            "cause": a.cause,
-            "attribution": a.attribution,
-            "section": a.section,
-            "rule": a.rule,
-            "fix": a.fix,
-            "recovery": a.recovery,
-            "quotes": [e.quote for e in a.evidence[:2]],
-        }
-        for i, a in enumerate(analyses)
-    ]
-    return json.dumps(rows, ensure_ascii=False, indent=1)
+@dataclass(frozen=True)
+class DiagnoseTask(Task[DiagnosisAnswer]):
+    """A batch of analysed failures clustered by shared cause, each cluster placed in the skill."""
+
+    kind = "diagnose"
+    prompt = "evolve_diagnose"
+    answer = DiagnosisAnswer
+    analyses: list[FailureAnalysis]
+    pkg: SkillPackage
+
+    @property
+    def ids(self) -> Ids:
+        return Ids("F", len(self.analyses))
+
+    def label(self) -> str:
+        return "evolve-diagnose"
+
+    def inputs(self) -> dict[str, Any]:
+        rows = (
+            {"task": a.task[:200], "step": a.step, "cause": a.cause, "attribution": a.attribution,
+             "section": a.section, "rule": a.rule, "fix": a.fix, "recovery": a.recovery,
+             "quotes": [e.quote for e in a.evidence[:2]]}
+            for a in self.analyses
+        )
+        return {"count": len(self.analyses), "failures": self.ids.json(rows), "skill": skill_view(self.pkg)}
+
+    def check(self, answer: DiagnosisAnswer) -> None:
+        for cluster in answer.clusters:
+            check_section(cluster.section, self.pkg)
+        self.ids.check_partition((c.failures for c in answer.clusters), "cluster")
 
 
 def diagnosis_request(analyses: list[FailureAnalysis], pkg: SkillPackage) -> LLMRequest:
-    return build_request(
-        "evolve-diagnose",
-        "evolve_diagnose",
-        DiagnosisAnswer,
-        count=len(analyses),
-        failures=failures_json(analyses),
-        skill=skill_view(pkg),
-    )
-
-
-def _check(count: int, pkg: SkillPackage) -> Callable[[DiagnosisAnswer], None]:
-    valid = {f"F{i + 1}" for i in range(count)}
-    known = set(headings(pkg))
-
-    def check(answer: DiagnosisAnswer) -> None:
-        seen: set[str] = set()
-        for cluster in answer.clusters:
-            if cluster.section is not None and normalize_heading(cluster.section) not in known:
-                raise ValueError(
-                    f"section {cluster.section!r} is not a heading of the skill; use one from SECTIONS or null"
-                )
-            for fid in cluster.failures:
-                key = fid.strip().upper()
-                if key not in valid:
-                    raise ValueError(f"cluster names unknown failure id {fid!r}")
-                if key in seen:
-                    raise ValueError(f"failure {key} is in more than one cluster")
-                seen.add(key)
-        missing = sorted(valid - seen, key=lambda f: int(f[1:]))
-        if missing:
-            raise ValueError(f"failures {', '.join(missing[:10])} are in no cluster")
-
-    return check
+    return DiagnoseTask(analyses, pkg).request()
 
 
 async def diagnose_with_model(
@@ -89,12 +70,11 @@ async def diagnose_with_model(
     if not analyses:
         return []
     shown, rest = analyses[:MAX_FAILURES], analyses[MAX_FAILURES:]
-    answer = await complete_as(
-        client, diagnosis_request(shown, pkg), DiagnosisAnswer, check=_check(len(shown), pkg)
-    )
+    task = DiagnoseTask(shown, pkg)
+    answer = await task.run(client)
     clusters = []
     for drafted in answer.clusters:
-        members = [shown[int(fid.strip().upper()[1:]) - 1] for fid in drafted.failures]
+        members = [shown[task.ids.index(fid)] for fid in drafted.failures]
         section = normalize_heading(drafted.section) if drafted.section else None
         rules = sorted({m.rule for m in members if m.rule and (section is None or m.section == section)})
         recoveries = sorted({m.recovery for m in members if m.recovery})

@@ -10,14 +10,15 @@ a section must be one of the skill's headings (a wrong one gets the repair round
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from skillforge.distill.model.evidence import TraceIndex, normalize
 from skillforge.distill.model.outline import error_windows, render_outline
 from skillforge.evolve.edits import headings, skill_view
 from skillforge.evolve.failures import analyze_failure
 from skillforge.llm.client import LLMClient
-from skillforge.llm.structured import build_request, complete_as
+from skillforge.llm.task import Task
 from skillforge.models import Evidence, SkillPackage, Trace
 from skillforge.models.evolve import FailureAnalysis
 from skillforge.models.evolve_outputs import FailureAnswer
@@ -25,30 +26,38 @@ from skillforge.models.llm import LLMRequest
 from skillforge.skills.markdown import normalize_heading
 
 
+def check_section(section: str | None, pkg: SkillPackage) -> None:
+    """A section an answer names must be a heading of the skill (or null)."""
+    if section is not None and normalize_heading(section) not in set(headings(pkg)):
+        raise ValueError(f"section {section!r} is not a heading of the skill; use one from SECTIONS or null")
+
+
+@dataclass(frozen=True)
+class FailureTask(Task[FailureAnswer]):
+    """Why one trace failed with the skill installed, and what the skill should say instead."""
+
+    kind = "failure"
+    prompt = "evolve_failure"
+    answer = FailureAnswer
+    trace: Trace
+    pkg: SkillPackage
+
+    def label(self) -> str:
+        return f"evolve-failure:{self.trace.id}"
+
+    def inputs(self) -> dict[str, Any]:
+        return {"skill": skill_view(self.pkg), "outline": render_outline(self.trace), "windows": error_windows(self.trace)}
+
+    def check(self, answer: FailureAnswer) -> None:
+        steps = len(self.trace.steps)
+        if not 0 <= answer.step < max(1, steps):
+            raise ValueError(f"step {answer.step} is not a step of this trace (0..{steps - 1})")
+        check_section(answer.section, self.pkg)
+
+
 def failure_request(trace: Trace, pkg: SkillPackage) -> LLMRequest:
     """The Failure Analyzer's request for one failed trace."""
-    return build_request(
-        f"evolve-failure:{trace.id}",
-        "evolve_failure",
-        FailureAnswer,
-        skill=skill_view(pkg),
-        outline=render_outline(trace),
-        windows=error_windows(trace),
-    )
-
-
-def _check(trace: Trace, pkg: SkillPackage) -> Callable[[FailureAnswer], None]:
-    known = set(headings(pkg))
-
-    def check(answer: FailureAnswer) -> None:
-        if not 0 <= answer.step < max(1, len(trace.steps)):
-            raise ValueError(f"step {answer.step} is not a step of this trace (0..{len(trace.steps) - 1})")
-        if answer.section is not None and normalize_heading(answer.section) not in known:
-            raise ValueError(
-                f"section {answer.section!r} is not a heading of the skill; use one from SECTIONS or null"
-            )
-
-    return check
+    return FailureTask(trace, pkg).request()
 
 
 async def analyze_with_model(
@@ -61,7 +70,7 @@ async def analyze_with_model(
     offline = analyze_failure(trace, pkg)
     if offline is None:
         return None, []
-    answer = await complete_as(client, failure_request(trace, pkg), FailureAnswer, check=_check(trace, pkg))
+    answer = await FailureTask(trace, pkg).run(client)
     index = TraceIndex.of(trace)
     evidence: list[Evidence] = []
     for draft in answer.evidence:

@@ -11,18 +11,17 @@ reports it when the round applies the patch, and nothing guesses a different anc
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from skillforge.distill.model.fix import MAX_FIX_ROUNDS
 from skillforge.evolve.edits import describe, skill_view, to_edits
 from skillforge.llm.client import LLMClient
-from skillforge.llm.prompts import load_prompt
-from skillforge.llm.structured import build_request, complete_as
+from skillforge.llm.structured import follow_up
+from skillforge.llm.task import Ids, Task
 from skillforge.models import Evidence, Patch, SkillPackage
 from skillforge.models.evolve import FailureCluster
 from skillforge.models.evolve_outputs import OptimizeAnswer
@@ -41,61 +40,49 @@ class Optimized:
     problems: list[str] = field(default_factory=list)
 
 
-def clusters_json(clusters: list[FailureCluster]) -> str:
-    """The diagnosis as the prompt shows it, with ids C1, C2, ... in rank order."""
-    rows = [
-        {
-            "id": f"C{i + 1}",
-            "failures": c.count,
-            "cause": c.cause,
-            "section": c.section,
-            "attribution": c.attribution,
-            "rule": c.rule,
-            "fix": c.fix,
-            "recovery": c.recovery,
-        }
-        for i, c in enumerate(clusters)
-    ]
-    return json.dumps(rows, ensure_ascii=False, indent=1)
+@dataclass(frozen=True)
+class OptimizeTask(Task[OptimizeAnswer]):
+    """Anchored edits of ``pkg`` for the ranked failure clusters."""
+
+    kind = "optimize"
+    prompt = "evolve_optimize"
+    answer = OptimizeAnswer
+    pkg: SkillPackage
+    clusters: list[FailureCluster]
+
+    @property
+    def ids(self) -> Ids:
+        return Ids("C", len(self.clusters))
+
+    def label(self) -> str:
+        return "evolve-optimize"
+
+    def inputs(self) -> dict[str, Any]:
+        rows = (
+            {"failures": c.count, "cause": c.cause, "section": c.section, "attribution": c.attribution,
+             "rule": c.rule, "fix": c.fix, "recovery": c.recovery}
+            for c in self.clusters
+        )
+        return {"skill": skill_view(self.pkg), "count": len(self.clusters), "clusters": self.ids.json(rows)}
+
+    def check(self, answer: OptimizeAnswer) -> None:
+        for i, edit in enumerate(answer.edits):
+            for ref in edit.clusters:
+                try:
+                    self.ids.index(ref)
+                except ValueError as exc:
+                    raise ValueError(f"edit {i}: {exc}") from None
 
 
 def optimize_request(pkg: SkillPackage, clusters: list[FailureCluster]) -> LLMRequest:
-    return build_request(
-        "evolve-optimize",
-        "evolve_optimize",
-        OptimizeAnswer,
-        skill=skill_view(pkg),
-        count=len(clusters),
-        clusters=clusters_json(clusters),
-    )
+    return OptimizeTask(pkg, clusters).request()
 
 
-def fix_request(
-    request: LLMRequest, answer: OptimizeAnswer, problems: list[str], round_no: int
-) -> LLMRequest:
+def fix_request(request: LLMRequest, answer: OptimizeAnswer, problems: list[str], round_no: int) -> LLMRequest:
     """The same conversation plus the last patch and what is wrong with it."""
-    prompt = load_prompt("evolve_optimize_fix")
-    follow_up = prompt.render_user(problems="\n".join(f"- {p}" for p in problems))
     previous = {"role": "assistant", "content": answer.model_dump_json(exclude_defaults=True)}
-    return request.model_copy(
-        update={
-            "task": f"evolve-optimize:fix{round_no}",
-            "messages": [*request.messages, previous, follow_up],
-            "template_hash": request.template_hash + "+" + prompt.hash,
-        }
-    )
-
-
-def _check(count: int) -> Callable[[OptimizeAnswer], None]:
-    valid = {f"C{i + 1}" for i in range(count)}
-
-    def check(answer: OptimizeAnswer) -> None:
-        for i, edit in enumerate(answer.edits):
-            unknown = [c for c in edit.clusters if c.strip().upper() not in valid]
-            if unknown:
-                raise ValueError(f"edit {i} names unknown cluster id(s) {', '.join(unknown)}")
-
-    return check
+    return follow_up(request, "evolve_optimize_fix", f"evolve-optimize:fix{round_no}", after=[previous],
+                     problems="\n".join(f"- {p}" for p in problems))
 
 
 def build_patch(
@@ -107,7 +94,7 @@ def build_patch(
     evidence: list[Evidence] = []
     for edit, index in zip(edits, kept, strict=False):
         draft = answer.edits[index]
-        ids = sorted({int(c.strip().upper()[1:]) - 1 for c in draft.clusters})
+        ids = sorted({Ids("C", len(clusters)).index(c) for c in draft.clusters})
         addressed = [clusters[i] for i in ids]
         failures = sum(c.count for c in addressed)
         why = draft.reason.strip() or (addressed[0].cause if addressed else "")
@@ -153,9 +140,9 @@ async def optimize_with_model(
     """The model's patch for ``clusters``. Raises the client's ``LLMError`` when a call fails."""
     if not clusters:
         return Optimized(Patch(skill=pkg.name))
-    request = optimize_request(pkg, clusters)
-    check = _check(len(clusters))
-    answer = await complete_as(client, request, OptimizeAnswer, check=check)
+    task = OptimizeTask(pkg, clusters)
+    request = task.request()
+    answer = await task.run(client, request=request)
     rounds = 0
     while True:
         patch, problems = build_patch(pkg, clusters, answer)
@@ -164,4 +151,4 @@ async def optimize_with_model(
             return Optimized(patch, rounds, problems)
         rounds += 1
         request = fix_request(request, answer, problems, rounds)
-        answer = await complete_as(client, request, OptimizeAnswer, check=check)
+        answer = await task.run(client, request=request)

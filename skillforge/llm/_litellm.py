@@ -54,7 +54,7 @@ def _register_fake(litellm: Any) -> None:
     """Put the offline fake provider into litellm's own registries (provider map and model cost map)."""
     from litellm.utils import custom_llm_setup
 
-    from skillforge.llm import fake
+    from skillforge.testing import fake_model as fake
 
     handler = fake.handler_class(litellm)()
     litellm.custom_provider_map = [
@@ -67,7 +67,7 @@ def _register_fake(litellm: Any) -> None:
 
 def resolve_model(name: str) -> str:
     """Map our short names (``fake``) to litellm model strings; other names pass through."""
-    from skillforge.llm.fake import FAKE_MODELS
+    from skillforge.testing.fake_model import FAKE_MODELS
 
     return FAKE_MODELS.get(name, name)
 

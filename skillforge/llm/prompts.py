@@ -3,6 +3,10 @@
 A template has a system part and a user part, marked by ``<!-- system -->`` and ``<!-- user -->``
 lines; placeholders are ``{{name}}``. The template's hash goes into every cache key, so editing
 a prompt invalidates exactly the answers it produced.
+
+Every placeholder stands inside a tag of its own name (``<outline>{{outline}}</outline>``): the
+model sees where each input starts and ends, and a program reading the prompt (the fake model in
+``skillforge.testing``) finds an input by its name, never by the wording around it.
 """
 
 from __future__ import annotations

@@ -96,19 +96,29 @@ def parse_output(text: str | None, output: type[T], check: Callable[[T], None] |
     return value
 
 
-def repair_request(request: LLMRequest, answer: LLMResponse, error: str) -> LLMRequest:
-    """The same conversation plus the bad answer and a request to fix it (the one repair round)."""
-    prompt = load_prompt("repair")
-    follow_up = prompt.render_user(error=error, output_name=request.output_name or "answer")
-    messages = [*request.messages, {"role": "assistant", "content": answer.content or ""}, follow_up]
+def follow_up(
+    request: LLMRequest, prompt_name: str, task: str, *, after: list[dict[str, Any]] | None = None, **values: Any
+) -> LLMRequest:
+    """``request``'s conversation, then ``after`` (turns since), then the user turn of ``prompt_name``.
+
+    Tools are off (a follow-up wants the answer), and the follow-up prompt's own version joins the
+    cache key."""
+    prompt = load_prompt(prompt_name)
     return request.model_copy(
         update={
-            "task": request.task + ":repair",
-            "messages": messages,
+            "task": task,
+            "messages": [*request.messages, *(after or []), prompt.render_user(**values)],
             "tools": None,
-            # The repair prompt's own version is part of the cache key too.
             "template_hash": request.template_hash + "+" + prompt.hash,
         }
+    )
+
+
+def repair_request(request: LLMRequest, answer: LLMResponse, error: str) -> LLMRequest:
+    """The same conversation plus the bad answer and a request to fix it (the one repair round)."""
+    bad = {"role": "assistant", "content": answer.content or ""}
+    return follow_up(
+        request, "repair", request.task + ":repair", after=[bad], error=error, output_name=request.output_name or "answer"
     )
 
 

@@ -12,11 +12,11 @@ from skillforge.distill.model.evidence import TraceIndex, verify_lessons
 from skillforge.distill.model.outline import error_steps, grep_trace, read_steps, render_outline, run_tool
 from skillforge.ingest import read_paths
 from skillforge.llm.client import LLMClient
-from skillforge.llm.fake import STATS
 from skillforge.models import Trace
 from skillforge.models.llm import LLMSettings
 from skillforge.models.llm_outputs import EvidenceDraft, LessonDraft
 from skillforge.redact import redact_trace
+from skillforge.testing.fake_model import STATS
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
 

@@ -11,7 +11,6 @@ import asyncio
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -21,15 +20,15 @@ from skillforge.distill.model.analysts import LLMAnalyst
 from skillforge.distill.model.fix import lint_problems, validate_and_fix
 from skillforge.distill.model.merge import merge_request
 from skillforge.ingest import read_paths
-from skillforge.llm import fake_answers
 from skillforge.llm.client import LLMClient
-from skillforge.llm.fake import STATS
 from skillforge.models import Evidence, Lesson, Trace
 from skillforge.models.lint import Thresholds
 from skillforge.models.llm import CallFailure, LLMRequest, LLMResponse, LLMSettings
 from skillforge.models.llm_outputs import MergeAnswer
 from skillforge.redact import redact_trace
 from skillforge.skills.lint import lint_paths, load_skills
+from skillforge.testing import answers, queue, reset
+from skillforge.testing.fake_model import STATS
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
 SUBSET = ("swe_agent_traj", "mini_swe_agent_traj", "documents", "support_tickets", "claude_code_jsonl")
@@ -42,6 +41,7 @@ def _fake_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SKILLFORGE_NO_PROGRESS", "1")
     monkeypatch.setenv("SKILLFORGE_CACHE", str(tmp_path / "cache"))
     STATS.reset()
+    reset()
 
 
 @pytest.mark.slow
@@ -96,7 +96,7 @@ def test_merge_answer_joins_rules_that_differ_only_by_ids() -> None:
     other = Lesson(kind="pitfall", title="Quote globs in zsh", body="Quote globs in zsh, because zsh expands them.",
                    target_skill="zsh-tips", evidence=[Evidence(trace_id="t3", step=2, quote="zsh: no matches found")])
     request = merge_request([lesson("#W2378156", "t1"), lesson("#W9931287", "t2"), other], "merge:test")
-    answer = MergeAnswer.model_validate_json(fake_answers.answer(request.messages, None)["content"])
+    answer = MergeAnswer.model_validate_json(answers.answer(request.messages, None)["content"])
     assert sorted(sorted(r.sources) for r in answer.rules) == [["L1", "L2"], ["L3"]]
 
 
@@ -146,12 +146,9 @@ def test_a_clean_skill_costs_no_call(tmp_path: Path) -> None:
     assert seen == []
 
 
-def test_a_fix_that_drops_a_marker_is_rejected_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def careless(prompt: str) -> dict[str, Any]:
-        return {"name": None, "description": None, "notes": "rewrote everything",
-                "body": "# Pytest debugging\n\n- Install the missing package with `pip` first.\n"}
-
-    monkeypatch.setattr(fake_answers, "_fix", careless)
+def test_a_fix_that_drops_a_marker_is_rejected_and_reported(tmp_path: Path) -> None:
+    queue("fix", {"name": None, "description": None, "notes": "rewrote everything",
+                  "body": "# Pytest debugging\n\n- Install the missing package with `pip` first.\n"})
     skill = _skill(tmp_path / "pytest-debugging", VAGUE_BODY)
     before = (skill / "SKILL.md").read_text()
     failures: list[CallFailure] = []

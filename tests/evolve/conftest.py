@@ -58,12 +58,15 @@ def registry(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def fake_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No fault or latency of the fake model leaks in from the environment; its counters start at zero."""
-    from skillforge.llm.fake import STATS
+    """No fault or latency of the fake model leaks in from the environment; its counters start at zero
+    and no answer is queued."""
+    from skillforge.testing import reset
+    from skillforge.testing.fake_model import STATS
 
     monkeypatch.delenv("SKILLFORGE_FAKE_FAULTS", raising=False)
     monkeypatch.delenv("SKILLFORGE_FAKE_LATENCY", raising=False)
     STATS.reset()
+    reset()
 
 
 @pytest.fixture

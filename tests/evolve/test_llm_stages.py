@@ -12,11 +12,11 @@ from skillforge.evolve.failures import analyze_failure
 from skillforge.evolve.llm_diagnose import diagnose_with_model
 from skillforge.evolve.llm_failures import analyze_with_model, failure_request
 from skillforge.ingest import read_paths
-from skillforge.llm import fake_answers
 from skillforge.llm.prompts import load_prompt
 from skillforge.models import SkillPackage, Trace
 from skillforge.redact import redact_trace
 from skillforge.skills.frontmatter import split
+from skillforge.testing import answers
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
 PROMPTS = ["evolve_failure", "evolve_diagnose", "evolve_optimize", "evolve_optimize_fix", "correct"]
@@ -53,8 +53,8 @@ def test_fake_failure_answer_quotes_the_real_trace_and_is_verified(
 ) -> None:
     pkg = _skill()
     request = failure_request(django_failure, pkg)
-    first = fake_answers.answer(request.messages, None)
-    assert fake_answers.answer(request.messages, None) == first  # deterministic
+    first = answers.answer(request.messages, None)
+    assert answers.answer(request.messages, None) == first  # deterministic
     analysis, notes = asyncio.run(analyze_with_model(fake_client(), django_failure, pkg))
     assert analysis is not None and notes == []
     assert analysis.analyzer == "skillforge-fake/fake" and analysis.evidence

@@ -8,19 +8,21 @@ import pytest
 
 from skillforge.ingest import read_paths
 from skillforge.llm.cache import ResponseCache
-from skillforge.llm.fake import STATS
 from skillforge.models import Trace
 from skillforge.redact import redact_trace
+from skillforge.testing import reset
+from skillforge.testing.fake_model import STATS
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
 
 
 @pytest.fixture(autouse=True)
 def fake_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No fault or latency leaks in from the environment; fake counters start at zero."""
+    """No fault or latency leaks in from the environment; fake counters start at zero, no answer is queued."""
     monkeypatch.delenv("SKILLFORGE_FAKE_FAULTS", raising=False)
     monkeypatch.delenv("SKILLFORGE_FAKE_LATENCY", raising=False)
     STATS.reset()
+    reset()
 
 
 @pytest.fixture(scope="session")

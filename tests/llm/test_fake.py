@@ -13,9 +13,9 @@ from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
 from skillforge.distill.model.outline import step_text
 from skillforge.llm import _litellm
 from skillforge.llm.client import LLMClient
-from skillforge.llm.fake import STATS, FaultConfig, hits
 from skillforge.models import Trace
 from skillforge.models.llm import LLMSettings
+from skillforge.testing.fake_model import STATS, FaultConfig, hits
 
 
 def run_all(analyst: LLMAnalyst, traces: list[Trace]) -> list[AnalystResult]:
@@ -86,7 +86,7 @@ def test_importing_the_llm_layer_does_not_import_litellm() -> None:
     code = (
         "import sys\n"
         "import skillforge.llm.client, skillforge.llm.structured, skillforge.distill.model.analysts\n"
-        "import skillforge.distill.consolidate, skillforge.llm.fake\n"
+        "import skillforge.distill.consolidate, skillforge.testing.fake_model\n"
         "assert 'litellm' not in sys.modules, 'litellm imported eagerly'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

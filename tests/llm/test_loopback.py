@@ -9,9 +9,9 @@ from typing import Any
 
 from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
 from skillforge.llm.client import LLMClient
-from skillforge.llm.fake_server import FakeOpenAIServer
 from skillforge.models import Trace
 from skillforge.models.llm import LLMSettings
+from skillforge.testing.server import FakeOpenAIServer
 
 
 def run_all(analyst: LLMAnalyst, traces: list[Trace]) -> list[AnalystResult]:

@@ -9,10 +9,10 @@ import pytest
 from skillforge.errors import OutputParseError
 from skillforge.llm.cache import ResponseCache
 from skillforge.llm.client import LLMClient
-from skillforge.llm.fake import STATS
 from skillforge.llm.structured import build_request, complete_as, extract_json, parse_output
 from skillforge.models.llm import LLMSettings
 from skillforge.models.llm_outputs import MergeAnswer
+from skillforge.testing.fake_model import STATS
 
 LESSONS = (
     '[{"id": "L1", "kind": "pitfall", "title": "Never run migrations on the primary", "body": "It locked the users table.", '

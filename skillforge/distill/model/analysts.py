@@ -17,8 +17,8 @@ from skillforge.distill.model.evidence import verify_lessons
 from skillforge.distill.model.outline import TOOLS, error_windows, is_failure, render_outline, run_tool
 from skillforge.errors import BudgetExceeded, LLMError
 from skillforge.llm.client import LLMClient
-from skillforge.llm.prompts import load_prompt
-from skillforge.llm.structured import build_request, complete_as, schema_text
+from skillforge.llm.structured import follow_up, schema_text
+from skillforge.llm.task import Task
 from skillforge.models import Lesson, Trace
 from skillforge.models.llm import CallFailure, DroppedLesson, LLMRequest
 from skillforge.models.llm_outputs import AnalystAnswer
@@ -38,8 +38,41 @@ class AnalystResult:
     failure: CallFailure | None = None
 
 
+@dataclass(frozen=True)
+class AnalystTask(Task[AnalystAnswer]):
+    """Lessons from one trace. ``tool_steps`` > 0: the model reads steps with the tools instead of
+    getting the error windows. ``for_trace`` picks the failure or the success prompt."""
+
+    kind = "analyst"
+    prompt = "analyst_success"
+    answer = AnalystAnswer
+    trace: Trace
+    tool_steps: int = 0
+
+    @staticmethod
+    def for_trace(trace: Trace, tool_steps: int = 0) -> AnalystTask:
+        cls = FailureAnalystTask if is_failure(trace) else AnalystTask
+        return cls(trace, tool_steps)
+
+    def label(self) -> str:
+        return f"analyst:{self.trace.id}"
+
+    def inputs(self) -> dict[str, Any]:
+        return {
+            "outline": render_outline(self.trace),
+            "windows": TOOLS_WINDOWS_NOTE if self.tool_steps else error_windows(self.trace),
+            "step_budget": self.tool_steps,
+        }
+
+
+class FailureAnalystTask(AnalystTask):
+    """What went wrong in a failed trace, and what would have fixed it."""
+
+    prompt = "analyst_failure"
+
+
 def prompt_name(trace: Trace) -> str:
-    return "analyst_failure" if is_failure(trace) else "analyst_success"
+    return AnalystTask.for_trace(trace).prompt
 
 
 class LLMAnalyst:
@@ -52,23 +85,19 @@ class LLMAnalyst:
 
     def first_request(self, trace: Trace) -> LLMRequest:
         """The opening request for ``trace`` (also what a dry run prices and checks against the cache)."""
-        return build_request(
-            f"analyst:{trace.id}",
-            prompt_name(trace),
-            AnalystAnswer,
-            tools=TOOLS if self.use_tools else None,
-            outline=render_outline(trace),
-            windows=TOOLS_WINDOWS_NOTE if self.use_tools else error_windows(trace),
-            step_budget=self.tool_steps if self.use_tools else 0,
-        )
+        return self.task(trace).request(tools=TOOLS if self.use_tools else None)
+
+    def task(self, trace: Trace) -> AnalystTask:
+        return AnalystTask.for_trace(trace, self.tool_steps if self.use_tools else 0)
 
     async def analyze(self, trace: Trace) -> AnalystResult:
         """Run the sub-agent on ``trace``. Model failures are returned in ``failure``, not raised,
         except ``BudgetExceeded``, which stops the whole run."""
         result = AnalystResult(trace_id=trace.id)
-        request = self.first_request(trace)
+        task = self.task(trace)
+        request = task.request(tools=TOOLS if self.use_tools else None)
         try:
-            answer = await self._converse(trace, request, result)
+            answer = await self._converse(task, request, result)
         except BudgetExceeded:
             raise
         except LLMError as exc:
@@ -80,31 +109,25 @@ class LLMAnalyst:
         result.quotes_removed = verified.quotes_removed
         return result
 
-    async def _converse(self, trace: Trace, request: LLMRequest, result: AnalystResult) -> AnalystAnswer:
+    async def _converse(self, task: AnalystTask, request: LLMRequest, result: AnalystResult) -> AnalystAnswer:
         if not self.use_tools:
-            return await complete_as(self.client, request, AnalystAnswer)
+            return await task.run(self.client, request=request)
         messages = list(request.messages)
         for turn in range(self.tool_steps):
             step_request = request.model_copy(update={"messages": messages, "task": f"{request.task}:turn{turn}"})
             response = await self.client.complete(step_request)
             if not response.tool_calls:
-                return await complete_as(self.client, step_request, AnalystAnswer, first=response)
+                return await task.run(self.client, request=step_request, first=response)
             messages = [*messages, _assistant_tool_message(response.content, response.tool_calls)]
             for call in response.tool_calls:
                 result.tool_calls += 1
                 messages.append(
-                    {"role": "tool", "tool_call_id": call.id, "content": run_tool(trace, call.name, call.arguments)}
+                    {"role": "tool", "tool_call_id": call.id, "content": run_tool(task.trace, call.name, call.arguments)}
                 )
-        final = load_prompt("analyst_final")
-        closing = request.model_copy(
-            update={
-                "messages": [*messages, final.render_user(schema=schema_text(AnalystAnswer))],
-                "tools": None,
-                "task": f"{request.task}:final",
-                "template_hash": request.template_hash + "+" + final.hash,
-            }
-        )
-        return await complete_as(self.client, closing, AnalystAnswer)
+        after = messages[len(request.messages) :]
+        closing = follow_up(request, "analyst_final", f"{request.task}:final", after=after,
+                            schema=schema_text(AnalystAnswer))
+        return await task.run(self.client, request=closing)
 
 
 def _assistant_tool_message(content: str | None, calls: list[Any]) -> dict[str, Any]:

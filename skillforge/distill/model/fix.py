@@ -12,11 +12,13 @@ rejected and reported. What is still wrong after the last round is reported, not
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from skillforge.errors import BudgetExceeded, LLMError, SkillforgeError
 from skillforge.llm.client import LLMClient
-from skillforge.llm.structured import build_request, complete_as
+from skillforge.llm.task import Task
 from skillforge.models import CreateFile, Patch
 from skillforge.models.llm import CallFailure
 from skillforge.models.llm_outputs import FixAnswer
@@ -61,6 +63,25 @@ def lint_problems(skill_dir: Path) -> list[str]:
     return problems[:MAX_LINT_PROBLEMS]
 
 
+@dataclass(frozen=True)
+class FixTask(Task[FixAnswer]):
+    """Correct what validation and lint found in one skill's SKILL.md."""
+
+    kind = "fix"
+    prompt = "fix_validation"
+    answer = FixAnswer
+    name: str
+    problems: list[str]
+    skill_md: str
+    round_no: int
+
+    def label(self) -> str:
+        return f"fix:{self.name}:{self.round_no}"
+
+    def inputs(self) -> dict[str, Any]:
+        return {"name": self.name, "problems": "\n".join(f"- {p}" for p in self.problems), "skill_md": self.skill_md}
+
+
 def _markers(text: str) -> set[str]:
     return set(_MARKER.findall(text))
 
@@ -72,15 +93,7 @@ async def fix_skill(client: LLMClient, skill_dir: Path, problems: list[str], rou
     skill_md = skill_dir / "SKILL.md"
     original = skill_md.read_text(encoding="utf-8")
     pkg = read_package(skill_dir)
-    request = build_request(
-        f"fix:{skill_dir.name}:{round_no}",
-        "fix_validation",
-        FixAnswer,
-        name=skill_dir.name,
-        problems="\n".join(f"- {p}" for p in problems),
-        skill_md=original,
-    )
-    answer = await complete_as(client, request, FixAnswer)
+    answer = await FixTask(skill_dir.name, problems, original, round_no).run(client)
     front = pkg.frontmatter
     updates: dict[str, str] = {}
     if answer.name and answer.name != front.name:

@@ -8,12 +8,12 @@ A node whose call fails keeps its lessons unmerged and is reported; only a budge
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
+from typing import Any
 
 from skillforge.distill.consolidate import RuleSet, apply_merge_answer, check_merge_answer
-from skillforge.errors import BudgetExceeded, LLMError
 from skillforge.llm.client import LLMClient
-from skillforge.llm.structured import build_request, complete_as
+from skillforge.llm.task import Ids, Task
 from skillforge.models import Lesson
 from skillforge.models.llm import CallFailure, LLMRequest
 from skillforge.models.llm_outputs import MergeAnswer
@@ -21,22 +21,36 @@ from skillforge.models.llm_outputs import MergeAnswer
 
 def lessons_json(lessons: list[Lesson]) -> str:
     """Lessons as the merge prompt shows them, with ids L1, L2, ... by position."""
-    rows = [
-        {
-            "id": f"L{i + 1}",
-            "kind": lesson.kind,
-            "title": lesson.title,
-            "body": lesson.body,
-            "target_skill": lesson.target_skill,
-            "support": lesson.support,
-        }
-        for i, lesson in enumerate(lessons)
-    ]
-    return json.dumps(rows, ensure_ascii=False, indent=1)
+    return Ids("L", len(lessons)).json(
+        {"kind": les.kind, "title": les.title, "body": les.body, "target_skill": les.target_skill,
+         "support": les.support}
+        for les in lessons
+    )
+
+
+@dataclass(frozen=True)
+class MergeTask(Task[MergeAnswer]):
+    """Deduplicate one tree node's lessons and resolve their conflicts."""
+
+    kind = "merge"
+    prompt = "merge"
+    answer = MergeAnswer
+    lessons: list[Lesson]
+    node: str
+    """The node's label (``merge:<level>:<n>``), the request's label."""
+
+    def label(self) -> str:
+        return self.node
+
+    def inputs(self) -> dict[str, Any]:
+        return {"count": len(self.lessons), "lessons": lessons_json(self.lessons)}
+
+    def check(self, answer: MergeAnswer) -> None:
+        check_merge_answer(self.lessons)(answer)
 
 
 def merge_request(lessons: list[Lesson], task: str) -> LLMRequest:
-    return build_request(task, "merge", MergeAnswer, count=len(lessons), lessons=lessons_json(lessons))
+    return MergeTask(lessons, task).request()
 
 
 class LLMMergeStep:
@@ -47,12 +61,5 @@ class LLMMergeStep:
         self.failures = failures if failures is not None else []
 
     async def __call__(self, lessons: list[Lesson], task: str) -> RuleSet:
-        request = merge_request(lessons, task)
-        try:
-            answer = await complete_as(self.client, request, MergeAnswer, check=check_merge_answer(lessons))
-        except BudgetExceeded:
-            raise
-        except LLMError as exc:
-            self.failures.append(CallFailure(task=task, error=exc.message, kind=type(exc).__name__))
-            return RuleSet(lessons=list(lessons))
-        return apply_merge_answer(lessons, answer)
+        answer = await MergeTask(lessons, task).attempt(self.client, self.failures)
+        return RuleSet(lessons=list(lessons)) if answer is None else apply_merge_answer(lessons, answer)

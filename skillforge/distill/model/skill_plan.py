@@ -11,15 +11,15 @@ the folder is the one shared path. ``--into`` skips the call: every rule goes to
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from skillforge.distill.group import SkillGroup, describe, group_lessons
-from skillforge.errors import BudgetExceeded, LLMError
 from skillforge.llm.client import LLMClient
-from skillforge.llm.structured import build_request, complete_as
+from skillforge.llm.task import Ids, Task
 from skillforge.models import Lesson
 from skillforge.models.llm import CallFailure
 from skillforge.models.llm_outputs import PlanAnswer
@@ -69,34 +69,36 @@ def existing_skills(out_dir: Path, rules: list[Lesson] | None = None) -> list[Ex
     return found
 
 
-def _rules_json(lessons: list[Lesson]) -> str:
-    rows = [
-        {"id": f"R{i + 1}", "kind": les.kind, "title": les.title, "target_skill": les.target_skill, "support": les.support}
-        for i, les in enumerate(lessons)
-    ]
-    return json.dumps(rows, ensure_ascii=False, indent=1)
+@dataclass(frozen=True)
+class PlanTask(Task[PlanAnswer]):
+    """Place every rule in an existing or a new skill, under one of the renderer's sections."""
 
+    kind = "plan"
+    prompt = "plan"
+    answer = PlanAnswer
+    rules: list[Lesson]
+    existing: list[ExistingSkill]
 
-def _check(lessons: list[Lesson], existing: list[ExistingSkill]) -> Callable[[PlanAnswer], None]:
-    valid = {f"R{i + 1}" for i in range(len(lessons))}
+    @property
+    def ids(self) -> Ids:
+        return Ids("R", len(self.rules))
 
-    def check(answer: PlanAnswer) -> None:
-        seen: set[str] = set()
-        known = {s.name for s in existing} | {s.name for s in answer.new_skills}
+    def inputs(self) -> dict[str, Any]:
+        return {
+            "existing": json.dumps([s.model_dump() for s in self.existing], ensure_ascii=False, indent=1),
+            "rules": self.ids.json(
+                {"kind": les.kind, "title": les.title, "target_skill": les.target_skill, "support": les.support}
+                for les in self.rules
+            ),
+            "sections": "\n".join(f"- {key}: {heading}" for key, heading in SECTIONS),
+        }
+
+    def check(self, answer: PlanAnswer) -> None:
+        known = {s.name for s in self.existing} | {s.name for s in answer.new_skills}
         for a in answer.assignments:
-            rid = a.rule.strip().upper()
-            if rid not in valid:
-                raise ValueError(f"assignment names unknown rule id {a.rule!r}")
-            if rid in seen:
-                raise ValueError(f"rule {rid} is assigned twice")
             if a.skill not in known:
-                raise ValueError(f"rule {rid} goes to skill {a.skill!r}, which is neither existing nor in new_skills")
-            seen.add(rid)
-        missing = sorted(valid - seen, key=lambda r: int(r[1:]))
-        if missing:
-            raise ValueError(f"rules {', '.join(missing[:10])} are not assigned to any skill")
-
-    return check
+                raise ValueError(f"rule {a.rule} goes to skill {a.skill!r}, which is neither existing nor in new_skills")
+        self.ids.check_partition(([a.rule] for a in answer.assignments), "assignment")
 
 
 async def plan_groups(
@@ -112,33 +114,21 @@ async def plan_groups(
     if into is not None or not lessons:
         return group_lessons(lessons, into=into, min_rules=0)
     ordered = sorted(lessons, key=lambda les: (les.target_skill, *sort_key(les)))
-    sections = "\n".join(f"- {key}: {heading}" for key, heading in SECTIONS)
-    request = build_request(
-        "plan",
-        "plan",
-        PlanAnswer,
-        existing=json.dumps([s.model_dump() for s in existing], ensure_ascii=False, indent=1),
-        rules=_rules_json(ordered),
-        sections=sections,
-    )
-    try:
-        answer = await complete_as(client, request, PlanAnswer, check=_check(ordered, existing))
-    except BudgetExceeded:
-        raise
-    except LLMError as exc:
-        if failures is not None:
-            failures.append(CallFailure(task="plan", error=exc.message, kind=type(exc).__name__))
+    task = PlanTask(ordered, existing)
+    answer = await task.attempt(client, failures)
+    if answer is None:
         return group_lessons(ordered, min_rules=0)
-    return _groups(ordered, answer, existing)
+    return _groups(task, answer)
 
 
-def _groups(lessons: list[Lesson], answer: PlanAnswer, existing: list[ExistingSkill]) -> list[SkillGroup]:
+def _groups(task: PlanTask, answer: PlanAnswer) -> list[SkillGroup]:
+    existing = task.existing
     descriptions = {s.name: s.description for s in existing}
     for new in answer.new_skills:
         descriptions.setdefault(skill_name(new.name), new.description)
     members: dict[str, list[Lesson]] = {}
     for a in answer.assignments:
-        lesson = lessons[int(a.rule.strip().upper()[1:]) - 1]
+        lesson = task.rules[task.ids.index(a.rule)]
         name = a.skill if a.skill in {s.name for s in existing} else skill_name(a.skill)
         section = a.section.strip().lower() if a.section.strip().lower() in _SECTION_KEYS else None
         tags = with_tag(lesson.tags, "section", section) if section else lesson.tags
