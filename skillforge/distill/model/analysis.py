@@ -1,6 +1,7 @@
 """The LLM analysis stage: read → redact → one analyst per trace (bounded) → consolidation tree.
 
-Traces stream in input order, read and redacted in a child process (``trace_feed``); at most
+Traces stream in input order, read and redacted by the executor's feed (``executor``: a child
+process locally, one Ray task per file with ``executor="ray"``); at most
 ``window`` of them are held at once
 (an analyst keeps its trace only while it works on it), so 500 large sessions cost a few dozen
 traces of memory plus the lessons. Each finished trace becomes leaf ``i`` of the merge tree,
@@ -27,8 +28,7 @@ from skillforge import __version__
 from skillforge.distill.consolidate import TreeMerger
 from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
 from skillforge.distill.model.cluster import ClusterGate
-from skillforge.distill.model.merge import LLMMergeStep
-from skillforge.distill.model.trace_feed import TraceFeed
+from skillforge.distill.model.executor import EXECUTORS, Analysed, Executor, Feed, make_executor
 from skillforge.errors import BudgetExceeded, SkillforgeError
 from skillforge.ingest import ReadOptions
 from skillforge.ingest.walk import iter_files
@@ -36,14 +36,15 @@ from skillforge.llm.cache import canonical_json
 from skillforge.llm.client import LLMClient
 from skillforge.llm.prompts import load_prompt
 from skillforge.models import Skipped, Trace
-from skillforge.models.llm import CallFailure, LLMAnalysis, TraceRef
+from skillforge.models.llm import CallFailure, DroppedLesson, LLMAnalysis, TraceRef
+from skillforge.models.scan import QuarantinedLesson
 from skillforge.scan import poisoned_lessons
 
 Progress = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)``; total is None while still unknown."""
 
 PROMPTS = ("analyst_failure", "analyst_success", "analyst_final", "repair", "merge")
-EXECUTORS = ("local",)
+__all__ = ["EXECUTORS", "Progress", "run_analysis", "stage_key"]
 
 
 def _noop(stage: str, done: int, total: int | None) -> None:
@@ -126,12 +127,12 @@ async def run_analysis(
     """Analyse the traces under ``paths`` with ``client`` and consolidate the lessons into one set.
 
     ``per_cluster``: most representatives one behaviour cluster sends to the analysts (None: analyse
-    every trace). ``executor``/``ray_address``: where the work runs; only ``local`` is available here.
+    every trace). ``executor``: where the work runs, ``local`` (default) or ``ray`` (``ray_address``:
+    none starts a local Ray runtime, ``auto``/``host:port``/``ray://…`` joins a cluster); both give
+    the same result.
     """
     if executor not in EXECUTORS:
-        raise SkillforgeError(
-            f"the {executor!r} executor is not available", hint="use the local executor (--executor local)"
-        )
+        raise SkillforgeError(f"unknown executor {executor!r}", hint=f"use one of: {', '.join(EXECUTORS)}")
     if per_cluster is not None and per_cluster < 1:
         raise SkillforgeError(f"per-cluster must be at least 1, not {per_cluster}", hint="or turn clustering off")
     analyst = analyst or LLMAnalyst(client)
@@ -152,12 +153,16 @@ async def run_analysis(
     if cached is not None:
         progress("analysis", len(cached.traces), len(cached.traces))
         return cached.model_copy(update={"from_snapshot": True, "skipped": skipped + cached.skipped})
-    feed = TraceFeed(files, fmt, options or ReadOptions(), redact_emails=redact_emails)
+    runner = make_executor(executor, client, analyst, ray_address=ray_address)
     try:
-        gate = ClusterGate(per_cluster) if per_cluster is not None else None
-        result = await _analyse(feed, client, analyst, k, window, progress, gate)
+        feed = runner.feed(files, fmt, options or ReadOptions(), redact_emails)
+        try:
+            gate = ClusterGate(per_cluster) if per_cluster is not None else None
+            result = await _analyse(feed, runner, client, k, window, progress, gate)
+        finally:
+            feed.close()
     finally:
-        feed.close()
+        runner.close()
     result.skipped = skipped + feed.skipped
     if key and not result.failures and not result.budget_stopped:
         snapshots.put(key, result)
@@ -165,16 +170,16 @@ async def run_analysis(
 
 
 async def _analyse(
-    feed: TraceFeed,
+    feed: Feed,
+    runner: Executor,
     client: LLMClient,
-    analyst: LLMAnalyst,
     k: int,
     window: int | None,
     progress: Progress,
     gate: ClusterGate | None,
 ) -> LLMAnalysis:
-    failures: list[CallFailure] = []
-    merger = TreeMerger(LLMMergeStep(client, failures), k)
+    merge_failures: list[CallFailure] = []
+    merger = TreeMerger(runner.merge_step(merge_failures), k)
     merged_nodes = 0
 
     def merged(level: int) -> None:
@@ -189,25 +194,28 @@ async def _analyse(
     tasks: set[asyncio.Task[None]] = set()
     stop = asyncio.Event()
     done = 0
+    # What each trace reports, kept by input index and listed in that order at the end: the report
+    # must not depend on which analyst finished first (or on which machine).
+    per_trace: dict[int, tuple[list[CallFailure], list[QuarantinedLesson], list[DroppedLesson]]] = {}
 
     async def work(index: int, trace: Trace, slim: Trace) -> None:
         nonlocal done
+        budget: list[CallFailure] = []
         try:
-            result: AnalystResult = await analyst.analyze(trace)
+            # The executor runs the analyst and the poisoned-lesson check of its lessons.
+            analysed = await runner.analyze(trace, slim)
         except BudgetExceeded as exc:
             stop.set()
-            failures.append(CallFailure(task=f"analyst:{trace.id}", error=exc.message, kind="BudgetExceeded"))
-            result = AnalystResult(trace_id=trace.id)
+            budget.append(CallFailure(task=f"analyst:{trace.id}", error=exc.message, kind="BudgetExceeded"))
+            analysed = Analysed(AnalystResult(trace_id=trace.id))
         finally:
             slots.release()
-        if result.failure is not None:
-            failures.append(result.failure)
-        # Instructions planted in tool outputs, documents or tickets must not become rules (same
-        # check as the offline path, on this trace's evidence, before anything is merged).
-        lessons, quarantined = poisoned_lessons(result.lessons, {trace.id: slim})
-        result.lessons = lessons
-        out.quarantined.extend(quarantined)
-        out.dropped_lessons.extend(result.dropped)
+        result = analysed.result
+        per_trace[index] = (
+            budget + ([result.failure] if result.failure is not None else []),
+            analysed.quarantined,
+            result.dropped,
+        )
         out.quotes_removed += result.quotes_removed
         out.analysed_lessons += len(result.lessons)
         merger.add(index, result.lessons)
@@ -236,7 +244,11 @@ async def _analyse(
     if tasks:
         await asyncio.gather(*tasks)
     progress("analysis", done, done)
-    out.failures = failures
+    for i in sorted(per_trace):
+        failed, quarantined, dropped = per_trace[i]
+        out.failures.extend(failed)
+        out.quarantined.extend(quarantined)
+        out.dropped_lessons.extend(dropped)
     if gate is not None:
         out.clustering = gate.summary()
     if stop.is_set():
@@ -245,9 +257,12 @@ async def _analyse(
     try:
         root = await merger.finish(index)
     except BudgetExceeded as exc:
-        failures.append(CallFailure(task="merge", error=exc.message, kind="BudgetExceeded"))
+        merge_failures.append(CallFailure(task="merge", error=exc.message, kind="BudgetExceeded"))
         out.budget_stopped = True
         return out
+    finally:
+        # Merge nodes finish in whatever order their calls return; list them by node.
+        out.failures.extend(sorted(merge_failures, key=lambda f: f.task))
     # Members that were not analysed back their representatives' rules; the consensus check below
     # then counts them as it would have counted their own (identical) lessons.
     lessons = gate.carry_support(root.lessons) if gate is not None else root.lessons

@@ -1,0 +1,373 @@
+"""The Ray executor: ``distill --model M --executor ray [--ray-address ADDR]`` over a Ray cluster.
+
+Imported only when that executor is chosen (Ray is an optional extra: ``skillforge[ray]``).
+
+- **Where**: no address starts a local Ray runtime in this process; ``auto`` or ``host:port`` joins a
+  running cluster, ``ray://host:10001`` joins through Ray Client (needs ``ray[client]``).
+- **Reading**: one Ray task per input file reads, redacts and makes the slim copy of each trace,
+  streaming its traces back (a Ray generator, so a large file never sits whole in the object store).
+  The driver takes the files' streams in input order, which keeps every trace's index, the
+  clustering decisions and the merge tree's leaves exactly those of the local executor.
+- **Analysts and merges**: async analyst actors, one per node of the cluster, each running many
+  analyses at once; every model call first takes a slot from one limiter actor (``call_limiter``:
+  concurrency, requests/min and tokens/min per model, and the budget), so the limits hold for the
+  cluster, not per process. The consolidation tree's merge steps run on the same actors.
+- **Cache and journal**: the driver owns both (no shared filesystem needed, Ray Client works too).
+  Each finished call streams back to the driver with its cache record, is written to the response
+  cache and then journalled, exactly as a local call is. Before a task is sent, the driver replays it
+  against its cache: a task answered wholly from the cache never leaves the driver, and one that was
+  interrupted half-way is sent with the answers it already has (``preload``), so a rerun after the
+  driver was killed makes no call that had finished.
+- **Faults**: read tasks are retried by Ray (``max_retries``); a killed analyst actor is restarted
+  and its running tasks are retried (``max_restarts``/``max_task_retries``); the limiter frees the
+  slots a dead worker held.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections import deque
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from skillforge.distill.consolidate import MergeStep, RuleSet
+from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
+from skillforge.distill.model.call_limiter import CallLimiter, RateLimits
+from skillforge.distill.model.executor import Analysed, Feed, screen
+from skillforge.distill.model.merge import LLMMergeStep
+from skillforge.distill.model.ray_worker import AnalystWorker, read_items
+from skillforge.errors import BudgetExceeded, InputError, SkillforgeError
+from skillforge.ingest import ReadOptions
+from skillforge.llm.cache import ResponseCache
+from skillforge.llm.client import LLMClient
+from skillforge.models import Lesson, Skipped, Trace
+from skillforge.models.llm import CallFailure, LLMRequest, LLMResponse, UsageStats
+
+_T = TypeVar("_T")
+
+READ_LOOKAHEAD = 4
+"""Files being read ahead of the one whose traces the driver is taking."""
+READ_BUFFER = 32
+"""Traces one read task may have waiting in the object store before it pauses."""
+TASK_RETRIES = 3
+FORWARDED_ENV = ("SKILLFORGE_FAKE_", "LITELLM_LOCAL_MODEL_COST_MAP")
+"""Environment the workers need to give the same answers (fake-model knobs, litellm's price map).
+Provider credentials are not sent: workers read their own (set them in the cluster's environment)."""
+
+
+def _import_ray() -> Any:
+    """Ray as an untyped module (the boundary where its types stop), or an error saying how to get it."""
+    try:
+        return importlib.import_module("ray")
+    except ImportError as exc:
+        raise SkillforgeError(
+            "the Ray executor needs Ray, which is not installed", hint='pip install "skillforge[ray]"'
+        ) from exc
+
+
+def rate_limits(concurrency: int) -> RateLimits:
+    """The cluster-wide limits: ``--concurrency``, and requests/tokens per minute from
+    ``SKILLFORGE_REQUESTS_PER_MINUTE`` / ``SKILLFORGE_TOKENS_PER_MINUTE`` when set."""
+
+    def number(name: str) -> int | None:
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise InputError(f"{name} must be a whole number, not {raw!r}") from None
+        return value if value > 0 else None
+
+    return RateLimits(
+        concurrency=concurrency,
+        requests_per_minute=number("SKILLFORGE_REQUESTS_PER_MINUTE"),
+        tokens_per_minute=number("SKILLFORGE_TOKENS_PER_MINUTE"),
+    )
+
+
+class _LimiterActor:
+    """``CallLimiter`` as an async actor (its methods run on the actor's event loop)."""
+
+    def __init__(self, limits: dict[str, RateLimits], budget_usd: float | None) -> None:
+        self.limiter = CallLimiter(limits, budget_usd=budget_usd)
+
+    async def acquire(self, owner: str, model: str, tokens: int, cost_usd: float) -> int | str:
+        return await self.limiter.acquire(owner, model, tokens, cost_usd)
+
+    async def release(self, slot: int, tokens: int | None, cost_usd: float) -> None:
+        await self.limiter.release(slot, tokens, cost_usd)
+
+    async def forget(self, owner: str) -> int:
+        return await self.limiter.forget(owner)
+
+    async def stats(self) -> dict[str, float]:
+        return self.limiter.stats()
+
+
+class _Miss(BaseException):
+    """Raised by the replay cache at the first call it cannot answer (BaseException: no ``except
+    LLMError`` on the way may turn it into a failed call)."""
+
+
+class _ReplayCache(ResponseCache):
+    """The driver's cache, read-only, raising ``_Miss`` instead of letting a call go out."""
+
+    def __init__(self, cache: ResponseCache, caps: dict[str, bool]) -> None:
+        super().__init__(cache.root)
+        self._cache = cache
+        self._caps = caps
+        self.hits: dict[str, LLMResponse] = {}
+
+    def get(self, key: str) -> LLMResponse | None:
+        hit = self._cache.get(key)
+        if hit is None:
+            raise _Miss()
+        self.hits[key] = hit
+        return hit
+
+    def has(self, key: str) -> bool:
+        return self._cache.has(key)
+
+    def put(self, key: str, response: LLMResponse, *, task: str = "", then: Callable[[], None] | None = None) -> None:
+        raise AssertionError("a replay never makes a call")
+
+    def capabilities(self, model: str, version: str) -> dict[str, bool] | None:
+        return dict(self._caps)
+
+    def record_capabilities(self, model: str, version: str, value: dict[str, bool]) -> None:
+        return None
+
+
+class _RayFeed:
+    """Read tasks per file, their streams taken in input order (``Feed``)."""
+
+    def __init__(self, ray: Any, read: Any, files: list[Path], fmt: str | None, options: ReadOptions,
+                 redact_emails: bool) -> None:
+        self.skipped: list[Skipped] = []
+        self._ray = ray
+        self._read = read
+        self._args = (fmt, options, redact_emails)
+        self._files = deque(str(p) for p in files)
+        self._running: deque[Any] = deque()
+        self._current: Any = None
+        self._fill()
+
+    def _fill(self) -> None:
+        while self._files and len(self._running) < READ_LOOKAHEAD:
+            self._running.append(self._read.remote(self._files.popleft(), *self._args))
+
+    async def next(self) -> tuple[Trace, Trace] | None:
+        while True:
+            if self._current is None:
+                if not self._running:
+                    return None
+                self._current = self._running.popleft()
+                self._fill()
+            try:
+                ref = await self._current.__anext__()
+                kind, item, slim = await ref
+            except StopAsyncIteration:
+                self._current = None
+                continue
+            except self._ray.exceptions.RayError as exc:
+                self.close()
+                raise InputError(f"reading the inputs failed: {exc}") from exc
+            if kind == "skip":
+                self.skipped.append(item)
+                continue
+            return item, slim
+
+    def close(self) -> None:
+        for gen in [self._current, *self._running]:
+            if gen is not None:
+                try:
+                    self._ray.cancel(gen)
+                except Exception:  # noqa: BLE001 - a finished or already cancelled task
+                    pass
+        self._current = None
+        self._running.clear()
+        self._files.clear()
+
+
+class RayExecutor:
+    """The analysis stage's work on a Ray cluster; see the module docstring."""
+
+    def __init__(self, client: LLMClient, analyst: LLMAnalyst, *, address: str | None = None,
+                 workers: int | None = None) -> None:
+        self.client = client
+        self.analyst = analyst
+        self.ray = ray = _import_ray()
+        self._started = False
+        if not ray.is_initialized():
+            self._init(address)
+            self._started = True
+        self._caps = {"tools": client.supports_tools, "schema": client.supports_schema}
+        self._seen: set[str] = set()
+        self._load: list[int] = []
+        budget = client.budget.remaining_usd
+        limiter_cls = ray.remote(_LimiterActor)
+        self.limiter = limiter_cls.options(num_cpus=0, max_concurrency=10_000).remote(
+            {"*": rate_limits(client.settings.concurrency)}, budget
+        )
+        nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
+        count = workers or max(1, nodes)
+        worker_cls = ray.remote(AnalystWorker)
+        self.workers = [
+            worker_cls.options(
+                num_cpus=0,
+                max_concurrency=10_000,
+                max_restarts=-1,
+                max_task_retries=TASK_RETRIES,
+                scheduling_strategy="SPREAD",
+            ).remote(f"analyst-{i}", client.settings, self._caps, analyst.tool_steps, analyst.use_tools, self.limiter)
+            for i in range(count)
+        ]
+        self._load = [0] * count
+        self._read = ray.remote(read_items).options(
+            num_returns="streaming", max_retries=TASK_RETRIES, _generator_backpressure_num_objects=READ_BUFFER
+        )
+
+    def _init(self, address: str | None) -> None:
+        env = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV)}
+        kwargs: dict[str, Any] = {
+            "runtime_env": {"env_vars": env},
+            "log_to_driver": False,
+            "configure_logging": False,
+            "include_dashboard": False,
+        }
+        if address is None:
+            # A local runtime for this run only; a shared machine gets no more than it asks for.
+            cpus = os.environ.get("SKILLFORGE_RAY_CPUS")
+            store = os.environ.get("SKILLFORGE_RAY_OBJECT_STORE_MB")
+            if cpus:
+                kwargs["num_cpus"] = int(cpus)
+            if store:
+                kwargs["object_store_memory"] = int(store) * 1024 * 1024
+        else:
+            del kwargs["include_dashboard"]
+        try:
+            self.ray.init(address=address, **kwargs)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise SkillforgeError(
+                f"could not start or join the Ray cluster{f' at {address}' if address else ''}: {exc}",
+                hint="check --ray-address (auto, host:port or ray://host:10001) and that the cluster is up",
+            ) from exc
+
+    # --- the executor seam ---------------------------------------------------------------------
+
+    def feed(self, files: list[Path], fmt: str | None, options: ReadOptions, redact_emails: bool) -> Feed:
+        return _RayFeed(self.ray, self._read, files, fmt, options, redact_emails)
+
+    async def analyze(self, trace: Trace, slim: Trace) -> Analysed:
+        def job(client: LLMClient) -> Awaitable[AnalystResult]:
+            return LLMAnalyst(client, tool_steps=self.analyst.tool_steps, use_tools=self.analyst.use_tools).analyze(trace)
+
+        done, preload = await self._replay(job)
+        if done is not None:
+            return screen(done, slim)
+        outcome: Analysed = await self._remote("analyze", trace, slim, preload)
+        return outcome
+
+    def merge_step(self, failures: list[CallFailure]) -> MergeStep:
+        async def step(lessons: list[Lesson], label: str) -> RuleSet:
+            replay_failures: list[CallFailure] = []
+
+            def job(client: LLMClient) -> Awaitable[RuleSet]:
+                return LLMMergeStep(client, replay_failures)(lessons, label)
+
+            done, preload = await self._replay(job)
+            if done is not None:
+                failures.extend(replay_failures)
+                return done
+            merged, failed = await self._remote("merge", lessons, label, preload)
+            failures.extend(failed)
+            merged_set: RuleSet = merged
+            return merged_set
+
+        return step
+
+    def close(self) -> None:
+        for actor in [*self.workers, self.limiter]:
+            try:
+                self.ray.kill(actor)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        self.workers = []
+        if self._started:
+            self.ray.shutdown()
+            self._started = False
+
+    # --- driver-side cache: replay first, then send with what is known ----------------------------
+
+    async def _replay(self, job: Callable[[LLMClient], Awaitable[_T]]) -> tuple[_T | None, dict[str, LLMResponse]]:
+        """Run ``job`` against the driver's cache only: its result if every call was cached, else None
+        and the answers it found before the first miss (to be sent along with the task)."""
+        if self.client.cache is None:
+            return None, {}
+        replay = _ReplayCache(self.client.cache, self._caps)
+        client = LLMClient(self.client.settings, cache=replay)
+        try:
+            result = await job(client)
+        except _Miss:
+            return None, replay.hits
+        self._fold(client.stats, client.hit_keys)
+        return result, {}
+
+    async def _remote(self, method: str, *args: Any) -> Any:
+        """Run ``method`` on the least busy analyst actor, taking its calls into the cache as they come."""
+        slot = min(range(len(self.workers)), key=lambda i: self._load[i])
+        self._load[slot] += 1
+        try:
+            actor_method = getattr(self.workers[slot], method).options(num_returns="streaming")
+            stream = actor_method.remote(*args)
+            async for ref in stream:
+                item = await ref
+                if item[0] == "call":
+                    self._record(item[1], item[2], item[3])
+                    continue
+                kind, outcome, stats, hits = item
+                self._fold(stats, set(hits))
+                if kind == "budget":
+                    raise BudgetExceeded(
+                        outcome, hint="re-run with a larger --budget; finished calls come from the cache"
+                    )
+                return outcome
+        finally:
+            self._load[slot] -= 1
+        raise SkillforgeError(f"the Ray {method} task ended without a result")
+
+    def _record(self, key: str, task: str, response: LLMResponse) -> None:
+        """A call finished on a worker: into the driver's cache, then (once on disk) the journal."""
+        if key in self._seen:
+            return  # a retried task sends the calls of its first attempt again
+        self._seen.add(key)
+        self.client.budget.settle(0.0, response.cost_usd)
+        sink = self.client.on_call
+        cache = self.client.cache
+
+        def journal() -> None:
+            if sink is not None:
+                sink(key, LLMRequest(task=task, template="", template_hash="", messages=[]), response)
+
+        if cache is not None:
+            cache.put(key, response, task=task, then=journal)
+        else:
+            journal()
+
+    def _fold(self, stats: UsageStats, hits: set[str]) -> None:
+        """Add one task's usage to the run's totals (what the report shows)."""
+        total = self.client.stats
+        total.llm_calls += stats.llm_calls
+        total.cache_hits += stats.cache_hits
+        total.failed_calls += stats.failed_calls
+        total.retries += stats.retries
+        total.prompt_tokens += stats.prompt_tokens
+        total.completion_tokens += stats.completion_tokens
+        total.cost_usd += stats.cost_usd
+        total.cost_known = total.cost_known and stats.cost_known
+        for stage, n in stats.calls_by_stage.items():
+            total.calls_by_stage[stage] = total.calls_by_stage.get(stage, 0) + n
+        self.client.hit_keys |= hits
