@@ -1,21 +1,22 @@
 """HostAdapter: where one agent host reads skills, whether it is installed here, how to put a skill there.
 
 Most hosts differ only in their folders, which come from the data table (``hosts.json``); they use
-this generic adapter. A host with different behaviour names a module in its ``adapter`` field that
-exports ``ADAPTER`` (a subclass), e.g. ``agents_md`` for hosts without a skills folder.
+this generic adapter. A host with different behaviour names its adapter in the ``adapter`` field, e.g.
+``agents_md`` for hosts without a skills folder. Every adapter, built-in or from a plugin, is registered
+through the ``register_hosts`` hook (``skillforge.plugins``).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from skillforge import plugins
 from skillforge.errors import HostError, InputError
 from skillforge.hosts.fsops import Transaction
-from skillforge.hosts.table import HostSpec, ScopePaths, load_table
+from skillforge.hosts.table import HostSpec, ScopePaths
 from skillforge.models.lock import LockEntry, Scope
 
 
@@ -101,16 +102,13 @@ class HostAdapter:
 
 
 def get_adapter(name: str) -> HostAdapter:
-    """The adapter for host ``name`` (a CLI name such as ``claude-code``)."""
-    for spec in load_table().hosts:
-        if spec.name == name:
-            if spec.adapter:
-                module = importlib.import_module(f"skillforge.hosts.{spec.adapter}")
-                return module.ADAPTER(spec)  # type: ignore[no-any-return]
-            return HostAdapter(spec)
-    known = ", ".join(h.name for h in load_table().hosts)
-    raise InputError(f"unknown host {name!r}", hint=f"known hosts: {known}")
+    """The adapter for host ``name`` (a CLI name such as ``claude-code``, or a plugin's host)."""
+    adapters = plugins.hosts()
+    if name in adapters:
+        return adapters[name]
+    raise InputError(f"unknown host {name!r}", hint=f"known hosts: {', '.join(adapters)}")
 
 
 def all_adapters() -> list[HostAdapter]:
-    return [get_adapter(spec.name) for spec in load_table().hosts]
+    """Every host's adapter: the table's hosts in table order, then the plugins'."""
+    return list(plugins.hosts().values())

@@ -9,7 +9,6 @@ the bytes that will be installed. Only ``skillforge.registry`` talks to git.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import shutil
@@ -19,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from skillforge.errors import HostError, InputError, SkillforgeError, SpecError
+from skillforge.errors import HostError, InputError, SkillforgeError, SpecError, UnknownVersion
 from skillforge.hosts.archives import copy_skill_tree, extract, is_archive, safe_member
 from skillforge.models.lock import LockSource
 from skillforge.skills.frontmatter import split
@@ -245,13 +244,8 @@ def _skill_root(tree: Path, subdir: str | None, where: str) -> Path:
 
 
 def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> tuple[Path, str, str | None]:
-    try:
-        from skillforge.registry import open_registry
-    except ImportError:
-        raise HostError(
-            "the skill registry is not available in this build", hint="install from a folder"
-        ) from None
-    from skillforge.errors import UnknownVersion
+    # Imported here, not at the top: the registry loads git, which installing from a folder never needs.
+    from skillforge.registry import open_registry
 
     reg = open_registry(path=registry_path)
     try:
@@ -273,21 +267,14 @@ def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> 
             close()
 
 
-def _git_clone(url: str, dest: Path) -> str | None:
+def _git_clone(url: str, dest: Path) -> str:
     """Clone through the registry's git helper (the only module allowed to run git)."""
+    from skillforge.registry._git import shallow_clone  # loads GitPython: only when a URL is installed
+
     try:
-        helper = importlib.import_module("skillforge.registry._git")
-        clone = helper.shallow_clone
-    except (ImportError, AttributeError):
-        raise HostError(
-            "installing from a git URL needs skillforge.registry._git.shallow_clone, which this build lacks",
-            hint="clone the repository yourself and install the folder",
-        ) from None
-    try:
-        commit = clone(url, dest)
+        return shallow_clone(url, dest)
     except SkillforgeError:
         raise
     except Exception as exc:  # the helper's own git errors; shown as one line
         shutil.rmtree(dest, ignore_errors=True)
         raise HostError(f"git clone failed: {exc}", path=url) from None
-    return commit if isinstance(commit, str) else None

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from skillforge import plugins
 from skillforge.errors import InputError
 from skillforge.ingest.base import Probe, Reader
-from skillforge.ingest.formats import all_readers
 from skillforge.ingest.probe import probe
 
 MIN_CONFIDENCE = 0.3
 
 
 def get_reader(name: str) -> Reader:
-    readers = all_readers()
+    """The reader of format ``name`` (built-in or from a plugin); ``InputError`` listing the choices otherwise."""
+    readers = plugins.readers()
     if name not in readers:
         raise InputError(f"unknown format {name!r}", hint="choose one of: " + ", ".join(readers))
     return readers[name]
@@ -32,7 +33,7 @@ def detect(path: Path, fmt: str | None = None) -> tuple[Reader | None, Probe, st
         return get_reader(fmt), p, f"forced format {fmt}"
     best: Reader | None = None
     best_score = 0.0
-    for reader in all_readers().values():
+    for reader in plugins.readers().values():
         try:
             score = reader.sniff(p)
         except Exception:  # noqa: BLE001 - one reader's sniffing bug must not stop the run or hide other readers

@@ -1,4 +1,4 @@
-"""The security gate before a publish: ``skillforge.scan`` when this build has it.
+"""The security gate before a publish: the scan gate (``skillforge.scan.gate.screen``) shared with install.
 
 High-severity findings refuse the publish unless the caller forces it with an acknowledgement
 (the scan module's rule); a forced publish records the decision in the version's
@@ -7,8 +7,6 @@ High-severity findings refuse the publish unless the caller forces it with an ac
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,13 +20,11 @@ class Verdict:
 
 def scan(skill_dir: Path, *, force: bool, acknowledge: str | None) -> Verdict:
     """Scan ``skill_dir``; raise ``ScanRefused`` on high severity unless forced and acknowledged."""
-    if importlib.util.find_spec("skillforge.scan") is None:
-        return Verdict()
-    scanner = importlib.import_module("skillforge.scan")
-    report = scanner.scan_skill(Path(skill_dir))
-    decision = scanner.decide(report, force=force, acknowledge=acknowledge)
-    if not decision.allowed:
-        scanner.gate(report, force=force, acknowledge=acknowledge)  # raises ScanRefused with the details
+    # Imported on the first publish: the scanner's rule tables cost about as much to import as the
+    # registry itself, and list/log/show never scan.
+    from skillforge.scan.gate import screen
+
+    report, decision = screen(Path(skill_dir), force=force, acknowledge=acknowledge, trust_content=True)
     verdict = Verdict()
     if decision.forced:
         verdict.record = decision.model_dump(mode="json")

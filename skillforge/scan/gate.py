@@ -2,7 +2,8 @@
 
 Forcing takes two things on purpose: ``force=True`` and an acknowledgement, a non-empty text the
 caller records with the operation (the CLI's ``--acknowledge "why"``). ``decide`` returns the
-record; ``gate`` raises when the answer is no.
+record; ``gate`` raises when the answer is no; ``screen`` scans a skill folder and gates it, the one
+check publish (``registry.gate``) and install (``hosts.gate``) put in front of a skill.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from skillforge.errors import ScanRefused
 from skillforge.models.scan import GateDecision, ScanReport
+from skillforge.scan.paths import scan_skill
 
 
 def decide(report: ScanReport, *, force: bool = False, acknowledge: str | None = None) -> GateDecision:
@@ -40,12 +42,30 @@ def gate(report: ScanReport | Path | str, *, force: bool = False, acknowledge: s
     it is scanned as untrusted content, so ignore markers inside the skill cannot silence findings.
     """
     if not isinstance(report, ScanReport):
-        from skillforge.scan.paths import scan_skill
-
         report = scan_skill(Path(report), trust_content=False)
+    if not decide(report, force=force, acknowledge=acknowledge).allowed:
+        raise refusal(report, force=force)
+
+
+def screen(
+    skill_dir: Path, *, force: bool, acknowledge: str | None, trust_content: bool
+) -> tuple[ScanReport, GateDecision]:
+    """The gate publish and install call: scan ``skill_dir``, raise ``ScanRefused`` as ``gate`` does, and
+    return the report with the decision (``decision.forced`` when high findings were let through).
+
+    ``trust_content=False`` (install: someone else's skill) disregards the skill's own ignore markers.
+    """
+    report = scan_skill(Path(skill_dir), trust_content=trust_content)
     decision = decide(report, force=force, acknowledge=acknowledge)
-    if decision.allowed:
-        return
+    if not decision.allowed:
+        raise refusal(report, force=force)
+    return report, decision
+
+
+def refusal(report: ScanReport, *, force: bool = False) -> ScanRefused:
+    """The error refusing ``report``'s high-severity findings; its message is also what a forced
+    operation records as the finding it let through."""
+    decision = decide(report)
     first = decision.blocking[0]
     detail = f"{first.rule_id} at {first.location}: {first.excerpt}"
     more = len(decision.blocking) - 1
@@ -59,4 +79,4 @@ def gate(report: ScanReport | Path | str, *, force: bool = False, acknowledge: s
             '`skillforge: ignore[RULE]`, or pass --force --acknowledge "<why this is safe>"'
         )
     where = report.paths[0] if len(report.paths) == 1 else None
-    raise ScanRefused(f"security scan refused: {decision.summary}; {detail}", path=where, hint=hint)
+    return ScanRefused(f"security scan refused: {decision.summary}; {detail}", path=where, hint=hint)

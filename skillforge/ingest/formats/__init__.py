@@ -1,50 +1,44 @@
-"""Built-in readers, one module per format. Each module exposes ``READERS: list[Reader]``."""
+"""Built-in readers, one module per format; each module exposes ``READERS: list[Reader]``.
+
+``BUILTIN_READERS`` is what ``skillforge.plugins`` registers through the ``register_readers`` hook, the
+same hook a third-party format plugin implements. Importing this package loads every format module, so
+only the plugin hook and the tests import it.
+"""
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-
 from skillforge.ingest.base import Reader
+from skillforge.ingest.formats import (
+    anthropic,
+    claude_code,
+    codex,
+    documents,
+    mini_swe_agent,
+    openai_chat,
+    openhands,
+    otel,
+    skillforge_trace,
+    swe_agent,
+    tickets,
+)
+from skillforge.plugins import readers
 
-BUILTIN_MODULES = (
-    "claude_code",
-    "codex",
-    "openai_chat",
-    "anthropic",
-    "swe_agent",
-    "mini_swe_agent",
-    "openhands",
-    "otel",
-    "tickets",
-    "documents",
-    "skillforge_trace",
+BUILTIN_READERS: tuple[Reader, ...] = (
+    # The order is the sniffing tie-break: on equal scores the earlier reader wins.
+    *claude_code.READERS,
+    *codex.READERS,
+    *openai_chat.READERS,
+    *anthropic.READERS,
+    *swe_agent.READERS,
+    *mini_swe_agent.READERS,
+    *openhands.READERS,
+    *otel.READERS,
+    *tickets.READERS,
+    *documents.READERS,
+    *skillforge_trace.READERS,
 )
 
-FORMAT_NAMES = (
-    "claude-code",
-    "codex",
-    "openai-chat",
-    "anthropic-messages",
-    "swe-agent",
-    "mini-swe-agent",
-    "openhands",
-    "otel-genai",
-    "tickets-csv",
-    "tickets-json",
-    "markdown",
-    "text",
-    "html",
-    "skillforge-trace",
-)
 
-
-@cache
 def all_readers() -> dict[str, Reader]:
-    """Every reader by format name, in a fixed order (ties in sniffing go to the earlier one)."""
-    readers: dict[str, Reader] = {}
-    for module_name in BUILTIN_MODULES:
-        module = importlib.import_module(f"{__name__}.{module_name}")
-        for reader in module.READERS:
-            readers[reader.name] = reader
-    return readers
+    """Every reader by format name, built-in and from plugins (``skillforge.plugins.readers``)."""
+    return readers()
