@@ -7,7 +7,6 @@ exists is for ``apply_patch`` to report: the caller publishes nothing when an ed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from skillforge.evolve.edits import describe, skill_view, to_edits
@@ -18,13 +17,9 @@ from skillforge.models.evolve_outputs import CorrectionAnswer
 from skillforge.models.llm import LLMRequest
 
 
-@dataclass(frozen=True)
-class CorrectTask(Task[CorrectionAnswer]):
+class CorrectTask(Task[CorrectionAnswer], kind="correct", prompt="correct"):
     """A person's correction of ``pkg`` as anchored edits."""
 
-    kind = "correct"
-    prompt = "correct"
-    answer = CorrectionAnswer
     pkg: SkillPackage
     correction: str
 

@@ -8,7 +8,6 @@ failed traces itself and ranks by that count. Failures past ``MAX_FAILURES`` are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from skillforge.evolve.diagnose import diagnose
@@ -27,13 +26,9 @@ MAX_FAILURES = 80
 """Most failures one diagnosis call sees; the rest are clustered by their error signature."""
 
 
-@dataclass(frozen=True)
-class DiagnoseTask(Task[DiagnosisAnswer]):
+class DiagnoseTask(Task[DiagnosisAnswer], kind="evolve-diagnose", prompt="evolve_diagnose"):
     """A batch of analysed failures clustered by shared cause, each cluster placed in the skill."""
 
-    kind = "diagnose"
-    prompt = "evolve_diagnose"
-    answer = DiagnosisAnswer
     analyses: list[FailureAnalysis]
     pkg: SkillPackage
 
@@ -41,17 +36,13 @@ class DiagnoseTask(Task[DiagnosisAnswer]):
     def ids(self) -> Ids:
         return Ids("F", len(self.analyses))
 
-    def label(self) -> str:
-        return "evolve-diagnose"
-
     def inputs(self) -> dict[str, Any]:
-        rows = (
-            {"task": a.task[:200], "step": a.step, "cause": a.cause, "attribution": a.attribution,
-             "section": a.section, "rule": a.rule, "fix": a.fix, "recovery": a.recovery,
-             "quotes": [e.quote for e in a.evidence[:2]]}
+        shown = {"step", "cause", "attribution", "section", "rule", "fix", "recovery"}
+        rows = [
+            {"task": a.task[:200], **a.model_dump(include=shown), "quotes": [e.quote for e in a.evidence[:2]]}
             for a in self.analyses
-        )
-        return {"count": len(self.analyses), "failures": self.ids.json(rows), "skill": skill_view(self.pkg)}
+        ]
+        return {"count": len(rows), "failures": self.ids.json(rows), "skill": skill_view(self.pkg)}
 
     def check(self, answer: DiagnosisAnswer) -> None:
         for cluster in answer.clusters:

@@ -10,7 +10,6 @@ a section must be one of the skill's headings (a wrong one gets the repair round
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from skillforge.distill.model.evidence import TraceIndex, normalize
@@ -32,13 +31,9 @@ def check_section(section: str | None, pkg: SkillPackage) -> None:
         raise ValueError(f"section {section!r} is not a heading of the skill; use one from SECTIONS or null")
 
 
-@dataclass(frozen=True)
-class FailureTask(Task[FailureAnswer]):
+class FailureTask(Task[FailureAnswer], kind="evolve-failure", prompt="evolve_failure"):
     """Why one trace failed with the skill installed, and what the skill should say instead."""
 
-    kind = "failure"
-    prompt = "evolve_failure"
-    answer = FailureAnswer
     trace: Trace
     pkg: SkillPackage
 

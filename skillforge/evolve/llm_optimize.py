@@ -40,30 +40,16 @@ class Optimized:
     problems: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class OptimizeTask(Task[OptimizeAnswer]):
+class OptimizeTask(Task[OptimizeAnswer], kind="evolve-optimize", prompt="evolve_optimize"):
     """Anchored edits of ``pkg`` for the ranked failure clusters."""
 
-    kind = "optimize"
-    prompt = "evolve_optimize"
-    answer = OptimizeAnswer
     pkg: SkillPackage
     clusters: list[FailureCluster]
 
-    @property
-    def ids(self) -> Ids:
-        return Ids("C", len(self.clusters))
-
-    def label(self) -> str:
-        return "evolve-optimize"
-
     def inputs(self) -> dict[str, Any]:
-        rows = (
-            {"failures": c.count, "cause": c.cause, "section": c.section, "attribution": c.attribution,
-             "rule": c.rule, "fix": c.fix, "recovery": c.recovery}
-            for c in self.clusters
-        )
-        return {"skill": skill_view(self.pkg), "count": len(self.clusters), "clusters": self.ids.json(rows)}
+        shown = {"cause", "section", "attribution", "rule", "fix", "recovery"}
+        rows = [{"failures": c.count, **c.model_dump(include=shown)} for c in self.clusters]
+        return {"skill": skill_view(self.pkg), "count": len(rows), "clusters": self.ids.json(rows)}
 
     def check(self, answer: OptimizeAnswer) -> None:
         for i, edit in enumerate(answer.edits):
@@ -72,6 +58,10 @@ class OptimizeTask(Task[OptimizeAnswer]):
                     self.ids.index(ref)
                 except ValueError as exc:
                     raise ValueError(f"edit {i}: {exc}") from None
+
+    @property
+    def ids(self) -> Ids:
+        return Ids("C", len(self.clusters))
 
 
 def optimize_request(pkg: SkillPackage, clusters: list[FailureCluster]) -> LLMRequest:

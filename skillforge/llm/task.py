@@ -1,9 +1,10 @@
 """One shape for every model stage: a prompt file, a typed answer, a check and one repair round.
 
 A stage (analyst, merge, plan, fix, failure, diagnose, optimize, correct) is a ``Task``: its class
-names the template in ``templates/prompts/`` and the pydantic model the answer must validate as; an
-instance holds the stage's typed inputs, renders them into the template's placeholders
-(``inputs``) and adds the semantic rules pydantic cannot express (``check``: ids that must exist,
+line names the answer model and the template in ``templates/prompts/``
+(``class MergeTask(Task[MergeAnswer], kind="merge", prompt="merge")``), its fields are the stage's
+typed inputs (a subclass is a dataclass), ``inputs`` renders them into the template's
+placeholders and ``check`` adds the semantic rules pydantic cannot express (ids that must exist,
 headings of the skill). ``run`` asks, parses, checks and repairs once, as ``complete_as`` does for
 every task, so a stage is its inputs, its check and what it does with the answer — the idea of
 dspy's Signature (typed inputs and outputs plus instructions) run by its Predict module.
@@ -17,9 +18,11 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Any, ClassVar, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel
+from typing_extensions import dataclass_transform
 
 from skillforge.errors import BudgetExceeded, LLMError
 from skillforge.llm.client import LLMClient
@@ -29,6 +32,7 @@ from skillforge.models.llm import CallFailure, LLMRequest, LLMResponse
 A = TypeVar("A", bound=BaseModel)
 
 
+@dataclass_transform()
 class Task(ABC, Generic[A]):
     """A model stage: ``prompt`` + ``answer`` + ``inputs()`` + ``check()``, run with one repair round."""
 
@@ -36,8 +40,17 @@ class Task(ABC, Generic[A]):
     """Task type (``merge``, ``plan``, ...): label prefix and the fake model's queue name."""
     prompt: ClassVar[str]
     """Template name: ``templates/prompts/<prompt>.md``."""
-    answer: type[A]
-    """The pydantic model the answer must validate as."""
+    answer: ClassVar[type[BaseModel]]
+    """The pydantic model the answer must validate as (the ``A`` of ``Task[A]``)."""
+
+    def __init_subclass__(cls, *, kind: str = "", prompt: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kind = kind or getattr(cls, "kind", "")
+        cls.prompt = prompt or getattr(cls, "prompt", "")
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            if get_origin(base) is Task:
+                cls.answer = get_args(base)[0]
+        dataclass(cls)
 
     @abstractmethod
     def inputs(self) -> dict[str, Any]:
@@ -60,7 +73,8 @@ class Task(ABC, Generic[A]):
 
         ``first`` is an answer already obtained for ``request`` (an agent's last turn). Raises the
         client's ``LLMError``, or ``OutputParseError`` when the repaired answer is still unusable."""
-        return await complete_as(client, request or self.request(), self.answer, check=self.check, first=first)
+        output: type[A] = self.answer  # type: ignore[assignment]  # the A of Task[A], set by __init_subclass__
+        return await complete_as(client, request or self.request(), output, check=self.check, first=first)
 
     async def attempt(self, client: LLMClient, failures: list[CallFailure] | None) -> A | None:
         """``run``, or None with the failure appended to ``failures`` when the call fails.

@@ -29,11 +29,11 @@ _SKILL_FENCE = re.compile(r"^````markdown\n(.*?)\n````", re.DOTALL | re.MULTILIN
 
 def answer(kind: str | None, prompt: str, messages: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The answer for an evolve task of type ``kind``, or None when ``kind`` is not one."""
-    if kind == "failure":
+    if kind == "evolve-failure":
         return _failure(prompt)
-    if kind == "diagnose":
+    if kind == "evolve-diagnose":
         return _diagnosis(prompt)
-    if kind == "optimize":
+    if kind == "evolve-optimize":
         return _optimize(prompt, messages)
     if kind == "correct":
         return _correction(prompt)

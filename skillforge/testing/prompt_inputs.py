@@ -16,9 +16,9 @@ KINDS = {
     "MergeAnswer": "merge",
     "PlanAnswer": "plan",
     "FixAnswer": "fix",
-    "FailureAnswer": "failure",
-    "DiagnosisAnswer": "diagnose",
-    "OptimizeAnswer": "optimize",
+    "FailureAnswer": "evolve-failure",
+    "DiagnosisAnswer": "evolve-diagnose",
+    "OptimizeAnswer": "evolve-optimize",
     "CorrectionAnswer": "correct",
 }
 """Answer model -> task type (``Task.kind``), the name answers are queued under."""

@@ -38,14 +38,10 @@ class AnalystResult:
     failure: CallFailure | None = None
 
 
-@dataclass(frozen=True)
-class AnalystTask(Task[AnalystAnswer]):
+class AnalystTask(Task[AnalystAnswer], kind="analyst", prompt="analyst_success"):
     """Lessons from one trace. ``tool_steps`` > 0: the model reads steps with the tools instead of
     getting the error windows. ``for_trace`` picks the failure or the success prompt."""
 
-    kind = "analyst"
-    prompt = "analyst_success"
-    answer = AnalystAnswer
     trace: Trace
     tool_steps: int = 0
 
@@ -65,10 +61,8 @@ class AnalystTask(Task[AnalystAnswer]):
         }
 
 
-class FailureAnalystTask(AnalystTask):
+class FailureAnalystTask(AnalystTask, prompt="analyst_failure"):
     """What went wrong in a failed trace, and what would have fixed it."""
-
-    prompt = "analyst_failure"
 
 
 def prompt_name(trace: Trace) -> str:

@@ -12,7 +12,6 @@ rejected and reported. What is still wrong after the last round is reported, not
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +62,9 @@ def lint_problems(skill_dir: Path) -> list[str]:
     return problems[:MAX_LINT_PROBLEMS]
 
 
-@dataclass(frozen=True)
-class FixTask(Task[FixAnswer]):
+class FixTask(Task[FixAnswer], kind="fix", prompt="fix_validation"):
     """Correct what validation and lint found in one skill's SKILL.md."""
 
-    kind = "fix"
-    prompt = "fix_validation"
-    answer = FixAnswer
     name: str
     problems: list[str]
     skill_md: str

@@ -8,7 +8,6 @@ A node whose call fails keeps its lessons unmerged and is reported; only a budge
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from skillforge.distill.consolidate import RuleSet, apply_merge_answer, check_merge_answer
@@ -28,13 +27,9 @@ def lessons_json(lessons: list[Lesson]) -> str:
     )
 
 
-@dataclass(frozen=True)
-class MergeTask(Task[MergeAnswer]):
+class MergeTask(Task[MergeAnswer], kind="merge", prompt="merge"):
     """Deduplicate one tree node's lessons and resolve their conflicts."""
 
-    kind = "merge"
-    prompt = "merge"
-    answer = MergeAnswer
     lessons: list[Lesson]
     node: str
     """The node's label (``merge:<level>:<n>``), the request's label."""

@@ -11,7 +11,6 @@ the folder is the one shared path. ``--into`` skips the call: every rule goes to
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +68,9 @@ def existing_skills(out_dir: Path, rules: list[Lesson] | None = None) -> list[Ex
     return found
 
 
-@dataclass(frozen=True)
-class PlanTask(Task[PlanAnswer]):
+class PlanTask(Task[PlanAnswer], kind="plan", prompt="plan"):
     """Place every rule in an existing or a new skill, under one of the renderer's sections."""
 
-    kind = "plan"
-    prompt = "plan"
-    answer = PlanAnswer
     rules: list[Lesson]
     existing: list[ExistingSkill]
 
