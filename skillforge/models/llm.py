@@ -147,6 +147,16 @@ class DryRunEstimate(_Model):
     cost_known: bool = True
     merge_levels: int = 0
     tool_calling: bool = False
+    per_cluster: int | None = None
+    """Representatives per behaviour cluster; None when clustering is off."""
+    clusters: int = 0
+    """Distinct behaviours among the traces (0 when clustering is off)."""
+    duplicates: int = 0
+    """Traces identical to an earlier one, analysed once."""
+    analysed_traces: int = 0
+    """Traces that would be sent to an analyst (all of them when clustering is off)."""
+    calls_saved: int = 0
+    """Analyst and merge calls that clustering takes off the plan (against analysing every trace)."""
 
 
 class LLMRunReport(_Model):

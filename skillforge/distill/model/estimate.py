@@ -5,6 +5,10 @@ litellm's tokenizer for the model, and checked against the cache. Estimated wher
 decides: a tool-using analyst is assumed to take one reading turn (its prompt grows by the tool
 output) before answering; each trace is assumed to yield ``LESSONS_PER_TRACE`` lessons for the
 merge tree; answers are assumed to be ``ANSWER_TOKENS`` long. Prices come from litellm's model map.
+
+Behaviour clustering is planned exactly as the run does it (``cluster.ClusterGate`` over the traces
+in input order): only the traces it admits are priced, and ``calls_saved`` is the difference to
+analysing every trace (analyst calls and the merge tree over their leaves).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from skillforge.distill.consolidate import tree_levels, tree_merge_nodes
 from skillforge.distill.model.analysts import LLMAnalyst
+from skillforge.distill.model.cluster import DEFAULT_PER_CLUSTER, ClusterGate
 from skillforge.ingest import ReadOptions, read_paths
 from skillforge.llm import _litellm
 from skillforge.llm.client import LLMClient
@@ -41,10 +46,16 @@ def estimate_run(
     options: ReadOptions | None = None,
     k: int = 8,
     into: str | None = None,
+    per_cluster: int | None = DEFAULT_PER_CLUSTER,
 ) -> DryRunEstimate:
-    """Plan the calls of a distill over ``inputs`` and price them; no model is called."""
+    """Plan the calls of a distill over ``inputs`` and price them; no model is called.
+
+    ``per_cluster`` as in ``run_analysis``: None prices every trace."""
     analyst = LLMAnalyst(client)
+    gate = ClusterGate(per_cluster) if per_cluster is not None else None
+    calls_per_trace = 2 if analyst.use_tools else 1
     traces = 0
+    analysed = 0
     cached = 0
     prompt_tokens = 0
     completion_tokens = 0
@@ -53,7 +64,11 @@ def estimate_run(
         if not isinstance(item, Trace):
             continue
         traces += 1
-        request = analyst.first_request(redact_trace(item))
+        trace = redact_trace(item)
+        if gate is not None and not gate.admit(trace):
+            continue
+        analysed += 1
+        request = analyst.first_request(trace)
         if client.cached(request):
             cached += 1
         first = _litellm.count_tokens(client.model, request.messages, request.tools)
@@ -65,16 +80,17 @@ def estimate_run(
             analyst_calls += 1
             prompt_tokens += first
             completion_tokens += ANSWER_TOKENS
-    leaf_sizes = [LESSONS_PER_TRACE] * traces
-    merge_calls = tree_merge_nodes(leaf_sizes, k)
-    group = min(k, max(traces, 1))
+    merge_calls = tree_merge_nodes([LESSONS_PER_TRACE] * analysed, k)
+    unclustered = traces * calls_per_trace + tree_merge_nodes([LESSONS_PER_TRACE] * traces, k)
+    group = min(k, max(analysed, 1))
     prompt_tokens += merge_calls * (MERGE_BASE_TOKENS + MERGE_TOKENS_PER_LESSON * LESSONS_PER_TRACE * group)
     completion_tokens += merge_calls * ANSWER_TOKENS
     plan_calls = 1 if traces and into is None else 0
-    rules = min(traces * LESSONS_PER_TRACE, 60)
+    rules = min(analysed * LESSONS_PER_TRACE, 60)
     prompt_tokens += plan_calls * (PLAN_BASE_TOKENS + PLAN_TOKENS_PER_RULE * rules)
     completion_tokens += plan_calls * ANSWER_TOKENS
     cost = _litellm.cost_for(client.model, prompt_tokens, completion_tokens)
+    clusters = gate.summary() if gate is not None else None
     return DryRunEstimate(
         model=client.model,
         traces=traces,
@@ -87,6 +103,11 @@ def estimate_run(
         completion_tokens=completion_tokens,
         cost_usd=cost or 0.0,
         cost_known=cost is not None,
-        merge_levels=tree_levels(traces, k),
+        merge_levels=tree_levels(analysed, k),
         tool_calling=analyst.use_tools,
+        per_cluster=per_cluster,
+        clusters=clusters.clusters if clusters is not None else 0,
+        duplicates=clusters.duplicates if clusters is not None else 0,
+        analysed_traces=analysed,
+        calls_saved=unclustered - analyst_calls - merge_calls,
     )
