@@ -149,7 +149,7 @@ class _RayFeed:
         self.skipped: list[Skipped] = []
         self._ray = ray
         self._read = read
-        self._args = (fmt, options, redact_emails)
+        self._args = (fmt, options, redact_emails, os.getcwd())
         self._files = deque(str(p) for p in files)
         self._running: deque[Any] = deque()
         self._current: Any = None

@@ -15,6 +15,7 @@ those from memory. Every call that does go out first takes a slot from the clust
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,13 +43,27 @@ ReadItem = tuple[str, Trace | Skipped, Trace | None]
 """``("trace", trace, slim copy)`` or ``("skip", skipped, None)``."""
 
 
-def read_items(path: str, fmt: str | None, options: ReadOptions, redact_emails: bool) -> Iterator[ReadItem]:
-    """Every trace of one file, redacted and paired with its slim copy, in file order (the read task)."""
-    for item in read_redacted([Path(path)], fmt, options, redact_emails):
-        if isinstance(item, Skipped):
-            yield ("skip", item, None)
-        else:
-            yield ("trace", item, slim_trace(item))
+def read_items(
+    path: str, fmt: str | None, options: ReadOptions, redact_emails: bool, cwd: str | None = None
+) -> Iterator[ReadItem]:
+    """Every trace of one file, redacted and paired with its slim copy, in file order (the read task).
+
+    A relative ``path`` is read from ``cwd``, the driver's working folder: traces record their path
+    as the user gave it (ids and provenance depend on it), so the path itself must not change. A Ray
+    worker runs one task at a time, so moving its working folder for the task and back is safe."""
+    before = os.getcwd()
+    target = cwd if cwd is not None and not os.path.isabs(path) and os.path.isdir(cwd) else None
+    if target is not None:
+        os.chdir(target)
+    try:
+        for item in read_redacted([Path(path)], fmt, options, redact_emails):
+            if isinstance(item, Skipped):
+                yield ("skip", item, None)
+            else:
+                yield ("trace", item, slim_trace(item))
+    finally:
+        if target is not None:
+            os.chdir(before)
 
 
 class PreloadCache(ResponseCache):
@@ -135,8 +150,6 @@ class AnalystWorker:
         limiter.forget.remote(owner)
 
     def pid(self) -> int:
-        import os
-
         return os.getpid()
 
     async def analyze(
