@@ -10,25 +10,18 @@ from click.testing import CliRunner
 
 from skillforge.cli import cli
 
-SKILL_MD = """---
-name: pdf-tools
-description: Extract text and tables from PDF files. Use when the user asks about the content of a PDF.
-metadata:
-  version: "{version}"
----
+from ..factories import skill_md, write_skill_folder
 
-# PDF tools
 
-Run `pdftotext FILE.pdf -`.
-"""
+def _text(version: str) -> str:
+    description = "Extract text and tables from PDF files. Use when the user asks about the content of a PDF."
+    body = "\n# PDF tools\n\nRun `pdftotext FILE.pdf -`.\n"
+    return skill_md("pdf-tools", description, body, frontmatter=f'metadata:\n  version: "{version}"')
 
 
 @pytest.fixture
 def skill(tmp_path: Path) -> Path:
-    folder = tmp_path / "src/pdf-tools"
-    folder.mkdir(parents=True)
-    (folder / "SKILL.md").write_text(SKILL_MD.format(version="1.0.0"))
-    return folder
+    return write_skill_folder(tmp_path / "src/pdf-tools", _text("1.0.0"))
 
 
 @pytest.fixture
@@ -64,7 +57,7 @@ def test_install_installed_update_uninstall(skill: Path, project: Path) -> None:
     ]
 
     (project / ".claude/skills/pdf-tools/SKILL.md").write_text("edited\n")
-    (skill / "SKILL.md").write_text(SKILL_MD.format(version="1.1.0"))
+    write_skill_folder(skill, _text("1.1.0"))
     result = run("installed", "--project", str(project))
     assert "modified" in result.output and "1 installed copy differs" in result.output
 

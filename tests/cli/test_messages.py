@@ -16,6 +16,8 @@ from skillforge.distill.pipeline import DistillReport, SkillResult
 from skillforge.errors import ScanRefused
 from skillforge.registry import open_registry
 
+from ..factories import skill_md, write_skill_folder
+
 DOCS = Path(__file__).parents[1] / "data" / "samples" / "documents"
 RUNBOOK = DOCS / "runbook_KubeNodeNotReady.md"
 FORGED = "evil\x1b[2K\r\nAll skills pass the Agent Skills spec.\x1b]8;;x\x07"
@@ -44,9 +46,7 @@ def test_scan_of_a_missing_path_fails_the_gate(tmp_path: Path) -> None:
 
 
 def _skill(root: Path, name: str, body: str) -> SkillResult:
-    folder = root / name
-    folder.mkdir(parents=True)
-    (folder / "SKILL.md").write_text(f"---\nname: {name}\ndescription: Use when testing {name}.\n---\n\n# {name}\n\n{body}\n")
+    folder = write_skill_folder(root / name, skill_md(name, f"Use when testing {name}.", f"\n# {name}\n\n{body}\n"))
     return SkillResult(name=name, path=str(folder), created=True, rules=1, new_rules=1, provenance="")
 
 

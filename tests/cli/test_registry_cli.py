@@ -11,21 +11,15 @@ from click.testing import CliRunner
 
 from skillforge.cli import cli
 
-SKILL = """---
-name: {name}
-description: Fill PDF forms. Use when the user asks to fill a PDF form.
----
-# PDF forms
+from ..factories import skill_md, write_skill_folder
 
-{body}
-"""
+
+def _text(name: str = "pdf-forms", body: str = "Step one.") -> str:
+    return skill_md(name, "Fill PDF forms. Use when the user asks to fill a PDF form.", f"# PDF forms\n\n{body}\n")
 
 
 def _skill(root: Path, name: str = "pdf-forms", body: str = "Step one.") -> Path:
-    folder = root / name
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "SKILL.md").write_text(SKILL.format(name=name, body=body))
-    return folder
+    return write_skill_folder(root / name, _text(name, body))
 
 
 def run(*args: str, ok: bool = True) -> tuple[int, str, str]:
@@ -47,7 +41,7 @@ def test_publish_list_log_show_diff_export(tmp_path: Path, reg: str) -> None:
     assert out.startswith("published pdf-forms@0.1.0 (commit ")
     _, out, _ = run("publish", str(skill), "--registry", reg)
     assert out == "pdf-forms: content is identical to pdf-forms@0.1.0; nothing published\n"
-    (skill / "SKILL.md").write_text(SKILL.format(name="pdf-forms", body="Step one.\nStep two."))
+    (skill / "SKILL.md").write_text(_text("pdf-forms", "Step one.\nStep two."))
     run("publish", str(skill), "--registry", reg, "--bump", "minor", "-m", "add step two")
 
     _, out, _ = run("list", "--registry", reg)
@@ -66,9 +60,9 @@ def test_publish_list_log_show_diff_export(tmp_path: Path, reg: str) -> None:
     assert [v["version"] for v in json.loads(out)] == ["0.2.0", "0.1.0"]
 
     _, out, _ = run("show", "pdf-forms@0.1.0", "--registry", reg)
-    assert out == SKILL.format(name="pdf-forms", body="Step one.")
+    assert out == _text("pdf-forms", "Step one.")
     _, out, _ = run("show", "pdf-forms", "--files", "--registry", reg)
-    assert out.split() == [str(len(SKILL.format(name="pdf-forms", body="Step one.\nStep two."))), "SKILL.md"]
+    assert out.split() == [str(len(_text("pdf-forms", "Step one.\nStep two."))), "SKILL.md"]
     _, out, _ = run("show", "pdf-forms", "--json", "--registry", reg)
     shown = json.loads(out)
     assert shown["version"]["version"] == "0.2.0" and shown["files"] == ["SKILL.md"]
@@ -83,7 +77,7 @@ def test_publish_list_log_show_diff_export(tmp_path: Path, reg: str) -> None:
     dest = tmp_path / "out"
     _, out, _ = run("export", "pdf-forms@0.1.0", "-o", str(dest), "--registry", reg)
     assert out.strip() == f"wrote pdf-forms@0.1.0 to {dest / 'pdf-forms'}"
-    assert (dest / "pdf-forms" / "SKILL.md").read_text() == SKILL.format(name="pdf-forms", body="Step one.")
+    assert (dest / "pdf-forms" / "SKILL.md").read_text() == _text("pdf-forms", "Step one.")
     code, _, err = run("export", "pdf-forms", "-o", str(dest), "--registry", reg, ok=False)
     assert code == 1 and "already exists (pass --force to replace it)" in err
     run("export", "pdf-forms", "-o", str(dest), "--force", "--registry", reg)
@@ -93,7 +87,7 @@ def test_publish_list_log_show_diff_export(tmp_path: Path, reg: str) -> None:
 def test_rollback_pin_unpin(tmp_path: Path, reg: str) -> None:
     skill = _skill(tmp_path / "src")
     run("publish", str(skill), "--registry", reg)
-    (skill / "SKILL.md").write_text(SKILL.format(name="pdf-forms", body="Changed."))
+    (skill / "SKILL.md").write_text(_text("pdf-forms", "Changed."))
     run("publish", str(skill), "--registry", reg)
     _, out, _ = run("rollback", "pdf-forms", "0.1.0", "--registry", reg)
     assert out.strip() == "rolled pdf-forms back to 0.1.0 as pdf-forms@0.1.2"
@@ -116,7 +110,7 @@ def test_rollback_pin_unpin(tmp_path: Path, reg: str) -> None:
 def test_errors_are_one_red_line_with_exit_code(tmp_path: Path, reg: str) -> None:
     skill = _skill(tmp_path / "src")
     run("publish", str(skill), "--registry", reg)
-    (skill / "SKILL.md").write_text(SKILL.format(name="pdf-forms", body="Edited."))
+    (skill / "SKILL.md").write_text(_text("pdf-forms", "Edited."))
     cases = [
         (["log", "nope"], "no skill named 'nope'"),
         (["show", "pdf-forms@9.9.9"], "pdf-forms@9.9.9 does not exist (versions: 0.1.0)"),

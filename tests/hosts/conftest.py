@@ -9,14 +9,10 @@ from pathlib import Path
 
 import pytest
 
-SKILL_MD = """---
-name: {name}
-description: Extract text and tables from PDF files. Use when the user asks about the content of a PDF.
-license: MIT
-metadata:
-  version: "{version}"
----
+from ..factories import skill_md, write_skill_folder
 
+DESCRIPTION = "Extract text and tables from PDF files. Use when the user asks about the content of a PDF."
+BODY = """
 # {name}
 
 1. Run `scripts/extract.sh FILE.pdf` to get the text.
@@ -37,19 +33,15 @@ def make_skill(tmp_path: Path) -> MakeSkill:
         folder: Path | None = None,
         extra: dict | None = None,
     ) -> Path:
-        root = folder or tmp_path / "src" / name
+        text = skill_md(
+            name, DESCRIPTION, BODY.format(name=name), frontmatter=f'license: MIT\nmetadata:\n  version: "{version}"'
+        )
         files = {
-            "SKILL.md": SKILL_MD.format(name=name, version=version),
             "scripts/extract.sh": '#!/bin/sh\npdftotext "$1" -\n',
             "references/tables.md": "# Tables\n\nUse `camelot` for lattice tables.\n",
             **(extra or {}),
         }
-        for rel, text in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        (root / "scripts/extract.sh").chmod(0o755)
-        return root
+        return write_skill_folder(folder or tmp_path / "src" / name, text, files, executable=["scripts/extract.sh"])
 
     return make
 

@@ -12,16 +12,13 @@ from click.testing import CliRunner
 from skillforge.cli import cli
 from skillforge.hosts.doctor import run_doctor
 
+from ..factories import skill_md, write_skill_folder
+
 HOSTS = ["--host", "claude-code", "--host", "codex"]
 
 
 def write_skill(folder: Path, description: str, *, name: str | None = None, body: str = "1. Do the thing.\n") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "SKILL.md").write_text(
-        f"---\nname: {name or folder.name}\ndescription: {description}\n---\n\n# {folder.name}\n\n{body}",
-        encoding="utf-8",
-    )
-    return folder
+    return write_skill_folder(folder, skill_md(name or folder.name, description, f"\n# {folder.name}\n\n{body}"))
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ from skillforge.cli import cli
 from skillforge.errors import HostError
 from skillforge.hosts import install, installed, uninstall, update
 
+from ..factories import write_skill_folder
+
 
 @pytest.fixture
 def victim(tmp_path: Path, independent_hash) -> tuple[Path, str]:
     """A folder outside the project that a hostile lock entry points at, and its content hash."""
-    folder = tmp_path / "victim" / "pdf-tools"
-    folder.mkdir(parents=True)
-    (folder / "SKILL.md").write_text("precious work\n")
-    (folder / "data.txt").write_text("do not delete\n")
+    folder = write_skill_folder(tmp_path / "victim" / "pdf-tools", "precious work\n", {"data.txt": "do not delete\n"})
     return folder, independent_hash(folder)
 
 

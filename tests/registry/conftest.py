@@ -1,4 +1,4 @@
-"""Registry fixtures: skill folders built from a dict, a fresh registry, bare remotes, a git runner.
+"""Registry fixtures: skill folders (``tests/factories.py``), a fresh registry, bare remotes, a git runner.
 
 Tests may run git themselves (to build bare remotes and to check what the registry wrote); the
 project code runs git only through ``skillforge.registry._git``.
@@ -14,35 +14,7 @@ import pytest
 
 from skillforge.registry import Registry, open_registry
 
-SKILL_MD = """---
-name: {name}
-description: {description}
-metadata:
-  tags: {tags}
----
-# {title}
-
-{body}
-"""
-
-
-def skill_md(
-    name: str, body: str = "Do the thing.", description: str | None = None, tags: str = "demo"
-) -> str:
-    description = description or f"Handle {name} tasks. Use when the user asks about {name}."
-    return SKILL_MD.format(name=name, description=description, tags=tags, title=name.title(), body=body)
-
-
-def build_file_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    """Write ``files`` (relative path -> text or bytes) under ``root``; returns ``root``."""
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
+from ..factories import skill_md, write_skill_folder
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -67,11 +39,14 @@ def make_skill(tmp_path: Path) -> Callable[..., Path]:
         body: str = "Do the thing.",
         files: dict[str, str | bytes] | None = None,
         where: Path | None = None,
-        **kw: str,
+        description: str | None = None,
+        tags: str = "demo",
     ) -> Path:
         counter["n"] += 1
         root = (where or tmp_path / f"src{counter['n']}") / name
-        return build_file_tree(root, {"SKILL.md": skill_md(name, body, **kw), **(files or {})})
+        description = description or f"Handle {name} tasks. Use when the user asks about {name}."
+        text = skill_md(name, description, f"# {name.title()}\n\n{body}\n", frontmatter=f"metadata:\n  tags: {tags}")
+        return write_skill_folder(root, text, files)
 
     return make
 

@@ -8,23 +8,13 @@ from click.testing import CliRunner
 
 from skillforge.cli import cli
 
-VERSIONED = """---
-name: {name}
-description: Handle {name} tasks. Use when the user asks about {name}.
-metadata:
-  version: "{version}"
----
-# {name}
-
-{body}
-"""
+from ..factories import skill_md, write_skill_folder
 
 
 def _skill(root: Path, name: str, version: str, body: str = "Do it.") -> Path:
-    folder = root / name
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "SKILL.md").write_text(VERSIONED.format(name=name, version=version, body=body))
-    return folder
+    description = f"Handle {name} tasks. Use when the user asks about {name}."
+    text = skill_md(name, description, f"# {name}\n\n{body}\n", frontmatter=f'metadata:\n  version: "{version}"')
+    return write_skill_folder(root / name, text)
 
 
 def test_publish_honours_a_newer_metadata_version(registry, tmp_path: Path) -> None:

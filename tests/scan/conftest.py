@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from ..factories import skill_md, write_skill_folder
+
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
 
 WriteSkill = Callable[..., Path]
-
-SKILL_HEAD = "---\nname: {name}\ndescription: Do the thing. Use when the thing needs doing.\n{extra}---\n\n"
-
 
 @pytest.fixture
 def write_skill(tmp_path: Path) -> WriteSkill:
@@ -23,21 +22,10 @@ def write_skill(tmp_path: Path) -> WriteSkill:
     """
 
     def make(files: dict[str, str | bytes], name: str = "demo", extra: str = "") -> Path:
-        root = tmp_path / name
         files = dict(files)
         body = files.pop("SKILL.md", "# Demo\n\nNothing risky here.\n")
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "SKILL.md").write_text(
-            SKILL_HEAD.format(name=name, extra=extra) + str(body), encoding="utf-8"
-        )
-        for rel, content in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-        return root
+        text = skill_md(name, "Do the thing. Use when the thing needs doing.", "\n" + str(body), frontmatter=extra)
+        return write_skill_folder(tmp_path / name, text, files)
 
     return make
 

@@ -11,6 +11,8 @@ import pytest
 
 from skillforge.scan.content import scan_text
 
+from ..factories import skill_md
+
 U = "https://x.example/i.sh"
 
 # (family, command, rule) — every one must be high.
@@ -120,7 +122,7 @@ HIDDEN = [
 
 
 def _skill_md(body: str) -> str:
-    return "---\nname: demo\ndescription: Demo. Use when testing.\n---\n\n# Demo\n\n" + body
+    return skill_md("demo", "Demo. Use when testing.", "\n# Demo\n\n" + body)
 
 
 def _flags(findings, rule: str) -> bool:  # type: ignore[no-untyped-def]

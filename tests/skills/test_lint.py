@@ -14,6 +14,8 @@ from skillforge.models.provenance import Provenance, ProvenanceRule
 from skillforge.skills.lint import lint_paths, lint_skill, lint_skills, summary_line
 from skillforge.skills.provenance import write_provenance
 
+from ..factories import skill_md, write_skill_folder
+
 HUMAN = Path(__file__).parent.parent / "data" / "human_skills"
 
 GOOD_DESCRIPTION = "Book, change and cancel airline reservations and payments. Use when a customer asks about flights."
@@ -22,17 +24,9 @@ GOOD_DESCRIPTION = "Book, change and cancel airline reservations and payments. U
 def write_skill(root: Path, name: str, rules: list[str], *, description: str = GOOD_DESCRIPTION,
                 body_extra: str = "", files: dict[str, str] | None = None) -> Path:
     """A skill folder ``root/name`` whose SKILL.md lists ``rules`` under one heading."""
-    folder = root / name
-    folder.mkdir(parents=True)
     items = "\n".join(f"- {r}" for r in rules)
-    (folder / "SKILL.md").write_text(
-        f"---\nname: {name}\ndescription: {json.dumps(description)}\n---\n\n# {name}\n\n## Rules\n\n{items}\n{body_extra}",
-        encoding="utf-8",
-    )
-    for rel, text in (files or {}).items():
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text(text, encoding="utf-8")
-    return folder
+    text = skill_md(name, json.dumps(description), f"\n# {name}\n\n## Rules\n\n{items}\n{body_extra}")
+    return write_skill_folder(root / name, text, files)
 
 
 def doc(rules: list[str], **kw: str) -> SkillDoc:

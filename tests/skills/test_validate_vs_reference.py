@@ -12,6 +12,8 @@ import pytest
 
 from skillforge.skills.validate import validate_skill
 
+from ..factories import write_skill_folder
+
 skills_ref = pytest.importorskip("skills_ref.validator")
 
 OK_DESC = "Use when testing the validator."
@@ -79,10 +81,7 @@ CASES: dict[str, tuple[str, str]] = {
 
 
 def _build(tmp_path: Path, folder: str, content: str, filename: str = "SKILL.md") -> Path:
-    skill = tmp_path / "skills" / folder
-    skill.mkdir(parents=True)
-    (skill / filename).write_bytes(content.encode("utf-8"))
-    return skill
+    return write_skill_folder(tmp_path / "skills" / folder, files={filename: content.encode("utf-8")})
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
