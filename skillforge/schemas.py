@@ -8,39 +8,50 @@ our files without Python. ``python -m skillforge.schemas`` rewrites them from th
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from skillforge.errors import InputError
+from skillforge.models.evals import EvalTask
+from skillforge.models.evolve import EvolveReport
+from skillforge.models.lesson import Lesson
+from skillforge.models.lock import LockFile, OwnerFile
+from skillforge.models.patch import Patch
+from skillforge.models.provenance import Provenance
+from skillforge.models.registry import IndexFile, PinsFile, VersionRecord
+from skillforge.models.scan import ScanReport
+from skillforge.models.skill import Frontmatter
+from skillforge.models.trace import Trace
 from skillforge.resources import schema_path
 
-# schema name -> "module:Model"; the file is registry/<name>.schema.json.
-SCHEMAS: dict[str, str] = {
-    "trace": "skillforge.models.trace:Trace",
-    "lesson": "skillforge.models.lesson:Lesson",
-    "patch": "skillforge.models.patch:Patch",
-    "frontmatter": "skillforge.models.skill:Frontmatter",
-    "lock": "skillforge.models.lock:LockFile",
-    "lock-sidecar": "skillforge.models.lock:OwnerFile",
-    "eval-task": "skillforge.models.evals:EvalTask",
-    "evolve-report": "skillforge.models.evolve:EvolveReport",
-    "scan-report": "skillforge.models.scan:ScanReport",
-    "registry-index": "skillforge.models.registry:IndexFile",
-    "registry-pins": "skillforge.models.registry:PinsFile",
-    "version-record": "skillforge.models.registry:VersionRecord",
-    "provenance": "skillforge.models.provenance:Provenance",
+# schema name -> model; the file is registry/<name>.schema.json.
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "trace": Trace,
+    "lesson": Lesson,
+    "patch": Patch,
+    "frontmatter": Frontmatter,
+    "lock": LockFile,
+    "lock-sidecar": OwnerFile,
+    "eval-task": EvalTask,
+    "evolve-report": EvolveReport,
+    "scan-report": ScanReport,
+    "registry-index": IndexFile,
+    "registry-pins": PinsFile,
+    "version-record": VersionRecord,
+    "provenance": Provenance,
 }
 
 _ID_BASE = "https://skillforge.dev/schemas/"
 
 
-def model_for(name: str) -> Any:
-    module, attr = SCHEMAS[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+def model_for(name: str) -> type[BaseModel]:
+    """The pydantic model behind schema ``name``."""
+    return SCHEMAS[name]
 
 
 def generate(name: str) -> dict[str, Any]:

@@ -6,8 +6,6 @@ that needs it runs; ``tests/cli/test_lazy_imports.py`` holds us to that.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 from typing import Any
 
@@ -52,17 +50,20 @@ class LazyGroup(click.Group):
     """A click group that imports a subcommand's module only when that subcommand is used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self._available()))
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         cmd = super().get_command(ctx, cmd_name)
         if cmd is not None:
             return cmd
-        target = self._available().get(cmd_name)
+        target = COMMANDS.get(cmd_name)
         if target is None:
             return None
+        from skillforge.plugins import load_attr  # with the command's module, not at start-up
+
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+        command: click.Command = load_attr(module_name, attr)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Help lists names with the one-line summary kept here, so --help imports no command module.
@@ -89,15 +90,6 @@ class LazyGroup(click.Group):
                 raise
             click.secho("Interrupted; finished work is kept and a re-run resumes from it.", fg="yellow", err=True)
             ctx.exit(130)
-
-    @staticmethod
-    def _available() -> dict[str, str]:
-        found = {}
-        for name, target in COMMANDS.items():
-            module_name = target.split(":")[0]
-            if importlib.util.find_spec(module_name) is not None:
-                found[name] = target
-        return found
 
 
 SUMMARIES: dict[str, str] = {

@@ -6,9 +6,19 @@ not load the whole pipeline.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:  # what mypy and IDEs see; at run time ``__getattr__`` imports each name on first use
+    from skillforge.distill.group import SkillGroup as SkillGroup
+    from skillforge.distill.group import group_lessons as group_lessons
+    from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer as HeuristicAnalyzer
+    from skillforge.distill.lessons import merge_duplicates as merge_duplicates
+    from skillforge.distill.pipeline import DistillReport as DistillReport
+    from skillforge.distill.pipeline import run_distill as run_distill
+    from skillforge.distill.plan import SkillPlan as SkillPlan
+    from skillforge.distill.plan import plan_skill as plan_skill
+
+# name -> module, the same pairs as the block above (tests/test_public_api.py keeps them equal).
 _EXPORTS = {
     "DistillReport": "skillforge.distill.pipeline",
     "run_distill": "skillforge.distill.pipeline",
@@ -20,19 +30,12 @@ _EXPORTS = {
     "merge_duplicates": "skillforge.distill.lessons",
 }
 
-__all__ = [
-    "DistillReport",
-    "HeuristicAnalyzer",
-    "SkillGroup",
-    "SkillPlan",
-    "group_lessons",
-    "merge_duplicates",
-    "plan_skill",
-    "run_distill",
-]
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
+        from skillforge.plugins import load_attr
+
+        return load_attr(_EXPORTS[name], name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
