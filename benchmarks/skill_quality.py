@@ -3,7 +3,7 @@
 Distills ``examples/`` twice into temporary folders (nothing is published, no network):
 
 - ``offline``: the embedded heuristic analyzer (``skillforge.run_distill``);
-- ``fake``: the model path with the offline ``--model fake`` (``run_llm_distill``, fresh cache);
+- ``fake``: the model analyzer with the offline ``--model fake`` (``ModelAnalyzer``, fresh cache);
 
 and lints both, plus the human-written skills vendored in ``benchmarks/human_skills`` (Apache-2.0
 skills from anthropics/skills, see SOURCES.md). Prints one row per metric with the default limit
@@ -16,7 +16,6 @@ when the offline set breaks a limit (the figure issue 12 is judged on), else 0.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -28,7 +27,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skillforge.distill.model.run import LLMDistillOptions, run_llm_distill  # noqa: E402
+from skillforge.distill.model.run import ModelAnalyzer, ModelOptions  # noqa: E402
 from skillforge.distill.pipeline import run_distill  # noqa: E402
 from skillforge.models.lint import LintReport, Thresholds  # noqa: E402
 from skillforge.models.llm import LLMSettings  # noqa: E402
@@ -55,8 +54,8 @@ def distill_offline(examples: Path, out: Path) -> Path:
 
 
 def distill_fake(examples: Path, out: Path, cache: Path) -> Path:
-    options = LLMDistillOptions(settings=LLMSettings(model="fake"), cache_dir=cache)
-    asyncio.run(run_llm_distill([examples], out, options))
+    options = ModelOptions(settings=LLMSettings(model="fake"), cache_dir=cache)
+    run_distill([examples], out, analyzer=ModelAnalyzer(options))
     return out
 
 

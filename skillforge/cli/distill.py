@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,11 @@ from skillforge.cli._render import echo_json, error, info, printable, progress, 
 from skillforge.errors import InputError, ScanRefused, SkillforgeError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from skillforge.distill.report import DistillReport, ModelRun
     from skillforge.models import Evidence
+    from skillforge.models.llm import DryRunEstimate
 
 
 @click.command("distill")
@@ -36,6 +41,14 @@ if TYPE_CHECKING:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
               metavar="S", help="Seconds one model call may take before it is retried.")
 @click.option("--dry-run", is_flag=True, help="With --model: print planned calls, tokens and cost; call nothing.")
+@click.option("--per-cluster", type=click.IntRange(min=1), metavar="K",
+              help="With --model: analyse at most K traces of each behaviour cluster; the rest back their rules "
+                   "as support [default: 4].")
+@click.option("--no-cluster", is_flag=True, help="With --model: analyse every trace (no behaviour clustering).")
+@click.option("--executor", type=click.Choice(["local", "ray"]),
+              help="With --model: run the analysis here (local) or on a Ray cluster (ray; needs skillforge[ray]) "
+                   "[default: local].")
+@click.option("--ray-address", metavar="ADDR", help="With --model --executor ray: the Ray cluster to join.")
 @click.option("--publish/--no-publish", default=True, show_default=True,
               help="Publish each skill written to the registry as a new version.")
 @click.option("--registry", "registry_path", type=click.Path(path_type=Path, file_okay=False),
@@ -46,7 +59,9 @@ def distill_cmd(
     paths: tuple[Path, ...], out_dir: Path, fmt: str | None, into: str | None, ticket_columns: str | None,
     redact_emails: bool, as_json: bool, model: str | None = None, api_base: str | None = None,
     concurrency: int = 8, budget: float | None = None, timeout: float = 120.0, dry_run: bool = False,
-    report_file: Path | None = None, publish: bool = True, registry_path: Path | None = None,
+    per_cluster: int | None = None, no_cluster: bool = False, executor: str | None = None,
+    ray_address: str | None = None, report_file: Path | None = None, publish: bool = True,
+    registry_path: Path | None = None,
 ) -> None:
     """Turn traces, tickets and documents under PATHS into skill folders in OUT.
 
@@ -56,36 +71,84 @@ def distill_cmd(
     (which traces back which rule) is written to OUT/.provenance/NAME.json; `skillforge explain
     OUT/NAME` prints it. Re-running on the same input gives byte-identical output; an existing
     skill folder is deepened, not overwritten.
+
+    Exit codes: 0 done; 1 nothing usable read, a model task failed (the rest is written and cached; a
+    re-run retries only what failed) or a skill is invalid; 3 the --budget was reached (partial report).
     """
     from skillforge.distill.pipeline import run_distill
     from skillforge.ingest import ReadOptions, parse_ticket_columns
 
+    model_only = {"--dry-run": dry_run, "--budget": budget is not None, "--report": report_file is not None,
+                  "--api-base": api_base is not None, "--per-cluster": per_cluster is not None,
+                  "--no-cluster": no_cluster, "--executor": executor is not None,
+                  "--ray-address": ray_address is not None}
+    if model is None and any(model_only.values()):
+        given = ", ".join(name for name, on in model_only.items() if on)
+        raise click.UsageError(f"{given}: only with --model (the offline analyzer makes no model calls)")
+    if per_cluster is not None and no_cluster:
+        raise click.UsageError("--per-cluster and --no-cluster exclude each other")
+    if ray_address is not None and executor != "ray":
+        raise click.UsageError("--ray-address needs --executor ray")
     options = ReadOptions(ticket_columns=parse_ticket_columns(ticket_columns))
     seed = registry_seed_for(registry_path) if publish and into is None else None
-    if model is not None:
-        from skillforge.cli._distill_llm import run_llm_command
+    if model is None:
+        with progress("Reading") as bar:
+            report = run_distill(paths, out_dir, fmt=fmt, options=options, into=into, redact_emails=redact_emails,
+                                 on_trace=lambda t: bar.advance(item=t.source.path), seed=seed)
+    else:
+        from skillforge.cli._process import tuned_for_model_calls
+        from skillforge.cli._render import StageLine
+        from skillforge.distill.model.run import ModelAnalyzer, ModelOptions
+        from skillforge.distill.model.run import dry_run as estimate
+        from skillforge.models.llm import LLMSettings
 
-        return run_llm_command(paths, out_dir, model=model, api_base=api_base, concurrency=concurrency,
-                               budget=budget, timeout=timeout, dry_run=dry_run, report_file=report_file, fmt=fmt,
-                               into=into, read_options=options, redact_emails=redact_emails, as_json=as_json,
-                               publish=publish_to(registry_path) if publish else None, seed=seed)
-    if dry_run or budget is not None or report_file is not None or api_base is not None:
-        raise click.UsageError("--dry-run, --budget, --report and --api-base need --model")
-    with progress("Reading") as bar:
-        report = run_distill(paths, out_dir, fmt=fmt, options=options, into=into, redact_emails=redact_emails,
-                             on_trace=lambda t: bar.advance(item=t.source.path), seed=seed)
+        settings = LLMSettings(model=model, api_base=api_base, concurrency=concurrency, budget_usd=budget,
+                               timeout=timeout)
+        model_options = ModelOptions(settings=settings, per_cluster=None if no_cluster else per_cluster or 4,
+                                     executor=executor or "local", ray_address=ray_address)
+        if dry_run:
+            plan = estimate(paths, model_options, fmt=fmt, read_options=options, into=into)
+            _write(report_file, plan)
+            if as_json:
+                echo_json(plan)
+            else:
+                _print_estimate(plan)
+            return
+        line = StageLine()
+        try:
+            with tuned_for_model_calls():
+                report = run_distill(paths, out_dir, fmt=fmt, options=options, into=into, redact_emails=redact_emails,
+                                     analyzer=ModelAnalyzer(model_options, progress=line), seed=seed)
+        finally:
+            line.clear()
+    _write(report_file, report)
     if as_json:
         echo_json(report)
     else:
         _print(report)
-        quality_line(report)
-    if publish:
+        if not report.stopped:
+            quality_line(report)
+    if publish and not report.stopped:
         publish_to(registry_path)(report, as_json)
+    if report.stopped:
+        raise SystemExit(BUDGET_EXIT)
     if not report.ok:
         raise InputError(f"nothing usable was read from {', '.join(map(printable, paths))}",
                          hint="see the skipped files above; --format NAME forces a reader")
-    if any(s.errors for s in report.skills):
+    if (report.model is not None and report.model.failures) or any(s.errors for s in report.skills):
         raise SystemExit(1)
+
+
+BUDGET_EXIT = 3
+"""Exit code of a run the ``--budget`` stopped (``BudgetExceeded.exit_code``)."""
+
+
+def _write(path: Path | None, data: BaseModel) -> None:
+    """``--report FILE``: the JSON report (or dry-run estimate), keys sorted."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data.model_dump(mode="json"), indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def registry_seed_for(registry_path: Path | None):  # type: ignore[no-untyped-def]
@@ -170,10 +233,14 @@ def quality_line(report) -> None:  # type: ignore[no-untyped-def]
         warn(f"quality summary unavailable: {exc}")
 
 
-def _print(report) -> None:  # type: ignore[no-untyped-def]
-    formats = ", ".join(f"{name} {n}" for name, n in report.traces_by_format.items()) or "none"
-    info(f"Read {report.traces} trace(s) ({formats}); {report.skipped_total} skipped.")
-    info(f"Learned {report.lessons} lesson(s) with the {report.analyzer} analyzer.")
+def _print(report: DistillReport) -> None:
+    """What a run read, learned and wrote; a model run adds its calls, cost, merges and failures."""
+    if report.model is None:
+        formats = ", ".join(f"{name} {n}" for name, n in report.traces_by_format.items()) or "none"
+        info(f"Read {report.traces} trace(s) ({formats}); {report.skipped_total} skipped.")
+        info(f"Learned {report.lessons} lesson(s) with the {report.analyzer} analyzer.")
+    else:
+        _print_model(report, report.model)
     for q in report.quarantined:
         warn(f"quarantined lesson {q.lesson.title!r} ({q.rule_id}): {q.reason}")
     print_written(report)
@@ -188,8 +255,41 @@ def _print(report) -> None:  # type: ignore[no-untyped-def]
         warn(f"skipped {skipped}")
     if report.skipped_total > len(report.skipped):
         warn(f"... and {report.skipped_total - len(report.skipped)} more skipped record(s)")
-    if report.skills and not any(s.errors for s in report.skills):
+    if report.model is not None and report.model.budget_stopped:
+        done = f"{len(report.skills)} skill(s) were written, none published" if report.skills else "nothing was written"
+        click.secho(f"Stopped at the budget of ${report.model.budget_usd}: {done}. Re-run with a larger --budget; "
+                    "finished calls come from the cache.", fg="yellow", err=True)
+    elif report.skills and not any(s.errors for s in report.skills):
         success("All skills pass the Agent Skills spec. `skillforge explain DIR` shows the evidence for each rule.")
+
+
+def _print_model(report: DistillReport, run: ModelRun) -> None:
+    cost = f"${run.cost_usd:.4f}" if run.cost_known else "cost unknown"
+    info(f"Read {report.traces} trace(s) with {report.analyzer}: {run.llm_calls} model call(s), "
+         f"{run.cache_hits} from cache, {run.prompt_tokens}+{run.completion_tokens} tokens, {cost}, "
+         f"{run.wall_s:.1f} s.")
+    info(f"Analysts found {run.lessons} lesson(s); {run.merge_levels} merge level(s) left {run.rules} rule(s)"
+         + (f", {len(run.conflicts)} conflict(s) resolved." if run.conflicts else "."))
+    for dropped in run.dropped_lessons:
+        warn(f"dropped lesson {dropped.title!r} from trace {dropped.trace_id}: {dropped.reason}")
+    budget = [f for f in run.failures if f.kind == "BudgetExceeded"]
+    for failure in run.failures:
+        if failure.kind != "BudgetExceeded":
+            error(f"failed {failure.task}: {failure.kind}: {failure.error}")
+    if budget:
+        warn(f"{len(budget)} task(s) not run: {budget[0].error}")
+
+
+def _print_estimate(plan: DryRunEstimate) -> None:
+    cost = f"${plan.cost_usd:.4f}" if plan.cost_known else "unknown (no price for this model in litellm's map)"
+    info(f"Dry run for {plan.model} ({'tool calling' if plan.tool_calling else 'one call per trace'}):")
+    info(table(("", "count"), [
+        ("traces", plan.traces), ("analyst calls", plan.analyst_calls), ("merge calls", plan.merge_calls),
+        ("plan calls", plan.plan_calls), ("planned calls", plan.planned_calls),
+        ("first calls already cached", plan.cached_calls), ("merge levels", plan.merge_levels),
+        ("prompt tokens (est.)", plan.prompt_tokens), ("completion tokens (est.)", plan.completion_tokens),
+    ]))
+    info(f"Estimated cost: {cost}. Nothing was sent to a model.")
 
 
 @click.command("explain")

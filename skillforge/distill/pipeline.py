@@ -1,33 +1,34 @@
 """The distill pipeline: read → redact → analyze → consolidate → group → plan → apply → write → validate.
 
-``run_distill`` is what ``skillforge distill`` calls. The analyzer is injected (the offline
-``HeuristicAnalyzer`` when none is given; an LLM analyst otherwise) and consolidation is a separate,
-injectable step, so the model-backed path reuses everything after it. Inputs are streamed: a trace is
-redacted, handed to the analyzer and dropped; only what the analyzer keeps stays in memory.
+``run_distill`` is the one path ``skillforge distill`` takes, offline and with ``--model``. The analyzer
+is injected (the offline ``HeuristicAnalyzer`` when none is given, ``model.run.ModelAnalyzer`` with a
+model) and may take over reading, consolidation, grouping and a step after each write (see
+``analyzer``); planning, applying, writing, provenance and validation are always this module's.
+Inputs are streamed: a trace is redacted, handed to the analyzer and dropped; only what the
+analyzer keeps stays in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
-
+from skillforge.distill.analyzer import AfterWrite, Analyzer, Consolidate, Finish, Group
 from skillforge.distill.group import SkillGroup, describe, group_lessons
 from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
+from skillforge.distill.intake import Intake
 from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants
 from skillforge.distill.plan import MARKER_RE, plan_skill
-from skillforge.ingest import ReadOptions, read_paths
-from skillforge.models import Frontmatter, Lesson, SkillPackage, Skipped, Trace
+from skillforge.distill.report import DistillReport, SkillResult
+from skillforge.errors import BudgetExceeded
+from skillforge.ingest import ReadOptions
+from skillforge.models import Frontmatter, Lesson, SkillPackage, Trace
 from skillforge.models.provenance import Provenance, ProvenanceSource
 from skillforge.models.scan import QuarantinedLesson
-from skillforge.redact import neutralize_controls, redact_text, redact_trace_in_place
 from skillforge.scan import poisoned_lessons
-from skillforge.scan.poison import slim_trace
 from skillforge.skills.frontmatter import render
 from skillforge.skills.io import read_package, write_package
 from skillforge.skills.naming import skill_name
@@ -36,105 +37,9 @@ from skillforge.skills.provenance import merge_provenance, read_provenance, writ
 from skillforge.skills.rules import lesson_id
 from skillforge.skills.validate import find_skill_md, validate_skill
 
-__all__ = ["Analyzer", "DistillReport", "Seed", "seed_from_registry", "SkillResult", "resolve_into", "run_distill", "write_skill"]
+__all__ = ["Analyzer", "DistillReport", "Seed", "SkillResult", "run_distill", "run_distill_async", "seed_from_registry"]
 
-MAX_SKIPPED = 500
-"""Skipped records listed in the report; the rest are only counted."""
-
-
-class Analyzer(Protocol):
-    """Anything that turns traces into lessons: ``analyze`` may return the list or an awaitable of it."""
-
-    name: str
-
-    def analyze(self, traces: Iterable[Trace]) -> list[Lesson] | Awaitable[list[Lesson]]: ...
-
-
-Consolidate = Callable[[list[Lesson]], "list[Lesson] | Awaitable[list[Lesson]]"]
-
-
-class SkillResult(BaseModel):
-    """One skill folder distill wrote or updated."""
-
-    name: str
-    path: str
-    created: bool
-    rules: int
-    """Rules the skill holds (according to its provenance)."""
-    new_rules: int
-    version: str | None = None
-    provenance: str
-    errors: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
-    problems: list[str] = Field(default_factory=list)
-    """Patch edits that could not be applied."""
-
-
-class DistillReport(BaseModel):
-    """What a distill run read, learned and wrote."""
-
-    inputs: list[str]
-    out_dir: str
-    analyzer: str
-    traces: int = 0
-    traces_by_format: dict[str, int] = Field(default_factory=dict)
-    traces_by_kind: dict[str, int] = Field(default_factory=dict)
-    lessons: int = 0
-    skills: list[SkillResult] = Field(default_factory=list)
-    skipped: list[Skipped] = Field(default_factory=list)
-    skipped_total: int = 0
-    quarantined: list[QuarantinedLesson] = Field(default_factory=list)
-    """Lessons kept out of the skills because their evidence looks poisoned (see ``skillforge.scan``)."""
-    deepened: dict[str, str] = Field(default_factory=dict)
-    """Skills the registry already held under a name this run wrote: ``name -> version`` it deepened."""
-
-    @property
-    def ok(self) -> bool:
-        """False only when nothing usable was read."""
-        return self.traces > 0
-
-
-class _Intake:
-    """Wraps the reader stream: redacts each trace, counts it, remembers where it came from."""
-
-    def __init__(
-        self, items: Iterable[Trace | Skipped], redact_emails: bool, on_trace: Callable[[Trace], None] | None
-    ) -> None:
-        self.items = items
-        self.redact_emails = redact_emails
-        self.on_trace = on_trace
-        self.formats: Counter[str] = Counter()
-        self.kinds: Counter[str] = Counter()
-        self.origin: dict[str, tuple[str, str]] = {}
-        self.skipped: list[Skipped] = []
-        self.skipped_total = 0
-        self.evidence: dict[str, Trace] = {}
-        """A slim copy of every trace, for the poisoning check on the lessons' evidence."""
-
-    def __iter__(self) -> Iterator[Trace]:
-        for item in self.items:
-            if isinstance(item, Skipped):
-                self.skipped_total += 1
-                if len(self.skipped) < MAX_SKIPPED:
-                    # A skip names a file and quotes what was wrong (a CSV header, a record): both may hold
-                    # a secret or terminal control sequences, and both are printed and written to reports.
-                    self.skipped.append(item.model_copy(update={
-                        "path": neutralize_controls(redact_text(item.path)),
-                        "reason": neutralize_controls(redact_text(item.reason)),
-                    }))
-                continue
-            # The reader's trace is ours alone: redact it in place (only changed steps are replaced) so a
-            # huge session is never held twice.
-            trace = redact_trace_in_place(item, redact_emails=self.redact_emails)
-            del item
-            self.formats[trace.source.format] += 1
-            self.kinds[trace.kind] += 1
-            self.origin[trace.id] = (trace.source.path, trace.source.format)
-            self.evidence[trace.id] = slim_trace(trace)
-            if self.on_trace is not None:
-                self.on_trace(trace)
-            yield trace
-            del trace  # not pinned here while the reader builds the next one
+_T = TypeVar("_T")
 
 
 def run_distill(
@@ -144,7 +49,6 @@ def run_distill(
     fmt: str | None = None,
     options: ReadOptions | None = None,
     analyzer: Analyzer | None = None,
-    consolidate: Consolidate | None = None,
     into: str | Path | None = None,
     redact_emails: bool = False,
     on_trace: Callable[[Trace], None] | None = None,
@@ -154,37 +58,97 @@ def run_distill(
 
     Re-running on the same input gives byte-identical files; a skill folder that already exists is
     deepened with the rules it lacks, never rewritten from scratch. ``on_trace`` is called with each
-    (redacted) trace as it is read, for progress display. ``seed`` fetches a skill the registry already
-    holds under a name this run writes, so that skill is deepened, never replaced.
+    (redacted) trace the pipeline reads, for progress display. ``seed`` fetches a skill the registry
+    already holds under a name this run writes, so that skill is deepened, never replaced. A budget
+    stop is not an exception: the report says so (``report.stopped``) and lists what was written.
+    Runs its own event loop; from async code, await ``run_distill_async``.
     """
+    return asyncio.run(run_distill_async(
+        inputs, out_dir, fmt=fmt, options=options, analyzer=analyzer, into=into, redact_emails=redact_emails,
+        on_trace=on_trace, seed=seed,
+    ))
+
+
+async def run_distill_async(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    fmt: str | None = None,
+    options: ReadOptions | None = None,
+    analyzer: Analyzer | None = None,
+    into: str | Path | None = None,
+    redact_emails: bool = False,
+    on_trace: Callable[[Trace], None] | None = None,
+    seed: Seed | None = None,
+) -> DistillReport:
+    """``run_distill`` for a caller that already runs an event loop (every analyzer step is awaited on it)."""
     analyzer = analyzer or HeuristicAnalyzer()
     out = Path(out_dir)
-    intake = _Intake(read_paths([str(p) for p in inputs], fmt, options), redact_emails, on_trace)
-    lessons = _resolve(analyzer.analyze(intake))
-    # Instructions planted in tool outputs, documents or tickets must not become rules of a skill.
-    lessons, quarantined = poisoned_lessons(lessons, intake.evidence)
+    intake = Intake(inputs, fmt=fmt, options=options, redact_emails=redact_emails, on_trace=on_trace, out=out,
+                    into=None if into is None else str(into))
+    report = DistillReport(inputs=intake.paths, out_dir=str(out), analyzer=analyzer.name)
+    finish: Finish | None = getattr(analyzer, "finish", None)
+    try:
+        await _distill(analyzer, intake, out, into, seed, report)
+    finally:
+        if finish is not None:
+            await _value(finish(report))
+    return report
+
+
+async def _distill(
+    analyzer: Analyzer, intake: Intake, out: Path, into: str | Path | None, seed: Seed | None, report: DistillReport
+) -> None:
+    lessons = await _value(analyzer.analyze(intake))
+    if intake.screened:
+        quarantined = intake.quarantined
+    else:
+        # Instructions planted in tool outputs, documents or tickets must not become rules of a skill.
+        lessons, quarantined = poisoned_lessons(lessons, intake.evidence)
+    lessons = await _value(_consolidate(analyzer, lessons))
+    report.traces = intake.traces
+    report.traces_by_format = dict(sorted(intake.formats.items()))
+    report.traces_by_kind = dict(sorted(intake.kinds.items()))
+    report.lessons = len(lessons)
+    report.skipped = intake.skipped
+    report.skipped_total = intake.skipped_total
+    report.quarantined = list(quarantined)
+    if not lessons:
+        return
+    target_dir, target_name = _resolve_into(into, out)
+    try:
+        groups = await _value(_group(analyzer, lessons, out, target_name))
+        if target_dir is None:
+            seed_from_registry(groups, out, seed, report.deepened)
+        after: AfterWrite | None = getattr(analyzer, "after_write", None)
+        for group in groups:
+            skill_dir = target_dir if target_dir is not None else out / group.name
+            result = _write_skill(group, skill_dir, intake.origin, report.analyzer, report.quarantined)
+            if result is None:
+                continue
+            report.skills.append(result)
+            if after is not None:
+                await _value(after(result, skill_dir))
+    except BudgetExceeded:
+        return  # the analyzer recorded the stop in its part of the report; what was written stays
+
+
+def _consolidate(analyzer: Analyzer, lessons: list[Lesson]) -> list[Lesson] | Awaitable[list[Lesson]]:
+    own: Consolidate | None = getattr(analyzer, "consolidate", None)
+    if own is not None:
+        return own(lessons)
     # Whichever analyzer wrote them, rules hold no one run's ids or paths; rules that differ only by such
     # values become one, with their support pooled.
-    lessons = _resolve((consolidate or merge_duplicates)([generalize(l) for l in lessons]))
-    lessons = merge_variants(lessons)
-    report = DistillReport(
-        inputs=[str(p) for p in inputs], out_dir=str(out), analyzer=getattr(analyzer, "name", type(analyzer).__name__),
-        traces=sum(intake.formats.values()), traces_by_format=dict(sorted(intake.formats.items())),
-        traces_by_kind=dict(sorted(intake.kinds.items())), lessons=len(lessons), skipped=intake.skipped,
-        skipped_total=intake.skipped_total, quarantined=quarantined,
-    )
-    if not lessons:
-        return report
-    target_dir, target_name = _resolve_into(into, out)
-    groups = group_lessons(lessons, into=target_name)
-    if target_dir is None:
-        seed_from_registry(groups, out, seed, report.deepened)
-    for group in groups:
-        skill_dir = target_dir if target_dir is not None else out / group.name
-        result = _write_skill(group, skill_dir, intake.origin, report.analyzer, report.quarantined)
-        if result is not None:
-            report.skills.append(result)
-    return report
+    return merge_variants(merge_duplicates([generalize(l) for l in lessons]))
+
+
+def _group(
+    analyzer: Analyzer, lessons: list[Lesson], out: Path, into: str | None
+) -> list[SkillGroup] | Awaitable[list[SkillGroup]]:
+    own: Group | None = getattr(analyzer, "group", None)
+    if own is not None:
+        return own(lessons, out, into)
+    return group_lessons(lessons, into=into)
 
 
 Seed = Callable[[str, Path], "str | None"]
@@ -206,14 +170,11 @@ def seed_from_registry(groups: list[SkillGroup], out: Path, seed: Seed | None, d
             deepened[group.name] = version
 
 
-def _resolve(value: Any) -> Any:
+async def _value(value: _T | Awaitable[_T]) -> _T:
+    """A step's result, awaited when the step was async."""
     if inspect.isawaitable(value):
-        return asyncio.run(_await(value))
+        return await value
     return value
-
-
-async def _await(value: Awaitable[Any]) -> Any:
-    return await value
 
 
 def _resolve_into(into: str | Path | None, out: Path) -> tuple[Path | None, str | None]:
@@ -366,7 +327,3 @@ def _as_lessons(provenance: Provenance, name: str) -> list[Lesson]:
         for r in provenance.rules
     ]
 
-
-# Public names for the steps the model-backed pipeline reuses after its own analysis.
-resolve_into = _resolve_into
-write_skill = _write_skill

@@ -1,4 +1,4 @@
-"""What crosses the boundary of ``skillforge.llm``: requests, responses, settings and run reports.
+"""What crosses the boundary of ``skillforge.llm``: requests, responses, settings and usage.
 
 Messages and tool definitions stay in the OpenAI chat wire format (``{"role": ..., "content": ...}``)
 because that is what every provider behind litellm speaks; everything around them is typed.
@@ -157,43 +157,6 @@ class DryRunEstimate(_Model):
     """Traces that would be sent to an analyst (all of them when clustering is off)."""
     calls_saved: int = 0
     """Analyst and merge calls that clustering takes off the plan (against analysing every trace)."""
-
-
-class LLMRunReport(_Model):
-    """The JSON run report (``--report FILE``) of an LLM distill run."""
-
-    model: str
-    traces: int = 0
-    llm_calls: int = 0
-    """Model calls made by this run (cache hits not included)."""
-    analyst_calls: int = 0
-    cache_hits: int = 0
-    resumed_calls: int = 0
-    """Cache hits that an earlier, interrupted run of the same command had paid for."""
-    failed_calls: int = 0
-    """LLM tasks that ended without a usable answer (listed in ``failures``)."""
-    retries: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    cost_known: bool = True
-    merge_levels: int = 0
-    wall_s: float = 0.0
-    lessons: int = 0
-    """Lessons the analysts produced (after evidence verification)."""
-    rules: int = 0
-    """Rules left after consolidation."""
-    quotes_removed: int = 0
-    budget_usd: float | None = None
-    budget_stopped: bool = False
-    fix_rounds: int = 0
-    from_snapshot: bool = False
-    skills: list[str] = Field(default_factory=list)
-    failures: list[CallFailure] = Field(default_factory=list)
-    dropped_lessons: list[DroppedLesson] = Field(default_factory=list)
-    conflicts: list[MergeConflict] = Field(default_factory=list)
-    problems: list[str] = Field(default_factory=list)
-    """Validation problems left after the fix rounds, and edits whose anchor was missing."""
 
 
 class TraceRef(_Model):

@@ -27,8 +27,8 @@ from skillforge.skills.provenance import read_provenance
 from skillforge.skills.validate import validate_skill
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
-REPORT_KEYS = {"traces", "llm_calls", "cache_hits", "failed_calls", "prompt_tokens", "completion_tokens", "cost_usd",
-               "merge_levels", "wall_s"}
+MODEL_KEYS = {"llm_calls", "cache_hits", "failed_calls", "prompt_tokens", "completion_tokens", "cost_usd",
+              "merge_levels", "wall_s"}
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +53,14 @@ def count_traces(root: Path) -> int:
 
 
 def distill(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
-    """Run the CLI in-process; return exit code, the JSON report and the output."""
+    """Run the CLI in-process; return exit code, the JSON report's model section (plus ``traces`` and the
+    names of the ``skills`` written; the whole estimate for ``--dry-run``) and the output."""
     report = Path(os.environ["SKILLFORGE_HOME"]) / f"report-{time.monotonic_ns()}.json"
     runner = CliRunner()
     result = runner.invoke(cli, ["distill", *map(str, args), "--report", str(report)], env=env, catch_exceptions=False)
     data = json.loads(report.read_text()) if report.exists() else {}
+    if "model" in data and "--dry-run" not in args:
+        data = {**data["model"], "traces": data["traces"], "skills": [s["name"] for s in data["skills"]]}
     return result.exit_code, data, result.output
 
 
@@ -69,7 +72,7 @@ def test_fake_model_writes_valid_skills_with_provenance_and_a_report(inputs: Pat
     out = tmp_path / "out"
     code, report, output = distill(inputs, "--model", "fake", "-o", out)
     assert code == 0, output
-    assert REPORT_KEYS <= report.keys()
+    assert MODEL_KEYS <= report.keys()
     n = count_traces(inputs)
     assert report["traces"] == n and report["failed_calls"] == 0
     assert report["llm_calls"] > report["analyst_calls"]  # plus merge and plan calls
@@ -208,13 +211,13 @@ def test_killed_run_resumes_without_redoing_finished_calls(inputs: Path, tmp_pat
 
     resumed = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
-    report = json.loads((tmp_path / "report.json").read_text())
+    report = json.loads((tmp_path / "report.json").read_text())["model"]
     assert report["cache_hits"] == finished  # everything the killed run finished was reused
     clean_env = {**env, "SKILLFORGE_FAKE_LATENCY": "0", "SKILLFORGE_CACHE": str(tmp_path / "clean")}
     clean = subprocess.run([*command[:-1], str(tmp_path / "clean.json")], check=False, env=clean_env,
                            capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
-    planned = json.loads((tmp_path / "clean.json").read_text())["llm_calls"]
+    planned = json.loads((tmp_path / "clean.json").read_text())["model"]["llm_calls"]
     assert report["llm_calls"] + finished == planned
 
 
@@ -233,3 +236,38 @@ def test_journal_survives_a_torn_last_line_and_knows_earlier_runs(tmp_path: Path
     second = Journal(path)
     assert second.previous_keys == {"key-1", "key-2"}
     assert [e["task"] for e in second.entries()] == ["analyst:t1", "analyst:t1"]
+
+
+def test_json_report_has_one_shape_offline_and_with_a_model(inputs: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    offline = runner.invoke(cli, ["distill", str(inputs), "-o", str(tmp_path / "a"), "--no-publish", "--json"],
+                            catch_exceptions=False)
+    fake = runner.invoke(cli, ["distill", str(inputs), "-o", str(tmp_path / "b"), "--no-publish", "--json",
+                               "--model", "fake"], catch_exceptions=False)
+    assert offline.exit_code == 0 and fake.exit_code == 0, fake.output
+    plain, model = json.loads(offline.stdout), json.loads(fake.stdout)
+    assert plain.keys() == model.keys()
+    assert plain["model"] is None and MODEL_KEYS <= model["model"].keys()
+    assert plain["analyzer"] == "heuristic" and model["analyzer"] == "skillforge-fake/fake"
+    n = count_traces(inputs)
+    assert plain["traces"] == model["traces"] == n and plain["traces_by_format"] == model["traces_by_format"]
+    assert all({"name", "path", "rules", "errors"} <= s.keys() for s in plain["skills"] + model["skills"])
+
+
+@pytest.mark.parametrize("flags", [["--per-cluster", "2"], ["--no-cluster"], ["--executor", "local"],
+                                   ["--ray-address", "ray://h:10001"], ["--budget", "1"]])
+def test_model_flags_are_refused_without_a_model(inputs: Path, tmp_path: Path, flags: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["distill", str(inputs), "-o", str(tmp_path / "out"), *flags])
+    assert result.exit_code == 2 and "only with --model" in result.output and flags[0] in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_per_cluster_and_no_cluster_reach_the_analysis(inputs: Path, tmp_path: Path) -> None:
+    n = count_traces(inputs)
+    code, clustered, _ = distill(inputs, "--model", "fake-notools", "-o", tmp_path / "a", "--per-cluster", "1",
+                                 env={"SKILLFORGE_CACHE": str(tmp_path / "cache-a")})
+    assert code == 0 and clustered["clustering"]["per_cluster"] == 1
+    assert clustered["analyst_calls"] == clustered["clustering"]["analysed"] < n  # one call per analysed trace
+    code, every, _ = distill(inputs, "--model", "fake-notools", "-o", tmp_path / "b", "--no-cluster",
+                             env={"SKILLFORGE_CACHE": str(tmp_path / "cache-b")})
+    assert code == 0 and every["clustering"] is None and every["analyst_calls"] == n

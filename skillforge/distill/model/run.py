@@ -1,199 +1,187 @@
-"""``skillforge distill --model MODEL``: the model-backed path through the one distill pipeline.
+"""The model analyzer: ``skillforge distill --model MODEL`` through the one distill pipeline.
 
-LLM analysis and tree consolidation (``llm_analysis``) and the model's plan of skills
-(``llm_plan``) replace the offline analyzer; writing a skill — plan the Patch, apply it, write
-the folder, record provenance, validate — is the offline pipeline's own step, followed by at
-most two model fix rounds when validation fails. Everything a call produces is cached, so a
-re-run makes no calls and a killed run resumes; ``--budget`` stops cleanly with a partial report.
+``ModelAnalyzer`` implements the pipeline's analyzer steps (see ``distill.analyzer``) with a model:
+``analyze`` reads the inputs itself and runs the analysts and the consolidation tree
+(``analysis.run_analysis``: child-process feed, behaviour clustering, stage snapshot), ``group``
+asks the model which skill each rule joins (``skill_plan``), ``after_write`` runs at most two fix
+rounds on a skill that fails validation (``fix``), and ``finish`` adds the ``model`` section to the
+report. Planning the Patch, applying it, writing the folder and its provenance are the pipeline's.
+Everything a call produces is cached, so a re-run makes no calls and a killed run resumes;
+``--budget`` stops cleanly with a partial report::
+
+    report = run_distill(inputs, out, analyzer=ModelAnalyzer(ModelOptions(settings=LLMSettings(model="fake"))))
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from skillforge import config
+from skillforge.distill.group import SkillGroup
+from skillforge.distill.intake import Intake
 from skillforge.distill.journal import Journal, run_id
 from skillforge.distill.lessons import generalize, merge_duplicates
 from skillforge.distill.model.analysis import Progress, run_analysis
+from skillforge.distill.model.cluster import DEFAULT_PER_CLUSTER
 from skillforge.distill.model.estimate import estimate_run
 from skillforge.distill.model.fix import validate_and_fix
 from skillforge.distill.model.skill_plan import existing_skills, plan_groups
-from skillforge.distill.pipeline import DistillReport, Seed, _resolve_into, _write_skill, seed_from_registry
+from skillforge.distill.report import DistillReport, ModelRun, SkillResult
 from skillforge.errors import BudgetExceeded
 from skillforge.ingest import ReadOptions
 from skillforge.llm.cache import ResponseCache
 from skillforge.llm.client import LLMClient
-from skillforge.models.llm import CallFailure, DryRunEstimate, LLMAnalysis, LLMRunReport, LLMSettings
+from skillforge.models import Lesson
+from skillforge.models.llm import CallFailure, DryRunEstimate, LLMAnalysis, LLMSettings
 
-__all__ = ["LLMDistillOptions", "LLMDistillReport", "dry_run", "run_llm_distill"]
+__all__ = ["ModelAnalyzer", "ModelOptions", "dry_run"]
 
 
-
-class LLMDistillOptions(BaseModel):
-    """Everything ``distill --model`` takes besides the inputs and the output folder."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+class ModelOptions(BaseModel):
+    """How ``distill --model`` uses the model, besides what every distill takes (inputs, out, format, into)."""
 
     settings: LLMSettings
     k: int = Field(default=8, ge=2)
     """Merge group size of the consolidation tree."""
-    fmt: str | None = None
-    read_options: ReadOptions | None = None
-    into: str | None = None
-    redact_emails: bool = False
     cache_dir: Path | None = None
     """Defaults to ``config.cache_dir()``."""
-    seed: Seed | None = None
-    """Fetches a registry skill a run is about to write (see ``pipeline.seed_from_registry``)."""
-
-
-class LLMDistillReport(LLMRunReport):
-    """The run report plus the offline pipeline's summary (skills written, traces by format, skips)."""
-
-    distill: DistillReport | None = None
+    per_cluster: int | None = Field(default=DEFAULT_PER_CLUSTER, ge=1)
+    """Most traces one behaviour cluster sends to the analysts; None analyses every trace."""
+    executor: str = "local"
+    """Where the analysis runs: ``local`` or ``ray``."""
+    ray_address: str | None = None
+    """The Ray cluster to join (``executor="ray"``); None starts or finds a local one."""
 
 
 def _noop(stage: str, done: int, total: int | None) -> None:
     return None
 
 
-def _client(inputs: Sequence[str | Path], out: Path, options: LLMDistillOptions) -> tuple[LLMClient, Journal, Path]:
-    root = options.cache_dir or config.cache_dir()
-    ident = run_id([sorted(str(p) for p in inputs), str(out), options.settings.model, options.k, options.into])
-    journal = Journal(root / "journal" / f"{ident}.jsonl")
-    client = LLMClient(options.settings, cache=ResponseCache(root / "llm"), on_call=journal.record)
-    return client, journal, root
+class ModelAnalyzer:
+    """The pipeline's analyzer steps done by a model; one instance per run."""
+
+    def __init__(self, options: ModelOptions, *, progress: Progress = _noop) -> None:
+        self.options = options
+        self.progress = progress
+        self.root = options.cache_dir or config.cache_dir()
+        self.client = LLMClient(options.settings, cache=ResponseCache(self.root / "llm"))
+        self.name = self.client.model
+        self.journal: Journal | None = None
+        self.previous: set[str] = set()
+        self.failures: list[CallFailure] = []
+        self.analysis = LLMAnalysis()
+        self.budget_stopped = False
+        self.rules = 0
+        self.fix_rounds = 0
+        self.groups = 0
+        self.written = 0
+        self.started = time.monotonic()
+
+    async def analyze(self, traces: Intake) -> list[Lesson]:
+        """Read, analyse and consolidate ``traces.paths`` (the consolidated rules; none after a budget stop)."""
+        self.started = time.monotonic()
+        options = self.options
+        ident = run_id([sorted(traces.paths), str(traces.out), options.settings.model, options.k, traces.into])
+        self.journal = Journal(self.root / "journal" / f"{ident}.jsonl")
+        self.previous = self.journal.previous_keys
+        self.client.on_call = self.journal.record
+        analysis = await run_analysis(
+            traces.paths, self.client, fmt=traces.fmt, options=traces.options, k=options.k, progress=self.progress,
+            snapshot_dir=self.root / "stages", redact_emails=traces.redact_emails, per_cluster=options.per_cluster,
+            executor=options.executor, ray_address=options.ray_address,
+        )
+        self.analysis = analysis
+        self.failures.extend(analysis.failures)
+        self.budget_stopped = analysis.budget_stopped
+        self.rules = len(analysis.lessons)
+        # The analysts ran the poisoned-lesson check where they held each trace.
+        traces.read_elsewhere(((r.id, r.path, r.format, r.kind) for r in analysis.traces), analysis.skipped,
+                              analysis.quarantined)
+        return [] if analysis.budget_stopped else analysis.lessons
+
+    def consolidate(self, lessons: list[Lesson]) -> list[Lesson]:
+        """The merge tree consolidated already; what still holds one run's ids or paths is generalised here."""
+        rules = merge_duplicates([generalize(les) for les in lessons])
+        self.rules = len(rules)
+        return rules
+
+    async def group(self, lessons: list[Lesson], out: Path, into: str | None) -> list[SkillGroup]:
+        """The model's plan of skills: deepen the skills under ``out`` where a rule fits, else propose new ones."""
+        existing = existing_skills(out, lessons) if into is None else []
+        self.progress("plan", 0, 1)
+        try:
+            groups = await plan_groups(self.client, lessons, existing, into=into, failures=self.failures)
+        except BudgetExceeded as exc:
+            self._stop("plan", exc)
+            raise
+        self.progress("plan", 1, 1)
+        self.groups = len(groups)
+        return groups
+
+    async def after_write(self, result: SkillResult, skill_dir: Path) -> None:
+        """Validation errors and fixable lint problems go back to the model (a clean skill costs no call)."""
+        try:
+            result.errors, used = await validate_and_fix(self.client, skill_dir, self.failures)
+        except BudgetExceeded as exc:
+            self._stop(f"fix:{skill_dir.name}", exc)
+            raise
+        self.fix_rounds += used
+        self.written += 1
+        self.progress("write", self.written, self.groups)
+
+    def finish(self, report: DistillReport) -> None:
+        """Flush the cache, close the resume log and add the ``model`` section to ``report``."""
+        if self.client.cache is not None:
+            self.client.cache.flush()  # the journal is written as entries reach the disk, so flush first
+        if self.journal is not None:
+            self.journal.close()
+        stats = self.client.stats
+        analysis = self.analysis
+        report.model = ModelRun(
+            budget_usd=self.options.settings.budget_usd,
+            budget_stopped=self.budget_stopped,
+            llm_calls=stats.llm_calls,
+            analyst_calls=stats.calls_by_stage.get("analyst", 0),
+            cache_hits=stats.cache_hits,
+            resumed_calls=len(self.previous & self.client.hit_keys),
+            failed_calls=len(self.failures),
+            retries=stats.retries,
+            prompt_tokens=stats.prompt_tokens,
+            completion_tokens=stats.completion_tokens,
+            cost_usd=round(stats.cost_usd, 6),
+            cost_known=stats.cost_known,
+            lessons=analysis.analysed_lessons,
+            merge_levels=analysis.merge_levels,
+            rules=self.rules,
+            quotes_removed=analysis.quotes_removed,
+            fix_rounds=self.fix_rounds,
+            from_snapshot=analysis.from_snapshot,
+            clustering=analysis.clustering,
+            wall_s=round(time.monotonic() - self.started, 3),
+            failures=self.failures,
+            dropped_lessons=analysis.dropped_lessons,
+            conflicts=analysis.conflicts,
+        )
+
+    def _stop(self, task: str, exc: BudgetExceeded) -> None:
+        self.failures.append(CallFailure(task=task, error=exc.message, kind="BudgetExceeded"))
+        self.budget_stopped = True
 
 
-def dry_run(inputs: Sequence[str | Path], options: LLMDistillOptions) -> DryRunEstimate:
+def dry_run(
+    inputs: Sequence[str | Path],
+    options: ModelOptions,
+    *,
+    fmt: str | None = None,
+    read_options: ReadOptions | None = None,
+    into: str | None = None,
+) -> DryRunEstimate:
     """The planned calls, tokens and cost of ``distill --model`` on ``inputs``; no model is called."""
     root = options.cache_dir or config.cache_dir()
     client = LLMClient(options.settings, cache=ResponseCache(root / "llm"))
-    return estimate_run(inputs, client, fmt=options.fmt, options=options.read_options, k=options.k, into=options.into)
-
-
-async def run_llm_distill(
-    inputs: Sequence[str | Path],
-    out_dir: str | Path,
-    options: LLMDistillOptions,
-    *,
-    progress: Progress = _noop,
-) -> LLMDistillReport:
-    """Distill ``inputs`` with a model into skill folders under ``out_dir`` (or into ``options.into``).
-
-    A budget stop is not an exception: the report comes back with ``budget_stopped`` and what was
-    done; nothing is written for a run that could not finish its analysis.
-    """
-    started = time.monotonic()
-    out = Path(out_dir)
-    client, journal, root = _client(inputs, out, options)
-    previous = journal.previous_keys
-    try:
-        analysis = await run_analysis(
-            inputs, client, fmt=options.fmt, options=options.read_options, k=options.k,
-            progress=progress, snapshot_dir=root / "stages", redact_emails=options.redact_emails,
-        )
-        distill = _distill_summary(inputs, out, client.model, analysis)
-        failures = list(analysis.failures)
-        fix_rounds = 0
-        if not analysis.budget_stopped and analysis.lessons:
-            try:
-                fix_rounds = await _write_skills(client, analysis, out, options.into, distill, failures, progress,
-                                                 options.seed)
-            except BudgetExceeded as exc:
-                failures.append(CallFailure(task="plan", error=exc.message, kind="BudgetExceeded"))
-                analysis.budget_stopped = True
-    finally:
-        if client.cache is not None:
-            client.cache.flush()  # the journal is written as entries reach the disk, so flush first
-        journal.close()
-    problems = [f"{s.name}: {p}" for s in distill.skills for p in s.problems + s.errors]
-    stats = client.stats
-    return LLMDistillReport(
-        model=client.model,
-        budget_usd=options.settings.budget_usd,
-        traces=len(analysis.traces),
-        llm_calls=stats.llm_calls,
-        analyst_calls=stats.calls_by_stage.get("analyst", 0),
-        cache_hits=stats.cache_hits,
-        resumed_calls=len(previous & client.hit_keys),
-        failed_calls=len(failures),
-        retries=stats.retries,
-        prompt_tokens=stats.prompt_tokens,
-        completion_tokens=stats.completion_tokens,
-        cost_usd=round(stats.cost_usd, 6),
-        cost_known=stats.cost_known,
-        merge_levels=analysis.merge_levels,
-        lessons=analysis.analysed_lessons,
-        rules=len(analysis.lessons),
-        quotes_removed=analysis.quotes_removed,
-        budget_stopped=analysis.budget_stopped,
-        fix_rounds=fix_rounds,
-        from_snapshot=analysis.from_snapshot,
-        skills=[s.name for s in distill.skills],
-        failures=failures,
-        dropped_lessons=analysis.dropped_lessons,
-        conflicts=analysis.conflicts,
-        problems=problems,
-        distill=distill,
-        wall_s=round(time.monotonic() - started, 3),
-    )
-
-
-async def _write_skills(
-    client: LLMClient,
-    analysis: LLMAnalysis,
-    out: Path,
-    into: str | None,
-    distill: DistillReport,
-    failures: list[CallFailure],
-    progress: Progress,
-    seed: Seed | None = None,
-) -> int:
-    """Plan the skills, then write each through the offline pipeline's own step, fixing what fails
-    validation. Returns the number of fix rounds used."""
-    target_dir, target_name = _resolve_into(into, out)
-    # The model was asked to generalise; what still holds one run's ids or paths is generalised here.
-    analysis.lessons = merge_duplicates([generalize(l) for l in analysis.lessons])
-    existing = existing_skills(out, analysis.lessons) if target_dir is None else []
-    progress("plan", 0, 1)
-    groups = await plan_groups(client, analysis.lessons, existing, into=target_name, failures=failures)
-    if target_dir is None:
-        seed_from_registry(groups, out, seed, distill.deepened)
-    progress("plan", 1, 1)
-    origin = {ref.id: (ref.path, ref.format) for ref in analysis.traces}
-    rounds = 0
-    for i, group in enumerate(groups):
-        skill_dir = target_dir if target_dir is not None else out / group.name
-        result = _write_skill(group, skill_dir, origin, client.model, distill.quarantined)
-        if result is None:
-            progress("write", i + 1, len(groups))
-            continue
-        # Validation errors and fixable lint problems go back to the model (a clean skill costs no call).
-        result.errors, used = await validate_and_fix(client, skill_dir, failures)
-        rounds += used
-        distill.skills.append(result)
-        progress("write", i + 1, len(groups))
-    return rounds
-
-
-def _distill_summary(inputs: Sequence[str | Path], out: Path, model: str, analysis: LLMAnalysis) -> DistillReport:
-    formats = Counter(ref.format for ref in analysis.traces)
-    kinds = Counter(ref.kind for ref in analysis.traces)
-    return DistillReport(
-        inputs=[str(p) for p in inputs],
-        out_dir=str(out),
-        analyzer=model,
-        traces=len(analysis.traces),
-        traces_by_format=dict(sorted(formats.items())),
-        traces_by_kind=dict(sorted(kinds.items())),
-        lessons=len(analysis.lessons),
-        skipped=analysis.skipped[:500],
-        skipped_total=len(analysis.skipped),
-        quarantined=analysis.quarantined,
-    )
+    return estimate_run(inputs, client, fmt=fmt, options=read_options, k=options.k, into=into,
+                        per_cluster=options.per_cluster)
