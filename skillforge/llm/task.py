@@ -37,7 +37,7 @@ class Task(ABC, Generic[A]):
     """A model stage: ``prompt`` + ``answer`` + ``inputs()`` + ``check()``, run with one repair round."""
 
     kind: ClassVar[str]
-    """Task type (``merge``, ``plan``, ...): label prefix and the fake model's queue name."""
+    """Task type (``merge``, ``plan``, ``evolve-diagnose``...): label prefix and the fake model's queue name."""
     prompt: ClassVar[str]
     """Template name: ``templates/prompts/<prompt>.md``."""
     answer: ClassVar[type[BaseModel]]

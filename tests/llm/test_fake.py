@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
-from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
+from skillforge.distill.model.analysts import AnalystResult, AnalystTask, LLMAnalyst
+from skillforge.distill.model.fix import FixTask
+from skillforge.distill.model.merge import MergeTask
 from skillforge.distill.model.outline import step_text
+from skillforge.distill.model.skill_plan import PlanTask
+from skillforge.evolve.llm_correct import CorrectTask
+from skillforge.evolve.llm_failures import FailureTask
+from skillforge.evolve.llm_optimize import OptimizeTask
 from skillforge.llm import _litellm
 from skillforge.llm.client import LLMClient
-from skillforge.models import Trace
+from skillforge.llm.task import Task
+from skillforge.models import Evidence, Frontmatter, Lesson, SkillPackage, Trace
+from skillforge.models.evolve import FailureCluster
 from skillforge.models.llm import LLMSettings
+from skillforge.testing import answers, queue, queued, reset
 from skillforge.testing.fake_model import STATS, FaultConfig, hits
 
 
@@ -90,3 +101,62 @@ def test_importing_the_llm_layer_does_not_import_litellm() -> None:
         "assert 'litellm' not in sys.modules, 'litellm imported eagerly'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _inputs_only(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation with every word of the templates gone: only the tagged inputs stay."""
+    kept = []
+    for m in messages:
+        if m["role"] == "system":
+            continue
+        text = "\n".join(match.group(0) for match in re.finditer(r"<([a-z_]+)>.*?</\1>", m["content"], re.S))
+        kept.append({**m, "content": "Reworded: " + text})
+    return kept
+
+
+def _skill() -> SkillPackage:
+    body = ("# Django testing\n\n## Procedure\n\n- Run the failing test module with ./tests/runtests.py before editing.\n"
+            "- Read the traceback from the bottom up.\n")
+    return SkillPackage(frontmatter=Frontmatter(name="django-testing", description="Use when testing Django."), body=body)
+
+
+def _tasks(trace: Trace) -> dict[str, Task]:  # type: ignore[type-arg]
+    lessons = [
+        Lesson(kind="pitfall", title=f"Never run migrations on the primary {i}", body="It locked the table.",
+               target_skill="django-ops", evidence=[Evidence(trace_id="t", step=1, quote="migrations locked it")])
+        for i in range(3)
+    ]
+    cluster = FailureCluster(signature="s", cause="ImportError: settings are not configured", count=2,
+                             trace_ids=["a", "b"], section="Procedure", fix="Set DJANGO_SETTINGS_MODULE first")
+    return {
+        "analyst": AnalystTask.for_trace(trace),
+        "merge": MergeTask(lessons, "merge:0:0"),
+        "plan": PlanTask(lessons, []),
+        "fix": FixTask("Bad_Name", ["name must be lowercase", "[vague] do better. Rule: Fix the cause"],
+                       "---\nname: Bad_Name\ndescription: x\n---\n\n- Fix the cause <!-- sf:a1 -->\n", 1),
+        "evolve-failure": FailureTask(trace, _skill()),
+        "evolve-optimize": OptimizeTask(_skill(), [cluster]),
+        "correct": CorrectTask(_skill(), "Run the test module instead of Read the traceback"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["analyst", "merge", "plan", "fix", "evolve-failure", "evolve-optimize", "correct"])
+def test_rewording_a_prompt_does_not_change_the_fake_answer(kind: str, failed_trace: Trace) -> None:
+    task = _tasks(failed_trace)[kind]
+    request = task.request()
+    derived = answers.answer(request.messages, None)
+    task.answer.model_validate_json(derived["content"])  # an answer of that task, not the fallback
+    assert answers.answer(_inputs_only(request.messages), None) == derived
+
+
+def test_queued_answers_come_first_per_task_type_then_the_derived_one(failed_trace: Trace) -> None:
+    request = _tasks(failed_trace)["merge"].request()
+    derived = answers.answer(request.messages, None)
+    queue("merge", {"rules": [], "conflicts": []}, "{broken")
+    queue("plan", {"new_skills": [], "assignments": []})
+    assert json.loads(answers.answer(request.messages, None)["content"]) == {"rules": [], "conflicts": []}
+    assert answers.answer(request.messages, None)["content"] == "{broken"
+    assert answers.answer(request.messages, None) == derived
+    assert queued("plan") == 1  # another task type's queue is untouched
+    reset()
+    assert queued("plan") == 0

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from skillforge.errors import SkillforgeError
 from skillforge.llm.prompts import load_prompt
 from skillforge.resources import template_path
 
-PROMPTS = ["analyst_failure", "analyst_success", "analyst_final", "merge", "plan", "fix_validation", "repair"]
+PROMPTS = sorted(path.stem for path in template_path("prompts").glob("*.md"))
 
 
 @pytest.mark.parametrize("name", PROMPTS)
@@ -41,3 +43,13 @@ def test_hash_is_the_file_content_hash() -> None:
 def test_unknown_prompt_is_a_clear_error() -> None:
     with pytest.raises(SkillforgeError, match="not found"):
         load_prompt("no_such_prompt")
+
+
+@pytest.mark.parametrize("name", PROMPTS)
+def test_every_placeholder_stands_inside_a_tag_of_its_name(name: str) -> None:
+    """The contract the fake model (and a careful reader) relies on: inputs are found by name, not wording."""
+    prompt = load_prompt(name)
+    text = prompt.system + prompt.user
+    for placeholder in prompt.placeholders:
+        tagged = re.search(rf"<{placeholder}>\n?\{{\{{{placeholder}\}}\}}\n?</{placeholder}>", text)
+        assert tagged, f"{name}.md: {{{{{placeholder}}}}} is not inside <{placeholder}>...</{placeholder}>"
