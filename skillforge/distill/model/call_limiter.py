@@ -60,12 +60,15 @@ class CallLimiter:
         *,
         budget_usd: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        window_s: float = WINDOW_S,
     ) -> None:
         self._limits = dict(limits)
         self._models: dict[str, _ModelState] = {}
         self._slots: dict[int, _Slot] = {}
         self._next = 0
         self._clock = clock
+        self._window = window_s
+        """The rate window: a minute (shorter in tests)."""
         self._changed = asyncio.Condition()
         self.budget_usd = budget_usd
         self.spent_usd = 0.0
@@ -84,20 +87,20 @@ class CallLimiter:
     def _wait_s(self, state: _ModelState, tokens: int) -> float | None:
         """0 when a call may start now, seconds until the rate window frees up, None to wait for a slot."""
         limits, now = state.limits, self._clock()
-        while state.started and now - state.started[0] >= WINDOW_S:
+        while state.started and now - state.started[0] >= self._window:
             state.started.popleft()
-        for slot in [s for s, (at, _) in state.tokens.items() if now - at >= WINDOW_S]:
+        for slot in [s for s, (at, _) in state.tokens.items() if now - at >= self._window]:
             del state.tokens[slot]
         if state.in_flight >= limits.concurrency:
             return None
         waits = [0.0]
         if limits.requests_per_minute is not None and len(state.started) >= limits.requests_per_minute:
-            waits.append(state.started[0] + WINDOW_S - now)
+            waits.append(state.started[0] + self._window - now)
         if limits.tokens_per_minute is not None and state.tokens:
             used = sum(n for _, n in state.tokens.values())
             # A call larger than the whole allowance still goes out, alone in its window.
             if used + tokens > limits.tokens_per_minute:
-                waits.append(min(at for at, _ in state.tokens.values()) + WINDOW_S - now)
+                waits.append(min(at for at, _ in state.tokens.values()) + self._window - now)
         return max(waits)
 
     async def acquire(self, owner: str, model: str, tokens: int, cost_usd: float = 0.0) -> int | str:

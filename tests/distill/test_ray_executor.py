@@ -1,0 +1,292 @@
+"""``distill --model fake --executor ray`` on a Ray cluster: same bytes as the local executor, a killed
+worker costs nothing but time, and a killed driver's rerun repeats no finished call.
+
+The cluster tests need Ray and a running cluster whose address is in ``SKILLFORGE_RAY_ADDRESS``
+(``.ci/ray-cluster start`` makes a local two-node one and writes the variables to export; CI does
+that); without either they skip. The limiter tests below need neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from skillforge.distill.model.call_limiter import CallLimiter, RateLimits
+from skillforge.ingest import read_paths
+from skillforge.models import Trace
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "tests" / "data" / "samples"
+ADDRESS = os.environ.get("SKILLFORGE_RAY_ADDRESS")
+
+
+
+def needs_cluster(test: Any) -> Any:
+    """Slow, and skipped without Ray or without a cluster to join."""
+    test = pytest.mark.slow(test)
+    test = pytest.mark.skipif(not ADDRESS, reason="no Ray cluster: .ci/ray-cluster start, then export its env")(test)
+    no_ray = importlib.util.find_spec("ray") is None
+    return pytest.mark.skipif(no_ray, reason="ray is not installed (skillforge[ray])")(test)
+
+
+def _inputs(root: Path, files: int = 3, per_file: int = 8) -> Path:
+    """``files`` JSONL files of traces made from the real samples (distinct ids and tasks)."""
+    samples = [t for t in read_paths([SAMPLES]) if isinstance(t, Trace) and t.steps]
+    folder = root / "in"
+    folder.mkdir()
+    n = 0
+    for f in range(files):
+        with (folder / f"part-{f}.jsonl").open("w", encoding="utf-8") as fh:
+            for _ in range(per_file):
+                base = samples[n % len(samples)]
+                copy = base.model_copy(update={"id": f"{base.id}-{n:04d}", "task": f"[run {n}] {base.task}"})
+                fh.write(copy.model_dump_json() + "\n")
+                n += 1
+    return folder
+
+
+def _env(home: Path, latency: float, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home), SKILLFORGE_HOME=str(home / ".skillforge"), SKILLFORGE_FAKE_LATENCY=str(latency), **extra
+    )
+    return env
+
+
+def _command(executor: str, report: Path) -> list[str]:
+    args = [sys.executable, "-m", "skillforge", "distill", "in", "-o", "out", "--model", "fake", "--no-publish",
+            "--concurrency", "8", "--report", str(report)]
+    if executor == "ray":
+        assert ADDRESS is not None
+        args += ["--executor", "ray", "--ray-address", ADDRESS]
+    return args
+
+
+def _distill(work: Path, executor: str, home: Path, latency: float = 0.01) -> dict[str, object]:
+    """Run the CLI in ``work`` (inputs ``in``, output ``out``); return its report without timings."""
+    report = work / f"report-{executor}.json"
+    result = subprocess.run(_command(executor, report), cwd=work, env=_env(home, latency), capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return _report(report)
+
+
+def _report(path: Path) -> dict[str, object]:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["model"].pop("wall_s", None)
+    return dict(doc)
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _journal_lines(home: Path) -> list[dict[str, object]]:
+    lines: list[dict[str, object]] = []
+    for path in sorted((home / ".skillforge" / "cache" / "journal").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                lines.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return lines
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes], dict[str, object]]:
+    """The inputs and what the local executor writes for them (files and report)."""
+    work = tmp_path_factory.mktemp("ray-local")
+    _inputs(work)
+    report = _distill(work, "local", work / "home")
+    files = _files(work / "out")
+    assert any(name.endswith("SKILL.md") for name in files)
+    return work / "in", files, report
+
+
+def _work_with(inputs: Path, tmp_path: Path) -> Path:
+    (tmp_path / "in").mkdir()
+    for src in inputs.iterdir():
+        (tmp_path / "in" / src.name).write_bytes(src.read_bytes())
+    return tmp_path
+
+
+def _ray_pids(tag: str) -> list[int]:
+    """Analyst actor processes of the run tagged ``tag`` (the tag reaches them through the job's env)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            if not cmdline.startswith(b"ray::AnalystWorker"):
+                continue
+            if f"SKILLFORGE_FAKE_RUN_TAG={tag}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+_T = TypeVar("_T")
+
+
+def _wait_for(check: Callable[[], _T], timeout: float, what: str) -> _T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@needs_cluster
+def test_ray_executor_writes_the_same_bytes_as_local(
+    local_run: tuple[Path, dict[str, bytes], dict[str, Any]], tmp_path: Path
+) -> None:
+    inputs, files, report = local_run
+    work = _work_with(inputs, tmp_path)
+    ray_report = _distill(work, "ray", work / "home")
+    assert _files(work / "out") == files
+    assert ray_report == report
+    assert ray_report["model"]["llm_calls"] > 0
+
+
+@needs_cluster
+def test_a_worker_killed_mid_run_costs_only_time(
+    local_run: tuple[Path, dict[str, bytes], dict[str, Any]], tmp_path: Path
+) -> None:
+    inputs, files, report = local_run
+    work = _work_with(inputs, tmp_path)
+    home = work / "home"
+    tag = f"kill-{os.getpid()}-{time.monotonic_ns()}"
+    proc = subprocess.Popen(_command("ray", work / "report.json"), cwd=work,
+                            env=_env(home, 0.3, SKILLFORGE_FAKE_RUN_TAG=tag), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        # Once calls are flowing, SIGKILL one analyst process (an actor of this run, found by its tag).
+        _wait_for(lambda: len(_journal_lines(home)) >= 4 or proc.poll() is not None, 600, "the first calls")
+        assert proc.poll() is None, "the run ended before a worker could be killed"
+        victim = _wait_for(lambda: _ray_pids(tag), 60, "an analyst process")[0]
+        os.kill(victim, signal.SIGKILL)
+        output, _ = proc.communicate(timeout=900)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, output
+    assert not Path(f"/proc/{victim}").exists()
+    # The restarted actor redid the interrupted analyses: nothing lost, nothing different.
+    assert _files(work / "out") == files
+    killed = _report(work / "report.json")
+    assert killed["traces"] == report["traces"]
+    assert killed["model"]["failures"] == []
+
+
+@needs_cluster
+def test_a_rerun_after_the_driver_was_killed_repeats_no_finished_call(
+    local_run: tuple[Path, dict[str, bytes], dict[str, Any]], tmp_path: Path
+) -> None:
+    inputs, files, _ = local_run
+    work = _work_with(inputs, tmp_path)
+    home = work / "home"
+    proc = subprocess.Popen(_command("ray", work / "first.json"), cwd=work, env=_env(home, 0.3),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: len(_journal_lines(home)) >= 6 or proc.poll() is not None, 600, "the first calls")
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+    finally:
+        proc.kill()
+        proc.wait()
+    finished = {str(line["key"]) for line in _journal_lines(home)}
+    assert finished
+    before = len(_journal_lines(home))
+    report = _distill(work, "ray", home, latency=0.01)
+    new_calls = [str(line["key"]) for line in _journal_lines(home)[before:]]
+    assert not finished & set(new_calls), "the rerun paid again for a call the killed run had finished"
+    assert report["model"]["resumed_calls"] == len(finished)
+    assert _files(work / "out") == files
+
+
+# --- the cluster-wide limiter (no Ray needed) ------------------------------------------------------
+
+
+def test_limiter_never_lets_more_calls_than_the_concurrency_run_at_once() -> None:
+    async def main() -> int:
+        limiter = CallLimiter({"*": RateLimits(concurrency=3)})
+        running = peak = 0
+
+        async def call(i: int) -> None:
+            nonlocal running, peak
+            slot = await limiter.acquire(f"worker-{i % 2}", "m", 10)
+            assert isinstance(slot, int)
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.01)
+            running -= 1
+            await limiter.release(slot, 10)
+
+        await asyncio.gather(*(call(i) for i in range(20)))
+        return peak
+
+    assert asyncio.run(main()) == 3
+
+
+def test_limiter_spaces_requests_to_the_per_minute_rate() -> None:
+    async def main() -> list[float]:
+        # A 0.3 s window stands in for the minute.
+        limiter = CallLimiter({"m": RateLimits(concurrency=10, requests_per_minute=2)}, window_s=0.3)
+        started = time.monotonic()
+        starts = []
+        for _ in range(3):
+            slot = await limiter.acquire("w", "m", 1)
+            starts.append(time.monotonic() - started)
+            await limiter.release(slot if isinstance(slot, int) else -1, 1)
+        return starts
+
+    starts = asyncio.run(main())
+    assert starts[1] < 0.2
+    assert starts[2] >= 0.29
+
+
+def test_limiter_holds_tokens_per_minute() -> None:
+    async def main() -> list[float]:
+        limiter = CallLimiter({"m": RateLimits(concurrency=10, tokens_per_minute=100)}, window_s=0.3)
+        started = time.monotonic()
+        starts = []
+        for tokens in (60, 30, 50):
+            slot = await limiter.acquire("w", "m", tokens)
+            starts.append(time.monotonic() - started)
+            await limiter.release(slot if isinstance(slot, int) else -1, tokens)
+        return starts
+
+    starts = asyncio.run(main())
+    assert starts[1] < 0.2  # 60 + 30 fit in the allowance
+    assert starts[2] >= 0.29  # 50 more must wait for the window to move
+
+
+def test_limiter_refuses_past_the_budget_and_frees_a_dead_workers_slots() -> None:
+    async def main() -> tuple[object, object, int, object]:
+        limiter = CallLimiter({"*": RateLimits(concurrency=1)}, budget_usd=1.0)
+        first = await limiter.acquire("dead", "m", 1, 0.6)
+        freed = await limiter.forget("dead")  # its process was killed holding the only slot
+        second = await limiter.acquire("alive", "m", 1, 0.3)
+        assert isinstance(second, int)
+        await limiter.release(second, 1, 0.3)
+        over = await limiter.acquire("alive", "m", 1, 0.8)
+        return first, second, freed, over
+
+    first, second, freed, over = asyncio.run(main())
+    assert isinstance(first, int) and freed == 1
+    assert isinstance(over, str) and "budget of $1.0000 reached" in over
