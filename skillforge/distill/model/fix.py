@@ -28,7 +28,7 @@ from skillforge.skills.lint_text import vague_match
 from skillforge.skills.patch import apply_patch
 from skillforge.skills.validate import validate_skill
 
-__all__ = ["MAX_FIX_ROUNDS", "FixRejected", "fix_skill", "lint_problems", "validate_and_fix"]
+__all__ = ["MAX_FIX_ROUNDS", "FixRejected", "FixTask", "fix_skill", "lint_problems", "validate_and_fix"]
 
 MAX_FIX_ROUNDS = 2
 MAX_LINT_PROBLEMS = 12
