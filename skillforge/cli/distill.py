@@ -12,8 +12,11 @@ from skillforge.cli._render import echo_json, error, info, printable, progress, 
 from skillforge.errors import InputError, ScanRefused, SkillforgeError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pydantic import BaseModel
 
+    from skillforge.distill.pipeline import Seed
     from skillforge.distill.report import DistillReport, ModelRun
     from skillforge.models import Evidence
     from skillforge.models.llm import DryRunEstimate
@@ -98,13 +101,14 @@ def distill_cmd(
     else:
         from skillforge.cli._process import tuned_for_model_calls
         from skillforge.cli._render import StageLine
+        from skillforge.distill.model.cluster import DEFAULT_PER_CLUSTER
         from skillforge.distill.model.run import ModelAnalyzer, ModelOptions
         from skillforge.distill.model.run import dry_run as estimate
         from skillforge.models.llm import LLMSettings
 
         settings = LLMSettings(model=model, api_base=api_base, concurrency=concurrency, budget_usd=budget,
                                timeout=timeout)
-        model_options = ModelOptions(settings=settings, per_cluster=None if no_cluster else per_cluster or 4,
+        model_options = ModelOptions(settings=settings, per_cluster=None if no_cluster else per_cluster or DEFAULT_PER_CLUSTER,
                                      executor=executor or "local", ray_address=ray_address)
         if dry_run:
             plan = estimate(paths, model_options, fmt=fmt, read_options=options, into=into)
@@ -151,7 +155,7 @@ def _write(path: Path | None, data: BaseModel) -> None:
     path.write_text(json.dumps(data.model_dump(mode="json"), indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def registry_seed_for(registry_path: Path | None):  # type: ignore[no-untyped-def]
+def registry_seed_for(registry_path: Path | None) -> Seed | None:
     """Fetches a skill the registry already holds under a name distill writes, so it is deepened
     rather than replaced by a version without its rules (None when there is no registry yet)."""
     from skillforge.distill.publish import registry_seed
@@ -160,7 +164,7 @@ def registry_seed_for(registry_path: Path | None):  # type: ignore[no-untyped-de
     return registry_seed(open_registry(registry_path))
 
 
-def publish_to(registry_path: Path | None):  # type: ignore[no-untyped-def]
+def publish_to(registry_path: Path | None) -> Callable[[DistillReport, bool], None]:
     """A step that publishes a distill report's skills to the registry and says what it did.
 
     Every skill the registry accepts is published; the refused ones are listed with their reasons,
@@ -168,7 +172,7 @@ def publish_to(registry_path: Path | None):  # type: ignore[no-untyped-def]
     ``SkillforgeError`` (exit 1).
     """
 
-    def step(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+    def step(report: DistillReport, quiet: bool) -> None:
         from skillforge.distill.publish import publish_skills
         from skillforge.registry import open_registry
 
@@ -197,7 +201,7 @@ def publish_to(registry_path: Path | None):  # type: ignore[no-untyped-def]
     return step
 
 
-def print_written(report) -> None:  # type: ignore[no-untyped-def]
+def print_written(report: DistillReport) -> None:
     """``Wrote N skill(s) to WHERE:`` and the table of skills, naming where they really are."""
     if not report.skills:
         return
@@ -209,7 +213,7 @@ def print_written(report) -> None:  # type: ignore[no-untyped-def]
         info(f"{name}: deepened {name}@{version} from the registry (its rules are kept; new rules added)")
 
 
-def written_to(report) -> str:  # type: ignore[no-untyped-def]
+def written_to(report: DistillReport) -> str:
     """Where a report's skills really are: OUT, or (``--into`` a folder elsewhere) the folders themselves."""
     out = Path(report.out_dir)
     parents = {Path(s.path).parent for s in report.skills}
@@ -218,7 +222,7 @@ def written_to(report) -> str:  # type: ignore[no-untyped-def]
     return ", ".join(sorted(printable(s.path) for s in report.skills))
 
 
-def quality_line(report) -> None:  # type: ignore[no-untyped-def]
+def quality_line(report: DistillReport) -> None:
     """Print the one-line quality summary (``skillforge lint``) of the folders the skills were written to."""
     if not report.skills:
         return
