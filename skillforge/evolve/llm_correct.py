@@ -14,7 +14,6 @@ from skillforge.llm.client import LLMClient
 from skillforge.llm.task import Task
 from skillforge.models import Patch, SkillPackage
 from skillforge.models.evolve_outputs import CorrectionAnswer
-from skillforge.models.llm import LLMRequest
 
 
 class CorrectTask(Task[CorrectionAnswer], kind="correct", prompt="correct"):
@@ -30,10 +29,6 @@ class CorrectTask(Task[CorrectionAnswer], kind="correct", prompt="correct"):
         _, _, problems = to_edits(answer.edits)
         if problems:
             raise ValueError("; ".join(problems))
-
-
-def correction_request(pkg: SkillPackage, correction: str) -> LLMRequest:
-    return CorrectTask(pkg, correction).request()
 
 
 async def correction_with_model(client: LLMClient, pkg: SkillPackage, correction: str) -> Patch:

@@ -19,7 +19,6 @@ from skillforge.llm.task import Ids, Task
 from skillforge.models import SkillPackage
 from skillforge.models.evolve import FailureAnalysis, FailureCluster
 from skillforge.models.evolve_outputs import DiagnosisAnswer
-from skillforge.models.llm import LLMRequest
 from skillforge.skills.markdown import normalize_heading
 
 MAX_FAILURES = 80
@@ -48,10 +47,6 @@ class DiagnoseTask(Task[DiagnosisAnswer], kind="evolve-diagnose", prompt="evolve
         for cluster in answer.clusters:
             check_section(cluster.section, self.pkg)
         self.ids.check_partition((c.failures for c in answer.clusters), "cluster")
-
-
-def diagnosis_request(analyses: list[FailureAnalysis], pkg: SkillPackage) -> LLMRequest:
-    return DiagnoseTask(analyses, pkg).request()
 
 
 async def diagnose_with_model(

@@ -21,7 +21,6 @@ from skillforge.llm.task import Task
 from skillforge.models import Evidence, SkillPackage, Trace
 from skillforge.models.evolve import FailureAnalysis
 from skillforge.models.evolve_outputs import FailureAnswer
-from skillforge.models.llm import LLMRequest
 from skillforge.skills.markdown import normalize_heading
 
 
@@ -48,11 +47,6 @@ class FailureTask(Task[FailureAnswer], kind="evolve-failure", prompt="evolve_fai
         if not 0 <= answer.step < max(1, steps):
             raise ValueError(f"step {answer.step} is not a step of this trace (0..{steps - 1})")
         check_section(answer.section, self.pkg)
-
-
-def failure_request(trace: Trace, pkg: SkillPackage) -> LLMRequest:
-    """The Failure Analyzer's request for one failed trace."""
-    return FailureTask(trace, pkg).request()
 
 
 async def analyze_with_model(

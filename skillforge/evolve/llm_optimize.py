@@ -64,10 +64,6 @@ class OptimizeTask(Task[OptimizeAnswer], kind="evolve-optimize", prompt="evolve_
         return Ids("C", len(self.clusters))
 
 
-def optimize_request(pkg: SkillPackage, clusters: list[FailureCluster]) -> LLMRequest:
-    return OptimizeTask(pkg, clusters).request()
-
-
 def fix_request(request: LLMRequest, answer: OptimizeAnswer, problems: list[str], round_no: int) -> LLMRequest:
     """The same conversation plus the last patch and what is wrong with it."""
     previous = {"role": "assistant", "content": answer.model_dump_json(exclude_defaults=True)}

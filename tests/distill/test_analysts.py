@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from skillforge.distill.model.analysts import LLMAnalyst, prompt_name
+from skillforge.distill.model.analysts import AnalystTask, LLMAnalyst
 from skillforge.distill.model.evidence import TraceIndex, verify_lessons
 from skillforge.distill.model.outline import error_steps, grep_trace, read_steps, render_outline, run_tool
 from skillforge.ingest import read_paths
@@ -85,8 +85,8 @@ def test_tools_read_steps_and_grep_the_real_trace(django_failed: Trace) -> None:
 
 
 def test_failed_and_successful_traces_get_different_prompts(django_failed: Trace, xarray_resolved: Trace) -> None:
-    assert prompt_name(django_failed) == "analyst_failure"
-    assert prompt_name(xarray_resolved) == "analyst_success"
+    assert AnalystTask.for_trace(django_failed).prompt == "analyst_failure"
+    assert AnalystTask.for_trace(xarray_resolved).prompt == "analyst_success"
     client = LLMClient(LLMSettings(model="fake", cache=False))
     analyst = LLMAnalyst(client)
     assert analyst.first_request(django_failed).template == "analyst_failure"

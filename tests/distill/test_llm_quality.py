@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from skillforge.cli import cli
 from skillforge.distill.model.analysts import LLMAnalyst
 from skillforge.distill.model.fix import lint_problems, validate_and_fix
-from skillforge.distill.model.merge import merge_request
+from skillforge.distill.model.merge import MergeTask
 from skillforge.ingest import read_paths
 from skillforge.llm.client import LLMClient
 from skillforge.models import Evidence, Lesson, Trace
@@ -95,7 +95,7 @@ def test_merge_answer_joins_rules_that_differ_only_by_ids() -> None:
 
     other = Lesson(kind="pitfall", title="Quote globs in zsh", body="Quote globs in zsh, because zsh expands them.",
                    target_skill="zsh-tips", evidence=[Evidence(trace_id="t3", step=2, quote="zsh: no matches found")])
-    request = merge_request([lesson("#W2378156", "t1"), lesson("#W9931287", "t2"), other], "merge:test")
+    request = MergeTask([lesson("#W2378156", "t1"), lesson("#W9931287", "t2"), other], "merge:test").request()
     answer = MergeAnswer.model_validate_json(answers.answer(request.messages, None)["content"])
     assert sorted(sorted(r.sources) for r in answer.rules) == [["L1", "L2"], ["L3"]]
 

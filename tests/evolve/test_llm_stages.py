@@ -10,7 +10,7 @@ import pytest
 
 from skillforge.evolve.failures import analyze_failure
 from skillforge.evolve.llm_diagnose import diagnose_with_model
-from skillforge.evolve.llm_failures import analyze_with_model, failure_request
+from skillforge.evolve.llm_failures import FailureTask, analyze_with_model
 from skillforge.ingest import read_paths
 from skillforge.llm.prompts import load_prompt
 from skillforge.models import SkillPackage, Trace
@@ -52,7 +52,7 @@ def test_fake_failure_answer_quotes_the_real_trace_and_is_verified(
     django_failure: Trace, fake_client
 ) -> None:
     pkg = _skill()
-    request = failure_request(django_failure, pkg)
+    request = FailureTask(django_failure, pkg).request()
     first = answers.answer(request.messages, None)
     assert answers.answer(request.messages, None) == first  # deterministic
     analysis, notes = asyncio.run(analyze_with_model(fake_client(), django_failure, pkg))

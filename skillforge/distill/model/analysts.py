@@ -65,10 +65,6 @@ class FailureAnalystTask(AnalystTask, prompt="analyst_failure"):
     """What went wrong in a failed trace, and what would have fixed it."""
 
 
-def prompt_name(trace: Trace) -> str:
-    return AnalystTask.for_trace(trace).prompt
-
-
 class LLMAnalyst:
     """Analyses one trace at a time with ``client``; safe to run many at once (the client bounds them)."""
 

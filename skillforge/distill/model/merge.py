@@ -14,17 +14,8 @@ from skillforge.distill.consolidate import RuleSet, apply_merge_answer, check_me
 from skillforge.llm.client import LLMClient
 from skillforge.llm.task import Ids, Task
 from skillforge.models import Lesson
-from skillforge.models.llm import CallFailure, LLMRequest
+from skillforge.models.llm import CallFailure
 from skillforge.models.llm_outputs import MergeAnswer
-
-
-def lessons_json(lessons: list[Lesson]) -> str:
-    """Lessons as the merge prompt shows them, with ids L1, L2, ... by position."""
-    return Ids("L", len(lessons)).json(
-        {"kind": les.kind, "title": les.title, "body": les.body, "target_skill": les.target_skill,
-         "support": les.support}
-        for les in lessons
-    )
 
 
 class MergeTask(Task[MergeAnswer], kind="merge", prompt="merge"):
@@ -38,14 +29,13 @@ class MergeTask(Task[MergeAnswer], kind="merge", prompt="merge"):
         return self.node
 
     def inputs(self) -> dict[str, Any]:
-        return {"count": len(self.lessons), "lessons": lessons_json(self.lessons)}
+        # Ids L1, L2, ... by position; evidence stays with us (code unites it), support is shown.
+        shown = {"kind", "title", "body", "target_skill", "support"}
+        rows = [les.model_dump(include=shown) for les in self.lessons]
+        return {"count": len(rows), "lessons": Ids("L", len(rows)).json(rows)}
 
     def check(self, answer: MergeAnswer) -> None:
         check_merge_answer(self.lessons)(answer)
-
-
-def merge_request(lessons: list[Lesson], task: str) -> LLMRequest:
-    return MergeTask(lessons, task).request()
 
 
 class LLMMergeStep:
