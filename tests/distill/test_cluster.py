@@ -21,7 +21,7 @@ from skillforge.distill.pipeline import run_distill
 from skillforge.ingest import read_paths
 from skillforge.llm.cache import ResponseCache
 from skillforge.llm.client import LLMClient
-from skillforge.models import Lesson, Outcome, Trace
+from skillforge.models import Evidence, Lesson, Outcome, Trace
 from skillforge.models.llm import LLMAnalysis, LLMSettings, UsageStats
 from skillforge.skills.provenance import read_provenance
 from skillforge.skills.rules import lesson_id
@@ -116,6 +116,29 @@ def test_the_last_slot_waits_for_the_outcome_not_yet_seen() -> None:
     backers = gate.backers()
     assert backers[failure.id] == [(f"{base.id}-0007", base.source.path)]
     assert {m for rep in successes[:3] for m, _ in backers[rep.id]} == {t.id for t in successes[3:]}
+
+
+def test_members_are_carried_into_the_lessons_of_their_representatives() -> None:
+    """An exact copy of an analysed run shows the same quote at the same step; another member of the
+    cluster is named without a quote (no model read it); support counts both."""
+    base = sample(SUCCESS)
+    runs = [variant(base, n) for n in range(3)]
+    copy = runs[0].model_copy(update={"id": "copy", "source": runs[0].source.model_copy(update={"path": "copy.json"})})
+    late = variant(base, 3)
+    gate = ClusterGate(3)
+    assert [gate.admit(t) for t in [*runs, copy, late]] == [True, True, False, False, False]
+    quote = Evidence(trace_id=runs[0].id, step=7, quote="run the reproduction script", source=base.source.path)
+    lesson = Lesson(kind="procedure", title="Re-run the script", body="Re-run it.", target_skill="python",
+                    evidence=[quote], support=1)
+    untouched = lesson.model_copy(update={"evidence": [quote.model_copy(update={"trace_id": "elsewhere"})]})
+    carried, same = gate.carry_support([lesson, untouched])
+    assert same == untouched
+    assert carried.evidence[0] == quote and carried.support == 4
+    by_trace = {e.trace_id: e for e in carried.evidence}
+    assert (by_trace["copy"].step, by_trace["copy"].quote, by_trace["copy"].source) == (7, quote.quote, "copy.json")
+    # runs[2] and late were not analysed: both back every analysed success of their cluster.
+    assert (by_trace[late.id].step, by_trace[late.id].quote) == (None, "")
+    assert set(by_trace) == {runs[0].id, "copy", runs[2].id, late.id}
 
 
 def test_one_representative_per_cluster_and_a_bad_value_is_refused() -> None:

@@ -16,10 +16,11 @@ before reading ends) and gives the same answer on every run:
 - its last slot is kept for an outcome it has not shown yet (or used freely once it shows both).
 
 Every member that was not analysed still backs the rules its representatives produced:
-``carry_support`` adds one evidence item per member (trace id and file, no quote: the member was not
-read by a model) so provenance names it and ``support`` counts it. A member backs the
-representatives with its own outcome when the cluster has any, else all of them; an exact duplicate
-backs whatever its original backs.
+``carry_support`` adds one evidence item per member so provenance names it and ``support`` counts it.
+An exact duplicate of an analysed trace gets its original's quote (its steps are the same, so the
+quote occurs at the same step); any other member gets its trace id and file only, because no model
+read it. A member backs the representatives with its own outcome when the cluster has any, else all
+of them; an exact duplicate backs whatever its original backs.
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ class ClusterGate:
         self._clusters: dict[str, _Cluster] = {}
         self._cluster_of: dict[str, _Cluster] = {}
         self._seen: dict[str, str] = {}
+        self._copy_of: dict[str, str] = {}
+        """Exact duplicate of an analysed trace -> that trace."""
         self._traces = 0
         self._duplicates = 0
         self._analysed = 0
@@ -127,6 +130,8 @@ class ClusterGate:
             cluster = self._cluster_of[original]
             self._cluster_of[trace.id] = cluster
             cluster.members.append(_Member(trace.id, trace.source.path, outcome, original))
+            if original in cluster.representatives:
+                self._copy_of[trace.id] = original
             return False
         cluster = self._clusters.setdefault(behaviour_key(trace), _Cluster())
         self._cluster_of[trace.id] = cluster
@@ -179,24 +184,31 @@ class ClusterGate:
         return {rep: sorted(members) for rep, members in sorted(out.items())}
 
     def carry_support(self, lessons: list[Lesson]) -> list[Lesson]:
-        """``lessons`` with the unanalysed members of their traces' clusters added as evidence (trace id
-        and file, no quote) and counted in ``support``; lessons no member backs are returned unchanged."""
+        """``lessons`` with the unanalysed members of their traces' clusters added as evidence and counted
+        in ``support`` (see the module docstring); lessons no member backs are returned unchanged."""
         backers = self.backers()
         if not backers:
             return lessons
         out: list[Lesson] = []
         for lesson in lessons:
-            have = {e.trace_id for e in lesson.evidence}
+            first: dict[str, Evidence] = {}
+            for item in lesson.evidence:
+                first.setdefault(item.trace_id, item)
             extra: dict[str, Evidence] = {}
-            for rep in sorted(have):
+            for rep in sorted(first):
                 for trace_id, path in backers.get(rep, ()):
-                    if trace_id not in have:
-                        extra.setdefault(trace_id, Evidence(trace_id=trace_id, source=path))
+                    if trace_id in first or trace_id in extra:
+                        continue
+                    original = self._copy_of.get(trace_id)
+                    if original is not None and original in first:
+                        extra[trace_id] = first[original].model_copy(update={"trace_id": trace_id, "source": path})
+                    else:
+                        extra[trace_id] = Evidence(trace_id=trace_id, source=path)
             if not extra:
                 out.append(lesson)
                 continue
             # The analysed traces' quotes stay first: they are what a reader of the skill sees.
             evidence = [*lesson.evidence, *(extra[t] for t in sorted(extra))]
-            support = max(lesson.support, len(have)) + len(extra)
+            support = max(lesson.support, len(first)) + len(extra)
             out.append(lesson.model_copy(update={"evidence": evidence, "support": support}))
         return out
