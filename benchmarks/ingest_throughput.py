@@ -4,6 +4,7 @@
     python benchmarks/ingest_throughput.py --mb 50    # smaller
     python benchmarks/ingest_throughput.py --input ~/.claude/projects/x/y.jsonl
     python benchmarks/ingest_throughput.py --distill  # also the whole offline distill pipeline
+    python benchmarks/ingest_throughput.py --stages   # and where distill's peak comes from, step by step
 
 The session is a real sample (tests/data/samples/claude_code_jsonl) repeated with fresh uuids and
 message/tool ids, chained by ``parentUuid`` so it reads as one long conversation of ~160k steps
@@ -13,7 +14,7 @@ Measured, each in its own subprocess so its peak RSS is its own: a plain ``json.
 the lines; ``inspect_paths`` (what ``skillforge inspect`` does); ``read_paths`` into traces (what
 ``distill`` reads before analysing). Times are the best of ``--repeat`` runs; the ratios use CPU
 time, which another process on the machine does not inflate (wall time is printed beside it).
-Targets: within 3x of the plain loop, peak RSS under 200 MB.
+Targets: inspect and read within 3x of the plain loop; inspect, read and distill under 200 MB peak RSS.
 """
 
 from __future__ import annotations
@@ -96,6 +97,31 @@ with tempfile.TemporaryDirectory() as out:
     report = run_distill([path], out)
 extra = {"traces": report.traces, "lessons": report.lessons, "skills": len(report.skills)}
 """,
+    # Where offline distill's peak comes from: the peak RSS so far after each thing the pipeline does
+    # to a trace (the same calls, in the same order, as run_distill's intake and the heuristic digest).
+    "stages": """
+import resource
+from skillforge.distill.heuristic.trace_digest import digest
+from skillforge.ingest import read_paths
+from skillforge.models import Trace
+from skillforge.redact import redact_trace_in_place
+from skillforge.scan.poison import slim_trace
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+extra = {"imports": peak()}
+for item in read_paths([path]):
+    if isinstance(item, Trace):
+        extra["read"] = peak()
+        redact_trace_in_place(item)
+        extra["redact"] = peak()
+        slim = slim_trace(item)
+        extra["slim"] = peak()
+        kept = digest(item)
+        extra["digest"] = peak()
+        break
+""",
 }
 
 
@@ -128,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", type=Path, help="measure this JSONL file instead of generating one")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts (default 3)")
     parser.add_argument("--distill", action="store_true", help="also measure the whole offline distill pipeline")
+    parser.add_argument("--stages", action="store_true",
+                        help="also print the peak RSS after each step distill takes on the (first) trace")
     args = parser.parse_args(argv)
 
-    phases = ["json", "inspect", "read"] + (["distill"] if args.distill else [])
+    phases = ["json", "inspect", "read"] + (["distill"] if args.distill else []) + (["stages"] if args.stages else [])
     with tempfile.TemporaryDirectory() as tmp:
         path = args.input
         if path is None:
@@ -139,28 +167,34 @@ def main(argv: list[str] | None = None) -> int:
             build(path, args.mb)
             print(f"built {path.stat().st_size / 1e6:.0f} MB session in {time.perf_counter() - started:.1f} s")
         size_mb = path.stat().st_size / 1e6
-        results = {phase: _best(phase, path, 1 if phase == "distill" else args.repeat) for phase in phases}
+        results = {phase: _best(phase, path, 1 if phase in ("distill", "stages") else args.repeat) for phase in phases}
 
     plain = results["json"]
     print(f"file: {size_mb:.0f} MB, {plain['records']:.0f} records; best of {args.repeat} runs\n")
     print(f"{'':22}{'MB/s (cpu)':>11}{'cpu s':>8}{'wall s':>8}{'x json':>8}{'peak RSS':>10}")
     missed = []
     for phase in phases:
+        if phase == "stages":
+            continue
         got = results[phase]
         ratio = got["cpu"] / plain["cpu"]
         label = {"json": "json.loads per line", "inspect": "inspect_paths", "read": "read_paths -> traces",
                  "distill": "run_distill (offline)"}[phase]
         print(f"{label:22}{size_mb / got['cpu']:11.1f}{got['cpu']:8.2f}{got['wall']:8.2f}{ratio:7.2f}x"
               f"{got['rss_mb']:8.0f} MB")
-        if phase in ("inspect", "read"):
-            if ratio > TARGET_RATIO:
-                missed.append(f"{phase}: {ratio:.2f}x json (target <= {TARGET_RATIO:.0f}x)")
+        if phase in ("inspect", "read") and ratio > TARGET_RATIO:
+            missed.append(f"{phase}: {ratio:.2f}x json (target <= {TARGET_RATIO:.0f}x)")
+        if phase in ("inspect", "read", "distill"):
             if got["rss_mb"] >= TARGET_RSS_MB:
                 missed.append(f"{phase}: peak RSS {got['rss_mb']:.0f} MB (target < {TARGET_RSS_MB} MB)")
     inspect, read = results["inspect"], results["read"]
     print(f"\nread as {inspect['format']}: {inspect['traces']:.0f} trace(s), {inspect['steps']:.0f} steps, "
           f"{inspect['tool_calls']:.0f} tool calls, {inspect['errors']:.0f} errors, {inspect['skipped']:.0f} skipped; "
           f"{read['clipped']:.0f} records clipped by the text budget")
+    if "stages" in results:
+        got = results["stages"]
+        print("distill's peak RSS so far, after: " + ", ".join(
+            f"{stage} {got[stage]:.0f} MB" for stage in ("imports", "read", "redact", "slim", "digest") if stage in got))
     if (inspect["traces"], inspect["steps"]) != (read["traces"], read["steps"]):
         missed.append("inspect and read disagree on the counts")
     print("targets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
