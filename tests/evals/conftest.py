@@ -6,17 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from ..factories import skill_md, write_skill_folder
+
 AGENT = Path(__file__).parent.parent / "data" / "agents" / "scripted_agent.py"
 
 
 def _make_skill(root: Path, name: str, rules: str) -> Path:
-    skill = root / name
-    skill.mkdir(parents=True, exist_ok=True)
-    (skill / "SKILL.md").write_text(
-        f"---\nname: {name}\ndescription: Use when writing files for the scripted agent.\n---\n# {name}\n\n{rules}\n",
-        encoding="utf-8",
-    )
-    return skill
+    text = skill_md(name, "Use when writing files for the scripted agent.", f"# {name}\n\n{rules}\n")
+    return write_skill_folder(root / name, text)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from skillforge.evals import load_tasks, run_eval
 from skillforge.evals.stats import paired_delta, verdict, wilson
 from skillforge.evolve.noise import all_fail, measure
 
+from ..factories import skill_md, write_skill_folder
+
 COIN_AGENT = """#!/bin/sh
 # Succeeds with probability $PCT/100, seeded by (task, run, arm): the same draws on every machine.
 task="$1"; run="$2"; arm="$3"
@@ -26,10 +28,8 @@ def coin(tmp_path: Path, base: int, with_skill: int | None, tasks: int = 20) -> 
     agent = tmp_path / "coin.sh"
     agent.write_text(COIN_AGENT.replace("$BASE", str(base)))
     agent.chmod(0o755)
-    skill = tmp_path / "coin"
-    skill.mkdir()
     rule = f"- succeed {with_skill}" if with_skill is not None else "- a rule the agent ignores"
-    (skill / "SKILL.md").write_text(f"---\nname: coin\ndescription: Use when flipping coins.\n---\n{rule}\n")
+    skill = write_skill_folder(tmp_path / "coin", skill_md("coin", "Use when flipping coins.", f"{rule}\n"))
     path = tmp_path / "tasks.jsonl"
     path.write_text(
         "".join(

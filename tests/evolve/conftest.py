@@ -8,6 +8,8 @@ import pytest
 
 from skillforge.registry import open_registry
 
+from ..factories import skill_md, write_skill_folder
+
 AGENT = Path(__file__).parent.parent / "data" / "agents" / "scripted_agent.py"
 SIGNED_CHECK = (
     "tail -n1 r.txt | grep -qx 'Signed-off-by: bot' "
@@ -45,13 +47,8 @@ def tasks_file(tmp_path: Path) -> Path:
 def registry(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A real registry holding skill 'writer' 1.0.0, which knows nothing about signing files."""
     reg = open_registry(tmp_path / "registry")
-    skill = tmp_path / "src" / "writer"
-    skill.mkdir(parents=True)
-    (skill / "SKILL.md").write_text(
-        "---\nname: writer\ndescription: Use when asked to write text into files.\n---\n"
-        "# Writer\n\n## Procedure\n\n- Write the requested text to the requested file.\n",
-        encoding="utf-8",
-    )
+    body = "# Writer\n\n## Procedure\n\n- Write the requested text to the requested file.\n"
+    skill = write_skill_folder(tmp_path / "src" / "writer", skill_md("writer", "Use when asked to write text into files.", body))
     reg.publish(skill, version="1.0.0", message="first version")
     return reg
 

@@ -8,7 +8,6 @@ so snapshots and screenshots are byte-stable.
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ from skillforge.models.lesson import Evidence
 from skillforge.models.provenance import Provenance, ProvenanceRule, ProvenanceSource
 from skillforge.registry import Registry, open_registry
 from skillforge.registry import store as registry_store
+
+from ..factories import skill_md, write_skill_folder
 
 FRONT = """---
 name: pdf-forms
@@ -181,20 +182,8 @@ def provenance(version: str, *, xfa: bool, appearances: bool) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def write_skill(root: Path, files: dict[str, str]) -> Path:
-    """Replace the folder ``root`` with exactly ``files``."""
-    shutil.rmtree(root, ignore_errors=True)
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
-def simple_skill(name: str, description: str, body: str, tags: str) -> dict[str, str]:
-    return {
-        "SKILL.md": f"---\nname: {name}\ndescription: {description}\nmetadata:\n  tags: {tags}\n---\n{body}"
-    }
+def simple_skill(name: str, description: str, body: str, tags: str) -> str:
+    return skill_md(name, description, body, frontmatter=f"metadata:\n  tags: {tags}")
 
 
 class Clock:
@@ -226,7 +215,7 @@ def build_registry(path: Path, src: Path, clock: Clock) -> Registry:
     reg = open_registry(path)
     skill = src / "pdf-forms"
     clock.tick()
-    write_skill(skill, {"SKILL.md": V1, "scripts/fields.py": FIELDS_PY})
+    write_skill_folder(skill, V1, {"scripts/fields.py": FIELDS_PY}, replace=True)
     reg.publish(
         skill,
         message="distilled from 4 Claude Code sessions",
@@ -234,7 +223,7 @@ def build_registry(path: Path, src: Path, clock: Clock) -> Registry:
         provenance=provenance("0.1.0", xfa=False, appearances=False),
     )
     clock.tick()
-    write_skill(
+    write_skill_folder(
         src / "git-bisect",
         simple_skill(
             "git-bisect",
@@ -242,10 +231,11 @@ def build_registry(path: Path, src: Path, clock: Clock) -> Registry:
             "# git bisect\n\n## Procedure\n1. `git bisect start BAD GOOD`\n2. `git bisect run pytest -x tests/test_x.py`\n",
             "git, debugging",
         ),
+        replace=True,
     )
     reg.publish(src / "git-bisect", message="first version")
     clock.tick()
-    write_skill(skill, {"SKILL.md": V2, "scripts/fields.py": FIELDS_PY, "references/xfa.md": XFA_MD})
+    write_skill_folder(skill, V2, {"scripts/fields.py": FIELDS_PY, "references/xfa.md": XFA_MD}, replace=True)
     reg.publish(
         skill,
         bump="minor",
@@ -270,7 +260,7 @@ def build_registry(path: Path, src: Path, clock: Clock) -> Registry:
     )
     reg.record_event("pdf-forms", "evolve-rejected", rejected.model_dump(mode="json"))
     clock.tick()
-    write_skill(
+    write_skill_folder(
         src / "release-notes",
         simple_skill(
             "release-notes",
@@ -278,10 +268,11 @@ def build_registry(path: Path, src: Path, clock: Clock) -> Registry:
             "# Release notes\n\nGroup changes by Added / Fixed / Removed.\n",
             "docs, release",
         ),
+        replace=True,
     )
     reg.publish(src / "release-notes", message="first version")
     clock.tick()
-    write_skill(
+    write_skill_folder(
         src / "release-notes",
         simple_skill(
             "release-notes",
@@ -289,6 +280,7 @@ def build_registry(path: Path, src: Path, clock: Clock) -> Registry:
             "# Release notes\n\nGroup changes by Added / Fixed / Removed / Security.\n",
             "docs, release",
         ),
+        replace=True,
     )
     reg.publish(src / "release-notes", message="add a Security group")
     clock.tick()
@@ -309,7 +301,7 @@ def build_registry(path: Path, src: Path, clock: Clock) -> Registry:
             improvements=["fill-1040", "fill-w9"],
         ),
     )
-    write_skill(skill, {"SKILL.md": V3, "scripts/fields.py": FIELDS_PY, "references/xfa.md": XFA_MD})
+    write_skill_folder(skill, V3, {"scripts/fields.py": FIELDS_PY, "references/xfa.md": XFA_MD}, replace=True)
     reg.publish(
         skill,
         bump="minor",

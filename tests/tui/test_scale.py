@@ -19,6 +19,7 @@ from skillforge.tui.screens.browser import BrowserScreen
 from skillforge.tui.screens.skill import SkillScreen
 from skillforge.tui.widgets.diff_view import DiffView
 
+from ..factories import skill_md, write_skill_folder
 from .helpers import Counting
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
@@ -41,15 +42,10 @@ def build(path: Path, src: Path) -> Registry:
     _bulk_builder()(path, SKILLS, 1)
     reg = open_registry(path)
     folder = src / "pdf-forms"
-    folder.mkdir(parents=True)
     for v in range(5):
         rules = "".join(f"- Rule {r}: keep field {r} in mind.\n" for r in range(v * 10))
-        (folder / "SKILL.md").write_text(
-            "---\nname: pdf-forms\ndescription: Fill PDF forms. Use when asked to fill a PDF form.\n---\n"
-            f"# PDF forms\n\n## Pitfalls\n{rules}",
-            encoding="utf-8",
-        )
-        reg.publish(folder, bump="minor")
+        text = skill_md("pdf-forms", "Fill PDF forms. Use when asked to fill a PDF form.", f"# PDF forms\n\n## Pitfalls\n{rules}")
+        reg.publish(write_skill_folder(folder, text), bump="minor")
     return reg
 
 
