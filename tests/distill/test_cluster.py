@@ -214,6 +214,22 @@ def test_500_traces_of_10_behaviours_cost_a_fifth_of_the_calls_and_keep_every_ru
     assert sorted(l.support for l in clustered.lessons) == sorted(l.support for l in plain.lessons)
 
 
+def test_the_stage_snapshot_is_kept_per_cluster_setting(tmp_path: Path) -> None:
+    """A rerun with another --per-cluster must analyse again, not answer from the other setting's snapshot."""
+    inputs = [write_jsonl(tmp_path / "fleet.jsonl", [variant(sample(SUCCESS), n) for n in range(6)])]
+    llm = client(tmp_path / "cache")
+    runs = {}
+    for per_cluster in (4, 1, 4):
+        runs.setdefault(per_cluster, []).append(
+            asyncio.run(run_analysis(inputs, llm, per_cluster=per_cluster, snapshot_dir=tmp_path / "stages"))
+        )
+    first, again = runs[4]
+    (single,) = runs[1]
+    assert not first.from_snapshot and not single.from_snapshot and again.from_snapshot
+    assert first.clustering is not None and single.clustering is not None
+    assert (first.clustering.analysed, single.clustering.analysed) == (3, 1)
+
+
 def test_clustered_output_is_byte_identical_across_runs(tmp_path: Path) -> None:
     inputs = [write_jsonl(tmp_path / "fleet.jsonl", [variant(sample(BEHAVIOURS[n % 3]), n) for n in range(15)])]
     outputs = []
