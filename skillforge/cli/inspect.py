@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.shell_completion import CompletionItem
 
+from skillforge import plugins
 from skillforge.cli._render import echo_json, info, progress, table, warn
 from skillforge.errors import InputError
 from skillforge.ingest import FileReport, ReadOptions, inspect_paths, parse_ticket_columns
@@ -16,7 +18,8 @@ HEADERS = ("path", "format", "traces", "steps", "tool_calls", "errors", "skipped
 @click.command("inspect")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per file.")
-@click.option("--format", "fmt", metavar="NAME", help="Read every file with this reader instead of detecting.")
+@click.option("--format", "fmt", metavar="NAME", shell_complete=lambda ctx, param, incomplete: complete_formats(incomplete),
+              help="Read every file with this reader instead of detecting (an unknown NAME lists the choices).")
 @click.option(
     "--ticket-columns",
     metavar="FIELD=COLUMN,...",
@@ -40,6 +43,12 @@ def inspect_cmd(paths: tuple[Path, ...], as_json: bool, fmt: str | None, ticket_
             f"nothing usable was read from {len(reports)} file(s)",
             hint="see the reasons above; --format NAME forces a reader",
         )
+
+
+def complete_formats(incomplete: str) -> list[CompletionItem]:
+    """Shell completion for ``--format``: every reader's name, built-in and from plugins."""
+    return [CompletionItem(name, help=reader.description) for name, reader in plugins.readers().items()
+            if name.startswith(incomplete)]
 
 
 def _print(reports: list[FileReport]) -> None:

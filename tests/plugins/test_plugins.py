@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from skillforge import plugins
 from skillforge.cli import cli
+from skillforge.cli.inspect import complete_formats
 from skillforge.errors import InputError
 
 from ..factories import skill_md, write_skill_folder
@@ -66,6 +67,18 @@ def read(path, probe, options):
 @hookimpl
 def register_readers(register):
     register(Reader("demo-log", sniff, read, "Demo agent plain-text logs"))
+
+
+class EchoAnalyzer:
+    name = "echo"
+
+    def analyze(self, traces):
+        return []
+
+
+@hookimpl
+def register_analyzers(register):
+    register("echo", EchoAnalyzer)
 
 
 @hookimpl
@@ -164,6 +177,8 @@ def check_plugin_works(run: Run, tmp_path: Path, home: Path) -> None:
 
     code, out = run("inspect", "--format", "no-such-format", str(sample))
     assert code != 0 and "demo-log" in out, out  # the plugin's format is among the choices
+    code, out = run("inspect", "--format", "demo-log", str(sample))
+    assert code == 0 and "demo-log" in out, out
 
     code, out = run("hosts")
     assert code == 0, out
@@ -191,6 +206,9 @@ def test_a_plugin_registered_with_pluggy_adds_a_format_and_a_host(
     monkeypatch.syspath_prepend(str(site))
     plugins.pm.register(importlib.import_module(PLUGIN), name="demo")
     check_plugin_works(in_process(project(tmp_path)), tmp_path, home)
+    assert [item.value for item in complete_formats("demo")] == ["demo-log"]  # shell completion of --format
+    assert plugins.get_analyzer("echo").name == "echo"
+    assert list(plugins.analyzers()) == ["heuristic", "echo"]
 
 
 def test_a_plugin_installed_with_an_entry_point_is_loaded(
