@@ -2,7 +2,8 @@
 
 ``LLMClient`` (client.py) makes bounded, retried, cached, budgeted calls; ``complete_as``
 (structured.py) turns answers into pydantic models with one repair round; prompts are files
-loaded by ``load_prompt`` (prompts.py); ``--model fake`` is an offline litellm provider (fake.py).
+loaded by ``load_prompt`` (prompts.py); every model stage is a ``Task`` (task.py). ``--model fake`` is
+registered from ``skillforge.testing.fake_model``.
 """
 
 from __future__ import annotations

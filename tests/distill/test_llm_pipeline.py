@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from skillforge.cli import cli
 from skillforge.ingest import read_paths
-from skillforge.llm.fake import FABRICATED_QUOTE, STATS
-from skillforge.llm.fake_server import FakeOpenAIServer
+from skillforge.testing.fake_model import FABRICATED_QUOTE, STATS
+from skillforge.testing.server import FakeOpenAIServer
 from skillforge.models import Trace
 from skillforge.skills.provenance import read_provenance
 from skillforge.skills.validate import validate_skill
@@ -72,7 +72,7 @@ def test_fake_model_writes_valid_skills_with_provenance_and_a_report(inputs: Pat
     out = tmp_path / "out"
     code, report, output = distill(inputs, "--model", "fake", "-o", out)
     assert code == 0, output
-    assert MODEL_KEYS <= report.keys()
+    assert report.keys() >= MODEL_KEYS
     n = count_traces(inputs)
     assert report["traces"] == n and report["failed_calls"] == 0
     assert report["llm_calls"] > report["analyst_calls"]  # plus merge and plan calls
@@ -118,7 +118,7 @@ def test_budget_stops_cleanly_with_a_partial_report_and_exit_3(inputs: Path, tmp
     code, report, output = distill(inputs, "--model", "fake", "-o", out, "--budget", "0.03", "--concurrency", "2")
     assert code == 3, output
     assert report["budget_stopped"] is True and report["cost_usd"] <= 0.03
-    assert 0 < report["llm_calls"] and report["skills"] == []
+    assert report["llm_calls"] > 0 and report["skills"] == []
     assert any(f["kind"] == "BudgetExceeded" for f in report["failures"])
     assert not out.exists() or not any(out.iterdir())
     assert "Re-run with a larger --budget" in output
@@ -247,7 +247,7 @@ def test_json_report_has_one_shape_offline_and_with_a_model(inputs: Path, tmp_pa
     assert offline.exit_code == 0 and fake.exit_code == 0, fake.output
     plain, model = json.loads(offline.stdout), json.loads(fake.stdout)
     assert plain.keys() == model.keys()
-    assert plain["model"] is None and MODEL_KEYS <= model["model"].keys()
+    assert plain["model"] is None and model["model"].keys() >= MODEL_KEYS
     assert plain["analyzer"] == "heuristic" and model["analyzer"] == "skillforge-fake/fake"
     n = count_traces(inputs)
     assert plain["traces"] == model["traces"] == n and plain["traces_by_format"] == model["traces_by_format"]

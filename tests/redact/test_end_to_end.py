@@ -21,7 +21,7 @@ from click.testing import CliRunner
 import redaction_corpus as corpus  # type: ignore[import-not-found]  # loaded by conftest.py
 from skillforge.cli import cli
 from skillforge.ingest import read_paths
-from skillforge.llm.fake_server import FakeOpenAIServer
+from skillforge.testing.server import FakeOpenAIServer
 from skillforge.models import Trace
 
 CASES = corpus.CASES
