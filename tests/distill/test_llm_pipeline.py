@@ -20,11 +20,11 @@ from click.testing import CliRunner
 
 from skillforge.cli import cli
 from skillforge.ingest import read_paths
-from skillforge.testing.fake_model import FABRICATED_QUOTE, STATS
-from skillforge.testing.server import FakeOpenAIServer
 from skillforge.models import Trace
 from skillforge.skills.provenance import read_provenance
 from skillforge.skills.validate import validate_skill
+from skillforge.testing.fake_model import FABRICATED_QUOTE, STATS
+from skillforge.testing.server import FakeOpenAIServer
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples"
 MODEL_KEYS = {"llm_calls", "cache_hits", "failed_calls", "prompt_tokens", "completion_tokens", "cost_usd",
