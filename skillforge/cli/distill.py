@@ -46,11 +46,11 @@ if TYPE_CHECKING:
 @click.option("--dry-run", is_flag=True, help="With --model: print planned calls, tokens and cost; call nothing.")
 @click.option("--per-cluster", type=click.IntRange(min=1), metavar="K",
               help="With --model: analyse at most K traces of each behaviour cluster; the rest back their rules "
-                   "as support [default: 4].")
+                   "as support (default 4).")
 @click.option("--no-cluster", is_flag=True, help="With --model: analyse every trace (no behaviour clustering).")
 @click.option("--executor", type=click.Choice(["local", "ray"]),
               help="With --model: run the analysis here (local) or on a Ray cluster (ray; needs skillforge[ray]) "
-                   "[default: local].")
+                   "(default local).")
 @click.option("--ray-address", metavar="ADDR", help="With --model --executor ray: the Ray cluster to join.")
 @click.option("--publish/--no-publish", default=True, show_default=True,
               help="Publish each skill written to the registry as a new version.")
@@ -287,12 +287,18 @@ def _print_model(report: DistillReport, run: ModelRun) -> None:
 def _print_estimate(plan: DryRunEstimate) -> None:
     cost = f"${plan.cost_usd:.4f}" if plan.cost_known else "unknown (no price for this model in litellm's map)"
     info(f"Dry run for {plan.model} ({'tool calling' if plan.tool_calling else 'one call per trace'}):")
-    info(table(("", "count"), [
-        ("traces", plan.traces), ("analyst calls", plan.analyst_calls), ("merge calls", plan.merge_calls),
-        ("plan calls", plan.plan_calls), ("planned calls", plan.planned_calls),
-        ("first calls already cached", plan.cached_calls), ("merge levels", plan.merge_levels),
-        ("prompt tokens (est.)", plan.prompt_tokens), ("completion tokens (est.)", plan.completion_tokens),
-    ]))
+    rows: list[tuple[str, int]] = [("traces", plan.traces)]
+    if plan.calls_saved:  # clustering only gets rows when it changes the plan
+        rows += [("behaviour clusters", plan.clusters), ("exact duplicates", plan.duplicates),
+                 (f"traces analysed (at most {plan.per_cluster} per cluster)", plan.analysed_traces),
+                 ("calls saved by clustering", plan.calls_saved)]
+    rows += [
+        ("analyst calls", plan.analyst_calls), ("merge calls", plan.merge_calls), ("plan calls", plan.plan_calls),
+        ("planned calls", plan.planned_calls), ("first calls already cached", plan.cached_calls),
+        ("merge levels", plan.merge_levels), ("prompt tokens (est.)", plan.prompt_tokens),
+        ("completion tokens (est.)", plan.completion_tokens),
+    ]
+    info(table(("", "count"), rows))
     info(f"Estimated cost: {cost}. Nothing was sent to a model.")
 
 

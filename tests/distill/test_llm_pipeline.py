@@ -271,3 +271,18 @@ def test_per_cluster_and_no_cluster_reach_the_analysis(inputs: Path, tmp_path: P
     code, every, _ = distill(inputs, "--model", "fake-notools", "-o", tmp_path / "b", "--no-cluster",
                              env={"SKILLFORGE_CACHE": str(tmp_path / "cache-b")})
     assert code == 0 and every["clustering"] is None and every["analyst_calls"] == n
+
+
+def test_dry_run_shows_what_clustering_saves(tmp_path: Path) -> None:
+    (trace,) = [t for t in read_paths([SAMPLES / "swe_agent_traj" / "swe-agent__test-repo-i1.traj"])
+                if isinstance(t, Trace)]
+    fleet = tmp_path / "fleet" / "runs.jsonl"
+    fleet.parent.mkdir()
+    fleet.write_text("".join(trace.model_copy(update={"id": f"{trace.id}-{n}", "task": f"[run {n}] {trace.task}"})
+                             .model_dump_json() + "\n" for n in range(12)), encoding="utf-8")
+    code, plan, output = distill(fleet.parent, "--model", "fake", "-o", tmp_path / "out", "--dry-run")
+    assert code == 0 and plan["clusters"] == 1 and plan["analysed_traces"] < 12
+    assert f"calls saved by clustering {plan['calls_saved']}" in " ".join(output.split())
+    code, every, output = distill(fleet.parent, "--model", "fake", "-o", tmp_path / "out", "--dry-run", "--no-cluster")
+    assert code == 0 and every["analysed_traces"] == 12 and "clustering" not in output
+    assert every["analyst_calls"] > plan["analyst_calls"] and STATS.calls == 0
