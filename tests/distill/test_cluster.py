@@ -14,7 +14,7 @@ import pytest
 
 from skillforge.distill.lessons import generalize, merge_duplicates
 from skillforge.distill.model.analysis import run_analysis
-from skillforge.distill.model.cluster import ClusterGate, behaviour_key
+from skillforge.distill.model.cluster import ClusterGate, behaviour_key, trace_keys
 from skillforge.distill.model.estimate import estimate_run
 from skillforge.distill.model.run import ModelAnalyzer, ModelOptions
 from skillforge.distill.pipeline import run_distill
@@ -139,6 +139,14 @@ def test_members_are_carried_into_the_lessons_of_their_representatives() -> None
     # runs[2] and late were not analysed: both back every analysed success of their cluster.
     assert (by_trace[late.id].step, by_trace[late.id].quote) == (None, "")
     assert set(by_trace) == {runs[0].id, "copy", runs[2].id, late.id}
+
+
+def test_keys_computed_elsewhere_give_the_same_decisions() -> None:
+    """A reader process may compute the keys where it reads; the gate decides the same either way."""
+    fleet = [variant(sample(BEHAVIOURS[n % 3]), n) for n in range(12)]
+    here, there = ClusterGate(2), ClusterGate(2)
+    assert [here.admit(t) for t in fleet] == [there.admit(t, trace_keys(t)) for t in fleet]
+    assert here.summary() == there.summary() and here.backers() == there.backers()
 
 
 def test_one_representative_per_cluster_and_a_bad_value_is_refused() -> None:

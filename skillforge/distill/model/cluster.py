@@ -35,7 +35,9 @@ from skillforge.distill.model.outline import is_error, is_failure
 from skillforge.models import Evidence, Lesson, Trace
 from skillforge.models.llm import ClusterSummary
 
-__all__ = ["ClusterGate", "ClusterSummary", "behaviour_key", "content_key", "mask_text", "outcome_of"]
+__all__ = [
+    "ClusterGate", "ClusterSummary", "TraceKeys", "behaviour_key", "content_key", "mask_text", "outcome_of", "trace_keys",
+]
 
 DEFAULT_PER_CLUSTER = 4
 
@@ -76,6 +78,21 @@ def content_key(trace: Trace) -> str:
     metadata aside): an analyst would see the same trace."""
     steps = [s.model_dump_json(exclude={"timestamp"}) for s in trace.steps]
     return _digest([trace.kind, trace.task, trace.outcome.model_dump_json(), *steps])
+
+
+@dataclass(frozen=True)
+class TraceKeys:
+    """What the gate needs to know of a trace besides its id and file."""
+
+    content: str
+    behaviour: str
+    outcome: str
+
+
+def trace_keys(trace: Trace) -> TraceKeys:
+    """The keys ``ClusterGate.admit`` decides on, for a (redacted) trace. Computing them costs most of a
+    millisecond per trace, so a reader process can compute them where it reads and pass them along."""
+    return TraceKeys(content=content_key(trace), behaviour=behaviour_key(trace), outcome=outcome_of(trace))
 
 
 def _digest(parts: list[str]) -> str:
@@ -120,11 +137,14 @@ class ClusterGate:
         self._duplicates = 0
         self._analysed = 0
 
-    def admit(self, trace: Trace) -> bool:
-        """Record ``trace`` as a member of its cluster; True when it should be analysed."""
+    def admit(self, trace: Trace, keys: TraceKeys | None = None) -> bool:
+        """Record ``trace`` as a member of its cluster; True when it should be analysed.
+
+        ``keys``: ``trace_keys(trace)`` when the caller computed them already (e.g. in the reader process)."""
+        keys = keys or trace_keys(trace)
         self._traces += 1
-        outcome = outcome_of(trace)
-        original = self._seen.setdefault(content_key(trace), trace.id)
+        outcome = keys.outcome
+        original = self._seen.setdefault(keys.content, trace.id)
         if original != trace.id:
             self._duplicates += 1
             cluster = self._cluster_of[original]
@@ -133,7 +153,7 @@ class ClusterGate:
             if original in cluster.representatives:
                 self._copy_of[trace.id] = original
             return False
-        cluster = self._clusters.setdefault(behaviour_key(trace), _Cluster())
+        cluster = self._clusters.setdefault(keys.behaviour, _Cluster())
         self._cluster_of[trace.id] = cluster
         if self._has_room(cluster, outcome):
             cluster.representatives[trace.id] = outcome
