@@ -236,6 +236,7 @@ def digest(trace: Trace) -> TraceDigest:
     out.coding = total > 0 and coding_roles * 2 >= total
     out.errors = failures.errors.kept
     out.recoveries = failures.recoveries.kept
+    out.fixes = failures.fixes.kept
     if out.failed_run and tail:
         _final_error(list(tail), out)
     for action in _kept_actions(out):
@@ -348,6 +349,24 @@ class _RecoveryFold:
             self.kept.append(recovery)
 
 
+class _FixFold:
+    """One trace's fix-and-rerun pairs, at most ``KEEP_PER_SIGNATURE`` per (family, failure, signature).
+
+    The aggregation clusters them by family and failure kind (or shown signature), a coarser key, and
+    quotes the earliest few of a cluster: the earliest ``KEEP_PER_SIGNATURE`` of each finer group hold
+    those. An edit-test loop of 30,000 rounds keeps a few dozen, not every round's three actions."""
+
+    def __init__(self) -> None:
+        self.kept: list[FixRerun] = []
+        self.seen: Counter[tuple[str, str | None, str]] = Counter()
+
+    def add(self, fix: FixRerun) -> None:
+        key = (fix.family, fix.failed.failure, fix.signature)
+        if self.seen[key] < KEEP_PER_SIGNATURE:
+            self.seen[key] += 1
+            self.kept.append(fix)
+
+
 def _kept_actions(out: TraceDigest) -> list[Action]:
     kept: dict[int, Action] = {}
     for actions in out.role_examples.values():
@@ -437,6 +456,7 @@ class _Failures:
         self.used_fixes: set[int] = set()
         self.errors = _ErrorFold()
         self.recoveries = _RecoveryFold()
+        self.fixes = _FixFold()
         self.memo: dict[str, tuple[str, str]] = {}
 
     def signature(self, output: str) -> tuple[str, str]:
@@ -486,7 +506,7 @@ class _Failures:
             else:
                 edits = [b for b in between if b.role == "edit" and b.failed is False]
                 if edits:
-                    self.out.fixes.append(FixRerun(signature, action.family, quote, action, candidate, edits))
+                    self.fixes.add(FixRerun(signature, action.family, quote, action, candidate, edits))
                     resolved = True
             self.used_fixes.add(candidate.index)
             break
