@@ -272,6 +272,10 @@ def _print_model(report: DistillReport, run: ModelRun) -> None:
     info(f"Read {report.traces} trace(s) with {report.analyzer}: {run.llm_calls} model call(s), "
          f"{run.cache_hits} from cache, {run.prompt_tokens}+{run.completion_tokens} tokens, {cost}, "
          f"{run.wall_s:.1f} s.")
+    if run.clustering is not None and run.clustering.saved:
+        c = run.clustering
+        info(f"Clustered {c.traces} trace(s) into {c.clusters} behaviour(s): {c.analysed} analysed, {c.saved} "
+             "counted as support of their cluster's rules without a call.")
     info(f"Analysts found {run.lessons} lesson(s); {run.merge_levels} merge level(s) left {run.rules} rule(s)"
          + (f", {len(run.conflicts)} conflict(s) resolved." if run.conflicts else "."))
     for dropped in run.dropped_lessons:

@@ -273,7 +273,7 @@ def test_per_cluster_and_no_cluster_reach_the_analysis(inputs: Path, tmp_path: P
     assert code == 0 and every["clustering"] is None and every["analyst_calls"] == n
 
 
-def test_dry_run_shows_what_clustering_saves(tmp_path: Path) -> None:
+def test_dry_run_and_run_show_what_clustering_saves(tmp_path: Path) -> None:
     (trace,) = [t for t in read_paths([SAMPLES / "swe_agent_traj" / "swe-agent__test-repo-i1.traj"])
                 if isinstance(t, Trace)]
     fleet = tmp_path / "fleet" / "runs.jsonl"
@@ -286,3 +286,6 @@ def test_dry_run_shows_what_clustering_saves(tmp_path: Path) -> None:
     code, every, output = distill(fleet.parent, "--model", "fake", "-o", tmp_path / "out", "--dry-run", "--no-cluster")
     assert code == 0 and every["analysed_traces"] == 12 and "clustering" not in output
     assert every["analyst_calls"] > plan["analyst_calls"] and STATS.calls == 0
+    code, report, output = distill(fleet.parent, "--model", "fake", "-o", tmp_path / "out")
+    assert code == 0 and report["clustering"]["analysed"] == plan["analysed_traces"]
+    assert f"Clustered 12 trace(s) into 1 behaviour(s): {plan['analysed_traces']} analysed" in output
