@@ -5,6 +5,9 @@ A reader is two functions: ``sniff(probe) -> float`` (0 = not mine, 1 = certainl
 whole large file in memory, and every unreadable record becomes a ``Skipped`` naming the line.
 A reader may add ``count(path, probe, options) -> Iterator[TraceCounts | Skipped]``, which ``inspect``
 uses to count what ``read`` would yield without building the traces.
+
+Readers are registered through the ``register_readers`` hook (``skillforge.hookspecs``): the built-ins in
+``formats/`` and any plugin's alike, so detection by content treats them the same.
 """
 
 from __future__ import annotations
