@@ -119,6 +119,8 @@ class CommandUse:
     command: str
     step: int
     quote: str
+    count: int = 1
+    """How often the run ran this command successfully (later runs of it are folded into the first)."""
 
 
 @dataclass
@@ -141,6 +143,7 @@ class TraceDigest:
     errors: list[ErrorSeen] = field(default_factory=list)
     commands: list[CommandUse] = field(default_factory=list)
     edited: list[tuple[str, Action]] = field(default_factory=list)
+    """The first successful edit of each file the run changed (scratch scripts aside)."""
     final_error: ErrorSeen | None = None
     outcome_error: str | None = None
     ended_failing: bool = False
@@ -202,6 +205,7 @@ def digest(trace: Trace) -> TraceDigest:
     repro_files = _repro_files(trace)
     out.scratch = set(repro_files)
     failures = _Failures(out)
+    uses = _Uses()
     window: deque[Action] = deque()
     tail: deque[Action] = deque(maxlen=4)
     total = coding_roles = 0
@@ -211,7 +215,7 @@ def digest(trace: Trace) -> TraceDigest:
         total += 1
         tools.setdefault(action.tool, None)
         coding_roles += action.role in ("edit", "test", "build", "lint", "run", "search", "read")
-        _use(action, repro_files, out)
+        _use(action, repro_files, out, uses)
         if action.role == "edit" and action.failed is False:
             last_edit = action.index
             out.verified = False
@@ -271,7 +275,22 @@ def _names_script(value: Any) -> bool:
     return False
 
 
-def _use(action: Action, repro_files: set[str], out: TraceDigest) -> None:
+class _Uses:
+    """What ``_use`` has recorded so far: files edited, commands run (per family, and by command).
+
+    A long session edits the same files and re-runs the same test command thousands of times. The
+    aggregation wants each file's first edit, and per command family the earliest few runs (its
+    evidence) and how often each command ran: repeats past those are counted on the first run."""
+
+    __slots__ = ("commands", "edited", "per_family")
+
+    def __init__(self) -> None:
+        self.edited: set[str] = set()
+        self.commands: dict[tuple[str, str], CommandUse] = {}
+        self.per_family: Counter[str] = Counter()
+
+
+def _use(action: Action, repro_files: set[str], out: TraceDigest, uses: _Uses) -> None:
     """The work order, examples, commands and edited files an action adds to the digest."""
     role = _procedure_role(action, repro_files)
     if action.failed is False and role not in ("trivial", "other"):
@@ -284,10 +303,18 @@ def _use(action: Action, repro_files: set[str], out: TraceDigest) -> None:
             examples.append(action)
     scratch = action.files and all(f in repro_files or is_scratch_file(f) for f in action.files)
     if action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch:
-        out.commands.append(CommandUse(action.family, action.role, action.quote, action.step, action.quote))
+        first = uses.commands.get((action.family, action.quote))
+        if first is not None and uses.per_family[action.family] >= KEEP_PER_SIGNATURE:
+            first.count += 1
+        else:
+            use = CommandUse(action.family, action.role, action.quote, action.step, action.quote)
+            uses.commands.setdefault((action.family, action.quote), use)
+            uses.per_family[action.family] += 1
+            out.commands.append(use)
     if action.failed is False and action.role == "edit":
         for path in action.files:
-            if not is_scratch_file(path) and path not in repro_files:
+            if not is_scratch_file(path) and path not in repro_files and path not in uses.edited:
+                uses.edited.add(path)
                 out.edited.append((path, action))
 
 

@@ -242,15 +242,18 @@ def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
 
 def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     clusters: dict[tuple[str | None, str], list[tuple[TraceDigest, str, int, str]]] = defaultdict(list)
+    runs: dict[tuple[str | None, str], Counter[str]] = defaultdict(Counter)
     for d in digests:
         if not (d.resolved and not d.failed_run and d.dialogue is None):
             continue
         for c in d.commands:
             if d.area or names.single_area:
-                clusters[(d.area, c.family)].append((d, generic_command(abstract(c.command, d.scratch)), c.step, c.role))
+                command = generic_command(abstract(c.command, d.scratch))
+                clusters[(d.area, c.family)].append((d, command, c.step, c.role))
+                runs[(d.area, c.family)][command] += c.count
     lessons = []
     for (area, family), items in sorted(clusters.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
-        commands = Counter(cmd for _, cmd, _, _ in items)
+        commands = runs[(area, family)]
         sample = min(commands, key=lambda c: (-commands[c], len(c), c))
         if "{scratch_script}" in sample or "{path}" in sample:
             continue  # a command on a scratch script or an absolute path is not a project command
