@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -43,7 +44,7 @@ from skillforge.ingest import ReadOptions
 from skillforge.llm.cache import ResponseCache
 from skillforge.llm.client import LLMClient
 from skillforge.models import Lesson, Skipped, Trace
-from skillforge.models.llm import CallFailure, LLMRequest, LLMResponse, UsageStats
+from skillforge.models.llm import CallFailure, LLMRequest, LLMResponse, LLMSettings, UsageStats
 
 _T = TypeVar("_T")
 
@@ -141,6 +142,17 @@ class _ReplayCache(ResponseCache):
         return None
 
 
+class _ReplayClient(LLMClient):
+    """A client over a ``_ReplayCache`` that knows the driver's model capabilities."""
+
+    def __init__(self, settings: LLMSettings, cache: _ReplayCache, caps: dict[str, bool]) -> None:
+        super().__init__(settings.model_copy(update={"cache": True}), cache=cache)
+        self._known_caps = caps
+
+    def _capabilities(self) -> dict[str, bool]:
+        return self._known_caps
+
+
 class _RayFeed:
     """Read tasks per file, their streams taken in input order (``Feed``)."""
 
@@ -209,7 +221,8 @@ class RayExecutor:
         self._load: list[int] = []
         budget = client.budget.remaining_usd
         limiter_cls = ray.remote(_LimiterActor)
-        self.limiter = limiter_cls.options(num_cpus=0, max_concurrency=10_000).remote(
+        limiter_name = f"skillforge-limiter-{uuid.uuid4().hex}"
+        self.limiter = limiter_cls.options(num_cpus=0, max_concurrency=10_000, name=limiter_name).remote(
             {"*": rate_limits(client.settings.concurrency)}, budget
         )
         nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
@@ -222,7 +235,7 @@ class RayExecutor:
                 max_restarts=-1,
                 max_task_retries=TASK_RETRIES,
                 scheduling_strategy="SPREAD",
-            ).remote(f"analyst-{i}", client.settings, self._caps, analyst.tool_steps, analyst.use_tools, self.limiter)
+            ).remote(f"analyst-{i}", client.settings, self._caps, analyst.tool_steps, analyst.use_tools, limiter_name)
             for i in range(count)
         ]
         self._load = [0] * count
@@ -308,7 +321,7 @@ class RayExecutor:
         if self.client.cache is None:
             return None, {}
         replay = _ReplayCache(self.client.cache, self._caps)
-        client = LLMClient(self.client.settings, cache=replay)
+        client = _ReplayClient(self.client.settings, replay, self._caps)
         try:
             result = await job(client)
         except _Miss:

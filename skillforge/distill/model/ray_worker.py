@@ -15,6 +15,7 @@ those from memory. Every call that does go out first takes a slot from the clust
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from skillforge.distill.model.merge import LLMMergeStep
 from skillforge.distill.model.trace_feed import read_redacted
 from skillforge.errors import BudgetExceeded
 from skillforge.ingest import ReadOptions
+from skillforge.llm import _litellm
 from skillforge.llm.budget import estimate_call
 from skillforge.llm.cache import ResponseCache
 from skillforge.llm.client import LLMClient
@@ -110,11 +112,19 @@ class ClusterClient(LLMClient):
     The budget lives in the limiter too (a worker's own ``Budget`` is unlimited), so it holds for the
     whole cluster; a refused slot raises ``BudgetExceeded`` like a local budget would."""
 
-    def __init__(self, settings: LLMSettings, *, cache: ResponseCache, limiter: Any, owner: str) -> None:
+    def __init__(
+        self, settings: LLMSettings, *, cache: ResponseCache, caps: dict[str, bool], limiter: Any, owner: str
+    ) -> None:
         super().__init__(settings.model_copy(update={"budget_usd": None, "cache": True}), cache=cache)
+        self._known_caps = caps
         self._limiter = limiter
         self._owner = owner
         self._priced = settings.budget_usd is not None
+
+    def _capabilities(self) -> dict[str, bool]:
+        # The driver's answer (the same requests and cache keys wherever a task runs), without
+        # reading litellm's package metadata for every task.
+        return self._known_caps
 
     async def _call_once(self, request: LLMRequest, max_tokens: int) -> LLMResponse:
         # Counting tokens with litellm costs milliseconds: only a budget needs the priced estimate.
@@ -138,16 +148,20 @@ class AnalystWorker:
     """One analyst process of the cluster (wrapped as an async Ray actor by ``ray_executor``)."""
 
     def __init__(
-        self, owner: str, settings: LLMSettings, caps: dict[str, bool], tool_steps: int, use_tools: bool, limiter: Any
+        self, owner: str, settings: LLMSettings, caps: dict[str, bool], tool_steps: int, use_tools: bool, limiter: str
     ) -> None:
         self.owner = owner
         self.settings = settings
         self.caps = caps
         self.tool_steps = tool_steps
         self.use_tools = use_tools
-        self.limiter = limiter
+        # The limiter is found by name, not passed as a handle: constructor arguments stay plain
+        # values, which Ray can always hand to a restarted actor.
+        self.limiter = importlib.import_module("ray").get_actor(limiter)
         # A restarted worker has the same owner name: slots its killed predecessor held are freed.
-        limiter.forget.remote(owner)
+        self.limiter.forget.remote(owner)
+        # Import litellm now, while the driver still waits for its first traces, not on the first call.
+        _litellm.get_litellm()
 
     def pid(self) -> int:
         return os.getpid()
@@ -182,8 +196,8 @@ class AnalystWorker:
     ) -> AsyncIterator[tuple[Any, ...]]:
         records: asyncio.Queue[Record] = asyncio.Queue()
         client = ClusterClient(
-            self.settings, cache=PreloadCache(preload, self.caps, records.put_nowait), limiter=self.limiter,
-            owner=self.owner,
+            self.settings, cache=PreloadCache(preload, self.caps, records.put_nowait), caps=self.caps,
+            limiter=self.limiter, owner=self.owner,
         )
         job = asyncio.ensure_future(work(client))
         while True:
