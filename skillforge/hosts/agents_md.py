@@ -135,6 +135,3 @@ def _description(skill_md: Path) -> str:
 
 def _relpath(path: Path, start: Path) -> str:
     return os.path.relpath(path, start)
-
-
-ADAPTER = AgentsMdAdapter

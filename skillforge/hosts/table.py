@@ -62,7 +62,7 @@ class HostSpec(BaseModel):
 
     name: str
     display: str
-    adapter: str | None = Field(default=None, description="module in skillforge.hosts for special behaviour")
+    adapter: str | None = Field(default=None, description="name of a built-in adapter class (see skillforge.plugins.Builtins)")
     project: ScopePaths | None
     global_: ScopePaths | None = Field(alias="global")
     detect: Detect
