@@ -68,17 +68,17 @@ def test_50mb_session_is_distilled_in_little_more_memory_than_reading_it(tmp_pat
     assert extra < size * 0.1, f"distill peak {distill_peak >> 20} MiB, read {read_peak >> 20} MiB, file {size >> 20} MiB"
 
 
-def test_intake_lets_go_of_a_trace_before_the_reader_builds_the_next() -> None:
+def test_intake_lets_go_of_a_trace_before_the_reader_builds_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
     import weakref
 
-    from skillforge.distill.pipeline import _Intake
+    from skillforge.distill import intake
     from skillforge.models import Skipped
 
     alive_while_reading: list[bool] = []
 
-    def reader() -> Iterator[Trace | Skipped]:
+    def reader(paths: list[str], fmt: str | None, options: object) -> Iterator[Trace | Skipped]:
         last: weakref.ref[Trace] | None = None
-        for item in read_paths([ROOT / "tests" / "data" / "samples" / "claude_code_jsonl"]):
+        for item in read_paths(paths, fmt):
             if last is not None:
                 gc.collect()
                 alive_while_reading.append(last() is not None)
@@ -87,7 +87,8 @@ def test_intake_lets_go_of_a_trace_before_the_reader_builds_the_next() -> None:
             yield item
 
     count = 0
-    for trace in _Intake(reader(), False, None):
+    monkeypatch.setattr(intake, "read_paths", reader)  # the real reader, watched
+    for trace in intake.Intake([ROOT / "tests" / "data" / "samples" / "claude_code_jsonl"]):
         count += 1
         del trace  # the analyzer is done with it
     assert count >= 3 and alive_while_reading and not any(alive_while_reading)
