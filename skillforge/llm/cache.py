@@ -16,6 +16,7 @@ import json
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,15 @@ class ResponseCache:
     """Answers stored as ``<root>/<key[:2]>/<key>.json``.
 
     Writes go through one background thread so a slow disk never stalls the event loop that keeps
-    model calls flowing; an answer waiting to be written is served from memory. ``flush()`` (also
-    run at exit) waits for the writes; a kill loses at most the few answers still queued.
+    model calls flowing; an answer waiting to be written is served from memory. The writer takes
+    what has queued up in batches of at most ``batch_s`` seconds: with answers arriving every few
+    milliseconds, waking it (and handing it the GIL) for each one cost the event loop more than the
+    writing itself. ``flush()`` (also run at exit) waits for the writes; a kill loses at most the
+    answers of the last batch window.
     """
+
+    batch_s = 0.02
+    """How long the writer lets answers queue up before it writes them (one wake-up per batch)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -124,18 +131,27 @@ class ResponseCache:
 
     def _write_loop(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            key, response, task, then = item
-            try:
-                self.write(key, response, task=task)
-                if then is not None:
-                    then()
-            except OSError as exc:  # a full disk costs the cache, not the run
-                self.error = exc
-            with self._lock:
-                self._pending.pop(key, None)
+            item = self._queue.get()  # idle: block until there is something to write
+            batch = [item]
+            if item is not None:
+                time.sleep(self.batch_s)  # let the answers of the next few milliseconds join this wake-up
+                with contextlib.suppress(queue.Empty):
+                    while batch[-1] is not None:
+                        batch.append(self._queue.get_nowait())
+            for entry in batch:
+                if entry is None:
+                    return
+                self._write_queued(*entry)
+
+    def _write_queued(self, key: str, response: LLMResponse, task: str, then: Callable[[], None] | None) -> None:
+        try:
+            self.write(key, response, task=task)
+            if then is not None:
+                then()
+        except OSError as exc:  # a full disk costs the cache, not the run
+            self.error = exc
+        with self._lock:
+            self._pending.pop(key, None)
 
     def write(self, key: str, response: LLMResponse, *, task: str = "") -> None:
         """Write one entry now (atomically)."""
@@ -143,8 +159,9 @@ class ResponseCache:
         if path.parent not in self._made:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(path.parent)
-        doc = {"key": key, "task": task, "response": response.model_dump(mode="json")}
-        data = canonical_json(doc).encode("utf-8")
+        # pydantic serialises the answer in one native call; only the two strings around it need json.
+        data = f'{{"key":{json.dumps(key)},"task":{json.dumps(task, ensure_ascii=False)},"response":'.encode()
+        data += response.model_dump_json().encode("utf-8") + b"}"
         tmp = path.parent / f".tmp-{os.getpid()}-{threading.get_ident()}-{key[:16]}"
         try:
             with open(tmp, "wb") as fh:

@@ -67,3 +67,21 @@ def test_unreadable_entry_is_a_miss_and_is_removed(tmp_path: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     moved.rename(target)
     assert cache.get(key) is None
+
+
+def test_a_burst_of_answers_is_written_whole_and_each_is_reported_once_on_disk(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    written: list[str] = []
+    keys = [cache_key("m", _req(messages=[{"role": "user", "content": f"q{i}"}]), PARAMS) for i in range(200)]
+
+    def then(key: str) -> None:
+        assert (tmp_path / key[:2] / f"{key}.json").is_file()  # the journal hears of an answer only once it is safe
+        written.append(key)
+
+    for i, key in enumerate(keys):
+        cache.put(key, LLMResponse(content=f"a{i}", cost_usd=0.001), task=f"analyst:{i}", then=lambda k=key: then(k))
+    cache.flush()
+    assert written == keys  # in the order the answers came, each once
+    fresh = ResponseCache(tmp_path)
+    assert [fresh.get(k).content for k in keys] == [f"a{i}" for i in range(200)]  # type: ignore[union-attr]
+    assert len(fresh) == 200 and not list(tmp_path.rglob(".tmp-*"))
