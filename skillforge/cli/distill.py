@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 @click.option("--model", metavar="MODEL",
               help="Distill with this model (any litellm model string, e.g. openai/gpt-4o-mini, ollama/qwen2.5; "
                    "'fake' is an offline test model) instead of the offline analyzer.")
+@click.option("--analyzer", "analyzer_name", metavar="NAME",
+              help="Offline analyzer: heuristic (default) or one a plugin registers. Not with --model.")
 @click.option("--api-base", metavar="URL", help="OpenAI-compatible endpoint for --model (e.g. a local server).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True,
               help="Most model calls in flight at once.")
@@ -57,14 +59,14 @@ if TYPE_CHECKING:
 @click.option("--registry", "registry_path", type=click.Path(path_type=Path, file_okay=False),
               help="Registry folder (default: $SKILLFORGE_REGISTRY or ~/.skillforge/registry).")
 @click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="With --model: also write the JSON run report to FILE.")
+              help="Also write the JSON run report (the --json shape) to FILE.")
 def distill_cmd(
     paths: tuple[Path, ...], out_dir: Path, fmt: str | None, into: str | None, ticket_columns: str | None,
     redact_emails: bool, as_json: bool, model: str | None = None, api_base: str | None = None,
     concurrency: int = 8, budget: float | None = None, timeout: float = 120.0, dry_run: bool = False,
     per_cluster: int | None = None, no_cluster: bool = False, executor: str | None = None,
     ray_address: str | None = None, report_file: Path | None = None, publish: bool = True,
-    registry_path: Path | None = None,
+    registry_path: Path | None = None, analyzer_name: str | None = None,
 ) -> None:
     """Turn traces, tickets and documents under PATHS into skill folders in OUT.
 
@@ -81,13 +83,14 @@ def distill_cmd(
     from skillforge.distill.pipeline import run_distill
     from skillforge.ingest import ReadOptions, parse_ticket_columns
 
-    model_only = {"--dry-run": dry_run, "--budget": budget is not None, "--report": report_file is not None,
-                  "--api-base": api_base is not None, "--per-cluster": per_cluster is not None,
+    model_only = {"--dry-run": dry_run, "--budget": budget is not None, "--api-base": api_base is not None, "--per-cluster": per_cluster is not None,
                   "--no-cluster": no_cluster, "--executor": executor is not None,
                   "--ray-address": ray_address is not None}
     if model is None and any(model_only.values()):
         given = ", ".join(name for name, on in model_only.items() if on)
         raise click.UsageError(f"{given}: only with --model (the offline analyzer makes no model calls)")
+    if analyzer_name is not None and model is not None:
+        raise click.UsageError("--analyzer and --model exclude each other (the model is the analyzer)")
     if per_cluster is not None and no_cluster:
         raise click.UsageError("--per-cluster and --no-cluster exclude each other")
     if ray_address is not None and executor != "ray":
@@ -95,9 +98,12 @@ def distill_cmd(
     options = ReadOptions(ticket_columns=parse_ticket_columns(ticket_columns))
     seed = registry_seed_for(registry_path) if publish and into is None else None
     if model is None:
+        from skillforge.plugins import get_analyzer
+
+        analyzer = get_analyzer(analyzer_name) if analyzer_name is not None else None
         with progress("Reading") as bar:
             report = run_distill(paths, out_dir, fmt=fmt, options=options, into=into, redact_emails=redact_emails,
-                                 on_trace=lambda t: bar.advance(item=t.source.path), seed=seed)
+                                 on_trace=lambda t: bar.advance(item=t.source.path), seed=seed, analyzer=analyzer)
     else:
         from skillforge.cli._process import tuned_for_model_calls
         from skillforge.cli._render import StageLine

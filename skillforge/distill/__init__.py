@@ -13,14 +13,14 @@ if TYPE_CHECKING:  # what mypy and IDEs see; at run time ``__getattr__`` imports
     from skillforge.distill.group import group_lessons as group_lessons
     from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer as HeuristicAnalyzer
     from skillforge.distill.lessons import merge_duplicates as merge_duplicates
-    from skillforge.distill.pipeline import DistillReport as DistillReport
     from skillforge.distill.pipeline import run_distill as run_distill
     from skillforge.distill.plan import SkillPlan as SkillPlan
     from skillforge.distill.plan import plan_skill as plan_skill
+    from skillforge.distill.report import DistillReport as DistillReport
 
 # name -> module, the same pairs as the block above (tests/test_public_api.py keeps them equal).
 _EXPORTS = {
-    "DistillReport": "skillforge.distill.pipeline",
+    "DistillReport": "skillforge.distill.report",
     "run_distill": "skillforge.distill.pipeline",
     "HeuristicAnalyzer": "skillforge.distill.heuristic.analyzer",
     "SkillGroup": "skillforge.distill.group",

@@ -6,6 +6,7 @@ Either way the format is detected by content in ``skillforge inspect``, the host
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,7 @@ PLUGIN_SOURCE = '''
 from __future__ import annotations
 
 import hashlib
+import json
 
 from skillforge.hookspecs import hookimpl
 from skillforge.hosts.base import HostAdapter
@@ -73,6 +75,7 @@ class EchoAnalyzer:
     name = "echo"
 
     def analyze(self, traces):
+        self.seen = [t.id for t in traces]  # reads every (redacted) trace, learns nothing
         return []
 
 
@@ -179,6 +182,15 @@ def check_plugin_works(run: Run, tmp_path: Path, home: Path) -> None:
     assert code != 0 and "demo-log" in out, out  # the plugin's format is among the choices
     code, out = run("inspect", "--format", "demo-log", str(sample))
     assert code == 0 and "demo-log" in out, out
+
+    # The plugin's analyzer is chosen by name; the pipeline counts what it read.
+    code, out = run("distill", str(sample), "-o", str(tmp_path / "skills"), "--no-publish", "--json",
+                    "--analyzer", "echo")
+    assert code == 0, out
+    report = json.loads(out[out.index("{"):])
+    assert report["analyzer"] == "echo" and report["traces_by_format"] == {"demo-log": 1}, out
+    code, out = run("distill", str(sample), "-o", str(tmp_path / "skills"), "--analyzer", "nope")
+    assert code != 0 and "unknown analyzer 'nope'" in out and "echo" in out, out
 
     code, out = run("hosts")
     assert code == 0, out
