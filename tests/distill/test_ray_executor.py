@@ -22,9 +22,14 @@ from typing import Any, TypeVar
 
 import pytest
 
+from skillforge.distill.model.analysts import LLMAnalyst
 from skillforge.distill.model.call_limiter import CallLimiter, RateLimits
+from skillforge.distill.model.executor import LocalExecutor, make_executor
+from skillforge.errors import SkillforgeError
 from skillforge.ingest import read_paths
+from skillforge.llm.client import LLMClient
 from skillforge.models import Trace
+from skillforge.models.llm import LLMSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "data" / "samples"
@@ -290,3 +295,22 @@ def test_limiter_refuses_past_the_budget_and_frees_a_dead_workers_slots() -> Non
     first, second, freed, over = asyncio.run(main())
     assert isinstance(first, int) and freed == 1
     assert isinstance(over, str) and "budget of $1.0000 reached" in over
+
+
+# --- choosing an executor (no Ray needed) ----------------------------------------------------------
+
+
+def test_unknown_executors_and_a_stray_address_are_refused() -> None:
+    client = LLMClient(LLMSettings(model="fake"))
+    analyst = LLMAnalyst(client, tool_steps=0, use_tools=False)
+    with pytest.raises(SkillforgeError, match="unknown executor 'spark'"):
+        make_executor("spark", client, analyst)
+    with pytest.raises(SkillforgeError, match="needs the Ray executor"):
+        make_executor("local", client, analyst, ray_address="auto")
+    assert isinstance(make_executor("local", client, analyst), LocalExecutor)
+
+
+def test_the_model_analysis_does_not_import_ray_unless_asked() -> None:
+    code = "import sys, skillforge.distill.model.analysis, skillforge.cli; print('ray' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "False"
