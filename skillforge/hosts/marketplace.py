@@ -21,11 +21,14 @@ import shutil
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from skillforge.errors import InputError
+
+if TYPE_CHECKING:  # git is loaded only when an export runs
+    from skillforge.registry.store import Registry
 
 ExportFormat = Literal["claude-marketplace", "agents-dir", "zip"]
 GroupBy = Literal["skill", "tag"]
@@ -85,7 +88,7 @@ def export(
             close()
 
 
-def _select(reg: Any, refs: Sequence[str]) -> list[ExportedSkill]:
+def _select(reg: Registry, refs: Sequence[str]) -> list[ExportedSkill]:
     summaries = {s.name: s for s in reg.list()}
     wanted = [(r.partition("@")[0], r.partition("@")[2] or None) for r in refs] or [(n, None) for n in summaries]
     if not wanted:
@@ -130,7 +133,7 @@ def _prepare(out: Path, force: bool) -> None:
 
 
 def _marketplace(
-    reg: Any, out: Path, chosen: list[ExportedSkill], marketplace: str, owner: str, group_by: GroupBy
+    reg: Registry, out: Path, chosen: list[ExportedSkill], marketplace: str, owner: str, group_by: GroupBy
 ) -> ExportReport:
     groups: dict[str, list[ExportedSkill]] = {}
     for skill in chosen:
@@ -168,7 +171,7 @@ def _marketplace(
                         plugins=versions)
 
 
-def _zips(reg: Any, out: Path, chosen: list[ExportedSkill]) -> ExportReport:
+def _zips(reg: Registry, out: Path, chosen: list[ExportedSkill]) -> ExportReport:
     import tempfile
 
     for skill in chosen:
