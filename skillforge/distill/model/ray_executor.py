@@ -259,6 +259,9 @@ class RayExecutor:
                 kwargs["num_cpus"] = int(cpus)
             if store:
                 kwargs["object_store_memory"] = int(store) * 1024 * 1024
+        elif address.startswith("ray://"):
+            # Ray Client takes only what its server-side init understands here.
+            kwargs = {"runtime_env": kwargs["runtime_env"]}
         else:
             del kwargs["include_dashboard"]
         try:
