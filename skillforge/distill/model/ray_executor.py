@@ -8,7 +8,7 @@ Imported only when that executor is chosen (Ray is an optional extra: ``skillfor
   streaming its traces back (a Ray generator, so a large file never sits whole in the object store).
   The driver takes the files' streams in input order, which keeps every trace's index, the
   clustering decisions and the merge tree's leaves exactly those of the local executor.
-- **Analysts and merges**: async analyst actors, one per node of the cluster, each running many
+- **Analysts and merges**: async analyst actors, one per CPU of the cluster, each running many
   analyses at once; every model call first takes a slot from one limiter actor (``call_limiter``:
   concurrency, requests/min and tokens/min per model, and the budget), so the limits hold for the
   cluster, not per process. The consolidation tree's merge steps run on the same actors.
@@ -225,8 +225,10 @@ class RayExecutor:
         self.limiter = limiter_cls.options(num_cpus=0, max_concurrency=10_000, name=limiter_name).remote(
             {"*": rate_limits(client.settings.concurrency)}, budget
         )
+        # One analyst actor per CPU of the cluster (spread over the nodes): handling a call's answer
+        # costs CPU, and one actor's event loop uses one core.
         nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
-        count = workers or max(1, nodes)
+        count = workers or max(1, nodes, int(ray.cluster_resources().get("CPU", 0)))
         worker_cls = ray.remote(AnalystWorker)
         self.workers = [
             worker_cls.options(
