@@ -25,7 +25,6 @@ Imported only when that executor is chosen (Ray is an optional extra: ``skillfor
 
 from __future__ import annotations
 
-import importlib
 import os
 import uuid
 from collections import deque
@@ -61,11 +60,13 @@ Provider credentials are not sent: workers read their own (set them in the clust
 def _import_ray() -> Any:
     """Ray as an untyped module (the boundary where its types stop), or an error saying how to get it."""
     try:
-        return importlib.import_module("ray")
+        import ray
     except ImportError as exc:
         raise SkillforgeError(
             "the Ray executor needs Ray, which is not installed", hint='pip install "skillforge[ray]"'
         ) from exc
+    module: Any = ray
+    return module
 
 
 def rate_limits(concurrency: int) -> RateLimits:

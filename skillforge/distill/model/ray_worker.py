@@ -15,7 +15,6 @@ those from memory. Every call that does go out first takes a slot from the clust
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -157,7 +156,9 @@ class AnalystWorker:
         self.use_tools = use_tools
         # The limiter is found by name, not passed as a handle: constructor arguments stay plain
         # values, which Ray can always hand to a restarted actor.
-        self.limiter = importlib.import_module("ray").get_actor(limiter)
+        import ray  # only ever imported inside a Ray worker
+
+        self.limiter = ray.get_actor(limiter)
         # A restarted worker has the same owner name: slots its killed predecessor held are freed.
         self.limiter.forget.remote(owner)
         # Import litellm now, while the driver still waits for its first traces, not on the first call.
