@@ -211,16 +211,16 @@ def main(argv: list[str] | None = None) -> int:
     first_v, mid_v = "1.0.0", f"1.0.{args.versions // 2}"
 
     print("library API (Registry), first call / median of the next 4:")
-    cold, warm = timed(reg.list)
-    row("list() first call (index built from git)", cold, 1.0)
-    row("list() with a current index", warm, 1.0)
+    cold, warm = timed(reg.skills)
+    row("skills() first call (index built from git)", cold, 1.0)
+    row("skills() with a current index", warm, 1.0)
     cold, warm = timed(lambda: reg.versions(name))
     row(f"versions({name}) = log", warm, 1.0)
     cold, warm = timed(lambda: reg.read_file(name, mid_v))
     row(f"read_file({name}, {mid_v}) = show", warm, 1.0)
     cold, warm = timed(lambda: reg.diff(name, first_v, last))
     row(f"diff({name}, {first_v}, {last})", warm, 1.0)
-    assert len(reg.list()) == args.skills and len(reg.versions(name)) == args.versions
+    assert len(reg.skills()) == args.skills and len(reg.versions(name)) == args.versions
 
     scratch = work / "scratch"
     times = []
@@ -235,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         fresh.close()
         assert result.created
     row("publish() small skill, fresh Registry (median of 5)", statistics.median(times), 0.5)
-    cold, warm = timed(reg.list)
-    row("list() after those publishes (incremental index)", cold, 1.0)
+    cold, warm = timed(reg.skills)
+    row("skills() after those publishes (incremental index)", cold, 1.0)
 
     print("CLI, one fresh `python -m skillforge` process each (includes interpreter start-up):")
     row(f"skillforge log {name}", cli(path, "log", name), None)

@@ -7,7 +7,7 @@
 Prints, for the app at 120x40: start-up until the list is filled, one filter keystroke, opening a
 skill (all four tabs filled) and a diff between two versions (median and worst of 5), plus the
 library calls behind them. Figures depend on the machine and its load; run it on an idle one.
-Also counts registry calls while the list is shown: it must be one ``list()``, nothing per row.
+Also counts registry calls while the list is shown: it must be one ``skills()``, nothing per row.
 Target: each interaction under 1 s (the issue's "well under a second").
 """
 
@@ -34,7 +34,7 @@ def build_big_registry(path: Path, count: int) -> Any:
     from skillforge.registry import open_registry
 
     reg = open_registry(path)
-    if reg.exists() and len(reg.list()) >= count + 1:
+    if reg.exists() and len(reg.skills()) >= count + 1:
         return reg
     src = Path(tempfile.mkdtemp(prefix="tui-bench-src-"))
     start = time.perf_counter()
@@ -167,7 +167,7 @@ def library_figures(registry: Any, runs: int = 5) -> dict[str, float]:
 
     versions = [v.version for v in registry.versions("pdf-forms")]
     return {
-        "registry.list_s": median(registry.list),
+        "registry.skills_s": median(registry.skills),
         "load_skill_s": median(lambda: load_skill(registry, "skill-0500")),
         "load_skill_12_versions_s": median(lambda: load_skill(registry, "pdf-forms")),
         "registry.diff_s": median(lambda: registry.diff("pdf-forms", versions[-1], versions[0])),

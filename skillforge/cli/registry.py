@@ -129,7 +129,7 @@ def list_cmd(registry_path: Path | None, as_json: bool) -> None:
     reg = _open(registry_path)
     if registry_path is not None or (reg.path.exists() and not reg.path.is_dir()):
         reg.require()  # a mistyped --registry (or SKILLFORGE_REGISTRY) is an error, not an empty registry
-    skills = reg.list()
+    skills = reg.skills()
     if as_json:
         echo_json(skills)
     elif not skills:
@@ -408,12 +408,12 @@ def clone_cmd(url: str, registry_path: Path | None) -> None:
     from skillforge.errors import InputError
 
     reg = _open(registry_path)
-    if reg.exists() and reg.list():
+    if reg.exists() and reg.skills():
         raise InputError("the registry already holds skills", path=reg.path, hint="use `registry remote add` + `pull`")
     reg.init()
     reg.add_remote("origin", url)
     result = reg.pull("origin")
-    success(f"cloned {url} into {reg.path}: {len(reg.list())} skill(s)" + (f", {len(result.tags)} version(s)" if result.tags else ""))
+    success(f"cloned {url} into {reg.path}: {len(reg.skills())} skill(s)" + (f", {len(result.tags)} version(s)" if result.tags else ""))
 
 
 @registry_group.command("pull")

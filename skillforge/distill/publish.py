@@ -38,7 +38,7 @@ def registry_seed(registry: Registry) -> Callable[[str, Path], str | None] | Non
     provenance, into the output folder; None when the registry does not exist yet."""
     if not registry.exists():
         return None
-    names = {s.name for s in registry.list()}
+    names = {s.name for s in registry.skills()}
 
     def seed(name: str, out: Path) -> str | None:
         if name not in names:

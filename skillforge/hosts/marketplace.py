@@ -89,7 +89,7 @@ def export(
 
 
 def _select(reg: Registry, refs: Sequence[str]) -> list[ExportedSkill]:
-    summaries = {s.name: s for s in reg.list()}
+    summaries = {s.name: s for s in reg.skills()}
     wanted = [(r.partition("@")[0], r.partition("@")[2] or None) for r in refs] or [(n, None) for n in summaries]
     if not wanted:
         raise InputError("the registry holds no skills to export", hint="publish some first")

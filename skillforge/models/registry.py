@@ -115,7 +115,7 @@ class PinsFile(BaseModel):
 
 
 class SkillSummary(BaseModel):
-    """One row of ``Registry.list``."""
+    """One row of ``Registry.skills``."""
 
     model_config = ConfigDict(extra="forbid")
 

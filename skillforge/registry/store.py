@@ -8,7 +8,6 @@ transaction; see ``publish.py`` and ``registry/LAYOUT.md``.
 
 from __future__ import annotations
 
-import builtins  # `Registry.list` shadows the builtin inside the class body: annotate with builtins.list
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -91,7 +90,7 @@ class Registry:
             )
 
     @_serialized
-    def list(self) -> list[SkillSummary]:
+    def skills(self) -> list[SkillSummary]:
         """Every skill, sorted by name: latest version, description, pin, date of latest, topic tags."""
         repo = self._open()
         if repo is None:
@@ -112,7 +111,7 @@ class Registry:
         ]
 
     @_serialized
-    def versions(self, name: str) -> builtins.list[SkillVersion]:
+    def versions(self, name: str) -> list[SkillVersion]:
         """Every version of ``name``, newest first; ``UnknownVersion`` when there is no such skill."""
         found = history.versions(self._need(name), name)
         if not found:
@@ -209,14 +208,14 @@ class Registry:
         return data if isinstance(data, dict) else {"provenance": data}
 
     @_serialized
-    def events(self, name: str) -> builtins.list[dict[str, Any]]:
+    def events(self, name: str) -> list[dict[str, Any]]:
         """Events recorded for ``name`` that are not versions (e.g. rejected evolve rounds), oldest first."""
         repo = self._open()
         raw = _blob_at(repo, repo.head(), layout.events_path(layout.check_name(name))) if repo else None
         return layout.parse_events(raw) if raw else []
 
     @_serialized
-    def remotes(self) -> builtins.list[RemoteInfo]:
+    def remotes(self) -> list[RemoteInfo]:
         repo = self._open()
         return [RemoteInfo(name=n, url=u) for n, u in sync.remotes(repo).items()] if repo else []
 
@@ -237,7 +236,7 @@ class Registry:
         version: str | None = None,
         message: str | None = None,
         provenance: dict[str, Any] | Path | None = None,
-        changelog: builtins.list[str] | None = None,
+        changelog: list[str] | None = None,
         extra: dict[str, Any] | None = None,
         force: bool = False,
         acknowledge: str | None = None,

@@ -313,7 +313,7 @@ def _registry_skills(path: Path) -> list[SkillDoc]:
 
     registry = open_registry(path)
     found = []
-    for summary in registry.list():
+    for summary in registry.skills():
         version = registry.resolve(summary.name)
         files = registry.files(summary.name, version)
         content = files.pop("SKILL.md", None) or files.pop("skill.md", "")

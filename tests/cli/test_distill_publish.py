@@ -18,7 +18,7 @@ def test_distill_publishes_each_skill_once(tmp_path: Path) -> None:
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
     reg = open_registry(registry)
-    names = sorted(s.name for s in reg.list())
+    names = sorted(s.name for s in reg.skills())
     written = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
     assert names == written and names
     assert all(reg.resolve(n) == "0.1.0" for n in names)
@@ -34,4 +34,4 @@ def test_no_publish_leaves_the_registry_alone(tmp_path: Path) -> None:
         cli, ["distill", str(DOCS), "-o", str(tmp_path / "out"), "--registry", str(registry), "--no-publish"]
     )
     assert result.exit_code == 0, result.output
-    assert open_registry(registry).list() == []
+    assert open_registry(registry).skills() == []

@@ -68,7 +68,7 @@ def test_distill_publishes_every_accepted_skill_and_lists_the_refused(
     printed = capsys.readouterr()
     assert "Published 2 new version(s)" in printed.out and "a-good@0.1.0, c-good@0.1.0" in printed.out
     assert "not published: b-risky: " in printed.err
-    assert sorted(s.name for s in open_registry(registry).list()) == ["a-good", "c-good"]
+    assert sorted(s.name for s in open_registry(registry).skills()) == ["a-good", "c-good"]
 
 
 def test_into_a_folder_elsewhere_says_where_it_wrote(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_four_processes_ten_publishes_each(tmp_path: Path, git) -> None:
         ["git", "fsck", "--strict", "--no-dangling"], cwd=registry, check=True, capture_output=True
     )
     assert reg.fsck().ok
-    assert {s.name: s.versions for s in reg.list()} == {
+    assert {s.name: s.versions for s in reg.skills()} == {
         "shared": 20,
         "own-0": 5,
         "own-1": 5,

@@ -83,7 +83,7 @@ def test_process_killed_before_the_ref_update(registry: Registry, make_skill, gi
     fresh = open_registry(registry.path)
     assert fresh.fsck().ok
     assert fresh.publish(skill).version == "0.1.1"
-    assert fresh.list()[0].latest == "0.1.1"
+    assert fresh.skills()[0].latest == "0.1.1"
 
 
 def test_process_killed_after_the_ref_update_is_repaired_by_the_next_write(
@@ -95,7 +95,7 @@ def test_process_killed_after_the_ref_update_is_repaired_by_the_next_write(
     assert _run_crashing(registry.path, skill, "after").returncode == 9
     fresh = open_registry(registry.path)
     assert fresh.resolve("pdf-forms") == "0.1.1"
-    assert fresh.list()[0].latest == "0.1.1"
+    assert fresh.skills()[0].latest == "0.1.1"
     report = fresh.fsck()
     assert [f.kind for f in report.findings] == ["worktree"]
     assert report.findings[0].fixable
@@ -157,9 +157,9 @@ def test_corrupt_index_cache_is_rebuilt(registry: Registry, make_skill) -> None:
     registry.publish(make_skill("git-bisect"))
     cache = registry.path / ".git" / "skillforge" / "index.json"
     cache.write_text('{"format": 1, "head": "trunc')
-    assert [s.name for s in open_registry(registry.path).list()] == ["git-bisect", "pdf-forms"]
+    assert [s.name for s in open_registry(registry.path).skills()] == ["git-bisect", "pdf-forms"]
     cache.write_text('{"format": 1, "head": null, "skills": {}}')
-    assert [s.name for s in open_registry(registry.path).list()] == ["git-bisect", "pdf-forms"]
+    assert [s.name for s in open_registry(registry.path).skills()] == ["git-bisect", "pdf-forms"]
 
 
 def test_missing_object_gives_a_clear_error(registry: Registry, make_skill, git) -> None:
@@ -237,7 +237,7 @@ def test_damaged_main_is_reported_never_overwritten_and_repair_restores_it(
     (registry.path / ".git" / "refs" / "heads" / "main").write_text("garbage from a torn write\n")
     fresh = open_registry(registry.path)
     for call in (
-        fresh.list,
+        fresh.skills,
         lambda: fresh.publish(make_skill("third-skill")),
         lambda: fresh.pin("pdf-forms", "0.1.0"),
     ):
@@ -248,5 +248,5 @@ def test_damaged_main_is_reported_never_overwritten_and_repair_restores_it(
     assert [f.kind for f in fresh.fsck().findings] == ["missing-main"]
     report = fresh.repair()
     assert report.ok and report.repaired[0] == f"restored main to {head[:12]} from its reflog"
-    assert [s.name for s in fresh.list()] == ["git-bisect", "pdf-forms"]
+    assert [s.name for s in fresh.skills()] == ["git-bisect", "pdf-forms"]
     assert fresh.publish(make_skill("third-skill")).created

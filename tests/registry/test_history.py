@@ -26,7 +26,7 @@ def test_list_summarises_each_skill(registry: Registry, make_skill) -> None:
         make_skill("git-bisect", description="Find a bad commit. Use when a regression appears.")
     )
     registry.pin("pdf-forms", "0.1.0")
-    rows = registry.list()
+    rows = registry.skills()
     assert [(r.name, r.latest, r.pinned, r.versions) for r in rows] == [
         ("git-bisect", "0.1.0", None, 1),
         ("pdf-forms", "0.2.0", "0.1.0", 2),

@@ -48,7 +48,7 @@ def test_hooks_fsmonitor_and_filters_in_the_registry_config_never_run(
     (skill / "SKILL.md").write_text((skill / "SKILL.md").read_text() + "\nmore\n")
     assert reg.publish(skill).version == "0.1.1"
     reg.pin("pdf-forms", "0.1.0")
-    assert [s.name for s in reg.list()] == ["pdf-forms"]
+    assert [s.name for s in reg.skills()] == ["pdf-forms"]
     assert "+more" in reg.diff("pdf-forms", "0.1.0")
     report = reg.fsck()
     assert not marker.exists(), marker.read_text()
@@ -75,7 +75,7 @@ def test_config_that_includes_other_files_is_refused_until_repaired(
 
     reg = open_registry(registry.path)
     with pytest.raises(RegistryError, match="include.path") as info:
-        reg.list()
+        reg.skills()
     assert "registry repair" in (info.value.hint or "")
     assert info.value.path == str(registry.path / ".git" / "config")
     findings = reg.fsck().findings
@@ -152,7 +152,7 @@ def test_repair_rebuilds_an_empty_head_and_a_garbage_config(
     (git_dir / "HEAD").write_text("")
     reg = open_registry(registry.path)
     with pytest.raises(RegistryError, match="damaged") as info:
-        reg.list()
+        reg.skills()
     assert "registry repair" in (info.value.hint or "")
     assert [f.kind for f in reg.fsck().findings] == ["bad-head"]
     report = reg.repair()

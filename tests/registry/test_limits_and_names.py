@@ -39,7 +39,7 @@ def test_a_3gb_sparse_file_is_refused_from_stat_fast_and_without_reading_it(
         registry.publish(skill)
     assert time.perf_counter() - start < 2.0
     assert _maxrss_mib() - rss_before < 100, "the file's content must never be read into memory"
-    assert not registry.exists() or registry.list() == []
+    assert not registry.exists() or registry.skills() == []
 
 
 def test_total_size_limit_names_the_limit(registry: Registry, make_skill) -> None:
@@ -62,7 +62,7 @@ def test_a_hard_link_to_a_file_outside_the_skill_is_refused(
     with pytest.raises(InputError, match=r"references/notes.md is a hard link \(2 names") as info:
         registry.publish(skill)
     assert "cp " in (info.value.hint or "")
-    assert not registry.exists() or registry.list() == []
+    assert not registry.exists() or registry.skills() == []
 
 
 OTHER_DESCRIPTION = "Convert scanned invoices to CSV. Use when the user uploads receipts."

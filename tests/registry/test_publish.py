@@ -137,7 +137,7 @@ def test_invalid_skill_is_refused_with_the_reason(registry: Registry, tmp_path: 
     (mismatch / "SKILL.md").write_text("---\nname: pdf-forms\ndescription: Use when x.\n---\nbody\n")
     with pytest.raises(SpecError, match="must match skill name"):
         registry.publish(mismatch)
-    assert not registry.exists() or registry.list() == []
+    assert not registry.exists() or registry.skills() == []
 
 
 def test_validation_warnings_do_not_block(registry: Registry, make_skill) -> None:
@@ -187,7 +187,7 @@ def test_symlinks_outside_the_skill_are_refused(registry: Registry, make_skill, 
     os.symlink("nowhere.md", skill / "leak.txt")
     with pytest.raises(InputError, match="broken"):
         registry.publish(skill)
-    assert not registry.exists() or registry.list() == []
+    assert not registry.exists() or registry.skills() == []
 
 
 def test_internal_symlinks_exec_bits_and_binary_files_survive(
@@ -261,7 +261,7 @@ def test_refuses_to_take_over_a_non_empty_folder_or_foreign_repo(make_skill, tmp
 
 def test_reads_on_a_missing_registry_are_empty_not_errors(tmp_path: Path) -> None:
     reg = open_registry(tmp_path / "none")
-    assert reg.list() == [] and reg.pins() == {} and reg.remotes() == []
+    assert reg.skills() == [] and reg.pins() == {} and reg.remotes() == []
     with pytest.raises(UnknownVersion, match="no skill named 'x'"):
         reg.resolve("x")
     assert not (tmp_path / "none").exists()

@@ -36,7 +36,7 @@ def test_publish_a_folder_of_skills(registry, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["publish", str(out), "--registry", str(registry.path)])
     assert result.exit_code == 0, result.output
-    assert [(s.name, s.latest) for s in registry.list()] == [
+    assert [(s.name, s.latest) for s in registry.skills()] == [
         ("a-skill", "0.3.0"), ("b-skill", "0.3.0"), ("c-skill", "0.3.0")
     ]
     again = runner.invoke(cli, ["publish", str(out / "a-skill"), str(out / "b-skill"), "--registry", str(registry.path)])
@@ -56,7 +56,7 @@ def test_registry_clone_url(registry, tmp_path: Path, bare_remote: Path) -> None
     from skillforge.registry import open_registry
 
     with open_registry(mine) as reg:
-        assert [(s.name, s.latest) for s in reg.list()] == [("pdf-tidy", "1.0.0")]
+        assert [(s.name, s.latest) for s in reg.skills()] == [("pdf-tidy", "1.0.0")]
         assert reg.read_file("pdf-tidy") == registry.read_file("pdf-tidy")
     again = CliRunner().invoke(cli, ["registry", "clone", str(bare_remote), "--registry", str(mine)])
     assert again.exit_code != 0 and "already holds skills" in again.output

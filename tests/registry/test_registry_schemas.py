@@ -24,7 +24,7 @@ def test_files_written_by_a_real_registry_validate(registry: Registry, make_skil
         make_skill("pdf-forms"), message="first", changelog=["a"], extra={"rolled_back_from": None}
     )
     registry.pin("pdf-forms", "0.1.0", message="stable")
-    registry.list()
+    registry.skills()
     pins = json.loads((registry.path / "pins.json").read_text())
     index = json.loads((registry.path / ".git" / "skillforge" / "index.json").read_text())
     trailer = git(registry.path, "cat-file", "-p", "pdf-forms@0.1.0").splitlines()[-1]

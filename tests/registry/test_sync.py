@@ -65,7 +65,7 @@ def test_different_skills_on_each_side_merge(pair: tuple[Registry, Registry], ma
         alice.push()
     merged = alice.pull()
     assert merged.action == "merged" and merged.tags == ["git-bisect@0.1.0"]
-    assert [s.name for s in alice.list()] == ["git-bisect", "pdf-forms"]
+    assert [s.name for s in alice.skills()] == ["git-bisect", "pdf-forms"]
     assert alice.resolve("pdf-forms", "latest") == "0.1.1"
     assert alice.pins() == {"pdf-forms": "0.1.0"}
     assert sorted(e["data"]["by"] for e in alice.events("pdf-forms")) == ["alice", "bob"]

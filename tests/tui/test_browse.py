@@ -29,7 +29,7 @@ async def test_list_shows_every_skill_with_latest_pin_and_date(registry: Registr
     app = make_app(counting)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert counting.calls == {"list": 1}  # one call for the whole list, nothing per row
+        assert counting.calls == {"skills": 1}  # one call for the whole list, nothing per row
         table = app.screen.query_one("#skills", DataTable)
         assert [r[:4] for r in rows(table)] == [
             ["git-bisect", "0.1.0", "", "2025-03-02"],

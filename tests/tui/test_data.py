@@ -63,7 +63,7 @@ def test_publish_edit_from_an_older_version_keeps_its_other_files(registry: Regi
 
 
 def test_filter_and_column_widths(registry: Registry) -> None:
-    summaries = registry.list()
+    summaries = registry.skills()
     assert [s.name for s in filter_skills(summaries, "forms PDF")] == ["pdf-forms"]
     assert [s.name for s in filter_skills(summaries, "release")] == [
         "release-notes"

@@ -56,7 +56,7 @@ class BrowserScreen(Screen[None]):
     def action_reload(self) -> None:
         """Read the skill list (one registry call; the index makes it cheap) off the UI thread."""
         try:
-            summaries = self.registry.list()
+            summaries = self.registry.skills()
         except SkillforgeError as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), title="cannot read the registry", severity="error"
