@@ -18,10 +18,10 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from skillforge.distill.model.evidence import skill_slug
 from skillforge.models import Evidence, Lesson, LessonKind
 from skillforge.models.llm import MergeConflict
 from skillforge.models.llm_outputs import MergeAnswer
+from skillforge.skills.naming import skill_slug
 
 
 @dataclass

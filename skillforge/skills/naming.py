@@ -7,9 +7,10 @@ import unicodedata
 
 from skillforge.skills.validate import MAX_NAME, is_valid_name
 
-__all__ = ["FALLBACK_NAME", "skill_name", "slug"]
+__all__ = ["FALLBACK_NAME", "skill_name", "skill_slug", "slug"]
 
 FALLBACK_NAME = "distilled-lessons"
+_NON_WORD = re.compile(r"[^\w]+|_")
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -32,3 +33,12 @@ def skill_name(text: str) -> str:
         return text
     name = slug(text, MAX_NAME)
     return name if name and is_valid_name(name) else FALLBACK_NAME
+
+
+def skill_slug(name: str) -> str:
+    """A spec-valid skill name from whatever a model wrote: lowercase, hyphens, at most 64 chars, or
+    ``"general"``. Unlike ``skill_name`` it splits no camelCase and keeps over-long names (cut at
+    64 characters rather than at a word), so names already chosen by model runs stay the same."""
+    out = _NON_WORD.sub("-", name.strip().lower()).strip("-")
+    out = re.sub(r"-{2,}", "-", out)[:MAX_NAME].strip("-")
+    return out or "general"

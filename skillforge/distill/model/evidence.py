@@ -8,18 +8,17 @@ lesson left with no verified evidence is dropped and reported, never kept on the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from skillforge.distill.model.outline import step_text
 from skillforge.models import Evidence, Lesson, Trace
 from skillforge.models.llm import DroppedLesson
 from skillforge.models.llm_outputs import LessonDraft
+from skillforge.skills.naming import skill_slug
 
 MIN_QUOTE_CHARS = 8
 
 _TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
-_SLUG = re.compile(r"[^\w]+|_")
 
 
 def normalize(text: str) -> str:
@@ -34,13 +33,6 @@ def _clean_quote(quote: str) -> str:
     for mark in ("…", "..."):
         q = q.removeprefix(mark).removesuffix(mark).strip()
     return q
-
-
-def skill_slug(name: str) -> str:
-    """A spec-valid skill name from whatever the model wrote: lowercase, hyphens, at most 64 chars."""
-    slug = _SLUG.sub("-", name.strip().lower()).strip("-")
-    slug = re.sub(r"-{2,}", "-", slug)[:64].strip("-")
-    return slug or "general"
 
 
 class TraceIndex:
