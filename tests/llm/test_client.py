@@ -10,10 +10,10 @@ import pytest
 from skillforge.errors import BudgetExceeded, ProviderError, RateLimitError
 from skillforge.llm.cache import ResponseCache
 from skillforge.llm.client import LLMClient
-from skillforge.testing.fake_model import STATS
 from skillforge.llm.structured import build_request
 from skillforge.models.llm import LLMRequest, LLMSettings
 from skillforge.models.llm_outputs import MergeAnswer
+from skillforge.testing.fake_model import STATS
 
 
 def _request(n: int) -> LLMRequest:
