@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from skillforge.distill.model.evidence import TraceIndex, normalize
-from skillforge.distill.model.outline import error_windows, render_outline
 from skillforge.evolve.edits import headings, skill_view
 from skillforge.evolve.failures import analyze_failure
 from skillforge.llm.client import LLMClient
+from skillforge.llm.quotes import TraceIndex, normalize
 from skillforge.llm.task import Task
+from skillforge.llm.trace_view import error_windows, render_outline
 from skillforge.models import Evidence, SkillPackage, Trace
 from skillforge.models.evolve import FailureAnalysis
 from skillforge.models.evolve_outputs import FailureAnswer

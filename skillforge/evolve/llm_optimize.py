@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skillforge.distill.model.fix import MAX_FIX_ROUNDS
 from skillforge.evolve.edits import describe, skill_view, to_edits
 from skillforge.llm.client import LLMClient
 from skillforge.llm.structured import follow_up
@@ -29,6 +28,9 @@ from skillforge.models.llm import LLMRequest
 from skillforge.skills.io import write_package
 from skillforge.skills.patch import apply_patch
 from skillforge.skills.validate import MAX_SKILL_MD_LINES, validate_skill
+
+MAX_FIX_ROUNDS = 2
+"""Most rounds in which the patch's problems go back to the model (distill's fix stage uses the same number)."""
 
 
 @dataclass

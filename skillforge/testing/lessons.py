@@ -1,6 +1,6 @@
 """The fake model's analyst: lessons a competent model would write, derived from the outline's structure.
 
-Input is what the analyst prompt's ``<outline>`` and ``<windows>`` hold, as ``distill.model.outline``
+Input is what the analyst prompt's ``<outline>`` and ``<windows>`` hold, as ``llm.trace_view``
 renders them — the ``TRACE``/``TASK``/``OUTCOME`` lines, the ``ERRORS`` and ``STEP INDEX`` rows
 (``[i] label: snippet``) and the ``=== [i] label ===`` step blocks of the windows and of what the
 tools returned — never the prompt's instructions. Each lesson follows the prompts' rules:

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from skillforge.distill.model.analysts import AnalystTask, LLMAnalyst
-from skillforge.distill.model.evidence import TraceIndex, verify_lessons
-from skillforge.distill.model.outline import error_steps, grep_trace, read_steps, render_outline, run_tool
+from skillforge.distill.model.evidence import verify_lessons
 from skillforge.ingest import read_paths
 from skillforge.llm.client import LLMClient
+from skillforge.llm.quotes import TraceIndex
+from skillforge.llm.trace_view import error_steps, grep_trace, read_steps, render_outline, run_tool
 from skillforge.models import Trace
 from skillforge.models.llm import LLMSettings
 from skillforge.models.llm_outputs import EvidenceDraft, LessonDraft

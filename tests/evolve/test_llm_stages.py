@@ -59,7 +59,7 @@ def test_fake_failure_answer_quotes_the_real_trace_and_is_verified(
     assert analysis is not None and notes == []
     assert analysis.analyzer == "skillforge-fake/fake" and analysis.evidence
     steps = [e.step for e in analysis.evidence]
-    from skillforge.distill.model.outline import step_text
+    from skillforge.llm.trace_view import step_text
 
     for evidence, step in zip(analysis.evidence, steps):
         assert " ".join(evidence.quote.split()) in " ".join(step_text(django_failure.steps[step]).split())

@@ -14,7 +14,6 @@ import pytest
 from skillforge.distill.model.analysts import AnalystResult, AnalystTask, LLMAnalyst
 from skillforge.distill.model.fix import FixTask
 from skillforge.distill.model.merge import MergeTask
-from skillforge.distill.model.outline import step_text
 from skillforge.distill.model.skill_plan import PlanTask
 from skillforge.evolve.llm_correct import CorrectTask
 from skillforge.evolve.llm_failures import FailureTask
@@ -22,6 +21,7 @@ from skillforge.evolve.llm_optimize import OptimizeTask
 from skillforge.llm import _litellm
 from skillforge.llm.client import LLMClient
 from skillforge.llm.task import Task
+from skillforge.llm.trace_view import step_text
 from skillforge.models import Evidence, Frontmatter, Lesson, SkillPackage, Trace
 from skillforge.models.evolve import FailureCluster
 from skillforge.models.llm import LLMSettings

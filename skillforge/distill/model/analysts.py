@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skillforge.distill.model.evidence import verify_lessons
-from skillforge.distill.model.outline import TOOLS, error_windows, is_failure, render_outline, run_tool
 from skillforge.errors import BudgetExceeded, LLMError
 from skillforge.llm.client import LLMClient
 from skillforge.llm.structured import follow_up, schema_text
 from skillforge.llm.task import Task
+from skillforge.llm.trace_view import TOOLS, error_windows, is_failure, render_outline, run_tool
 from skillforge.models import Lesson, Trace
 from skillforge.models.llm import CallFailure, DroppedLesson, LLMRequest
 from skillforge.models.llm_outputs import AnalystAnswer

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.signatures import error_line, normalize_signature
-from skillforge.distill.model.outline import is_error, is_failure
+from skillforge.llm.trace_view import is_error, is_failure
 from skillforge.models import Evidence, Lesson, Trace
 from skillforge.models.llm import ClusterSummary
 

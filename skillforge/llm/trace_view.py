@@ -5,7 +5,8 @@ step that mattered. The outline keeps the task, the outcome, every error and a n
 the steps (long quiet stretches folded into one line); ``read_steps`` and ``grep_trace`` let the
 analyst fetch the details it decides it needs. ``step_text`` is the one rendering of a step that
 the outline, the tools and evidence verification all share, so a quote copied from any of them
-is found again in the trace.
+is found again in the trace (``quotes.TraceIndex``). Used by distill's analysts and evolve's
+failure analyzer; imports only ``models``.
 """
 
 from __future__ import annotations
