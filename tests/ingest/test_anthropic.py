@@ -13,7 +13,7 @@ import pytest
 from skillforge.ingest import inspect_paths
 from skillforge.ingest.base import ReadOptions
 from skillforge.ingest.detect import detect
-from skillforge.ingest.formats import all_readers, anthropic, claude_code
+from skillforge.ingest.formats import anthropic, claude_code
 from skillforge.ingest.probe import probe
 from skillforge.models import Skipped, Trace
 
@@ -35,12 +35,6 @@ def claude_code_trace(name: str) -> Trace:
     ]
     return trace
 
-
-def all_readers_or_skip() -> None:
-    try:
-        all_readers()
-    except ModuleNotFoundError as exc:
-        pytest.skip(f"reader module missing: {exc.name}")
 
 
 def calls_and_results(trace: Trace) -> list[tuple[object, ...]]:
@@ -172,13 +166,11 @@ def test_sniff_leaves_claude_code_and_openai_files_alone() -> None:
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.json*")), ids=lambda p: p.name)
 def test_detect_picks_anthropic(path: Path) -> None:
-    all_readers_or_skip()
     reader, _, reason = detect(path)
     assert reader is not None and reader.name == "anthropic-messages", reason
 
 
 def test_detect_does_not_claim_other_formats() -> None:
-    all_readers_or_skip()
     others = [
         p
         for p in sorted(SAMPLES.rglob("*")) + sorted((DATA / "fixtures").rglob("*"))
@@ -190,7 +182,6 @@ def test_detect_does_not_claim_other_formats() -> None:
 
 
 def test_inspect_counts() -> None:
-    all_readers_or_skip()
     reports = {Path(r.path).name: r for r in inspect_paths([FIXTURES])}
     assert {n: (r.format, r.traces, r.steps, r.tool_calls, r.errors) for n, r in reports.items()} == {
         "batch.jsonl": ("anthropic-messages", 2, 24, 4, 0),

@@ -14,7 +14,7 @@ import pytest
 from skillforge.ingest import inspect_paths
 from skillforge.ingest.base import ReadOptions
 from skillforge.ingest.detect import detect
-from skillforge.ingest.formats import all_readers, codex
+from skillforge.ingest.formats import codex
 from skillforge.ingest.probe import probe
 from skillforge.models import Skipped, Trace
 
@@ -36,12 +36,6 @@ def write_jsonl(path: Path, recs: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     return path
 
-
-def all_readers_or_skip() -> None:
-    try:
-        all_readers()
-    except ModuleNotFoundError as exc:
-        pytest.skip(f"reader module missing: {exc.name}")
 
 
 def test_real_rollout_exact_counts() -> None:
@@ -293,13 +287,11 @@ def test_20k_line_rollout_streams(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted(ROLLOUTS.glob("*.jsonl")), ids=lambda p: p.name[:14])
 def test_detect_picks_codex(path: Path) -> None:
-    all_readers_or_skip()
     reader, _, reason = detect(path)
     assert reader is not None and reader.name == "codex", reason
 
 
 def test_detect_does_not_claim_other_formats() -> None:
-    all_readers_or_skip()
     others = [
         p
         for p in sorted(SAMPLES.rglob("*")) + sorted((SAMPLES.parent / "fixtures").rglob("*"))
@@ -309,7 +301,6 @@ def test_detect_does_not_claim_other_formats() -> None:
 
 
 def test_inspect_counts() -> None:
-    all_readers_or_skip()
     (report,) = inspect_paths([REAL])
     assert (report.format, report.traces, report.steps, report.tool_calls, report.errors) == (
         "codex",

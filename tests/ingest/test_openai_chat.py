@@ -13,7 +13,7 @@ import pytest
 from skillforge.ingest import inspect_paths
 from skillforge.ingest.base import ReadOptions
 from skillforge.ingest.detect import detect
-from skillforge.ingest.formats import all_readers, openai_chat
+from skillforge.ingest.formats import openai_chat
 from skillforge.ingest.probe import probe
 from skillforge.models import Skipped, Trace
 
@@ -35,12 +35,6 @@ def read(path: Path) -> tuple[list[Trace], list[Skipped]]:
 def messages(path: Path = FNCALL) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8"))
 
-
-def all_readers_or_skip() -> None:
-    try:
-        all_readers()
-    except ModuleNotFoundError as exc:
-        pytest.skip(f"reader module missing: {exc.name}")
 
 
 def test_bare_message_array() -> None:
@@ -210,13 +204,11 @@ def test_large_array_streams(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", [FNCALL, NONFNCALL, LLM_LOG, TAU], ids=lambda p: p.name[:20])
 def test_detect_picks_openai_chat(path: Path) -> None:
-    all_readers_or_skip()
     reader, _, reason = detect(path)
     assert reader is not None and reader.name == "openai-chat", reason
 
 
 def test_detect_does_not_claim_other_formats() -> None:
-    all_readers_or_skip()
     others = [
         p
         for p in sorted(SAMPLES.rglob("*")) + sorted((DATA / "fixtures").rglob("*"))
@@ -226,7 +218,6 @@ def test_detect_does_not_claim_other_formats() -> None:
 
 
 def test_inspect_counts() -> None:
-    all_readers_or_skip()
     reports = inspect_paths([CHAT, TAU])
     assert [
         (Path(r.path).name[:12], r.format, r.traces, r.steps, r.tool_calls, r.errors) for r in reports

@@ -7,10 +7,10 @@ import pytest
 
 from skillforge.errors import InputError
 from skillforge.ingest import ReadOptions, detect, parse_ticket_columns, read_file
-from skillforge.ingest.formats import all_readers
 from skillforge.ingest.formats._thread import parse_thread
 from skillforge.ingest.probe import probe
 from skillforge.models import Skipped, Trace
+from skillforge.plugins import readers
 
 DATA = Path(__file__).parent.parent / "data"
 SWE_BENCH = DATA / "samples" / "support_tickets" / "swe-bench-dev-easy.json"
@@ -53,7 +53,7 @@ def test_swe_bench_records_become_tickets_with_the_fix_as_resolution() -> None:
 
 def test_no_other_reader_claims_swe_bench_records() -> None:
     p = probe(SWE_BENCH)
-    scores = {name: reader.sniff(p) for name, reader in all_readers().items()}
+    scores = {name: reader.sniff(p) for name, reader in readers().items()}
     best = max(scores, key=lambda n: scores[n])
     assert best == "tickets-json"
     assert all(score < scores["tickets-json"] for name, score in scores.items() if name != "tickets-json"), scores
@@ -163,6 +163,6 @@ def test_thread_shapes() -> None:
 def test_non_ticket_json_is_not_claimed() -> None:
     schema = DATA / "samples" / "otel_genai" / "semconv_gen-ai-input-messages.schema.json"
     chat = DATA / "samples" / "chat_tool_calls" / "fncall-llm-message.json"
-    tickets_json = all_readers()["tickets-json"]
+    tickets_json = readers()["tickets-json"]
     assert tickets_json.sniff(probe(schema)) == 0
     assert tickets_json.sniff(probe(chat)) == 0

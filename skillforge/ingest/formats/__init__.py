@@ -21,7 +21,6 @@ from skillforge.ingest.formats import (
     swe_agent,
     tickets,
 )
-from skillforge.plugins import readers
 
 BUILTIN_READERS: tuple[Reader, ...] = (
     # The order is the sniffing tie-break: on equal scores the earlier reader wins.
@@ -38,7 +37,3 @@ BUILTIN_READERS: tuple[Reader, ...] = (
     *skillforge_trace.READERS,
 )
 
-
-def all_readers() -> dict[str, Reader]:
-    """Every reader by format name, built-in and from plugins (``skillforge.plugins.readers``)."""
-    return readers()
