@@ -6,8 +6,8 @@ Public API (used by ``skillforge scan``, registry publish, host install and the 
     scan_paths(paths) -> ScanReport          # skill folders and/or trace folders/files, archives
     scan_skill(skill_dir) -> ScanReport
     scan_trace(trace) -> list[Finding]       # on a normalized Trace
-    gate(report, force=False, acknowledge=None)  # raises ScanRefused on high severity
-    decide(report, ...) -> GateDecision      # the same decision as a record to store
+    decide(report, ...) -> GateDecision      # may an operation go ahead? a record to store
+    gate(report, ...) -> GateDecision        # the same, but raises ScanRefused when the answer is no
     poisoned_lessons(lessons, traces) -> (kept, quarantined)
     scan_rendered(package) -> list[Finding]  # a SkillPackage as distill is about to write it
 

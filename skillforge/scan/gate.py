@@ -2,8 +2,8 @@
 
 Forcing takes two things on purpose: ``force=True`` and an acknowledgement, a non-empty text the
 caller records with the operation (the CLI's ``--acknowledge "why"``). ``decide`` returns the
-record; ``gate`` raises when the answer is no; ``screen`` scans a skill folder and gates it, the one
-check publish (``registry.gate``) and install (``hosts.gate``) put in front of a skill.
+record; ``gate`` returns it too but raises when the answer is no; ``screen`` scans a skill folder and
+gates it, the one check publish (``registry.gate``) and install (``hosts.gate``) put in front of a skill.
 """
 
 from __future__ import annotations
@@ -34,32 +34,25 @@ def decide(report: ScanReport, *, force: bool = False, acknowledge: str | None =
     return GateDecision(allowed=False, forced=force, acknowledgement=ack, blocking=blocking, summary=summary)
 
 
-def gate(report: ScanReport | Path | str, *, force: bool = False, acknowledge: str | None = None) -> None:
-    """Raise ``ScanRefused`` (exit code 4) when ``report`` has high-severity findings, unless ``force``
-    and a non-empty ``acknowledge`` are both given.
-
-    A skill folder may be passed instead of a report (what an installer does with a skill it fetched):
-    it is scanned as untrusted content, so ignore markers inside the skill cannot silence findings.
-    """
-    if not isinstance(report, ScanReport):
-        report = scan_skill(Path(report), trust_content=False)
-    if not decide(report, force=force, acknowledge=acknowledge).allowed:
+def gate(report: ScanReport, *, force: bool = False, acknowledge: str | None = None) -> GateDecision:
+    """The decision for ``report``; raises ``ScanRefused`` (exit code 4) when it has high-severity
+    findings, unless ``force`` and a non-empty ``acknowledge`` are both given (``decision.forced``)."""
+    decision = decide(report, force=force, acknowledge=acknowledge)
+    if not decision.allowed:
         raise refusal(report, force=force)
+    return decision
 
 
 def screen(
     skill_dir: Path, *, force: bool, acknowledge: str | None, trust_content: bool
 ) -> tuple[ScanReport, GateDecision]:
-    """The gate publish and install call: scan ``skill_dir``, raise ``ScanRefused`` as ``gate`` does, and
-    return the report with the decision (``decision.forced`` when high findings were let through).
+    """The gate publish and install call: scan ``skill_dir`` and ``gate`` the report; returns the report
+    with the decision.
 
     ``trust_content=False`` (install: someone else's skill) disregards the skill's own ignore markers.
     """
     report = scan_skill(Path(skill_dir), trust_content=trust_content)
-    decision = decide(report, force=force, acknowledge=acknowledge)
-    if not decision.allowed:
-        raise refusal(report, force=force)
-    return report, decision
+    return report, gate(report, force=force, acknowledge=acknowledge)
 
 
 def refusal(report: ScanReport, *, force: bool = False) -> ScanRefused:
