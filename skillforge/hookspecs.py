@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
-    from skillforge.distill.pipeline import Analyzer
+    from skillforge.distill.analyzer import Analyzer
     from skillforge.hosts.base import HostAdapter
     from skillforge.ingest.base import Reader
 
@@ -54,4 +54,4 @@ def register_hosts(register: Callable[[HostAdapter], None]) -> None:
 @hookspec
 def register_analyzers(register: Callable[[str, Callable[[], Analyzer]], None]) -> None:
     """Register analyzers: call ``register(name, factory)``; ``factory()`` returns a fresh analyzer
-    (an object with ``name`` and ``analyze(traces) -> list[Lesson]``, see ``distill.pipeline.Analyzer``)."""
+    (an object with ``name`` and ``analyze(traces) -> list[Lesson]``, see ``distill.analyzer.Analyzer``)."""

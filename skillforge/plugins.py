@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pluggy
 
 from skillforge import hookspecs
-from skillforge.errors import InputError
+from skillforge.errors import InputError, SpecError
 from skillforge.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from skillforge.distill.pipeline import Analyzer
+    from skillforge.distill.analyzer import Analyzer
     from skillforge.hosts.base import HostAdapter
     from skillforge.ingest.base import Reader
 
@@ -28,10 +28,31 @@ ENTRY_POINT_GROUP = "skillforge"
 
 AnalyzerFactory = Callable[[], "Analyzer"]
 
-pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
-pm.add_hookspecs(hookspecs)
-
 _T = TypeVar("_T")
+
+_registries: dict[str, dict[str, Any]] = {}
+"""What each ``register_*`` hook registered, by hook name: built on the first lookup (detection asks for
+the readers once per file), forgotten whenever a plugin is registered or unregistered."""
+
+
+class _PluginManager(pluggy.PluginManager):
+    """pluggy's manager, clearing the registries built from the hooks when the set of plugins changes."""
+
+    def register(self, plugin: Any, name: str | None = None) -> str | None:
+        try:
+            return super().register(plugin, name)
+        finally:
+            _registries.clear()
+
+    def unregister(self, plugin: Any | None = None, name: str | None = None) -> Any | None:
+        try:
+            return super().unregister(plugin, name)
+        finally:
+            _registries.clear()
+
+
+pm = _PluginManager(ENTRY_POINT_GROUP)
+pm.add_hookspecs(hookspecs)
 
 
 def load_attr(module: str, attr: str) -> Any:
@@ -61,6 +82,11 @@ class Builtins:
         # hosts.json names the adapter class of a host with special behaviour; the rest are plain data.
         special: dict[str, type[HostAdapter]] = {"agents_md": AgentsMdAdapter}
         for spec in load_table().hosts:
+            if spec.adapter and spec.adapter not in special:
+                raise SpecError(
+                    f"host {spec.name!r} in hosts.json names an unknown adapter {spec.adapter!r}",
+                    hint="known adapters: " + ", ".join(special),
+                )
             register(special[spec.adapter](spec) if spec.adapter else HostAdapter(spec))
 
     @hookimpl(tryfirst=True)
@@ -98,48 +124,40 @@ def load_plugins() -> None:
     _loaded = True
 
 
-def _collect(hook: str, kind: str, key: Callable[[_T], str]) -> dict[str, _T]:
-    """Call ``hook`` on every plugin and return what they registered by name; a name used twice is an error."""
+def _collect(hook: str, kind: str, entry: Callable[..., tuple[str, _T]]) -> dict[str, _T]:
+    """What every plugin registered through ``hook``, by name (``entry`` turns a ``register(...)`` call
+    into ``(name, item)``); a name used twice is an error. Built once until the plugins change."""
     load_plugins()
-    found: dict[str, _T] = {}
+    if hook not in _registries:
+        found: dict[str, _T] = {}
 
-    def register(item: _T) -> None:
-        name = key(item)
-        if name in found:
-            raise InputError(
-                f"two {kind}s are named {name!r}", hint="a skillforge plugin reuses a name; uninstall or rename it"
-            )
-        found[name] = item
+        def register(*args: Any) -> None:
+            name, item = entry(*args)
+            if name in found:
+                raise InputError(
+                    f"two {kind}s are named {name!r}", hint="a skillforge plugin reuses a name; uninstall or rename it"
+                )
+            found[name] = item
 
-    getattr(pm.hook, hook)(register=register)
-    return found
+        getattr(pm.hook, hook)(register=register)
+        _registries[hook] = found
+    return dict(_registries[hook])  # a copy: a caller editing its answer must not change the next one's
 
 
 def readers() -> dict[str, Reader]:
     """Every trace reader by format name: the built-ins in their fixed order, then the plugins'."""
-    return _collect("register_readers", "reader", lambda reader: reader.name)
+    return _collect("register_readers", "reader", lambda reader: (reader.name, reader))
 
 
 def hosts() -> dict[str, HostAdapter]:
     """Every agent host's adapter by CLI name: the table's hosts in order, then the plugins'."""
-    return _collect("register_hosts", "host", lambda adapter: adapter.name)
+    return _collect("register_hosts", "host", lambda adapter: (adapter.name, adapter))
 
 
 def analyzers() -> dict[str, AnalyzerFactory]:
     """Every analyzer factory by name (``heuristic`` built in; the model analyzer is built per run from
     ``--model`` and is not listed here)."""
-    load_plugins()
-    found: dict[str, AnalyzerFactory] = {}
-
-    def register(name: str, factory: AnalyzerFactory) -> None:
-        if name in found:
-            raise InputError(
-                f"two analyzers are named {name!r}", hint="a skillforge plugin reuses a name; uninstall or rename it"
-            )
-        found[name] = factory
-
-    pm.hook.register_analyzers(register=register)
-    return found
+    return _collect("register_analyzers", "analyzer", lambda name, factory: (name, factory))
 
 
 def get_analyzer(name: str) -> Analyzer:

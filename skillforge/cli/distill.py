@@ -117,7 +117,7 @@ def distill_cmd(
         model_options = ModelOptions(settings=settings, per_cluster=None if no_cluster else per_cluster or DEFAULT_PER_CLUSTER,
                                      executor=executor or "local", ray_address=ray_address)
         if dry_run:
-            plan = estimate(paths, model_options, fmt=fmt, read_options=options, into=into)
+            plan = estimate(paths, model_options, fmt=fmt, read_options=options, into=into, redact_emails=redact_emails)
             _write(report_file, plan)
             if as_json:
                 echo_json(plan)
@@ -265,10 +265,13 @@ def _print(report: DistillReport) -> None:
         warn(f"skipped {skipped}")
     if report.skipped_total > len(report.skipped):
         warn(f"... and {report.skipped_total - len(report.skipped)} more skipped record(s)")
-    if report.model is not None and report.model.budget_stopped:
+    if report.stopped:
         done = f"{len(report.skills)} skill(s) were written, none published" if report.skills else "nothing was written"
-        click.secho(f"Stopped at the budget of ${report.model.budget_usd}: {done}. Re-run with a larger --budget; "
-                    "finished calls come from the cache.", fg="yellow", err=True)
+        if report.model is not None:
+            click.secho(f"Stopped at the budget of ${report.model.budget_usd}: {done}. Re-run with a larger --budget; "
+                        "finished calls come from the cache.", fg="yellow", err=True)
+        else:
+            click.secho(f"The {report.analyzer} analyzer stopped at its budget: {done}.", fg="yellow", err=True)
     elif report.skills and not any(s.errors for s in report.skills):
         success("All skills pass the Agent Skills spec. `skillforge explain DIR` shows the evidence for each rule.")
 

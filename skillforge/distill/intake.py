@@ -16,7 +16,7 @@ from pathlib import Path
 from skillforge.ingest import ReadOptions, read_paths
 from skillforge.models import Skipped, Trace
 from skillforge.models.scan import QuarantinedLesson
-from skillforge.redact import neutralize_controls, redact_text, redact_trace_in_place
+from skillforge.redact import redact_skipped, redact_trace_in_place
 from skillforge.scan.poison import slim_trace
 
 __all__ = ["MAX_SKIPPED", "Intake", "TraceOrigin"]
@@ -83,12 +83,8 @@ class Intake:
         """Count a file or record that could not be used; list the first ``MAX_SKIPPED``."""
         self.skipped_total += 1
         if len(self.skipped) < MAX_SKIPPED:
-            # A skip names a file and quotes what was wrong (a CSV header, a record): both may hold
-            # a secret or terminal control sequences, and both are printed and written to reports.
-            self.skipped.append(item.model_copy(update={
-                "path": neutralize_controls(redact_text(item.path)),
-                "reason": neutralize_controls(redact_text(item.reason)),
-            }))
+            # Whoever produced the skip should have redacted it already; an analyzer's own reader may not.
+            self.skipped.append(redact_skipped(item, redact_emails=self.redact_emails))
 
     def read_elsewhere(
         self, traces: Iterable[TraceOrigin], skipped: Iterable[Skipped], quarantined: Iterable[QuarantinedLesson]

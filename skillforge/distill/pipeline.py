@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +23,7 @@ from skillforge.distill.intake import Intake
 from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants
 from skillforge.distill.plan import MARKER_RE, plan_skill
 from skillforge.distill.report import DistillReport, SkillResult
-from skillforge.errors import BudgetExceeded
+from skillforge.errors import BudgetExceeded, SkillforgeError
 from skillforge.ingest import ReadOptions
 from skillforge.models import Frontmatter, Lesson, SkillPackage, Trace
 from skillforge.models.provenance import Provenance, ProvenanceSource
@@ -37,7 +37,7 @@ from skillforge.skills.provenance import merge_provenance, read_provenance, writ
 from skillforge.skills.rules import lesson_id
 from skillforge.skills.validate import find_skill_md, validate_skill
 
-__all__ = ["Analyzer", "DistillReport", "Seed", "SkillResult", "run_distill", "run_distill_async", "seed_from_registry"]
+__all__ = ["DistillReport", "Seed", "SkillResult", "run_distill", "run_distill_async", "seed_from_registry"]
 
 _T = TypeVar("_T")
 
@@ -61,12 +61,36 @@ def run_distill(
     (redacted) trace the pipeline reads, for progress display. ``seed`` fetches a skill the registry
     already holds under a name this run writes, so that skill is deepened, never replaced. A budget
     stop is not an exception: the report says so (``report.stopped``) and lists what was written.
-    Runs its own event loop; from async code, await ``run_distill_async``.
+
+    Callable from code that already runs an event loop (a notebook, a TUI, an async service) as long as
+    the analyzer never waits (the offline analyzers): the run then happens right here, on no loop.
+    An analyzer that does wait (``--model``) raises ``SkillforgeError`` there: await
+    ``run_distill_async`` instead.
     """
-    return asyncio.run(run_distill_async(
+    coro = run_distill_async(
         inputs, out_dir, fmt=fmt, options=options, analyzer=analyzer, into=into, redact_emails=redact_emails,
         on_trace=on_trace, seed=seed,
-    ))
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    return _without_loop(coro)
+
+
+def _without_loop(coro: Coroutine[Any, Any, _T]) -> _T:
+    """The value of ``coro`` run to its end in one step, for a caller inside a running event loop
+    (``asyncio.run`` refuses to start a second one there); only a coroutine that never waits can."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        value: _T = done.value
+        return value
+    coro.close()  # runs its cleanup (the analyzer's finish) before the error goes up
+    raise SkillforgeError(
+        "run_distill was called inside a running event loop with an analyzer that waits (a model)",
+        hint="`await run_distill_async(...)` there instead",
+    )
 
 
 async def run_distill_async(
@@ -81,7 +105,12 @@ async def run_distill_async(
     on_trace: Callable[[Trace], None] | None = None,
     seed: Seed | None = None,
 ) -> DistillReport:
-    """``run_distill`` for a caller that already runs an event loop (every analyzer step is awaited on it)."""
+    """``run_distill`` for async code: every async analyzer step is awaited on the caller's loop.
+
+    The pipeline's own steps and a sync analyzer's steps (reading and analysing with the offline
+    analyzer, writing the skills) run on the loop too and hold it while they work; to keep the loop
+    responsive during an offline run, call ``await asyncio.to_thread(run_distill, ...)`` instead.
+    """
     analyzer = analyzer or HeuristicAnalyzer()
     out = Path(out_dir)
     intake = Intake(inputs, fmt=fmt, options=options, redact_emails=redact_emails, on_trace=on_trace, out=out,
@@ -90,7 +119,11 @@ async def run_distill_async(
     finish: Finish | None = getattr(analyzer, "finish", None)
     try:
         await _distill(analyzer, intake, out, into, seed, report)
+    except BudgetExceeded:
+        # Any step may stop the run; what was written stays, nothing more is (and nothing is published).
+        report.budget_stopped = True
     finally:
+        _count(intake, report)
         if finish is not None:
             await _value(finish(report))
     return report
@@ -105,32 +138,33 @@ async def _distill(
     else:
         # Instructions planted in tool outputs, documents or tickets must not become rules of a skill.
         lessons, quarantined = poisoned_lessons(lessons, intake.evidence)
-    lessons = await _value(_consolidate(analyzer, lessons))
-    report.traces = intake.traces
-    report.traces_by_format = dict(sorted(intake.formats.items()))
-    report.traces_by_kind = dict(sorted(intake.kinds.items()))
-    report.lessons = len(lessons)
-    report.skipped = intake.skipped
-    report.skipped_total = intake.skipped_total
     report.quarantined = list(quarantined)
+    lessons = await _value(_consolidate(analyzer, lessons))
+    report.lessons = len(lessons)
     if not lessons:
         return
     target_dir, target_name = _resolve_into(into, out)
-    try:
-        groups = await _value(_group(analyzer, lessons, out, target_name))
-        if target_dir is None:
-            seed_from_registry(groups, out, seed, report.deepened)
-        after: AfterWrite | None = getattr(analyzer, "after_write", None)
-        for group in groups:
-            skill_dir = target_dir if target_dir is not None else out / group.name
-            result = _write_skill(group, skill_dir, intake.origin, report.analyzer, report.quarantined)
-            if result is None:
-                continue
-            report.skills.append(result)
-            if after is not None:
-                await _value(after(result, skill_dir))
-    except BudgetExceeded:
-        return  # the analyzer recorded the stop in its part of the report; what was written stays
+    groups = await _value(_group(analyzer, lessons, out, target_name))
+    if target_dir is None:
+        seed_from_registry(groups, out, seed, report.deepened)
+    after: AfterWrite | None = getattr(analyzer, "after_write", None)
+    for group in groups:
+        skill_dir = target_dir if target_dir is not None else out / group.name
+        result = _write_skill(group, skill_dir, intake.origin, report.analyzer, report.quarantined)
+        if result is None:
+            continue
+        report.skills.append(result)
+        if after is not None:
+            await _value(after(result, skill_dir))
+
+
+def _count(intake: Intake, report: DistillReport) -> None:
+    """What was read and skipped, into ``report`` (also when a step stopped the run early)."""
+    report.traces = intake.traces
+    report.traces_by_format = dict(sorted(intake.formats.items()))
+    report.traces_by_kind = dict(sorted(intake.kinds.items()))
+    report.skipped = intake.skipped
+    report.skipped_total = intake.skipped_total
 
 
 def _consolidate(analyzer: Analyzer, lessons: list[Lesson]) -> list[Lesson] | Awaitable[list[Lesson]]:

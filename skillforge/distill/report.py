@@ -89,6 +89,9 @@ class DistillReport(BaseModel):
     """Lessons kept out of the skills because their evidence looks poisoned (see ``skillforge.scan``)."""
     deepened: dict[str, str] = Field(default_factory=dict)
     """Skills the registry already held under a name this run wrote: ``name -> version`` it deepened."""
+    budget_stopped: bool = False
+    """A step of the analyzer raised ``BudgetExceeded``: the run stopped there; what it wrote is listed
+    (``model.budget_stopped`` says the same for a model run that stopped while analysing)."""
     model: ModelRun | None = None
     """Calls, cost and decisions of a model-backed run; None offline."""
 
@@ -99,5 +102,5 @@ class DistillReport(BaseModel):
 
     @property
     def stopped(self) -> bool:
-        """True when a ``--budget`` stopped the run before it finished."""
-        return self.model is not None and self.model.budget_stopped
+        """True when a budget stopped the run before it finished (nothing more is written or published)."""
+        return self.budget_stopped or (self.model is not None and self.model.budget_stopped)

@@ -33,6 +33,8 @@ token). In the other direction a prose line like ``password: use the vault one``
 Placeholders (``$TOKEN``, ``<key>``, ``{{ vault }}``, ``os.environ[...]``, ``getpass()``, type
 annotations such as ``api_key: SecretStr | None``) are kept.
 
+``redact_skipped`` does the same to a ``Skipped`` record (its path and the quoted reason).
+
 ``neutralize_controls`` (applied to every trace text by ``redact_trace``) shows terminal control
 sequences and invisible/bidi characters as ``\\x1b`` / ``<U+202E>``, so nothing read from a trace can
 drive a terminal or hide text in a skill. A zero-width character planted inside a secret is dropped
@@ -50,6 +52,9 @@ from __future__ import annotations
 from skillforge.redact.controls import neutralize_controls
 from skillforge.redact.patterns import marker
 from skillforge.redact.text import redact_text
-from skillforge.redact.trace import redact_trace, redact_trace_in_place, redact_value
+from skillforge.redact.trace import redact_skipped, redact_trace, redact_trace_in_place, redact_value
 
-__all__ = ["marker", "neutralize_controls", "redact_text", "redact_trace", "redact_trace_in_place", "redact_value"]
+__all__ = [
+    "marker", "neutralize_controls", "redact_skipped", "redact_text", "redact_trace", "redact_trace_in_place",
+    "redact_value",
+]

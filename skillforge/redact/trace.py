@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from skillforge.models import Outcome, Source, Step, ToolCall, ToolResult, Trace
+from skillforge.models import Outcome, Skipped, Source, Step, ToolCall, ToolResult, Trace
 from skillforge.redact.controls import neutralize_controls
 from skillforge.redact.entropy import looks_secret
 from skillforge.redact.patterns import SECRET_NAME_RE, SECRET_NAMES_RE, is_placeholder, kind_for_name, marker
@@ -99,6 +99,20 @@ def redact_trace_in_place(trace: Trace, *, redact_emails: bool = False) -> Trace
     trace.metadata = _value(trace.metadata, clean, None)
     trace.source = _redact_source(trace.source, clean)
     return trace
+
+
+def redact_skipped(item: Skipped, *, redact_emails: bool = False) -> Skipped:
+    """``item`` with its path and reason redacted and their control characters neutralized.
+
+    A skip names a file and quotes what was wrong with it (a CSV header, a malformed record): both
+    may hold a secret or a terminal escape, and both are printed, cached and written to reports.
+    Idempotent, so every place that passes skips on may apply it; an unchanged item is returned as is.
+    """
+    clean = _cleaner(redact_emails)
+    path, reason = clean(item.path), clean(item.reason)
+    if path == item.path and reason == item.reason:
+        return item
+    return item.model_copy(update={"path": path, "reason": reason})
 
 
 def _redact_source(source: Source, clean: Clean) -> Source:

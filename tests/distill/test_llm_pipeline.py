@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from skillforge.cli import cli
 from skillforge.ingest import read_paths
-from skillforge.models import Trace
+from skillforge.models import Source, Step, ToolCall, ToolResult, Trace
 from skillforge.skills.provenance import read_provenance
 from skillforge.skills.validate import validate_skill
 from skillforge.testing.fake_model import FABRICATED_QUOTE, STATS
@@ -53,14 +53,16 @@ def count_traces(root: Path) -> int:
 
 
 def distill(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
-    """Run the CLI in-process; return exit code, the JSON report's model section (plus ``traces`` and the
-    names of the ``skills`` written; the whole estimate for ``--dry-run``) and the output."""
+    """Run the CLI in-process; return exit code, the JSON report's model section (plus ``traces``, the
+    names of the ``skills`` written and what was ``skipped``; the whole estimate for ``--dry-run``) and
+    the output."""
     report = Path(os.environ["SKILLFORGE_HOME"]) / f"report-{time.monotonic_ns()}.json"
     runner = CliRunner()
     result = runner.invoke(cli, ["distill", *map(str, args), "--report", str(report)], env=env, catch_exceptions=False)
     data = json.loads(report.read_text()) if report.exists() else {}
     if "model" in data and "--dry-run" not in args:
-        data = {**data["model"], "traces": data["traces"], "skills": [s["name"] for s in data["skills"]]}
+        data = {**data["model"], "traces": data["traces"], "skills": [s["name"] for s in data["skills"]],
+                "skipped": data["skipped"]}
     return result.exit_code, data, result.output
 
 
@@ -289,3 +291,53 @@ def test_dry_run_and_run_show_what_clustering_saves(tmp_path: Path) -> None:
     code, report, output = distill(fleet.parent, "--model", "fake", "-o", tmp_path / "out")
     assert code == 0 and report["clustering"]["analysed"] == plan["analysed_traces"]
     assert f"Clustered 12 trace(s) into 1 behaviour(s): {plan['analysed_traces']} analysed" in output
+
+
+def test_a_replayed_stage_snapshot_lists_each_skip_once(inputs: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nonexistent"
+    runs = [distill(inputs / "swe_agent_traj", missing, "--model", "fake", "-o", tmp_path / "out", "--no-publish")
+            for _ in range(2)]
+    assert [r[1]["from_snapshot"] for r in runs] == [False, True]
+    for _, report, _ in runs:
+        assert [s["path"] for s in report["skipped"]] == [str(missing)]
+
+
+ANTHROPIC_KEY = "sk-ant-api03-AbCdEf0123456789AbCdEf0123456789AbCdEfGh"
+AWS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+
+
+def test_a_secret_a_skip_quotes_never_reaches_the_snapshot_or_the_report(inputs: Path, tmp_path: Path) -> None:
+    root = inputs / "swe_agent_traj"
+    # A skip quotes what it could not read: the keys of an unknown JSON object, the path of a file.
+    (root / "keys.json").write_text(json.dumps({ANTHROPIC_KEY: 1, AWS_KEY_ID: 2}))
+    (root / f"run-{ANTHROPIC_KEY}").mkdir()
+    (root / f"run-{ANTHROPIC_KEY}" / "t.json").write_text('{"broken')
+    code, report, output = distill(root, "--model", "fake", "-o", tmp_path / "out", "--no-publish")
+    assert code == 0, output
+    reasons = " ".join(s["path"] + " " + s["reason"] for s in report["skipped"])
+    assert "[REDACTED:anthropic-key]" in reasons and "[REDACTED:aws-access-key]" in reasons
+    written = [p for p in Path(os.environ["SKILLFORGE_HOME"]).rglob("*") if p.is_file()]
+    snapshots = [p for p in written if p.parent.name == "stages"]
+    assert snapshots and any("REDACTED:anthropic-key" in p.read_text() for p in snapshots)
+    for path in written + [p for p in (tmp_path / "out").rglob("*") if p.is_file()]:
+        text = path.read_bytes()
+        assert ANTHROPIC_KEY.encode() not in text and AWS_KEY_ID.encode() not in text, path
+    assert ANTHROPIC_KEY not in output and AWS_KEY_ID not in output
+
+
+def test_dry_run_redacts_emails_as_the_run_does(tmp_path: Path) -> None:
+    """With --redact-emails the estimate prices (and finds in the cache) the prompts the run sends."""
+    trace = Trace(
+        id=Trace.make_id("mail.jsonl"), source=Source(path="mail.jsonl", format="skillforge"),
+        task="Mail alice.smith@example.com when the nightly build fails",
+        steps=[Step(role="assistant", tool_call=ToolCall(name="Bash", arguments={"command": "pytest"})),
+               Step(role="tool", tool_result=ToolResult(output="1 failed", is_error=True, exit_code=1))],
+    )
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "mail.jsonl").write_text(trace.model_dump_json() + "\n")
+    out = tmp_path / "out"
+    assert distill(tmp_path / "in", "--model", "fake", "-o", out, "--no-publish", "--redact-emails")[0] == 0
+    _, plan, _ = distill(tmp_path / "in", "--model", "fake", "-o", out, "--dry-run", "--redact-emails")
+    assert plan["analysed_traces"] == 1 and plan["cached_calls"] == 1
+    _, unredacted, _ = distill(tmp_path / "in", "--model", "fake", "-o", out, "--dry-run")
+    assert unredacted["cached_calls"] == 0  # the address is in the prompt then: another call

@@ -38,16 +38,22 @@ from skillforge.llm.prompts import load_prompt
 from skillforge.models import Skipped, Trace
 from skillforge.models.llm import CallFailure, DroppedLesson, LLMAnalysis, TraceRef
 from skillforge.models.scan import QuarantinedLesson
+from skillforge.redact import redact_skipped
 from skillforge.scan import poisoned_lessons
 
 Progress = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)``; total is None while still unknown."""
 
 PROMPTS = ("analyst_failure", "analyst_success", "analyst_final", "repair", "merge")
-__all__ = ["EXECUTORS", "Progress", "run_analysis", "stage_key"]
+__all__ = ["EXECUTORS", "Progress", "no_progress", "run_analysis", "stage_key"]
+
+SNAPSHOT_LAYOUT = 2
+"""Bumped when what a snapshot stores changes (2: only the skips of the files it read), so an older
+snapshot is never replayed."""
 
 
-def _noop(stage: str, done: int, total: int | None) -> None:
+def no_progress(stage: str, done: int, total: int | None) -> None:
+    """The ``Progress`` that shows nothing."""
     return None
 
 
@@ -71,6 +77,7 @@ def stage_key(
         files.append([str(path), digest.hexdigest()])
     material = {
         "version": __version__,
+        "layout": SNAPSHOT_LAYOUT,
         "files": files,
         "format": fmt,
         "k": k,
@@ -117,7 +124,7 @@ async def run_analysis(
     k: int = 8,
     window: int | None = None,
     analyst: LLMAnalyst | None = None,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
     snapshot_dir: Path | None = None,
     redact_emails: bool = False,
     per_cluster: int | None = 4,
@@ -140,7 +147,7 @@ async def run_analysis(
     files: list[Path] = []
     for item in iter_files(paths):
         if isinstance(item, Skipped):
-            skipped.append(item)
+            skipped.append(redact_skipped(item, redact_emails=redact_emails))
         else:
             files.append(item)
     snapshots = _Snapshots(snapshot_dir)
@@ -152,6 +159,7 @@ async def run_analysis(
     cached = snapshots.get(key) if key else None
     if cached is not None:
         progress("analysis", len(cached.traces), len(cached.traces))
+        # The snapshot holds the skips of the files it read; those of the paths given come from this run.
         return cached.model_copy(update={"from_snapshot": True, "skipped": skipped + cached.skipped})
     runner = make_executor(executor, client, analyst, ray_address=ray_address)
     try:
@@ -163,9 +171,11 @@ async def run_analysis(
             feed.close()
     finally:
         runner.close()
-    result.skipped = skipped + feed.skipped
+    result.skipped = list(feed.skipped)  # redacted where they were read
     if key and not result.failures and not result.budget_stopped:
+        # Only what the key covers (the files' contents); a missing path given this time is not part of it.
         snapshots.put(key, result)
+    result.skipped = skipped + result.skipped
     return result
 
 

@@ -47,10 +47,13 @@ def estimate_run(
     k: int = 8,
     into: str | None = None,
     per_cluster: int | None = DEFAULT_PER_CLUSTER,
+    redact_emails: bool = False,
 ) -> DryRunEstimate:
     """Plan the calls of a distill over ``inputs`` and price them; no model is called.
 
-    ``per_cluster`` as in ``run_analysis``: None prices every trace."""
+    ``per_cluster`` and ``redact_emails`` as in ``run_analysis``: None prices every trace; the traces
+    are redacted as the run redacts them, so the prompts counted and looked up in the cache are its own.
+    Unreadable files and records are passed over (the estimate lists none)."""
     analyst = LLMAnalyst(client)
     gate = ClusterGate(per_cluster) if per_cluster is not None else None
     calls_per_trace = 2 if analyst.use_tools else 1
@@ -64,7 +67,7 @@ def estimate_run(
         if not isinstance(item, Trace):
             continue
         traces += 1
-        trace = redact_trace(item)
+        trace = redact_trace(item, redact_emails=redact_emails)
         if gate is not None and not gate.admit(trace):
             continue
         analysed += 1

@@ -25,7 +25,7 @@ from skillforge.distill.group import SkillGroup
 from skillforge.distill.intake import Intake
 from skillforge.distill.journal import Journal, run_id
 from skillforge.distill.lessons import generalize, merge_duplicates
-from skillforge.distill.model.analysis import Progress, run_analysis
+from skillforge.distill.model.analysis import Progress, no_progress, run_analysis
 from skillforge.distill.model.cluster import DEFAULT_PER_CLUSTER
 from skillforge.distill.model.estimate import estimate_run
 from skillforge.distill.model.fix import validate_and_fix
@@ -57,14 +57,10 @@ class ModelOptions(BaseModel):
     """The Ray cluster to join (``executor="ray"``); None starts or finds a local one."""
 
 
-def _noop(stage: str, done: int, total: int | None) -> None:
-    return None
-
-
 class ModelAnalyzer:
     """The pipeline's analyzer steps done by a model; one instance per run."""
 
-    def __init__(self, options: ModelOptions, *, progress: Progress = _noop) -> None:
+    def __init__(self, options: ModelOptions, *, progress: Progress = no_progress) -> None:
         self.options = options
         self.progress = progress
         self.root = options.cache_dir or config.cache_dir()
@@ -77,8 +73,10 @@ class ModelAnalyzer:
         self.budget_stopped = False
         self.rules = 0
         self.fix_rounds = 0
-        self.groups = 0
-        self.written = 0
+        self.groups: list[str] = []
+        """The names of the planned skills, in the order the pipeline writes them."""
+        self.handled = 0
+        """Planned skills the pipeline is done with (written, or every rule quarantined)."""
         self.started = time.monotonic()
 
     async def analyze(self, traces: Intake) -> list[Lesson]:
@@ -119,7 +117,7 @@ class ModelAnalyzer:
             self._stop("plan", exc)
             raise
         self.progress("plan", 1, 1)
-        self.groups = len(groups)
+        self.groups = [g.name for g in groups]
         return groups
 
     async def after_write(self, result: SkillResult, skill_dir: Path) -> None:
@@ -130,8 +128,12 @@ class ModelAnalyzer:
             self._stop(f"fix:{skill_dir.name}", exc)
             raise
         self.fix_rounds += used
-        self.written += 1
-        self.progress("write", self.written, self.groups)
+        # The pipeline writes the groups in order, and tells only of the ones it wrote: a group before
+        # this one that it skipped (every rule quarantined) is done too.
+        names = self.groups
+        self.handled = (names.index(skill_dir.name, self.handled) + 1 if skill_dir.name in names[self.handled:]
+                        else self.handled + 1)
+        self.progress("write", min(self.handled, len(names)), len(names))
 
     def finish(self, report: DistillReport) -> None:
         """Flush the cache, close the resume log and add the ``model`` section to ``report``."""
@@ -139,6 +141,9 @@ class ModelAnalyzer:
             self.client.cache.flush()  # the journal is written as entries reach the disk, so flush first
         if self.journal is not None:
             self.journal.close()
+        if self.groups and not (self.budget_stopped or report.budget_stopped):
+            self.progress("write", len(self.groups), len(self.groups))  # also past trailing quarantined groups
+        report.budget_stopped = report.budget_stopped or self.budget_stopped
         stats = self.client.stats
         analysis = self.analysis
         report.model = ModelRun(
@@ -179,9 +184,12 @@ def dry_run(
     fmt: str | None = None,
     read_options: ReadOptions | None = None,
     into: str | None = None,
+    redact_emails: bool = False,
 ) -> DryRunEstimate:
-    """The planned calls, tokens and cost of ``distill --model`` on ``inputs``; no model is called."""
+    """The planned calls, tokens and cost of ``distill --model`` on ``inputs``; no model is called.
+
+    ``redact_emails`` as the run would: the prompts priced (and looked up in the cache) are the run's."""
     root = options.cache_dir or config.cache_dir()
     client = LLMClient(options.settings, cache=ResponseCache(root / "llm"))
     return estimate_run(inputs, client, fmt=fmt, options=read_options, k=options.k, into=into,
-                        per_cluster=options.per_cluster)
+                        per_cluster=options.per_cluster, redact_emails=redact_emails)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from skillforge.errors import InputError
 from skillforge.ingest import ReadOptions, read_file
 from skillforge.models import Skipped, Trace
-from skillforge.redact import redact_trace
+from skillforge.redact import redact_skipped, redact_trace
 from skillforge.scan.poison import slim_trace
 
 _T = TypeVar("_T")
@@ -33,10 +33,14 @@ _END = "end"
 
 
 def read_redacted(files: list[Path], fmt: str | None, options: ReadOptions, redact_emails: bool) -> Iterator[Trace | Skipped]:
-    """Every trace of ``files`` in order, redacted, and a ``Skipped`` for what could not be read."""
+    """Every trace of ``files`` in order, redacted, and a ``Skipped`` (redacted too: it may quote a
+    record) for what could not be read."""
     for path in files:
         for item in read_file(path, fmt, options):
-            yield item if isinstance(item, Skipped) else redact_trace(item, redact_emails=redact_emails)
+            if isinstance(item, Skipped):
+                yield redact_skipped(item, redact_emails=redact_emails)
+            else:
+                yield redact_trace(item, redact_emails=redact_emails)
 
 
 def _with_slim(items: Iterator[Trace | Skipped]) -> Iterator[tuple[Trace, Trace] | Skipped]:
