@@ -275,3 +275,36 @@ def test_analyzers_by_name() -> None:
     with pytest.raises(InputError, match="unknown analyzer 'nope'") as err:
         plugins.get_analyzer("nope")
     assert "heuristic" in (err.value.hint or "")
+
+
+def test_registries_are_built_once_and_rebuilt_when_a_plugin_comes_or_goes(unloaded: None) -> None:
+    from skillforge.hookspecs import hookimpl
+    from skillforge.hosts.base import HostAdapter
+    from skillforge.hosts.table import load_table
+
+    assert plugins.hosts()["claude-code"] is plugins.hosts()["claude-code"]  # no fresh adapters per lookup
+
+    class ExtraHost:
+        @hookimpl
+        def register_hosts(self, register: Callable[[HostAdapter], None]) -> None:
+            spec = load_table().hosts[0].model_copy(update={"name": "extra-agent"})
+            register(HostAdapter(spec))
+
+    extra = ExtraHost()
+    plugins.pm.register(extra, name="extra-host")
+    assert list(plugins.hosts())[-1] == "extra-agent"
+    plugins.pm.unregister(extra, name="extra-host")
+    assert "extra-agent" not in plugins.hosts()
+
+
+def test_an_unknown_adapter_in_the_host_table_is_an_error_naming_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skillforge.errors import SpecError
+    from skillforge.hosts import table
+
+    real = table.load_table()
+    broken = real.model_copy(update={"hosts": [real.hosts[0].model_copy(update={"adapter": "no_such_adapter"})]})
+    monkeypatch.setattr(table, "load_table", lambda: broken)
+    monkeypatch.setattr(plugins, "_registries", {})
+    with pytest.raises(SpecError, match=f"host {real.hosts[0].name!r} .* unknown adapter 'no_such_adapter'") as err:
+        plugins.hosts()
+    assert "agents_md" in (err.value.hint or "")
