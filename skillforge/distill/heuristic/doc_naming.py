@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import PurePath
 
-from skillforge.distill.area import GENERIC_DIRS
+from skillforge.distill.heuristic.area import GENERIC_DIRS
 from skillforge.skills.naming import slug
 
 __all__ = ["KINDS", "doc_kind", "domain_of", "keywords", "project_of", "skill_name"]

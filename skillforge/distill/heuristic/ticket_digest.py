@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from skillforge.distill.area import detect_area
 from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.area import detect_area
 from skillforge.distill.heuristic.signatures import error_line
 from skillforge.models import Evidence, Trace
 from skillforge.skills.naming import slug

@@ -13,7 +13,6 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from skillforge.distill.area import detect_area
 from skillforge.distill.heuristic.abstract import is_scratch_file
 from skillforge.distill.heuristic.actions import (
     Action,
@@ -22,6 +21,7 @@ from skillforge.distill.heuristic.actions import (
     iter_actions,
     normalize_signature,
 )
+from skillforge.distill.heuristic.area import detect_area
 from skillforge.distill.heuristic.signals import failure_text
 from skillforge.distill.heuristic.trace_dialogue import Dialogue, dialogue_of
 from skillforge.distill.heuristic.trace_feedback import UserTurn, user_turns
