@@ -95,10 +95,6 @@ def load_table(path: Path = TABLE_FILE) -> HostTable:
     return table
 
 
-def host_names() -> list[str]:
-    return [h.name for h in load_table().hosts]
-
-
 def render_markdown(table: HostTable | None = None) -> str:
     """The README host table: host, global path, project path, how each was verified."""
     table = table or load_table()

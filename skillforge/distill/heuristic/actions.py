@@ -63,8 +63,6 @@ for _role_name, _names in {
     for _name in _names.split():
         ROLE_OF[_name.replace("+", " ")] = _role_name
 
-TRIVIAL_ROLES = {"trivial", "other"}
-
 
 @dataclass(slots=True)
 class Action:

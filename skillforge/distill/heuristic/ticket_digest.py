@@ -11,7 +11,6 @@ import ast
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.area import detect_area
@@ -34,9 +33,6 @@ _FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line \d+, in (?P<func>[\w<>.]+
 _EXC = re.compile(r"\b([A-Z][A-Za-z]*(?:Error|Exception|Warning))\b")
 _PATCH_FILE = re.compile(r"(?:^|, |to )(?P<path>[\w./-]+\.\w+) \(\+(?P<plus>\d+) -(?P<minus>\d+)\)")
 _HUNK = re.compile(r"^@@ [^@]+ @@ ?(?P<ctx>.*)$")
-_DONE_WORDS = re.compile(
-    r"(?i)\b(that worked|works now|working now|all good|fixed|resolved|flowing again|received|solved|thank you|thanks)\b"
-)
 
 
 @dataclass
@@ -218,7 +214,3 @@ def mask(text: str) -> str:
     # "password reset", "email change": a personal key followed by a plain word is a topic, not a value.
     parts = _TOPIC.split(text)
     return "".join(part if i % 2 else abstract(part) for i, part in enumerate(parts))
-
-
-def source_name(digest: TicketDigest) -> str:
-    return PurePath(digest.source).name
