@@ -1,4 +1,5 @@
-"""Distill traces into skills: analyzers, consolidation, planning and patch application.
+"""Distill traces into skills: the one pipeline, its analyzers, consolidation, grouping and planning
+(``skills.patch`` applies the planned patches).
 
 Names are imported lazily, so importing one submodule (or ``skillforge.skills``, which distill uses) does
 not load the whole pipeline.

@@ -6,8 +6,9 @@ renders them — the ``TRACE``/``TASK``/``OUTCOME`` lines, the ``ERRORS`` and ``
 tools returned — never the prompt's instructions. Each lesson follows the prompts' rules:
 
 - **actionable**: the rule names the tool and what to do, chosen by the failure kind the project's own
-  signal classifier gives the error (``distill.signals``), with the reason the run shows;
-- **generalised**: commands and paths pass through ``distill.abstract`` (``{path}``, ``{scratch_script}``);
+  signal classifier gives the error (``distill.heuristic.signals``), with the reason the run shows;
+- **generalised**: commands and paths pass through ``distill.heuristic.abstract`` (``{path}``,
+  ``{scratch_script}``);
 - **outcome-aware**: a run that failed yields pitfalls and guardrails only; a recovery needs a later
   successful call of the same tool in a run that did not fail; "what worked" comes from successful runs;
 - signals that are not failures (running, empty search, warning, interruption) give no lesson, a
