@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -60,14 +62,44 @@ class FileReport(BaseModel):
 
 
 def read_file(path: Path, fmt: str | None = None, options: ReadOptions | None = None) -> Iterator[Trace | Skipped]:
-    """Read one file: yield its traces and a ``Skipped`` for every record (or the whole file) it could not read."""
+    """Read one file: yield its traces and a ``Skipped`` for every record (or the whole file) it could not read.
+
+    A relative ``path`` is read from ``options.base`` when that is set; what is recorded is ``path``."""
     options = options or ReadOptions()
+    if options.base is not None:
+        base, options = options.base, replace(options, base=None)
+        if not path.is_absolute():
+            yield from _as_given(read_file(base / path, fmt, options), base)
+            return
     try:
         reader, probe, reason = detect(path, fmt)
     except OSError as exc:
         yield Skipped(path=str(path), reason=f"cannot read: {exc.strerror or exc}")
         return
     yield from _read_detected(path, reader, probe, reason, options)
+
+
+def _as_given(items: Iterator[Trace | Skipped], base: Path) -> Iterator[Trace | Skipped]:
+    """``items`` read from ``base / path`` as if read from ``path`` in ``base``: ``base`` comes off the
+    front of every recorded path, and an id made from the recorded path is made from the new one."""
+    prefix = str(base).rstrip(os.sep) + os.sep
+
+    def given(recorded: str) -> str:
+        return recorded[len(prefix):] if recorded.startswith(prefix) else recorded
+
+    box: list[Trace | Skipped] = []
+    for item in items:
+        if isinstance(item, Skipped):
+            box.append(item.model_copy(update={"path": given(item.path)}))
+        else:
+            source = item.source
+            update: dict[str, object] = {"source": source.model_copy(update={"path": given(source.path)})}
+            if item.id == Trace.make_id(source.path, source.index):
+                update["id"] = Trace.make_id(given(source.path), source.index)
+            box.append(item.model_copy(update=update))
+        # As in ``_guarded``: hold no reference while suspended, so a dropped trace is freed.
+        del item
+        yield box.pop()
 
 
 def _read_detected(

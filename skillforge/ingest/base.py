@@ -51,6 +51,10 @@ class ReadOptions:
     """Maps our ticket fields (``TICKET_FIELDS``) to the file's column (CSV) or key (JSON) names."""
     max_line_bytes: int = MAX_LINE_BYTES
     text_budget: int = TEXT_BUDGET
+    base: Path | None = None
+    """The folder a relative input path is read from (None: the working folder), for a reader in
+    another process than the caller's (a Ray worker). ``read_file`` applies it, readers never see it:
+    traces and skips still record the path as given, and trace ids are made from that."""
 
 
 def parse_ticket_columns(spec: str | None) -> dict[str, str]:

@@ -129,6 +129,19 @@ class UsageStats(_Model):
     calls_by_stage: dict[str, int] = Field(default_factory=dict)
     """Model calls per task kind (``analyst``, ``merge``, ``plan``, ``fix``)."""
 
+    def add(self, other: UsageStats) -> None:
+        """Add ``other``'s counts to these totals (the cost stays known only if both costs are)."""
+        self.llm_calls += other.llm_calls
+        self.cache_hits += other.cache_hits
+        self.failed_calls += other.failed_calls
+        self.retries += other.retries
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cost_usd += other.cost_usd
+        self.cost_known = self.cost_known and other.cost_known
+        for stage, n in other.calls_by_stage.items():
+            self.calls_by_stage[stage] = self.calls_by_stage.get(stage, 0) + n
+
 
 class DryRunEstimate(_Model):
     """What a run would do, without calling any model."""

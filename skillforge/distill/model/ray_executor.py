@@ -8,8 +8,8 @@ Imported only when that executor is chosen (Ray is an optional extra: ``skillfor
   streaming its traces back (a Ray generator, so a large file never sits whole in the object store).
   The driver takes the files' streams in input order, which keeps every trace's index, the
   clustering decisions and the merge tree's leaves exactly those of the local executor.
-- **Analysts and merges**: async analyst actors, one per CPU of the cluster, each running many
-  analyses at once; every model call first takes a slot from one limiter actor (``call_limiter``:
+- **Analysts and merges**: async analyst actors, one per CPU of the cluster (and at least one per
+  node), each running many analyses at once; every model call first takes a slot from one limiter actor (``call_limiter``:
   concurrency, requests/min and tokens/min per model, and the budget), so the limits hold for the
   cluster, not per process. The consolidation tree's merge steps run on the same actors.
 - **Cache and journal**: the driver owns both (no shared filesystem needed, Ray Client works too).
@@ -18,9 +18,14 @@ Imported only when that executor is chosen (Ray is an optional extra: ``skillfor
   against its cache: a task answered wholly from the cache never leaves the driver, and one that was
   interrupted half-way is sent with the answers it already has (``preload``), so a rerun after the
   driver was killed makes no call that had finished.
-- **Faults**: read tasks are retried by Ray (``max_retries``); a killed analyst actor is restarted
-  and its running tasks are retried (``max_restarts``/``max_task_retries``); the limiter frees the
-  slots a dead worker held.
+- **Faults**: read tasks are retried by Ray (``max_retries``). A killed analyst actor is restarted
+  (``max_restarts``), but its tasks are retried by the driver, not by Ray: Ray would resend a task
+  with its first preload and pay again for the calls the killed attempt had finished and streamed
+  back, so the driver replays the task against its cache again and resends it to another actor with
+  those answers (up to ``TASK_RETRIES`` times). Calls are counted as their answers arrive, so the
+  report counts a killed attempt's calls too. The limiter frees the slots a dead worker held. A task
+  that still fails in Ray (``RayError``: task error, actor died again, lost object, out of memory)
+  becomes a failed analysis or an unmerged node in the report, as a failed model call does.
 """
 
 from __future__ import annotations
@@ -28,22 +33,28 @@ from __future__ import annotations
 import os
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from skillforge.distill.consolidate import MergeStep, RuleSet
 from skillforge.distill.model.analysts import AnalystResult, LLMAnalyst
 from skillforge.distill.model.call_limiter import CallLimiter, RateLimits
-from skillforge.distill.model.executor import Analysed, Feed, screen
-from skillforge.distill.model.merge import LLMMergeStep
-from skillforge.distill.model.ray_worker import AnalystWorker, read_items
+from skillforge.distill.model.executor import Analysed, Feed
+from skillforge.distill.model.ray_worker import (
+    AnalystWorker,
+    Record,
+    TaskCache,
+    TaskClient,
+    analyze_job,
+    merge_job,
+    read_items,
+)
 from skillforge.errors import BudgetExceeded, InputError, SkillforgeError
 from skillforge.ingest import ReadOptions
-from skillforge.llm.cache import ResponseCache
 from skillforge.llm.client import LLMClient
 from skillforge.models import Lesson, Skipped, Trace
-from skillforge.models.llm import CallFailure, LLMRequest, LLMResponse, LLMSettings, UsageStats
+from skillforge.models.llm import CallFailure, LLMRequest, LLMResponse, UsageStats
 
 _T = TypeVar("_T")
 
@@ -52,6 +63,7 @@ READ_LOOKAHEAD = 4
 READ_BUFFER = 32
 """Traces one read task may have waiting in the object store before it pauses."""
 TASK_RETRIES = 3
+"""Times a task is sent again after its analyst actor died (and Ray retries a read task)."""
 FORWARDED_ENV = ("SKILLFORGE_FAKE_", "LITELLM_LOCAL_MODEL_COST_MAP")
 """Environment the workers need to give the same answers (fake-model knobs, litellm's price map).
 Provider credentials are not sent: workers read their own (set them in the cluster's environment)."""
@@ -114,44 +126,16 @@ class _Miss(BaseException):
     LLMError`` on the way may turn it into a failed call)."""
 
 
-class _ReplayCache(ResponseCache):
-    """The driver's cache, read-only, raising ``_Miss`` instead of letting a call go out."""
-
-    def __init__(self, cache: ResponseCache, caps: dict[str, bool]) -> None:
-        super().__init__(cache.root)
-        self._cache = cache
-        self._caps = caps
-        self.hits: dict[str, LLMResponse] = {}
-
-    def get(self, key: str) -> LLMResponse | None:
-        hit = self._cache.get(key)
-        if hit is None:
-            raise _Miss()
-        self.hits[key] = hit
-        return hit
-
-    def has(self, key: str) -> bool:
-        return self._cache.has(key)
-
-    def put(self, key: str, response: LLMResponse, *, task: str = "", then: Callable[[], None] | None = None) -> None:
-        raise AssertionError("a replay never makes a call")
-
-    def capabilities(self, model: str, version: str) -> dict[str, bool] | None:
-        return dict(self._caps)
-
-    def record_capabilities(self, model: str, version: str, value: dict[str, bool]) -> None:
-        return None
+def _never(record: Record) -> None:
+    raise AssertionError("a replay never makes a call")
 
 
-class _ReplayClient(LLMClient):
-    """A client over a ``_ReplayCache`` that knows the driver's model capabilities."""
-
-    def __init__(self, settings: LLMSettings, cache: _ReplayCache, caps: dict[str, bool]) -> None:
-        super().__init__(settings.model_copy(update={"cache": True}), cache=cache)
-        self._known_caps = caps
-
-    def _capabilities(self) -> dict[str, bool]:
-        return self._known_caps
+def _short(exc: BaseException) -> str:
+    """One line for the report: a task error's own cause, else the first line of Ray's message."""
+    cause = getattr(exc, "cause", None)
+    text = f"{type(cause).__name__}: {cause}" if isinstance(cause, BaseException) else str(exc)
+    lines = text.strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]
 
 
 class _RayFeed:
@@ -214,37 +198,41 @@ class RayExecutor:
         self.analyst = analyst
         self.ray = ray = _import_ray()
         self._started = False
+        self.workers: list[Any] = []
+        self.limiter: Any = None
+        self._seen: set[str] = set()
+        self._load: list[int] = []
         if not ray.is_initialized():
             self._init(address)
             self._started = True
-        self._caps = {"tools": client.supports_tools, "schema": client.supports_schema}
-        self._seen: set[str] = set()
-        self._load: list[int] = []
-        budget = client.budget.remaining_usd
-        limiter_cls = ray.remote(_LimiterActor)
-        limiter_name = f"skillforge-limiter-{uuid.uuid4().hex}"
-        self.limiter = limiter_cls.options(num_cpus=0, max_concurrency=10_000, name=limiter_name).remote(
-            {"*": rate_limits(client.settings.concurrency)}, budget
-        )
-        # One analyst actor per CPU of the cluster (spread over the nodes): handling a call's answer
-        # costs CPU, and one actor's event loop uses one core.
-        nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
-        count = workers or max(1, nodes, int(ray.cluster_resources().get("CPU", 0)))
-        worker_cls = ray.remote(AnalystWorker)
-        self.workers = [
-            worker_cls.options(
-                num_cpus=0,
-                max_concurrency=10_000,
-                max_restarts=-1,
-                max_task_retries=TASK_RETRIES,
-                scheduling_strategy="SPREAD",
-            ).remote(f"analyst-{i}", client.settings, self._caps, analyst.tool_steps, analyst.use_tools, limiter_name)
-            for i in range(count)
-        ]
-        self._load = [0] * count
-        self._read = ray.remote(read_items).options(
-            num_returns="streaming", max_retries=TASK_RETRIES, _generator_backpressure_num_objects=READ_BUFFER
-        )
+        try:
+            self._caps = {"tools": client.supports_tools, "schema": client.supports_schema}
+            budget = client.budget.remaining_usd
+            limiter_cls = ray.remote(_LimiterActor)
+            limiter_name = f"skillforge-limiter-{uuid.uuid4().hex}"
+            self.limiter = limiter_cls.options(num_cpus=0, max_concurrency=10_000, name=limiter_name).remote(
+                {"*": rate_limits(client.settings.concurrency)}, budget
+            )
+            # One analyst actor per CPU of the cluster, at least one per node (spread over the nodes):
+            # handling a call's answer costs CPU, and one actor's event loop uses one core.
+            nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
+            count = workers or max(1, nodes, int(ray.cluster_resources().get("CPU", 0)))
+            worker_cls = ray.remote(AnalystWorker)
+            # No task retries by Ray (see the module docstring): ``_run`` resends a dead actor's tasks.
+            self.workers = [
+                worker_cls.options(
+                    num_cpus=0, max_concurrency=10_000, max_restarts=-1, max_task_retries=0, scheduling_strategy="SPREAD"
+                ).remote(f"analyst-{i}", client.settings, self._caps, analyst.tool_steps, analyst.use_tools, limiter_name)
+                for i in range(count)
+            ]
+            self._load = [0] * count
+            self._read = ray.remote(read_items).options(
+                num_returns="streaming", max_retries=TASK_RETRIES, _generator_backpressure_num_objects=READ_BUFFER
+            )
+        except BaseException:
+            # Actors that did start, and a runtime started for this run, must not outlive it.
+            self.close()
+            raise
 
     def _init(self, address: str | None) -> None:
         env = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV)}
@@ -281,74 +269,107 @@ class RayExecutor:
         return _RayFeed(self.ray, self._read, files, fmt, options, redact_emails)
 
     async def analyze(self, trace: Trace, slim: Trace) -> Analysed:
-        def job(client: LLMClient) -> Awaitable[AnalystResult]:
-            return LLMAnalyst(client, tool_steps=self.analyst.tool_steps, use_tools=self.analyst.use_tools).analyze(trace)
-
-        done, preload = await self._replay(job)
-        if done is not None:
-            return screen(done, slim)
-        outcome: Analysed = await self._remote("analyze", trace, slim, preload)
-        return outcome
+        job = analyze_job(trace, slim, self.analyst.tool_steps, self.analyst.use_tools)
+        try:
+            return await self._run(job, "analyze", trace, slim)
+        except self.ray.exceptions.RayError as exc:
+            failure = CallFailure(task=f"analyst:{trace.id}", error=_short(exc), kind=type(exc).__name__)
+            return Analysed(AnalystResult(trace_id=trace.id, failure=failure))
 
     def merge_step(self, failures: list[CallFailure]) -> MergeStep:
         async def step(lessons: list[Lesson], label: str) -> RuleSet:
-            replay_failures: list[CallFailure] = []
-
-            def job(client: LLMClient) -> Awaitable[RuleSet]:
-                return LLMMergeStep(client, replay_failures)(lessons, label)
-
-            done, preload = await self._replay(job)
-            if done is not None:
-                failures.extend(replay_failures)
-                return done
-            merged, failed = await self._remote("merge", lessons, label, preload)
+            try:
+                merged, failed = await self._run(merge_job(lessons, label), "merge", lessons, label)
+            except self.ray.exceptions.RayError as exc:
+                # As ``LLMMergeStep`` does when its call fails: the node keeps its lessons unmerged.
+                failures.append(CallFailure(task=label, error=_short(exc), kind=type(exc).__name__))
+                return RuleSet(lessons=list(lessons))
             failures.extend(failed)
-            merged_set: RuleSet = merged
-            return merged_set
+            return merged
 
         return step
 
     def close(self) -> None:
         for actor in [*self.workers, self.limiter]:
+            if actor is None:
+                continue
             try:
                 self.ray.kill(actor)
             except Exception:  # noqa: BLE001 - already gone
                 pass
         self.workers = []
+        self.limiter = None
         if self._started:
             self.ray.shutdown()
             self._started = False
 
     # --- driver-side cache: replay first, then send with what is known ----------------------------
 
-    async def _replay(self, job: Callable[[LLMClient], Awaitable[_T]]) -> tuple[_T | None, dict[str, LLMResponse]]:
-        """Run ``job`` against the driver's cache only: its result if every call was cached, else None
-        and the answers it found before the first miss (to be sent along with the task)."""
-        if self.client.cache is None:
+    async def _run(self, job: Callable[[LLMClient], Awaitable[_T]], method: str, *args: Any) -> _T:
+        """``job``'s result: from the driver's cache alone when every call is there, else from
+        ``method`` on an analyst actor, sent with the answers known so far. When the actor dies, the
+        task is replayed again (now with the answers its killed attempt streamed back) and sent to
+        another actor, up to ``TASK_RETRIES`` times; a Ray error after that is raised."""
+        made: dict[str, LLMResponse] = {}
+        """The answers this task's attempts have streamed back."""
+        tried: set[int] = set()
+        for attempt in range(TASK_RETRIES + 1):
+            done, preload = await self._replay(job, made)
+            if done is not None:
+                return done
+            try:
+                result: _T = await self._remote(method, args, preload, made, tried)
+                return result
+            except self.ray.exceptions.RayActorError:
+                if attempt == TASK_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _replay(
+        self, job: Callable[[LLMClient], Awaitable[_T]], made: dict[str, LLMResponse]
+    ) -> tuple[_T | None, dict[str, LLMResponse]]:
+        """Run ``job`` against the driver's cache (and ``made``) only: its result if every call was
+        answered, else None and the answers found before the first miss (to be sent with the task)."""
+        cache = self.client.cache
+        if cache is None and not made:
             return None, {}
-        replay = _ReplayCache(self.client.cache, self._caps)
-        client = _ReplayClient(self.client.settings, replay, self._caps)
+        hits: dict[str, LLMResponse] = {}
+
+        def lookup(key: str) -> LLMResponse | None:
+            hit = made.get(key) or (cache.get(key) if cache is not None else None)
+            if hit is None:
+                raise _Miss()
+            hits[key] = hit
+            return hit
+
+        client = TaskClient(self.client.settings, TaskCache(lookup, self._caps, _never))
         try:
             result = await job(client)
         except _Miss:
-            return None, replay.hits
-        self._fold(client.stats, client.hit_keys)
+            return None, hits
+        self._fold(client.stats, client.hit_keys, made)
         return result, {}
 
-    async def _remote(self, method: str, *args: Any) -> Any:
-        """Run ``method`` on the least busy analyst actor, taking its calls into the cache as they come."""
-        slot = min(range(len(self.workers)), key=lambda i: self._load[i])
+    async def _remote(
+        self, method: str, args: tuple[Any, ...], preload: dict[str, LLMResponse], made: dict[str, LLMResponse],
+        tried: set[int],
+    ) -> Any:
+        """Run ``method`` on the least busy analyst actor not ``tried`` yet for this task, taking its
+        calls into the cache (and ``made``) as they come."""
+        untried = [i for i in range(len(self.workers)) if i not in tried] or list(range(len(self.workers)))
+        slot = min(untried, key=lambda i: self._load[i])
+        tried.add(slot)
         self._load[slot] += 1
         try:
             actor_method = getattr(self.workers[slot], method).options(num_returns="streaming")
-            stream = actor_method.remote(*args)
+            stream = actor_method.remote(*args, preload)
             async for ref in stream:
                 item = await ref
                 if item[0] == "call":
-                    self._record(item[1], item[2], item[3])
+                    self._record(item[1], item[2], item[3], made)
                     continue
                 kind, outcome, stats, hits = item
-                self._fold(stats, set(hits))
+                self._fold(stats, set(hits), made)
                 if kind == "budget":
                     raise BudgetExceeded(
                         outcome, hint="re-run with a larger --budget; finished calls come from the cache"
@@ -358,12 +379,19 @@ class RayExecutor:
             self._load[slot] -= 1
         raise SkillforgeError(f"the Ray {method} task ended without a result")
 
-    def _record(self, key: str, task: str, response: LLMResponse) -> None:
-        """A call finished on a worker: into the driver's cache, then (once on disk) the journal."""
-        if key in self._seen:
-            return  # a retried task sends the calls of its first attempt again
-        self._seen.add(key)
+    def _record(self, key: str, task: str, response: LLMResponse, made: dict[str, LLMResponse]) -> None:
+        """A call finished on a worker: counted at once (its attempt may yet die), then into the
+        driver's cache and (once on disk) the journal."""
+        made[key] = response
+        stage = task.split(":", 1)[0]
+        self.client.stats.add(UsageStats(
+            llm_calls=1, prompt_tokens=response.prompt_tokens, completion_tokens=response.completion_tokens,
+            cost_usd=response.cost_usd, calls_by_stage={stage: 1},
+        ))
         self.client.budget.settle(0.0, response.cost_usd)
+        if key in self._seen:
+            return  # the same request made twice: paid twice, but cached and journalled once
+        self._seen.add(key)
         sink = self.client.on_call
         cache = self.client.cache
 
@@ -376,17 +404,13 @@ class RayExecutor:
         else:
             journal()
 
-    def _fold(self, stats: UsageStats, hits: set[str]) -> None:
-        """Add one task's usage to the run's totals (what the report shows)."""
-        total = self.client.stats
-        total.llm_calls += stats.llm_calls
-        total.cache_hits += stats.cache_hits
-        total.failed_calls += stats.failed_calls
-        total.retries += stats.retries
-        total.prompt_tokens += stats.prompt_tokens
-        total.completion_tokens += stats.completion_tokens
-        total.cost_usd += stats.cost_usd
-        total.cost_known = total.cost_known and stats.cost_known
-        for stage, n in stats.calls_by_stage.items():
-            total.calls_by_stage[stage] = total.calls_by_stage.get(stage, 0) + n
-        self.client.hit_keys |= hits
+    def _fold(self, stats: UsageStats, hits: set[str], made: Mapping[str, LLMResponse]) -> None:
+        """Add one task's usage to the run's totals (what the report shows), less what is counted
+        elsewhere: its calls were counted as they came (``_record``), and the answers a retry got
+        from its own killed attempts (``made``) are no cache hits."""
+        own = hits & made.keys()
+        self.client.stats.add(stats.model_copy(update={
+            "llm_calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0, "calls_by_stage": {},
+            "cache_hits": stats.cache_hits - len(own),
+        }))
+        self.client.hit_keys |= hits - own

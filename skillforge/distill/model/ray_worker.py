@@ -1,6 +1,8 @@
 """The Ray executor's worker side: what runs in the cluster's processes, without importing Ray.
 
 - ``read_items``: the body of the per-file read task (read, redact, slim copy), one item per trace.
+- ``analyze_job`` / ``merge_job``: the work of one task over a given client, the same on a worker and
+  in the driver's replay of the task against its cache.
 - ``AnalystWorker``: the body of the analyst actors. ``analyze`` and ``merge`` are async generators
   (Ray streaming actor tasks): every model call that finishes is sent back to the driver at once as
   ``("call", key, task, response)``, so the driver's cache and journal hold it even if the driver is
@@ -9,7 +11,7 @@
 
 Workers never touch the response cache on disk (the driver owns it, wherever the workers run): a
 task arrives with ``preload``, the cached answers the driver found for it, and a worker answers
-those from memory. Every call that does go out first takes a slot from the cluster's limiter actor.
+those from memory (``TaskCache``). Every call that does go out first takes a slot from the cluster's limiter actor.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,54 +52,91 @@ def read_items(
 ) -> Iterator[ReadItem]:
     """Every trace of one file, redacted and paired with its slim copy, in file order (the read task).
 
-    A relative ``path`` is read from ``cwd``, the driver's working folder: traces record their path
-    as the user gave it (ids and provenance depend on it), so the path itself must not change. A Ray
-    worker runs one task at a time, so moving its working folder for the task and back is safe."""
-    before = os.getcwd()
-    target = cwd if cwd is not None and not os.path.isabs(path) and os.path.isdir(cwd) else None
-    if target is not None:
-        os.chdir(target)
-    try:
-        for item in read_redacted([Path(path)], fmt, options, redact_emails):
-            if isinstance(item, Skipped):
-                yield ("skip", item, None)
-            else:
-                yield ("trace", item, slim_trace(item))
-    finally:
-        if target is not None:
-            os.chdir(before)
+    A relative ``path`` is read from ``cwd``, the driver's working folder, when this node has it;
+    traces record the path as the user gave it either way (ids and provenance depend on it)."""
+    if cwd is not None and os.path.isdir(cwd):
+        options = replace(options, base=Path(cwd))
+    for item in read_redacted([Path(path)], fmt, options, redact_emails):
+        if isinstance(item, Skipped):
+            yield ("skip", item, None)
+        else:
+            yield ("trace", item, slim_trace(item))
 
 
-class PreloadCache(ResponseCache):
-    """A response cache in memory: the driver's answers for this task, plus what the task adds.
+class TaskCache(ResponseCache):
+    """One task's response cache, in memory and never on disk: answers come from ``lookup``, every
+    new answer goes to ``sink``, and the model's capabilities are the driver's, so the task sends the
+    same requests (and cache keys) wherever it runs."""
 
-    Nothing is written to disk; every new answer goes to ``sink`` (and on to the driver)."""
-
-    def __init__(self, preload: dict[str, LLMResponse], caps: dict[str, bool], sink: Callable[[Record], None]) -> None:
+    def __init__(
+        self, lookup: Callable[[str], LLMResponse | None], caps: dict[str, bool], sink: Callable[[Record], None]
+    ) -> None:
         super().__init__(Path("."))
-        self._answers = dict(preload)
-        self._caps = dict(caps)
+        self.caps = dict(caps)
+        self._lookup = lookup
         self._sink = sink
 
+    @classmethod
+    def preloaded(cls, preload: dict[str, LLMResponse], caps: dict[str, bool], sink: Callable[[Record], None]) -> TaskCache:
+        """A worker's cache: the driver's answers for the task, then the answers the task gets."""
+        answers = dict(preload)
+
+        def keep(record: Record) -> None:
+            answers[record[0]] = record[2]
+            sink(record)
+
+        return cls(answers.get, caps, keep)
+
     def get(self, key: str) -> LLMResponse | None:
-        return self._answers.get(key)
+        return self._lookup(key)
 
     def has(self, key: str) -> bool:
-        return key in self._answers
+        return self._lookup(key) is not None
 
     def put(self, key: str, response: LLMResponse, *, task: str = "", then: Callable[[], None] | None = None) -> None:
-        self._answers[key] = response
         self._sink((key, task, response))
 
     def flush(self) -> None:
         return None
 
     def capabilities(self, model: str, version: str) -> dict[str, bool] | None:
-        # The driver's answer: the same requests (and cache keys) wherever the task runs.
-        return dict(self._caps)
+        return dict(self.caps)
 
     def record_capabilities(self, model: str, version: str, value: dict[str, bool]) -> None:
         return None
+
+
+class TaskClient(LLMClient):
+    """An ``LLMClient`` over a ``TaskCache`` that takes the cache's capabilities as the model's
+    (without reading litellm's package metadata for every task)."""
+
+    def __init__(self, settings: LLMSettings, cache: TaskCache) -> None:
+        super().__init__(settings.model_copy(update={"cache": True}), cache=cache)
+        self._known_caps = cache.caps
+
+    def _capabilities(self) -> dict[str, bool]:
+        return self._known_caps
+
+
+def analyze_job(trace: Trace, slim: Trace, tool_steps: int, use_tools: bool) -> Callable[[LLMClient], Awaitable[Analysed]]:
+    """One analyst on ``trace``, its lessons through the poisoned-lesson check (``screen``)."""
+
+    async def work(client: LLMClient) -> Analysed:
+        analyst = LLMAnalyst(client, tool_steps=tool_steps, use_tools=use_tools)
+        return screen(await analyst.analyze(trace), slim)
+
+    return work
+
+
+def merge_job(lessons: list[Lesson], label: str) -> Callable[[LLMClient], Awaitable[tuple[RuleSet, list[CallFailure]]]]:
+    """One merge node: the merged set and the failures of its calls."""
+
+    async def work(client: LLMClient) -> tuple[RuleSet, list[CallFailure]]:
+        failures: list[CallFailure] = []
+        merged = await LLMMergeStep(client, failures)(lessons, label)
+        return merged, failures
+
+    return work
 
 
 def rough_tokens(request: LLMRequest, max_tokens: int) -> int:
@@ -105,25 +145,17 @@ def rough_tokens(request: LLMRequest, max_tokens: int) -> int:
     return chars // 4 + max_tokens
 
 
-class ClusterClient(LLMClient):
+class ClusterClient(TaskClient):
     """An ``LLMClient`` whose calls take a slot from the cluster-wide limiter actor first.
 
     The budget lives in the limiter too (a worker's own ``Budget`` is unlimited), so it holds for the
     whole cluster; a refused slot raises ``BudgetExceeded`` like a local budget would."""
 
-    def __init__(
-        self, settings: LLMSettings, *, cache: ResponseCache, caps: dict[str, bool], limiter: Any, owner: str
-    ) -> None:
-        super().__init__(settings.model_copy(update={"budget_usd": None, "cache": True}), cache=cache)
-        self._known_caps = caps
+    def __init__(self, settings: LLMSettings, *, cache: TaskCache, limiter: Any, owner: str) -> None:
+        super().__init__(settings.model_copy(update={"budget_usd": None}), cache)
         self._limiter = limiter
         self._owner = owner
         self._priced = settings.budget_usd is not None
-
-    def _capabilities(self) -> dict[str, bool]:
-        # The driver's answer (the same requests and cache keys wherever a task runs), without
-        # reading litellm's package metadata for every task.
-        return self._known_caps
 
     async def _call_once(self, request: LLMRequest, max_tokens: int) -> LLMResponse:
         # Counting tokens with litellm costs milliseconds: only a budget needs the priced estimate.
@@ -171,25 +203,14 @@ class AnalystWorker:
         self, trace: Trace, slim: Trace, preload: dict[str, LLMResponse]
     ) -> AsyncIterator[tuple[Any, ...]]:
         """Run one analyst on ``trace`` and screen its lessons; see the module docstring for the items."""
-
-        async def work(client: LLMClient) -> Analysed:
-            analyst = LLMAnalyst(client, tool_steps=self.tool_steps, use_tools=self.use_tools)
-            return screen(await analyst.analyze(trace), slim)
-
-        async for item in self._run(work, preload):
+        async for item in self._run(analyze_job(trace, slim, self.tool_steps, self.use_tools), preload):
             yield item
 
     async def merge(
         self, lessons: list[Lesson], label: str, preload: dict[str, LLMResponse]
     ) -> AsyncIterator[tuple[Any, ...]]:
         """Run one merge node; the outcome is ``(RuleSet, failures)``."""
-
-        async def work(client: LLMClient) -> tuple[RuleSet, list[CallFailure]]:
-            failures: list[CallFailure] = []
-            merged = await LLMMergeStep(client, failures)(lessons, label)
-            return merged, failures
-
-        async for item in self._run(work, preload):
+        async for item in self._run(merge_job(lessons, label), preload):
             yield item
 
     async def _run(
@@ -197,7 +218,7 @@ class AnalystWorker:
     ) -> AsyncIterator[tuple[Any, ...]]:
         records: asyncio.Queue[Record] = asyncio.Queue()
         client = ClusterClient(
-            self.settings, cache=PreloadCache(preload, self.caps, records.put_nowait), caps=self.caps,
+            self.settings, cache=TaskCache.preloaded(preload, self.caps, records.put_nowait),
             limiter=self.limiter, owner=self.owner,
         )
         job = asyncio.ensure_future(work(client))
