@@ -15,7 +15,10 @@ The other steps are optional; where an analyzer leaves one out, the pipeline's o
 - ``finish(report)``: once at the end, also after an error: complete the report, release what it holds.
 
 Any step may return an awaitable instead of its value; any may raise ``BudgetExceeded`` to stop the
-run cleanly (what was written stays, nothing more is).
+run cleanly: what was written stays, nothing more is written or published, and the report says so
+(``report.budget_stopped``; ``skillforge distill`` exits with 3). An analyzer whose steps never wait
+(returns values, not awaitables that suspend) can also be run by ``run_distill`` from inside a running
+event loop.
 """
 
 from __future__ import annotations

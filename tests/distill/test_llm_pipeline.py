@@ -5,6 +5,7 @@ Real sample traces in, skill folders out. Nothing here touches the network.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -19,8 +20,12 @@ import pytest
 from click.testing import CliRunner
 
 from skillforge.cli import cli
+from skillforge.distill.model.run import ModelAnalyzer, ModelOptions
+from skillforge.distill.pipeline import run_distill
+from skillforge.distill.report import DistillReport
 from skillforge.ingest import read_paths
 from skillforge.models import Source, Step, ToolCall, ToolResult, Trace
+from skillforge.models.llm import LLMSettings
 from skillforge.skills.provenance import read_provenance
 from skillforge.skills.validate import validate_skill
 from skillforge.testing.fake_model import FABRICATED_QUOTE, STATS
@@ -341,3 +346,17 @@ def test_dry_run_redacts_emails_as_the_run_does(tmp_path: Path) -> None:
     assert plan["analysed_traces"] == 1 and plan["cached_calls"] == 1
     _, unredacted, _ = distill(tmp_path / "in", "--model", "fake", "-o", out, "--dry-run")
     assert unredacted["cached_calls"] == 0  # the address is in the prompt then: another call
+
+
+def test_write_progress_counts_the_groups_the_pipeline_skipped(tmp_path: Path) -> None:
+    """A planned skill whose every rule was quarantined is never written (no after_write); the
+    progress line must still count it as done rather than stall short of the total."""
+    written = run_distill([SAMPLES / "swe_agent_traj"], tmp_path / "out").skills[0]
+    seen: list[tuple[str, int, int | None]] = []
+    analyzer = ModelAnalyzer(ModelOptions(settings=LLMSettings(model="fake"), cache_dir=tmp_path / "cache"),
+                             progress=lambda *a: seen.append(a))
+    analyzer.groups = ["all-rules-quarantined", written.name, "also-quarantined"]
+    asyncio.run(analyzer.after_write(written, Path(written.path)))
+    assert seen == [("write", 2, 3)] and STATS.calls == 0  # a valid skill costs no fix call
+    analyzer.finish(DistillReport(inputs=[], out_dir=str(tmp_path / "out"), analyzer=analyzer.name))
+    assert seen[-1] == ("write", 3, 3)
