@@ -1,5 +1,6 @@
 """``distill --model fake --executor ray`` on a Ray cluster: same bytes as the local executor, a killed
-worker costs nothing but time, and a killed driver's rerun repeats no finished call.
+worker costs nothing but time (no finished call is made twice), a killed driver's rerun repeats no
+finished call, and a Ray failure is reported like a failed model call instead of ending the run.
 
 The cluster tests need Ray and a running cluster whose address is in ``SKILLFORGE_RAY_ADDRESS``
 (``.ci/ray-cluster start`` makes a local two-node one and writes the variables to export; CI does
@@ -25,16 +26,18 @@ import pytest
 from skillforge.distill.model.analysts import LLMAnalyst
 from skillforge.distill.model.call_limiter import CallLimiter, RateLimits
 from skillforge.distill.model.executor import LocalExecutor, make_executor
+from skillforge.distill.model.ray_worker import read_items
+from skillforge.distill.model.trace_feed import read_redacted
 from skillforge.errors import SkillforgeError
-from skillforge.ingest import read_paths
+from skillforge.ingest import ReadOptions, read_paths
 from skillforge.llm.client import LLMClient
-from skillforge.models import Trace
+from skillforge.models import Lesson, Skipped, Trace
 from skillforge.models.llm import LLMSettings
+from skillforge.scan.poison import slim_trace
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "data" / "samples"
 ADDRESS = os.environ.get("SKILLFORGE_RAY_ADDRESS")
-
 
 
 def needs_cluster(test: Any) -> Any:
@@ -192,11 +195,17 @@ def test_a_worker_killed_mid_run_costs_only_time(
             proc.wait()
     assert proc.returncode == 0, output
     assert not Path(f"/proc/{victim}").exists()
-    # The restarted actor redid the interrupted analyses: nothing lost, nothing different.
+    # The interrupted analyses were sent again: nothing lost, nothing different.
     assert _files(work / "out") == files
+    keys = [str(line["key"]) for line in _journal_lines(home)]
+    assert len(keys) == len(set(keys))
+    # The same report to the call: a call the killed worker had finished was neither made again
+    # (llm_calls and cost would be higher) nor left out of the count (they would be lower), and
+    # the retry's answers from its own killed attempt are no cache hits.
     killed = _report(work / "report.json")
-    assert killed["traces"] == report["traces"]
     assert killed["model"]["failures"] == []
+    assert killed["model"]["llm_calls"] == report["model"]["llm_calls"]
+    assert killed == report
 
 
 @needs_cluster
@@ -222,6 +231,67 @@ def test_a_rerun_after_the_driver_was_killed_repeats_no_finished_call(
     assert not finished & set(new_calls), "the rerun paid again for a call the killed run had finished"
     assert report["model"]["resumed_calls"] == len(finished)
     assert _files(work / "out") == files
+
+
+@needs_cluster
+def test_a_ray_failure_is_reported_like_a_failed_call() -> None:
+    """Analyst actors that are gone for good: the analysis fails and the merge node stays unmerged,
+    both in the failures the report lists, instead of a Ray traceback ending the run."""
+    from skillforge.distill.model.ray_executor import RayExecutor
+
+    trace = next(t for t in read_paths([SAMPLES]) if isinstance(t, Trace) and t.steps)
+    lessons = [
+        Lesson(kind="pitfall", title=f"Rule {n}", body=f"Check the thing before step {n}.", target_skill="demo")
+        for n in (1, 2)
+    ]
+    client = LLMClient(LLMSettings(model="fake", cache=False))
+    executor = RayExecutor(client, LLMAnalyst(client, tool_steps=0, use_tools=False), address=ADDRESS, workers=1)
+    try:
+        for actor in executor.workers:
+            executor.ray.kill(actor, no_restart=True)
+        failures: list[Any] = []
+
+        async def run() -> tuple[Any, Any]:
+            analysed = await executor.analyze(trace, slim_trace(trace))
+            merged = await executor.merge_step(failures)(lessons, "merge:1:0")
+            return analysed, merged
+
+        analysed, merged = asyncio.run(run())
+    finally:
+        executor.close()
+    assert analysed.result.lessons == []
+    failure = analysed.result.failure
+    assert failure is not None and failure.task == f"analyst:{trace.id}" and failure.kind == "ActorDiedError"
+    assert "\n" not in failure.error
+    assert merged.lessons == lessons
+    assert [(f.task, f.kind) for f in failures] == [("merge:1:0", "ActorDiedError")]
+
+
+# --- the read task (no Ray needed) -----------------------------------------------------------------
+
+
+def test_the_read_task_reads_a_relative_path_from_the_drivers_folder_without_moving_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver, worker = tmp_path / "driver", tmp_path / "worker"
+    (driver / "in").mkdir(parents=True)
+    worker.mkdir()
+    (driver / "in" / "tickets.json").write_bytes((SAMPLES / "support_tickets" / "swe-bench-dev-easy.json").read_bytes())
+    monkeypatch.chdir(driver)
+    expected = list(read_redacted([Path("in/tickets.json")], None, ReadOptions(), False))
+    traces = sum(isinstance(item, Trace) for item in expected)
+    assert traces >= 2
+    monkeypatch.chdir(worker)
+    items = read_items("in/tickets.json", None, ReadOptions(), False, cwd=str(driver))
+    first = next(items)
+    # Mid-file, the worker process is still where it was (other tasks of the process share it).
+    assert Path.cwd() == worker
+    got = [first[1], *(item for _, item, _ in items)]
+    # The path as given, and so the same ids and provenance as a read in the driver's folder.
+    assert got == expected
+    assert [t.source.path for t in got if isinstance(t, Trace)] == ["in/tickets.json"] * traces
+    missing = [item for _, item, _ in read_items("in/gone.json", None, ReadOptions(), False, cwd=str(driver))]
+    assert isinstance(missing[0], Skipped) and missing[0].path == "in/gone.json"
 
 
 # --- the cluster-wide limiter (no Ray needed) ------------------------------------------------------
