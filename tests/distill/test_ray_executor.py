@@ -30,6 +30,7 @@ from skillforge.distill.model.ray_worker import read_items
 from skillforge.distill.model.trace_feed import read_redacted
 from skillforge.errors import SkillforgeError
 from skillforge.ingest import ReadOptions, read_paths
+from skillforge.llm.cache import ResponseCache
 from skillforge.llm.client import LLMClient
 from skillforge.models import Lesson, Skipped, Trace
 from skillforge.models.llm import LLMSettings
@@ -206,6 +207,57 @@ def test_a_worker_killed_mid_run_costs_only_time(
     assert killed["model"]["failures"] == []
     assert killed["model"]["llm_calls"] == report["model"]["llm_calls"]
     assert killed == report
+
+
+@needs_cluster
+def test_a_killed_worker_makes_no_finished_call_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every call goes out through the limiter: the calls it let out, less those a dead worker held
+    (cut short, so sent again), are exactly the calls that finished, each once, all counted. A retry
+    with the first preload (Ray's own task retry) would make the killed attempt's finished calls again."""
+    from skillforge.distill.model.ray_executor import RayExecutor
+
+    # Calls go out in rounds a second long; the kill lands mid-round, when no answer is on its way
+    # back (one that had finished but not yet reached the driver could not be known to it).
+    monkeypatch.setenv("SKILLFORGE_FAKE_LATENCY", "1.0")
+    traces = [t for t in read_paths([_inputs(tmp_path, files=1, per_file=12)]) if isinstance(t, Trace)]
+    cache = ResponseCache(tmp_path / "cache")
+    journalled: list[str] = []
+    client = LLMClient(LLMSettings(model="fake", concurrency=8), cache=cache,
+                       on_call=lambda key, request, response: journalled.append(key))
+    executor = RayExecutor(client, LLMAnalyst(client), address=ADDRESS, workers=2)
+    try:
+        victim = executor.ray.get(executor.workers[0].pid.remote())
+
+        async def run() -> list[Any]:
+            async def kill_once_calls_flow() -> None:
+                while client.stats.llm_calls < 1:
+                    await asyncio.sleep(0.02)
+                await asyncio.sleep(0.5)
+                os.kill(victim, signal.SIGKILL)
+
+            killer = asyncio.create_task(kill_once_calls_flow())
+            done = await asyncio.gather(*(executor.analyze(t, slim_trace(t)) for t in traces))
+            await killer
+            return list(done)
+
+        results = asyncio.run(run())
+        # The restarted actor frees the slots its killed predecessor held.
+        def restarted() -> int | None:
+            try:
+                pid: int = executor.ray.get(executor.workers[0].pid.remote())
+                return pid
+            except executor.ray.exceptions.RayActorError:
+                return None  # still restarting
+
+        assert _wait_for(restarted, 120, "the killed actor's restart") != victim
+        limiter = _wait_for(lambda: (lambda s: s if s["forgotten"] else None)(
+            executor.ray.get(executor.limiter.stats.remote())), 60, "the dead worker's slots to be freed")
+    finally:
+        executor.close()
+        cache.flush()
+    assert [r.result.failure for r in results] == [None] * len(traces)
+    assert len(journalled) == len(set(journalled)) == client.stats.llm_calls
+    assert limiter["granted"] - limiter["forgotten"] == client.stats.llm_calls
 
 
 @needs_cluster

@@ -76,6 +76,10 @@ class CallLimiter:
         self.exhausted = False
         self.max_in_flight = 0
         """Highest number of calls in flight at once, all models together (never above the limits)."""
+        self.granted = 0
+        """Slots given out: every call that went out to a model."""
+        self.forgotten = 0
+        """Slots freed for an owner that died holding them: calls cut short by a killed worker."""
 
     def _state(self, model: str) -> _ModelState:
         state = self._models.get(model)
@@ -128,6 +132,7 @@ class CallLimiter:
             self.reserved_usd += cost_usd
             self._slots[slot] = _Slot(model, owner, cost_usd)
             self.max_in_flight = max(self.max_in_flight, sum(s.in_flight for s in self._models.values()))
+            self.granted += 1
             return slot
 
     def _budget_refusal(self, cost_usd: float) -> str | None:
@@ -160,8 +165,10 @@ class CallLimiter:
         mine = [slot for slot, held in self._slots.items() if held.owner == owner]
         for slot in mine:
             await self.release(slot)
+        self.forgotten += len(mine)
         return len(mine)
 
     def stats(self) -> dict[str, float]:
-        """Spent and reserved dollars and the most calls seen in flight at once."""
-        return {"spent_usd": self.spent_usd, "reserved_usd": self.reserved_usd, "max_in_flight": self.max_in_flight}
+        """Spent and reserved dollars, the most calls seen in flight at once, slots granted and forgotten."""
+        return {"spent_usd": self.spent_usd, "reserved_usd": self.reserved_usd, "max_in_flight": self.max_in_flight,
+                "granted": self.granted, "forgotten": self.forgotten}
