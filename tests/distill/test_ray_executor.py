@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -317,6 +318,20 @@ def test_a_ray_failure_is_reported_like_a_failed_call() -> None:
     assert "\n" not in failure.error
     assert merged.lessons == lessons
     assert [(f.task, f.kind) for f in failures] == [("merge:1:0", "ActorDiedError")]
+
+
+@needs_cluster
+def test_an_executor_that_cannot_start_its_actors_leaves_no_ray_runtime_behind() -> None:
+    from skillforge.distill.model.ray_executor import RayExecutor
+
+    client = LLMClient(LLMSettings(model="fake", cache=False))
+    analyst = LLMAnalyst(client, tool_steps=0, use_tools=False)
+    analyst.tool_steps = threading.Lock()  # type: ignore[assignment]  # an actor argument Ray cannot send
+    with pytest.raises(TypeError):
+        RayExecutor(client, analyst, address=ADDRESS, workers=1)
+    import ray
+
+    assert not ray.is_initialized()
 
 
 # --- the read task (no Ray needed) -----------------------------------------------------------------

@@ -30,6 +30,7 @@ Imported only when that executor is chosen (Ray is an optional extra: ``skillfor
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections import deque
@@ -64,6 +65,8 @@ READ_BUFFER = 32
 """Traces one read task may have waiting in the object store before it pauses."""
 TASK_RETRIES = 3
 """Times a task is sent again after its analyst actor died (and Ray retries a read task)."""
+RETRY_PAUSE_S = 0.5
+"""First pause before a task goes again to an actor it was already sent to (doubling each time)."""
 FORWARDED_ENV = ("SKILLFORGE_FAKE_", "LITELLM_LOCAL_MODEL_COST_MAP")
 """Environment the workers need to give the same answers (fake-model knobs, litellm's price map).
 Provider credentials are not sent: workers read their own (set them in the cluster's environment)."""
@@ -323,6 +326,9 @@ class RayExecutor:
             except self.ray.exceptions.RayActorError:
                 if attempt == TASK_RETRIES:
                     raise
+                if len(tried) >= len(self.workers):
+                    # Only restarting actors are left: a task sent to one fails at once.
+                    await asyncio.sleep(RETRY_PAUSE_S * 2**attempt)
         raise AssertionError("unreachable")
 
     async def _replay(
