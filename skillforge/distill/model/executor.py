@@ -59,11 +59,13 @@ class Executor(Protocol):
     def feed(self, files: list[Path], fmt: str | None, options: ReadOptions, redact_emails: bool) -> Feed: ...
 
     async def analyze(self, trace: Trace, slim: Trace) -> Analysed:
-        """Analyse ``trace``. Model failures come back in ``result.failure``; ``BudgetExceeded`` is raised."""
+        """Analyse ``trace``. Model failures (and where the work ran, its failures: a Ray task error, a
+        lost worker) come back in ``result.failure``; ``BudgetExceeded`` is raised."""
         ...
 
     def merge_step(self, failures: list[CallFailure]) -> MergeStep:
-        """The consolidation tree's merge step; failed merges are appended to ``failures``."""
+        """The consolidation tree's merge step; failed merges (model or executor failures) are
+        appended to ``failures`` and keep their lessons unmerged."""
         ...
 
     def close(self) -> None: ...
