@@ -80,6 +80,8 @@ class CallLimiter:
         """Slots given out: every call that went out to a model."""
         self.forgotten = 0
         """Slots freed for an owner that died holding them: calls cut short by a killed worker."""
+        self.released = 0
+        """Slots given back by their owner: calls that finished (with an answer or an error)."""
 
     def _state(self, model: str) -> _ModelState:
         state = self._models.get(model)
@@ -148,15 +150,23 @@ class CallLimiter:
 
     async def release(self, slot: int, tokens: int | None = None, cost_usd: float = 0.0) -> None:
         """Give ``slot`` back: ``tokens`` the call really used (None: keep the estimate), its real cost."""
+        if self._free(slot, tokens, cost_usd):
+            self.released += 1
+            await self._notify()
+
+    def _free(self, slot: int, tokens: int | None = None, cost_usd: float = 0.0) -> bool:
         held = self._slots.pop(slot, None)
         if held is None:
-            return  # released twice, or forgotten with its owner
+            return False  # released twice, or forgotten with its owner
         state = self._state(held.model)
         state.in_flight -= 1
         if tokens is not None and slot in state.tokens:
             state.tokens[slot] = (state.tokens[slot][0], tokens)
         self.reserved_usd = max(0.0, self.reserved_usd - held.reserved_usd)
         self.spent_usd += cost_usd
+        return True
+
+    async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
 
@@ -164,11 +174,17 @@ class CallLimiter:
         """Release every slot ``owner`` holds (a worker that died cannot); returns how many there were."""
         mine = [slot for slot, held in self._slots.items() if held.owner == owner]
         for slot in mine:
-            await self.release(slot)
+            self._free(slot)
         self.forgotten += len(mine)
+        if mine:
+            await self._notify()
         return len(mine)
 
+    def holding(self, owner: str) -> int:
+        """How many slots ``owner`` holds now: its calls in flight."""
+        return sum(1 for held in self._slots.values() if held.owner == owner)
+
     def stats(self) -> dict[str, float]:
-        """Spent and reserved dollars, the most calls seen in flight at once, slots granted and forgotten."""
+        """Spent and reserved dollars, the most calls seen in flight at once, slots granted, released and forgotten."""
         return {"spent_usd": self.spent_usd, "reserved_usd": self.reserved_usd, "max_in_flight": self.max_in_flight,
-                "granted": self.granted, "forgotten": self.forgotten}
+                "granted": self.granted, "forgotten": self.forgotten, "released": self.released}

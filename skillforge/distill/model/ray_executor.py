@@ -120,6 +120,9 @@ class _LimiterActor:
     async def forget(self, owner: str) -> int:
         return await self.limiter.forget(owner)
 
+    async def holding(self, owner: str) -> int:
+        return self.limiter.holding(owner)
+
     async def stats(self) -> dict[str, float]:
         return self.limiter.stats()
 
