@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from skillforge.models.scan import Severity
 from skillforge.scan.detect import Hit
 from skillforge.scan.text import excerpt, windows
-from skillforge.scan.unicode import ZERO_WIDTH
+from skillforge.scan.unicode import fold_confusables
 
 _I = re.IGNORECASE
 
-# Words a line must contain (lower-cased) before a rule's regex is tried: plain substring search is
-# far cheaper than a case-insensitive alternation at every position of a long tool output.
-_NEEDS: dict[str, tuple[str, ...]] = {
-    "injection-override": ("ignore", "disregard", "forget", "override", "bypass", "reveal", "print", "leak"),
-    "injection-role": ("you are", "from now on", " mode", "instructions", "act as", "<|", "<<sys>>", "inst]"),
-    "injection-safety-off": ("safety", "security", "content", "ethical"),
-    "injection-secrecy": ("user", "human", "operator"),
-    "injection-exfiltration": ("http", "@", "server", "url", "endpoint", "webhook", "address", "host"),
-    "injection-contact-url": ("http", "request"),
-}
-
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "injection-override",
         re.compile(
@@ -117,6 +105,63 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+# Words a line must contain (lower-cased, after ``_norm``) before a pattern is tried: plain substring
+# search is far cheaper than a case-insensitive alternation at every position of a long tool output,
+# and most lines of a trace hold a word of one part of a pattern (``print``, ``user``) but not of all.
+# A pattern's needs are alternatives (one per branch of its top-level ``|``), each a tuple of parts
+# any match of that branch holds a word of. Single words only: ``you\s+are`` also matches
+# "you\tare", which a substring "you are" would let through unchecked.
+Part = tuple[str, ...]
+Needs = tuple[tuple[Part, ...], ...]
+_NEEDS: list[Needs] = [
+    ((
+        ("ignore", "disregard", "forget", "override", "bypass"),
+        ("previous", "prior", "above", "earlier", "preceding", "former", "original", "initial", "system",
+         "developer", "safety"),
+        ("instruction", "direction", "prompt", "rules", "guideline", "context", "message", "commands", "orders",
+         "constraints", "directives", "guidance"),
+    ),),
+    ((("ignore", "disregard", "forget"), ("everything", "all", "what"), ("above", "before", "previously", "told")),),
+    ((
+        ("disregard", "ignore", "override", "reveal", "print", "leak", "bypass", "forget"),
+        ("system", "developer"),
+        ("prompt", "message", "instructions"),
+    ),),
+    (
+        (("you",), ("are",), ("no",)),
+        (("from",), ("now",), ("you",)),
+        (("mode",), ("developer", "god", "jailbreak", "dan"), ("enabled", "activated", "on")),
+        (("instructions",), (":",)),
+        (("act",), ("as",), ("with",), ("restrictions", "limits", "filters", "rules")),
+        (("<|", "<<sys>>", "inst]"),),
+    ),
+    ((
+        ("disable", "bypass", "turn", "deactivate", "circumvent", "ignore", "remove", "skip"),
+        ("safety", "security", "content", "ethical"),
+        ("check", "filter", "guardrail", "measures", "restrictions", "polic", "protocols", "features", "guidelines",
+         "scanning", "scanner"),
+    ),),
+    ((
+        ("user", "human", "operator"),
+        ("tell", "inform", "notify", "alert", "warn", "mention", "reveal", "disclose", "hide", "conceal", "keep"),
+    ),),
+    ((
+        ("send", "post", "upload", "exfiltrate", "transmit", "forward", "leak", "email", "copy", "pipe", "submit"),
+        ("ssh", "id_rsa", "id_ed25519", "key", "secrets", "tokens", "passwords", "credentials", "env", "cookies"),
+        ("http", "@", "server", "url", "endpoint", "webhook", "address", "host"),
+    ),),
+    ((
+        ("send", "post", "upload", "paste", "enter", "submit", "share", "type", "provide", "email", "forward",
+         "give"),
+        ("http", "@"),
+    ),),
+    (
+        (("send", "post", "submit", "upload", "transmit"), ("http",)),
+        (("make", "send", "issue", "perform"), ("request",)),
+    ),
+]
+_PATTERNS = [(rule_id, pattern, needs) for (rule_id, pattern), needs in zip(_RULES, _NEEDS, strict=True)]
+
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 # Speaking *to* the agent: "you must", "Assistant:", "note for the AI", "if you are an LLM".
 _ADDRESSEE = re.compile(
@@ -145,28 +190,35 @@ _TOOLING_COMMENT = re.compile(
 
 
 def _norm(line: str) -> str:
-    """Undo the cheap evasions (zero-width characters inside words, fullwidth letters) before matching."""
-    if line.isascii():
-        return line
-    return unicodedata.normalize("NFKC", "".join(ch for ch in line if ch not in ZERO_WIDTH))
+    """Undo the cheap evasions before matching: zero-width characters inside words, fullwidth letters,
+    Cyrillic/Greek look-alikes and the Turkish dotless/dotted i (``ıgnore``), all of which a model
+    reads as the Latin word (``fold_confusables``)."""
+    return fold_confusables(line)
 
 
 def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
     """Injection / hijack phrases, one hit per rule and line, plus (``comments``) instructions hidden in
     HTML comments. A phrase quoted as an example (``"ignore previous instructions"``) is medium.
     """
+    lines = text.split("\n")
+    pieces = [[(line, line.lower()) for line in map(_norm, windows(raw))] for raw in lines]
+    # A pattern whose words are not all in the text cannot match a line or a pair of lines of it
+    # (the words hold no whitespace, so none spans the join of two lines): most tool outputs rule
+    # out every pattern in one substring search per word, instead of one per word and line.
+    whole = "\n".join(lower for line in pieces for _, lower in line)
+    patterns = [entry for entry in _PATTERNS if _holds(whole, entry[2])]
     hits: list[Hit] = []
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    if not patterns:
+        return hits + (_hidden_comments(text) if comments and "<!--" in text else [])
+    for lineno, line_pieces in enumerate(pieces, start=1):
         seen: set[str] = set()
-        for piece in windows(raw):
-            line = _norm(piece)
-            lower = line.lower()
-            for rule_id, pattern in _PATTERNS:
+        for line, lower in line_pieces:
+            for rule_id, pattern, needs in patterns:
                 if rule_id in seen or (
                     rule_id == "injection-contact-url" and "injection-exfiltration" in seen
                 ):
                     continue
-                if not any(w in lower for w in _NEEDS[rule_id]):
+                if not _holds(lower, needs):
                     continue
                 m = pattern.search(line)
                 if m:
@@ -182,16 +234,35 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
                             detail=excerpt(line, m.start(), m.end()),
                         )
                     )
-    hits += _across_lines(text.split("\n"), {(h.rule_id, h.line) for h in hits})
+    hits += _across_lines(lines, {(h.rule_id, h.line) for h in hits}, patterns)
     if comments and "<!--" in text:
         hits.extend(_hidden_comments(text))
     return hits
 
 
-def _across_lines(lines: list[str], seen: set[tuple[str, int]]) -> list[Hit]:
+def _holds(lower: str, needs: Needs) -> bool:
+    """``lower`` holds a word of every part of one of a pattern's alternatives (loops, not generators:
+    this runs for every line of every tool output)."""
+    for alternative in needs:
+        for part in alternative:
+            for word in part:
+                if word in lower:
+                    break
+            else:
+                break  # no word of this part: the alternative cannot match
+        else:
+            return True
+    return False
+
+
+def _across_lines(
+    lines: list[str],
+    seen: set[tuple[str, int]],
+    patterns: list[tuple[str, re.Pattern[str], Needs]] | None = None,
+) -> list[Hit]:
     """Phrases wrapped over two lines ("ignore all previous\ninstructions"), as Markdown paragraphs and
     ticket texts are: each pair of neighbouring lines is read as one, and a match that crosses the line
-    end is reported on the first line."""
+    end is reported on the first line. ``patterns``: the ones worth trying (default: all)."""
     hits: list[Hit] = []
     for lineno in range(1, len(lines)):
         first, second = lines[lineno - 1].rstrip(), lines[lineno].lstrip()
@@ -200,8 +271,8 @@ def _across_lines(lines: list[str], seen: set[tuple[str, int]]) -> list[Hit]:
         joined = _norm(first + " " + second)
         lower = joined.lower()
         cut = len(_norm(first))
-        for rule_id, pattern in _PATTERNS:
-            if (rule_id, lineno) in seen or (rule_id, lineno + 1) in seen or not any(w in lower for w in _NEEDS[rule_id]):
+        for rule_id, pattern, needs in _PATTERNS if patterns is None else patterns:
+            if (rule_id, lineno) in seen or (rule_id, lineno + 1) in seen or not _holds(lower, needs):
                 continue
             m = pattern.search(joined)
             if m and m.start() < cut < m.end():
@@ -227,7 +298,7 @@ def _quoted(line: str, start: int, end: int) -> bool:
 def _hidden_comments(text: str) -> list[Hit]:
     hits: list[Hit] = []
     for m in _HTML_COMMENT.finditer(text):
-        body = " ".join(m.group(1).split())
+        body = " ".join(_norm(m.group(1)).split())
         if len(body.split()) < 3 or _TOOLING_COMMENT.match(body):
             continue
         addressed = bool(_ADDRESSEE.search(body))

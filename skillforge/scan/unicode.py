@@ -137,8 +137,8 @@ def _homoglyph_words(line: str, *, code: bool) -> list[tuple[int, int, str]]:
 
 
 _LATIN_TWINS = str.maketrans(
-    "аеорсухіјѕԁԛԝһӏɡАВЕКМНОРСТХІЈЅԌԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧαορνικτυχօսոհցա",
-    "aeopcyxijsdqwhlgABEKMHOPCTXIJSGQWABEZHIKMNOPTYXaopviktuxounhgw",
+    "аеорсухіјѕԁԛԝһӏɡАВЕКМНОРСТХІЈЅԌԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧαορνικτυχօսոհցաıİ",
+    "aeopcyxijsdqwhlgABEKMHOPCTXIJSGQWABEZHIKMNOPTYXaopviktuxounhgwiI",
 )
 
 
