@@ -12,7 +12,8 @@ child process (so memory and CPU belong to that size alone):
 and prints, per size: analyst calls, merge calls, merge levels, wall time, the critical-path bound
 ``ceil(analyst_calls / C) * L + merge_levels * L``, their ratio (target <= 1.2), the CPU time of the
 process (all its threads) and per model call (target <= 4 ms), the reader child's CPU, peak RSS, the
-re-run's calls, and litellm's own floor: the CPU of a bare ``litellm.acompletion`` of a one-line
+re-run's calls, the part of the CPU the fake model spent composing its answers (``fake ms/call``: work a real
+provider does on its side of the wire, included in ``CPU ms/call``), and litellm's own floor: the CPU of a bare ``litellm.acompletion`` of a one-line
 prompt to the fake at zero latency (500 calls, measured before the runs). Importing litellm and its first call (which loads more of litellm lazily) happen
 before timing: that is start-up, not distillation.
 
@@ -131,6 +132,7 @@ def _distill(inputs: Path, out: Path, cache: Path, args: argparse.Namespace, con
 def measure(traces: int, concurrency: int, args: argparse.Namespace) -> dict[str, Any]:
     """Both runs of one size in this process; the figures as a dict."""
     from skillforge.cli._process import tuned_for_model_calls
+    from skillforge.testing.fake_model import STATS as FAKE_STATS
 
     _warm_up()
     floor_ms = litellm_floor(500, concurrency)
@@ -146,9 +148,11 @@ def measure(traces: int, concurrency: int, args: argparse.Namespace) -> dict[str
             profiler = cProfile.Profile()
             profiler.enable()
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        fake0 = FAKE_STATS.answer_cpu_s
         cpu0, wall0 = time.process_time(), time.perf_counter()
         first, client = _distill(inputs, work / "out1", work / "cache", args, concurrency)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        fake_cpu = FAKE_STATS.answer_cpu_s - fake0
         children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if profiler is not None:
             profiler.disable()
@@ -171,6 +175,7 @@ def measure(traces: int, concurrency: int, args: argparse.Namespace) -> dict[str
         "skills": len(first.skills),
         "wall_s": wall,
         "cpu_s": cpu,
+        "fake_cpu_s": fake_cpu,
         "reader_cpu_s": (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rerun_calls": second.model.llm_calls,
@@ -194,6 +199,7 @@ def _row(fig: dict[str, Any]) -> dict[str, str]:
         "ratio": f"{fig['wall_s'] / bound:.2f}" if bound else "-",
         "CPU s": f"{fig['cpu_s']:.2f}",
         "CPU ms/call": f"{1000 * fig['cpu_s'] / calls:.2f}",
+        "fake ms/call": f"{1000 * fig['fake_cpu_s'] / calls:.2f}",
         "reader CPU s": f"{fig['reader_cpu_s']:.2f}",
         "litellm ms/call": f"{fig['litellm_floor_ms']:.2f}",
         "peak MB": f"{fig['peak_rss_mb']:.0f}",

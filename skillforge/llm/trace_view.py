@@ -12,9 +12,11 @@ failure analyzer; imports only ``models``.
 from __future__ import annotations
 
 import json
-import re
+import time
 from collections import Counter
 from typing import Any
+
+import regex
 
 from skillforge.models import Step, Trace
 
@@ -26,6 +28,8 @@ READ_STEPS_MAX = 12
 READ_STEP_CHARS = 3_000
 READ_TOTAL_CHARS = 16_000
 GREP_MAX_HITS = 30
+GREP_BUDGET_S = 2.0
+"""Seconds one grep may spend over the whole trace."""
 
 TOOLS: list[dict[str, Any]] = [
     {
@@ -209,20 +213,34 @@ def read_steps(trace: Trace, start: int, end: int) -> str:
     return "\n".join(out)
 
 
-def grep_trace(trace: Trace, pattern: str, *, max_hits: int = GREP_MAX_HITS) -> str:
-    """Tool: ``[step] line`` for lines matching ``pattern`` (case-insensitive; a bad regex is taken literally)."""
+def grep_trace(
+    trace: Trace, pattern: str, *, max_hits: int = GREP_MAX_HITS, budget_s: float = GREP_BUDGET_S
+) -> str:
+    """Tool: ``[step] line`` for lines matching ``pattern`` (case-insensitive; a bad regex is taken literally).
+
+    The pattern comes from the model, which may have read a trace written to make it ask for a
+    catastrophic one (``(a|aa)+$`` against a long line): the whole search gets ``budget_s`` seconds
+    (the ``regex`` module's timeout), then the model is told to simplify it.
+    """
     try:
-        regex = re.compile(pattern, re.IGNORECASE)
-    except re.error:
-        regex = re.compile(re.escape(pattern), re.IGNORECASE)
+        compiled = regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+    except (regex.error, ValueError, OverflowError):
+        compiled = regex.compile(regex.escape(pattern), regex.IGNORECASE)
     hits: list[str] = []
     total = 0
-    for i, step in enumerate(trace.steps):
-        for line in step_text(step).splitlines():
-            if regex.search(line):
-                total += 1
-                if len(hits) < max_hits:
-                    hits.append(f"[{i}] {_one_line(line, 240)}")
+    deadline = time.monotonic() + budget_s
+    try:
+        for i, step in enumerate(trace.steps):
+            for line in step_text(step).splitlines():
+                if compiled.search(line, timeout=max(1e-6, deadline - time.monotonic())):
+                    total += 1
+                    if len(hits) < max_hits:
+                        hits.append(f"[{i}] {_one_line(line, 240)}")
+    except TimeoutError:
+        return (
+            f"Searching for {pattern!r} took longer than {budget_s:g} s (nested repetition?): "
+            "use a plain word or a simpler pattern."
+        )
     if not hits:
         return f"No line matches {pattern!r}."
     if total > len(hits):

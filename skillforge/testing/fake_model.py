@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,8 @@ class FakeStats:
         self.seen: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.answer_cpu_s = 0.0
+        """CPU the fake spent composing answers: a real provider's work, done on its side of the wire."""
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -159,7 +162,11 @@ async def _respond(litellm: Any, model: str, messages: list[dict[str, Any]], opt
             await asyncio.sleep(delay)
         if first_attempt:
             _raise_transient(litellm, faults, key, model)
+        started = time.thread_time()
         reply = answers.answer(messages, tools)
+        spent = time.thread_time() - started
+        with STATS.lock:
+            STATS.answer_cpu_s += spent
         content = reply["content"]
         # A repair round's follow-up carries the error it is about in <error>.
         is_repair = bool(messages) and tag(text_of(messages[-1]), "error") is not None

@@ -85,6 +85,19 @@ def test_tools_read_steps_and_grep_the_real_trace(django_failed: Trace) -> None:
     assert run_tool(django_failed, "rm", "{}").startswith("Unknown tool")
 
 
+def test_a_catastrophic_grep_pattern_is_stopped_not_run_forever() -> None:
+    """A trace can talk the model into grepping for ``(a|aa)+$`` next to a long run of a's: with
+    Python's ``re`` that search never ends (and blocks every other analyst on the event loop)."""
+    from skillforge.models import Source, Step
+
+    trap = Trace(id="trap", source=Source(path="trap.jsonl", format="openai-chat"),
+                 steps=[Step(role="tool", text="a" * 60 + "!"), Step(role="tool", text="ERROR: disk full")])
+    answer = run_tool(trap, "grep_trace", '{"pattern": "(a|aa)+$"}')
+    assert "took longer than" in answer and "simpler pattern" in answer
+    assert grep_trace(trap, "(a|aa)+$", budget_s=0.05).startswith("Searching for '(a|aa)+$' took longer")
+    assert grep_trace(trap, "disk FULL") == "[1] ERROR: disk full"  # ordinary patterns as before
+
+
 def test_failed_and_successful_traces_get_different_prompts(django_failed: Trace, xarray_resolved: Trace) -> None:
     assert AnalystTask.for_trace(django_failed).prompt == "analyst_failure"
     assert AnalystTask.for_trace(xarray_resolved).prompt == "analyst_success"
