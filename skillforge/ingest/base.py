@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from skillforge.ingest.limits import JSONStream, JSONTooDeep, check_depth, loads
+from skillforge.ingest.limits import JSONStream, JSONTooDeep, check_depth, json_loads, loads
 from skillforge.models import Skipped, Trace
 
 HEAD_BYTES = 1 << 20
@@ -231,7 +231,7 @@ def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
                 yield lineno, Skipped(path=str(path), line=lineno, reason=f"{exc.message}, skipped")
                 continue
             try:
-                yield lineno, json.loads(text)
+                yield lineno, json_loads(text)
             except json.JSONDecodeError as exc:
                 what = "truncated JSON" if exc.pos >= len(text) - 1 else f"invalid JSON ({exc.msg})"
                 yield lineno, Skipped(path=str(path), line=lineno, reason=what)

@@ -151,7 +151,22 @@ _PIECE = 1 << 20
 def loads(text: bytes | str, *, limit: int = MAX_DEPTH) -> Any:
     """``json.loads`` that refuses (``JSONTooDeep``) a value nested deeper than ``limit`` before parsing it."""
     check_depth(text, limit)
-    return json.loads(text)
+    return json_loads(text)
+
+
+def json_loads(text: bytes | str) -> Any:
+    """``json.loads``, except that an integer too long for ``int()`` (Python refuses more than 4,300
+    digits) is kept as a clipped string instead of failing the whole record."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return json.loads(text, parse_int=_long_int)
+
+
+def _long_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= 4000 else f"{digits[:20]}...({len(digits)} digits)"
 
 
 def value_too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:

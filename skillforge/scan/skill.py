@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from skillforge.models.scan import Finding, ScanReport
 from skillforge.scan import rules
 from skillforge.scan.archive import is_archive, scan_archive
-from skillforge.scan.content import scan_text
+from skillforge.scan.content import SCRIPT_SUFFIXES, scan_text
 from skillforge.scan.ignore import Suppressor
 from skillforge.scan.skill_names import hidden_name
 from skillforge.scan.text import MAX_TEXT_BYTES, decode, is_executable, is_media, visible
@@ -63,21 +63,30 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
         return [rules.make("archive-special", shown, excerpt="device file, socket or FIFO in a skill")], None
     parts = PurePosixPath(rel).parts
     out: list[Finding] = []
+    with path.open("rb") as fh:
+        data = fh.read(MAX_TEXT_BYTES)
+    # What an agent may run: an oversized or undecodable one is not "only" a large or binary file.
+    runnable = "scripts" in parts or PurePosixPath(rel).suffix.lower() in SCRIPT_SUFFIXES or data.startswith(b"#!")
     if st.st_size > MAX_TEXT_BYTES:
-        out.append(rules.make("oversized-file", shown, excerpt=f"{st.st_size / (1 << 20):.1f} MB"))
+        out.append(rules.make(
+            "oversized-file", shown, excerpt=f"{st.st_size / (1 << 20):.1f} MB"
+            + (" script: only the first 5 MB were scanned" if runnable else ""),
+            severity="high" if runnable else None,
+        ))
     if st.st_mode & 0o111 and "scripts" not in parts:
         out.append(rules.make("unexpected-exec-bit", shown, excerpt=f"mode {stat.filemode(st.st_mode)}"))
     if is_archive(path):
         return out + scan_archive(path, shown), None
-    with path.open("rb") as fh:
-        data = fh.read(MAX_TEXT_BYTES)
     if is_executable(data):
         out.append(rules.make("binary-executable", shown, excerpt="compiled executable"))
         return out, None
     text = decode(data)
     if text is None:
-        if "assets" not in parts:
-            media = is_media(data)
+        media = is_media(data)
+        if runnable:
+            out.append(rules.make("binary-file", shown, severity="high",
+                                  excerpt="script with NUL bytes or text that is not UTF-8"))
+        elif "assets" not in parts:
             out.append(
                 rules.make(
                     "binary-file",
@@ -88,6 +97,8 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
                     else "binary content outside assets/",
                 )
             )
-        return out, None
+        if (media or "assets" in parts) and not runnable:
+            return out, None
+        # Bash runs a Latin-1 script, and skips NUL bytes: what it would run is scanned, decoded leniently.
+        text = data.replace(b"\x00", b"").decode("utf-8", errors="replace")
     return out + scan_text(rel, text, file=shown), text.split("\n")
-

@@ -195,3 +195,17 @@ def test_a_folder_of_3000_small_files(tmp_path: Path) -> None:
     assert len(reports) == 3000 and sum(r["traces"] for r in reports) == 3000
     assert {r["format"] for r in reports} == {"markdown", "tickets-json"}
     assert elapsed < 30, f"{elapsed:.1f} s for 3000 files"
+
+
+def test_an_integer_too_long_for_python_keeps_its_record_and_the_file(tmp_path: Path) -> None:
+    """Python refuses int() past 4,300 digits; one such number used to drop every record of the file."""
+    from skillforge.ingest import read_paths
+    from skillforge.models import Trace
+
+    big = '{"role": "tool", "content": "exit 0", "n": ' + "9" * 100_000 + "}"
+    lines = [json.dumps({"role": "user", "content": "fix the failing test"}), big,
+             json.dumps({"role": "assistant", "content": "done"})]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    traces = [t for t in read_paths([path]) if isinstance(t, Trace)]
+    assert len(traces) == 1 and len(traces[0].steps) == 3
