@@ -10,6 +10,7 @@ installs. Anything else is refused with the lock file and the entry named.
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 from skillforge.errors import HostError, InputError
@@ -98,3 +99,31 @@ def entry_dir(entry: LockEntry, scope: Scope, project: Path | None) -> Path:
     except HostError as exc:
         raise refuse(f"has path {entry.path!r}: {exc.message}") from None
     return path
+
+
+def foreign_entry_dir(name: str, folder: str, project: Path) -> Path:
+    """``project/<folder>/<name>`` for a lock entry another tool wrote (``skills-lock.json``), after the
+    same checks as ``entry_dir``: a valid skill name (no ``/``, ``..``, absolute path or look-alike
+    spelling), and ``<folder>`` resolving inside the project."""
+    lock_file = lock_path("project", project)
+    if (
+        not isinstance(name, str)
+        or not is_valid_name(name)
+        or name != unicodedata.normalize("NFKC", name).strip()
+        or any(c in name for c in "/\\")
+    ):
+        raise HostError(
+            f"lock entry {name!r} (added by another tool) has an invalid skill name; refusing to touch it",
+            path=lock_file,
+            hint="a skill name is lowercase letters, digits and hyphens; fix or delete that entry",
+        )
+    base = norm(project)
+    parent = norm(base / folder)
+    real = parent.resolve()
+    if not (real == base.resolve() or base.resolve() in real.parents):
+        raise HostError(
+            f"{folder} resolves to {real}, outside the project; refusing to write there",
+            path=parent,
+            hint="a symlinked skills folder must point inside the project; replace the link with a real folder",
+        )
+    return parent / name

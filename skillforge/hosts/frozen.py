@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from skillforge.errors import HostError, SkillforgeError
 from skillforge.hosts.base import get_adapter
-from skillforge.hosts.confine import check_host_dir, entry_dir
+from skillforge.hosts.confine import check_host_dir, entry_dir, foreign_entry_dir
 from skillforge.hosts.fsops import Transaction
 from skillforge.hosts.installer import _link_target, disk_status, find_project_root
 from skillforge.hosts.lockfile import hash_tree, lock_path, locked, read_lock, skills_cli_hash
@@ -119,7 +119,7 @@ def install_frozen(project: Path | None = None, *, registry_path: Path | None = 
                     tx.place(job.staged.dir, dest, link_target=target)
                     report.restored.append(row)
             for name, folder in others:
-                tx.place(folder, project / AGENTS_DIR / name)
+                tx.place(folder, foreign_entry_dir(name, AGENTS_DIR, project))
                 report.other_tools.append(name)
     return report
 
@@ -130,7 +130,7 @@ def _other_tool_jobs(
     """Other tools' local entries to restore (checked against ``computedHash``); others are skipped."""
     jobs = []
     for name, raw in sorted(foreign.items()):
-        dest = project / AGENTS_DIR / name
+        dest = foreign_entry_dir(name, AGENTS_DIR, project)
         if raw.get("sourceType") != "local" or not isinstance(raw.get("source"), str):
             report.skipped.append(f"{name}: {raw.get('sourceType')} source; restore it with the tool that added it")
             continue
@@ -192,7 +192,10 @@ def _other_row(name: str, raw: dict[str, Any], project: Path) -> CheckRow:
     """Another tool's entry: found in ``.agents/skills`` or a host folder with its ``computedHash``?"""
     from skillforge.hosts.base import all_adapters
 
-    places = [project / AGENTS_DIR / name]
+    try:
+        places = [foreign_entry_dir(name, AGENTS_DIR, project)]
+    except HostError as exc:
+        return CheckRow(name=name, host="(other tool)", path="", status="refused", detail=exc.message)
     places += [a.skill_path(name, "project", project) for a in all_adapters() if a.supports("project")]
     present = [p for p in dict.fromkeys(places) if p.is_dir()]
     if not present:

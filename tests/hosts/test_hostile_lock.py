@@ -103,3 +103,28 @@ def test_ordinary_uninstall_and_update_still_work(project: Path, make_skill) -> 
     uninstall("pdf-tools", project=project)
     assert not (project / ".claude/skills/pdf-tools").exists()
     assert not (project / ".agents/skills/pdf-tools").exists()
+
+
+@pytest.mark.parametrize("name", ["{outside}", "../../victim-target/planted", "..", "Evil", "caf\u0065\u0301"])
+def test_frozen_install_refuses_another_tools_entry_whose_name_leaves_agents_skills(
+    project: Path, make_skill, tmp_path: Path, name: str
+) -> None:
+    """``skills-lock.json`` is committed to repositories: an entry of another tool named with an absolute
+    path or ``..`` made ``install --frozen`` replace that folder (e.g. ~/.ssh) with the entry's source."""
+    from skillforge.hosts.frozen import check, install_frozen
+    from skillforge.hosts.lockfile import skills_cli_hash
+
+    outside = tmp_path / "home" / ".ssh"
+    outside.mkdir(parents=True)
+    (outside / "id_rsa").write_text("PRIVATE KEY", encoding="utf-8")
+    payload = make_skill("payload", folder=project / "vendor" / "payload")
+    (project / ".agents" / "skills").mkdir(parents=True)
+    entry = name.format(outside=outside)
+    lock = {"version": 1, "skills": {entry: {"source": "./vendor/payload", "sourceType": "local",
+                                              "computedHash": skills_cli_hash(payload)}}}
+    (project / "skills-lock.json").write_text(json.dumps(lock), encoding="utf-8")
+    with pytest.raises(HostError, match="invalid skill name"):
+        install_frozen(project)
+    assert (outside / "id_rsa").read_text(encoding="utf-8") == "PRIVATE KEY"
+    assert not (tmp_path / "victim-target").exists()
+    assert [r.status for r in check(project, "project") if r.name == entry] == ["refused"]
