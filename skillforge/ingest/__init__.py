@@ -20,9 +20,10 @@ from skillforge.ingest.base import (
     parse_ticket_columns,
 )
 from skillforge.ingest.detect import detect, get_reader
-from skillforge.ingest.limits import MAX_DEPTH, JSONTooDeep
+from skillforge.ingest.limits import MAX_DEPTH, JSONTooDeep, error_text
 from skillforge.ingest.walk import iter_files
 from skillforge.models import Skipped, Trace
+from skillforge.redact import clean_text
 
 __all__ = [
     "MAX_DEPTH",
@@ -147,12 +148,14 @@ def _guarded(path: Path, reader: Reader, items: Iterator[_T]) -> Iterator[_T | S
         yield Skipped(path=str(path), line=exc.line, reason=f"{reader.name}: {exc.message}{hint}")
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         # A reader meeting a shape it does not know must cost one file, never the run.
-        yield Skipped(path=str(path), reason=f"{reader.name} reader could not read this file: {type(exc).__name__}: {exc}")
+        yield Skipped(
+            path=str(path), reason=f"{reader.name} reader could not read this file: {type(exc).__name__}: {error_text(exc)}"
+        )
     except Exception as exc:
         if not _is_parse_error(exc):
             raise
         # ijson's errors (truncated or invalid JSON met while streaming) derive from none of the above.
-        yield Skipped(path=str(path), reason=f"{reader.name}: invalid or truncated JSON: {exc}")
+        yield Skipped(path=str(path), reason=f"{reader.name}: invalid or truncated JSON: {error_text(exc)}")
 
 
 def _is_parse_error(exc: Exception) -> bool:
@@ -192,17 +195,29 @@ def inspect_paths(
     if fmt is not None:
         get_reader(fmt)
     reports: list[FileReport] = []
+    for report in _inspect(paths, fmt, options, on_file):
+        # Printed and written as JSON: a file name or a skip reason may quote a secret.
+        report.path = clean_text(report.path)
+        for skipped in report.skipped:
+            skipped.reason = clean_text(skipped.reason)
+        reports.append(report)
+    return reports
+
+
+def _inspect(
+    paths: Iterable[str | Path], fmt: str | None, options: ReadOptions | None, on_file: Callable[[str], None] | None
+) -> Iterator[FileReport]:
     for item in iter_files(paths):
         if on_file is not None:
             on_file(item.path if isinstance(item, Skipped) else str(item))
         if isinstance(item, Skipped):
-            reports.append(FileReport(path=item.path, format=None, skipped=[SkippedRecord(reason=item.reason)]))
+            yield FileReport(path=item.path, format=None, skipped=[SkippedRecord(reason=item.reason)])
             continue
         try:
             reader, probe, reason = detect(item, fmt)
         except OSError as exc:
             reason = f"cannot read: {exc.strerror or exc}"
-            reports.append(FileReport(path=str(item), format=None, skipped=[SkippedRecord(reason=reason)]))
+            yield FileReport(path=str(item), format=None, skipped=[SkippedRecord(reason=reason)])
             continue
         report = FileReport(path=str(item), format=reader.name if reader else None)
         for got in _count_detected(item, reader, probe, reason, options or ReadOptions()):
@@ -213,5 +228,4 @@ def inspect_paths(
             report.steps += got.steps
             report.tool_calls += got.tool_calls
             report.errors += got.errors
-        reports.append(report)
-    return reports
+        yield report

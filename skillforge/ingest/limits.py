@@ -165,6 +165,17 @@ def json_loads(text: bytes | str) -> Any:
         return json.loads(text, parse_int=_long_int)
 
 
+_QUOTED = re.compile(r"""(['"]).{6,}?\1""")
+
+
+def error_text(exc: BaseException) -> str:
+    """A parse error's message without the file content it quotes: its first line, quoted stretches
+    replaced by ``'…'``. Parsers quote ~30 characters around the fault, which can cut a secret's name
+    or prefix off so that redaction no longer recognises what is left."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return _QUOTED.sub(lambda m: f"{m.group(1)}…{m.group(1)}", first)[:200]
+
+
 def _long_int(digits: str) -> int | str:
     return int(digits) if len(digits) <= 4000 else f"{digits[:20]}...({len(digits)} digits)"
 

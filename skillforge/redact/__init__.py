@@ -52,9 +52,16 @@ from __future__ import annotations
 from skillforge.redact.controls import neutralize_controls
 from skillforge.redact.patterns import marker
 from skillforge.redact.text import redact_text
-from skillforge.redact.trace import redact_skipped, redact_trace, redact_trace_in_place, redact_value
+from skillforge.redact.trace import (
+    clean_text,
+    redact_skipped,
+    redact_trace,
+    redact_trace_in_place,
+    redact_value,
+)
 
 __all__ = [
+    "clean_text",
     "marker", "neutralize_controls", "redact_skipped", "redact_text", "redact_trace", "redact_trace_in_place",
     "redact_value",
 ]

@@ -64,6 +64,11 @@ def _cleaner(redact_emails: bool) -> Clean:
     return lambda s: neutralize_controls(redact_text(s, redact_emails=redact_emails))
 
 
+def clean_text(text: str, *, redact_emails: bool = False) -> str:
+    """One text as every trace text is cleaned: secrets redacted, control characters neutralized."""
+    return _cleaner(redact_emails)(text)
+
+
 def redact_trace(trace: Trace, *, redact_emails: bool = False) -> Trace:
     """A copy of ``trace`` with every text field redacted and its control characters neutralized:
     task, step text, tool-call arguments (nested, keys too), tool outputs, outcome error, metadata and

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.base import Probe, ReadOptions, as_text, clip, iter_json_array, iter_jsonl
-from skillforge.ingest.limits import JSONStream, JSONTooDeep
+from skillforge.ingest.limits import JSONStream, JSONTooDeep, error_text
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
 
 MESSAGE_PATHS: tuple[tuple[str, ...], ...] = (
@@ -214,7 +214,7 @@ def _stream(path: Path, prefix: str) -> Iterator[tuple[int | None, Any]]:
     except JSONTooDeep as exc:
         yield None, Skipped(path=str(path), reason=f"{exc.message}, stopped reading")
     except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
-        yield None, Skipped(path=str(path), reason=f"invalid JSON, stopped reading: {exc}")
+        yield None, Skipped(path=str(path), reason=f"invalid JSON, stopped reading: {error_text(exc)}")
 
 
 def top_level_fields(path: Path, prefix: str, skip: frozenset[str]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from typing import Any
 from skillforge.errors import FormatError
 from skillforge.ingest.base import Probe, Reader, ReadOptions, as_text, clip, iter_json_array, iter_jsonl
 from skillforge.ingest.formats._thread import parse_thread
-from skillforge.ingest.limits import JSONTooDeep, loads
+from skillforge.ingest.limits import JSONTooDeep, error_text, loads
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -177,7 +177,7 @@ def read_json(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace 
         yield Skipped(path=str(path), reason=f"{exc.message} after record {builder.records}; the rest not read")
     except (ValueError, ijson.JSONError) as exc:
         # Records before the damage are kept; the rest of a broken document cannot be located.
-        yield Skipped(path=str(path), reason=f"invalid or truncated JSON after record {builder.records}: {exc}")
+        yield Skipped(path=str(path), reason=f"invalid or truncated JSON after record {builder.records}: {error_text(exc)}")
     if builder.traces == 0 and builder.records == 0:
         yield Skipped(path=str(path), reason="no ticket records found")
 
@@ -252,7 +252,7 @@ def read_csv(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace |
             except csv.Error as exc:
                 end = reader.line_num
                 errors_in_a_row += 1
-                yield Skipped(path=str(path), line=start, reason=f"unreadable CSV row: {exc}")
+                yield Skipped(path=str(path), line=start, reason=f"unreadable CSV row: {error_text(exc)}")
                 if errors_in_a_row > 100:
                     yield Skipped(path=str(path), line=end, reason="too many unreadable rows, rest of file not read")
                     return
