@@ -104,6 +104,7 @@ def export(repo: GitRepo, tree: str, dest: Path, name: str, *, replace: bool = T
             if entry.mode == MODE_LINK:
                 _check_link(staging, out, data.decode("utf-8", "replace"), path)
             write_file(out, entry.mode, data)
+        _check_links_resolved(staging, files)
         staging.chmod(0o755)
         old = None
         if target.exists() or target.is_symlink():
@@ -152,6 +153,22 @@ def _check_link(root: Path, link: Path, target: str, path: str) -> None:
         raise RegistryError(
             f"symlink {path} -> {target} would point outside the skill; refused", hint=REPAIR_HINT
         )
+
+
+def _check_links_resolved(root: Path, files: dict[str, Entry]) -> None:
+    """Every stored symlink, resolved through the links written beside it, stays inside the folder.
+
+    ``_check_link`` reads one target as text; a chain (``a/b/s -> ../../..`` under a folder that is
+    itself reached through another link) only shows where it lands once the whole tree exists."""
+    real_root = os.path.realpath(root)
+    for path, entry in files.items():
+        if entry.mode != MODE_LINK:
+            continue
+        landed = os.path.realpath(root / path)
+        if landed != real_root and not landed.startswith(real_root + os.sep):
+            raise RegistryError(
+                f"symlink {path} resolves outside the skill (through other links); refused", hint=REPAIR_HINT
+            )
 
 
 def write_file(path: Path, mode: int, data: bytes) -> None:

@@ -207,3 +207,35 @@ def test_a_moved_registry_is_still_consistent(registry: Registry, make_skill, tm
     assert reg.fsck().ok, reg.fsck().findings
     assert reg.resolve("pdf-forms") == "0.1.0"
     reg.close()
+
+
+def test_a_symlink_chain_pushed_by_a_hostile_client_cannot_export_a_file_from_outside(
+    registry: Registry, make_skill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each stored link reads as inside the skill on its own (``a/…/j/s -> ../../..``), but ``notes.md``
+    goes through it and then climbs out: only the tree as written shows where it lands."""
+    import os
+    from types import SimpleNamespace
+
+    import skillforge.registry.gate as gate
+    import skillforge.registry.publish as publish
+
+    secret = tmp_path / "home" / ".ssh" / "id_rsa"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("PRIVATE KEY")
+    skill = make_skill("chain")
+    deep = skill / "a/b/c/d/e/f/g/h/i/j"
+    deep.mkdir(parents=True)
+    os.symlink("../" * 10, deep / "s")
+    # Read as text, the 11 ".." cancel a..j and s; resolved, s is the skill root and they climb to "/".
+    os.symlink("a/b/c/d/e/f/g/h/i/j/s/" + "../" * 11 + str(secret).lstrip("/"), skill / "notes.md")
+    # The attacker's own client skips the checks a real publish makes.
+    with monkeypatch.context() as patched:
+        patched.setattr(publish, "_link_target", lambda root, link, rel: os.readlink(link))
+        patched.setattr(gate, "scan", lambda *a, **k: SimpleNamespace(record=None, warnings=[]))
+        registry.publish(skill)
+    out = tmp_path / "out"
+    with pytest.raises(RegistryError, match="resolves outside the skill"):
+        registry.export("chain", None, out)
+    assert not (out / "chain").exists()
+    assert [p.name for p in out.iterdir()] == []  # no staging folder left behind
