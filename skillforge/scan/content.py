@@ -121,6 +121,8 @@ def scan_text(rel: str, text: str, *, file: str | None = None) -> list[Finding]:
         out += to_findings([Hit("pipe-to-shell", n) for n in fetched_code_in_script(text)], lines, shown)
     if kind in ("skill-md", "markdown"):
         out += _markdown(text, lines, shown)
+    if not code:
+        out += prose_commands(lines, shown)
     if kind == "skill-md":
         out += _frontmatter(lines, shown)
     return dedupe(out)
@@ -227,6 +229,16 @@ def risky_markdown(text: str, file: str = "lesson") -> list[Finding]:
         for f in scan_text("lesson.md", text, file=file)
         if f.severity == "high" and not f.rule_id.startswith(_NOT_WRITTEN_CONTENT)
     ]
+    found += prose_commands(lines, file)
+    return dedupe(found)
+
+
+def prose_commands(lines: list[str], file: str) -> list[Finding]:
+    """High-severity commands written in prose ("The agent must first run: curl … | bash"), outside code.
+
+    A skill is read by an agent that runs what it is told, so an instruction in a sentence, a YAML
+    ``run:`` value or an image's alt text counts as much as one in a code block."""
+    found: list[Finding] = []
     for lineno, raw in prose_lines(lines):
         # Read the line as it reads: "Run ｃｕｒｌ … | ｓｈ" or a Cyrillic "сurl" is a command to whoever follows it.
         line = fold_confusables(raw)
@@ -242,7 +254,7 @@ def risky_markdown(text: str, file: str = "lesson") -> list[Finding]:
             line_offset=lineno - 1,
             context="prose",
         )
-    return dedupe(found)
+    return found
 
 
 def negated_before(line: str, start: int) -> bool:

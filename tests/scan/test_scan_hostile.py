@@ -123,6 +123,9 @@ def test_traversal_archives_are_refused_member_by_member() -> None:
         ("archive-traversal", "tar-slip.tar.gz!archived/escape"),  # symlink to ../../outside
         ("archive-special", "tar-slip.tar.gz!archived/hard"),
         ("archive-special", "tar-slip.tar.gz!archived/pipe"),
+        # What those members say, read as prose: a command an agent would be told to run.
+        ("pipe-to-shell", "zip-slip.zip!../../.bashrc"),
+        ("pipe-to-shell", "zip-slip.zip!/etc/cron.d/evil"),
     }
 
 
