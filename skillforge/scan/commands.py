@@ -107,6 +107,12 @@ class _State:
     safe_vars: set[str] = field(default_factory=set)
     literals: dict[str, str] = field(default_factory=dict)
     """Variables set to a literal (``a=cu; b=rl; $a$b …`` names ``curl``)."""
+    decoded: set[str] = field(default_factory=set)
+    """Variables holding decoded data (``P=$(echo … | base64 -d)``): hidden code if it is run."""
+    secrets_files: set[str] = field(default_factory=set)
+    """Files an environment dump or a credential was written to (``env > /tmp/.e``)."""
+    cwd_root: bool = False
+    """The script ``cd``-ed to the home folder or a root: ``rm -rf ./*`` there empties it."""
     nounset: bool = False
 
 
@@ -135,6 +141,7 @@ def _script(script: Script, state: _State, hit: _HitFn, *, stdin_tainted: bool) 
 
 def _pipeline(pipeline: Pipeline, state: _State, hit: _HitFn, *, stdin_tainted: bool) -> None:
     tainted = stdin_tainted
+    decoded = False
     sensitive = False
     shell_out = False
     for k, cmd in enumerate(pipeline.commands):
@@ -148,8 +155,19 @@ def _pipeline(pipeline: Pipeline, state: _State, hit: _HitFn, *, stdin_tainted: 
                 hit("network-exfil", cmd.line)
             if shell_out and name in _NC:
                 hit("reverse-shell", cmd.line)
+            if (name in INTERPRETERS or name in _SOURCE or name == "eval") and (
+                decoded and _reads_stdin(name, args, via)
+                or any(_holds_decoded(a.text, state) for a in _program_words(name, args))
+            ):
+                hit("obfuscated-exec", cmd.line)
         tainted = stdin or _produces_fetched(cmd, name, args, state)
-        sensitive = sensitive or _reads_sensitive(cmd, name, args)
+        decoded = name in ("echo", "printf", "cat") and any(_holds_decoded(a.text, state) for a in args) or (
+            k > 0 and decoded and name in ("cat", "tr", "rev", "sed")
+        )
+        reads_secrets = _reads_sensitive(cmd, name, args)
+        if reads_secrets:
+            state.secrets_files.update(_norm(t.text) for t in _write_targets(cmd, name or "", args) if t.text)
+        sensitive = sensitive or reads_secrets
         shell_out = shell_out or (name in SHELLS and k > 0 and stdin and "-i" in [a.text for a in args])
         _record_downloads(cmd, name, args, state, tainted, last=k == len(pipeline.commands) - 1)
         _record_vars(cmd, state)
@@ -217,6 +235,10 @@ def _one(
     if name == "crontab" and any(t == "-" or not t.startswith("-") for t in texts):
         hit("write-outside-tree", cmd.line)
     # -- exfiltration ------------------------------------------------------------------------------
+    if name in _SENDERS and state.secrets_files and any(
+        _norm(_strip_at(a.text)) in state.secrets_files for a in args
+    ):
+        hit("network-exfil", cmd.line)  # env > /tmp/.e; curl --data-binary @/tmp/.e …
     if name in _SENDERS and (any(_CRED.search(_strip_at(a.text)) for a in args) or any(
         _CRED.search(r.target.text) for r in cmd.redirects if r.op in ("<", "<>")
     ) or any(_sub_reads_sensitive(a) for a in args)):
@@ -451,17 +473,41 @@ def _record_vars(cmd: Command, state: _State) -> None:
         else:
             state.literals.pop(var, None)
     for var, value in assigns:
+        if any(_decodes(sub) for sub in value.subs) or _holds_decoded(value.text, state):
+            state.decoded.add(var)
+        else:
+            state.decoded.discard(var)
         if any(_fetches(s, state) for s in value.subs) or _word_fetched(value, state):
             state.tainted.add(var)
         elif value.text and "$" not in value.text and not _ROOTISH.match(value.text):
             state.safe_vars.add(var)
     name, args, _ = _effective(cmd)
+    if name == "cd":
+        ops = [a.text for a in _operands(args)]
+        state.cwd_root = not ops or _dangerous_target(ops[0], state, bare=False) or ops[0] in ("~/", "$HOME/")
     if name == "read" and cmd.redirects and any(_word_fetched(r.target, state) for r in cmd.redirects):
         state.tainted.update(a.text for a in _operands(args))
     if name == "set" and any(re.fullmatch(r"-[a-z]*u[a-z]*", a.text) for a in args):
         state.nounset = True
     if name == "set" and [a.text for a in args][:2] == ["-o", "nounset"]:
         state.nounset = True
+
+
+_DECODERS = {"base64": ("-d", "--decode", "-D"), "base32": ("-d", "--decode"), "xxd": ("-r", "-revert"),
+             "openssl": ("-d",), "uudecode": ()}
+
+
+def _decodes(script: Script) -> bool:
+    """The script decodes data (base64 -d, xxd -r, openssl … -d): what it prints is hidden text."""
+    for cmd in walk(script):
+        name, args, _ = _effective(cmd)
+        if name in _DECODERS and (not _DECODERS[name] or any(a.text in _DECODERS[name] for a in args)):
+            return True
+    return False
+
+
+def _holds_decoded(text: str, state: _State) -> bool:
+    return bool(state.decoded) and any(v in state.decoded for v in re.findall(r"\$\{?([A-Za-z_]\w*)", text))
 
 
 def _norm(path: str) -> str:
@@ -507,9 +553,19 @@ _GUARDED_VAR = re.compile(r"\$\{(HOME):?[?][^}]*\}")
 _HOME_PREFIX = re.compile(r"^(?:~|\$HOME|\$\{HOME\})(?=/|$)")
 
 
+_HERE = frozenset({".", "./", "*", "./*", ".*", "./.*", "./.[!.]*", "..", "../"})
+
+
 def _dangerous_target(text: str, state: _State, *, bare: bool) -> bool:
     # ${HOME:?} only stops an *unset* HOME; the path is still the home folder (${BUILD_DIR:?} is a real guard).
     text = _GUARDED_VAR.sub(lambda m: "${" + m.group(1) + "}", text)
+    if state.cwd_root and text in _HERE:
+        return True  # cd ~ && rm -rf ./*
+    if state.literals and "$" in text:
+        # T=~; rm -rf "$T": the variable's literal value is what gets deleted.
+        known = _VAR_REF.sub(lambda m: state.literals.get(m.group(1) or m.group(4) or "", m.group(0)), text)
+        if known != text and "$" not in known and _dangerous_target(known, state, bare=True):
+            return True
     if _ROOTISH.match(text):
         return True
     if "/." in text and (text.startswith("/") or _HOME_PREFIX.match(text)):
@@ -570,6 +626,10 @@ def _strip_at(text: str) -> str:
 
 
 def _reads_sensitive(cmd: Command, name: str | None, args: list[Word]) -> bool:
+    if name is None and cmd.words and _name(cmd.words[0]) in ("env", "printenv"):
+        return True  # a bare `env` (a wrapper with nothing to run) prints the environment
+    if name in ("tar", "zip", "7z", "cp", "rsync", "cat") and _joins_credentials(args):
+        return True
     if name in _ENV_DUMPS and (
         not _operands(args) or (name == "export" and "-p" in [a.text for a in args])
         or (name in ("declare", "typeset") and any(a.text in ("-x", "-p") for a in args))
@@ -580,6 +640,21 @@ def _reads_sensitive(cmd: Command, name: str | None, args: list[Word]) -> bool:
     ):
         return True
     return cmd.body is not None and any(_reads_sensitive(c, *_effective(c)[:2]) for c in walk(cmd.body))
+
+
+_CRED_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".kube", ".docker", ".netrc", ".git-credentials", ".password-store",
+                        ".config/gh", ".azure"})
+_HOME_WORD = re.compile(rf"^{_HOME}/?$")
+
+
+def _joins_credentials(args: list[Word]) -> bool:
+    """``tar cz -C "$HOME" .ssh``: an operand that is a credential folder of the home folder it runs in."""
+    texts = [a.text for a in args]
+    home = any(t in ("-C", "--directory") and i + 1 < len(texts) and _HOME_WORD.match(texts[i + 1])
+               for i, t in enumerate(texts)) or any(_HOME_WORD.match(t[len("--directory="):]) for t in texts
+                                                   if t.startswith("--directory="))
+    return home and any(_norm(a.text).split("/")[0] in _CRED_DIRS or _norm(a.text) in _CRED_DIRS
+                        for a in _operands(args))
 
 
 def _sub_reads_sensitive(word: Word) -> bool:
