@@ -39,6 +39,17 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # Paraphrases: "set aside whatever rules you were given earlier", "drop the instructions you got".
+        "injection-override",
+        re.compile(
+            r"\b(ignore|disregard|forget|override|bypass|set\s+aside|put\s+aside|discard|drop|abandon|throw\s+out)\s+"
+            r"(?:(?:all|any|every|whatever|the|your|of|those|these)\s+)+"
+            r"(rules|instructions?|guidelines|directions?|constraints|guidance|prompts?)\s+"
+            r"(?:that\s+|which\s+)?you\s+(?:were|have\s+been|got|received|had\s+been)\s*(given|told)?",
+            _I,
+        ),
+    ),
+    (
         "injection-role",
         re.compile(
             r"\byou\s+are\s+(now|no\s+longer)\s+(a|an|the|my|free|unrestricted|jailbroken|dan|in\s+developer)\b"
@@ -127,6 +138,11 @@ _NEEDS: list[Needs] = [
         ("system", "developer"),
         ("prompt", "message", "instructions"),
     ),),
+    ((
+        ("ignore", "disregard", "forget", "override", "bypass", "aside", "discard", "drop", "abandon", "throw"),
+        ("rules", "instruction", "guideline", "direction", "constraints", "guidance", "prompt"),
+        ("you",),
+    ),),
     (
         (("you",), ("are",), ("no",)),
         (("from",), ("now",), ("you",)),
@@ -168,7 +184,9 @@ _ADDRESSEE = re.compile(
     r"\byou\s+(must|should|will|need\s+to|have\s+to|are\s+(an?\s+)?(ai|assistant|agent|llm|language\s+model))\b"
     r"|\b(assistant|ai(\s+(agent|assistant)s?)?|agents?|model|llm|claude|codex|gpt|copilot|gemini|bot)\s*[:,]"
     r"|\b(note|message|instructions?)\s+(for|to)\s+(the\s+|any\s+)?(ai|assistant|agent|model|llm|claude)s?\b"
-    r"|\bif\s+you\s+are\s+(an?\s+)?(ai|assistant|agent|llm|language\s+model|claude)\b",
+    r"|\bif\s+you\s+are\s+(an?\s+)?(ai|assistant|agent|llm|language\s+model|claude)\b"
+    r"|\b(when|if|once|whenever)\s+(the\s+|an?\s+|any\s+)?(ai|assistant|agent|model|llm|claude|codex|copilot)s?\s+"
+    r"(reads?|sees?|loads?|opens?|finds?|processes|parses|gets?)\b",
     _I,
 )
 _IMPERATIVE = re.compile(
