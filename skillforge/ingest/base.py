@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from skillforge.ingest.limits import JSONStream, JSONTooDeep, check_depth, json_loads, loads
+from skillforge.ingest.limits import JSONStream, JSONTooDeep, check_depth, json_loads, loads, open_input
 from skillforge.models import Skipped, Trace
 
 HEAD_BYTES = 1 << 20
@@ -205,7 +205,7 @@ def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
     invalid UTF-8 or JSON, or a record nested deeper than ``MAX_DEPTH``, on one line never stops the
     rest of the file.
     """
-    with path.open("rb") as fh:
+    with open_input(path) as fh:
         lineno = 0
         while True:
             raw, oversize = _read_line(fh, max_line_bytes)
@@ -262,7 +262,7 @@ def iter_json_array(path: Path, prefix: str = "item") -> Iterator[Any]:
     """
     import ijson
 
-    with path.open("rb") as fh:
+    with open_input(path) as fh:
         yield from ijson.items(JSONStream(fh), prefix, use_float=True)
 
 

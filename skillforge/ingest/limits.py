@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 import re
 from itertools import accumulate
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from skillforge.errors import FormatError
 
@@ -148,8 +149,23 @@ def check_depth(text: bytes | str, limit: int = MAX_DEPTH) -> None:
 _PIECE = 1 << 20
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def open_input(path: Path) -> BinaryIO:
+    """``path`` opened for reading bytes, past a UTF-8 byte-order mark (Windows tools write one)."""
+    fh = path.open("rb")
+    if fh.read(3) != BOM:
+        fh.seek(0)
+    return fh
+
+
 def loads(text: bytes | str, *, limit: int = MAX_DEPTH) -> Any:
     """``json.loads`` that refuses (``JSONTooDeep``) a value nested deeper than ``limit`` before parsing it."""
+    if isinstance(text, bytes) and text.startswith(BOM):
+        text = text[3:]
+    elif isinstance(text, str) and text.startswith("\ufeff"):
+        text = text[1:]
     check_depth(text, limit)
     return json_loads(text)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.base import HEAD_BYTES, SKELETON_SCAN_BYTES, SNIFF_LINES, Probe
-from skillforge.ingest.limits import MAX_DEPTH, JSONStream, JSONTooDeep, loads, value_too_deep
+from skillforge.ingest.limits import MAX_DEPTH, JSONStream, JSONTooDeep, loads, open_input, value_too_deep
 
 _STRING_CUT = 2000
 
@@ -14,7 +14,7 @@ _STRING_CUT = 2000
 def probe(path: Path) -> Probe:
     """Classify ``path`` as empty, binary, JSON document, JSONL or text, with a sample of its content."""
     size = path.stat().st_size
-    with path.open("rb") as fh:
+    with open_input(path) as fh:
         head = fh.read(HEAD_BYTES)
     if not head.strip():
         return Probe(path=path, size=size, head=head, kind="empty")
@@ -101,7 +101,7 @@ def _jsonl_records(head: bytes, *, complete: bool) -> list[Any]:
 
 def _after_first_line(path: Path, limit: int) -> bytes | None:
     """The ``HEAD_BYTES`` after the first newline, found by streaming at most ``limit`` bytes."""
-    with path.open("rb") as fh:
+    with open_input(path) as fh:
         seen = 0
         while seen < limit:
             chunk = fh.readline(1 << 20)
@@ -159,7 +159,7 @@ def _skeleton(path: Path) -> Any:
             parent[keys[-1]] = value
 
     try:
-        with path.open("rb") as fh:
+        with open_input(path) as fh:
             for _prefix, event, value in ijson.parse(JSONStream(_Reader(fh, SKELETON_SCAN_BYTES)), use_float=True):
                 if skip_depth:
                     if event in ("start_map", "start_array"):

@@ -209,3 +209,19 @@ def test_an_integer_too_long_for_python_keeps_its_record_and_the_file(tmp_path: 
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     traces = [t for t in read_paths([path]) if isinstance(t, Trace)]
     assert len(traces) == 1 and len(traces[0].steps) == 3
+
+
+def test_a_utf8_byte_order_mark_is_read_past_in_every_json_shape(tmp_path: Path) -> None:
+    """Windows tools write a BOM; it made the JSON readers call a good file unknown or invalid."""
+    from skillforge.ingest import read_paths
+    from skillforge.models import Trace
+
+    samples = Path(__file__).resolve().parent.parent / "data" / "samples"
+    sources = [samples / "chat_tool_calls" / "fncall-llm-message.json",
+               next((samples / "codex_rollout").glob("rollout-*.jsonl"))]
+    for source in sources:
+        plain = [t for t in read_paths([source]) if isinstance(t, Trace)]
+        marked = tmp_path / source.name
+        marked.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
+        got = [t for t in read_paths([marked]) if isinstance(t, Trace)]
+        assert [len(t.steps) for t in got] == [len(t.steps) for t in plain] != []

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.base import clip
-from skillforge.ingest.limits import JSONStream, JSONTooDeep, loads
+from skillforge.ingest.limits import JSONStream, JSONTooDeep, loads, open_input
 from skillforge.models import Skipped
 
 MAX_VALUE_CHARS = 1 << 20
@@ -50,7 +50,7 @@ def iter_values(
     skips = tuple(skip)
     if len(targets) == 1 and not skips and max_chars is None:
         (only,) = targets
-        with path.open("rb") as fh:
+        with open_input(path) as fh:
             for value in ijson.items(JSONStream(fh), only, use_float=True):
                 yield only, value
         return
@@ -58,7 +58,7 @@ def iter_values(
     builder: ObjectBuilder | None = None
     current = ""
     depth = 0
-    with path.open("rb") as fh:
+    with open_input(path) as fh:
         for prefix, event, value in ijson.parse(JSONStream(fh), use_float=True):
             if max_chars is not None and isinstance(value, str) and len(value) > max_chars:
                 value = clip(value, max_chars)
@@ -117,7 +117,7 @@ def json_error(path: Path, exc: Exception, *, what: str = "file") -> Skipped:
 
 def _last_line(path: Path) -> int | None:
     try:
-        with path.open("rb") as fh:
+        with open_input(path) as fh:
             count, last = 0, b""
             while chunk := fh.read(1 << 20):
                 count += chunk.count(b"\n")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from skillforge.ingest.base import Probe, ReadOptions, as_text, clip, iter_json_array, iter_jsonl
-from skillforge.ingest.limits import JSONStream, JSONTooDeep, error_text
+from skillforge.ingest.limits import JSONStream, JSONTooDeep, error_text, open_input
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
 
 MESSAGE_PATHS: tuple[tuple[str, ...], ...] = (
@@ -226,7 +226,7 @@ def top_level_fields(path: Path, prefix: str, skip: frozenset[str]) -> dict[str,
     builder: Any = None
     depth = 0
     try:
-        with path.open("rb") as fh:
+        with open_input(path) as fh:
             for pfx, event, value in ijson.parse(JSONStream(fh), use_float=True):
                 if key is None:
                     if event == "map_key" and pfx == prefix:

@@ -26,7 +26,7 @@ from typing import Any
 from skillforge.errors import FormatError
 from skillforge.ingest.base import Probe, Reader, ReadOptions, as_text, clip, iter_json_array, iter_jsonl
 from skillforge.ingest.formats._thread import parse_thread
-from skillforge.ingest.limits import JSONTooDeep, error_text, loads
+from skillforge.ingest.limits import JSONTooDeep, error_text, loads, open_input
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -237,7 +237,7 @@ def read_csv(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace |
             hint="map one with --ticket-columns subject=<column>,body=<column>; columns: " + ", ".join(header),
         )
     builder = _Builder(path, "tickets-csv", options)
-    with path.open("rb") as raw:
+    with open_input(path) as raw:
         # surrogateescape keeps undecodable bytes visible, so one bad row is skipped, not the file.
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.reader(text, delimiter=delimiter)
