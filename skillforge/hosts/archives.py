@@ -15,10 +15,11 @@ import shutil
 import stat
 import tarfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from skillforge.errors import InputError
-from skillforge.hosts.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, MAX_SKILL_BYTES, Budget, copy_file
+from skillforge.hosts.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, MAX_SKILL_BYTES, Budget, copy_fd
 
 ARCHIVE_SUFFIXES = (".zip", ".skill", ".tar.gz", ".tgz", ".tar")
 # Copied skill folders skip version-control and cache litter.
@@ -144,11 +145,22 @@ def _materialize_links(links: dict[PurePosixPath, str], dest: Path, archive: Pat
         if copied > MAX_SKILL_BYTES:
             raise InputError(f"archive links unpack to over {MAX_SKILL_BYTES} bytes", path=archive)
         out = dest / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if resolved.is_dir():
-            shutil.copytree(resolved, out)
-        else:
-            shutil.copyfile(resolved, out)
+        if resolved.is_dir() and _inside(Path(os.path.abspath(out)), resolved):
+            raise InputError(
+                f"symlink {str(rel)!r} points to a folder that contains it ({target}): a link loop",
+                path=archive,
+                hint="refusing to unpack",
+            )
+        if out.exists() or out.is_symlink():
+            raise InputError(f"archive member {str(rel)!r} is both a link and a file or folder", path=archive)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if resolved.is_dir():
+                shutil.copytree(resolved, out)
+            else:
+                shutil.copyfile(resolved, out)
+        except (OSError, shutil.Error) as exc:
+            raise InputError(f"cannot unpack symlink {str(rel)!r}: {exc}", path=archive) from None
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -162,41 +174,170 @@ def copy_skill_tree(src: Path, dest: Path, *, label: str | Path | None = None) -
     file, a hard-linked file, a link loop, or a tree over the limits in ``limits.py``. Sizes are
     checked from ``stat`` before a byte is read; files are copied in chunks. Version-control and
     cache folders are skipped.
+
+    The walk holds each folder open and opens its entries relative to it with ``O_NOFOLLOW``, so a
+    folder swapped for a symlink while the copy runs is refused instead of followed: no path below
+    the skill root is resolved again between the check and the read.
     """
     root = src.resolve()
     where = label if label is not None else src
-    _copy_dir(root, dest, root, where, Budget(where), depth=0)
+    try:
+        root_fd = os.open(root, _DIR_FLAGS)
+    except OSError as exc:
+        raise InputError(f"cannot open the skill folder: {exc.strerror}", path=where) from None
+    try:
+        _copy_dir(root_fd, (), dest, _Walk(root, root_fd, where, Budget(where)), depth=0)
+    finally:
+        os.close(root_fd)
 
 
-def _copy_dir(
-    current: Path, out_dir: Path, root: Path, where: str | Path, budget: Budget, depth: int
-) -> None:
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
+# O_NONBLOCK: a FIFO swapped in after the type check must not hang the open (fstat then refuses it)
+_FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    root: Path  # resolved skill root
+    root_fd: int
+    where: str | Path
+    budget: Budget
+
+
+def _copy_dir(dir_fd: int, parts: tuple[str, ...], out_dir: Path, walk: _Walk, depth: int) -> None:
+    """Copy the open folder ``dir_fd`` (at ``root/parts``, no symlink on the way) into ``out_dir``."""
     if depth > MAX_DEPTH:
-        raise InputError(f"skill folder nests deeper than {MAX_DEPTH} levels (a symlink loop?)", path=where)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for entry in sorted(current.iterdir()):
-        if entry.name in SKIP_DIRS or entry.name in SKIP_FILES:
-            continue
-        source = _checked_link(entry, root, where) if entry.is_symlink() else entry
-        info = source.stat()
-        rel = entry.relative_to(root).as_posix() if root in entry.parents else entry.name
-        if stat.S_ISDIR(info.st_mode):
-            _copy_dir(source, out_dir / entry.name, root, where, budget, depth + 1)
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"not a regular file: {rel}", path=where)
-        budget.add(rel, info)
-        copy_file(source, out_dir / entry.name, rel, where)
-
-
-def _checked_link(entry: Path, root: Path, where: str | Path) -> Path:
-    target = entry.resolve()
-    if not _inside(target, root):
         raise InputError(
-            f"symlink {entry.relative_to(root)} points outside the skill ({os.readlink(entry)})",
+            f"skill folder nests deeper than {MAX_DEPTH} levels (a symlink loop?)", path=walk.where
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with os.scandir(dir_fd) as entries:
+        names = sorted(e.name for e in entries)
+    for name in names:
+        if name in SKIP_DIRS or name in SKIP_FILES:
+            continue
+        rel = "/".join((*parts, name))
+        try:
+            info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            raise InputError(f"{rel} vanished while copying", path=walk.where) from None
+        if stat.S_ISLNK(info.st_mode):
+            target = _checked_link(walk, parts, name, dir_fd)
+            fd = _open_under(walk, target, rel)
+            child_parts = target
+        else:
+            fd = _open_entry(dir_fd, name, info, rel, walk.where)
+            child_parts = (*parts, name)
+        try:
+            opened = os.fstat(fd)
+            if stat.S_ISDIR(opened.st_mode):
+                _copy_dir(fd, child_parts, out_dir / name, walk, depth + 1)
+                continue
+            rel = "/".join(child_parts)  # where the bytes really are (a link's target)
+            walk.budget.add(rel, opened)
+            copy_fd(fd, opened, out_dir / name, rel, walk.where)
+        finally:
+            os.close(fd)
+
+
+def _open_entry(dir_fd: int, name: str, info: os.stat_result, rel: str, where: str | Path) -> int:
+    """Open the folder or regular file ``name`` in ``dir_fd`` without following a link; it must still
+    be what ``info`` (its ``lstat``) said, so nothing swapped in after the check is read."""
+    if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
+        raise InputError(f"not a regular file: {rel}", path=where)
+    try:
+        fd = os.open(name, _DIR_FLAGS if stat.S_ISDIR(info.st_mode) else _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError:
+        raise InputError(
+            f"{rel} changed while copying (replaced by a symlink?)",
             path=where,
+            hint="install again once nothing is changing the folder",
+        ) from None
+    opened = os.fstat(fd)
+    if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+        os.close(fd)
+        raise InputError(
+            f"{rel} changed while copying",
+            path=where,
+            hint="install again once nothing is changing the folder",
+        )
+    return fd
+
+
+def _open_under(walk: _Walk, parts: tuple[str, ...], rel: str) -> int:
+    """Open ``root/parts`` one component at a time from the root's descriptor, following no symlink."""
+    fd = os.dup(walk.root_fd)
+    try:
+        for index, name in enumerate(parts):
+            try:
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                info = None
+            last = index == len(parts) - 1
+            if info is None or stat.S_ISLNK(info.st_mode) or (not last and not stat.S_ISDIR(info.st_mode)):
+                raise InputError(
+                    f"symlink {rel} changed while copying",
+                    path=walk.where,
+                    hint="install again once nothing is changing the folder",
+                )
+            child = _open_entry(fd, name, info, rel, walk.where)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _checked_link(walk: _Walk, parts: tuple[str, ...], name: str, dir_fd: int) -> tuple[str, ...]:
+    """Where the link ``root/parts/name`` leads, as parts under the root; refuse a link out of it.
+
+    Resolving is only the check; the target is then opened component by component under the root's
+    descriptor (``_open_under``), so a link changed in between is refused, not followed.
+    """
+    rel = "/".join((*parts, name))
+    try:
+        text = os.readlink(name, dir_fd=dir_fd)
+    except OSError:
+        raise InputError(f"{rel} changed while copying", path=walk.where) from None
+    target = walk.root.joinpath(*parts, name).resolve()
+    if not _inside(target, walk.root):
+        raise InputError(
+            f"symlink {rel} points outside the skill ({text})",
+            path=walk.where,
             hint="copy the file into the skill folder instead",
         )
     if not target.exists():
-        raise InputError(f"symlink {entry.relative_to(root)} points to nothing", path=where)
-    return target
+        raise InputError(f"symlink {rel} points to nothing", path=walk.where)
+    return target.relative_to(walk.root).parts
+
+
+def check_linked_tree(root: Path, where: str | Path) -> None:
+    """Refuse a folder that ``--link`` would expose beyond what a copy holds.
+
+    A linked host folder shows the whole source, including the folders a copy skips (``.git``,
+    ``node_modules``, caches), so every symlink anywhere in the tree must stay inside it, and no
+    file may be a hard link (its other name may be a file outside the folder).
+    """
+    root = root.resolve()
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in [*dirnames, *filenames]:
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                if not _inside(path.resolve(), root):
+                    raise InputError(
+                        f"symlink {rel} points outside the skill ({os.readlink(path)}); a linked install "
+                        "would expose what it points to",
+                        path=where,
+                        hint="remove the link, or install without --link: a copy skips it",
+                    )
+            elif stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                raise InputError(
+                    f"{rel} is a hard link; a linked install would expose the file it shares content with",
+                    path=where,
+                    hint="replace it with a plain copy, or install without --link",
+                )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from skillforge import config
 from skillforge.errors import HostError
+from skillforge.hosts.archives import check_linked_tree
 from skillforge.hosts.base import HostAdapter, all_adapters, get_adapter
 from skillforge.hosts.confine import check_host_dir, entry_dir
 from skillforge.hosts.fsops import Transaction
@@ -294,9 +295,15 @@ def _retire(tx: Transaction, lock: Lock, old: LockEntry, scope: Scope, project: 
 
 
 def _link_target(spec: SourceSpec, staged: StagedSkill, digest: str) -> Path:
-    """What ``--link`` points at: the source folder itself, or a content-addressed copy in the store."""
+    """What ``--link`` points at: the source folder itself, or a content-addressed copy in the store.
+
+    A linked source folder is shown whole, including what the checked copy skips (``.git``,
+    ``node_modules``, caches), so it is refused when any symlink in it leads out of it.
+    """
     if spec.kind == "path":
-        return Path(spec.ref).resolve()
+        root = Path(spec.ref).resolve()
+        check_linked_tree(root, spec.ref)
+        return root
     target = config.home() / "store" / staged.name / digest.split(":")[1][:16] / staged.name
     if not target.is_dir():
         tmp = target.parent / f".{staged.name}.tmp-{os.getpid()}"

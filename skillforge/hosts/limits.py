@@ -79,18 +79,27 @@ def check_file(rel: str, info: os.stat_result, where: str | Path) -> None:
 
 def copy_file(src: Path, dest: Path, rel: str, where: str | Path) -> None:
     """Copy one regular file in chunks, re-checking what was opened (it may have changed since ``stat``)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(src, flags)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"not a regular file: {rel}", path=where)
-        check_file(rel, info, where)
-        with dest.open("xb") as out:
-            copied = 0
-            while chunk := handle.read(COPY_CHUNK):
-                copied += len(chunk)
-                if copied > MAX_FILE_BYTES:
-                    raise InputError(f"{rel} grew past {_mib(MAX_FILE_BYTES)} while copying", path=where)
-                out.write(chunk)
+    try:
+        copy_fd(fd, os.fstat(fd), dest, rel, where)
+    finally:
+        os.close(fd)
+
+
+def copy_fd(fd: int, info: os.stat_result, dest: Path, rel: str, where: str | Path) -> None:
+    """Copy the open file ``fd`` (``info`` is its ``fstat``) to the new file ``dest`` in chunks.
+
+    The caller keeps ``fd`` (it is read from its current offset and not closed).
+    """
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"not a regular file: {rel}", path=where)
+    check_file(rel, info, where)
+    with dest.open("xb") as out:
+        copied = 0
+        while chunk := os.read(fd, COPY_CHUNK):
+            copied += len(chunk)
+            if copied > MAX_FILE_BYTES:
+                raise InputError(f"{rel} grew past {_mib(MAX_FILE_BYTES)} while copying", path=where)
+            out.write(chunk)
     os.chmod(dest, (info.st_mode & 0o777) | 0o600)  # permission bits only: never setuid/setgid

@@ -82,6 +82,7 @@ def read_lock(path: Path) -> Lock:
                 raise HostError(f"lock file entry {name!r} is not an object", path=path)
             lock.raw[name] = raw
     side = sidecar_path(path)
+    check_lock_dir(side, path.parent)
     if side.exists():
         try:
             owned = OwnerFile.model_validate(_load(side))
@@ -127,8 +128,23 @@ def _migrate(data: dict[str, Any], path: Path) -> Lock:
 
 def write_lock(tx: Transaction, lock: Lock, lp: Path) -> None:
     """Write ``skills-lock.json`` and the sidecar in ``tx`` (a file left with no entry is deleted)."""
+    side = sidecar_path(lp)
+    check_lock_dir(side, lp.parent)
     tx.write_file(lp, render_lock(lock, lp))
-    tx.write_file(sidecar_path(lp), render_sidecar(lock, lp))
+    tx.write_file(side, render_sidecar(lock, lp))
+
+
+def check_lock_dir(path: Path, base: Path) -> None:
+    """Refuse a lock file whose folder resolves, through a symlink, outside ``base`` (the project, or
+    skillforge's home for the global lock): a symlinked ``.skillforge`` must not redirect the write."""
+    real = path.parent.resolve()
+    root = base.resolve()
+    if real != root and root not in real.parents:
+        raise HostError(
+            f"the lock file's folder resolves to {real}, outside {root}; refusing to read or write it there",
+            path=path,
+            hint=f"replace the symlink {path.parent} with a real folder",
+        )
 
 
 def render_lock(lock: Lock, path: Path) -> bytes | None:

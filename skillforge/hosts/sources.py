@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,7 +92,10 @@ def skill_folders(root: Path) -> list[Path]:
     return [
         child
         for child in sorted(root.iterdir())
-        if child.is_dir() and not child.is_symlink() and not child.name.startswith(".") and find_skill_md(child)
+        if child.is_dir()
+        and not child.is_symlink()
+        and not child.name.startswith(".")
+        and find_skill_md(child)
     ]
 
 
@@ -213,7 +217,17 @@ def read_name(skill_dir: Path) -> str:
         raise SpecError(
             f"SKILL.md has no valid name ({name!r})", path=skill_md, hint="lowercase letters, digits, hyphens"
         )
-    return name.strip()
+    name = name.strip()
+    # The name becomes a folder name: a decomposed or compatibility form (``cafe`` + U+0301, full-width
+    # letters) would make a second folder that looks the same as the composed one.
+    if unicodedata.normalize("NFKC", name) != name:
+        raise SpecError(
+            f"SKILL.md name {name!r} is not in Unicode normal form (NFKC: "
+            f"{unicodedata.normalize('NFKC', name)!r})",
+            path=skill_md,
+            hint="write the name with composed characters; two spellings would install as two look-alike folders",
+        )
+    return name
 
 
 def _metadata_version(skill_dir: Path) -> str | None:
@@ -226,21 +240,53 @@ def _metadata_version(skill_dir: Path) -> str | None:
 
 
 def _skill_root(tree: Path, subdir: str | None, where: str) -> Path:
-    """The folder holding SKILL.md: ``subdir`` if given, the root, or the single top-level folder."""
+    """The folder holding SKILL.md: ``subdir`` if given, the root, or the single top-level folder.
+
+    A clone or unpacked archive is untrusted: the folder picked must resolve inside it, so a
+    symlinked top-level folder or a ``#subdir`` through a symlink cannot pull in a folder from
+    elsewhere on this machine.
+    """
+    real = tree.resolve()
     if subdir:
         root = tree / subdir
+        if not _inside_tree(root, real):
+            raise InputError(
+                f"{subdir!r} leads outside the source through a symlink",
+                path=where,
+                hint="refusing to copy it",
+            )
         if not root.is_dir():
             raise InputError(f"no folder {subdir!r} in the source", path=where)
         return root
     if find_skill_md(tree):
         return tree
     children = [c for c in tree.iterdir() if c.is_dir() and not c.name.startswith(".")]
+    if len(children) == 1 and not _inside_tree(children[0], real):
+        raise InputError(
+            f"the source's only folder {children[0].name!r} is a symlink out of the source",
+            path=where,
+            hint="refusing to copy it",
+        )
     if len(children) == 1 and find_skill_md(children[0]):
         return children[0]
-    found = sorted(p.parent.relative_to(tree).as_posix() for p in tree.glob("*/*/SKILL.md"))
-    found += sorted(p.parent.relative_to(tree).as_posix() for p in tree.glob("*/SKILL.md"))
-    hint = f"pick one with #SUBDIR, e.g. #{sorted(found)[0]}" if found else "a skill folder holds SKILL.md"
+    found = sorted(
+        p.parent.relative_to(tree).as_posix()
+        for p in [*tree.glob("*/*/SKILL.md"), *tree.glob("*/SKILL.md")]
+        if not _through_link(p.parent, tree)
+    )
+    hint = f"pick one with #SUBDIR, e.g. #{found[0]}" if found else "a skill folder holds SKILL.md"
     raise InputError("no single skill at the top of the source", path=where, hint=hint)
+
+
+def _inside_tree(path: Path, real_tree: Path) -> bool:
+    real = path.resolve()
+    return real == real_tree or real_tree in real.parents
+
+
+def _through_link(path: Path, tree: Path) -> bool:
+    """True when some folder from ``tree`` down to ``path`` is a symlink."""
+    rel = path.relative_to(tree)
+    return any((tree / Path(*rel.parts[: i + 1])).is_symlink() for i in range(len(rel.parts)))
 
 
 def _from_registry(spec: SourceSpec, dest: Path, registry_path: Path | None) -> tuple[Path, str, str | None]:
