@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 
 from skillforge.models.scan import Severity
@@ -216,7 +217,7 @@ def scan_python(source: str) -> list[Hit] | None:
     aliases = _aliases(tree)
     tainted = _fetched_names(tree)
     downloaded = _downloaded_paths(tree)
-    hits += _exec_as_value(tree) + _reverse_shell(tree)
+    hits += _exec_as_value(tree) + _reverse_shell(tree) + _exfiltration(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -377,3 +378,66 @@ def _reverse_shell(tree: ast.AST) -> list[Hit]:
         ):
             return [Hit("reverse-shell", getattr(node, "lineno", 1), getattr(node, "col_offset", 0))]
     return []
+
+
+_SENDS = frozenset({"post", "put", "patch", "request", "urlopen", "Request", "send", "sendall", "sendto", "upload",
+                    "upload_file", "upload_fileobj", "put_object", "sendmail", "send_message", "storbinary"})
+_ENV_WHOLE = frozenset({"copy", "items", "keys", "values"})
+_CRED_TEXT = re.compile(
+    r"\.ssh\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws/credentials|\.netrc\b|\.git-credentials|\.kube/config|"
+    r"\.docker/config\.json|\.gnupg\b|\.pypirc\b|\.npmrc\b|/etc/shadow\b"
+)
+
+
+def _whole_environment(node: ast.AST) -> bool:
+    """``os.environ`` itself (``dict(os.environ)``, ``os.environ.copy()``, ``{**os.environ}``), not one variable of it."""
+    parents = {id(child): parent for parent in ast.walk(node) for child in ast.iter_child_nodes(parent)}
+    for n in ast.walk(node):
+        if _dotted(n) not in ("os.environ", "environ"):
+            continue
+        parent = parents.get(id(n))
+        if isinstance(parent, ast.Subscript) and parent.value is n:
+            continue  # os.environ["HOME"]
+        if isinstance(parent, ast.Attribute) and parent.attr not in _ENV_WHOLE:
+            continue  # os.environ.get("X")
+        return True
+    return False
+
+
+def _reads_credentials(node: ast.AST) -> bool:
+    """An ``open``/``read_text``/``Path`` of a credential file, the path built from any literal pieces."""
+    for n in ast.walk(node):
+        if not isinstance(n, ast.Call):
+            continue
+        short = _dotted(n.func).rsplit(".", 1)[-1]
+        if short not in ("open", "Path", "read_text", "read_bytes", "expanduser", "join"):
+            continue
+        pieces = [p for c in ast.walk(n) for p in [fold(c)] if p]
+        if _CRED_TEXT.search("/".join(pieces)) or _CRED_TEXT.search("".join(pieces)):
+            return True
+    return False
+
+
+def _exfiltration(tree: ast.AST) -> list[Hit]:
+    """The whole environment or a credential file's content passed to a network call (directly or by a name)."""
+    secret = set()
+    assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None]
+    for _ in range(4):
+        before = len(secret)
+        for node in assigns:
+            value = node.value
+            assert value is not None
+            if _whole_environment(value) or _reads_credentials(value) or _uses(value, secret):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                secret.update(t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name))
+        if len(secret) == before:
+            break
+    hits = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or _dotted(node.func).rsplit(".", 1)[-1] not in _SENDS:
+            continue
+        payload = [*node.args, *(k.value for k in node.keywords)]
+        if any(_whole_environment(a) or _reads_credentials(a) or _uses(a, secret) for a in payload):
+            line = getattr(node, "lineno", 1)
+            hits.append(Hit("network-exfil", line, getattr(node, "col_offset", 0)))
+    return hits
