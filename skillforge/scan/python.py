@@ -420,7 +420,7 @@ def _reads_credentials(node: ast.AST) -> bool:
 
 def _exfiltration(tree: ast.AST) -> list[Hit]:
     """The whole environment or a credential file's content passed to a network call (directly or by a name)."""
-    secret = set()
+    secret: set[str] = set()
     assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None]
     for _ in range(4):
         before = len(secret)
@@ -433,11 +433,10 @@ def _exfiltration(tree: ast.AST) -> list[Hit]:
         if len(secret) == before:
             break
     hits = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or _dotted(node.func).rsplit(".", 1)[-1] not in _SENDS:
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call) or _dotted(call.func).rsplit(".", 1)[-1] not in _SENDS:
             continue
-        payload = [*node.args, *(k.value for k in node.keywords)]
+        payload = [*call.args, *(k.value for k in call.keywords)]
         if any(_whole_environment(a) or _reads_credentials(a) or _uses(a, secret) for a in payload):
-            line = getattr(node, "lineno", 1)
-            hits.append(Hit("network-exfil", line, getattr(node, "col_offset", 0)))
+            hits.append(Hit("network-exfil", getattr(call, "lineno", 1), getattr(call, "col_offset", 0)))
     return hits
