@@ -45,6 +45,14 @@ Also (second adversarial pass): ``auth`` values (Docker ``auths``, ``?auth=<base
 look random (``Cookie:``, ``Set-Cookie:``, ``curl -b``), ``*_PASS`` and ``SIGNING_KEY``-style names, PEM
 private keys wrapped in base64 (``LS0tLS1CRUdJTi…``), and DigitalOcean, Shopify, Vault, Grafana, Linear,
 Atlassian, Figma, Sentry, RubyGems, PlanetScale, Doppler, Stripe webhook, Google OAuth and HubSpot tokens.
+
+Third pass: ``redis-cli -a``, ``mongosh -p``, ``lftp -u user,PW``, ``smbclient -U user%PW``, the value
+echoed into ``--password-stdin``, ``.pgpass`` lines (only in a text or dict about a ``.pgpass`` file);
+Telegram, Discord, Mailgun, age, Bitbucket, New Relic, ``sk-None-`` and Google refresh tokens, pre-signed
+URL signatures, PuTTY ``.ppk`` and SSH2 private keys; a key on the line after "API key:", and a
+Kubernetes ``name: DB_PASSWORD`` / ``value: …`` pair. Structured values: an argv list is judged as its
+joined command line, ``{"name": "API_TOKEN", "value": …}`` by the sibling name, ``Cookie``/``Set-Cookie``/
+``Authorization`` keys mask their whole value, and ``{"master_password": {"value": …}}`` the nested one.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Passwords handed to commands on their command line, and ``.netrc`` entries.
 
 A flag is read as a password only for the commands where it means one: ``-p`` is a password for
-``mysql``/``sshpass``/``docker login`` but a port for ``ssh`` and "parents" for ``mkdir``; ``-u``
+``mysql``/``mongosh``/``sshpass``/``docker login`` but a port for ``ssh`` and "parents" for ``mkdir``; ``-u``
 carries ``user:password`` for ``curl`` but "upstream" for ``git push``. Each rule finds the flag
 first (a cheap literal) and then checks which command the flag belongs to.
 """
@@ -24,6 +24,23 @@ _MYSQL = re.compile(r"(?<![\w.-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysql
 _P_IS_PASSWORD = re.compile(
     r"(?<![\w.-])(?:sshpass|(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry)[ \t]+login|twine[ \t]+upload)\b"
 )
+_MONGO = re.compile(r"(?<![\w.-])mongo(?:sh|dump|restore|export|import|stat|top|files)?(?![\w.-])")
+_PORTS = re.compile(r"[\d.:]+(?:/(?:tcp|udp))?")  # docker run --name mongo -p 27017:27017
+_REDIS = re.compile(r"(?<![\w.-])(?:redis-cli|valkey-cli|keydb-cli)\b")
+_LFTP = re.compile(r"(?<![\w.-])lftp\b|(?<![\w.-])open[ \t]")
+# Samba's user%password: smbclient -U admin%PW, --user=admin%PW, -Uadmin%PW.
+_SAMBA_USER = re.compile(r"[ \t](?:-U[ \t]*|--user(?:name)?(?:[ \t]+|=))" + _VALUE)
+_SAMBA = re.compile(r"(?<![\w.-])(?:smbclient|rpcclient|smbcacls|smbget|smbmap|smbpasswd|mount\.cifs|net[ \t]+(?:rpc|ads))\b")
+# echo 'PW' | docker login --password-stdin; docker login --password-stdin <<< 'PW'.
+_STDIN_ECHO = re.compile(
+    r"(?<![\w.-])(?:echo|printf)(?P<args>(?:[ \t]+(?:'[^'\n]*'|\"[^\"\n]*\"|[^\s'\"|;&<>]+))+)[ \t]*\|[^|\n;&]*?--(?:password-stdin|with-token)\b"
+)
+_STDIN_HERE = re.compile(r"--(?:password-stdin|with-token)\b[^|\n;&]*?<<<[ \t]*" + _VALUE)
+_ARG = re.compile(r"""'[^'\n]*'|"[^"\n]*"|[^\s'"]+""")
+# A .pgpass line, host:port:database:user:password; masked only in a text about a .pgpass file.
+_PGPASS_LINE = re.compile(
+    r"""(?m)((?:^|[ \t'"]|<<<[ \t]*)[A-Za-z0-9_.*\[\]-]+:(?:\d{1,5}|\*):[^:\s'"]+:[^:\s'"]+:)((?:\\:|[^\s'"])+)"""
+)
 _CAPITAL_P_FLAG = re.compile(r"[ \t]-P[ \t]+" + _VALUE)
 _CAPITAL_P_COMMANDS = re.compile(r"(?<![\w.-])(?:sqlcmd|bcp|osql)\b")
 _NETRC = re.compile(r"(?m)((?:^[ \t]*|\blogin[ \t]+\S+[ \t]+)pass(?:word|wd)[ \t]+)(\S+)")
@@ -44,7 +61,62 @@ def redact_command_passwords(text: str, lowered: str) -> str:
         text = _CAPITAL_P_FLAG.sub(lambda m: _capital_p_sub(m, text), text)
     if "machine" in lowered and "login" in lowered and _NETRC_CONTEXT.search(text):
         text = _NETRC.sub(_netrc_sub, text)
+    if "%" in text and (" -U" in text or " --user" in text):
+        text = _SAMBA_USER.sub(lambda m: _samba_sub(m, text), text)
+    if "--password-stdin" in text or "--with-token" in text:
+        text = _STDIN_ECHO.sub(_stdin_echo_sub, text)
+        if "<<<" in text:
+            text = _STDIN_HERE.sub(lambda m: _mask(m, "value"), text)
+    if "pgpass" in lowered:
+        text = redact_pgpass(text)
     return text
+
+
+def redact_pgpass(text: str) -> str:
+    """``text`` with the password of every ``host:port:database:user:password`` line masked.
+
+    Only for a text known to be about a ``.pgpass`` file: compiler output (``x.c:12:5:error:msg``)
+    has the same shape.
+    """
+    return _PGPASS_LINE.sub(_pgpass_sub, text)
+
+
+def _pgpass_sub(match: re.Match[str]) -> str:
+    value = match.group(2)
+    if is_placeholder(value) or "$" in value:
+        return match.group(0)
+    return match.group(1) + marker("password")
+
+
+def _samba_sub(match: re.Match[str], text: str) -> str:
+    if not _SAMBA.search(_command_of(text, match.start())):
+        return match.group(0)
+    return _split_mask(match, "%")
+
+
+def _split_mask(match: re.Match[str], separator: str) -> str:
+    """Mask what follows ``separator`` in the value: ``admin%PW``, ``user,PW``."""
+    quote, value = _unquote(match.group("value"))
+    user, sep, password = value.partition(separator)
+    if not sep or not password or is_placeholder(password) or "$" in password:
+        return match.group(0)
+    return _replace(match, "value", f"{quote}{user}{sep}{marker('password')}{quote}")
+
+
+def _stdin_echo_sub(match: re.Match[str]) -> str:
+    args = match.group("args")
+    printf = match.group(0).startswith("printf")
+
+    def arg_sub(arg: re.Match[str]) -> str:
+        quote, bare = _unquote(arg.group())
+        if not bare or bare.startswith("-") or "$" in bare or is_placeholder(arg.group()) or (printf and "%" in bare):
+            return arg.group()
+        return f"{quote}{marker('password')}{quote}"
+
+    masked = _ARG.sub(arg_sub, args)
+    start = match.start("args") - match.start()
+    whole = match.group(0)
+    return whole[:start] + masked + whole[start + len(args) :]
 
 
 def _command_of(text: str, pos: int) -> str:
@@ -60,7 +132,12 @@ def _unquote(value: str) -> tuple[str, str]:
 
 
 def _userinfo_sub(match: re.Match[str], text: str) -> str:
-    if not match.group("flag").endswith("auth") and not _USERINFO_COMMANDS.search(_command_of(text, match.start())):
+    flag, command = match.group("flag"), _command_of(text, match.start())
+    if flag == "-a" and _REDIS.search(command):
+        return _mask(match, "value")  # redis-cli -a PW: the password alone
+    if flag == "-u" and _LFTP.search(command):
+        return _split_mask(match, ",")  # lftp -u user,PW
+    if not flag.endswith("auth") and not _USERINFO_COMMANDS.search(command):
         return match.group(0)  # git push -u origin, docker run -u 1000:1000
     quote, value = _unquote(match.group("value"))
     user, colon, password = value.partition(":")
@@ -73,6 +150,10 @@ def _p_sub(match: re.Match[str], text: str) -> str:
     command = _command_of(text, match.start())
     if _P_IS_PASSWORD.search(command):
         group = "attached" if match.group("attached") is not None else "separate"
+    elif _MONGO.search(command):
+        group = "attached" if match.group("attached") is not None else "separate"
+        if _PORTS.fullmatch(match.group(group)) or "://" in match.group(group):
+            return match.group(0)
     elif _MYSQL.search(command):
         # mysql -p db_name: a bare word after "-p " is the database; a quoted one is the password.
         group = "attached" if match.group("attached") is not None else "separate"

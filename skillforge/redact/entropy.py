@@ -98,6 +98,9 @@ def _keywords(lowered: str) -> list[tuple[int, int, bool]]:
 
 
 _GAP = re.compile(r"""[ \t"'`:={(\\]+""")  # no closing bracket: "${PASSWORD}@host" names a variable
+_NEXT_LINE = re.compile(r"""["'`]?[ \t]*[:=][ \t]*\r?\n[ \t]*""")
+_NEXT_LINE_START = frozenset(":=\"'`")
+_LINE_END = re.compile(r"[ \t]*(?:\r?\n|$)")
 _WORD = re.compile(r"[A-Za-z0-9_.~+/!@#$%^&*?-]+")  # "=" separates: min_length=8, NAME=value
 
 
@@ -116,6 +119,13 @@ def redact_near_keywords(text: str) -> str:
         pos = kw_end
         # Look a few words on: "SMTP_PASSWORD=open sesame <token>" in a sentence, "the api key is <token>".
         # Only random-looking words are masked; a line end or other punctuation stops the look.
+        next_line = _NEXT_LINE.match(text, pos) if text[pos : pos + 1] in _NEXT_LINE_START else None
+        if next_line is not None:
+            # "API key:" then the key alone on the next line.
+            word = _WORD.match(text, next_line.end())
+            if word is not None and _LINE_END.match(text, word.end()) and looks_secret(word.group(), strong=strong):
+                spans.append(word.span())
+            continue
         for _ in range(5):
             gap = _GAP.match(text, pos)
             if gap is None:

@@ -17,12 +17,15 @@ E = r"(?![A-Za-z0-9_-])"
 
 # Provider tokens recognised by their prefix: (kind, literal that must occur, pattern). A pattern only
 # runs when its literal is in the text, which keeps redaction cheap on long tool outputs. GitLab's
-# prefixes are several: its pattern is gated by GITLAB_PREFIXES instead of the short literal.
+# prefixes are several: its pattern is gated by GITLAB_PREFIXES instead of the short literal (and
+# Discord's by DISCORD_TAIL). A pattern's literal comes first where it can (a boundary check is a
+# lookbehind after it): the regex engine then skips to the literal instead of trying every position.
+# A pattern with a group keeps the group (``sig=``) and masks the rest.
 TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
     (kind, literal, re.compile(pattern))
     for kind, literal, pattern in [
         ("anthropic-key", "sk-ant-", B + r"sk-ant-[A-Za-z0-9_-]{20,}" + E),
-        ("openai-key", "sk-", B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}" + E),
+        ("openai-key", "sk-", B + r"sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,}" + E),
         ("openai-key", "sk-", B + r"sk-(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}" + E),
         ("stripe-key", "_live_", B + r"(?:sk|rk)_live_[A-Za-z0-9]{16,}" + E),
         ("stripe-key", "_test_", B + r"(?:sk|rk)_test_[A-Za-z0-9]{16,}" + E),
@@ -57,6 +60,24 @@ TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
         ("stripe-key", "whsec_", B + r"whsec_[A-Za-z0-9]{24,}" + E),
         ("google-oauth-token", "ya29.", B + r"ya29\.[A-Za-z0-9_-]{30,}" + E),
         ("hubspot-token", "pat-", B + r"pat-(?:na|eu)[0-9]-[a-f0-9-]{36}" + E),
+        # Third adversarial pass: Telegram bot tokens (in an API URL or bare), Discord bot tokens (the
+        # first part is a numeric user id in base64, so every 4 characters follow a fixed shape),
+        # Mailgun, age, Bitbucket app passwords, New Relic user keys, Google OAuth refresh tokens, and
+        # the signature of a pre-signed URL (Azure SAS ``sig=``, GCS ``X-Goog-Signature=``, S3
+        # ``X-Amz-Signature=``/``X-Amz-Security-Token=``): only the value is masked.
+        ("telegram-bot-token", "bot", r"bot(?<![A-Za-z0-9]bot)[0-9]{6,12}:[A-Za-z0-9_-]{35}" + E),
+        ("telegram-bot-token", ":AA", B + r"[0-9]{8,12}:AA[A-Za-z0-9_-]{33}" + E),
+        ("discord-token", ".", B + r"(?:[MNO][DTjz][AEIMQUYcgk][w-z0-5]){5,6}(?:[MNO][AQgw]|[MNO][DTjz][AEIMQUYcgk])?"
+         r"\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}" + E),
+        ("mailgun-key", "key-", r"key-(?<![A-Za-z0-9]key-)[0-9a-f]{32}" + E),
+        ("age-secret-key", "AGE-SECRET-KEY-1", r"AGE-SECRET-KEY-1[0-9A-Z]{50,}"),
+        ("bitbucket-app-password", "ATBB", r"ATBB(?<![A-Za-z0-9]ATBB)[A-Za-z0-9]{24,}" + E),
+        ("newrelic-key", "NRAK-", r"NRAK-(?<![A-Za-z0-9]NRAK-)[A-Z0-9]{27}" + E),
+        ("google-oauth-token", "1//0", r"1//0(?<![A-Za-z0-9]1//0)[0-9A-Za-z_-]{20,}" + E),
+        ("url-signature", "sig=", r"(sig=)(?<=[?&;]sig=)[A-Za-z0-9%+/=_-]{16,}"),
+        ("url-signature", "oog-", r"(oog-[Ss]ignature=)(?<=[?&][Xx]-[Gg]oog-[Ss]ignature=)[A-Za-z0-9%+/=_-]{16,}"),
+        ("url-signature", "X-Amz-", r"(X-Amz-Signature=)(?<=[?&]X-Amz-Signature=)[A-Za-z0-9%+/=_-]{16,}"),
+        ("aws-session-token", "X-Amz-", r"(X-Amz-Security-Token=)(?<=[?&]X-Amz-Security-Token=)[A-Za-z0-9%+/=_-]{16,}"),
         # A PEM private key base64-encoded once more (a CI variable): "-----BEGIN [RSA |OPENSSH |EC |DSA |
         # ENCRYPTED |PGP ]PRIVATE K" encoded; certificates and public keys stay.
         ("private-key", "LS0tLS1CRUdJTi", r"LS0tLS1CRUdJTiB(?:SU0EgUFJJVkFURSBL|PUEVOU1NIIFBSSVZBVEUgS0VZ|QUklWQVRFIEtF|"
@@ -67,6 +88,13 @@ TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
 PRIVATE_KEY_RE = re.compile(
     r"-----BEGIN (?P<label>[A-Z0-9 ]*?)PRIVATE KEY( BLOCK)?-----.*?(?:-----END (?P=label)PRIVATE KEY( BLOCK)?-----|\Z)",
     re.DOTALL,
+)
+
+# PuTTY's .ppk format: the base64 lines after "Private-Lines: N" are the private key (the public lines
+# and the MAC stay). The SSH2 (RFC 4716 / ssh.com) private key block has 4 dashes and spaces.
+PUTTY_PRIVATE_RE = re.compile(r"(?m)(Private-Lines:[ \t]*\d+[ \t]*\r?\n)[ \t]*[A-Za-z0-9+/=]+[ \t]*(?:\r?\n[ \t]*[A-Za-z0-9+/=]+[ \t]*$)*")
+SSH2_PRIVATE_KEY_RE = re.compile(
+    r"---- BEGIN SSH2 (?P<label>(?:ENCRYPTED )?)PRIVATE KEY ----.*?(?:---- END SSH2 (?P=label)PRIVATE KEY ----|\Z)", re.DOTALL
 )
 
 # "Authorization: Bearer abc", "authorization=Token abc", "-H 'Authorization: Basic abc'", and
@@ -117,6 +145,9 @@ def is_placeholder(value: str) -> bool:
     return bool(PLACEHOLDER_RE.match(value)) or value.startswith("[REDACTED")
 
 
+DISCORD_TAIL = re.compile(r"\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])")
+"""The end of a Discord token: starting with a literal, it is many times faster to look for than the
+whole token, and gates it."""
 GITLAB_PREFIXES = ("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glimt-", "glptt-", "glagent-", "gloas-")
 
 EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])(?!git@)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
@@ -133,4 +164,8 @@ def kind_for_name(name: str) -> str:
         return "token"
     if "key" in lowered:
         return "api-key"
+    if "cookie" in lowered:
+        return "cookie"
+    if "authorization" in lowered:
+        return "authorization"
     return "secret"

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from skillforge.redact import commands, entropy
 from skillforge.redact.patterns import (
     AUTH_HEADER_RE,
     BEARER_RE,
+    DISCORD_TAIL,
     EMAIL_RE,
     GITLAB_PREFIXES,
     KEYWORD,
     KEYWORD_ANY_CASE,
     NAME_CHARS,
     PRIVATE_KEY_RE,
+    PUTTY_PRIVATE_RE,
+    SECRET_NAME_RE,
+    SSH2_PRIVATE_KEY_RE,
     TOKENS,
     URL_PASSWORD_RE,
     URL_PORT_RE,
@@ -84,16 +89,26 @@ def _redact_visible(text: str, redact_emails: bool) -> str:
     return _redact(text, redact_emails)
 
 
+_GATES: dict[str, Callable[[str], object]] = {
+    "gitlab-token": lambda text: any(prefix in text for prefix in GITLAB_PREFIXES),
+    "discord-token": DISCORD_TAIL.search,
+}
+
+
 def _redact(text: str, redact_emails: bool) -> str:
     if not text:
         return text
     if "PRIVATE KEY" in text:
         text = PRIVATE_KEY_RE.sub(marker("private-key"), text)
+        if "---- BEGIN SSH2" in text:
+            text = SSH2_PRIVATE_KEY_RE.sub(marker("private-key"), text)
+    if "Private-Lines:" in text:
+        text = PUTTY_PRIVATE_RE.sub(lambda m: m.group(1) + marker("private-key"), text)
     # The AWS secret is recognised by its key id nearby, so it goes before the id is masked.
     text = entropy.redact_aws_secrets(text)
     for kind, literal, pattern in TOKENS:
-        if literal in text and (kind != "gitlab-token" or any(prefix in text for prefix in GITLAB_PREFIXES)):
-            text = pattern.sub(marker(kind), text)
+        if literal in text and (kind not in _GATES or _GATES[kind](text)):
+            text = pattern.sub(rf"\g<1>{marker(kind)}" if pattern.groups else marker(kind), text)
     text = entropy.redact_detect_secrets(text)
     lowered = text.lower()
     if "authorization" in lowered:
@@ -106,6 +121,8 @@ def _redact(text: str, redact_emails: bool) -> str:
     if "cookie" in lowered or " -b " in text:
         text = _redact_cookies(text)
     if any(word in lowered for word in ("pass", "secret", "token", "key", "credential", "pwd", "auth")):
+        if "value" in lowered:
+            text = _redact_name_value_pairs(text, text.lower())
         text = _redact_assignments(text)
         text = entropy.redact_near_keywords(text)
     if redact_emails and "@" in text:
@@ -183,6 +200,47 @@ def _url_token_sub(match: re.Match[str]) -> str:
     if not entropy.looks_secret(user, strong=True):
         return match.group(0)  # git@, deploy@, a plain user name
     return f"{match.group(1)}{marker('token')}@"
+
+
+# A name/value pair whose name is the secret's: a Kubernetes or Compose env entry ("- name: DB_PASSWORD"
+# then "value: …" on the next line) or the same in JSON ({"name": "API_TOKEN", "value": "…"}). Found
+# from each "value" (str.find), then the name is looked for just before it.
+_VALUE_AFTER = re.compile(r"""["']?[ \t]*:[ \t]*(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s"',}\]]+)""")
+_NAME_BEFORE = re.compile(
+    r"""(?i)\b(?:name|key)["']?[ \t]*:[ \t]*["']?(?P<name>[A-Za-z0-9_.-]+)["']?[ \t]*"""
+    r"""(?:,[ \t]*(?:\r?\n[ \t]*)?|\r?\n[ \t]*(?:-[ \t]+)?)["']?\Z"""
+)
+
+
+def _redact_name_value_pairs(text: str, lowered: str) -> str:
+    if len(lowered) != len(text):
+        return text
+    out: list[str] = []
+    last = 0
+    at = lowered.find("value")
+    while at >= 0:
+        gap = at
+        while gap > 0 and text[gap - 1] in " \t\"'-":
+            gap -= 1
+        # "value" starts a line or follows a comma ("- name: X\n  value:", "name": "X", "value":).
+        after = _VALUE_AFTER.match(text, at + 5) if gap > 0 and text[gap - 1] in ",\n" else None
+        if after is not None:
+            before = _NAME_BEFORE.search(text, max(last, at - 300), at)
+            value = after.group("value")
+            if (
+                before is not None
+                and SECRET_NAME_RE.match(before.group("name"))
+                and len(value.strip("\"'")) >= 3
+                and not is_placeholder(value)
+            ):
+                quote = value[0] if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1 else ""
+                out += [text[last : after.start("value")], f"{quote}{marker(kind_for_name(before.group('name')))}{quote}"]
+                last = after.end("value")
+        at = lowered.find("value", max(at + 5, last))
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 # What follows a secret-looking name: NAME=value, NAME: value, "name": "value", \"name\": \"value\",

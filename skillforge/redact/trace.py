@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from skillforge.models import Outcome, Skipped, Source, Step, ToolCall, ToolResult, Trace
+from skillforge.redact.commands import redact_pgpass
 from skillforge.redact.controls import neutralize_controls
 from skillforge.redact.entropy import looks_secret
 from skillforge.redact.patterns import SECRET_NAME_RE, SECRET_NAMES_RE, is_placeholder, kind_for_name, marker
@@ -27,24 +31,119 @@ def redact_value(value: Any, *, redact_emails: bool = False, _key: str | None = 
 
 def _value(value: Any, clean: Clean, key: str | None) -> Any:
     if isinstance(value, str):
-        if key is not None and len(value) >= 3 and not is_placeholder(value):
-            if SECRET_NAME_RE.match(key) or (SECRET_NAMES_RE.match(key) and looks_secret(value, strong=True)):
+        if key is not None and len(value) >= 3 and not _placeholder(value):
+            if _secret_named(key) or (SECRET_NAMES_RE.match(key) and looks_secret(value, strong=True)):
                 return marker(kind_for_name(key))
         return clean(value)
     if isinstance(value, dict):
         secret_map = key is not None and SECRET_NAMES_RE.match(key) is not None
+        # {"master_password": {"value": …}}: the value under a secret's name is the secret.
+        secret_parent = key if key is not None and _secret_named(key) else None
+        # {"name": "API_TOKEN", "value": …}: the sibling name says what the value is.
+        pair_name = _pair_name(value) if 1 < len(value) <= 8 else None
+        if _about_pgpass(value):
+            clean = _with_pgpass(clean)
         red_dict: dict[Any, Any] = {}
         for k, v in value.items():
             new_key = _dict_key(k, clean, secret_map, key or "", red_dict)
-            red_dict[new_key] = _value(v, clean, str(k))
+            child = str(k)
+            if pair_name is not None and child.lower() in _PAIR_VALUES:
+                child = pair_name
+            elif secret_parent is not None and child.lower() in _VALUE_KEYS:
+                child = secret_parent
+            red_dict[new_key] = _value(v, clean, child)
         return value if red_dict == value else red_dict
     if isinstance(value, list):
-        red_list = [_value(v, clean, key) for v in value]
+        red_list = _items(value, clean, key)
         return value if red_list == value else red_list
     if isinstance(value, tuple):
-        red_tuple = tuple(_value(v, clean, key) for v in value)
+        red_tuple = tuple(_items(list(value), clean, key))
         return value if red_tuple == value else red_tuple
     return value
+
+
+# Header names whose whole value is a credential: {"Cookie": "…"}, {"authorization": ["Bearer …"]}.
+_SECRET_HEADER = re.compile(r"(?:set-)?cookie|(?:proxy-)?authorization", re.IGNORECASE)
+_PAIR_NAMES = frozenset({"name", "key", "parameterkey", "variable", "env", "envname"})
+_PAIR_VALUES = frozenset({"value", "parametervalue", "secretvalue"})
+_VALUE_KEYS = frozenset({"value", "val", "data", "default", "current", "plaintext", "raw", "content", "text", "string"})
+
+
+def _secret_named(key: str) -> bool:
+    return SECRET_NAME_RE.match(key) is not None or _SECRET_HEADER.fullmatch(key) is not None
+
+
+def _placeholder(value: str) -> bool:
+    """A placeholder, also after an auth scheme: ``Bearer ${TOKEN}``, ``Basic <credentials>``."""
+    if is_placeholder(value):
+        return True
+    scheme, _, rest = value.partition(" ")
+    return bool(rest) and scheme.isalpha() and is_placeholder(rest.strip())
+
+
+def _pair_name(value: dict[Any, Any]) -> str | None:
+    """The secret-looking name of a ``{"name": …, "value": …}`` pair, or None."""
+    if not any(isinstance(k, str) and k.lower() in _PAIR_VALUES for k in value):
+        return None
+    for k, v in value.items():
+        if isinstance(k, str) and isinstance(v, str) and k.lower() in _PAIR_NAMES and len(v) < 256 and _secret_named(v):
+            return v
+    return None
+
+
+def _about_pgpass(value: dict[Any, Any]) -> bool:
+    """A dict that names a ``.pgpass`` file (``{"file_path": "~/.pgpass", "content": …}``)."""
+    return any(isinstance(v, str) and len(v) < 1024 and "pgpass" in v.lower() for v in value.values())
+
+
+def _with_pgpass(clean: Clean) -> Clean:
+    return lambda s: clean(redact_pgpass(s))
+
+
+def _items(items: list[Any], clean: Clean, key: str | None) -> list[Any]:
+    red = [_value(v, clean, key) for v in items]
+    if (key is None or not SECRET_NAMES_RE.match(key)) and _argv_like(items):
+        _judge_as_command_line(items, red, clean)
+    return red
+
+
+def _argv_like(items: list[Any]) -> bool:
+    if not 1 < len(items) <= 256:
+        return False
+    total = 0
+    for item in items:
+        if not isinstance(item, str) or "\n" in item:
+            return False
+        total += len(item)
+    return total <= 16384
+
+
+def _judge_as_command_line(items: list[str], red: list[Any], clean: Clean) -> None:
+    """Mask in ``red`` what redaction masks in ``items`` joined as one command line.
+
+    An argv list (``["mysql", "-u", "root", "-pPW"]``, ``["deploy", "--password", "PW"]``) hides its
+    context item by item: ``-pPW`` or ``PW`` alone is not a password, the command line is.
+    """
+    joined = " ".join(shlex.quote(item) for item in items)
+    redacted = clean(joined)
+    if redacted == joined:
+        return
+    try:
+        tokens = shlex.split(redacted)
+    except ValueError:  # redaction left an odd quote
+        tokens = redacted.split()
+    if len(tokens) == len(items):
+        for number, (item, token) in enumerate(zip(items, tokens, strict=True)):
+            if token != item and "[REDACTED:" in token:
+                red[number] = clean(token)
+        return
+    # Redaction merged words (a multi-word value became one marker): mask the items that are gone.
+    left = Counter(tokens)
+    for number, item in enumerate(items):
+        if left[item] > 0:
+            left[item] -= 1
+        elif red[number] == item:
+            red[number] = marker("secret")
 
 
 def _dict_key(key: Any, clean: Clean, secret_map: bool, parent: str, taken: dict[Any, Any]) -> Any:
