@@ -50,6 +50,43 @@ def get_litellm() -> Any:
     return litellm
 
 
+@cache
+def _untracked_flag() -> Any:
+    """litellm's "internal sub-call" context variable, or None when this litellm version has none."""
+    try:
+        from litellm._internal_context import is_internal_call
+    except ImportError:
+        return None
+    return is_internal_call
+
+
+async def acompletion(**kwargs: Any) -> Any:
+    """``litellm.acompletion`` without litellm's success logging.
+
+    skillforge registers no litellm callbacks (it keeps its own cache, journal, usage and cost), yet
+    after every call litellm builds a standard logging payload and prices the call a second time for
+    them: about a fifth of the CPU a call costs. litellm skips that for its own nested calls, marked by
+    a context variable; our calls carry the same mark. The response keeps its price
+    (``_hidden_params["response_cost"]``, set before logging), and errors are raised as before. When
+    someone did register litellm callbacks in this process (``litellm.callbacks`` and friends), calls
+    are logged as usual.
+    """
+    lit = get_litellm()
+    flag = _untracked_flag()
+    if flag is None or _has_callbacks(lit):
+        return await lit.acompletion(**kwargs)
+    token = flag.set(True)
+    try:
+        return await lit.acompletion(**kwargs)
+    finally:
+        flag.reset(token)
+
+
+def _has_callbacks(litellm: Any) -> bool:
+    names = ("callbacks", "success_callback", "_async_success_callback", "failure_callback", "_async_failure_callback")
+    return any(getattr(litellm, name, None) for name in names)
+
+
 def _register_fake(litellm: Any) -> None:
     """Put the offline fake provider into litellm's own registries (provider map and model cost map)."""
     from litellm.utils import custom_llm_setup

@@ -158,7 +158,6 @@ class LLMClient:
         return random.uniform(ceiling / 2, ceiling)
 
     async def _call_once(self, request: LLMRequest, max_tokens: int) -> LLMResponse:
-        lit = _litellm.get_litellm()
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": request.messages,
@@ -186,7 +185,7 @@ class LLMClient:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
             try:
-                raw = await _with_timeout(lit.acompletion(**kwargs), self.settings.timeout)
+                raw = await _with_timeout(_litellm.acompletion(**kwargs), self.settings.timeout)
             except Exception as exc:
                 raise _litellm.to_skillforge_error(exc, task=request.task) from exc
             finally:

@@ -56,6 +56,49 @@ def test_cost_comes_from_litellms_price_map(cache: ResponseCache) -> None:
     assert client.stats.cost_known
 
 
+def test_litellms_success_logging_runs_only_when_someone_listens(
+    cache: ResponseCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no litellm callback registered, its per-call logging payload (CPU nobody reads) is skipped;
+    a callback someone registers still sees every call, and the call keeps its price either way."""
+    from litellm.integrations.custom_logger import CustomLogger
+    from litellm.litellm_core_utils import litellm_logging
+
+    from skillforge.llm import _litellm
+
+    lit = _litellm.get_litellm()
+    built: list[str] = []
+    original = litellm_logging.Logging.async_success_handler
+
+    async def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append("payload")
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(litellm_logging.Logging, "async_success_handler", counted)
+
+    async def settle() -> None:
+        await asyncio.sleep(0.3)  # litellm's logging worker runs after the call returns
+
+    async def call(n: int) -> float:
+        response = await LLMClient(LLMSettings(model="fake"), cache=cache).complete(_request(n))
+        await settle()
+        return response.cost_usd
+
+    assert asyncio.run(call(10)) > 0 and built == []
+
+    class Listener(CustomLogger):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen = 0
+
+        async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):  # type: ignore[no-untyped-def]
+            self.seen += 1
+
+    listener = Listener()
+    monkeypatch.setattr(lit, "callbacks", [listener])
+    assert asyncio.run(call(11)) > 0 and built == ["payload"] and listener.seen == 1
+
+
 def test_rate_limit_is_retried_honouring_retry_after(monkeypatch: pytest.MonkeyPatch, cache: ResponseCache) -> None:
     monkeypatch.setenv("SKILLFORGE_FAKE_FAULTS", "rate_limit=1,retry_after=0.7")
     sleeps = Sleeps()
