@@ -57,8 +57,9 @@ def _looks_binary(head: bytes) -> bool:
     damaged JSONL line) is still text: its readers report the bad line instead of losing the file.
     """
     sample = head[:8192]
-    if b"\x00" in sample:
-        return True
+    nuls = sample.count(b"\x00")
+    if nuls and (nuls > 2 or sample.lstrip()[:1] not in (b"{", b"[")):
+        return True  # a stray NUL or two in JSON(L) is one damaged record, which its reader reports by line
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
     if control > len(sample) // 100:
         return True

@@ -225,3 +225,20 @@ def test_a_utf8_byte_order_mark_is_read_past_in_every_json_shape(tmp_path: Path)
         marked.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
         got = [t for t in read_paths([marked]) if isinstance(t, Trace)]
         assert [len(t.steps) for t in got] == [len(t.steps) for t in plain] != []
+
+
+def test_one_nul_byte_costs_its_record_not_the_file(tmp_path: Path) -> None:
+    from skillforge.ingest import read_paths
+    from skillforge.models import Skipped, Trace
+
+    lines = [json.dumps({"role": "user", "content": "fix the failing test"}),
+             json.dumps({"role": "assistant", "content": "looking"}),
+             '{"role": "tool", "content": "bad \x00 byte"}',
+             json.dumps({"role": "assistant", "content": "done"})]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = list(read_paths([path]))
+    traces = [t for t in got if isinstance(t, Trace)]
+    skipped = [s for s in got if isinstance(s, Skipped)]
+    assert len(traces) == 1 and len(traces[0].steps) == 3
+    assert [s.line for s in skipped] == [3]
