@@ -262,8 +262,37 @@ def iter_json_array(path: Path, prefix: str = "item") -> Iterator[Any]:
     """
     import ijson
 
-    with open_input(path) as fh:
-        yield from ijson.items(JSONStream(fh), prefix, use_float=True)
+    done = 0
+    try:
+        with open_input(path) as fh:
+            for item in ijson.items(JSONStream(fh), prefix, use_float=True):
+                yield item
+                done += 1
+    except UnicodeDecodeError:
+        # A lone surrogate escape ("\udc80") is valid JSON that ijson's C parser turns into invalid
+        # UTF-8. A document of moderate size is parsed whole instead, strings made encodable, and the
+        # items not yet given are yielded; a larger one stays an error.
+        if path.stat().st_size > FALLBACK_JSON_BYTES:
+            raise
+        yield from list(_items_at(loads(path.read_bytes()), prefix.split(".") if prefix else []))[done:]
+
+
+FALLBACK_JSON_BYTES = 64 << 20
+
+
+def _items_at(value: Any, parts: list[str]) -> Iterator[Any]:
+    """What ijson's ``items(prefix)`` yields, from an already parsed document."""
+    if not parts:
+        yield value
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "item" and isinstance(value, list):
+        for element in value:
+            yield from _items_at(element, rest)
+    elif isinstance(value, dict) and head in value:
+        yield from _items_at(value[head], rest)
+
+
 
 
 def as_text(value: Any, limit: int | None = None) -> str:

@@ -172,13 +172,47 @@ def loads(text: bytes | str, *, limit: int = MAX_DEPTH) -> Any:
 
 def json_loads(text: bytes | str) -> Any:
     """``json.loads``, except that an integer too long for ``int()`` (Python refuses more than 4,300
-    digits) is kept as a clipped string instead of failing the whole record."""
+    digits) is kept as a clipped string instead of failing the whole record, and a lone surrogate
+    escape (``"\\udc80"``, valid JSON but not encodable text) becomes "?" so the record can be written."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         raise
     except ValueError:
-        return json.loads(text, parse_int=_long_int)
+        value = json.loads(text, parse_int=_long_int)
+    found = _SURROGATE_BYTES.search(text) if isinstance(text, bytes) else _SURROGATE_TEXT.search(text)
+    if found:
+        value = _encodable(value)
+    return value
+
+
+_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _encodable(value: Any) -> Any:
+    """``value`` with every string made encodable as UTF-8 (a lone surrogate becomes "?")."""
+    stack = [value]
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
+    while stack:
+        item = stack.pop()
+        pairs = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, child in list(pairs):
+            if isinstance(child, str):
+                if _has_surrogate(child):
+                    item[key] = child.encode("utf-8", "replace").decode("utf-8")
+            elif isinstance(child, (dict, list)):
+                stack.append(child)
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 _QUOTED = re.compile(r"""(['"]).{6,}?\1""")

@@ -242,3 +242,25 @@ def test_one_nul_byte_costs_its_record_not_the_file(tmp_path: Path) -> None:
     skipped = [s for s in got if isinstance(s, Skipped)]
     assert len(traces) == 1 and len(traces[0].steps) == 3
     assert [s.line for s in skipped] == [3]
+
+
+def test_a_lone_surrogate_escape_is_read_and_can_be_written(tmp_path: Path) -> None:
+    """``"\\udc80"`` is valid JSON but not encodable text: the streaming parser failed the file, and a
+    surrogate that got through crashed the writers."""
+    from skillforge.ingest import read_paths
+    from skillforge.models import Trace
+
+    messages = [
+        {"role": "user", "content": "fix it"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "echo \\udc80"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "ok \udc80"},
+    ]
+    document = tmp_path / "chat.json"
+    document.write_text(json.dumps(messages), encoding="utf-8")  # json.dumps writes the escape
+    lines = tmp_path / "chat.jsonl"
+    lines.write_text("\n".join(json.dumps(m) for m in messages) + "\n", encoding="utf-8")
+    for path in (document, lines):
+        traces = [t for t in read_paths([path]) if isinstance(t, Trace)]
+        assert len(traces) == 1 and len(traces[0].steps) == 3
+        traces[0].model_dump_json().encode("utf-8")  # encodable: no surrogate left anywhere
