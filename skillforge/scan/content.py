@@ -14,7 +14,7 @@ from skillforge.models.scan import Finding
 from skillforge.scan import rules
 from skillforge.scan.detect import Hit, dedupe, to_findings
 from skillforge.scan.injection import scan_injection
-from skillforge.scan.programs import fetched_code_in_script, judge_program
+from skillforge.scan.programs import fetched_code_in_script, judge_program, judge_script_file
 from skillforge.scan.python import scan_python
 from skillforge.scan.scripts import scan_commands
 from skillforge.scan.secrets import scan_secrets
@@ -56,6 +56,7 @@ _TAG = re.compile(r"<[^>]+>")
 _STRING = re.compile(r'"((?:[^"\\\n]|\\.){6,})"|\'((?:[^\'\\\n]|\\.){6,})\'')
 _JS_LANGS = frozenset({"js", "javascript", "node", "mjs", "cjs", "ts", "typescript", "jsx", "tsx"})
 _JS_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".jsx", ".tsx"})
+_PROGRAM_SUFFIXES = _JS_SUFFIXES | frozenset({".mts", ".cts", ".rb", ".pl", ".pm", ".php", ".ps1", ".psm1", ".lua"})
 _PROGRAM_LANGS = frozenset({"perl", "pl", "ruby", "rb", "php", "powershell", "pwsh", "ps1", "lua", "awk"})
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 _NEGATED = re.compile(
@@ -119,6 +120,9 @@ def scan_text(rel: str, text: str, *, file: str | None = None) -> list[Finding]:
         out += to_findings(scan_python(text) or [], lines, shown, context="python")
     if kind == "script" and PurePosixPath(rel).suffix.lower() in _JS_SUFFIXES:
         out += to_findings([Hit("pipe-to-shell", n) for n in fetched_code_in_script(text)], lines, shown)
+    suffix = PurePosixPath(rel).suffix.lower()
+    if kind == "script" and suffix in _PROGRAM_SUFFIXES:
+        out += to_findings([Hit(rule, n) for rule, n in judge_script_file(text, suffix)], lines, shown)
     if kind in ("skill-md", "markdown"):
         out += _markdown(text, lines, shown)
     if not code:
@@ -211,6 +215,8 @@ def _html_code(text: str, file: str) -> list[Finding]:
 _COMMAND_START = re.compile(
     r"(?<![\w./-])(?:sudo\s+)?(?:curl|wget|bash|sh|zsh|python[0-9.]*|perl|ruby|node|rm|find|dd|mkfs[\w.]*|chmod|nc|"
     r"ncat|netcat|socat|eval|source|env|printenv|cat|echo|printf|tee|crontab|git|cp|mv|ln|tar|base64|scp|ssh|"
+    r"npx|pnpx|bunx|bun|deno|uvx|uv|pipx|pip[0-9.]*|npm|pnpm|yarn|gem|dig|nslookup|host|drill|openssl|lua|php|pwsh|"
+    r"powershell|iex|"
     r"\(crontab)\b"
 )
 _NOT_WRITTEN_CONTENT = ("injection-", "secret", "possible-secret")

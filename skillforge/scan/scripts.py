@@ -44,7 +44,13 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"|\bsource\s+<\(\s*(?:curl|wget)\b"
             r"|\b(?:iex|Invoke-Expression)\b[^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b"
             r"|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString)\b[^\n]*\|\s*&?\s*(?:iex|Invoke-Expression)\b"
-            r"|\[scriptblock\]::Create\([^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString|WebClient)\b",
+            r"|\[scriptblock\]::Create\([^\n]*\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString|WebClient)\b"
+            # Tools that fetch a package or script from a URL and run it at once.
+            r"|\b(?:deno\s+(?:run|eval|install)|bunx?(?:\s+run|\s+x)?|npx|pnpx|pnpm\s+dlx|yarn\s+dlx|npm\s+exec)\b"
+            r"[^\n;|&]*\s[\"']?(?:https?://(?!(?:deno\.land|jsr\.io|esm\.sh)/)|git\+|git://|github:|gitlab:|bitbucket:)"
+            r"|\b(?:uvx|uv\s+tool\s+(?:run|install)|pipx\s+(?:run|install))\b[^\n;|&]*\s[\"']?(?:https?://|git\+)"
+            r"|\b(?:pip[0-9.]*|uv\s+pip|python[0-9.]*\s+-m\s+pip|npm|pnpm|yarn|bun|gem)\s+(?:install|add|i)\b[^\n;|&]*(?<!-i)(?<!-f)(?<!-url)(?<!-links)(?<!registry)\s[\"']?"
+            r"(?:git\+)?(?:https?|git|ssh)://(?!(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|pypi\.org|files\.pythonhosted\.org|registry\.npmjs\.org)[/:])",
             _I,
         ),
     ),
@@ -92,7 +98,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"marshal\.loads|__import__\(\s*[\"'](?:base64|zlib|codecs|marshal|binascii)|compile\(\s*base64)"
             r"|\bpython[0-9.]*\s+-c\s+[\"'][^\n]*\b(?:exec|eval)\b[^\n]*\b(?:b64decode|b32decode|decompress|fromhex|"
             r"unhexlify|urlopen|requests\.get)"
-            r"|\bFromBase64String\b[^\n]*\b(?:iex|Invoke-Expression)\b|-(?:e|enc|EncodedCommand)\s+[A-Za-z0-9+/]{40,}",
+            r"|\b(?:eval|Function|runInThisContext|runInNewContext|execSync|exec)\s*\(\s*(?:String\()?\s*Buffer\.from\([^\n]*['\"](?:base64|hex|base64url)['\"]"
+            r"|\b(?:eval|Function|runInThisContext)\s*\(\s*(?:decodeURIComponent\(\s*escape\(\s*)?atob\("
+            r"|\bFromBase64String\b[^\n]*\b(?:iex|Invoke-Expression)\b"
+            r"|(?<![\w-])-(?:e|ec|en|enc|enco|encod|encode|encoded|encodedc\w*|EncodedCommand)\s+[A-Za-z0-9+/]{40,}",
             _I,
         ),
     ),
@@ -108,7 +117,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "reverse-shell",
         re.compile(
             r"/dev/(?:tcp|udp)/|/inet/(?:tcp|udp)/\d|\bn(?:c|cat|etcat)\b[^\n]*\s-[a-z]*[ec]\s+(?:/bin/)?(?:ba)?sh\b|\bbash\s+-i\s*[>&]+"
-            r"|\bsocat\b[^\n]*\bexec:|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh",
+            r"|\bsocat\b[^\n]*\bexec:|\bztcp\b[^\n]*&\s*\$REPLY|\bopenssl\s+s_client\b[^\n]*\|\s*(?:/bin/)?(?:ba|z|da)?sh\b|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh",
             _I,
         ),
     ),
