@@ -664,9 +664,11 @@ class GitRepo:
                 ) from exc
             raise
 
-    def refs(self, *patterns: str, fmt: str = "%(refname)") -> list[str]:
-        """``git for-each-ref`` records for ``patterns`` (NUL+RS ends each, so messages may span lines)."""
-        out = self.run("for-each-ref", f"--format={fmt}%00%1e", *patterns)
+    def refs(self, *patterns: str, fmt: str = "%(refname)", merged: str | None = None) -> list[str]:
+        """``git for-each-ref`` records for ``patterns`` (NUL+RS ends each, so messages may span lines);
+        with ``merged``, only refs whose commit is reachable from that commit."""
+        extra = [f"--merged={merged}"] if merged else []
+        out = self.run("for-each-ref", f"--format={fmt}%00%1e", *extra, *patterns)
         records = (rec.lstrip("\n") for rec in out.split("\x00\x1e")) if out else ()
         return [rec for rec in records if rec]
 

@@ -10,8 +10,11 @@ event logs are unions.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
-from skillforge.errors import ConflictError, InputError, RegistryError
+from skillforge.errors import ConflictError, InputError, RegistryError, ScanRefused
 from skillforge.models.registry import PinsFile, SyncAction, SyncResult
 from skillforge.registry import history, layout
 from skillforge.registry._git import MAIN, MODE_FILE, MODE_TREE, Entry, GitRepo, RefUpdate
@@ -135,6 +138,7 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
         and not _same_content(repo, t, local_tags[t][1], peeled)
     ]
     new_tags = sorted(t for t in remote_tags if t not in local_tags and history.split_tag(t))
+    _check_incoming(repo, remote, f"{ns}/tags", theirs, {t: remote_tags[t] for t in new_tags})
     conflicts: list[str] = []
     action: SyncAction
     if ours is not None and (ours == theirs or repo.is_ancestor(theirs, ours)):
@@ -160,6 +164,79 @@ def pull(repo: GitRepo, remote: str) -> SyncResult:
     if action == "up-to-date" and new_tags:
         action = "fast-forward"
     return SyncResult(remote=remote, action=action, commit=new_head, tags=new_tags)
+
+
+def _check_incoming(
+    repo: GitRepo, remote: str, prefix: str, theirs: str, tags: dict[str, tuple[str, str]]
+) -> None:
+    """Refuse a pull (changing nothing) whose new version tags a hostile remote could abuse.
+
+    Each new tag must name a commit on the remote's ``main`` whose tree holds the skill's folder, and
+    that folder must pass the checks ``export`` makes (paths, links, sizes) and the install-strength
+    scan gate (the skill's own ignore markers disregarded): content pulled from a team remote never
+    went through this registry's publish gate. A version published there with ``--force
+    --acknowledge`` (its record says so, and ``log`` shows it) is let through.
+    """
+    if not tags:
+        return
+    on_main = {
+        rec.lstrip("\n")[len(prefix) + 1 :]
+        for rec in repo.refs(prefix, fmt="%(refname)", merged=theirs)
+    }
+    bad = sorted(t for t in tags if t not in on_main)
+    if bad:
+        raise RegistryError(
+            f"pull from {remote} refused: {_names(bad)} not version(s) of {remote}'s main; "
+            "nothing was changed locally",
+            path=repo.path,
+            hint=f"the remote's tags are damaged or hostile; ask whoever manages {remote}",
+        )
+    from skillforge.registry import content
+
+    seen: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="skillforge-pull-") as tmp:
+        for tag, (obj, commit) in sorted(tags.items()):
+            name = history.split_tag(tag)
+            assert name is not None
+            entry = repo.lookup(repo.commit_tree(commit), layout.skill_path(name[0]))
+            if entry is None or not entry.is_tree:
+                raise RegistryError(
+                    f"pull from {remote} refused: {tag} has no skill folder; nothing was changed locally",
+                    path=repo.path,
+                )
+            if entry.sha in seen:
+                continue
+            seen.add(entry.sha)
+            try:
+                folder = content.export(repo, entry.sha, Path(tmp) / entry.sha, name[0])
+            except RegistryError as exc:
+                raise RegistryError(
+                    f"pull from {remote} refused: {tag}: {exc.message}; nothing was changed locally",
+                    path=repo.path,
+                ) from None
+            from skillforge.scan.gate import refusal
+            from skillforge.scan.paths import scan_skill
+
+            report = scan_skill(folder, trust_content=False)
+            if report.high and not _forced(repo, obj):
+                err = refusal(report)
+                raise ScanRefused(
+                    f"pull from {remote} refused: {tag}: {err.message}; nothing was changed locally",
+                    path=repo.path,
+                    hint=f"{remote} holds a version published without the scan gate; ask whoever "
+                    "published it to fix it, or to publish it with --force --acknowledge",
+                )
+            shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def _forced(repo: GitRepo, obj: str) -> bool:
+    """True when the version record in tag (or commit) ``obj`` says its scan findings were forced."""
+    kind, data = repo.read(obj)
+    if kind not in ("tag", "commit"):
+        return False
+    record = layout.parse_record(data.split(b"\n\n", 1)[-1].decode("utf-8", "replace"))
+    scan = record.extra.get("scan") if record else None
+    return isinstance(scan, dict) and scan.get("forced") is True and bool(scan.get("acknowledgement"))
 
 
 def merge(repo: GitRepo, base: str | None, ours: str, theirs: str) -> tuple[str, list[str]]:
