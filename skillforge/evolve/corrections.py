@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from skillforge.errors import InputError, SpecError
 from skillforge.evolve.optimize import section_edit
+from skillforge.evolve.screen import check_rewrite
 from skillforge.llm.client import LLMClient
 from skillforge.models import Patch, SkillPackage
 from skillforge.models.evolve import CorrectionResult
@@ -101,6 +102,7 @@ def apply_correction(
         report = validate_skill(out)
         if not report.ok():
             raise SpecError("corrected skill is invalid: " + "; ".join(p.message for p in report.errors))
+        check_rewrite(base, out)
         extra: dict[str, Any] = {"correction": clean_correction(text), "based_on": version}
         if client is not None:
             extra["model"] = client.model

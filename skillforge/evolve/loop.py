@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skillforge.errors import BudgetExceeded, InputError
+from skillforge.errors import BudgetExceeded, InputError, ScanRefused
 from skillforge.evals.agents import Mode, resolve_agent
 from skillforge.evals.runner import Progress, check_options, results_to_traces, run_tasks
 from skillforge.evolve.gate import check_margin, gate, split_tasks
+from skillforge.evolve.screen import check_rewrite
 from skillforge.evolve.stages import ModelStages, OfflineStages, Optimizer
 from skillforge.ingest import read_paths
 from skillforge.llm.client import LLMClient
@@ -269,6 +270,14 @@ def _round(
     validation = validate_skill(candidate_dir)
     if not validation.ok():
         report.problems += [p.message for p in validation.errors]
+        report.decision = "rejected"
+        _record(registry, name, report)
+        return report
+    try:
+        # before the evaluation gate: the candidate is never handed to an agent unscanned
+        check_rewrite(base_dir, candidate_dir)
+    except ScanRefused as exc:
+        report.problems.append(exc.message)
         report.decision = "rejected"
         _record(registry, name, report)
         return report
