@@ -24,7 +24,7 @@ ALLOWED = {
     "skills": {"errors", "models", "resources", "skills"},
     "scan": {"errors", "models", "redact", "scan"},
     "evolve": {"config", "errors", "evals", "evolve", "hookspecs", "hosts", "ingest", "llm", "models", "plugins",
-               "redact", "resources", "skills"},
+               "redact", "resources", "scan", "skills"},
 }
 
 

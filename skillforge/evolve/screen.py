@@ -12,12 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from skillforge.errors import ScanRefused
+from skillforge.scan.paths import scan_skill
 
 
 def check_rewrite(base_dir: Path, candidate_dir: Path) -> None:
     """Raise ``ScanRefused`` when ``candidate_dir`` adds a high-severity finding to ``base_dir``."""
-    from skillforge.scan.paths import scan_skill
-
     def keys(folder: Path) -> dict[tuple[str, str, str], str]:
         report = scan_skill(folder, trust_content=False)
         return {(f.rule_id, Path(f.file).name, f.excerpt): f"{f.rule_id}: {f.excerpt}" for f in report.high}
