@@ -25,7 +25,7 @@ _EXEC = re.compile(
     r"\beval\b|\bexec\s*\(|\bexec\s+[\w$]|\bnew\s+Function\b|\bFunction\s*\(|runInThisContext|runInNewContext"
     r"|\bexecSync\b|\bexecFileSync\b|\bspawnSync\b|child_process|\bsystem\s*\(|\bpassthru\s*\(|\bshell_exec\s*\("
     r"|\bpopen\s*\(|\biex\b|Invoke-Expression|\[scriptblock\]::Create|\binstance_eval\b|\bKernel\.(?:exec|system)\b"
-    r"|\bcompile\s*\(|\brunpy\b|\bimportlib\b|\bpickle\.loads?\b|\bmarshal\.loads\b|\bos\.execute\b|\bload(?:string)?\s*\(",
+    r"|\bcompile\s*\(|\brunpy\b|\bimportlib\b|\bpickle\.loads?\b|\bmarshal\.loads\b|\bos\.execute\b|(?<![\w.:])load(?:string)?\s*\(",
     _I,
 )
 _SOCKET = re.compile(
