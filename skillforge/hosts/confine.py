@@ -47,9 +47,8 @@ def scope_bases(adapter: HostAdapter, scope: Scope, project: Path | None) -> lis
 
 def check_host_dir(folder: Path, adapter: HostAdapter, scope: Scope, project: Path | None) -> None:
     """Refuse a host skills folder that resolves, through a symlink, outside the scope."""
-    real = folder.resolve()
-    bases = [b.resolve() for b in scope_bases(adapter, scope, project)]
-    if any(real == b or b in real.parents for b in bases):
+    real = _outside(folder, scope_bases(adapter, scope, project))
+    if real is None:
         return
     where = "project" if scope == "project" else "home folder"
     raise HostError(
@@ -57,6 +56,19 @@ def check_host_dir(folder: Path, adapter: HostAdapter, scope: Scope, project: Pa
         path=folder,
         hint="a symlinked skills folder must point inside the scope; replace the link with a real folder",
     )
+
+
+def _outside(folder: Path, bases: list[Path]) -> Path | None:
+    """Where ``folder`` resolves (through symlinks) when that is outside every base; None when inside one."""
+    real = folder.resolve()
+    if any(real == b or b in real.parents for b in (base.resolve() for base in bases)):
+        return None
+    return real
+
+
+def _plain_name(name: str) -> bool:
+    """A valid skill name that is one folder name (no ``/`` or ``\\``)."""
+    return is_valid_name(name) and "/" not in name and "\\" not in name
 
 
 def entry_dir(entry: LockEntry, scope: Scope, project: Path | None) -> Path:
@@ -74,7 +86,7 @@ def entry_dir(entry: LockEntry, scope: Scope, project: Path | None) -> Path:
             hint="a lock entry only names a folder skillforge installed; fix or delete that entry",
         )
 
-    if not is_valid_name(entry.name) or "/" in entry.name or "\\" in entry.name:
+    if not _plain_name(entry.name):
         raise refuse("has an invalid skill name")
     try:
         adapter = get_adapter(entry.host)
@@ -106,21 +118,15 @@ def foreign_entry_dir(name: str, folder: str, project: Path) -> Path:
     same checks as ``entry_dir``: a valid skill name (no ``/``, ``..``, absolute path or look-alike
     spelling), and ``<folder>`` resolving inside the project."""
     lock_file = lock_path("project", project)
-    if (
-        not isinstance(name, str)
-        or not is_valid_name(name)
-        or name != unicodedata.normalize("NFKC", name).strip()
-        or any(c in name for c in "/\\")
-    ):
+    if not isinstance(name, str) or not _plain_name(name) or name != unicodedata.normalize("NFKC", name).strip():
         raise HostError(
             f"lock entry {name!r} (added by another tool) has an invalid skill name; refusing to touch it",
             path=lock_file,
             hint="a skill name is lowercase letters, digits and hyphens; fix or delete that entry",
         )
-    base = norm(project)
-    parent = norm(base / folder)
-    real = parent.resolve()
-    if not (real == base.resolve() or base.resolve() in real.parents):
+    parent = norm(norm(project) / folder)
+    real = _outside(parent, [norm(project)])
+    if real is not None:
         raise HostError(
             f"{folder} resolves to {real}, outside the project; refusing to write there",
             path=parent,
