@@ -375,7 +375,7 @@ def _word_fetched(word: Word, state: _State) -> bool:
         return True
     if _fetched_path(word.text, state):
         return True
-    return any(v in state.tainted for v in re.findall(r"\$\{?([A-Za-z_]\w*)", word.text))
+    return any(v in state.tainted for v in _VAR_NAMES.findall(word.text))
 
 
 def _fetches(script: Script, state: _State) -> bool:
@@ -386,7 +386,7 @@ def _fetches(script: Script, state: _State) -> bool:
         if name in ("cat", "head", "tail", "tac") and any(_fetched_path(a.text, state) for a in _operands(args)):
             return True
         if name in ("echo", "printf", "cat") and any(
-            v in state.tainted for a in args for v in re.findall(r"\$\{?([A-Za-z_]\w*)", a.text)
+            v in state.tainted for a in args for v in _VAR_NAMES.findall(a.text)
         ):
             return True
     return False
@@ -539,7 +539,7 @@ def _decodes(script: Script) -> bool:
 
 
 def _holds_decoded(text: str, state: _State) -> bool:
-    return bool(state.decoded) and any(v in state.decoded for v in re.findall(r"\$\{?([A-Za-z_]\w*)", text))
+    return bool(state.decoded) and any(v in state.decoded for v in _VAR_NAMES.findall(text))
 
 
 def _norm(path: str) -> str:
@@ -694,6 +694,8 @@ def _sub_reads_sensitive(word: Word) -> bool:
 
 
 # -- names hidden behind expansions ------------------------------------------------------------------
+_VAR_NAMES = re.compile(r"\$\{?([A-Za-z_]\w*)")
+"""Names of the variables a word refers to (``$A``, ``${A}``, ``${A:-x}``)."""
 _VAR_REF = re.compile(r"\$\{([A-Za-z_]\w*)(?:(:?[-=])([^}]*))?\}|\$([A-Za-z_]\w*)")
 _LOOKUP = frozenset({"which", "command", "type", "whereis"})
 

@@ -235,7 +235,8 @@ def risky_markdown(text: str, file: str = "lesson") -> list[Finding]:
         for f in scan_text("lesson.md", text, file=file)
         if f.severity == "high" and not f.rule_id.startswith(_NOT_WRITTEN_CONTENT)
     ]
-    found += prose_commands(lines, file)
+    if kind_of("lesson.md", text) in ("python", "script"):
+        found += prose_commands(lines, file)  # scan_text reads prose only in non-code files
     return dedupe(found)
 
 

@@ -64,9 +64,9 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
     parts = PurePosixPath(rel).parts
     out: list[Finding] = []
     with path.open("rb") as fh:
-        data = fh.read(MAX_TEXT_BYTES)
+        shebang = fh.read(2) == b"#!"
     # What an agent may run: an oversized or undecodable one is not "only" a large or binary file.
-    runnable = "scripts" in parts or PurePosixPath(rel).suffix.lower() in SCRIPT_SUFFIXES or data.startswith(b"#!")
+    runnable = "scripts" in parts or PurePosixPath(rel).suffix.lower() in SCRIPT_SUFFIXES or shebang
     if st.st_size > MAX_TEXT_BYTES:
         out.append(rules.make(
             "oversized-file", shown, excerpt=f"{st.st_size / (1 << 20):.1f} MB"
@@ -77,6 +77,8 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
         out.append(rules.make("unexpected-exec-bit", shown, excerpt=f"mode {stat.filemode(st.st_mode)}"))
     if is_archive(path):
         return out + scan_archive(path, shown), None
+    with path.open("rb") as fh:
+        data = fh.read(MAX_TEXT_BYTES)
     if is_executable(data):
         out.append(rules.make("binary-executable", shown, excerpt="compiled executable"))
         return out, None
