@@ -192,27 +192,26 @@ _SURROGATE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")
 
 def _encodable(value: Any) -> Any:
     """``value`` with every string made encodable as UTF-8 (a lone surrogate becomes "?")."""
-    stack = [value]
     if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
+        return _encodable_text(value)
+    stack = [value]
     while stack:
         item = stack.pop()
         pairs = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
         for key, child in list(pairs):
             if isinstance(child, str):
-                if _has_surrogate(child):
-                    item[key] = child.encode("utf-8", "replace").decode("utf-8")
+                item[key] = _encodable_text(child)
             elif isinstance(child, (dict, list)):
                 stack.append(child)
     return value
 
 
-def _has_surrogate(text: str) -> bool:
+def _encodable_text(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return True
-    return False
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 _QUOTED = re.compile(r"""(['"]).{6,}?\1""")
