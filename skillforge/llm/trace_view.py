@@ -11,9 +11,13 @@ failure analyzer; imports only ``models``.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
+import re
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import regex
@@ -213,6 +217,11 @@ def read_steps(trace: Trace, start: int, end: int) -> str:
     return "\n".join(out)
 
 
+_LOOKS_AROUND = re.compile(r"\$|(?<!\[)\^|\\[AZzBGmM]|\(\?<|\(\?!")
+"""Pattern syntax whose match depends on what lies beyond the matched line: ``grep_trace`` then
+tests line by line only."""
+
+
 def grep_trace(
     trace: Trace, pattern: str, *, max_hits: int = GREP_MAX_HITS, budget_s: float = GREP_BUDGET_S
 ) -> str:
@@ -226,16 +235,19 @@ def grep_trace(
         compiled = regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
     except (regex.error, ValueError, OverflowError):
         compiled = regex.compile(regex.escape(pattern), regex.IGNORECASE)
+    # Lines are searched one by one only where a search of the whole step found something (most lines
+    # hold no match), unless the pattern looks past its match (anchors, negative lookaround, \B), where
+    # a line can match while the whole text does not.
+    whole = None if _LOOKS_AROUND.search(pattern) else compiled
     hits: list[str] = []
     total = 0
     deadline = time.monotonic() + budget_s
     try:
         for i, step in enumerate(trace.steps):
-            for line in step_text(step).splitlines():
-                if compiled.search(line, timeout=max(1e-6, deadline - time.monotonic())):
-                    total += 1
-                    if len(hits) < max_hits:
-                        hits.append(f"[{i}] {_one_line(line, 240)}")
+            for line in _matching_lines(step_text(step), compiled, whole, deadline):
+                total += 1
+                if len(hits) < max_hits:
+                    hits.append(f"[{i}] {_one_line(line, 240)}")
     except TimeoutError:
         return (
             f"Searching for {pattern!r} took longer than {budget_s:g} s (nested repetition?): "
@@ -246,6 +258,35 @@ def grep_trace(
     if total > len(hits):
         hits.append(f"({total - len(hits)} more hits not shown; narrow the pattern)")
     return "\n".join(hits)
+
+
+def _matching_lines(text: str, line_pattern: Any, whole: Any, deadline: float) -> Iterator[str]:
+    """The lines of ``text`` (``str.splitlines``) that ``line_pattern`` matches. With ``whole`` (the same
+    pattern, free of context assertions) the text is searched as one string from line to line: a line
+    that matches holds the leftmost match from its own start on, so the lines before it are skipped."""
+    lines = text.splitlines()
+    if whole is None or len(lines) < 2:
+        for line in lines:
+            if line_pattern.search(line, timeout=_left(deadline)):
+                yield line
+        return
+    starts = list(itertools.accumulate(map(len, text.splitlines(keepends=True)), initial=0))
+    pos = 0
+    while pos < len(text):
+        found = whole.search(text, pos, timeout=_left(deadline))
+        if found is None:
+            return
+        n = bisect.bisect_right(starts, found.start()) - 1
+        if n >= len(lines):
+            return
+        # The match may run on into the next line; the line itself decides.
+        if line_pattern.search(lines[n], timeout=_left(deadline)):
+            yield lines[n]
+        pos = starts[n + 1]
+
+
+def _left(deadline: float) -> float:
+    return max(1e-6, deadline - time.monotonic())
 
 
 def run_tool(trace: Trace, name: str, arguments: str) -> str:

@@ -65,6 +65,9 @@ class FakeOpenAIServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as hosted providers do: a new connection per call is client CPU no real run pays.
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 

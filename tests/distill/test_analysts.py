@@ -98,6 +98,30 @@ def test_a_catastrophic_grep_pattern_is_stopped_not_run_forever() -> None:
     assert grep_trace(trap, "disk FULL") == "[1] ERROR: disk full"  # ordinary patterns as before
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    ["error", "Traceback|failed", r"^\s*File", r"\bnpm\b", r"(?<!no )error", r"foo(?!\s)", r"[^a-z]ERR",
+     r"e\s+t", r"s\S*\n?t", "x*", "", "(", r"\d{3}", r"[\s\S]{0,3}error", "error$"],
+)
+def test_grep_finds_exactly_the_lines_a_line_by_line_search_finds(pattern: str) -> None:
+    """grep_trace skips lines a search of the whole step rules out; the lines it reports must be those
+    a plain line-by-line search reports, for patterns that span lines, match empty or look around too."""
+    import regex
+
+    from skillforge.llm.trace_view import step_text
+
+    traces = [t for t in _read("") if t.steps]
+    try:
+        compiled = regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+    except regex.error:
+        compiled = regex.compile(regex.escape(pattern), regex.IGNORECASE)
+    for trace in traces:
+        expected = [f"[{i}] {line}" for i, step in enumerate(trace.steps)
+                    for line in step_text(step).splitlines() if compiled.search(line)]
+        got = grep_trace(trace, pattern, max_hits=10**9)
+        lines = [] if got.startswith("No line matches") else got.splitlines()
+        assert [line.split(" ", 1)[0] for line in lines] == [e.split(" ", 1)[0] for e in expected], trace.id
+
 def test_failed_and_successful_traces_get_different_prompts(django_failed: Trace, xarray_resolved: Trace) -> None:
     assert AnalystTask.for_trace(django_failed).prompt == "analyst_failure"
     assert AnalystTask.for_trace(xarray_resolved).prompt == "analyst_success"
