@@ -100,16 +100,20 @@ def kind_of(rel: str, text: str) -> str:
     return "text"
 
 
-def scan_text(rel: str, text: str, *, file: str | None = None) -> list[Finding]:
-    """All content findings for one file's ``text``; ``rel`` decides the kind, ``file`` is what reports show."""
+def scan_text(rel: str, text: str, *, file: str | None = None, words: bool = True) -> list[Finding]:
+    """All content findings for one file's ``text``; ``rel`` decides the kind, ``file`` is what reports show.
+
+    ``words=False`` leaves out injection phrases and secrets (for a caller that checks those its own way).
+    """
     shown = file or rel
     kind = kind_of(rel, text)
     lines = text.split("\n")
     out: list[Finding] = []
     code = kind in ("python", "script")
-    # HTML comments hide text only where Markdown is rendered; in an .html template they are ordinary.
-    out += to_findings(scan_injection(text, comments=kind in ("skill-md", "markdown")), lines, shown)
-    out += to_findings(scan_secrets(text, PurePosixPath(rel).name), lines, shown)
+    if words:
+        # HTML comments hide text only where Markdown is rendered; in an .html template they are ordinary.
+        out += to_findings(scan_injection(text, comments=kind in ("skill-md", "markdown")), lines, shown)
+        out += to_findings(scan_secrets(text, PurePosixPath(rel).name), lines, shown)
     out += to_findings(scan_unicode(text, code=code, in_trace=False), lines, shown)
     if code:
         shellish = kind == "script" and (
@@ -232,7 +236,8 @@ def risky_markdown(text: str, file: str = "lesson") -> list[Finding]:
     lines = text.split("\n")
     found = [
         f
-        for f in scan_text("lesson.md", text, file=file)
+        # Injection phrases and secrets are left out here (and not computed): they have their own checks.
+        for f in scan_text("lesson.md", text, file=file, words=False)
         if f.severity == "high" and not f.rule_id.startswith(_NOT_WRITTEN_CONTENT)
     ]
     if kind_of("lesson.md", text) in ("python", "script"):

@@ -6,6 +6,8 @@ scalar as a string; we do the same so ``validate`` accepts exactly what the refe
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -18,22 +20,43 @@ FIELD_ORDER = ("name", "description", "license", "compatibility", "allowed-tools
 
 def split(content: str, path: str | None = None) -> tuple[dict[str, Any], str]:
     """Return ``(frontmatter mapping, body)``; raise ``SpecError`` where skills-ref raises ParseError."""
-    import strictyaml
-
     if not content.startswith("---"):
         raise SpecError("SKILL.md must start with YAML frontmatter (---)", path=path)
     parts = content.split("---", 2)
     if len(parts) < 3:
         raise SpecError("SKILL.md frontmatter not properly closed with ---", path=path)
-    try:
-        data = strictyaml.load(parts[1]).data
-    except strictyaml.YAMLError as exc:
-        raise SpecError(f"Invalid YAML in frontmatter: {exc}", path=path) from None
+    data, error = _load(parts[1])
+    if error is not None:
+        raise SpecError(f"Invalid YAML in frontmatter: {error}", path=path) from None
+    data = copy.deepcopy(data)  # the parsed value is shared with later calls: callers get their own
     if not isinstance(data, dict):
         raise SpecError("SKILL.md frontmatter must be a YAML mapping", path=path)
     if "metadata" in data and isinstance(data["metadata"], dict):
         data["metadata"] = {str(k): str(v) for k, v in data["metadata"].items()}
     return data, parts[2].strip()
+
+
+def _load(text: str) -> tuple[Any, str | None]:
+    """strictyaml's reading of ``text`` (or its error). Parsing costs a few milliseconds and a distill
+    run reads the same frontmatter again to plan, render, validate and lint each skill: ordinary-sized
+    frontmatter is parsed once per process."""
+    return _parse_cached(text) if len(text) <= _CACHED_CHARS else _parse(text)
+
+
+_CACHED_CHARS = 16_384
+"""Longer frontmatter (hostile or broken) is parsed each time rather than held in the cache."""
+
+
+def _parse(text: str) -> tuple[Any, str | None]:
+    import strictyaml
+
+    try:
+        return strictyaml.load(text).data, None
+    except strictyaml.YAMLError as exc:
+        return None, str(exc)
+
+
+_parse_cached = lru_cache(maxsize=256)(_parse)
 
 
 def dump(front: Frontmatter) -> str:
