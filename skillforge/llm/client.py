@@ -190,6 +190,10 @@ class LLMClient:
                 raise _litellm.to_skillforge_error(exc, task=request.task) from exc
             finally:
                 self._in_flight -= 1
+        # Answers come back in bursts (calls sent together return together). Let the call waiting for
+        # the slot just freed go out before this answer is handled: each slot refills after the burst's
+        # arrivals, not after all of their handling (validation, tools, the next prompt).
+        await asyncio.sleep(0)
         return self._convert(raw, request)
 
     def _convert(self, raw: Any, request: LLMRequest) -> LLMResponse:

@@ -186,3 +186,30 @@ def test_budget_stops_before_it_is_exceeded(cache: ResponseCache) -> None:
     assert client.stats.cost_usd <= 0.012
     assert client.budget.spent_usd == pytest.approx(client.stats.cost_usd)
     assert "re-run with a larger --budget" in str(refused[0])
+
+
+def test_a_freed_slot_goes_to_the_waiting_call_before_the_answer_is_handled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls sent together come back together: the call waiting for a slot must go out as soon as a
+    slot frees, not after the finished answer has been validated and handled."""
+    from skillforge.llm import _litellm
+
+    events: list[str] = []
+    real = _litellm.acompletion
+
+    async def sending(**kwargs: object) -> object:
+        events.append("sent")
+        return await real(**kwargs)
+
+    monkeypatch.setattr(_litellm, "acompletion", sending)
+    client = LLMClient(LLMSettings(model="fake", concurrency=1, cache=False))
+    requests = [_request(1), _request(2)]
+
+    async def handled(request: LLMRequest) -> None:
+        await client.complete(request)
+        events.append("handled")
+
+    async def both() -> None:
+        await asyncio.gather(*(handled(r) for r in requests))
+
+    asyncio.run(both())
+    assert events == ["sent", "sent", "handled", "handled"]
