@@ -12,7 +12,8 @@ child process (so memory and CPU belong to that size alone):
 and prints, per size: analyst calls, merge calls, merge levels, wall time, the critical-path bound
 ``ceil(analyst_calls / C) * L + merge_levels * L``, their ratio (target <= 1.2), the CPU time of the
 process (all its threads) and per model call (target <= 4 ms), the reader child's CPU, peak RSS, the
-re-run's calls, the part of the CPU the fake model spent composing its answers (``fake ms/call``: work a real
+re-run's calls, how busy the process was (``busy``: CPU / wall; near 100 % the event loop, not the model,
+sets the pace: the run is CPU-bound, and only less CPU per call or more processes make it faster), the part of the CPU the fake model spent composing its answers (``fake ms/call``: work a real
 provider does on its side of the wire, included in ``CPU ms/call``), and litellm's own floor: the CPU of a bare ``litellm.acompletion`` of a one-line
 prompt to the fake at zero latency (500 calls, measured before the runs). Importing litellm and its first call (which loads more of litellm lazily) happen
 before timing: that is start-up, not distillation.
@@ -81,6 +82,27 @@ def _warm_up() -> None:
     asyncio.run(lit.acompletion(model=_litellm.resolve_model("fake"), messages=messages))
 
 
+def _warm_helpers(processes: int) -> Any:
+    """Start the call helpers (each imports litellm: seconds) and let each make a first call: start-up."""
+    if not processes:
+        return None
+    from skillforge.llm import call_pool
+    from skillforge.llm.client import LLMClient
+    from skillforge.models.llm import LLMRequest, LLMSettings
+
+    client = LLMClient(LLMSettings(model="fake", cache=False, call_processes=processes, concurrency=4 * processes))
+    messages = [{"role": "user", "content": "warm up"}]
+
+    async def calls() -> None:
+        await asyncio.gather(*(
+            client.complete(LLMRequest(task=f"warm:{n}", template="warm", template_hash="-", messages=messages))
+            for n in range(4 * processes)
+        ))
+
+    asyncio.run(calls())
+    return call_pool.pool(processes)
+
+
 def litellm_floor(calls: int, concurrency: int) -> float:
     """CPU milliseconds per bare ``litellm.acompletion`` of a one-line prompt to the fake at zero latency:
     what litellm's client path itself costs a call (its logging object, cost calculation, success
@@ -117,7 +139,7 @@ def _distill(inputs: Path, out: Path, cache: Path, args: argparse.Namespace, con
     from skillforge.models.llm import LLMSettings
 
     options = ModelOptions(
-        settings=LLMSettings(model="fake", concurrency=concurrency),
+        settings=LLMSettings(model="fake", concurrency=concurrency, call_processes=args.call_processes),
         k=args.k,
         cache_dir=cache,
         per_cluster=args.per_cluster,
@@ -137,6 +159,7 @@ def measure(traces: int, concurrency: int, args: argparse.Namespace) -> dict[str
     _warm_up()
     floor_ms = litellm_floor(500, concurrency)
     os.environ["SKILLFORGE_FAKE_LATENCY"] = str(args.latency)
+    helpers = _warm_helpers(args.call_processes)  # they read the environment as it is when they start
     # What `skillforge distill --model` does around the command (entered once: start-up, not distillation).
     with tempfile.TemporaryDirectory() as tmp, tuned_for_model_calls():
         work = Path(tmp)
@@ -149,10 +172,13 @@ def measure(traces: int, concurrency: int, args: argparse.Namespace) -> dict[str
             profiler.enable()
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         fake0 = FAKE_STATS.answer_cpu_s
+        helper_cpu0, helper_fake0 = helpers.cpu_s() if helpers else (0.0, 0.0)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         first, client = _distill(inputs, work / "out1", work / "cache", args, concurrency)
-        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        fake_cpu = FAKE_STATS.answer_cpu_s - fake0
+        wall, driver_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        helper_cpu, helper_fake = helpers.cpu_s() if helpers else (0.0, 0.0)
+        cpu = driver_cpu + helper_cpu - helper_cpu0
+        fake_cpu = FAKE_STATS.answer_cpu_s - fake0 + helper_fake - helper_fake0
         children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if profiler is not None:
             profiler.disable()
@@ -175,6 +201,8 @@ def measure(traces: int, concurrency: int, args: argparse.Namespace) -> dict[str
         "skills": len(first.skills),
         "wall_s": wall,
         "cpu_s": cpu,
+        "driver_cpu_s": driver_cpu,
+        "call_processes": args.call_processes,
         "fake_cpu_s": fake_cpu,
         "reader_cpu_s": (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -199,6 +227,8 @@ def _row(fig: dict[str, Any]) -> dict[str, str]:
         "ratio": f"{fig['wall_s'] / bound:.2f}" if bound else "-",
         "CPU s": f"{fig['cpu_s']:.2f}",
         "CPU ms/call": f"{1000 * fig['cpu_s'] / calls:.2f}",
+        "driver ms/call": f"{1000 * fig['driver_cpu_s'] / calls:.2f}",
+        "busy": f"{100 * fig['driver_cpu_s'] / fig['wall_s']:.0f} %" if fig["wall_s"] else "-",
         "fake ms/call": f"{1000 * fig['fake_cpu_s'] / calls:.2f}",
         "reader CPU s": f"{fig['reader_cpu_s']:.2f}",
         "litellm ms/call": f"{fig['litellm_floor_ms']:.2f}",
@@ -237,7 +267,7 @@ def _parse_sizes(text: str) -> list[tuple[int, int]]:
 
 def _child_argv(args: argparse.Namespace, traces: int, concurrency: int) -> list[str]:
     argv = [sys.executable, __file__, "--one", f"{traces}:{concurrency}", "--latency", str(args.latency),
-            "--k", str(args.k), "--executor", args.executor]
+            "--k", str(args.k), "--executor", args.executor, "--call-processes", str(args.call_processes)]
     if args.per_cluster is not None:
         argv += ["--per-cluster", str(args.per_cluster)]
     if args.ray_address:
@@ -255,6 +285,8 @@ def main() -> int:
     parser.add_argument("--per-cluster", type=int, default=None, help="turn behaviour clustering on (default off)")
     parser.add_argument("--executor", choices=("local", "ray"), default="local")
     parser.add_argument("--ray-address", default=None, help="Ray cluster to join (with --executor ray)")
+    parser.add_argument("--call-processes", type=int, default=0,
+                        help="helper processes making the model calls (LLMSettings.call_processes; 0: this process)")
     parser.add_argument("--profile", default=None, help="write a cProfile of the first run here")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a child process measuring one size

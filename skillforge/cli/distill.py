@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 @click.option("--api-base", metavar="URL", help="OpenAI-compatible endpoint for --model (e.g. a local server).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True,
               help="Most model calls in flight at once.")
+@click.option("--call-processes", type=click.IntRange(min=0), default=0, metavar="N",
+              help="With --model: make the model calls in N helper processes (litellm's per-call CPU on other "
+                   "cores; worth it with many calls in flight and short latencies). Default 0: this process.")
 @click.option("--budget", type=click.FloatRange(min=0), metavar="USD",
               help="Stop cleanly before spending more than this (exit code 3, partial report).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
@@ -66,7 +69,7 @@ def distill_cmd(
     concurrency: int = 8, budget: float | None = None, timeout: float = 120.0, dry_run: bool = False,
     per_cluster: int | None = None, no_cluster: bool = False, executor: str | None = None,
     ray_address: str | None = None, report_file: Path | None = None, publish: bool = True,
-    registry_path: Path | None = None, analyzer_name: str | None = None,
+    registry_path: Path | None = None, analyzer_name: str | None = None, call_processes: int = 0,
 ) -> None:
     """Turn traces, tickets and documents under PATHS into skill folders in OUT.
 
@@ -85,7 +88,7 @@ def distill_cmd(
 
     model_only = {"--dry-run": dry_run, "--budget": budget is not None, "--api-base": api_base is not None, "--per-cluster": per_cluster is not None,
                   "--no-cluster": no_cluster, "--executor": executor is not None,
-                  "--ray-address": ray_address is not None}
+                  "--ray-address": ray_address is not None, "--call-processes": call_processes > 0}
     if model is None and any(model_only.values()):
         given = ", ".join(name for name, on in model_only.items() if on)
         raise click.UsageError(f"{given}: only with --model (the offline analyzer makes no model calls)")
@@ -113,7 +116,7 @@ def distill_cmd(
         from skillforge.models.llm import LLMSettings
 
         settings = LLMSettings(model=model, api_base=api_base, concurrency=concurrency, budget_usd=budget,
-                               timeout=timeout)
+                               timeout=timeout, call_processes=call_processes)
         model_options = ModelOptions(settings=settings, per_cluster=None if no_cluster else per_cluster or DEFAULT_PER_CLUSTER,
                                      executor=executor or "local", ray_address=ray_address)
         if dry_run:

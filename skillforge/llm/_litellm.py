@@ -82,6 +82,25 @@ async def acompletion(**kwargs: Any) -> Any:
         flag.reset(token)
 
 
+def answer_parts(raw: Any) -> dict[str, Any]:
+    """What the client keeps of a litellm response, as plain values (they may cross a process boundary):
+    content, tool calls as ``(id, name, arguments)``, finish reason, token counts and litellm's price."""
+    choice = raw.choices[0]
+    message = choice.message
+    usage = getattr(raw, "usage", None)
+    return {
+        "content": message.content,
+        "tool_calls": [
+            (str(getattr(tc, "id", None) or f"call_{i}"), str(tc.function.name), str(tc.function.arguments or "{}"))
+            for i, tc in enumerate(getattr(message, "tool_calls", None) or [])
+        ],
+        "finish_reason": getattr(choice, "finish_reason", None),
+        "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
+        "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
+        "cost": response_cost(raw),
+    }
+
+
 def _has_callbacks(litellm: Any) -> bool:
     names = ("callbacks", "success_callback", "_async_success_callback", "failure_callback", "_async_failure_callback")
     return any(getattr(litellm, name, None) for name in names)

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from skillforge.errors import LLMError, ProviderError, RateLimitError
-from skillforge.llm import _litellm
+from skillforge.llm import _litellm, call_pool
 from skillforge.llm.budget import Budget, estimate_call
 from skillforge.llm.cache import ResponseCache, cache_key
 from skillforge.models.llm import LLMRequest, LLMResponse, LLMSettings, ToolCallOut, UsageStats
@@ -181,11 +181,18 @@ class LLMClient:
             }
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.settings.concurrency)
+        pooled = self.settings.call_processes  # litellm runs in helper processes (call_pool)
+        parts: dict[str, Any] = {}
+        raw: Any = None
         async with self._semaphore:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
             try:
-                raw = await _with_timeout(_litellm.acompletion(**kwargs), self.settings.timeout)
+                if pooled:
+                    call = call_pool.pool(pooled).acompletion(kwargs, request.task)
+                    parts = await _with_timeout(call, self.settings.timeout)
+                else:
+                    raw = await _with_timeout(_litellm.acompletion(**kwargs), self.settings.timeout)
             except Exception as exc:
                 raise _litellm.to_skillforge_error(exc, task=request.task) from exc
             finally:
@@ -194,31 +201,20 @@ class LLMClient:
         # the slot just freed go out before this answer is handled: each slot refills after the burst's
         # arrivals, not after all of their handling (validation, tools, the next prompt).
         await asyncio.sleep(0)
-        return self._convert(raw, request)
+        return self._convert(parts if pooled else _litellm.answer_parts(raw))
 
-    def _convert(self, raw: Any, request: LLMRequest) -> LLMResponse:
-        choice = raw.choices[0]
-        message = choice.message
-        calls = [
-            ToolCallOut(
-                id=str(getattr(tc, "id", None) or f"call_{i}"),
-                name=str(tc.function.name),
-                arguments=str(tc.function.arguments or "{}"),
-            )
-            for i, tc in enumerate(getattr(message, "tool_calls", None) or [])
-        ]
-        usage = getattr(raw, "usage", None)
-        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
-        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-        cost = _litellm.response_cost(raw)
+    def _convert(self, parts: dict[str, Any]) -> LLMResponse:
+        calls = [ToolCallOut(id=i, name=name, arguments=arguments) for i, name, arguments in parts["tool_calls"]]
+        prompt_tokens, completion_tokens = parts["prompt_tokens"], parts["completion_tokens"]
+        cost = parts["cost"]
         if cost is None:
             cost = _litellm.cost_for(self.model, prompt_tokens, completion_tokens)
         if cost is None:
             self.stats.cost_known = False
         return LLMResponse(
-            content=message.content,
+            content=parts["content"],
             tool_calls=calls,
-            finish_reason=getattr(choice, "finish_reason", None),
+            finish_reason=parts["finish_reason"],
             model=self.model,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,

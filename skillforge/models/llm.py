@@ -42,6 +42,9 @@ class LLMSettings(_Model):
     """Read and write the content-addressed response cache."""
     tool_steps: int = Field(default=6, ge=0)
     """How many tool-calling turns an analyst may take before it must answer."""
+    call_processes: int = Field(default=0, ge=0)
+    """Helper processes that make the calls (litellm's per-call CPU on other cores); 0: this process.
+    Where many calls are in flight with short latencies, one core's CPU otherwise sets the pace."""
 
 
 class ToolCallOut(_Model):

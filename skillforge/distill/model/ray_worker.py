@@ -111,7 +111,8 @@ class TaskClient(LLMClient):
     (without reading litellm's package metadata for every task)."""
 
     def __init__(self, settings: LLMSettings, cache: TaskCache) -> None:
-        super().__init__(settings.model_copy(update={"cache": True}), cache=cache)
+        # A worker makes its calls itself (the cluster spreads them); no helper processes of its own.
+        super().__init__(settings.model_copy(update={"cache": True, "call_processes": 0}), cache=cache)
         self._known_caps = cache.caps
 
     def _capabilities(self) -> dict[str, bool]:
