@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
+import itertools
 import re
 
 from skillforge.models.scan import Severity
@@ -228,34 +231,63 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
     hits: list[Hit] = []
     if not patterns:
         return hits + (_hidden_comments(text) if comments and "<!--" in text else [])
-    for lineno, line_pieces in enumerate(pieces, start=1):
-        seen: set[str] = set()
-        for line, lower in line_pieces:
-            for rule_id, pattern, needs in patterns:
-                if rule_id in seen or (
-                    rule_id == "injection-contact-url" and "injection-exfiltration" in seen
-                ):
-                    continue
-                if not _holds(lower, needs):
-                    continue
-                m = pattern.search(line)
-                if m:
-                    seen.add(rule_id)
-                    sev: Severity | None = "medium" if _quoted(line, m.start(), m.end()) else None
-                    hits.append(
-                        Hit(
-                            rule_id,
-                            lineno,
-                            m.start(),
-                            m.end(),
-                            severity=sev,
-                            detail=excerpt(line, m.start(), m.end()),
-                        )
+    # Only pieces of lines that hold a first word of a pattern can match it (``_candidate_pieces``).
+    flat = [(lineno, line, lower) for lineno, line_pieces in enumerate(pieces, start=1) for line, lower in line_pieces]
+    chosen = _candidate_pieces(whole, [len(lower) for _, _, lower in flat], patterns)
+    lineno_seen = 0
+    seen: set[str] = set()
+    for index in chosen:
+        lineno, line, lower = flat[index]
+        if lineno != lineno_seen:
+            lineno_seen, seen = lineno, set()
+        for rule_id, pattern, needs in patterns:
+            if rule_id in seen or (rule_id == "injection-contact-url" and "injection-exfiltration" in seen):
+                continue
+            if not _holds(lower, needs):
+                continue
+            m = pattern.search(line)
+            if m:
+                seen.add(rule_id)
+                sev: Severity | None = "medium" if _quoted(line, m.start(), m.end()) else None
+                hits.append(
+                    Hit(
+                        rule_id,
+                        lineno,
+                        m.start(),
+                        m.end(),
+                        severity=sev,
+                        detail=excerpt(line, m.start(), m.end()),
                     )
-    hits += _across_lines(lines, {(h.rule_id, h.line) for h in hits}, patterns)
+                )
+    candidates = {flat[i][0] for i in chosen}
+    hits += _across_lines(lines, {(h.rule_id, h.line) for h in hits}, patterns, candidates)
     if comments and "<!--" in text:
         hits.extend(_hidden_comments(text))
     return hits
+
+
+def _candidate_pieces(whole: str, sizes: list[int], patterns: list[tuple[str, re.Pattern[str], Needs]]) -> list[int]:
+    """Indexes of the pieces (``whole`` is their lowercased text joined by newlines; ``sizes`` their
+    lengths) that hold a word of the first part of some alternative of ``patterns``: only those can
+    match one. One search through the text instead of a word test per line and pattern."""
+    starts = list(itertools.accumulate((size + 1 for size in sizes), initial=0))
+    first_words = _first_words(frozenset(rule_id for rule_id, _, _ in patterns))
+    found: list[int] = []
+    pos = 0
+    while pos < len(whole):
+        m = first_words.search(whole, pos)
+        if m is None:
+            break
+        index = bisect.bisect_right(starts, m.start()) - 1
+        found.append(index)
+        pos = starts[index + 1]
+    return found
+
+
+@functools.lru_cache(maxsize=128)
+def _first_words(rule_ids: frozenset[str]) -> re.Pattern[str]:
+    words = {word for rule_id, _, needs in _PATTERNS if rule_id in rule_ids for alt in needs for word in alt[0]}
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))))
 
 
 def _holds(lower: str, needs: Needs) -> bool:
@@ -277,12 +309,17 @@ def _across_lines(
     lines: list[str],
     seen: set[tuple[str, int]],
     patterns: list[tuple[str, re.Pattern[str], Needs]] | None = None,
+    candidates: set[int] | None = None,
 ) -> list[Hit]:
     """Phrases wrapped over two lines ("ignore all previous\ninstructions"), as Markdown paragraphs and
     ticket texts are: each pair of neighbouring lines is read as one, and a match that crosses the line
-    end is reported on the first line. ``patterns``: the ones worth trying (default: all)."""
+    end is reported on the first line. ``patterns``: the ones worth trying (default: all);
+    ``candidates``: the line numbers that hold a first word of one of them (default: any line may),
+    as no word spans the join of two lines, a pair without one cannot match."""
     hits: list[Hit] = []
     for lineno in range(1, len(lines)):
+        if candidates is not None and lineno not in candidates and lineno + 1 not in candidates:
+            continue
         first, second = lines[lineno - 1].rstrip(), lines[lineno].lstrip()
         if not first or not second or len(first) > 2000 or len(second) > 2000:
             continue
