@@ -30,7 +30,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from skillforge.errors import AuthError, ContextWindowError, LLMError, ProviderError, RateLimitError
+from skillforge.errors import (
+    AuthError,
+    ContextWindowError,
+    LLMError,
+    ProviderError,
+    RateLimitError,
+    SkillforgeError,
+)
 
 __all__ = ["CallPool", "pool"]
 
@@ -166,6 +173,8 @@ _POOLS: dict[int, CallPool] = {}
 
 def pool(processes: int) -> CallPool:
     """The process-wide pool of ``processes`` helpers (started on first use, stopped at exit)."""
+    if os.name != "posix":
+        raise SkillforgeError("model calls in helper processes need a POSIX system", hint="leave --call-processes at 0")
     if processes not in _POOLS:
         _POOLS[processes] = CallPool(processes)
     return _POOLS[processes]
