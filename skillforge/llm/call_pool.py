@@ -116,7 +116,7 @@ class _Helper:
             self.loop.remove_reader(self.conn.fileno())
         self.alive = False
         for future in self.pending.values():
-            if not future.done():
+            if not future.done() and not future.get_loop().is_closed():
                 future.set_exception(ProviderError(reason or "model-call helper stopped", status=503))
         self.pending.clear()
         self.conn.close()

@@ -262,7 +262,7 @@ def test_json_report_has_one_shape_offline_and_with_a_model(inputs: Path, tmp_pa
 
 
 @pytest.mark.parametrize("flags", [["--per-cluster", "2"], ["--no-cluster"], ["--executor", "local"],
-                                   ["--ray-address", "ray://h:10001"], ["--budget", "1"]])
+                                   ["--ray-address", "ray://h:10001"], ["--budget", "1"], ["--call-processes", "2"]])
 def test_model_flags_are_refused_without_a_model(inputs: Path, tmp_path: Path, flags: list[str]) -> None:
     result = CliRunner().invoke(cli, ["distill", str(inputs), "-o", str(tmp_path / "out"), *flags])
     assert result.exit_code == 2 and "only with --model" in result.output and flags[0] in result.output
