@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import pytest
 
 from skillforge.distill.model.analysts import LLMAnalyst
-from skillforge.distill.model.call_limiter import CallLimiter, RateLimits
+from skillforge.distill.model.call_limiter import REPLACED, CallLimiter, RateLimits
 from skillforge.distill.model.executor import LocalExecutor, make_executor
 from skillforge.distill.model.ray_worker import read_items
 from skillforge.distill.model.trace_feed import read_redacted
@@ -442,6 +442,29 @@ def test_limiter_refuses_past_the_budget_and_frees_a_dead_workers_slots() -> Non
     first, second, freed, over = asyncio.run(main())
     assert isinstance(first, int) and freed == 1
     assert isinstance(over, str) and "budget of $1.0000 reached" in over
+
+
+def test_a_dead_workers_waiting_request_gets_no_slot_after_it_is_forgotten() -> None:
+    """A killed worker can die with a request still queued at the limiter. Once the restarted worker has
+    it forgotten, that request must not be granted: nobody would ever give the slot back, and the
+    cluster would run one call short (the leak the worker-kill test caught: granted 30, forgotten 5,
+    released 24)."""
+
+    async def main() -> tuple[object, object, object, dict[str, float]]:
+        limiter = CallLimiter({"*": RateLimits(concurrency=1)})
+        held = await limiter.acquire("analyst-0", "m", 1)
+        queued = asyncio.ensure_future(limiter.acquire("analyst-0", "m", 1))  # waits for the only slot
+        await asyncio.sleep(0.05)
+        await limiter.forget("analyst-0")  # the restarted worker's first act
+        dropped = await asyncio.wait_for(queued, 1)
+        fresh = await limiter.acquire("analyst-0", "m", 1)  # the new worker's own request
+        assert isinstance(fresh, int)
+        await limiter.release(fresh)
+        return held, dropped, fresh, limiter.stats()
+
+    held, dropped, fresh, stats = asyncio.run(main())
+    assert isinstance(held, int) and dropped == REPLACED and isinstance(fresh, int)
+    assert stats["granted"] - stats["forgotten"] == stats["released"] == 1
 
 
 # --- choosing an executor (no Ray needed) ----------------------------------------------------------

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 WINDOW_S = 60.0
+REPLACED = "replaced"
+"""What ``acquire`` returns to a request of an owner that was forgotten (restarted) while it waited."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class CallLimiter:
         self._window = window_s
         """The rate window: a minute (shorter in tests)."""
         self._changed = asyncio.Condition()
+        self._epochs: dict[str, int] = {}
+        """Owner → how many times it was forgotten: a request from before the last time is the dead process's."""
         self.budget_usd = budget_usd
         self.spent_usd = 0.0
         self.reserved_usd = 0.0
@@ -111,10 +115,15 @@ class CallLimiter:
 
     async def acquire(self, owner: str, model: str, tokens: int, cost_usd: float = 0.0) -> int | str:
         """Wait for a slot for one call of ``model`` estimated at ``tokens`` tokens and ``cost_usd``.
-        Returns the slot id, or a message when the budget refuses the call (and every later one)."""
+        Returns the slot id, ``REPLACED`` when ``owner`` was forgotten while this request waited (it
+        came from the dead process), or a message when the budget refuses the call (and every later one)."""
         state = self._state(model)
+        epoch = self._epochs.get(owner, 0)
         async with self._changed:
             while True:
+                if self._epochs.get(owner, 0) != epoch:
+                    # Granting it would hand a slot to a process that can never give it back.
+                    return REPLACED
                 refusal = self._budget_refusal(cost_usd)
                 if refusal is not None:
                     return refusal
@@ -171,13 +180,15 @@ class CallLimiter:
             self._changed.notify_all()
 
     async def forget(self, owner: str) -> int:
-        """Release every slot ``owner`` holds (a worker that died cannot); returns how many there were."""
+        """Release every slot ``owner`` holds (a worker that died cannot) and drop the requests it still
+        had waiting (``acquire`` returns ``REPLACED`` to them); returns how many slots there were. The
+        restarted worker calls this before it asks for any slot of its own."""
+        self._epochs[owner] = self._epochs.get(owner, 0) + 1
         mine = [slot for slot, held in self._slots.items() if held.owner == owner]
         for slot in mine:
             self._free(slot)
         self.forgotten += len(mine)
-        if mine:
-            await self._notify()
+        await self._notify()  # also wakes the dead owner's waiting requests, to be dropped
         return len(mine)
 
     def holding(self, owner: str) -> int:

@@ -25,10 +25,11 @@ from typing import Any, TypeVar
 
 from skillforge.distill.consolidate import RuleSet
 from skillforge.distill.model.analysts import LLMAnalyst
+from skillforge.distill.model.call_limiter import REPLACED
 from skillforge.distill.model.executor import Analysed, screen
 from skillforge.distill.model.merge import LLMMergeStep
 from skillforge.distill.model.trace_feed import read_redacted
-from skillforge.errors import BudgetExceeded
+from skillforge.errors import BudgetExceeded, ProviderError
 from skillforge.ingest import ReadOptions
 from skillforge.llm import _litellm
 from skillforge.llm.budget import estimate_call
@@ -162,6 +163,9 @@ class ClusterClient(TaskClient):
         # Counting tokens with litellm costs milliseconds: only a budget needs the priced estimate.
         cost = estimate_call(self.model, request.messages, request.tools, max_tokens).cost_usd if self._priced else 0.0
         slot = await self._limiter.acquire.remote(self._owner, self.model, rough_tokens(request, max_tokens), cost)
+        if slot == REPLACED:
+            # Only a request of this worker's killed predecessor gets this; retried like a lost call.
+            raise ProviderError(f"{request.task}: the limiter dropped a request of a replaced worker", status=503)
         if isinstance(slot, str):
             raise BudgetExceeded(
                 f"{request.task}: {slot}", hint="re-run with a larger --budget; finished calls come from the cache"
