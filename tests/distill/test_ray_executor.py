@@ -467,6 +467,19 @@ def test_a_dead_workers_waiting_request_gets_no_slot_after_it_is_forgotten() -> 
     assert stats["granted"] - stats["forgotten"] == stats["released"] == 1
 
 
+def test_a_dead_workers_request_arriving_after_the_restart_gets_no_slot() -> None:
+    async def main() -> tuple[object, object]:
+        limiter = CallLimiter({"*": RateLimits(concurrency=4)})
+        await limiter.forget("analyst-0", 101)  # the first process of the worker
+        await limiter.forget("analyst-0", 202)  # it died; its restart names itself
+        late = await limiter.acquire("analyst-0", "m", 1, incarnation=101)  # sent by 101 before it died
+        live = await limiter.acquire("analyst-0", "m", 1, incarnation=202)
+        return late, live
+
+    late, live = asyncio.run(main())
+    assert late == REPLACED and isinstance(live, int)
+
+
 # --- choosing an executor (no Ray needed) ----------------------------------------------------------
 
 

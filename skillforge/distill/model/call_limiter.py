@@ -73,6 +73,8 @@ class CallLimiter:
         """The rate window: a minute (shorter in tests)."""
         self._changed = asyncio.Condition()
         self._epochs: dict[str, int] = {}
+        self._incarnations: dict[str, int] = {}
+        """Owner → the process ``forget`` last named as the live one."""
         """Owner → how many times it was forgotten: a request from before the last time is the dead process's."""
         self.budget_usd = budget_usd
         self.spent_usd = 0.0
@@ -113,15 +115,20 @@ class CallLimiter:
                 waits.append(min(at for at, _ in state.tokens.values()) + self._window - now)
         return max(waits)
 
-    async def acquire(self, owner: str, model: str, tokens: int, cost_usd: float = 0.0) -> int | str:
+    async def acquire(
+        self, owner: str, model: str, tokens: int, cost_usd: float = 0.0, *, incarnation: int | None = None
+    ) -> int | str:
         """Wait for a slot for one call of ``model`` estimated at ``tokens`` tokens and ``cost_usd``.
-        Returns the slot id, ``REPLACED`` when ``owner`` was forgotten while this request waited (it
-        came from the dead process), or a message when the budget refuses the call (and every later one)."""
+        Returns the slot id, ``REPLACED`` when the request came from a dead process of ``owner`` (it was
+        forgotten while the request waited, or ``incarnation`` is not the one ``forget`` last named), or
+        a message when the budget refuses the call (and every later one)."""
         state = self._state(model)
         epoch = self._epochs.get(owner, 0)
         async with self._changed:
             while True:
-                if self._epochs.get(owner, 0) != epoch:
+                if self._epochs.get(owner, 0) != epoch or (
+                    incarnation is not None and self._incarnations.get(owner, incarnation) != incarnation
+                ):
                     # Granting it would hand a slot to a process that can never give it back.
                     return REPLACED
                 refusal = self._budget_refusal(cost_usd)
@@ -179,11 +186,15 @@ class CallLimiter:
         async with self._changed:
             self._changed.notify_all()
 
-    async def forget(self, owner: str) -> int:
+    async def forget(self, owner: str, incarnation: int | None = None) -> int:
         """Release every slot ``owner`` holds (a worker that died cannot) and drop the requests it still
         had waiting (``acquire`` returns ``REPLACED`` to them); returns how many slots there were. The
-        restarted worker calls this before it asks for any slot of its own."""
+        restarted worker calls this before it asks for any slot of its own, naming itself
+        (``incarnation``, its process id), so a request of the dead process that arrives later is
+        dropped too."""
         self._epochs[owner] = self._epochs.get(owner, 0) + 1
+        if incarnation is not None:
+            self._incarnations[owner] = incarnation
         mine = [slot for slot, held in self._slots.items() if held.owner == owner]
         for slot in mine:
             self._free(slot)

@@ -111,14 +111,16 @@ class _LimiterActor:
     def __init__(self, limits: dict[str, RateLimits], budget_usd: float | None) -> None:
         self.limiter = CallLimiter(limits, budget_usd=budget_usd)
 
-    async def acquire(self, owner: str, model: str, tokens: int, cost_usd: float) -> int | str:
-        return await self.limiter.acquire(owner, model, tokens, cost_usd)
+    async def acquire(
+        self, owner: str, model: str, tokens: int, cost_usd: float, incarnation: int | None = None
+    ) -> int | str:
+        return await self.limiter.acquire(owner, model, tokens, cost_usd, incarnation=incarnation)
 
     async def release(self, slot: int, tokens: int | None, cost_usd: float) -> None:
         await self.limiter.release(slot, tokens, cost_usd)
 
-    async def forget(self, owner: str) -> int:
-        return await self.limiter.forget(owner)
+    async def forget(self, owner: str, incarnation: int | None = None) -> int:
+        return await self.limiter.forget(owner, incarnation)
 
     async def holding(self, owner: str) -> int:
         return self.limiter.holding(owner)

@@ -162,7 +162,9 @@ class ClusterClient(TaskClient):
     async def _call_once(self, request: LLMRequest, max_tokens: int) -> LLMResponse:
         # Counting tokens with litellm costs milliseconds: only a budget needs the priced estimate.
         cost = estimate_call(self.model, request.messages, request.tools, max_tokens).cost_usd if self._priced else 0.0
-        slot = await self._limiter.acquire.remote(self._owner, self.model, rough_tokens(request, max_tokens), cost)
+        slot = await self._limiter.acquire.remote(
+            self._owner, self.model, rough_tokens(request, max_tokens), cost, os.getpid()
+        )
         if slot == REPLACED:
             # Only a request of this worker's killed predecessor gets this; retried like a lost call.
             raise ProviderError(f"{request.task}: the limiter dropped a request of a replaced worker", status=503)
@@ -197,7 +199,7 @@ class AnalystWorker:
 
         self.limiter = ray.get_actor(limiter)
         # A restarted worker has the same owner name: slots its killed predecessor held are freed.
-        self.limiter.forget.remote(owner)
+        self.limiter.forget.remote(owner, os.getpid())
         # Import litellm now, while the driver still waits for its first traces, not on the first call.
         _litellm.get_litellm()
 
