@@ -46,7 +46,12 @@ def test_example_output_is_byte_identical(mode: str, tmp_path: Path, monkeypatch
         # Model calls in helper processes: where litellm runs must not change a byte of the output.
         args += ["--call-processes", "2"]
         mode = "fake"
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    try:
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    finally:
+        from skillforge.llm import call_pool
+
+        call_pool._close_all()  # the helpers would otherwise idle until the test session ends
     assert result.exit_code == 0, result.output
     manifest = _manifest(out)
     golden = GOLDEN / f"examples_{mode}.sha256"
