@@ -202,6 +202,22 @@ def test_loopback_http_server_with_429_and_a_concurrency_limit(
 
 
 @pytest.mark.slow
+def _children(pid: int) -> list[int]:
+    """Child process ids of ``pid`` (Linux /proc; empty elsewhere)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(x) for x in task.read_text().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its new parent to reap it counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def test_killed_run_resumes_without_redoing_finished_calls(inputs: Path, tmp_path: Path) -> None:
     env = {**os.environ, "SKILLFORGE_FAKE_LATENCY": "0.25", "SKILLFORGE_CACHE": str(tmp_path / "cache")}
     command = [sys.executable, "-m", "skillforge", "distill", str(inputs), "--model", "fake", "-o", str(tmp_path / "out"),
@@ -211,10 +227,16 @@ def test_killed_run_resumes_without_redoing_finished_calls(inputs: Path, tmp_pat
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(cache.glob("??/*.json"))) < 8:
         time.sleep(0.05)
+    children = _children(proc.pid)  # the reader process the run forked
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     finished = len(list(cache.glob("??/*.json")))
     assert 8 <= finished < 30 and not (tmp_path / "report.json").exists()
+    # A run killed outright leaves nothing running (its reader used to wait forever on a full queue).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)]
 
     resumed = subprocess.run(command, check=False, env=env, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr

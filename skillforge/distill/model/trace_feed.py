@@ -16,6 +16,8 @@ import concurrent.futures
 import multiprocessing
 import os
 import queue
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,17 +51,49 @@ def _with_slim(items: Iterator[Trace | Skipped]) -> Iterator[tuple[Trace, Trace]
         yield item if isinstance(item, Skipped) else (item, slim_trace(item))
 
 
-def _produce(files: list[Path], fmt: str | None, options: ReadOptions, redact_emails: bool, out: Any) -> None:
-    """Child process body: stream ``("trace", json, slim json)`` / ``("skip", json, "")``, then ``("end", ...)``."""
+def _produce(
+    files: list[Path], fmt: str | None, options: ReadOptions, redact_emails: bool, out: Any, parent: int
+) -> None:
+    """Child process body: stream ``("trace", json, slim json)`` / ``("skip", json, "")``, then ``("end", ...)``.
+    ``parent``: the run's process id."""
+    _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(0)  # the run died before this process could ask to die with it
+
+    def put(item: tuple[str, str, str]) -> None:
+        # A run killed outright (SIGKILL, OOM) cannot stop its reader: one that waits on a full queue
+        # nobody reads any more would wait forever, holding its traces. It leaves when its parent is gone.
+        while True:
+            try:
+                out.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                if os.getppid() != parent:
+                    os._exit(0)
+
     try:
         for item in _with_slim(read_redacted(files, fmt, options, redact_emails)):
             if isinstance(item, Skipped):
-                out.put(("skip", item.model_dump_json(), ""))
+                put(("skip", item.model_dump_json(), ""))
             else:
-                out.put(("trace", item[0].model_dump_json(), item[1].model_dump_json()))
-        out.put((_END, "", ""))
+                put(("trace", item[0].model_dump_json(), item[1].model_dump_json()))
+        put((_END, "", ""))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it as an InputError
-        out.put(("error", f"{type(exc).__name__}: {exc}", ""))
+        put(("error", f"{type(exc).__name__}: {exc}", ""))
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel end this process when the run's process dies (``PR_SET_PDEATHSIG``):
+    a killed run must not leave its reader behind. Elsewhere ``put`` notices the orphaning itself."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
 
 
 class TraceFeed:
@@ -91,7 +125,7 @@ class TraceFeed:
             ctx = multiprocessing.get_context("fork")
             self._queue = ctx.Queue(maxsize=prefetch)
             self._process = ctx.Process(
-                target=_produce, args=(files, fmt, options, redact_emails, self._queue), daemon=True
+                target=_produce, args=(files, fmt, options, redact_emails, self._queue, os.getpid()), daemon=True
             )
             self._process.start()
         else:
