@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-__all__ = ["skill_md", "write_skill_folder"]
+__all__ = ["skill_md", "write_skill_folder", "written_text"]
 
 
 def skill_md(name: str, description: str, body: str = "", *, frontmatter: str = "") -> str:
@@ -50,3 +50,11 @@ def write_skill_folder(
     for rel in executable:
         (folder / rel).chmod(0o755)
     return folder
+
+
+def written_text(out: Path) -> str:
+    """Every file a run wrote under ``out``, joined in path order ("" when it wrote nothing): what a test
+    searches for text that must never reach a skill."""
+    if not out.exists():
+        return ""
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(out.rglob("*")) if p.is_file())

@@ -8,6 +8,8 @@ from pathlib import Path
 from skillforge.models import Evidence, Frontmatter, Lesson, SkillPackage
 from skillforge.scan import poisoned_lessons, scan_rendered
 
+from ..factories import written_text
+
 TICKETS = Path(__file__).resolve().parent / "data" / "hostile_tickets.json"
 # What each hostile ticket plants; none of it may appear in anything distill writes.
 PLANTED = (
@@ -33,10 +35,6 @@ PLANTED = (
 )
 
 
-def _written(out: Path) -> str:
-    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(out.rglob("*")) if p.is_file())
-
-
 def test_twenty_hostile_tickets_never_reach_a_written_skill(tmp_path: Path) -> None:
     from skillforge import run_distill
 
@@ -44,7 +42,7 @@ def test_twenty_hostile_tickets_never_reach_a_written_skill(tmp_path: Path) -> N
     assert len(hostile) == 20
     out = tmp_path / "out"
     report = run_distill([TICKETS], out)
-    written = _written(out)
+    written = written_text(out)
     assert "invoice renderer timeout" in written  # the honest tickets still make a skill
     for planted in PLANTED:
         assert planted not in written, planted
@@ -74,7 +72,7 @@ def test_document_with_bidi_zero_width_and_reverse_shell_never_reaches_a_skill(t
     doc.write_text(DOC, encoding="utf-8")
     out = tmp_path / "out"
     run_distill([doc.parent], out)
-    written = _written(out) if out.exists() else ""
+    written = written_text(out)
     for planted in ("\u202e", "pmt", "evil.example", "inst<U+200B>all", "/dev/tcp", "203.0.113.9"):
         assert planted not in written, planted
     # Whatever an analyzer (heuristic or model) makes of those sections is quarantined, with the file.
