@@ -138,7 +138,10 @@ class CallPool:
 
     def start(self) -> None:
         """Start the helpers now (they import litellm, which takes seconds) rather than on the first call."""
-        self._helpers = [h for h in self._helpers if h.alive and h.process.poll() is None]
+        for helper in self._helpers:
+            if helper.alive and helper.process.poll() is not None:
+                helper.stop(f"the model-call helper process (pid {helper.process.pid}) stopped")
+        self._helpers = [h for h in self._helpers if h.alive]
         while len(self._helpers) < self.processes:
             self._helpers.append(_Helper())
 
