@@ -109,15 +109,17 @@ class _Helper:
                 else:
                     future.set_exception(_rebuild(payload))
         except (EOFError, OSError):
-            self.stop(f"the model-call helper process (pid {self.process.pid}) stopped")
+            self.stop()
 
-    def stop(self, reason: str = "") -> None:
+    def stop(self) -> None:
+        """Stop the helper; its calls in flight fail as retryable provider errors."""
+        reason = f"the model-call helper process (pid {self.process.pid}) stopped"
         if self.alive and self.loop is not None and not self.loop.is_closed():
             self.loop.remove_reader(self.conn.fileno())
         self.alive = False
         for future in self.pending.values():
             if not future.done() and not future.get_loop().is_closed():
-                future.set_exception(ProviderError(reason or "model-call helper stopped", status=503))
+                future.set_exception(ProviderError(reason, status=503))
         self.pending.clear()
         self.conn.close()
         if self.process.poll() is None:
@@ -140,7 +142,7 @@ class CallPool:
         """Start the helpers now (they import litellm, which takes seconds) rather than on the first call."""
         for helper in self._helpers:
             if helper.alive and helper.process.poll() is not None:
-                helper.stop(f"the model-call helper process (pid {helper.process.pid}) stopped")
+                helper.stop()
         self._helpers = [h for h in self._helpers if h.alive]
         while len(self._helpers) < self.processes:
             self._helpers.append(_Helper())
@@ -155,7 +157,7 @@ class CallPool:
         try:
             helper.conn.send((number, kwargs, task))
         except OSError:
-            helper.stop(f"the model-call helper process (pid {helper.process.pid}) stopped")
+            helper.stop()
         try:
             return await future
         finally:
