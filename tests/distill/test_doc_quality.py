@@ -128,3 +128,25 @@ def test_code_blocks_are_not_split_into_steps(tmp_path: Path) -> None:
     lesson = _lessons(_write(tmp_path, "acme_deploy.md", doc))[0]
     assert _steps(lesson.body) == ["Build and push the image:", "Roll out:"]
     assert "```sh\nmake build\nmake push\n```" in lesson.body
+
+
+def test_a_must_not_inside_a_description_is_not_a_guardrail(tmp_path: Path) -> None:
+    # A corpus README describing its files: "paths that must not reach rules" says what a file tests,
+    # it orders the reader to do nothing. Only prohibitions aimed at the reader are guardrails.
+    doc = (
+        "# Test corpus\n\nWhat each file exercises:\n\n"
+        "- `rollout.jsonl` — long Codex shell session on a TypeScript monorepo: `rg`/`sed` reads and edits, "
+        "absolute `/Users/...` paths that must not reach rules.\n"
+        "- `session.jsonl` — shorter session; one tool error; sprawl check (a short session must not become "
+        "its own tiny skill).\n"
+        "- `marshmallow.traj` — SWE-agent fixing a bug, which should never be listed as a file that matters.\n\n"
+        "## Rules\n\n"
+        "- Secrets must never be committed to the corpus.\n"
+        "- You should not edit a trace by hand, because its line numbers are cited by tests.\n"
+    )
+    lessons = _lessons(_write(tmp_path, "corpus_README.md", doc))
+    guards = sorted(l.body for l in lessons if l.kind == "guardrail")
+    assert guards == [
+        "Do not edit a trace by hand, because its line numbers are cited by tests.",
+        "Secrets must never be committed to the corpus.",
+    ]

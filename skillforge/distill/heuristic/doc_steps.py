@@ -170,7 +170,10 @@ def is_imperative(text: str) -> bool:
 def guard(sentence: str, following: str = "") -> str | None:
     """A "do not" rule in imperative form, with the next sentence when it gives the reason."""
     s = re.sub(r"(?i)^(?:note|notice|tip|important|warning|caution)\s*:\s*", "", sentence.strip())
-    if len(s) < 12 or s.endswith("?") or not _GUARD.search(s) or re.match(r"(?i)^(why|how|what|is|are|can|does)\b", s):
+    found = _GUARD.search(s)
+    if len(s) < 12 or s.endswith("?") or not found or re.match(r"(?i)^(why|how|what|is|are|can|does)\b", s):
+        return None
+    if not _aimed_at_reader(s[: found.start()]):
         return None
     s = _PERSON.sub("Do not ", s)
     s = re.sub(r"^(?:please |and )", "", s, flags=re.I)
@@ -178,6 +181,20 @@ def guard(sentence: str, following: str = "") -> str | None:
     if following and _REASON_NEXT.match(following):
         s = f"{s.rstrip('.')}: {lower_first(following)}"
     return s if s[-1] in ".!)`" else s + "."
+
+
+_RELATIVE = re.compile(r"(?i)\b(?:that|which|who|whose|where)\s+$")
+_DESCRIBED = re.compile(r"\s[—–]\s|^`[^`]+`\s*[:—–-]")
+
+
+def _aimed_at_reader(lead: str) -> bool:
+    """Does the prohibition after ``lead`` govern the sentence, i.e. tell the reader what not to do?
+
+    Not when it sits in a relative clause ("paths that must not reach rules"), in parentheses, or after
+    a dash that opens a description ("`file` — a session …"): such sentences describe something a
+    prohibition applies to, they give no order.
+    """
+    return not (lead.count("(") > lead.count(")") or _RELATIVE.search(lead) or _DESCRIBED.search(lead))
 
 
 def first_clause(text: str, limit: int = 90) -> str:
