@@ -10,7 +10,7 @@ Each metric, with the value measured on human skills and the default limit:
 
 - ``run_specific`` (human 0.02, limit ≤ 0.05): rules holding a value from one run: absolute
   paths, 5+ digit numbers, ``word_12345`` ids, ``AB123`` codes, uuids and long hex, session ids,
-  ``edit N:M`` / ``lines N-M`` / ``file.py:12``, scratch scripts (``reproduce*.py``,
+  ``edit N:M`` / ``lines N-M`` / ``file.py:12``, test node ids (``test_x.py::test_y``), scratch scripts (``reproduce*.py``,
   ``verify_*.py``, ``test_fix*.py``, ``debug*.py``, ``scratch*``). Placeholders (``{path}``,
   ``<file>``), system paths (``/dev/null``) and hex colours are fine.
 - ``vague`` (human 0.00, ≤ 0.05): rules whose action does not say what to do: "fix (or find) the

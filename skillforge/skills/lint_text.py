@@ -80,7 +80,9 @@ def word_count(text: str) -> int:
 # Placeholders ({path}, <file>) are how a rule names a value without leaking one: removed first.
 _PLACEHOLDER = re.compile(r"\{[^{}\s]{1,40}\}|<[A-Za-z][\w .-]{0,30}>")
 # Generic system locations say nothing about one run.
-_SYSTEM_PATH = re.compile(r"(?<![\w.~/:-])/(?:dev|proc|usr/bin|usr/local/bin|bin|etc|sys)/[\w./-]*")
+_SYSTEM_PATH = re.compile(
+    r"(?<![\w.~/:-])/(?:dev|proc|sys|etc|bin|sbin|lib|lib64|run|usr/(?:local/)?(?:bin|sbin|lib|lib64|libexec|share|include|etc)"
+    r"|var/(?:lib|log|run|cache|spool))(?:/[\w.-]*)*/?(?![\w])")
 _ABS_ROOTS = r"(?:home|Users|tmp|var|workspace|workspaces|testbed|root|mnt|opt|srv|private|data|app|repo|src|code)"
 _RUN_SPECIFIC: list[tuple[str, re.Pattern[str]]] = [
     ("absolute path", re.compile(
@@ -91,6 +93,7 @@ _RUN_SPECIFIC: list[tuple[str, re.Pattern[str]]] = [
     ("code", re.compile(r"\b(?!(?:ISO|RFC|PEP|SHA|UTF|AES|RSA|MD|CVE|ES|GPT|IEC)\d)[A-Z]{2,3}\d{3,}\b")),
     ("session id", re.compile(r"\bsession[ _-]?id\b[\"']?\s*[:=]?\s*[\"']?[\w-]*\d", re.IGNORECASE)),
     ("line range", re.compile(r"\bedit\s+\d+\s*:\s*\d+|\blines?\s+\d+\s*(?:-|–|to)\s*\d+", re.IGNORECASE)),
+    ("test id", re.compile(r"\b[\w.-]+\.py::\w")),
     ("file position", re.compile(r"\b[\w-]+\.(?:py|js|ts|go|rs|java|rb|c|cc|cpp|h):\d+\b")),
     ("scratch file", re.compile(
         r"\b(?:reproduce\w*|repro_\w+|verify_\w+|test_fix\w*|debug\w*|scratch\w*|tmp_\w+)\.(?:py|sh|js|ts|rb)\b",

@@ -203,3 +203,43 @@ def test_escaped_output_lines_are_split_but_an_escape_inside_a_message_stays() -
     assert clean_quote("Pre-commit validation failed:\\n\\n[FORMAT] Code is not formatted.") == \
         "Pre-commit validation failed:"
     assert clean_quote('rg: the literal "\\n" is not allowed in a regex') == 'rg: the literal "\\n" is not allowed in a regex'
+
+
+def _ends_failing(name: str, last: list[Step], task: str) -> Trace:
+    steps = [Step(role="user", text=task)]
+    steps += _call(0, "Read", {"file_path": "/w/p/src/app.py"}, "1\tdef f(): pass")
+    steps += _call(1, "Bash", {"command": "pytest tests/test_app.py"}, "1 passed")
+    return _session(name, steps + last, success=False)
+
+
+def test_a_run_ending_on_a_failed_edit_is_not_told_to_re_run_the_edit() -> None:
+    mismatch = "<tool_use_error>String to replace not found in file.\nString: def g(): pass</tool_use_error>"
+    edits = [_ends_failing(f"e{n}", _call(9, "Edit", {"file_path": "/w/p/src/app.py", "old_string": "def g(): pass",
+                                                       "new_string": "def g(): return 1"}, mismatch, is_error=True),
+                           f"Make g return one, take {n}") for n in range(2)]
+    tests = [_ends_failing(f"t{n}", _call(9, "Bash", {"command": "pytest tests/test_app.py"},
+                                          "FAILED tests/test_app.py::test_g - assert 0 == 1\n1 failed", is_error=True),
+                           f"Fix g, take {n}") for n in range(2)]
+    ended = {l.title: l.body.splitlines()[0] for l in _lessons(edits + tests) if l.title.startswith("Runs ended")}
+    edit = next(body for title, body in ended.items() if "after edit" in title.lower())
+    assert "re-run it" not in edit and "make it pass" not in edit
+    assert edit.startswith("Do not finish on a failed `Edit`") and "re-read the file" in edit, edit
+    test = next(body for title, body in ended.items() if "pytest" in title)
+    assert test.startswith("Do not finish while `pytest` still fails") and "make it pass first" in test
+
+
+def test_a_file_one_resolved_run_changed_is_not_a_file_that_matters() -> None:
+    def fixed(name: str, task: str, files: list[str]) -> Trace:
+        steps = [Step(role="user", text=task)]
+        for n, path in enumerate(files):
+            steps += _call(n, "Edit", {"file_path": f"/home/me/proj/{path}", "old_string": "a", "new_string": "b"},
+                           "The file has been updated.")
+        steps += _call(9, "Bash", {"command": "pytest tests"}, "3 passed")
+        return _session(name, steps, success=True)
+
+    traces = [fixed("a", "Fix the date parser on leap years", ["src/dates.py", "src/leap.py"]),
+              fixed("b", "Make the parser accept ISO weeks", ["src/dates.py", "src/weeks.py"]),
+              fixed("c", "Fix the date parser on leap years", ["src/dates.py", "src/leap.py"])]  # a rerun of a
+    files = [l for l in _lessons(traces) if l.title.startswith("Files that matter")]
+    assert len(files) == 1
+    assert "`src/dates.py`" in files[0].body and "leap" not in files[0].body and "weeks" not in files[0].body

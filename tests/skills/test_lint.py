@@ -70,6 +70,8 @@ def test_rules_are_list_items_outside_code_with_markers_stripped() -> None:
     "Read lines 120-140 of the module.",
     "Run `python reproduce_issue.py` to check.",
     "Delete `verify_fix.py` afterwards.",
+    "Copy the wheel from `/var/tmp/build-7/dist/pkg.whl`.",
+    "Fix the test `xarray/tests/test_combine.py::test_combine_by_coords_raises_for_differing_calendars`.",
 ])
 def test_run_specific_values_are_caught(rule: str) -> None:
     metrics = lint_skill(doc([rule, GOOD_RULES[0]]))
@@ -82,6 +84,9 @@ def test_placeholders_and_general_values_are_not_run_specific() -> None:
         "Edit `{path}` at the line the traceback names, then run `pytest {test_file}`.",
         "Discard output with `> /dev/null` and use the brand orange `#d97757`.",
         "Keep SKILL.md under 500 lines.",
+        # Where an installer puts things is documented knowledge, the same on every machine.
+        "Remove the old libraries with `sudo rm -rf /usr/lib/ollama` (or `/usr/local/lib/ollama`, `/lib/ollama`).",
+        "Read the unit's log in `/var/log/ollama/server.log` and its data in `/var/lib/ollama`.",
     ]
     assert lint_skill(doc(rules)).run_specific == 0.0
 

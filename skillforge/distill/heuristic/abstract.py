@@ -5,7 +5,7 @@ What counts as run-specific: URLs, e-mail addresses, UUIDs, dates and times, abs
 key names their type (``reservation_id: ZFA04Y``, ``session ID 47596``), customer data under a personal
 key (``first_name: Mia``), scratch scripts an agent writes for itself (``reproduce_issue.py``), line numbers
 and ranges (``edit 12:14``, ``x.py:12:5``), typed ids (``gift_card_8190333``), mixed letter/digit codes
-(``HAT290``), hex hashes and numbers of five or more digits.
+(``HAT290``), test node ids (``tests/test_io.py::test_read``), hex hashes and numbers of five or more digits.
 
 Everything here is a pure function of its input: the same text always gives the same output, and
 abstracting twice changes nothing more (placeholders are never matched again).
@@ -133,6 +133,8 @@ _rule(
     rf"(?P<sep>[\"']?\s*[:=]\s*[\"']?|\s+#?|\s*#){_VALUE}",
     _keyed,
 )
+# A test's node id (pytest `tests/test_io.py::TestRead::test_empty[utf-8]`) names one test of one project.
+_rule(r"(?<![\w{/.-])(?:[\w.-]+/)*[\w.-]+\.py::[\w:.\[\]-]*[\w\]]", "{test_id}")
 _rule(SCRATCH_SCRIPT.pattern.replace("(?i)", "") + r"|(?<![\w{])(?:[\w.-]+/)*(?=\w*[Rr]epro)\w+\.py\b", "{scratch_script}",
       re.IGNORECASE)
 _rule(r"(?<![\w.:/{}\]-])(?:~|[A-Za-z]:)?(?:/[\w.@+~-]+){2,}/?|(?<![\w.])~/[\w.@+~/-]*|\b[A-Za-z]:\\[\w.\\ -]+",

@@ -166,6 +166,11 @@ class TraceDigest:
     """What the user said after the task message (corrections, "still broken" reports, replies)."""
 
     @property
+    def task_key(self) -> str:
+        """Which task the run worked on: its task id, else its first task line (runs of one task share it)."""
+        return self.task_id or " ".join(self.task_line.lower().split())
+
+    @property
     def failed_run(self) -> bool:
         """Judged unsuccessful, or (outcome unknown) it ended on a failing call."""
         return self.success is False or (self.success is None and self.ended_failing)

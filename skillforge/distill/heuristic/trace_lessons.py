@@ -65,6 +65,7 @@ def display_signature(signature: str) -> str:
     text = text.replace("<path>", "{path}").replace("<file>", "{file}").replace("<url>", "{url}")
     text = text.replace("<hex>", "{hash}").replace("'<text>'", "…")
     text = re.sub(r"(?::?<n>)+", "", text)
+    text = re.sub(r"[\w./{}-]*\.py::[\w:.\[\]{}-]*|[\w./-]*\{path\}::[\w:.\[\]{}-]*", "{test_id}", text)
     return abstract(re.sub(r"\s+", " ", text).strip(" :"))
 
 
@@ -299,6 +300,14 @@ def _relative(path: str, area: str | None) -> str | None:
     return None
 
 
+MIN_FILE_RUNS = 2
+"""Resolved runs of different tasks that must have changed a file before it is a file that matters."""
+
+
+def _distinct_tasks(uses: list[tuple[TraceDigest, Action]]) -> int:
+    return len({d.task_key for d, _ in uses})
+
+
 def _files(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     per_area: dict[str, dict[str, list[tuple[TraceDigest, Action]]]] = defaultdict(lambda: defaultdict(list))
     for d in digests:
@@ -308,8 +317,12 @@ def _files(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
                 if rel and abstract(rel, d.scratch) == rel:
                     per_area[d.area][rel].append((d, action))
     lessons = []
-    for area, files in sorted(per_area.items()):
-        ranked = sorted(files.items(), key=lambda kv: (-len({d.trace_id for d, _ in kv[1]}), kv[0]))[:8]
+    for area, all_files in sorted(per_area.items()):
+        # A file one resolved run changed is where that run's bug was, not where the next task starts.
+        files = {path: uses for path, uses in all_files.items() if _distinct_tasks(uses) >= MIN_FILE_RUNS}
+        if not files:
+            continue
+        ranked = sorted(files.items(), key=lambda kv: (-_distinct_tasks(kv[1]), kv[0]))[:8]
         traces = {d.trace_id for uses in files.values() for d, _ in uses}
         evidence = [d.evidence(a.step, a.quote) for _, uses in ranked for d, a in uses[:1]]
         lessons.append(make_lesson(

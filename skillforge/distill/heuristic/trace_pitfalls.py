@@ -156,6 +156,10 @@ def _quote(n: Denial) -> str:
     return n.quote
 
 
+_CHECKS = frozenset({"test", "lint", "build", "run", "reproduce", "submit", "vcs"})
+"""Roles whose last failure a run could have fixed and re-run (an edit that failed is re-applied instead)."""
+
+
 def outcome_pitfalls(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     """What unsuccessful runs have in common: the error they ended on, the steps and tools they skipped."""
     failed = sorted((d for d in digests if d.failed_run and d.dialogue is None), key=lambda d: d.trace_id)
@@ -173,10 +177,17 @@ def outcome_pitfalls(digests: list[TraceDigest], names: SkillNames) -> list[Less
         if len(members) < 2 and len(failed) > 3:
             continue
         what = FAILURE_WORDS.get(e.action.failure or "", "") or code(_display(e.signature))
+        if e.role in _CHECKS:
+            rule = (f"Do not finish while {code(e.family)} still fails with {what}: re-run it after your change "
+                    "and make it pass first, because unsuccessful runs ended right there.")
+        elif e.role == "edit":
+            who = label({e.family}, e.role, {d.final_error.action.tool for d in members if d.final_error})
+            rule = (f"Do not finish on a failed {who} ({what}): the change was never made; re-read the file, apply "
+                    "the edit again and confirm it took, because unsuccessful runs ended right there.")
+        else:
+            continue  # a last failed read or search is where those runs stopped, not why they failed
         lessons.append(make_lesson(
-            "pitfall", f"Runs ended after {e.family} failed with {_display(e.signature)}",
-            f"Do not finish while {code(e.family)} still fails with {what}: re-run it after your change and make it "
-            "pass first, because unsuccessful runs ended right there.",
+            "pitfall", f"Runs ended after {e.family} failed with {_display(e.signature)}", rule,
             names.target([d.area for d in members], e.environment), "pitfalls",
             [d.evidence(d.final_error.action.result_step, d.final_error.error_quote) for d in members if d.final_error],
             len(members), **outcome_counts(members), keywords=[e.family]))
