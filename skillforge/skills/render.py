@@ -260,10 +260,12 @@ def entry_parts(lesson: Lesson, max_steps: int = MAX_STEPS, *, full: bool = Fals
         firsts.setdefault(e.trace_id, e)
     shown = [*firsts.values(), *(e for e in lesson.evidence if e not in firsts.values())][:3]
     seen = []
+    # What the reader already has (the rule and every step, here or in SKILL.md): a quote that only
+    # repeats one of them (a document's own sentence) is shown as its location alone.
+    said = [body.rule, *(s.text for s in body.steps)]
     for e in shown:
         where = f"{e.source or e.trace_id}" + (f", step {e.step}" if e.step is not None else "")
-        # A quote that only repeats the rule (a document's own sentence) is shown as its location alone.
-        quoted = e.quote.strip() and _overlap(e.quote, body.rule) < 0.8
+        quoted = e.quote.strip() and max(_overlap(e.quote, text) for text in said) < 0.8
         seen.append(f"- {where}" + (f": {inline_code(e.quote, 100)}" if quoted else ""))
     more = len(lesson.trace_ids) - len({e.trace_id for e in shown})
     if more > 0:

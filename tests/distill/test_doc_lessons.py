@@ -22,10 +22,10 @@ def test_runbook_procedure_and_guardrails_from_documents(sample_lessons: list[Le
     assert "keyword:kubenodenotready" in runbook.tags and "keyword:kubectl" in runbook.tags
     guard = _find(sample_lessons, r"Do not increase CPU limits", kind="guardrail")
     assert guard.target_skill == "kubernetes-alert-runbooks"
-    gate = _find(sample_lessons, r"(?m)^Before submitting a PR, run `just fmt`, `just typecheck` and `just test`",
-                 kind="procedure")
+    gate = _find(sample_lessons, r"(?m)^Before submitting a PR, run:$", kind="procedure")
     assert gate.target_skill == "ccusage-contributing"
     assert "```bash\njust fmt\njust typecheck\njust test\n```" in gate.body
+    assert "2. Use the canonical `ccusage` command in docs and tests." in gate.body
 
 
 def test_documents_about_the_documentation_teach_nothing(sample_lessons: list[Lesson]) -> None:

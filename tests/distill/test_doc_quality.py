@@ -113,7 +113,9 @@ def test_install_guide_keeps_one_fenced_block_per_step() -> None:
     lessons = _lessons(QUALITY / "ollama_linux.mdx", QUALITY / "ollama_troubleshooting.mdx")
     assert {l.target_skill for l in lessons} == {"ollama-setup-and-troubleshooting"}
     service = next(l for l in lessons if "startup service" in l.title)
-    assert service.body.split("\n", 1)[0].startswith("When adding Ollama as a startup service, create a user and group")
+    # The steps follow in full, so the rule names the goal instead of running their first clauses together.
+    assert service.body.split("\n", 2)[:2] == ["When adding Ollama as a startup service:",
+                                               "1. Create a user and group for Ollama:"]
     assert "```ini\n[Unit]\nDescription=Ollama Service" in service.body  # config stays a block, not a step
     assert len(_steps(service.body)) == 3
     for lesson in lessons:
@@ -128,6 +130,22 @@ def test_code_blocks_are_not_split_into_steps(tmp_path: Path) -> None:
     lesson = _lessons(_write(tmp_path, "acme_deploy.md", doc))[0]
     assert _steps(lesson.body) == ["Build and push the image:", "Roll out:"]
     assert "```sh\nmake build\nmake push\n```" in lesson.body
+
+
+def test_a_one_step_procedure_is_said_once_and_a_cut_clause_never_dangles(tmp_path: Path) -> None:
+    doc = ("# Contributing\n\n## Contribution gate\n\nStart with an issue before opening a PR. Keep it short.\n\n"
+           "## Trust a CA certificate\n\nWith no lead sentence:\n\n"
+           "- Save your SSL certificate chain which includes the root CA and all intermediate CAs into a `.pem` file.\n"
+           "- Set `NODE_EXTRA_CA_CERTS` which point to the file. ex: `export NODE_EXTRA_CA_CERTS=/full/path/cacert.pem`\n")
+    lessons = {l.title.split(": ", 1)[-1]: l.body for l in _lessons(_write(tmp_path, "acme_CONTRIBUTING.md", doc))}
+    gate = lessons["Contribution gate"]
+    assert gate == "For contribution gate, start with an issue before opening a PR. Keep it short."
+    from skillforge.distill.heuristic.doc_steps import first_clause
+    cut = first_clause("Save your SSL certificate chain which includes the root CA and all intermediate CAs into a "
+                       "`.pem` file.")
+    assert cut == "Save your SSL certificate chain which includes the root CA and all intermediate CAs"
+    assert first_clause("Set the variable `NODE_EXTRA_CA_CERTS` to the file, ex: `export NODE_EXTRA_CA_CERTS=/full/"
+                        "path/to/the/cacert.pem` or the other") == "Set the variable `NODE_EXTRA_CA_CERTS` to the file"
 
 
 def test_a_must_not_inside_a_description_is_not_a_guardrail(tmp_path: Path) -> None:

@@ -115,3 +115,20 @@ def test_rules_that_overflow_skill_md_are_written_in_full_in_references(tmp_path
     for rule in in_references[:20]:
         text = rendered.package.files[rule.file]
         assert rule.text in text, rule.text  # the rule itself, not only its evidence
+
+
+def test_references_name_where_a_step_was_seen_without_copying_it_again() -> None:
+    from skillforge.skills.render import entry_parts
+
+    steps = ["Save your certificate chain into a `.pem` file.", "Set `NODE_EXTRA_CA_CERTS` to that file."]
+    lesson = Lesson(
+        kind="procedure", title="Trust a CA for Node.js", target_skill="ca",
+        body="To trust a CA for Node.js:\n" + "\n".join(f"{n}. {s}" for n, s in enumerate(steps, 1)),
+        support=1, tags=["section:procedure", "source:document"],
+        evidence=[Evidence(trace_id="d", step=3, quote=steps[0], source="docs/ssl.md"),
+                  Evidence(trace_id="d", step=3, quote="Node.js ships a fixed snapshot of the Mozilla CA store.",
+                           source="docs/ssl.md")],
+    )
+    _, content = entry_parts(lesson)
+    assert "- docs/ssl.md, step 3\n" in content and ".pem" not in content  # the step is in SKILL.md already
+    assert "Mozilla CA store" in content  # a quote that adds something is still shown

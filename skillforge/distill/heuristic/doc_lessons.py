@@ -359,20 +359,38 @@ def _fix(doc: DocDigest, unit: Unit, symptom: str, steps: list[DocStep], outputs
     return _lesson("recovery", title, "\n".join(lines), skill, "recovery", evidence, doc, tags, unit)
 
 
+_ONE_STEP_RULE = 300
+"""Longest single step (characters) written out as the rule itself."""
+
+
 def _procedure(doc: DocDigest, unit: Unit, skill: str, tags: list[str]) -> Lesson:
     steps = unit.part.steps
     lead = _lead(unit.heading or doc.title)
-    summary = [_short(s) for s in steps[:3]]
-    if lead and summary and summary[0].lower().startswith(lead.lower()):
-        summary[0] = summary[0][len(lead):].lstrip(" ,")
-    joined = summary[0] if len(summary) == 1 else ", ".join(summary[:-1]) + ", then " + summary[-1]
-    rule = f"{lead}, {joined}." if lead else f"{joined[0].upper()}{joined[1:]}."
-    lines = [rule]
+    whole = " ".join(steps[0].text.split()) if len(steps) == 1 else ""
+    if lead and len(steps) > 1:
+        # The numbered steps follow in full: the rule names the goal rather than running their first
+        # clauses together ("…, save the chain into, then set … ex: `export"); a first step that states
+        # the goal itself ("Before submitting a PR, run:") is the rule.
+        opening = " ".join(steps[0].text.split())
+        own = opening.lower().startswith(lead.lower()) and len(opening) <= 160
+        lines = [opening if own else f"{lead}:"]
+    elif lead and whole and len(whole) <= _ONE_STEP_RULE and not whole.endswith(":"):
+        # One step said in full is the rule; repeating it as "1." below would say it twice.
+        body = whole if whole[-1] in ".!)`" else whole + "."
+        lines = [f"{lead}, {lower_first(body)}" if not body.lower().startswith(lead.lower()) else body]
+        lines.extend(code.fenced() for code in steps[0].code[:3])
+        steps = []
+    else:
+        summary = [_short(s) for s in steps[:3]]
+        if lead and summary and summary[0].lower().startswith(lead.lower()):
+            summary[0] = summary[0][len(lead):].lstrip(" ,")
+        joined = summary[0] if len(summary) == 1 else ", ".join(summary[:-1]) + ", then " + summary[-1]
+        lines = [f"{lead}, {joined}." if lead else f"{joined[0].upper()}{joined[1:]}."]
     for number, step in enumerate(steps[:20], start=1):
         lines.extend(_step_lines(number, step.text, step))
     if unit.part.outputs:
         lines.append("Expected output: " + "; ".join(inline_code(o, 100) for o in unit.part.outputs[:2]) + ".")
-    evidence = [doc.evidence(unit.step, s.quote) for s in steps[:3]]
+    evidence = [doc.evidence(unit.step, s.quote) for s in unit.part.steps[:3]]
     return _lesson("procedure", f"{doc.title}: {unit.heading or doc.title}", "\n".join(lines), skill, "procedure",
                    evidence, doc, tags, unit)
 

@@ -204,7 +204,24 @@ def first_clause(text: str, limit: int = 90) -> str:
     if len(first) > limit:
         cut = max(first.rfind(", ", 0, limit), first.rfind(" (", 0, limit))
         first = first[:cut] if cut > 30 else first[: first.rfind(" ", 0, limit)]
+        first = _whole(first)
     return first.rstrip(":,;. ")
+
+
+_DANGLING = re.compile(
+    r"(?i)(?:\s+(?:a|an|the|to|into|onto|in|on|at|of|for|from|with|by|as|and|or|but|which|that|who|whose|where|"
+    r"your|its|their|this|these|those|is|are|be|was|were|ex|e\.g|i\.e)\b[:.]?)+$"
+)
+
+
+def _whole(cut: str) -> str:
+    """A clause cut short, without a half code span or a word that needs what was cut ("… into")."""
+    if cut.count("`") % 2:
+        cut = cut[: cut.rfind("`")]
+    previous = None
+    while previous != cut:
+        previous, cut = cut, _DANGLING.sub("", cut.rstrip(" ,;:(")).rstrip(" ,;:(")
+    return cut
 
 
 _DECLARATIVE = re.compile(r"(?i)^(?:the|a|an|this|that|these|those|it|its|there)\b")
