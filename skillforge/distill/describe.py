@@ -119,7 +119,7 @@ _PURPOSE = (
     ("testing", "Test", "testing"),
     ("troubleshooting", "Troubleshoot", "troubleshooting"),
     ("development", "Develop", "developing"),
-    ("usage", "Use", "using"),
+    ("usage", "Work with", "working with"),
 )
 
 
@@ -159,7 +159,11 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
         holds.append("the rules to respect")
     what = f"{verb} {subject}"
     commands = _commands(lessons, subject)
-    if holds:
+    goals = _goals(lessons)
+    if goals:
+        # What its procedures achieve is what a request asks for; "the documented steps" says nothing.
+        what += ": " + _series(goals[:3]) + (f" ({_series(commands[:2])})" if commands and len(goals) < 3 else "")
+    elif holds:
         what += ": " + _series(holds) + (f" ({_series(commands[:3])})" if commands else "")
     # The document's own keywords are often heading words ("gate", "bar"); the activity, the subject and
     # the symptoms its fixes start from are what a request names.
@@ -167,7 +171,31 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
     symptoms = _symptoms(lessons)
     if symptoms:
         when += f", e.g. when {_series(symptoms[:2], 'or')}"
+    elif len(goals) > 3:
+        when += f", e.g. to {_series(goals[3:5], 'or')}"
     return what, when
+
+
+_GOAL = re.compile(r"^To (.{6,70}?)[:,]")
+"""The goal a procedure's rule opens with; only "To <verb> …" ones are kept."""
+_DEICTIC = re.compile(r"(?i)\b(?:these|this|those|that|here|above|below|following|it|them)\b")
+
+
+def _goals(lessons: list[Lesson]) -> list[str]:
+    """What a document's procedures are for, from their rules ("To trust CA certificate for Node.js:" ->
+    "trust CA certificate for Node.js"), most supported first; none that only point elsewhere ("these problems")."""
+    found: list[str] = []
+    for lesson in lessons:
+        if lesson.kind != "procedure":
+            continue
+        match = _GOAL.match(rule_line(lesson))
+        if not match or _DEICTIC.search(match.group(1)) or "`" in match.group(1):
+            continue
+        goal = match.group(1).strip()
+        if not rule_line(lesson).startswith("To "):
+            continue  # "For emergency backup:" names a topic, "When the pod is stuck," a symptom: not goals
+        found.append(goal[:1].lower() + goal[1:] if not goal[:2].isupper() else goal)
+    return list(dict.fromkeys(found))
 
 
 def _symptoms(lessons: list[Lesson]) -> list[str]:

@@ -121,3 +121,21 @@ def test_plan_respects_hand_written_rules_and_adds_missing_sections(sample_lesso
     updated, problems = apply_patch(hand, plan.patch)
     assert problems == []
     assert updated.body.count(guard.body) == 1
+
+
+def test_a_document_skill_is_described_by_what_its_procedures_achieve() -> None:
+    from skillforge.distill.describe import describe
+
+    def procedure(rule: str, topic: str) -> Lesson:
+        return Lesson(kind="procedure", title=topic, body=f"{rule}\n1. Do the first thing.\n2. Do the next.",
+                      target_skill="actions-runner-usage", tags=["source:document", "section:procedure"])
+
+    lessons = [procedure("To trust CA certificate for Node.js:", "Node"),
+               procedure("To download SSL certificate chain:", "Chain"),
+               procedure("To identify and solve these problems:", "Network"),  # points elsewhere: no goal
+               procedure("For emergency backup:", "Backup")]  # a topic, not a goal
+    text = describe("actions-runner-usage", lessons)
+    assert text.startswith("Work with actions runner: download SSL certificate chain and trust CA certificate for "
+                           "Node.js."), text
+    assert "documented steps" not in text and "these problems" not in text and "backup" not in text
+    assert "Use when working with actions runner" in text  # never "Use when using"
