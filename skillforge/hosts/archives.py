@@ -319,10 +319,29 @@ def check_linked_tree(root: Path, where: str | Path) -> None:
 
     A linked host folder shows the whole source, including the folders a copy skips (``.git``,
     ``node_modules``, caches), so every symlink anywhere in the tree must stay inside it, and no
-    file may be a hard link (its other name may be a file outside the folder).
+    file may be a hard link (its other name may be a file outside the folder). Nor may it hold a git
+    repository whose settings run code (``core.fsmonitor`` runs on the ``git status`` a shell prompt
+    does in the host folder): the scan judged a copy, which has no ``.git``.
     """
+    from skillforge.scan.vcs import git_dir_findings, is_git_dir  # loaded by the install gate already
+
     root = root.resolve()
+    repos: list[Path] = []  # a repository's own folders (.git/modules/x) are judged with it
     for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(folder)
+        rel_folder = here.relative_to(root).as_posix()
+        if any(r == here or r in here.parents for r in repos):
+            found = []
+        else:
+            found = git_dir_findings(here, "" if rel_folder == "." else rel_folder, rel_folder)
+            repos += [here] if is_git_dir(here) else []
+        for finding in found:
+            raise InputError(
+                f"{finding.file} is a git repository that runs code when git is used in it "
+                f"({finding.excerpt}); a linked install would expose it",
+                path=where,
+                hint="install without --link (a copy leaves .git out), or remove those settings and hooks",
+            )
         for name in [*dirnames, *filenames]:
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()

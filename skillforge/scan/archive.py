@@ -6,11 +6,11 @@ import posixpath
 import stat
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from skillforge.models.scan import Finding
-from skillforge.scan import rules
+from skillforge.scan import rules, vcs
 from skillforge.scan.content import scan_text
 from skillforge.scan.skill_names import hidden_name
 from skillforge.scan.text import decode, is_executable, is_media, visible
@@ -109,6 +109,16 @@ def _scan_zip(path: Path, display: str) -> Iterator[Finding]:
                 with zf.open(info) as fh:
                     yield from _content(info.filename, display, fh.read(MAX_MEMBER_BYTES))
 
+        def read(name: str) -> bytes | None:
+            info = zf.getinfo(name)
+            regular = stat.S_ISREG(info.external_attr >> 16) or not info.external_attr >> 16
+            if not regular or info.is_dir():
+                return None
+            with zf.open(info) as fh:
+                return fh.read(vcs.MAX_CONFIG_BYTES + 1)
+
+        yield from _repos([i.filename for i in infos], display, read)
+
 
 def _scan_tar(path: Path, display: str) -> Iterator[Finding]:
     with tarfile.open(path) as tf:
@@ -128,6 +138,23 @@ def _scan_tar(path: Path, display: str) -> Iterator[Finding]:
                 if fh is not None:
                     with fh:
                         yield from _content(m.name, display, fh.read(MAX_MEMBER_BYTES))
+
+        def read(name: str) -> bytes | None:
+            member = tf.getmember(name)
+            fh = tf.extractfile(member) if member.isfile() else None
+            if fh is None:
+                return None
+            with fh:
+                return fh.read(vcs.MAX_CONFIG_BYTES + 1)
+
+        yield from _repos([m.name for m in members], display, read)
+
+
+def _repos(names: list[str], display: str, read: Callable[[str], bytes | None]) -> Iterator[Finding]:
+    """Findings for the git repositories among the members (``vcs``): what git would obey once unpacked."""
+    for repo in vcs.repo_dirs_in(names):
+        where = f"{display}!{repo}" if repo else display
+        yield from vcs.repo_findings(repo, where, vcs.member_reasons(repo, names, read))
 
 
 def _link(name: str, target: str, display: str) -> Iterator[Finding]:

@@ -259,6 +259,20 @@ _RULES = [
         "remove the link; installers must not follow it",
     ),
     Rule(
+        "embedded-git-repo",
+        "high",
+        "a git repository inside a skill under a name other than .git (HEAD next to objects/ or refs/): "
+        "install copies it, and git run in or below it obeys its config (core.fsmonitor runs on `git status`)",
+        "remove the folder; ship the files themselves, not a repository",
+    ),
+    Rule(
+        "git-exec-config",
+        "high",
+        "a .git folder whose config runs commands or reads other config (core.fsmonitor, core.hooksPath, "
+        "filters, aliases, include.path, ...) or that holds hooks: git runs them when anyone uses the folder",
+        "delete the .git folder, or remove those settings and hooks; install never copies .git",
+    ),
+    Rule(
         "unexpected-exec-bit",
         "medium",
         "executable permission on files outside scripts/",

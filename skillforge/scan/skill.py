@@ -7,7 +7,7 @@ import stat
 from pathlib import Path, PurePosixPath
 
 from skillforge.models.scan import Finding, ScanReport
-from skillforge.scan import rules
+from skillforge.scan import rules, vcs
 from skillforge.scan.archive import is_archive, scan_archive
 from skillforge.scan.content import SCRIPT_SUFFIXES, scan_text
 from skillforge.scan.ignore import Suppressor
@@ -28,9 +28,18 @@ def scan_skill_dir(
     shown_root = display_root if display_root is not None else str(skill_dir)
     report = ScanReport(paths=[shown_root])
     real_root = root.resolve()
+    _repo(report, root, "", shown_root, suppressor, ignore_prefix)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        base = here.relative_to(root).as_posix()
+        kept_dirs = []
+        for d in sorted(dirnames):
+            rel = d if base == "." else f"{base}/{d}"
+            # a reported repository's files (objects, hooks, config) are judged there, not as skill text
+            repo = _repo(report, root, rel, f"{shown_root}/{rel}", suppressor, ignore_prefix)
+            if d not in _SKIP_DIRS and not repo:
+                kept_dirs.append(d)
+        dirnames[:] = kept_dirs
         entries = sorted(filenames) + [d for d in dirnames if (here / d).is_symlink()]
         for name in entries:
             path = here / name
@@ -45,6 +54,15 @@ def scan_skill_dir(
         dirnames[:] = [d for d in dirnames if not (here / d).is_symlink()]
     report.normalize()
     return report
+
+
+def _repo(report: ScanReport, root: Path, rel: str, shown: str, suppressor: Suppressor, prefix: str) -> bool:
+    """Add the findings for ``root/rel`` when it is a git repository; True when there were any."""
+    found = vcs.git_dir_findings(root / rel, rel, shown)
+    kept, silenced = suppressor.apply(found, rel=prefix + rel, lines=None)
+    report.findings.extend(kept)
+    report.suppressed.extend(silenced)
+    return bool(found)
 
 
 def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list[Finding], list[str] | None]:
