@@ -242,7 +242,7 @@ _RULES = [
     Rule(
         "binary-executable",
         "high",
-        "compiled executables (ELF, Mach-O, PE) anywhere in a skill",
+        "compiled executables (ELF, Mach-O, PE, Python bytecode) anywhere in a skill",
         "ship source in scripts/ instead of binaries",
     ),
     Rule(

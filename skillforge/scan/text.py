@@ -76,8 +76,15 @@ _EXEC_MAGIC = (
 
 
 def is_executable(data: bytes) -> bool:
-    """ELF, PE or Mach-O: compiled code, not text that happens to start with 'MZ'."""
-    return data.startswith(_EXEC_MAGIC) and decode(data) is None
+    """ELF, PE, Mach-O or Python bytecode: compiled code, not text that happens to start with 'MZ'."""
+    return (data.startswith(_EXEC_MAGIC) or _is_bytecode(data)) and decode(data) is None
+
+
+def _is_bytecode(data: bytes) -> bool:
+    """A .pyc header: a 2-byte version number then ``\r\n``. Python imports such a file with no source
+    beside it, and ``python FILE`` runs one whatever its name, so every version counts (2.x: 20000-62999)."""
+    version = int.from_bytes(data[:2], "little")
+    return data[2:4] == b"\r\n" and (2900 <= version < 4000 or 20000 <= version < 63000)
 
 
 _MEDIA_MAGIC = (
