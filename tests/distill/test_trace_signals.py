@@ -96,3 +96,37 @@ def test_misread_signals_give_no_recovery_or_pitfall(result: ToolResult) -> None
     lessons = HeuristicAnalyzer().analyze(traces)
     wrong = [l for l in lessons if l.kind in ("recovery", "pitfall", "failure_cause")]
     assert not wrong, [l.body for l in wrong]
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "output", "expected"),
+    [
+        ("diff a.txt b.txt", 1, "3c3\n< old\n---\n> new", "ok"),  # the differences are the answer
+        ("python gen.py | diff - expected.txt", 1, "1c1\n< 3\n---\n> 4", "ok"),
+        ("git diff --exit-code", 1, "diff --git a/x b/x\n-old\n+new", "ok"),
+        ("cmp a.bin b.bin", 1, "a.bin b.bin differ: byte 3, line 1", "ok"),
+        ("test -f build/out.js", 1, "", "empty"),  # "no"
+        ("[ -d node_modules ] && echo yes", 1, "", "empty"),  # the echo never ran: `[` answered
+        ("pgrep -f uvicorn", 1, "", "empty"),
+        ("pkill -f 'uvicorn app:main'", 1, "", "empty"),
+        ("git grep -n parse_header", 1, "", "empty"),
+        ("command -v rg", 1, "", "empty"),
+        ("systemctl is-active nginx", 1, "inactive", "empty"),
+        ("FOO=1 sudo test -w /etc/hosts", 1, "", "empty"),
+        # Their real trouble is status 2 or an error text, and a failure it stays.
+        ("diff a.txt b.txt", 2, "diff: b.txt: No such file or directory", "failed"),
+        ("test -f a b c", 1, "bash: test: too many arguments\nusage: test", "failed"),
+        ("git diff HEAD~3", 1, "fatal: not a git repository", "failed"),
+        ("systemctl restart nginx", 1, "Job for nginx.service failed", "failed"),
+        ("make test && echo done", 1, "make: *** [test] Error 1", "failed"),
+    ],
+)
+def test_commands_that_answer_by_exit_status_one_are_not_failures(
+        command: str, code: int, output: str, expected: str) -> None:
+    signal = classify(output, is_error=True, exit_code=code, family=command.split()[0], role="run", command=command)
+    assert signal.kind == expected
+
+
+def test_a_timeout_wrapper_killing_its_command_is_a_timeout() -> None:
+    signal = classify("", is_error=True, exit_code=124, family="npm test", role="test", command="timeout 60 npm test")
+    assert (signal.kind, signal.failure) == ("failed", "timeout")

@@ -185,6 +185,13 @@ def classify(output: str, *, is_error: bool = False, exit_code: int | None = Non
         return Signal("denied")
     if _RUNNING.search(head[:600]) and code in (None, 0) and (not flagged or len(body) < 300):
         return Signal("running")
+    if flagged and code == 1 and in_shell:
+        answer = _answers(command)
+        if answer and not _TROUBLE.search(body[:2000]):
+            # `diff` found differences, `test -f` said no, `pgrep` matched nothing: an answer, not a failure.
+            return Signal("ok" if answer == "differs" and body else "empty")
+    if flagged and code in _TIMEOUT_CODES and _TIMED.match(_last_command(command)):
+        return Signal("failed", "timeout")
     if not flagged:
         # Structured tools (and some harnesses) report errors only in the text: "Error: ...", a traceback.
         if _UNFLAGGED_ERROR.match(body) and (not in_shell or code is None):
@@ -200,6 +207,75 @@ def classify(output: str, *, is_error: bool = False, exit_code: int | None = Non
     if code in (None, 0) and body and _WARNING_LINE.search(body) and not _ERROR_TEXT.search(_non_warning(body)):
         return Signal("warning")
     return Signal("failed", _kind(text, role, in_shell))
+
+
+# Commands whose exit status 1 is their answer: "the inputs differ" or "no" (false, absent, nothing matched).
+# Status 2 and above is their real trouble (a missing file, a bad option), so only 1 is read this way.
+_ANSWER_COMMANDS: dict[str, str] = {
+    "diff": "differs", "cmp": "differs", "colordiff": "differs", "git diff": "differs", "git difftool": "differs",
+    "test": "no", "[": "no", "[[": "no", "pgrep": "no", "pkill": "no", "pidof": "no", "which": "no", "type": "no",
+    "command": "no", "hash": "no", "git grep": "no", "git check-ignore": "no", "git merge-base": "no",
+    "git show-ref": "no", "git rev-parse": "no", "git ls-files": "no", "systemctl": "no", "id": "no",
+    "getent": "no", "dpkg": "no", "false": "no",
+}
+_TROUBLE = re.compile(r"(?i)(no such file|permission denied|unrecognized option|invalid option|usage:|"
+                      r"syntax error|not a git repository|fatal:|traceback|command not found)")
+_TIMEOUT_CODES = frozenset({124, 137})
+_TIMED = re.compile(r"^(?:sudo\s+)?(?:timeout|gtimeout)\s")
+_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
+
+
+def _last_command(command: str) -> str:
+    """The simple command whose status a shell line returns: the last one (``a | b`` -> ``b``), unless
+    it is an ``echo`` that only runs after success (``[ -d x ] && echo yes`` -> ``[ -d x ]``).
+    Quotes are respected, so a ``;`` or ``|`` inside a pattern does not split."""
+    first = command.strip().split("\n", 1)[0]
+    segments: list[tuple[str, str]] = []  # (separator before it, text)
+    start, sep, quote, i = 0, "", "", 0
+    while i < len(first):
+        ch = first[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"':
+                i += 1
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "\\":
+            i += 1
+        elif ch in ";|&":
+            segments.append((sep, first[start:i].strip()))
+            op = first[i:i + 2] if first[i:i + 2] in ("&&", "||") else ch
+            sep, start = op, i + len(op)
+            i += len(op)
+            continue
+        i += 1
+    segments.append((sep, first[start:].strip()))
+    segments = [(s, t) for s, t in segments if t]
+    while len(segments) > 1 and segments[-1][0] == "&&" and segments[-1][1].split()[0] in ("echo", "printf", "true"):
+        segments.pop()
+    return segments[-1][1] if segments else ""
+
+
+def _answers(command: str) -> str | None:
+    """``"differs"`` or ``"no"`` when the command whose status a shell line returns answers a question by
+    exiting 1 (``diff``, ``test``, ``pgrep``, ``git grep``, ``systemctl is-active``), else None."""
+    words = _last_command(command).split()
+    while words and (_ENV.match(words[0]) or words[0] in ("sudo", "!", "env", "time", "nice", "command") and (
+            words[0] != "command" or words[1:2] != ["-v"])):
+        words = words[1:]
+    if not words:
+        return None
+    name = words[0].rsplit("/", 1)[-1]
+    if name == "git" and len(words) > 1:
+        name = f"git {words[1]}"
+    if name == "systemctl" and not (len(words) > 1 and words[1].startswith("is-")):
+        return None
+    if name == "dpkg" and "-s" not in words and "--status" not in words:
+        return None
+    if name == "id" and len(words) == 1:
+        return None
+    return _ANSWER_COMMANDS.get(name)
 
 
 def strip_ansi(text: str) -> str:
