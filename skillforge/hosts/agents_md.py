@@ -14,7 +14,7 @@ from pathlib import Path
 
 from skillforge.errors import HostError
 from skillforge.hosts.base import HostAdapter, expand
-from skillforge.hosts.confine import entry_dir
+from skillforge.hosts.confine import check_index_file, entry_dir
 from skillforge.hosts.fsops import Transaction
 from skillforge.models.lock import LockEntry, Scope
 from skillforge.skills.frontmatter import split
@@ -98,6 +98,7 @@ class AgentsMdAdapter(HostAdapter):
 
     def sync(self, tx: Transaction, scope: Scope, project: Path | None, entries: list[LockEntry]) -> None:
         index = self.index_file(scope, project)
+        check_index_file(index, self, scope, project)
         text = _read(index)
         if not entries:
             if text is not None:

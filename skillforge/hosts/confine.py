@@ -58,6 +58,20 @@ def check_host_dir(folder: Path, adapter: HostAdapter, scope: Scope, project: Pa
     )
 
 
+def check_index_file(path: Path, adapter: HostAdapter, scope: Scope, project: Path | None) -> None:
+    """Refuse an index file (``AGENTS.md``) that resolves, through a symlink, outside the scope: it is
+    read and rewritten whole, so a link to ``~/.ssh/id_rsa`` would put the key in the project's file."""
+    real = _outside(path, scope_bases(adapter, scope, project))
+    if real is None:
+        return
+    where = "project" if scope == "project" else "home folder"
+    raise HostError(
+        f"{path.name} is a symlink to {real}, outside the {where}; refusing to read or rewrite it",
+        path=path,
+        hint="replace the link with a real file (or a link to a file in the project)",
+    )
+
+
 def _outside(folder: Path, bases: list[Path]) -> Path | None:
     """Where ``folder`` resolves (through symlinks) when that is outside every base; None when inside one."""
     real = folder.resolve()
