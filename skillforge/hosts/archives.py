@@ -56,6 +56,12 @@ def extract(archive: Path, dest: Path) -> None:
             _extract_tar(archive, dest)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
         raise InputError(f"not a readable archive: {exc}", path=archive) from None
+    except OSError as exc:  # a member this system cannot write: a name too long, a file where a folder is
+        where = Path(str(exc.filename or ""))
+        member = where.relative_to(dest).as_posix() if dest in where.parents else "the archive"
+        raise InputError(
+            f"cannot unpack {member}: {exc.strerror or exc}", path=archive, hint="rebuild the archive"
+        ) from None
 
 
 def _extract_zip(archive: Path, dest: Path) -> None:

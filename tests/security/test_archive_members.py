@@ -1,0 +1,49 @@
+"""An archive a person cannot unpack here is refused with one line naming the member, never a traceback.
+
+Red-team finding: a tar member with a 300-character name, or a zip holding both the folder ``x/``
+and the file ``x``, crashed ``skillforge install`` with a Python traceback (OSError: File name too
+long / Is a directory) that also printed the temporary staging path.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from skillforge.errors import InputError
+from skillforge.hosts import install
+
+from ..factories import skill_md
+
+SKILL = skill_md("pdf-tools", "Extract text from PDF files. Use when the user asks about a PDF.", "\n# PDF\n")
+
+
+def _long_name(path: Path) -> None:
+    with tarfile.open(path, "w") as tf:
+        for name, text in (("pdf-tools/SKILL.md", SKILL), ("pdf-tools/" + "a" * 300, "x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            tf.addfile(info, io.BytesIO(text.encode()))
+
+
+def _folder_and_file(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("pdf-tools/SKILL.md", SKILL)
+        zf.writestr("pdf-tools/x/", "")
+        zf.writestr("pdf-tools/x", "data")
+
+
+@pytest.mark.parametrize(("name", "make"), [("long.tar", _long_name), ("clash.zip", _folder_and_file)])
+def test_an_archive_that_cannot_be_unpacked_is_an_input_error(tmp_path: Path, name: str, make) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    archive = tmp_path / name
+    make(archive)
+    with pytest.raises(InputError, match="cannot unpack") as caught:
+        install(str(archive), hosts=["claude-code"], project=project)
+    assert "skillforge-stage" not in str(caught.value), "the message names the archive, not the staging folder"
+    assert not (project / ".claude").exists()
