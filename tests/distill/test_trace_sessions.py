@@ -243,3 +243,20 @@ def test_a_file_one_resolved_run_changed_is_not_a_file_that_matters() -> None:
     files = [l for l in _lessons(traces) if l.title.startswith("Files that matter")]
     assert len(files) == 1
     assert "`src/dates.py`" in files[0].body and "leap" not in files[0].body and "weeks" not in files[0].body
+
+
+def test_the_procedure_shows_verifying_by_a_test_run_not_by_the_install_before_it() -> None:
+    def run(name: str, test_file: str) -> Trace:
+        steps = [Step(role="user", text=f"Fix the crash in the parser ({name})")]
+        steps += _call(0, "Bash", {"command": "pip install -e .[dev]"}, "Successfully installed proj")
+        steps += _call(1, "Grep", {"pattern": "parse_header"}, "src/parser.py:3: def parse_header")
+        steps += _call(2, "Read", {"file_path": "/home/me/proj/src/parser.py"}, "1\tdef parse_header(): ...")
+        steps += _call(3, "Edit", {"file_path": "/home/me/proj/src/parser.py", "old_string": "a", "new_string": "b"},
+                       "The file has been updated.")
+        steps += _call(4, "Bash", {"command": f"pytest {test_file}"}, "4 passed")
+        return _session(name, steps, success=True)
+
+    lessons = _lessons([run("a", "tests/test_parser.py"), run("b", "tests/test_header.py")])
+    procedure = next(l for l in lessons if l.kind == "procedure")
+    verify = next(line for line in procedure.body.splitlines() if "Verify the fix" in line)
+    assert "`pytest {test_file}`" in verify and "pip install" not in verify

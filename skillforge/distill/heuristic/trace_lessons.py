@@ -223,13 +223,17 @@ def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     phrases = {n: p for n, _, p in _SUBTASKS}
     roles_of = {n: r for n, r, _ in _SUBTASKS}
     for number, name in enumerate(order, 1):
-        examples = [a for d in holders[name] for r in roles_of[name] for a in d.role_examples.get(r, [])[:1]]
+        roles = roles_of[name]
+        if name == "verify":
+            # Verifying is shown by a test run when any run has one, not by an install that came first.
+            roles = tuple(r for r in roles if any(d.role_examples.get(r) for d in holders[name]))[:1]
+        examples = [a for d in holders[name] for r in roles for a in d.role_examples.get(r, [])[:1]]
         scratch = set().union(*(d.scratch for d in holders[name]))
         families = Counter(a.family for a in examples)
         shown = []
         for family, _ in families.most_common(2):
             sample = min((a for a in examples if a.family == family), key=lambda a: (len(a.quote), a.quote))
-            shown.append(example(sample, 60, scratch))
+            shown.append(generic_command(example(sample, 60, scratch)) if is_shell(sample) else example(sample, 60, scratch))
         lines.append(f"{number}. {phrases[name]}, e.g. {' or '.join(dict.fromkeys(shown))}.")
         for d in holders[name]:
             action = next((a for r in roles_of[name] for a in d.role_examples.get(r, [])), None)
