@@ -295,7 +295,7 @@ def test_detect_does_not_claim_other_formats() -> None:
     others = [
         p
         for p in sorted(SAMPLES.rglob("*")) + sorted((SAMPLES.parent / "fixtures").rglob("*"))
-        if p.is_file() and p.name != "SOURCES.md" and "codex_rollout" not in p.parts
+        if p.is_file() and p.name != "SOURCES.md" and not {"codex_rollout", "codex"} & set(p.parts)
     ]
     assert [str(p) for p in others if (r := detect(p)[0]) is not None and r.name == "codex"] == []
 
@@ -309,3 +309,26 @@ def test_inspect_counts() -> None:
         38,
         1,
     )
+
+
+UNIFIED_EXEC = Path(__file__).parents[1] / "data" / "fixtures" / "codex" / "unified_exec_polls.jsonl"
+
+
+def test_polled_command_owns_its_exit_and_a_failed_poll_is_an_error() -> None:
+    # Real codex-tui 0.125.0 lines: `sed` and `rg` answer "Process running with session ID N"; write_stdin
+    # polls of N report "Process exited with code N"; exec_command_end brings the command's whole output.
+    (trace,), skipped = read(UNIFIED_EXEC)
+    assert skipped == []
+    results = {s.tool_result.call_id: s.tool_result for s in trace.steps if s.tool_result}
+    calls = [s.tool_call.id for s in trace.steps if s.tool_call]
+    assert sorted(results) == sorted(calls)
+    rg, rg_poll = results["call_NqXBF7JK4NH5M85YXgojxxmC"], results["call_6YhDEiPvTJjMNdn6h89qlZOC"]
+    assert (rg.is_error, rg.exit_code) == (True, 2)
+    assert rg.output.startswith("rg: node_modules/opencode-ai: No such file or directory")
+    assert (rg_poll.is_error, rg_poll.exit_code) == (False, None)  # the failure is counted once, on `rg`
+    sed, sed_poll = results["call_zOko7eyx8Gir3nKA0m2HzUYU"], results["call_DB5AJii3vOjg1IAlyKDuOfK2"]
+    assert (sed.is_error, sed.exit_code) == (False, 0) and sed.output.startswith("---\nname: brainstorming")
+    assert (sed_poll.is_error, sed_poll.exit_code) == (False, None)
+    interrupt = results["call_T8WFc2EjJV2QZKr07SfDPwmE"]  # Ctrl-C sent to a session without a tty
+    assert interrupt.is_error and interrupt.output.startswith("write_stdin failed: stdin is closed")
+    assert trace.errors == 2

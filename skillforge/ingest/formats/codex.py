@@ -11,6 +11,11 @@ streams overlap, so the reader takes each fact once:
   ``exec_command_end`` / ``patch_apply_end`` / ``mcp_tool_call_end`` events, merged by ``call_id`` into
   one result step, where an explicit exit code or success flag beats guessing from the output text.
 
+A command still running when its first output came back ("Process running with session ID N") is
+finished by ``write_stdin`` polls of session N. How it ended belongs to the command: its result takes
+the exit code a poll reports and the complete output of its ``exec_command_end``; the poll itself only
+fails when the poll does ("write_stdin failed: ..."), so one failed command is one error, not two.
+
 Rollouts from 2025 CLIs without the envelope (a first ``{id, timestamp, instructions}`` line followed by
 bare response items) are read too.
 """
@@ -53,6 +58,10 @@ _ITEM_TYPES = frozenset(
     }
 )
 _EXIT = re.compile(r"(?:Process exited with code|Exit code:?) (-?\d+)")
+_RUNNING = re.compile(r"Process running with session ID (\d+)")
+_HANDLER_ERROR = re.compile(r"(?:\w+ failed: |Unknown process id |failed to parse function arguments)")
+"""How Codex's tool handlers answer a call they could not carry out (``write_stdin failed: stdin is
+closed for this session``): one line, no exit code."""
 _INJECTED = (
     "<environment_context>",
     "<user_instructions>",
@@ -95,6 +104,10 @@ class _Rollout:
         self.results: dict[str, tuple[int, bool]] = {}
         """call_id → (index of its result step, whether is_error came from an explicit signal)."""
         self.calls: set[str] = set()
+        self.polled: dict[str, str] = {}
+        """call_id of a write_stdin poll → the session id it polls."""
+        self.sessions: dict[str, str] = {}
+        """session id of a command still running → the call_id of the command."""
         self.item_users: list[int] = []
         self.event_users: list[int] = []
         self.item_answers: list[int] = []
@@ -196,6 +209,9 @@ class _Rollout:
             self.calls.add(call_id)
         if kind == "function_call":
             name, args = p.get("name"), parse_arguments(p.get("arguments"))
+            session = args.get("session_id") if isinstance(args, dict) else None
+            if name == "write_stdin" and isinstance(call_id, str) and isinstance(session, (int, str)):
+                self.polled[call_id] = str(session)
         elif kind == "custom_tool_call":
             name, args = p.get("name"), parse_arguments(p.get("input"))
         elif kind == "local_shell_call":
@@ -236,9 +252,26 @@ class _Rollout:
         if code is None:
             match = _EXIT.search(text[:300])
             code = int(match.group(1)) if match else None
+        call_id = p.get("call_id")
+        if isinstance(call_id, str) and code is None and failed is None and _HANDLER_ERROR.match(text):
+            failed = True
+        command = self._polled_command(call_id)
+        running = _RUNNING.search(text[:300])
+        if running and command is None and isinstance(call_id, str):
+            self.sessions[running.group(1)] = call_id
+        elif command is not None and code is not None:
+            self._result(command, "", code != 0, code, True, ts)  # the polled command has ended
+            code = None  # the poll's answer is the command's status, not a status of its own
+            failed = bool(failed)
         definite = code is not None or failed is not None
         is_error = bool(failed) or (code is not None and code != 0) if definite else looks_like_error(text)
-        self._result(p.get("call_id"), text, is_error, code, definite, ts)
+        self._result(call_id, text, is_error, code, definite, ts)
+
+    def _polled_command(self, call_id: Any) -> str | None:
+        """The call_id of the command a write_stdin poll reads from, when this file started it."""
+        session = self.polled.get(call_id) if isinstance(call_id, str) else None
+        command = self.sessions.get(session) if session is not None else None
+        return command if command in self.results else None
 
     def _result(
         self, call_id: Any, output: str, is_error: bool, code: int | None, definite: bool, ts: str | None
@@ -253,8 +286,8 @@ class _Rollout:
             elif definite:
                 old.is_error = old.is_error or is_error
                 old.exit_code = old.exit_code if old.exit_code is not None else code
-            if not old.output.strip() and output.strip():
-                old.output = clip(output)
+            if output.strip() and (not old.output.strip() or _RUNNING.search(old.output[:300])):
+                old.output = clip(output)  # the whole output of a command that was still running
             self.results[call_id] = (index, was_definite or definite)
             return
         if call_id is not None:
