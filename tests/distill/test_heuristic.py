@@ -35,11 +35,11 @@ def test_syntax_error_recovery_clusters_runs_and_is_actionable(sample_lessons: l
     assert lesson.target_skill == "coding-agent-playbook"
 
 
-def test_sandbox_denial_is_a_guardrail_not_a_failure(sample_lessons: list[Lesson]) -> None:
-    lesson = _find(sample_lessons, r"operation not permitted", kind="guardrail")
-    assert "require_escalated" in lesson.body
-    assert tag(lesson, "scope") == "general"
-    assert not [l for l in sample_lessons if l.kind in ("recovery", "pitfall") and "operation not permitted" in l.body]
+def test_sandbox_denial_is_not_a_failure(sample_lessons: list[Lesson]) -> None:
+    # The Codex sample hits the sandbox once and escalates at once: no failure to learn from, and one
+    # handled prompt is an anecdote, not a guardrail (tests/distill/test_trace_sessions.py has the
+    # repeated case).
+    assert not [l for l in sample_lessons if "operation not permitted" in l.body]
 
 
 def test_failed_run_teaches_no_recovery(sample_lessons: list[Lesson], find_trace) -> None:  # type: ignore[no-untyped-def]

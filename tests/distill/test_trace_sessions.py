@@ -260,3 +260,22 @@ def test_the_procedure_shows_verifying_by_a_test_run_not_by_the_install_before_i
     procedure = next(l for l in lessons if l.kind == "procedure")
     verify = next(line for line in procedure.body.splitlines() if "Verify the fix" in line)
     assert "`pytest {test_file}`" in verify and "pip install" not in verify
+
+
+def test_a_host_prompt_seen_once_and_handled_is_no_guardrail_but_seen_again_it_is() -> None:
+    def session(name: str, denials: int) -> Trace:
+        steps = [Step(role="user", text=f"List the running browsers ({name})")]
+        for n in range(denials):
+            steps += _call(n, "Bash", {"command": "ps -ef | rg chrome"}, "zsh:1: operation not permitted: ps",
+                           is_error=True)
+        steps += _call(9, "Bash", {"command": "ps -ef | rg chrome", "sandbox_permissions": "require_escalated"},
+                       "501 1234 chrome")
+        return _session(name, steps, success=True)
+
+    def guards(traces: list[Trace]) -> list[Lesson]:
+        return [l for l in _lessons(traces) if l.kind == "guardrail" and "sandbox" in l.body]
+
+    assert guards([session("once", 1)]) == []
+    again = guards([session("twice", 2)])
+    assert len(again) == 1 and "require_escalated" in again[0].body
+    assert len(guards([session("a", 1), session("b", 1)])) == 1  # once each, in two runs

@@ -144,6 +144,8 @@ def denial_lessons(digests: list[TraceDigest], names: SkillNames) -> list[Lesson
         traces = {d.trace_id for d, _ in items}
         phrases = {n.phrase for _, n in items}
         denied = sum(d.denial_counts[p] for d in {id(d): d for d, _ in items}.values() for p in phrases)
+        if denied < 2 and len(traces) < 2 and replied is None:
+            continue  # one prompt, handled, with nothing the user said about it: an anecdote, not a guardrail
         body.append(f"The host answered this way {denied} time(s) in {len(traces)} run(s).")
         lessons.append(make_lesson(
             "guardrail", f"Permission: {phrase}", "\n".join(body), names.target([], True), "guardrails", evidence,
