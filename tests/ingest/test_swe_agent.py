@@ -202,3 +202,46 @@ def test_reading_the_samples_folder_is_fast_and_deterministic(tmp_path: Path) ->
     assert time.perf_counter() - start < 2
     assert first == [one_trace(p).model_dump() for p in sorted(folder.glob("*.traj"))]
     json.dumps(first)  # metadata is JSON-serializable
+
+
+FIXTURES = Path(__file__).parents[1] / "data" / "fixtures" / "swe_agent"
+
+
+@pytest.mark.parametrize(
+    ("name", "failed"),
+    [
+        # Real 0.x runs (excerpts): the edit command's refusal, EnIGMA's flag check and the harness's kill.
+        ("commit0_no_file_open.traj", ["No file open. Use the `open` command first."] * 2),
+        ("enigma_wrong_flag_timeout.traj", ["Wrong flag!", "\nEXECUTION TIMED OUT"]),
+    ],
+)
+def test_refusals_of_swe_agent_commands_are_errors(name: str, failed: list[str]) -> None:
+    trace = one_trace(FIXTURES / name)
+    assert [s.tool_result.output for s in trace.steps if s.tool_result and s.tool_result.is_error] == failed
+
+
+@pytest.mark.parametrize(
+    ("observation", "is_error"),
+    [
+        ("Usage: goto <line>", True),
+        ("File reproduce.py not found", True),
+        ("The path /testbed/x.py does not exist. Please provide a valid path.", True),
+        ("No replacement was performed, old_str `a` did not appear verbatim in /testbed/x.py.", True),
+        ("Operation 'vim x.py' is not supported by this environment.", True),
+        ("output line\nEXECUTION TIMED OUT BECAUSE NO OUTPUT WAS PRODUCED FOR MORE THAN 60.0 SECONDS.", True),
+        ('No matches found for "foo" in /testbed', False),  # a search that found nothing did its job
+        ("File updated. Please review the changes and make sure they are correct", False),
+        ("[File: /testbed/x.py (10 lines total)]\n1:Usage: goto <line>", False),
+    ],
+)
+def test_refusal_is_read_at_the_start_of_the_observation(observation: str, is_error: bool, tmp_path: Path) -> None:
+    traj = {
+        "environment": "swe_main",
+        "trajectory": [{"action": "goto 5", "observation": observation, "thought": "t", "response": "t"}],
+        "history": [{"role": "system", "content": "s", "agent": "primary"}, {"role": "user", "content": "task"}],
+        "info": {"exit_status": "submitted"},
+    }
+    path = tmp_path / "x.traj"
+    path.write_text(json.dumps(traj, indent=2), encoding="utf-8")
+    (result,) = [s.tool_result for s in one_trace(path).steps if s.tool_result]
+    assert result.is_error is is_error

@@ -15,6 +15,7 @@ file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,27 @@ def sniff(probe: Probe) -> float:
 
 
 # --------------------------------------------------------------------------- reading
+
+_REFUSAL = re.compile(
+    r"(?:Usage: \S|No file open(?:ed)?\b|File .{1,300}? not found\b|Error: |The path \S.* does not exist|"
+    r"File already exists at: |No replacement was performed|Invalid `\w+`|goto allows only one line number|"
+    r"Wrong flag!|Operation '.*' is not supported by this environment|Your bash command contained syntax errors|"
+    r"The command '.*' was cancelled because it took more than|Command '.*' not found in list of available)"
+)
+"""How SWE-agent's own commands and harness turn an action down, at the start of the observation (the
+tools in ``tools/*/bin`` and ``config/commands/*.sh``, the templates in ``sweagent/agent/agents.py``).
+The exit status never reaches the trajectory, so these texts are the only sign the action failed."""
+_TIMED_OUT = "EXECUTION TIMED OUT"
+"""0.x's note when it killed a command (alone, or after the output: "... BECAUSE NO OUTPUT WAS PRODUCED")."""
+
+
+def _failed(observation: str) -> bool:
+    return (
+        looks_like_error(observation)
+        or bool(_REFUSAL.match(observation.lstrip()))
+        or _TIMED_OUT in observation
+    )
+
 
 _PREFIXES = ("environment", "trajectory.item", "history.item", "info", "replay_config")
 _SKIP = (
@@ -185,7 +207,7 @@ def _steps_from_trajectory(trajectory: list[dict[str, Any]], actions: list[dict[
             output = item["observation"]
             yield Step(
                 role="tool",
-                tool_result=ToolResult(output=output, is_error=looks_like_error(output), call_id=call.id),
+                tool_result=ToolResult(output=output, is_error=_failed(output), call_id=call.id),
             )
 
 
@@ -228,7 +250,7 @@ def _steps_from_history(messages: list[dict[str, Any]]) -> Iterator[Step]:
                 role="tool",
                 tool_result=ToolResult(
                     output=output,
-                    is_error=looks_like_error(output),
+                    is_error=_failed(output),
                     call_id=call_id or (awaiting if isinstance(awaiting, str) else None),
                 ),
             )
