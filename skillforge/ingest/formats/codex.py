@@ -45,7 +45,7 @@ from skillforge.models import Outcome, Skipped, Source, Step, ToolCall, ToolResu
 NAME = "codex"
 
 _ENVELOPE_TYPES = frozenset({"session_meta", "turn_context", "response_item", "event_msg", "compacted"})
-_ITEM_TYPES = frozenset(
+ITEM_TYPES = frozenset(
     {
         "message",
         "reasoning",
@@ -89,14 +89,16 @@ def sniff(probe: Probe) -> float:
     if enveloped and len(enveloped) * 2 >= len(records):
         return 0.9
     legacy_head = "id" in first and "timestamp" in first and ("instructions" in first or "git" in first)
-    items = [r for r in records[1:] if r.get("type") in _ITEM_TYPES or r.get("record_type") == "state"]
+    items = [r for r in records[1:] if r.get("type") in ITEM_TYPES or r.get("record_type") == "state"]
     if legacy_head and items:
         return 0.85
     return 0.0
 
 
-class _Rollout:
-    """Accumulates one session's steps, merging the overlapping streams as lines arrive."""
+class Rollout:
+    """Accumulates one session's steps, merging the overlapping streams as lines arrive.
+
+    Its ``item`` half reads any OpenAI Responses API item, so the Responses transcript reader uses it too."""
 
     def __init__(self) -> None:
         self.steps: list[Step] = []
@@ -306,7 +308,8 @@ class _Rollout:
         return [s for i, s in enumerate(self.steps) if i not in drop]
 
 
-def _task(steps: list[Step]) -> str:
+def task_of(steps: list[Step]) -> str:
+    """The first user prompt (past the files Codex Desktop lists above it)."""
     for step in steps:
         if step.role == "user" and step.text.strip():
             text = step.text
@@ -318,7 +321,7 @@ def _task(steps: list[Step]) -> str:
 
 def read(path: Path, _probe: Probe, options: ReadOptions) -> Iterator[Trace | Skipped]:
     """Yield the rollout as one Trace (a Skipped for each unreadable line)."""
-    rollout = _Rollout()
+    rollout = Rollout()
     last_ts: str | None = None
     for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes):
         if isinstance(rec, Skipped):
@@ -333,7 +336,7 @@ def read(path: Path, _probe: Probe, options: ReadOptions) -> Iterator[Trace | Sk
             rollout.first_line = lineno
         kind, payload = rec.get("type"), rec.get("payload")
         if not isinstance(payload, dict):
-            if kind in _ITEM_TYPES:  # legacy rollout: bare response items
+            if kind in ITEM_TYPES:  # legacy rollout: bare response items
                 rollout.item(rec, ts)
             elif lineno == rollout.first_line and "id" in rec:
                 rollout.session_meta({**rec, "timestamp": ts})
@@ -355,7 +358,7 @@ def read(path: Path, _probe: Probe, options: ReadOptions) -> Iterator[Trace | Sk
     yield Trace(
         id=Trace.make_id(str(path), 0),
         source=Source(path=str(path), format=NAME, line=rollout.first_line, index=0),
-        task=_task(steps),
+        task=task_of(steps),
         steps=steps,
         outcome=Outcome(error=rollout.error),
         metadata=dict(sorted(meta.items())),
