@@ -130,3 +130,17 @@ def test_commands_that_answer_by_exit_status_one_are_not_failures(
 def test_a_timeout_wrapper_killing_its_command_is_a_timeout() -> None:
     signal = classify("", is_error=True, exit_code=124, family="npm test", role="test", command="timeout 60 npm test")
     assert (signal.kind, signal.failure) == ("failed", "timeout")
+
+
+def test_a_codex_poll_reporting_its_commands_exit_is_not_a_second_failure() -> None:
+    # The reader gives a command finished by `write_stdin` polls its exit status; the poll that carried
+    # "Process exited with code 2" worked, only a poll the reader flagged ("stdin is closed") failed.
+    from pathlib import Path
+
+    from skillforge.distill.heuristic.actions import actions_of
+    from skillforge.ingest import read_file
+
+    path = Path(__file__).parent.parent / "data" / "fixtures" / "codex" / "unified_exec_polls.jsonl"
+    (trace,) = [t for t in read_file(path) if isinstance(t, Trace)]
+    failed = [(a.tool, a.failure) for a in actions_of(trace) if a.failed]
+    assert failed == [("write_stdin", "rejected"), ("exec_command", "not_found")]

@@ -168,13 +168,22 @@ def _attach(action: Action, number: int, step: Step) -> None:
     assert result is not None
     action.result_step = number
     action.output = result.output
-    signal = classify(result.output, is_error=result.is_error, exit_code=result.exit_code, family=action.family,
+    exit_code = result.exit_code
+    if exit_code is None and not result.is_error and action.tool.lower() in _POLL_TOOLS:
+        # A poll's "Process exited with code 2" is the polled command's status, which the reader already
+        # gave that command; the poll itself worked unless the reader flagged it.
+        exit_code = 0
+    signal = classify(result.output, is_error=result.is_error, exit_code=exit_code, family=action.family,
                       role=action.role, command=action.command, in_shell=_is_shell_tool(action.tool, action.command))
     action.signal, action.failure, action.failed = signal.kind, signal.failure, signal.failed
     if signal.failed:
         action.hint = tool_hint(result.output)
         if signal.failure == "hook" and "git commit" in action.command and action.family.startswith("git"):
             action.family = "git commit"  # `git add -A && git commit …`: the commit's hook answered
+
+
+_POLL_TOOLS = frozenset({"write_stdin"})
+"""Tools that read more output of a command still running (Codex unified exec) rather than run one."""
 
 
 def _is_shell_tool(tool: str, command: str) -> bool:
