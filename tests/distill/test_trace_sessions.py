@@ -14,6 +14,7 @@ from skillforge.distill.heuristic.trace_digest import digest
 from skillforge.distill.heuristic.trace_feedback import user_turns
 from skillforge.distill.heuristic.trace_hints import generic_command, tool_hint
 from skillforge.models import Lesson, Outcome, Source, Step, ToolCall, ToolResult, Trace
+from skillforge.skills.rules import tag
 
 _NOISE = ("/opt/homebrew/Library/Homebrew/brew.sh: line 60: cannot create temp file for here document: Operation not "
           "permitted\n/opt/homebrew/Library/Homebrew/cmd/shellenv.sh: line 18: /bin/ps: Operation not permitted\n")
@@ -279,3 +280,21 @@ def test_a_host_prompt_seen_once_and_handled_is_no_guardrail_but_seen_again_it_i
     again = guards([session("twice", 2)])
     assert len(again) == 1 and "require_escalated" in again[0].body
     assert len(guards([session("a", 1), session("b", 1)])) == 1  # once each, in two runs
+
+
+def test_a_stock_test_command_seen_in_one_run_is_no_useful_command_but_a_project_one_is() -> None:
+    def run(name: str, task: str, command: str) -> Trace:
+        steps = [Step(role="user", text=task)]
+        steps += _call(0, "Edit", {"file_path": "/home/me/proj/src/a.py", "old_string": "a", "new_string": "b"},
+                       "The file has been updated.")
+        steps += _call(1, "Bash", {"command": command}, "3 passed")
+        return _session(name, steps, success=True)
+
+    def commands(traces: list[Trace]) -> list[str]:
+        return [l.body for l in _lessons(traces) if tag(l, "section") == "commands"]
+
+    assert commands([run("a", "Fix the parser", "pytest tests/test_parser.py")]) == []
+    assert len(commands([run("a", "Fix the parser", "pytest tests/test_parser.py"),
+                         run("b", "Add ISO weeks", "pytest tests/test_weeks.py")])) == 1  # two tasks: the project's
+    (monorepo,) = commands([run("a", "Fix the sidebar", "cd apps/app && pnpm test NavUser.test.tsx")])
+    assert "`cd apps/app && pnpm test {test_file}`" in monorepo

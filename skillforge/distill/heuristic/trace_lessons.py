@@ -263,6 +263,8 @@ def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         if "{scratch_script}" in sample or "{path}" in sample:
             continue  # a command on a scratch script or an absolute path is not a project command
         traces = {d.trace_id for d, _, _, _ in items}
+        if _default_command(sample) and len({d.task_key for d, _, _, _ in items}) < 2:
+            continue  # `pytest {test_file}` once in a Python project tells an agent nothing it would not do
         role = items[0][3]
         where = f" in {area}" if area else ""
         body = f"{ROLE_PHRASE[role].capitalize()}{where} with {code(sample)}."
@@ -271,6 +273,22 @@ def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
                                    names.target([area], False), "commands", evidence, len(traces),
                                    **outcome_counts(d for d, _, _, _ in items), keywords=[family, role]))
     return lessons
+
+
+_DEFAULT_COMMANDS = frozenset({
+    "pytest", "python -m pytest", "py.test", "python -m unittest", "npm test", "npm run test", "yarn test", "pnpm test",
+    "npx jest", "jest", "npx vitest", "vitest", "cargo test", "cargo build", "go test", "go build", "make", "make test",
+    "mvn test", "gradle test", "./gradlew test", "tox", "nox", "ruff check", "mypy", "eslint", "tsc",
+})
+"""Each ecosystem's stock test, build and lint commands: a run using one says nothing about its project."""
+
+
+def _default_command(command: str) -> bool:
+    """Is ``command``, without placeholders, flags and paths, one of the stock commands?"""
+    words = [w for w in command.split() if not w.startswith(("{", "-")) or w == "-m"]
+    words = [w for w in words if "/" not in w.strip("./")
+             and not re.search(r"\.(?:py|js|ts|tsx|go|rs|java)$", w)]
+    return " ".join(words) in _DEFAULT_COMMANDS
 
 
 def _raw(d: TraceDigest, step: int) -> str:
