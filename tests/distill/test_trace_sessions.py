@@ -298,3 +298,55 @@ def test_a_stock_test_command_seen_in_one_run_is_no_useful_command_but_a_project
                          run("b", "Add ISO weeks", "pytest tests/test_weeks.py")])) == 1  # two tasks: the project's
     (monorepo,) = commands([run("a", "Fix the sidebar", "cd apps/app && pnpm test NavUser.test.tsx")])
     assert "`cd apps/app && pnpm test {test_file}`" in monorepo
+
+
+def _ctf(name: str, task: str, answer: str) -> Trace:
+    steps = [Step(role="user", text=task)]
+    steps += _call(0, "Bash", {"command": "submit 'flag{guess}'"}, "Wrong flag!", is_error=True)
+    steps += _call(1, "Bash", {"command": "python solve.py"}, answer)
+    steps += _call(2, "Bash", {"command": f"submit '{answer}'"}, "Correct!")
+    return _session(name, steps, success=True)
+
+
+def test_a_fix_that_was_one_tasks_answer_is_no_recovery() -> None:
+    # Three challenges hit the same message; each got past it with its own flag: nothing to share.
+    tasks = [_ctf(f"c{n}", f"Solve the crypto challenge number {n}", f"flag{{answer-{n}}}") for n in range(3)]
+    assert not [l for l in _lessons(tasks) if "Wrong flag" in l.body]
+    # The same fix in runs of two tasks is one.
+    shared = [_ctf(f"s{n}", f"Solve the crypto challenge number {n}", "flag{same}") for n in range(2)]
+    (rule,) = [l for l in _lessons(shared) if l.kind == "recovery" and "Wrong flag" in l.body]
+    assert rule.support == 2
+
+
+def test_an_unexplained_error_of_one_task_teaches_nothing_and_a_message_with_its_fix_does() -> None:
+    def failing(name: str, output: str, tool: str = "Bash", args: dict[str, Any] | None = None) -> Trace:
+        steps = [Step(role="user", text=f"Fix the parser ({name})")]
+        for n in range(2):
+            steps += _call(n, tool, args or {"command": "codemie-codex --task x"}, output, is_error=True)
+        steps += _call(5, "Bash", {"command": "submit"}, "Submitted")
+        return _session(name, steps, success=False)
+
+    bodies = [l.body for l in _lessons([failing("a", "Options:\n  --profile TEXT")])]
+    assert not [b for b in bodies if "Options" in b or "change the call" in b or "switch to `submit`" in b]
+    hinted = [l.body for l in _lessons([failing("b", "No file open. Use the `open` command first.", "edit",
+                                                {"command": "edit 3:4"})])]
+    assert any("use the fix its message suggests (`open`)" in b for b in hinted), hinted
+    api = [l.body for l in _lessons([failing("c", "Error: upstream timeout", "get_weather", {"city": "Oslo"})])]
+    rule = next(b for b in api if "timeout" in b)
+    assert "retry it once after a pause" in rule and "narrow the command" not in rule
+
+
+def test_one_tasks_own_exception_fixed_by_an_edit_is_no_rule_but_failing_tests_are() -> None:
+    def fixed(name: str, command: str, output: str) -> Trace:
+        steps = [Step(role="user", text=f"Decode the message ({name})")]
+        steps += _call(0, "Bash", {"command": command}, output, is_error=True)
+        steps += _call(1, "Edit", {"file_path": "/home/me/proj/solve.py", "old_string": "a", "new_string": "b"},
+                       "The file has been updated.")
+        steps += _call(2, "Bash", {"command": command}, "ok")
+        return _session(name, steps, success=True)
+
+    own = _lessons([fixed("a", "python solve.py", "Traceback (most recent call last):\n"
+                                                  "TypeError: integer argument expected, got float")])
+    assert not [l for l in own if "TypeError" in l.body]
+    tests = _lessons([fixed("b", "pytest tests/test_solve.py", "FAILED tests/test_solve.py::test_x\n1 failed")])
+    assert [l for l in tests if l.kind == "recovery" and "failing tests" in l.body]

@@ -22,6 +22,10 @@ _HINTS: list[re.Pattern[str]] = [
     # "Did you mean 'x'?", "The most similar command is\n\tx"
     re.compile(r"(?i)did you mean[: ]+[`'\"]?([^`'\"\n?]{2,60})[`'\"]?\?"),
     re.compile(r"(?i)the most similar commands? (?:is|are)\s*(?:\\n|\n)\s*([\w:.-]+)"),
+    # SWE-agent: "No file open. Use the `open` command first."; "use `goto` instead"
+    re.compile(r"(?i)\buse (?:the )?`([^`\n]{2,60})`(?: command| tool)?(?: first| instead| to\b)"),
+    # Codex: "stdin is closed for this session; rerun exec_command with tty=true to keep stdin open"
+    re.compile(r"(?i)\b(?:re-?run|retry|call) ([a-z][\w.-]+ with [\w.-]+=[\w.-]+)"),
     # ripgrep: "Consider enabling multiline mode with the --multiline flag (or -U for short)."
     re.compile(r"(?i)consider (?:enabling|using|adding|passing) [^\n]{0,40}?(--[\w-]+)(?: flag)?"),
 ]

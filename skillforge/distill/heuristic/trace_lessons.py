@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
 
 from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.actions import SHELL_TOOLS, Action
@@ -79,6 +81,15 @@ def _learnable(d: TraceDigest) -> bool:
 _KIND_FIX = KIND_FIX
 
 
+MIN_SPECIFIC_TASKS = 2
+"""Tasks whose runs must show a particular error (not a known kind with a known fix) before it is a rule."""
+_GENERIC_FIX_KINDS = ("test_failure", "import", "syntax", "not_found")
+
+
+def _tasks(items: Iterable[tuple[TraceDigest, Any]]) -> int:
+    return len({d.task_key for d, _ in items})
+
+
 def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     clusters: dict[tuple[str, str], list[tuple[TraceDigest, Recovery]]] = defaultdict(list)
     for d in digests:
@@ -102,7 +113,17 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         else:
             when = f"When {who} fails with {code(display_signature(first.signature))}"
             hint = next((h for h in hints if h), "")
-            fix = f"use the fix its message suggests ({code(hint, 80)})" if hint else _describe_fix(first, d0)
+            if hint:
+                fix = f"use the fix its message suggests ({code(hint, 80)})"
+            else:
+                # The fix must be one that runs of different tasks share (a flag or an answer that got
+                # past one task's check is that task's, however many tasks hit the same message).
+                fixes: dict[str, set[str]] = defaultdict(set)
+                for d, r in items:
+                    fixes[_describe_fix(r, d)].add(d.task_key)
+                fix, tasks = max(fixes.items(), key=lambda kv: (len(kv[1]), kv[0] == _describe_fix(first, d0)))
+                if len(tasks) < MIN_SPECIFIC_TASKS:
+                    continue  # one task's particular error and the command that got past it: an anecdote
         note = fix_note((first.between[0] if first.between else first.fixed).thought)
         note = abstract(note, d0.scratch) if note else ""
         # The agent's own diagnosis is the reason, when it states one ("The path was relative to …").
@@ -161,8 +182,9 @@ def _fix_reruns(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         items.sort(key=lambda x: (x[0].trace_id, x[1].failed.step))
         d0, first = items[0]
         kind = first.failed.failure or "other"
-        what = FAILURE_WORDS[kind] if kind in ("test_failure", "import", "syntax", "not_found") else code(
-            display_signature(first.signature))
+        if kind not in _GENERIC_FIX_KINDS and _tasks(items) < MIN_SPECIFIC_TASKS:
+            continue  # "When python fails with TypeError: …, edit the code": one task's bug, not a rule
+        what = FAILURE_WORDS[kind] if kind in _GENERIC_FIX_KINDS else code(display_signature(first.signature))
         note = fix_note(first.edits[0].thought) if first.edits else ""
         note = abstract(note, d0.scratch) if note else ""
         if kind == "test_failure":

@@ -15,6 +15,7 @@ from skillforge.distill.heuristic.trace_common import (
     code,
     condition,
     example,
+    is_shell,
     kind_fix,
     label,
     make_lesson,
@@ -64,17 +65,26 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         who = label(set(families), first.role, {e.action.tool for _, e in items})
         quote = code(abstract(clean_quote(first.error_quote), d0.scratch), 100)
         hint = next((e.action.hint for _, e in items if e.action.hint), "")
-        if kind in _INSTEAD:
+        tasks = len({d.task_key for d, _ in items})
+        if kind == "timeout" and not all(is_shell(e.action) for _, e in items):
+            # A service that does not answer is not made faster by a narrower command.
+            rule = (f"{condition(who, kind)} ({quote}), retry it once after a pause, then tell the user the "
+                    "service did not answer instead of calling it again")
+        elif kind in _INSTEAD:
             fix = kind_fix(kind, [hint]) if kind in KIND_FIX and "{hint}" in KIND_FIX[kind] else _INSTEAD[kind]
-            rule = f"{condition(who, kind)} ({quote}), {fix}"
+            # The text an edit did not find is that run's code, not part of the rule.
+            rule = f"{condition(who, kind)}, {fix}" if kind == "edit_mismatch" else f"{condition(who, kind)} ({quote}), {fix}"
         elif hint:
             rule = f"When {who} fails with {quote}, use the fix its message suggests ({code(hint, 80)})"
-        elif first.next_ok is not None and first.next_ok.family not in families:
+        elif tasks < 2:
+            continue  # one task's particular error with nothing to say about it: an anecdote
+        elif (first.next_ok is not None and first.next_ok.family not in families
+              and first.next_ok.role not in ("submit", "trivial")):
             # Only a different command is an alternative to name; the same tool called again with other
-            # arguments says nothing a reader could repeat.
+            # arguments says nothing a reader could repeat, and giving up (submitting) is no alternative.
             rule = f"When {who} fails with {quote}, switch to {example(first.next_ok, 70, d0.scratch)} as the run did"
         else:
-            rule = f"When {who} fails with {quote}, change the call before sending it again"
+            continue  # "change the call" says nothing a reader could do
         resent = any(e.count > 1 for _, e in items)
         rule += "; resending it unchanged failed the same way." if resent else "."
         evidence = [d.evidence(e.action.result_step, e.error_quote) for d, e in items]
