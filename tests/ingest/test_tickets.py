@@ -166,3 +166,24 @@ def test_non_ticket_json_is_not_claimed() -> None:
     tickets_json = readers()["tickets-json"]
     assert tickets_json.sniff(probe(schema)) == 0
     assert tickets_json.sniff(probe(chat)) == 0
+
+
+def test_jira_issues_are_tickets_from_their_fields() -> None:
+    path = TICKETS / "jira_search.json"
+    reader, _, _ = detect(path)
+    assert reader is not None and reader.name == "tickets-json"
+    traces, skipped = _read(path)
+    assert skipped == []
+    fixed, declined, ongoing = traces
+    assert fixed.metadata["ticket_id"] == "SUP-231" and fixed.metadata["priority"] == "High"
+    # Atlassian Document Format flattened: paragraphs on lines, the code block fenced, list items as "- ".
+    assert fixed.task.startswith("Export to CSV times out for large projects\n\nExporting our project (40k rows)")
+    assert "```\n504 Gateway Timeout\n```" in fixed.task and "- Small projects export fine" in fixed.task
+    # The reporter is the customer, the assignee support; the support reply that closed it is the resolution.
+    assert [s.role for s in fixed.steps] == ["assistant", "user", "assistant"]
+    assert fixed.steps[0].text == "Use Export > Background export; it runs as a job and e-mails the file."
+    assert fixed.steps[-1].text.startswith("Resolution:\nUse Export > Background export")
+    assert fixed.outcome.success is True
+    assert declined.outcome.success is False  # done, but resolved as Won't Do
+    assert declined.task.endswith("PDF exports are too bright for our night shift.")
+    assert ongoing.outcome.success is False and ongoing.steps == []  # still in progress

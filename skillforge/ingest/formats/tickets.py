@@ -8,6 +8,11 @@ file does not say; ``metadata`` = ticket_id, status, priority, tags, created_at.
 Columns and keys are found by name (``ticket_id``, ``title``, ``description``, ``question``,
 ``answer``, ``resolution``, ``status``, …) or mapped with ``ReadOptions.ticket_columns``.
 
+Jira issues (the REST search API and JSON exports: ``{"issues": [{"key", "fields": {...}}]}``) are read
+from their ``fields``: summary, description (plain or Atlassian Document Format), comments with the
+reporter as the customer and everyone else as support, status and resolution by name; an issue whose
+status is done and whose resolution is not a refusal (Won't Do, Duplicate, Cannot Reproduce) succeeded.
+
 SWE-bench records (``instance_id`` + ``problem_statement`` + ``patch``/``hints_text``) are read as
 tickets: subject = first line of ``problem_statement``, body = the rest, thread = ``hints_text``
 (maintainer comments, one assistant step), resolution = a summary of ``patch`` (files, +/- lines,
@@ -25,7 +30,7 @@ from typing import Any
 
 from skillforge.errors import FormatError
 from skillforge.ingest.base import Probe, Reader, ReadOptions, as_text, clip, iter_json_array, iter_jsonl
-from skillforge.ingest.formats._thread import parse_thread
+from skillforge.ingest.formats._thread import parse_thread, role_of
 from skillforge.ingest.limits import JSONTooDeep, error_text, loads, open_input
 from skillforge.models import Outcome, Skipped, Source, Step, Trace
 
@@ -50,7 +55,7 @@ _TEXT_FIELDS = ("subject", "body", "resolution")
 _DONE = {"resolved", "closed", "solved", "done", "fixed", "completed", "complete", "answered"}
 _FAILED = {"open", "new", "pending", "in_progress", "on_hold", "unresolved", "reopened", "escalated", "waiting",
            "wont_fix", "wontfix", "rejected", "cancelled", "canceled", "cannot_reproduce", "not_fixed", "failed"}
-_WRAPPERS = ("tickets", "data", "items", "results", "records")
+_WRAPPERS = ("tickets", "issues", "data", "items", "results", "records")
 _SWE_BENCH_KEYS = {"instance_id", "problem_statement"}
 
 
@@ -101,6 +106,7 @@ def _is_swe_bench(record: Any) -> bool:
 
 def _record_fields(record: dict[str, Any]) -> set[str]:
     """Fields a JSON object holds with plausible types (strings for text, lists/strings for threads)."""
+    record = _jira(record)
     found = map_fields([str(k) for k in record], {})
     ok = set()
     for ours, key in found.items():
@@ -292,6 +298,7 @@ class _Builder:
         if _is_swe_bench(record) and not self.options.ticket_columns:
             fields = _swe_bench_fields(record)
         else:
+            record = _jira(record)
             cols = columns if columns is not None else map_fields([str(k) for k in record], self.options.ticket_columns)
             fields = {ours: record.get(key) for ours, key in cols.items()}
         subject = as_text(fields.get("subject")).strip()
@@ -353,6 +360,91 @@ def _tags(value: Any) -> list[str]:
     return sorted({t.strip() for t in re.split(r"[,;|]", text) if t.strip()})
 
 
+# --------------------------------------------------------------------------- Jira
+
+
+_JIRA_REFUSED = {"wont_do", "wont_fix", "duplicate", "cannot_reproduce", "incomplete", "declined", "rejected",
+                 "not_a_bug", "obsolete", "abandoned"}
+
+
+def _jira(record: dict[str, Any]) -> dict[str, Any]:
+    """A Jira issue (``key`` + ``fields``) as a flat ticket record; any other record as it is."""
+    fields = record.get("fields")
+    if not isinstance(fields, dict) or not ({"summary", "description"} & fields.keys()):
+        return record
+    reporter = _name(fields.get("reporter")) or _name(fields.get("creator"))
+    comments = fields.get("comment")
+    comments = comments.get("comments") if isinstance(comments, dict) else comments
+    thread: list[dict[str, Any]] = []
+    for comment in comments if isinstance(comments, list) else []:
+        if not isinstance(comment, dict):
+            continue
+        author = _name(comment.get("author"))
+        # The reporter is the customer and everyone else support; with no reporter named, the author's
+        # own name decides ("Support Bob") or the thread alternates.
+        who = ("customer" if author == reporter else "agent") if reporter else (role_of(author) and author) or ""
+        thread.append({"author": who, "text": _adf_text(comment.get("body")),
+                       "created_at": comment.get("created")})
+    status = _name(fields.get("status"))
+    category = fields.get("status", {}).get("statusCategory") if isinstance(fields.get("status"), dict) else None
+    done = (isinstance(category, dict) and category.get("key") == "done") or norm(status) in _DONE
+    resolution = _name(fields.get("resolution"))
+    if done:
+        status = resolution if norm(resolution.replace("'", "")) in _JIRA_REFUSED else "resolved"
+    flat = {"key": record.get("key") or record.get("id"), "summary": fields.get("summary"),
+            "description": _adf_text(fields.get("description")), "comments": thread, "status": status,
+            "priority": _name(fields.get("priority")), "labels": fields.get("labels"), "created": fields.get("created")}
+    if done and status == "resolved":
+        # Done with a resolution such as Fixed: the last reply from support is how it was resolved.
+        answer = next((m["text"] for m in reversed(thread)
+                       if role_of(m["author"]) == "assistant" and m["text"].strip()), "")
+        flat["resolution"] = answer or resolution
+    return {k: v for k, v in flat.items() if v not in (None, "", [])}
+
+
+def _name(value: Any) -> str:
+    """A Jira object's display name (``{"name": "Done"}``, ``{"displayName": "Ann"}``), or the string itself."""
+    if isinstance(value, dict):
+        return as_text(value.get("displayName") or value.get("name") or value.get("value") or "").strip()
+    return as_text(value).strip() if isinstance(value, str) else ""
+
+
+def _adf_text(value: Any) -> str:
+    """Plain text of a Jira description or comment: a string (wiki markup) as it is, or an Atlassian Document
+    Format tree flattened (paragraphs and list items on their own lines, code blocks fenced)."""
+    if isinstance(value, str) or value is None:
+        return value or ""
+    out: list[str] = []
+
+    def walk(node: Any, depth: int = 0) -> None:
+        if depth > 50 or not isinstance(node, dict):
+            return
+        kind = node.get("type")
+        if kind == "text":
+            out.append(as_text(node.get("text")))
+        elif kind == "hardBreak":
+            out.append("\n")
+        elif kind in ("mention", "emoji", "status", "date"):
+            attrs = node.get("attrs")
+            attrs = attrs if isinstance(attrs, dict) else {}
+            out.append(as_text(attrs.get("text") or attrs.get("shortName") or ""))
+        else:
+            block = kind in ("paragraph", "heading", "listItem", "codeBlock", "blockquote", "rule", "panel")
+            if kind == "codeBlock":
+                out.append("```\n")
+            elif kind == "listItem":
+                out.append("- ")
+            for child in node.get("content") or []:
+                walk(child, depth + 1)
+            if kind == "codeBlock":
+                out.append("\n```")
+            if block:
+                out.append("\n")
+
+    walk(value)
+    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip()
+
+
 def _swe_bench_fields(record: dict[str, Any]) -> dict[str, Any]:
     statement = as_text(record.get("problem_statement")).replace("\r\n", "\n").strip()
     subject, _, body = statement.partition("\n")
@@ -401,5 +493,6 @@ def _patch_summary(patch: str) -> str:
 
 READERS = [
     Reader("tickets-csv", sniff_csv, read_csv, "Helpdesk ticket exports as CSV/TSV (header row names the columns)"),
-    Reader("tickets-json", sniff_json, read_json, "Tickets as a JSON array, {\"tickets\": [...]}, JSONL, or SWE-bench records"),
+    Reader("tickets-json", sniff_json, read_json,
+           "Tickets as a JSON array, {\"tickets\": [...]}, JSONL, Jira {\"issues\": [...]}, or SWE-bench records"),
 ]
