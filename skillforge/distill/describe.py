@@ -36,6 +36,7 @@ _STOP = {
     "up", "down", "over", "under", "again", "here", "there", "what", "which", "who", "how", "why", "where",
     "object", "data", "type", "name", "names", "line", "lines", "change", "changes", "read", "write", "start",
     "contributing", "contribution", "installation", "setup", "guide", "docs", "documentation", "readme",
+    "general", "ticket", "tickets", "report", "reports", "customer", "customers", "support", "please", "thanks",
 }
 """Words too common to tell a user's request apart."""
 
@@ -94,10 +95,20 @@ def describe(name: str, lessons: list[Lesson], *, shared: Counter[str] | None = 
         if tools:
             when += f" or you investigate their symptoms with {_series(tools[:3], 'or')}"
     elif any(tag(l, "section") == "triage" for l in lessons) or main == "ticket":
-        projects = sorted({a for l in lessons if (a := tag(l, "area"))})
-        what = f"Triage and resolve reported {subject} problems: reproduce, find the fix, verify it"
-        mention = [t for t in terms if t not in projects][:2]
-        when = f"Use when a bug report or ticket mentions {_series([*projects[:3], *mention], 'or') or subject}"
+        projects = sorted({a for l in lessons if (a := tag(l, "area")) and a != "general"})
+        helpdesk = any(rule_line(l).startswith("When a customer reports") for l in lessons)
+        if helpdesk:
+            # A helpdesk's tickets: the known problems and their fixes, not a code-fixing workflow.
+            # The words of its known problems, not of its general triage habits ("confirmation").
+            issues = [l for l in lessons if rule_line(l).startswith(("When a customer reports", "Do not promise"))]
+            known = set(keywords(issues))
+            mention = [w for w in terms if w in known][:4]
+            what = f"Resolve {subject} tickets the way earlier ones were resolved, and know what not to promise"
+            when = f"Use when a customer reports a problem with {_series(mention, 'or') or subject}"
+        else:
+            what = f"Triage and resolve reported {subject} problems: reproduce, find the fix, verify it"
+            mention = [t for t in terms if t not in projects][:2]
+            when = f"Use when a bug report or ticket mentions {_series([*projects[:3], *mention], 'or') or subject}"
     elif main == "document":
         what, when = _document_sentences(name, subject, lessons, terms)
     else:

@@ -94,3 +94,19 @@ def test_product_names_the_skill() -> None:
     digests = [ticket_digest(ticket(n, "Acme Drive")) for n in range(3)]
     assert skill_name(digests, repo=False) == "acme-drive-support-triage"
     assert {l.target_skill for l in ticket_lessons(digests)} == {"acme-drive-support-triage"}
+
+
+def test_jira_tickets_give_a_helpdesk_skill_that_says_what_it_resolves(tmp_path: Path) -> None:
+    from skillforge.distill.describe import describe
+
+    fixture = Path(__file__).parent.parent / "data" / "fixtures" / "tickets" / "jira_search.json"
+    traces = [t for t in read_paths([fixture]) if isinstance(t, Trace)]
+    lessons = ticket_lessons([ticket_digest(t) for t in traces])
+    known = next(rule_line(l) for l in lessons if "Export to CSV" in rule_line(l))
+    # "; it runs as a job …" explains the step before it: one step, not two.
+    assert known.endswith("Use Export > Background export; it runs as a job and e-mails the file.")
+    declined = next(rule_line(l) for l in lessons if "dark mode" in rule_line(l))
+    assert declined.endswith("an earlier report is closed as won't do.")  # not "still open"
+    text = describe("customer-support-triage", lessons)
+    assert text.startswith("Resolve customer support tickets the way earlier ones were resolved")
+    assert "reproduce, find the fix" not in text and "general" not in text and "ticket or" not in text

@@ -32,6 +32,10 @@ _TECHNICAL = re.compile(r"(?i)(`|\(\)|\bshould\b|\bcould\b|\bwould\b|\breplace|\
 _STATUS_PHRASE = {
     "wont_fix": "closed as won't fix", "wontfix": "closed as won't fix", "won_t_fix": "closed as won't fix",
     "rejected": "closed as rejected", "cannot_reproduce": "closed as not reproducible",
+    "won_t_do": "closed as won't do", "wont_do": "closed as won't do", "declined": "closed as declined",
+    "duplicate": "closed as a duplicate", "not_a_bug": "closed as not a bug", "obsolete": "closed as obsolete",
+    "incomplete": "closed as incomplete", "abandoned": "closed as abandoned", "cancelled": "closed as cancelled",
+    "canceled": "closed as cancelled", "not_fixed": "closed without a fix", "unresolved": "still unresolved",
 }
 
 Keywords = Callable[[list[TicketDigest]], list[str]]
@@ -195,8 +199,17 @@ def _where(changes: list[Change]) -> str:
 def _steps(resolution: str) -> list[str]:
     """The resolution as short imperative-ish clauses, masked: ``Refunded X; told Y.`` -> two steps."""
     first = " ".join(ln.strip() for ln in resolution.splitlines() if ln.strip())
-    parts = [p.strip(" .") for p in re.split(r"(?<=[.!?])\s+|;\s+", first) if p.strip(" .")]
+    parts: list[str] = []
+    for part in (p.strip(" .") for p in re.split(r"(?<=[.!?])\s+|;\s+", first)):
+        if part and parts and _EXPLAINS.match(part):
+            parts[-1] += "; " + part  # "it runs as a job and e-mails the file" says what the step does
+        elif part:
+            parts.append(part)
     return [_code_spans(mask(p))[:240] for p in parts[:6]]
+
+
+_EXPLAINS = re.compile(r"^(?:it|this|that|which|they|these|those|so|because|as|since)\b")
+"""A clause that explains the one before it rather than being a step of its own (lower case only)."""
 
 
 _COMMAND = re.compile(
