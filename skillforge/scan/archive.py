@@ -8,12 +8,13 @@ import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from skillforge.models.scan import Finding
 from skillforge.scan import rules, vcs
 from skillforge.scan.content import scan_text
 from skillforge.scan.skill_names import hidden_name
-from skillforge.scan.text import decode, is_executable, is_media, visible
+from skillforge.scan.text import MAX_SCANNED_BYTES, decode, is_executable, is_media, text_chunks, visible
 
 ARCHIVE_SUFFIXES = (".zip", ".skill", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 MAX_MEMBER_BYTES = 5 << 20
@@ -70,14 +71,16 @@ def _member_findings(name: str, display: str, mode: int, size: int) -> Iterator[
         yield rules.make("archive-traversal", where, excerpt=f"{reason}: {visible(name)}")
     yield from hidden_name(name, where)
     if size > MAX_MEMBER_BYTES:
-        yield rules.make("oversized-file", where, excerpt=f"{size} bytes unpacked")
+        unread = size > MAX_SCANNED_BYTES  # content past that is not scanned: high, as for a folder's file
+        yield rules.make("oversized-file", where, excerpt=f"{size} bytes unpacked", severity="high" if unread else None)
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if stat.S_ISREG(mode) and mode & 0o111 and "scripts" not in parts:
         yield rules.make("unexpected-exec-bit", where, excerpt=f"mode {stat.filemode(mode)}")
 
 
-def _content(name: str, display: str, data: bytes) -> Iterator[Finding]:
+def _content(name: str, display: str, fh: IO[bytes]) -> Iterator[Finding]:
     where = f"{display}!{name}"
+    data = fh.read(MAX_MEMBER_BYTES)
     if is_executable(data):
         yield rules.make("binary-executable", where, excerpt="compiled executable")
         return
@@ -92,7 +95,10 @@ def _content(name: str, display: str, data: bytes) -> Iterator[Finding]:
                 excerpt="image, font or document" if media else "binary content",
             )
         return
-    yield from scan_text(name, text, file=where)
+    # A long member is scanned to its end (up to MAX_SCANNED_BYTES), chunk by chunk.
+    for before, chunk in text_chunks(data, fh.read):
+        for finding in scan_text(name, chunk, file=where):
+            yield finding.model_copy(update={"line": finding.line + before}) if finding.line else finding
 
 
 def _scan_zip(path: Path, display: str) -> Iterator[Finding]:
@@ -105,9 +111,9 @@ def _scan_zip(path: Path, display: str) -> Iterator[Finding]:
             if stat.S_ISLNK(mode):
                 target = zf.read(info)[:4096].decode("utf-8", "replace")
                 yield from _link(info.filename, target, display)
-            elif not info.is_dir() and info.file_size <= MAX_MEMBER_BYTES:
+            elif not info.is_dir():
                 with zf.open(info) as fh:
-                    yield from _content(info.filename, display, fh.read(MAX_MEMBER_BYTES))
+                    yield from _content(info.filename, display, fh)
 
         def read(name: str) -> bytes | None:
             info = zf.getinfo(name)
@@ -133,11 +139,11 @@ def _scan_tar(path: Path, display: str) -> Iterator[Finding]:
                 yield rules.make("archive-special", where, excerpt=f"hard link to {visible(m.linkname)}")
             elif m.ischr() or m.isblk() or m.isfifo() or m.isdev():
                 yield rules.make("archive-special", where, excerpt="device file or FIFO")
-            elif m.isfile() and m.size <= MAX_MEMBER_BYTES:
+            elif m.isfile():
                 fh = tf.extractfile(m)
                 if fh is not None:
                     with fh:
-                        yield from _content(m.name, display, fh.read(MAX_MEMBER_BYTES))
+                        yield from _content(m.name, display, fh)
 
         def read(name: str) -> bytes | None:
             member = tf.getmember(name)

@@ -12,7 +12,15 @@ from skillforge.scan.archive import is_archive, scan_archive
 from skillforge.scan.content import SCRIPT_SUFFIXES, scan_text
 from skillforge.scan.ignore import Suppressor
 from skillforge.scan.skill_names import hidden_name
-from skillforge.scan.text import MAX_TEXT_BYTES, decode, is_executable, is_media, visible
+from skillforge.scan.text import (
+    MAX_SCANNED_BYTES,
+    MAX_TEXT_BYTES,
+    decode,
+    is_executable,
+    is_media,
+    text_chunks,
+    visible,
+)
 
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -86,10 +94,13 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
     # What an agent may run: an oversized or undecodable one is not "only" a large or binary file.
     runnable = "scripts" in parts or PurePosixPath(rel).suffix.lower() in SCRIPT_SUFFIXES or shebang
     if st.st_size > MAX_TEXT_BYTES:
+        # Past MAX_SCANNED_BYTES nothing is read: an instruction there would reach the agent unseen.
+        unread = st.st_size > MAX_SCANNED_BYTES
         out.append(rules.make(
             "oversized-file", shown, excerpt=f"{st.st_size / (1 << 20):.1f} MB"
-            + (" script: only the first 5 MB were scanned" if runnable else ""),
-            severity="high" if runnable else None,
+            + (" script: only the first 5 MB were scanned" if runnable else "")
+            + (f" only the first {MAX_SCANNED_BYTES >> 20} MB were scanned" if unread and not runnable else ""),
+            severity="high" if runnable or unread else None,
         ))
     if st.st_mode & 0o111 and "scripts" not in parts:
         out.append(rules.make("unexpected-exec-bit", shown, excerpt=f"mode {stat.filemode(st.st_mode)}"))
@@ -97,6 +108,12 @@ def _scan_entry(path: Path, rel: str, shown: str, real_root: Path) -> tuple[list
         return out + scan_archive(path, shown), None
     with path.open("rb") as fh:
         data = fh.read(MAX_TEXT_BYTES)
+        if st.st_size > MAX_TEXT_BYTES and not runnable and not is_executable(data) and decode(data) is not None:
+            # A long reference is read by the agent to its end: scan all of it, chunk by chunk.
+            for before, chunk in text_chunks(data, fh.read, MAX_SCANNED_BYTES):
+                out += [f.model_copy(update={"line": f.line + before}) if f.line else f
+                        for f in scan_text(rel, chunk, file=shown)]
+            return out, None
     if is_executable(data):
         out.append(rules.make("binary-executable", shown, excerpt="compiled executable"))
         return out, None

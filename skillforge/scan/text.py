@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 EXCERPT_WIDTH = 120
 MAX_TEXT_BYTES = 5 << 20
-"""Text files larger than this are reported as oversized and scanned only up to this many bytes."""
+"""Text files larger than this are reported as oversized (and read in chunks of this size)."""
+MAX_SCANNED_BYTES = 4 * MAX_TEXT_BYTES
+"""Bytes of one text file whose content is scanned. Past this the rest is unread, which is high for any
+file an agent reads (hosts install files of up to 10 MiB, so everything installable is scanned whole)."""
 MAX_SCAN_LINE = 20_000
 """Characters of one line handed to the regex detectors (a minified bundle must not stall the scan)."""
 
@@ -108,6 +112,24 @@ _MEDIA_MAGIC = (
 def is_media(data: bytes) -> bool:
     """Images, PDFs, fonts, audio/video: binary, but not code an agent could run."""
     return data.startswith(_MEDIA_MAGIC) or data[4:8] in (b"ftyp",)
+
+
+def text_chunks(first: bytes, read: Callable[[int], bytes], limit: int = MAX_SCANNED_BYTES) -> Iterator[tuple[int, str]]:
+    """``(line number before it, text)`` of a long text file read in chunks of ``MAX_TEXT_BYTES``: ``first``
+    is the chunk already read, ``read(n)`` gives the next bytes. A chunk ends at a line end (the cut line
+    goes on in the next chunk), so a phrase is never split between two; at most ``limit`` bytes in all."""
+    data, before, total = first, 0, len(first)
+    while True:
+        more = read(min(MAX_TEXT_BYTES, limit - total)) if total < limit else b""
+        total += len(more)
+        cut = data.rfind(b"\n") + 1 if more else len(data)
+        # One endless line: all of it now, and its last bytes again with the next chunk.
+        keep = data[cut:] if cut else data[-400:]
+        yield before, data[: cut or len(data)].decode("utf-8", errors="replace")
+        if not more:
+            return
+        before += data.count(b"\n", 0, cut)
+        data = keep + more
 
 
 def clip_line(line: str) -> str:
