@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import html
 import itertools
 import re
 
@@ -213,8 +214,47 @@ _TOOLING_COMMENT = re.compile(
 def _norm(line: str) -> str:
     """Undo the cheap evasions before matching: zero-width characters inside words, fullwidth letters,
     Cyrillic/Greek look-alikes and the Turkish dotless/dotted i (``ıgnore``), all of which a model
-    reads as the Latin word (``fold_confusables``)."""
-    return fold_confusables(line)
+    reads as the Latin word (``fold_confusables``); and the markup that splits a word for a filter but
+    not for a reader, who sees it rendered or reads through it: emphasis (``ig**nore**``, ``_all_``,
+    ``~~``), inline HTML tags (``ig<b></b>nore``), HTML entities (``&#73;gnore``, ``&nbsp;``), percent-
+    and backslash-escapes (``ignore%20all``, ``\\u0049gnore``, ``previous\\ninstructions``) and soft hyphens.
+    Backticks stay: a phrase in a code span is a quoted example (``_quoted``)."""
+    line = fold_confusables(line)
+    if "&" in line and ";" in line:
+        line = html.unescape(line)
+    if "<" in line:
+        line = _INLINE_TAG.sub("", line)
+    if "%" in line:
+        line = _PERCENT.sub(lambda m: chr(int(m.group(1), 16)), line)
+    if "\\" in line:
+        line = _BACKSLASH_ESCAPE.sub(_unescape, line)
+    if "*" in line or "_" in line or "~~" in line:
+        line = _EMPHASIS.sub("", line)
+    if not line.isascii():
+        line = fold_confusables(line.translate(_IGNORABLE))
+    return line
+
+
+# Inline tags only (a letter or "/" after "<"): chat-template tokens (<|im_start|>, <<SYS>>) and
+# comments (<!-- -->) are what other rules look for.
+_INLINE_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>\n]{0,200})?/?>")
+# Printable ASCII as %XX (a URL-encoded sentence); other bytes belong to real URLs and stay.
+_PERCENT = re.compile(r"%(2[0-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])")
+_BACKSLASH_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|([nrt]))")
+# Emphasis markers: any run of *, a strikethrough's ~~ (one ~ is a home folder) and _ at either end of a
+# word (snake_case names keep theirs).
+_EMPHASIS = re.compile(r"\*+|~~+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+# Characters that render as nothing (Unicode's default-ignorable code points other than the zero-width
+# ones fold_confusables drops): soft hyphen, combining grapheme joiner, Hangul fillers, variation selectors.
+_IGNORABLE = dict.fromkeys(
+    [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810), *range(0x200B, 0x2010),
+     *range(0x2060, 0x2070), 0x3164, *range(0xFE00, 0xFE10), 0xFFA0]
+)
+
+
+def _unescape(m: re.Match[str]) -> str:
+    code = m.group(1) or m.group(2)
+    return chr(int(code, 16)) if code else " "
 
 
 def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
