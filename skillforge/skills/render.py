@@ -202,7 +202,7 @@ def render_rules(lessons: list[Lesson], *, max_steps: int = MAX_STEPS, with_link
         code = list(body.code)
         # Leading steps the rule already says (a one-step procedure, or a rule that summarises its first
         # steps) are not listed again: their code goes under the rule, in order.
-        while steps and _overlap(steps[0].text, body.rule) >= (0.5 if len(steps) == 1 else 0.6):
+        while steps and _said_by(steps[0].text, body.rule, 0.5 if len(steps) == 1 else 0.6):
             if steps[0].code and (code or len(steps) > 1 and _overlap(steps[1].text, body.rule) >= 0.6):
                 break  # several code blocks under one rule would lose which step each belongs to
             code, steps = [*code, *steps[0].code], steps[1:]
@@ -215,6 +215,13 @@ def render_rules(lessons: list[Lesson], *, max_steps: int = MAX_STEPS, with_link
         if len(body.steps) > max_steps and ref and with_links:
             lines.append(f"  ({len(body.steps) - max_steps} more step(s) in [{ref}]({ref}))")
     return lines
+
+
+def _said_by(step: str, rule: str, share: float) -> bool:
+    """Does ``rule`` already say ``step``: most of its words, and every command it quotes (a step that shares
+    the rule's words but runs another command, `describe` after `get`, says something new)."""
+    spans = re.findall(r"`([^`]+)`", step)
+    return _overlap(step, rule) >= share and all(span in rule for span in spans)
 
 
 def _overlap(a: str, b: str) -> float:

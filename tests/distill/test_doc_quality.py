@@ -168,3 +168,45 @@ def test_a_must_not_inside_a_description_is_not_a_guardrail(tmp_path: Path) -> N
         "Do not edit a trace by hand, because its line numbers are cited by tests.",
         "Secrets must never be committed to the corpus.",
     ]
+
+
+RUNBOOK = """# AppCrashLooping
+
+## Meaning
+
+The app dies on start and the platform keeps restarting it.
+
+## Diagnosis
+
+- Check the pod via `kubectl -n $NAMESPACE get pod $POD`.
+- Check its events via `kubectl -n $NAMESPACE describe pod $POD`.
+- Check its logs via `kubectl -n $NAMESPACE logs $POD -c $CONTAINER`
+- Check pod template parameters such as:
+  - pod priority
+  - readiness and liveness probes - wrong port or command
+
+Other things to check:
+
+- app waits for other services to start, such as database
+- missing files such as configmaps/secrets/volumes
+- read only filesystem
+
+## Mitigation
+
+Define sane default values to start the app.
+"""
+
+
+def test_a_runbook_keeps_every_check_and_folds_the_lists_that_detail_one(tmp_path: Path) -> None:
+    from skillforge.skills.render import render_rules
+
+    (lesson,) = _lessons(_write(tmp_path, "AppCrashLooping.md", RUNBOOK))
+    shown = "\n".join(render_rules([lesson]))
+    # `describe` after `get` shares the rule's words but runs another command: a step of its own.
+    assert "1. Check its events via `kubectl -n $NAMESPACE describe pod $POD`." in shown
+    assert "2. Check its logs via" in shown
+    # A nested list details the item it hangs off; a list of causes after "Other things to check:" is one
+    # step, and "read only filesystem" in it is a cause, not an order to read.
+    assert "3. Check pod template parameters such as pod priority; readiness and liveness probes" in shown
+    assert re.search(r"(?m)^  4\. Check for app waits for other services.*; read only filesystem$", shown)
+    assert not re.search(r"(?m)^  \d+\. Read only filesystem", shown)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from skillforge.distill.heuristic.actions import command_family
 from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.actions import command_family
 from skillforge.distill.heuristic.doc_lessons import doc_digest, doc_lessons
 from skillforge.distill.heuristic.doc_steps import instruction
 from skillforge.ingest import read_file
@@ -89,7 +89,10 @@ def test_known_issues_are_fixes_and_information_sections_are_procedures(tmp_path
     assert cluster.kind == "procedure"
     assert "Cluster in healthy state" not in cluster.body.split("Expected output:")[0]  # output is no step
     text = "\n".join(l.body for l in lessons)
-    assert "make sure you know" not in text.lower()  # a lead to a list of facts is not a step
+    # A lead to a list of facts is no step on its own ("Make sure you know:"); with the facts folded in it is one.
+    assert not re.search(r"(?i)make sure you know:?\s*(?:$|\n)", text)
+    if "make sure you know" in text.lower():
+        assert "the kubernetes distribution and version you are using" in text.lower()
     assert "searches input files" not in text  # a tool list describes tools
     assert "status subcommand provides" not in text  # a declarative numbered item is not a step
 

@@ -232,7 +232,7 @@ _OBLIGED = re.compile(r"(?i)\b(?:should|must|needs? to|has to|have to) be \w+(?:
 def read_part(heading: str, text: str, *, procedural: bool = False, lenient: bool = False) -> Part:
     """Steps, guardrails, fixes and output samples of one part of a document."""
     part = Part(heading)
-    items = blocks(text)
+    items = _fold_lists(blocks(text))
     last: DocStep | None = None  # the step a code block right here belongs to
     lead = ""  # text of the block before this one, for what introduces a code block
     symptom = ""  # a labelled problem ("**Command not found?**") waiting for its fix
@@ -285,6 +285,49 @@ def read_part(heading: str, text: str, *, procedural: bool = False, lenient: boo
         lead = clean if not block.more else plain(block.more[-1])
     part.fixes = [f for f in part.fixes if f.steps]
     return part
+
+
+_CHECK_LEAD = re.compile(r"(?i)\b(?:things?|items?|points?|causes?|reasons?|parameters?|places?)\s+to\s+"
+                         r"(check|verify|review|inspect|look (?:at|for)|consider)\b\s*:$")
+
+
+def _fold_lists(items: list[Block]) -> list[Block]:
+    """A list that only details the line introducing it becomes part of that line, so it is neither lost as
+    prose nor misread as steps ("Read only filesystem" in a list of causes is not an order to read):
+
+    - items nested under an item ending in ":" ("Check pod template parameters such as:" / pod priority …);
+    - a list after a paragraph ending in ":" whose items are mostly not orders ("Other things to check:" /
+      app waits for the database …), which becomes one step when its lead names things to check.
+    """
+    out: list[Block] = []
+    i = 0
+    while i < len(items):
+        block = items[i]
+        text = block.text.rstrip()
+        if block.kind not in ("item", "para") or not text.endswith(":") or block.more:
+            out.append(block)
+            i += 1
+            continue
+        j = i + 1
+        run: list[Block] = []
+        while j < len(items) and items[j].kind == "item" and not items[j].code and (
+                block.kind == "para" or items[j].depth > block.depth):
+            run.append(items[j])
+            j += 1
+        orders = sum(is_imperative(plain(r.text)) for r in run)
+        labelled = any(_DEFINITION.match(plain(r.text)) for r in run)  # "**Cause**: … Check x": read as is
+        if not run or labelled or block.kind == "para" and orders * 2 >= len(run):
+            out.append(block)
+            i += 1
+            continue
+        details = "; ".join(plain(r.text).rstrip(".;") for r in run)
+        check = _CHECK_LEAD.search(text) if block.kind == "para" else None
+        # No "label:" shape, which reads as a definition-list entry rather than a step.
+        lead = f"Also {check.group(1).lower()} for " if check else text.rstrip(":").rstrip() + " "
+        out.append(Block("item" if check else block.kind, lead + details, depth=block.depth,
+                         numbered=block.numbered, quoted=block.quoted))
+        i = j
+    return out
 
 
 def _read_text(part: Part, block: Block, clean: str, procedural: bool, lenient: bool = False) -> list[DocStep]:
