@@ -8,6 +8,7 @@ first (a cheap literal) and then checks which command the flag belongs to.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from skillforge.redact.patterns import is_placeholder, marker
@@ -45,6 +46,34 @@ _CAPITAL_P_FLAG = re.compile(r"[ \t]-P[ \t]+" + _VALUE)
 _CAPITAL_P_COMMANDS = re.compile(r"(?<![\w.-])(?:sqlcmd|bcp|osql)\b")
 _NETRC = re.compile(r"(?m)((?:^[ \t]*|\blogin[ \t]+\S+[ \t]+)pass(?:word|wd)[ \t]+)(\S+)")
 _NETRC_CONTEXT = re.compile(r"(?m)^[ \t]*(?:machine[ \t]+\S+|default\b)|\bmachine[ \t]+\S+[ \t]+login[ \t]")
+# Commands that take a password as a flag of their own (the flag means something else elsewhere):
+# (literal gating it, the command, the flag with its value). ``pass:`` (openssl, apksigner) prefixes the
+# value; ``env:``/``file:``/``fd:`` name where it is, which is kept.
+_OWN_FLAGS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+    (lit, re.compile(command), re.compile(r"(?:" + flag + r")(?:pass:)?" + _VALUE))
+    for lit, command, flag in [
+        ("pass", r"(?<![\w.-])(?:keytool|jarsigner|apksigner)\b",
+         r"[ \t]-{1,2}(?:(?:src|dest|new)?(?:store|key)pass|ks-pass|key-pass)(?:[ \t]+|=)"),
+        ("openssl", r"(?<![\w.-])openssl\b", r"[ \t]-(?:passin|passout|pass|password|k)[ \t]+"),
+        ("ssh-keygen", r"(?<![\w.-])ssh-keygen\b", r"[ \t]-[NP][ \t]+"),
+        ("zip", r"(?<![\w.-])(?:zip|unzip|zipcloak|funzip)\b", r"[ \t]-P[ \t]+"),
+        ("7z", r"(?<![\w.-])7z[ar]?\b", r"[ \t]-p(?=[^\s-])"),
+        ("rar", r"(?<![\w.-])(?:un)?rar\b", r"[ \t]-h?p(?=[^\s-])"),
+        ("ldap", r"(?<![\w.-])ldap\w+\b", r"[ \t]-w[ \t]+"),
+        ("user", r"(?<![\w.-])(?:useradd|usermod)\b", r"[ \t]-p[ \t]+"),
+        ("rabbitmqctl", r"(?<![\w.-])rabbitmqctl\b", r"[ \t](?:add_user|change_password)[ \t]+\S+[ \t]+"),
+        ("net", r"(?<![\w.-])net(?:\.exe)?\b", r"[ \t]user[ \t]+[^\s/]+[ \t]+"),
+        ("htpasswd", r"(?<![\w.-])htpasswd\b", r"[ \t]-\w*n\w*b\w*[ \t]+\S+[ \t]+|[ \t]-\w*b\w*[ \t]+\S+[ \t]+\S+[ \t]+"),
+    ]
+]
+_KEPT_SOURCE = re.compile(r"^['\"]?(?:env|file|fd|stdin)(?::|['\"]?$)")
+# SQL: CREATE/ALTER USER … IDENTIFIED BY 'PW' (MySQL, Oracle), … IDENTIFIED BY PASSWORD 'hash'.
+_IDENTIFIED_BY = re.compile(r"(?i)\bidentified[ \t]+(?:with[ \t]+\w+[ \t]+)?by[ \t]+(?:password[ \t]+)?" + _VALUE)
+# Oracle's user/password@service: sqlplus scott/PW@db, jdbc:oracle:thin:scott/PW@host:1521/ORCL.
+_ORACLE_LOGIN = re.compile(
+    r"(?:jdbc:oracle:(?:thin|oci8?):|(?<![\w.-])(?:sqlplus|rman|expdp|impdp|exp|imp|sqlldr|dgmgrl)(?:[ \t]+-\w+)*[ \t]+['\"]?)"
+    r"[\w$#.]+/(?P<value>[^\s/@'\"]+)@"
+)
 _USERINFO_GATES = (" -u", " --user", " -a", " --auth", " -U", " --proxy-user", " --basic-auth", "\t-")
 
 
@@ -69,7 +98,23 @@ def redact_command_passwords(text: str, lowered: str) -> str:
             text = _STDIN_HERE.sub(lambda m: _mask(m, "value"), text)
     if "pgpass" in lowered:
         text = redact_pgpass(text)
+    for literal, command, flag in _OWN_FLAGS:
+        if literal in lowered and command.search(text):
+            text = flag.sub(functools.partial(_own_flag_sub, text=text, command=command), text)
+    if "identified" in lowered:
+        text = _IDENTIFIED_BY.sub(lambda m: _mask(m, "value"), text)
+    if "/" in text and "@" in text and ("oracle" in lowered or any(c in lowered for c in _ORACLE_TOOLS)):
+        text = _ORACLE_LOGIN.sub(lambda m: _mask(m, "value"), text)
     return text
+
+
+_ORACLE_TOOLS = ("sqlplus", "rman", "expdp", "impdp", "exp ", "imp ", "sqlldr", "dgmgrl")
+
+
+def _own_flag_sub(match: re.Match[str], text: str, command: re.Pattern[str]) -> str:
+    if not command.search(_command_of(text, match.start())) or _KEPT_SOURCE.match(match.group("value")):
+        return match.group(0)
+    return _mask(match, "value")
 
 
 def redact_pgpass(text: str) -> str:

@@ -114,12 +114,13 @@ URL_PORT_RE = re.compile(r"\d{1,5}(?:/.*)?")
 URL_TOKEN_USER_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)([A-Za-z0-9_-]{20,})@")
 
 # A name that holds a secret ends with one of these words (``DB_PASSWORD``, ``openai_api_key``,
-# ``client-secret``, ``GITHUB_TOKEN``, ``MYSQL_PWD``, ``AccountKey``) — ``max_tokens`` or
+# ``client-secret``, ``GITHUB_TOKEN``, ``MYSQL_PWD``, ``AccountKey``, Rails' ``SECRET_KEY_BASE``, a personal
+# access token's ``GH_PAT``, ``AWS_CREDS``) — ``max_tokens`` or
 # ``token_count`` do not, nor SWE-bench's ``FAIL_TO_PASS``/``PASS_TO_PASS`` test lists. Longer words first.
 KEYWORDS = (
-    r"secret[_-]?key|access[_-]?key|private[_-]?key|api[_-]?key|apikey|account[_-]?key|shared[_-]?access[_-]?key|"
+    r"secret[_-]?key[_-]?base|secret[_-]?key|access[_-]?key|private[_-]?key|api[_-]?key|apikey|account[_-]?key|shared[_-]?access[_-]?key|"
     r"(?:signing|encryption|master|session|hmac|license|client|app|deploy|ssh)[_-]?key|"
-    r"pass(?:word|wd|phrase)|[_-]pwd|(?<!_to)[_-]pass(?![a-z0-9_])|secret|token|credentials?"
+    r"pass(?:word|wd|phrase)|[_-]pwd|(?<!_to)[_-]pass(?![a-z0-9_])|(?:gh|github|gitlab|ado|azdo|devops|bitbucket|docker(?:hub)?)[_-]pat(?![a-z0-9_])|secret|token|credentials?|creds"
 )
 KEYWORD = re.compile(KEYWORDS)
 """Searched in the lowercased text: a case-insensitive alternation is several times slower."""

@@ -120,7 +120,7 @@ def _redact(text: str, redact_emails: bool) -> str:
     text = commands.redact_command_passwords(text, lowered)
     if "cookie" in lowered or " -b " in text:
         text = _redact_cookies(text)
-    if any(word in lowered for word in ("pass", "secret", "token", "key", "credential", "pwd", "auth")):
+    if any(word in lowered for word in ("pass", "secret", "token", "key", "cred", "pwd", "auth", "_pat", "-pat")):
         if "value" in lowered:
             text = _redact_name_value_pairs(text, text.lower())
         text = _redact_assignments(text)
@@ -245,9 +245,12 @@ def _redact_name_value_pairs(text: str, lowered: str) -> str:
 
 # What follows a secret-looking name: NAME=value, NAME: value, "name": "value", \"name\": \"value\",
 # --name value.
+# Percent-encoded too (a form body or a query string quoted once more: ``password%3D…``,
+# ``%22password%22%3A%22…%22``): the value then runs to the next ``&`` or ``%26``.
 _TAIL = re.compile(
-    r"""\\?["']?(?P<sep>[ \t]*[:=][ \t]*|[ \t]+)"""
-    r"""(?P<value>\\"(?:[^"\\\n]|\\[^"\n])*\\"|"[^"\n]*"|'[^'\n]*'|[^\s"',;)}\]\\]+)"""
+    r"""(?:\\?["']?|%22)(?P<sep>[ \t]*[:=][ \t]*|[ \t]+|%3[DdAa](?:%22)?)"""
+    r"""(?P<value>\\"(?:[^"\\\n]|\\[^"\n])*\\"|"[^"\n]*"|'[^'\n]*'|(?<=%3[DdAa])[^\s"',;&)}\]\\%]+|"""
+    r"""(?<=%22)[^\s"',;&)}\]\\%]+|[^\s"',;)}\]\\]+)"""
 )
 # After a one-word value, this looks like a type annotation (``api_key: SecretStr | None = None``).
 _ANNOTATION = re.compile(r"[ \t]*(?:\|[ \t]*\w|=[ \t]*\S|\[)")
@@ -278,11 +281,11 @@ def _redact_assignments(text: str) -> str:
         if tail is None:
             continue
         separator, value = tail.group("sep"), tail.group("value")
-        assigned = ":" in separator or "=" in separator
+        assigned = ":" in separator or "=" in separator or "%3" in separator
         if not assigned and (not flag or value.startswith("-")):
             continue  # "the token expired" is prose, not an assignment
         bare = value.replace('\\"', "").strip("\"'")
-        if len(bare) < 3 or is_placeholder(value):
+        if len(bare) < 3 or is_placeholder(value) or "[REDACTED:" in value:
             continue
         value_end = tail.end("value")
         quoted = value[0] in "\"'\\"

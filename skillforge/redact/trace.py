@@ -70,7 +70,16 @@ _VALUE_KEYS = frozenset({"value", "val", "data", "default", "current", "plaintex
 
 
 def _secret_named(key: str) -> bool:
-    return SECRET_NAME_RE.match(key) is not None or _SECRET_HEADER.fullmatch(key) is not None
+    return (
+        SECRET_NAME_RE.match(key) is not None
+        or _SECRET_HEADER.fullmatch(key) is not None
+        or key.lower() in _SHORT_PASSWORD_KEYS
+    )
+
+
+# A key that is only "pass" or "pw" (``{"user": "admin", "pass": …}``): in prose the words mean other
+# things ("--- PASS: TestX"), as a key of its own they name a password.
+_SHORT_PASSWORD_KEYS = frozenset({"pass", "pw", "passwd", "pwd"})
 
 
 def _placeholder(value: str) -> bool:

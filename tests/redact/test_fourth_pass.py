@@ -1,0 +1,97 @@
+"""Fourth adversarial pass on redaction: secrets in shapes the first three passes left in clear.
+
+Each came through ``redact_text`` untouched before: passwords given to commands by flags only those
+commands read as a password (keytool, openssl ``pass:``, ssh-keygen ``-N``, zip/7z/rar, ldap ``-w``,
+htpasswd, rabbitmqctl, ``net user``), SQL ``IDENTIFIED BY``, Oracle ``user/password@service``,
+percent-encoded ``name=value`` pairs, names such as Rails' ``SECRET_KEY_BASE``, ``GH_PAT`` and
+``*_CREDS``, and a ``{"user": …, "pass": …}`` argument.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from skillforge.models import Source, Step, ToolCall, ToolResult, Trace
+from skillforge.redact import redact_text, redact_trace, redact_value
+
+S = "Zx9qLm2PvR7tWc4KyB8nHd3Fs6Ju1Ae5"
+HEX = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+LEAKED = [
+    f"keytool -importkeystore -srcstorepass {S} -deststorepass {S}",
+    f"jarsigner -keystore ks.jks -storepass {S} app.apk alias",
+    f"apksigner sign --ks ks.jks --ks-pass pass:{S} app.apk",
+    f"openssl pkcs12 -export -in c.pem -passout pass:{S} -out c.p12",
+    f"openssl enc -aes-256-cbc -k {S} -in f -out f.enc",
+    f"ssh-keygen -t ed25519 -N '{S}' -f deploy_key",
+    f"ssh-keygen -p -P {S} -N {S} -f key",
+    f"zip -P {S} backup.zip db.sql",
+    f"unzip -P {S} backup.zip",
+    f"7z a -p{S} backup.7z db.sql",
+    f"rar a -hp{S} backup.rar db.sql",
+    f"ldapsearch -x -D cn=admin,dc=x -w {S} -b dc=x",
+    f"useradd -m -p {S} deploy",
+    f"rabbitmqctl add_user admin {S}",
+    f"net user admin {S} /add",
+    f"htpasswd -b .htpasswd admin {S}",
+    f"htpasswd -nbB admin {S}",
+    f"CREATE USER app IDENTIFIED BY '{S}';",
+    f"ALTER USER app IDENTIFIED BY {S};",
+    f"CREATE USER 'u'@'%' IDENTIFIED WITH mysql_native_password BY '{S}';",
+    f"sqlplus -S scott/{S}@//db:1521/ORCL",
+    f"jdbc:oracle:thin:scott/{S}@db:1521/ORCL",
+    f"curl -d 'grant_type=password&username=u&password%3D{S}' https://x.example/token",
+    f"https://x.example/cb?next=%2Fhome%3Ftoken%3D{S}%26x%3D1",
+    f"%7B%22password%22%3A%22{S}%22%7D",
+    f"SECRET_KEY_BASE={HEX}",
+    f"GH_PAT={S}",
+    f"export AWS_CREDS={S}",
+]
+
+
+@pytest.mark.parametrize("text", LEAKED)
+def test_the_secret_is_masked(text: str) -> None:
+    out = redact_text(text)
+    assert S not in out and HEX not in out and "[REDACTED:" in out
+
+
+KEPT = [
+    "keytool -list -keystore ks.jks -storepass:env STORE_PW",
+    "openssl rsa -passin env:KEY_PASS -in k.pem",
+    "openssl rand -hex 32 -out key.bin",
+    "ssh-keygen -t ed25519 -N '' -f key",
+    "zip -r site.zip public/",
+    "unzip -o site.zip -d out",
+    "net user admin * /add",
+    "htpasswd -c .htpasswd admin",
+    "ALTER USER app IDENTIFIED EXTERNALLY;",
+    "sqlplus / as sysdba",
+    "re_pat = r'^a+$'",
+    "https://example.com/search?q=a%20b%3Dc",
+]
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_ordinary_commands_are_left_alone(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_a_short_password_key_in_tool_arguments() -> None:
+    value = {"url": "https://x.example/login", "user": "admin", "pass": S, "pw": "hunter2-x9", "search_pat": "foo.*"}
+    red = redact_value(value)
+    assert red["pass"].startswith("[REDACTED:") and red["pw"].startswith("[REDACTED:")
+    assert red["user"] == "admin" and red["search_pat"] == "foo.*"
+
+
+def test_nothing_of_them_survives_a_trace() -> None:
+    trace = Trace(
+        id="t",
+        source=Source(path="s.jsonl", format="claude-code"),
+        task="sign the release",
+        steps=[
+            Step(role="assistant", tool_call=ToolCall(name="Bash", arguments={"command": LEAKED[0]})),
+            Step(role="tool", tool_result=ToolResult(output="\n".join(LEAKED))),
+            Step(role="assistant", tool_call=ToolCall(name="Bash", arguments={"argv": ["ssh-keygen", "-N", S, "-f", "deploy_key"]})),
+        ],
+    )
+    assert S not in redact_trace(trace).model_dump_json()
