@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from skillforge.ingest import detect, read_file
@@ -160,3 +161,42 @@ def test_setext_headings_and_front_matter_only(tmp_path: Path) -> None:
     empty.write_text("---\ntitle: Stub\n---\n")
     got = list(read_file(empty))
     assert len(got) == 1 and isinstance(got[0], Skipped) and got[0].reason == "markdown: no text to read"
+
+
+RST = """==========================
+How to contribute to Acme
+==========================
+
+Running the tests
+-----------------
+
+You probably want a `virtual
+environment <https://docs.python.org/3/library/venv.html>`_ first.
+
+The minimal requirement is ``pytest``. You can install it with::
+
+    pip install pytest
+
+Run the suite with:
+
+.. code-block:: bash
+
+   pytest -q tests/
+
+.. note:: A large part of the suite is skipped without the extras; see :ref:`extras <extras>`.
+
+Check the :func:`acme.setup` docstring for the options.
+"""
+
+
+def test_restructuredtext_reads_as_the_markdown_it_means(tmp_path: Path) -> None:
+    path = tmp_path / "CONTRIBUTING.rst"
+    path.write_text(RST, encoding="utf-8")
+    doc = _doc(path)
+    text = "\n".join(s.text for s in doc.steps)
+    assert "[virtual environment](https://docs.python.org/3/library/venv.html)" in text  # a link across lines
+    assert "The minimal requirement is `pytest`. You can install it with:\n\n```\npip install pytest\n```" in text
+    assert "```bash\npytest -q tests/\n```" in text  # the code-block directive
+    assert "Note: A large part of the suite is skipped without the extras; see `extras`." in text
+    assert "Check the `acme.setup` docstring" in text
+    assert "::" not in text and "`_" not in text and not re.search(r"(?<!`)``(?!`)", text)

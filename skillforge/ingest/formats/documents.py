@@ -356,6 +356,10 @@ def _has_body(chunk: str, title: str) -> bool:
 def parse_text(text: str, fallback_title: str) -> tuple[str, list[str]]:
     """``(title, sections)`` of plain text: underlined headings, else heading lines, else paragraphs."""
     raw = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    if _looks_rst(raw):
+        # Links may wrap (`virtualenv\n<http://…>`_): joined on the whole text before the lines are read.
+        joined = _RST_LINK.sub(lambda m: f"[{' '.join(m.group(1).split())}]({m.group(2).strip()})", "\n".join(raw))
+        raw = _rst_to_markdown(joined.split("\n"))
     lines, heads = _underlined(raw)
     if not heads:
         lines, heads = _heading_lines(raw)
@@ -374,6 +378,75 @@ def parse_text(text: str, fallback_title: str) -> tuple[str, list[str]]:
         else:
             sections.append(block)
     return title, sections
+
+
+_RST_MARK = re.compile(r"^\.\. [\w-]+::|``[^`]+``|`[^`]+ <[^>]+>`__?|::\s*$|:(?:ref|doc|func|class|meth|mod|attr|"
+                       r"envvar|option|command|file|program|term|kbd|code)?:`")
+_RST_LINK = re.compile(r"`([^`<]+?)\s*<([^>]+)>`__?")
+_RST_ROLE = re.compile(r":[\w:.-]+:`([^`<]+?)(?:\s*<[^>]+>)?`")
+_RST_DIRECTIVE = re.compile(r"^(\s*)\.\. ([\w-]+)::\s*(.*)$")
+_RST_ADMONITION = {"note", "warning", "tip", "important", "caution", "danger", "attention", "hint", "seealso"}
+
+
+def _looks_rst(raw: list[str]) -> bool:
+    """reStructuredText rather than plain text: directives, ``literals``, `links <…>`_, roles, ``::`` blocks."""
+    return sum(1 for line in raw[:2000] if _RST_MARK.search(line)) >= 2
+
+
+def _rst_to_markdown(raw: list[str]) -> list[str]:
+    """reStructuredText inline markup and blocks as the Markdown the section reader knows: ``x`` -> `x`,
+    `text <url>`_ -> [text](url), :role:`x` -> `x`, "with::" + indented block -> "with:" + a fenced block,
+    ``.. code-block:: bash`` -> a fenced block, ``.. note::`` -> "Note: …"; other directives are dropped."""
+    out: list[str] = []
+    i = 0
+    literal = False  # the previous paragraph ended in "::": the next indented block is code
+    while i < len(raw):
+        line = raw[i]
+        directive = _RST_DIRECTIVE.match(line)
+        if directive or (literal and line.strip() == ""):
+            indent = len(directive.group(1)) if directive else 0
+            name = directive.group(2).lower() if directive else "literal"
+            j = i + 1
+            while j < len(raw) and not raw[j].strip():
+                j += 1
+            start = j
+            while j < len(raw) and (not raw[j].strip() or len(raw[j]) - len(raw[j].lstrip()) > indent):
+                j += 1
+            body = raw[start:j]
+            while body and not body[-1].strip():
+                body.pop()
+            pad = min((len(b) - len(b.lstrip()) for b in body if b.strip()), default=0)
+            body = [b[pad:] for b in body]
+            if name in ("code-block", "code", "sourcecode", "literal") and body:
+                lang = directive.group(3).strip() if directive else ""
+                out += ["", f"```{lang}", *body, "```", ""]
+            elif name in _RST_ADMONITION and (body or (directive and directive.group(3))):
+                text = " ".join([directive.group(3).strip() if directive else "", *(b.strip() for b in body)]).strip()
+                out += ["", f"{name.capitalize()}: {_rst_inline(text)}", ""]
+            elif not directive:
+                out.append(line)
+                literal = False
+                i += 1
+                continue
+            literal = False
+            i = j
+            continue
+        stripped = line.rstrip()
+        if stripped.endswith("::"):
+            literal = True
+            stripped = stripped[:-2].rstrip()
+            stripped = stripped + ":" if stripped.strip() else ""
+        elif stripped.strip():
+            literal = False
+        out.append(_rst_inline(stripped))
+        i += 1
+    return out
+
+
+def _rst_inline(line: str) -> str:
+    line = _RST_LINK.sub(lambda m: f"[{m.group(1).strip()}]({m.group(2).strip()})", line)
+    line = _RST_ROLE.sub(lambda m: f"`{m.group(1).strip()}`", line)
+    return re.sub(r"``([^`]+)``", r"`\1`", line)
 
 
 def _underlined(raw: list[str]) -> tuple[list[str], Heads]:
