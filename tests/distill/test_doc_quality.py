@@ -210,3 +210,10 @@ def test_a_runbook_keeps_every_check_and_folds_the_lists_that_detail_one(tmp_pat
     assert "3. Check pod template parameters such as pod priority; readiness and liveness probes" in shown
     assert re.search(r"(?m)^  4\. Check for app waits for other services.*; read only filesystem$", shown)
     assert not re.search(r"(?m)^  \d+\. Read only filesystem", shown)
+
+
+def test_a_step_about_it_keeps_the_sentence_that_says_what_it_is(tmp_path: Path) -> None:
+    doc = ("# Contributing\n\n## Running the testsuite\n\nThe minimal requirement is `py.test`. You can install it "
+           "with:\n\n```\npip install pytest\n```\n\nThen run the testsuite with:\n\n```\npy.test\n```\n")
+    (lesson,) = _lessons(_write(tmp_path, "acme_CONTRIBUTING.md", doc))
+    assert "1. The minimal requirement is `py.test`; install it with:" in lesson.body

@@ -287,6 +287,8 @@ def read_part(heading: str, text: str, *, procedural: bool = False, lenient: boo
     return part
 
 
+_PRONOUN_STEP = re.compile(r"^[A-Z][a-z]+ (?:it|them|this|these|that one)\b")
+"""A step whose object is a pronoun ("Install it with:") names its thing in the sentence before."""
 _CHECK_LEAD = re.compile(r"(?i)\b(?:things?|items?|points?|causes?|reasons?|parameters?|places?)\s+to\s+"
                          r"(check|verify|review|inspect|look (?:at|for)|consider)\b\s*:$")
 
@@ -342,6 +344,9 @@ def _read_text(part: Part, block: Block, clean: str, procedural: bool, lenient: 
             part.guards.append(Guard(rule, sentence))
             continue
         said = instruction(sentence) or (sentence if lenient and _OBLIGED.search(sentence) else None)
+        if said and i > 0 and not steps and _PRONOUN_STEP.match(said) and found[i - 1] in part.prose[-1:]:
+            # "… is `py.test`. You can install it with:": the step needs the sentence that says what "it" is.
+            said = f"{found[i - 1].rstrip('. ')}; {lower_first(said)}"
         if said:
             steps.append(said)
         else:
