@@ -350,3 +350,21 @@ def test_one_tasks_own_exception_fixed_by_an_edit_is_no_rule_but_failing_tests_a
     assert not [l for l in own if "TypeError" in l.body]
     tests = _lessons([fixed("b", "pytest tests/test_solve.py", "FAILED tests/test_solve.py::test_x\n1 failed")])
     assert [l for l in tests if l.kind == "recovery" and "failing tests" in l.body]
+
+
+def test_a_procedure_step_shows_no_second_example_cut_short() -> None:
+    def run(name: str, sed_first: bool) -> Trace:
+        steps = [Step(role="user", text=f"Fix the merge of variable attributes ({name})")]
+        steps += _call(0, "Grep", {"pattern": "variable_attrs"}, "xarray/core/merge.py:504: return variable_attrs[0]")
+        edit = _call(1, "Edit", {"file_path": "/home/me/proj/xarray/core/merge.py", "old_string": "a",
+                                 "new_string": "b"}, "The file has been updated.")
+        sed = _call(2, "Bash", {"command": "sed -i '504s/return variable_attrs\\[0\\]/return dict(variable_attrs"
+                                           "[0])/' xarray/core/merge.py"}, "")
+        steps += sed + edit if sed_first else edit + sed
+        steps += _call(3, "Bash", {"command": "pytest xarray/tests/test_merge.py"}, "12 passed")
+        return _session(name, steps, success=True)
+
+    procedure = next(l for l in _lessons([run("a", True), run("b", False), run("c", True)])
+                     if l.kind == "procedure")
+    edit = next(line for line in procedure.body.splitlines() if "smallest change" in line)
+    assert "…" not in edit and "`Edit " in edit, edit

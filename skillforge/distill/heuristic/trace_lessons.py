@@ -252,10 +252,14 @@ def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         examples = [a for d in holders[name] for r in roles for a in d.role_examples.get(r, [])[:1]]
         scratch = set().union(*(d.scratch for d in holders[name]))
         families = Counter(a.family for a in examples)
-        shown = []
-        for family, _ in families.most_common(2):
+        candidates = []
+        for family, _ in families.most_common(3):
             sample = min((a for a in examples if a.family == family), key=lambda a: (len(a.quote), a.quote))
-            shown.append(generic_command(example(sample, 60, scratch)) if is_shell(sample) else example(sample, 60, scratch))
+            candidates.append(generic_command(example(sample, 60, scratch)) if is_shell(sample)
+                              else example(sample, 60, scratch))
+        # Examples that fit come first; one cut short (a long `sed -i` pattern) only when nothing else fits.
+        whole = [c for c in candidates if "…" not in c]
+        shown = whole[:2] or candidates[:1]
         lines.append(f"{number}. {phrases[name]}, e.g. {' or '.join(dict.fromkeys(shown))}.")
         for d in holders[name]:
             action = next((a for r in roles_of[name] for a in d.role_examples.get(r, [])), None)
