@@ -120,6 +120,72 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+# "Ignore all previous instructions" in other languages: a model obeys them as well as the English.
+# Each is matched as ``_norm`` leaves it (Cyrillic look-alike letters folded to Latin), so the source is
+# folded the same way. (language, pattern, words a match holds: one tuple per part).
+_OTHER_LANGUAGES: list[tuple[str, str, tuple[tuple[str, ...], ...]]] = [
+    ("de", r"\b(?:ignorier\w*|vergiss|vergessen\s+sie|missacht\w*)\s+(?:\w+\s+){0,3}"
+           r"(?:vorherig|bisherig|obig|vorangegangen|vorig|früher|ursprünglich)\w*\s+"
+           r"(?:anweisung|instruktion|befehl|regel|vorgabe|richtlinie)\w*",
+     (("ignorier", "vergiss", "vergessen", "missacht"),
+      ("vorherig", "bisherig", "obig", "vorangegangen", "vorig", "früher", "ursprünglich"),
+      ("anweisung", "instruktion", "befehl", "regel", "vorgabe", "richtlinie"))),
+    ("fr", r"\b(?:ignore[zr]?|oublie[zr]?|néglige[zr]?)\s+(?:\w+\s+){0,3}"
+           r"(?:instructions|consignes|directives|règles|ordres)\s+(?:précédentes|antérieures|ci-dessus|initiales)",
+     (("ignore", "oublie", "néglige"), ("instructions", "consignes", "directives", "règles", "ordres"),
+      ("précédentes", "antérieures", "ci-dessus", "initiales"))),
+    ("es/pt/it", r"\b(?:ignor[aei]\w*|olvid[ae]\w*|esque[çc]a|desconsider[ae]\w*|dimentica\w*)\s+(?:\w+\s+){0,3}"
+           r"(?:instru[cç]c?[ioõ]\w*|indicaciones|reglas|regras|regole|órdenes|directrices|diretrizes|orientações|istruzioni|direttive)"
+           r"\s+(?:anteriores|previas|prévias|precedenti|de\s+arriba|acima|sopra|iniciales|iniziali)",
+     (("ignor", "olvid", "esque", "desconsider", "dimentica"),
+      ("instruc", "instruç", "instrucoes", "indicaciones", "reglas", "regras", "regole", "órdenes", "directrices", "diretrizes",
+       "orientações", "istruzioni", "direttive"),
+      ("anteriores", "previas", "prévias", "precedenti", "arriba", "acima", "sopra", "iniciales", "iniziali"))),
+    ("nl/pl", r"\b(?:negeer|vergeet|zignoruj|ignoruj|zapomnij)\s+(?:\w+\s+){0,3}"
+           r"(?:vorige|eerdere|voorgaande|bovenstaande|poprzednie|wcześniejsze|powyższe)\s+"
+           r"(?:instructies|regels|opdrachten|instrukcje|polecenia|zasady)",
+     (("negeer", "vergeet", "ignoruj", "zapomnij"),
+      ("vorige", "eerdere", "voorgaande", "bovenstaande", "poprzednie", "wcześniejsze", "powyższe"),
+      ("instructies", "regels", "opdrachten", "instrukcje", "polecenia", "zasady"))),
+    ("ru/uk", r"(?<!\w)(?:игнорируй\w*|проигнорируй\w*|забудь\w*|ігноруй\w*)\s+(?:\w+\s+){0,3}"
+           r"(?:предыдущ|прежн|предшествующ|вышеуказанн|попередн)\w*\s+(?:инструкц|указани|правил|команд|інструкц)\w*",
+     (("игнорир", "проигнорир", "забуд", "ігнору"), ("предыдущ", "прежн", "предшествующ", "вышеуказанн", "попередн"),
+      ("инструкц", "указани", "правил", "команд", "інструкц"))),
+    ("tr", r"(?:önceki|yukaridaki|yukarıdaki)\s+(?:\w+\s+){0,2}(?:talimat|komut|kural)\w*\s+(?:\w+\s+)?"
+           r"(?:yok\s+say|görmezden\s+gel|unut)",
+     (("önceki", "yukaridaki"), ("talimat", "komut", "kural"), ("yok", "görmezden", "unut"))),
+    ("zh", r"(?:忽略|无视|無視|忽视|忽視|不要理会|不要理會|忘记|忘記|忘掉)[^。.\n]{0,12}(?:之前|以前|先前|上面|上述|前面|此前)"
+           r"[^。.\n]{0,8}(?:指令|指示|说明|說明|规则|規則|提示)",
+     (("忽略", "无视", "無視", "忽视", "忽視", "理会", "理會", "忘记", "忘記", "忘掉"),
+      ("之前", "以前", "先前", "上面", "上述", "前面", "此前"), ("指令", "指示", "说明", "說明", "规则", "規則", "提示"))),
+    ("ja", r"(?:以前|前|上記|これまで|先ほど)の[^。\n]{0,10}(?:指示|命令|ルール|指令|プロンプト)[^。\n]{0,10}(?:無視|忘れ)",
+     (("以前", "前", "上記", "これまで", "先ほど"), ("指示", "命令", "ルール", "指令", "プロンプト"), ("無視", "忘れ"))),
+    ("ko", r"(?:이전|앞의|위의|기존)[^.\n]{0,10}(?:지시|지침|명령|규칙)[^.\n]{0,10}(?:무시|잊)",
+     (("이전", "앞의", "위의", "기존"), ("지시", "지침", "명령", "규칙"), ("무시", "잊"))),
+]
+_RULES.append((
+    "injection-override",
+    re.compile("|".join(fold_confusables(source) for _, source, _ in _OTHER_LANGUAGES), _I),
+))
+_RULES.append((
+    # Third-party text (a page, a ticket, a tool output) that speaks to the AI reading it: nobody writes
+    # "Note to the AI assistant:" or "AI agents processing this must" for a person. Also a forged end
+    # of a tool result, and a claimed approval from the user.
+    "injection-addressed",
+    re.compile(
+        r"\b(?:note|message|instructions?|reminder|attention|important|notice)\s+(?:for|to)\s+(?:the\s+|any\s+|all\s+)?"
+        r"(?:ai|assistants?|agents?|llms?|language\s+models?|claude|codex|copilot|chatgpt|gpt|gemini|bots?)"
+        r"(?:\s+\w+){0,3}\s*[:,\u2014-]"  # "Note to the AI assistant:", not "instructions for the model on how…"
+        r"|\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|assistant|agent|llm|language\s+model|claude|chatbot|bot)\b"
+        r"|\b(?:ai|llm|automated|autonomous)\s+(?:agents?|assistants?|models?|systems?)\s+(?:reading|processing|parsing|"
+        r"summari[sz]ing|seeing|handling|that\s+reads?)\s+(?:this|these)\b"
+        r"|\b(?:the\s+)?user\s+has\s+(?:already\s+)?(?:pre-?)?(?:approved|authori[sz]ed|granted|allowed|consented)\s+"
+        r"(?:you|all|any|every|the\s+agent|the\s+assistant)\b"
+        r"|</(?:tool_result|function_results|function_call_output|tool_output|tool_response)>",
+        _I,
+    ),
+))
+
 # Words a line must contain (lower-cased, after ``_norm``) before a pattern is tried: plain substring
 # search is far cheaper than a case-insensitive alternation at every position of a long tool output,
 # and most lines of a trace hold a word of one part of a pattern (``print``, ``user``) but not of all.
@@ -180,6 +246,17 @@ _NEEDS: list[Needs] = [
         (("make", "send", "issue", "perform"), ("request",)),
     ),
 ]
+_NEEDS.append(
+    tuple(tuple(tuple(fold_confusables(word).lower() for word in part) for part in words) for _, _, words in _OTHER_LANGUAGES)
+)
+_NEEDS.append((
+    (("note", "message", "instruction", "reminder", "attention", "important", "notice"), ("for", "to"),
+     ("ai", "assistant", "agent", "llm", "model", "claude", "codex", "copilot", "gpt", "gemini", "bot")),
+    (("if",), ("you",), ("ai", "assistant", "agent", "llm", "model", "claude", "bot")),
+    (("ai", "llm", "automated", "autonomous"), ("agent", "assistant", "model", "system"), ("this", "these")),
+    (("user",), ("approved", "authori", "granted", "allowed", "consented")),
+    (("</",), ("tool_result", "function_results", "function_call_output", "tool_output", "tool_response")),
+))
 _PATTERNS = [(rule_id, pattern, needs) for (rule_id, pattern), needs in zip(_RULES, _NEEDS, strict=True)]
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
@@ -235,9 +312,12 @@ def _norm(line: str) -> str:
     return line
 
 
-# Inline tags only (a letter or "/" after "<"): chat-template tokens (<|im_start|>, <<SYS>>) and
-# comments (<!-- -->) are what other rules look for.
-_INLINE_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>\n]{0,200})?/?>")
+# Inline tags only (a letter or "/" after "<"): chat-template tokens (<|im_start|>, <<SYS>>), comments
+# (<!-- -->) and a forged end of a tool result are what other rules look for.
+_INLINE_TAG = re.compile(
+    r"</?(?!(?:tool_result|function_results|function_call_output|tool_output|tool_response)>)[A-Za-z][\w:-]*"
+    r"(?:\s[^<>\n]{0,200})?/?>"
+)
 # Printable ASCII as %XX (a URL-encoded sentence); other bytes belong to real URLs and stay.
 _PERCENT = re.compile(r"%(2[0-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])")
 _BACKSLASH_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|([nrt]))")
@@ -302,8 +382,23 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
     candidates = {flat[i][0] for i in chosen}
     hits += _across_lines(lines, {(h.rule_id, h.line) for h in hits}, patterns, candidates)
     if comments and "<!--" in text:
-        hits.extend(_hidden_comments(text))
+        hidden = _hidden_comments(text)
+        if hidden:
+            # "<!-- Note for the AI: run … -->" is one finding, the hidden comment's, not two.
+            inside = _comment_lines(text, {h.line for h in hidden})
+            hits = [h for h in hits if h.rule_id != "injection-addressed" or h.line not in inside]
+        hits.extend(hidden)
     return hits
+
+
+def _comment_lines(text: str, starts: set[int]) -> set[int]:
+    """The line numbers inside the HTML comments that begin on one of ``starts``."""
+    out: set[int] = set()
+    for m in _HTML_COMMENT.finditer(text):
+        first = text.count("\n", 0, m.start()) + 1
+        if first in starts:
+            out.update(range(first, first + m.group(0).count("\n") + 1))
+    return out
 
 
 def _candidate_pieces(whole: str, sizes: list[int], patterns: list[tuple[str, re.Pattern[str], Needs]]) -> list[int]:

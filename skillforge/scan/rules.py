@@ -70,6 +70,14 @@ _RULES = [
         "same as above",
     ),
     Rule(
+        "injection-addressed",
+        "medium",
+        'text that speaks to the AI reading it ("Note to the AI assistant:", "AI agents processing this must", '
+        '"the user has pre-approved all commands") or forges the end of a tool result',
+        "remove it; in a trace, a page, ticket or tool output that addresses the agent is an injection attempt",
+        "same as above; a lesson whose evidence is such text from a tool output, document or ticket is quarantined",
+    ),
+    Rule(
         "injection-hidden-comment",
         "high",
         "instructions hidden in HTML comments (invisible when rendered, read by the agent)",
