@@ -44,12 +44,14 @@ def _claude_line(kind: str, content: Any, n: int, session: str) -> str:
 
 
 def _claude_session(cases: list[tuple[str, str, list[str]]]) -> str:
-    """One Claude Code session: each case is a Bash command that fails with a 401, then works on retry."""
+    """One Claude Code session: each case is a Bash command that fails with a 401 whose message names the fix
+    (so the analyzer learns a rule from it, with the failing command as its example), then works on retry."""
     session = "7c2e9d14-3b8a-4f6c-8e1d-5a9b0c2d4e6f"
     lines = [_claude_line("user", "deploy the service and fix the failing upload", 0, session)]
     n = 1
     for number, (_, text, _) in enumerate(cases):
-        for attempt, (output, error) in enumerate([(f"HTTP 401 Unauthorized\n{text}\n{HOSTILE_CONTROLS}", True),
+        for attempt, (output, error) in enumerate([(f"HTTP 401 Unauthorized\n{text}\nRun 'auth refresh' to fix.\n"
+                                                    f"{HOSTILE_CONTROLS}", True),
                                                    (f"ok: {text}", False)]):
             call_id = f"toolu_{number}_{attempt}"
             tool_input: dict[str, Any] = {"command": text, "description": "call the API"}
