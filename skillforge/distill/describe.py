@@ -261,9 +261,10 @@ def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> t
              and any(f"`{w}" in rule_line(l).lower() for l in lessons)]
     parts = []
     if goals:
-        parts.append(f"How successful runs managed to {_series(goals[:2])}")
+        goal = _series(goals[:2])
+        parts.append(f"{goal[:1].upper()}{goal[1:]} the way successful runs did")
     if failures:
-        parts.append(f"{', and how' if parts else 'How'} to recover from {_series(failures[:3])}")
+        parts.append(f"{', and recover' if parts else 'Recover'} from {_series(failures[:3])}")
     if not parts:
         return _service_sentences(subject, lessons, terms)
     what = "".join(parts)

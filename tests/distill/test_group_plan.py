@@ -139,3 +139,9 @@ def test_a_document_skill_is_described_by_what_its_procedures_achieve() -> None:
                            "Node.js."), text
     assert "documented steps" not in text and "these problems" not in text and "backup" not in text
     assert "Use when working with actions runner" in text  # never "Use when using"
+
+
+def test_the_playbook_description_says_what_to_do_not_how_runs_managed(sample_lessons: list[Lesson]) -> None:
+    playbook = next(g for g in group_lessons(sample_lessons) if g.name == "coding-agent-playbook")
+    assert playbook.description.startswith("Fix a bug the way successful runs did, and recover from ")
+    assert "managed" not in playbook.description and "how to" not in playbook.description.lower()
