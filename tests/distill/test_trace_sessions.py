@@ -14,7 +14,7 @@ from skillforge.distill.heuristic.trace_digest import digest
 from skillforge.distill.heuristic.trace_feedback import user_turns
 from skillforge.distill.heuristic.trace_hints import generic_command, tool_hint
 from skillforge.models import Lesson, Outcome, Source, Step, ToolCall, ToolResult, Trace
-from skillforge.skills.rules import tag
+from skillforge.skills.rules import rule_line, tag
 
 _NOISE = ("/opt/homebrew/Library/Homebrew/brew.sh: line 60: cannot create temp file for here document: Operation not "
           "permitted\n/opt/homebrew/Library/Homebrew/cmd/shellenv.sh: line 18: /bin/ps: Operation not permitted\n")
@@ -368,3 +368,41 @@ def test_a_procedure_step_shows_no_second_example_cut_short() -> None:
                      if l.kind == "procedure")
     edit = next(line for line in procedure.body.splitlines() if "smallest change" in line)
     assert "…" not in edit and "`Edit " in edit, edit
+
+
+def test_one_fix_is_one_rule_whichever_tool_hit_it_and_is_not_repeated_as_a_pitfall() -> None:
+    def run(name: str, tool: str, args: dict[str, Any], fixed: dict[str, Any], success: bool = True) -> Trace:
+        steps = [Step(role="user", text=f"Fix the loader ({name})")]
+        steps += _call(0, tool, args, "No such file or directory: src/loader.py", is_error=True)
+        steps += _call(1, "Bash", {"command": "ls src/pkg"}, "loader.py")
+        steps += _call(2, tool, fixed, "def load(): ...")
+        return _session(name, steps, success=success)
+
+    traces = [run("a", "Read", {"file_path": "/home/me/proj/src/loader.py"}, {"file_path": "/home/me/proj/src/pkg/loader.py"}),
+              run("b", "Bash", {"command": "cat src/loader.py"}, {"command": "cat src/pkg/loader.py"}),
+              run("c", "Bash", {"command": "rg load src/loader.py"}, {"command": "rg load src/pkg/loader.py"})]
+    # A run that never got past it: the recovery already says what to do.
+    failed = [_session("d", [Step(role="user", text="Fix the writer"),
+                             *_call(0, "Bash", {"command": "head src/writer.py"}, "head: cannot open 'src/writer.py': "
+                                    "No such file or directory", is_error=True),
+                             *_call(1, "Bash", {"command": "head src/writer.py"}, "head: cannot open 'src/writer.py': "
+                                    "No such file or directory", is_error=True)], success=False)]
+    lessons = _lessons(traces + failed)
+    missing = [l for l in lessons if "missing file or path" in l.body]
+    assert len(missing) == 1 and missing[0].kind == "recovery" and missing[0].support == 3
+    assert rule_line(missing[0]).startswith("When a call fails with a missing file or path")
+    assert not [l for l in lessons if "skip this step: submit" in l.body]
+
+
+def test_failed_runs_that_did_not_submit_do_not_teach_submitting() -> None:
+    def run(name: str, solved: bool) -> Trace:
+        steps = [Step(role="user", text=f"Solve challenge {name}")]
+        steps += _call(0, "Bash", {"command": "python solve.py"}, "flag{x}" if solved else "no flag yet")
+        steps += _call(1, "Edit", {"file_path": "/home/me/proj/solve.py", "old_string": "a", "new_string": "b"},
+                       "The file has been updated.")
+        if solved:
+            steps += _call(2, "Bash", {"command": "submit 'flag{x}'"}, "Correct!")
+        return _session(name, steps, success=solved)
+
+    lessons = _lessons([run(f"s{n}", True) for n in range(3)] + [run(f"f{n}", False) for n in range(3)])
+    assert not [l for l in lessons if "Do not skip this step: submit" in l.body]

@@ -139,6 +139,9 @@ def label(families: set[str], role: str, tools: Iterable[str] = ()) -> str:
     return _ROLE_NOUN.get(role, "a tool call")
 
 
+ANY_TOOL_KINDS = frozenset({"not_found", "command_not_found", "is_directory", "permission", "network", "import"})
+"""Failure kinds whose fix does not depend on the tool that hit them."""
+
 KIND_FIX = {
     "not_found": "list the directory or search for the file first (e.g. `ls`, `find`), then use the path it shows",
     "command_not_found": "check which command the environment provides (`which`, the project's scripts) and use that one",

@@ -17,6 +17,7 @@ from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.actions import SHELL_TOOLS, Action
 from skillforge.distill.heuristic.signals import FAILURE_WORDS
 from skillforge.distill.heuristic.trace_common import (
+    ANY_TOOL_KINDS,
     KIND_FIX,
     ROLE_PHRASE,
     SkillNames,
@@ -98,14 +99,17 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         for r in d.recoveries:
             kind = r.failed.failure or "other"
             key = kind if kind in _KIND_FIX else display_signature(r.signature).lower()
-            clusters[(r.role if r.role in ("edit", "read", "search", "test") else r.family, key)].append((d, r))
+            # A missing path is fixed the same way whichever tool hit it: one rule, not one per tool.
+            who = "" if kind in ANY_TOOL_KINDS else r.role if r.role in ("edit", "read", "search", "test") else r.family
+            clusters[(who, key)].append((d, r))
     lessons = []
     for _cluster, items in sorted(clusters.items()):
         items.sort(key=lambda x: (x[0].trace_id, x[1].failed.step))
         d0, first = items[0]
         families = sorted({r.family for _, r in items})
         kind = first.failed.failure or "other"
-        who = _who(families, first, {r.tool for _, r in items})
+        roles = {r.role for _, r in items}
+        who = _who(families, first, {r.tool for _, r in items}) if len(roles) == 1 or len(families) == 1 else "a call"
         hints = [r.failed.hint for _, r in items]
         if kind in _KIND_FIX:
             when = condition(who, kind)
@@ -173,9 +177,14 @@ def _describe_fix(r: Recovery, d: TraceDigest) -> str:
 
 def _fix_reruns(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     clusters: dict[str, list[tuple[TraceDigest, FixRerun]]] = defaultdict(list)
+    # A kind the recoveries already teach (failing tests: read the first assertion, fix, re-run) is not
+    # taught again per command.
+    taught = {r.failed.failure for d in digests if _learnable(d) for r in d.recoveries if r.failed.failure in _KIND_FIX}
     for d in digests:
         if _learnable(d):
             for f in d.fixes:
+                if f.failed.failure in taught:
+                    continue
                 clusters[f"{f.family}\0{(f.failed.failure or display_signature(f.signature)).lower()}"].append((d, f))
     lessons = []
     for _, items in sorted(clusters.items()):

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.signals import FAILURE_WORDS
 from skillforge.distill.heuristic.trace_common import (
+    ANY_TOOL_KINDS,
     KIND_FIX,
     ROLE_PHRASE,
     SkillNames,
@@ -44,6 +45,9 @@ def _display(signature: str) -> str:
 def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     """Errors nothing in the next few calls recovered from, seen at least twice (or in a failed run)."""
     recovered = {r.signature.lower() for d in digests for r in d.recoveries}
+    # A known kind some run recovered from already has its rule (with the same fix) under recoveries.
+    recovered_kinds = {r.failed.failure for d in digests if not d.failed_run and d.dialogue is None
+                       for r in d.recoveries if r.failed.failure in _SAME_FIX_KINDS}
     clusters: dict[str, list[tuple[TraceDigest, ErrorSeen]]] = defaultdict(list)
     for d in digests:
         if d.dialogue is not None:
@@ -52,6 +56,8 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             if e.signature.lower() in recovered or e.environment:
                 continue
             kind = e.action.failure or "other"
+            if kind in recovered_kinds:
+                continue
             clusters[f"{e.family}\0{kind if kind in _INSTEAD else pitfall_key(e)}"].append((d, e))
     lessons = []
     for _, items in sorted(clusters.items()):
@@ -207,12 +213,21 @@ def outcome_pitfalls(digests: list[TraceDigest], names: SkillNames) -> list[Less
     return lessons
 
 
+_SAME_FIX_KINDS = ANY_TOOL_KINDS | {"edit_mismatch", "syntax", "not_read", "too_large", "shell_quoting"}
+"""Kinds whose pitfall would repeat the fix their recovery rule already gives."""
+
+_SKIPPED_PHRASE = {"run": "run the code you changed and read its output"}
+"""A step named on its own, where ROLE_PHRASE's wording leans on the step before ("run it")."""
+
+
 def _skipped_by_failures(failed: list[TraceDigest], good: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     """Steps most successful runs took that unsuccessful runs left out."""
     if len(good) < 2:
         return []
     lessons = []
-    usual = Counter(x for d in good for x in set(d.roles) & set(ROLE_PHRASE))
+    # Submitting, committing and cleaning up are what a run does once it has succeeded: failed runs leave
+    # them out because they failed, so "do not skip submitting" would mistake an effect for a cause.
+    usual = Counter(x for d in good for x in set(d.roles) & set(ROLE_PHRASE) - {"submit", "vcs", "cleanup"})
     for item in sorted(x for x, n in usual.items() if n * 5 >= len(good) * 3):
         missing = [d for d in failed if item not in d.roles and d.roles]
         if not missing or len(missing) * 2 < len(failed) and len(missing) < 3:
@@ -225,7 +240,8 @@ def _skipped_by_failures(failed: list[TraceDigest], good: list[TraceDigest], nam
         if evidence:
             lessons.append(make_lesson(
                 "pitfall", f"Unsuccessful runs skipped step {item}",
-                f"Do not skip this step: {ROLE_PHRASE[item]}, because successful runs did and unsuccessful runs "
+                f"Do not skip this step: {_SKIPPED_PHRASE.get(item, ROLE_PHRASE[item])}, because successful runs did "
+                "and unsuccessful runs "
                 "left it out.",
                 names.target([d.area for d in missing], len({d.area for d in missing}) > 1), "pitfalls", evidence,
                 len(missing), **outcome_counts(missing), keywords=[item]))
