@@ -16,6 +16,7 @@ ROOT = Path(__file__).parent.parent.parent
 QUALITY = ROOT / "tests" / "data" / "quality"
 QUALITY2 = ROOT / "tests" / "data" / "quality2"
 QUALITY3 = ROOT / "tests" / "data" / "quality3"
+QUALITY4 = ROOT / "tests" / "data" / "quality4"
 CORPORA = {
     "examples": [ROOT / "examples"],
     # the corpus README and SOURCES are notes about the files, not input
@@ -26,6 +27,8 @@ CORPORA = {
     # interactive Claude Code / Codex sessions: subagents, hooks, rejections, sandbox-wrapped failures
     # (sources: tests/data/quality3/SOURCES.md)
     "held-out-3": [QUALITY3 / d for d in ("claude_code_jsonl", "codex_rollout")],
+    # SWE-agent CTF and commit0 runs whose errors belong to their task (sources: tests/data/quality4/SOURCES.md)
+    "held-out-4": [QUALITY4 / "swe_agent_traj"],
 }
 
 
@@ -56,3 +59,12 @@ def test_distill_is_byte_identical_on_rerun(tmp_path: Path) -> None:
     files_a = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
     files_b = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*") if p.is_file()}
     assert files_a == files_b
+
+
+def test_one_tasks_answer_never_becomes_a_rule(tmp_path: Path) -> None:
+    # Each CTF gets past `Wrong flag!` with its own flag: a rule naming one of them would hand the next
+    # task a wrong answer. A message that names its fix (`Use the `open` command first`) is still taught.
+    run_distill(CORPORA["held-out-4"], tmp_path / "out")
+    skills = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").rglob("*.md"))
+    assert "flag{" not in skills and "Wrong flag" not in skills
+    assert "use the fix its message suggests (`open`)" in skills
