@@ -29,16 +29,48 @@ def visible(text: str) -> str:
 
 
 def excerpt(line: str, start: int = 0, end: int | None = None, width: int = EXCERPT_WIDTH) -> str:
-    """The part of ``line`` around ``[start, end)``, one line, at most about ``width`` visible characters."""
+    """The part of ``line`` around ``[start, end)``, one line, at most about ``width`` visible characters,
+    with secrets masked.
+
+    A cut never falls inside a word: half a token (``ghp_Zx9qLm2P…``) or a URL whose host was cut off
+    (``https://u:PW@h.exa…``) is no longer recognisable as a secret, and would be printed. The cut moves
+    out to the word's end, or, for a run of more than ``_WORD_REACH`` characters, drops the run's piece.
+    """
     end = len(line) if end is None else end
     if len(line) > width:
         room = max(width - (end - start), 20)
-        lo = max(0, start - room // 2)
-        hi = min(len(line), max(end, lo + width))
-        piece = ("…" if lo else "") + line[lo:hi] + ("…" if hi < len(line) else "")
+        lo = _word_edge(line, max(0, start - room // 2), -1)
+        hi = _word_edge(line, min(len(line), max(end, lo + width)), 1)
+        piece = ("… " if lo else "") + _masked(line[lo:hi]) + (" …" if hi < len(line) else "")
     else:
-        piece = line
+        piece = _masked(line)
     return visible(piece.strip().replace("\n", " "))
+
+
+_WORD_REACH = 100
+
+
+def _word_edge(line: str, at: int, direction: int) -> int:
+    """``at`` moved out (``direction`` -1: left, 1: right) to a word boundary; when the word runs on for
+    more than ``_WORD_REACH`` characters, moved in past it instead."""
+    def inside(i: int) -> bool:
+        return 0 < i < len(line) and not line[i - 1].isspace() and not line[i].isspace()
+
+    out = at
+    while inside(out) and abs(out - at) < _WORD_REACH:
+        out += direction
+    if not inside(out):
+        return out
+    back = at
+    while inside(back) and abs(back - at) < _WORD_REACH:
+        back -= direction
+    return back
+
+
+def _masked(text: str) -> str:
+    from skillforge.redact.text import redact_text  # redaction imports nothing of the scanner's
+
+    return redact_text(text)
 
 
 def mask(secret: str) -> str:
