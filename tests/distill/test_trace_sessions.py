@@ -406,3 +406,30 @@ def test_failed_runs_that_did_not_submit_do_not_teach_submitting() -> None:
 
     lessons = _lessons([run(f"s{n}", True) for n in range(3)] + [run(f"f{n}", False) for n in range(3)])
     assert not [l for l in lessons if "Do not skip this step: submit" in l.body]
+
+
+def test_runs_that_only_write_their_own_scripts_teach_no_code_change_procedure() -> None:
+    def solve(name: str) -> Trace:
+        steps = [Step(role="user", text=f"Find the flag of challenge {name}")]
+        steps += _call(0, "Bash", {"command": "ls"}, "challenge.bin")
+        steps += _call(1, "Write", {"file_path": "/home/me/ctf/solve.py", "content": "print(1)"}, "File created")
+        steps += _call(2, "Bash", {"command": "python solve.py"}, "flag{x}")
+        steps += _call(3, "Bash", {"command": "submit 'flag{x}'"}, "Correct!")
+        return _session(name, steps, success=True)
+
+    assert not [l for l in _lessons([solve("a"), solve("b"), solve("c")]) if l.kind == "procedure"]
+
+
+def test_a_fix_that_gives_its_reason_gets_no_second_because() -> None:
+    def run(name: str) -> Trace:
+        steps = [Step(role="user", text=f"Fix the parser ({name})")]
+        steps += _call(0, "edit", {"command": "edit 3:4"}, "Your proposed edit has introduced new syntax error(s).",
+                       is_error=True)
+        fixed = _call(1, "edit", {"command": "edit 3:5"}, "File updated.")
+        fixed[0] = fixed[0].model_copy(update={"text": "The changes have not been applied correctly, because of wrong "
+                                                       "indentation."})
+        steps += fixed
+        return _session(name, steps, success=True)
+
+    (rule,) = [rule_line(l) for l in _lessons([run("a")]) if l.kind == "recovery"]
+    assert rule.count("because") + rule.count("since") == 1, rule

@@ -130,9 +130,11 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
                     continue  # one task's particular error and the command that got past it: an anecdote
         note = fix_note((first.between[0] if first.between else first.fixed).thought)
         note = abstract(note, d0.scratch) if note else ""
-        # The agent's own diagnosis is the reason, when it states one ("The path was relative to …").
+        # The agent's own diagnosis is the reason, when it states one ("The path was relative to …") and the
+        # fix does not already give one.
         reason = (f", because {note[0].lower()}{note[1:].rstrip('.')}"
-                  if note and len(note) < 140 and re.match(r"(?i)^(the|it|this|that|because)\b", note) else "")
+                  if note and len(note) < 140 and re.match(r"(?i)^(the|it|this|that|because)\b", note)
+                  and not re.search(r"\b(?:because|since)\b", fix + note[7:]) else "")
         body = [f"{when}, {fix}{reason}."]
         body.append(f"Example: {example(first.failed, 80, d0.scratch)} failed with "
                     f"{code(abstract(clean_quote(first.error_quote), d0.scratch), 100)}, then {example(first.fixed, 80, d0.scratch)} worked.")
@@ -231,8 +233,17 @@ _SUBTASK_SHORT = {"locate": "locate the code", "reproduce": "reproduce the probl
                   "verify": "verify it", "cleanup": "clean up", "review": "review the diff", "submit": "submit"}
 
 
+_CREATE_TOOLS = frozenset({"create", "write", "write_file", "create_file"})
+
+
+def _changed_code(d: TraceDigest) -> bool:
+    """Did the run change files that were there before (not only write new ones, as a run that solves a
+    puzzle with a script of its own does)? Edits of an existing file use an editing tool or ``sed -i``."""
+    return any(action.tool.lower() not in _CREATE_TOOLS for _, action in d.edited) if d.edited else True
+
+
 def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
-    good = [d for d in successful(digests) if "edit" in d.roles and {"run", "test"} & set(d.roles)]
+    good = [d for d in successful(digests) if "edit" in d.roles and {"run", "test"} & set(d.roles) and _changed_code(d)]
     if len(good) < 2:
         return []
     position: dict[str, list[float]] = defaultdict(list)
