@@ -325,6 +325,8 @@ _DEFAULT_COMMANDS = frozenset({
     "pytest", "python -m pytest", "py.test", "python -m unittest", "npm test", "npm run test", "yarn test", "pnpm test",
     "npx jest", "jest", "npx vitest", "vitest", "cargo test", "cargo build", "go test", "go build", "make", "make test",
     "mvn test", "gradle test", "./gradlew test", "tox", "nox", "ruff check", "mypy", "eslint", "tsc",
+    "npm run build", "yarn build", "pnpm build", "npm install", "npm ci", "yarn install", "pnpm install",
+    "pip install .", "pip install", "uv sync", "poetry install", "cargo check", "make install",
 })
 """Each ecosystem's stock test, build and lint commands: a run using one says nothing about its project."""
 
