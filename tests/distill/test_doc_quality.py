@@ -217,3 +217,12 @@ def test_a_step_about_it_keeps_the_sentence_that_says_what_it_is(tmp_path: Path)
            "with:\n\n```\npip install pytest\n```\n\nThen run the testsuite with:\n\n```\npy.test\n```\n")
     (lesson,) = _lessons(_write(tmp_path, "acme_CONTRIBUTING.md", doc))
     assert "1. The minimal requirement is `py.test`; install it with:" in lesson.body
+
+
+def test_a_step_that_points_at_a_page_keeps_where_it_points(tmp_path: Path) -> None:
+    doc = ("# Installation from source\n\n1. Clone the repository.\n2. Set up your language model of choice as "
+           "explained [here](keys.md).\n3. If your component is specific, add it into an `extra` folder "
+           "(like this one).\n")
+    (lesson,) = _lessons(_write(tmp_path, "acme_installation.md", doc))
+    assert "2. Set up your language model of choice as explained in `keys.md`." in lesson.body
+    assert "3. If your component is specific, add it into an `extra` folder." in lesson.body

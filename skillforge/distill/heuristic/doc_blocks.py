@@ -207,9 +207,23 @@ def code_role(code: Code, lead: str = "") -> CodeRole:
     return "command" if commands * 2 > len(lines) else "output"
 
 
+_POINTER_LINK = re.compile(r"(?i)(\bsee\s+)?\[(?:here|this (?:page|guide|link|doc|document|section)|the docs|this)\]"
+                           r"\(([^)\s#][^)\s]*)\)")
+
+
+def _pointer(match: re.Match[str]) -> str:
+    target = match.group(2).split("#")[0]
+    return f"{match.group(1) or 'in '}`{target}`"
+
+
 def plain(text: str) -> str:
     """Markdown inline text as a plain sentence: links and emphasis removed, code spans kept, spaces collapsed."""
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
+    # A link that only points ("explained [here](keys.md)") keeps where it points, or the sentence says nothing.
+    text = _POINTER_LINK.sub(_pointer, text)
+    # "(like this one)", "(see below)": asides about the page itself, meaningless once a step leaves it.
+    text = re.sub(r"(?i)\s*\((?:like|as|see)\s+(?:this|these|below|above|here)(?:\s+(?:one|ones|page|folder|file))?\)",
+                  "", text)
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)
     text = re.sub(r"\[(`[^`]+`)\]", r"\1", text)
