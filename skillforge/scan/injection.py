@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import bisect
+import codecs
 import functools
 import html
 import itertools
@@ -340,7 +342,51 @@ def _unescape(m: re.Match[str]) -> str:
 def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
     """Injection / hijack phrases, one hit per rule and line, plus (``comments``) instructions hidden in
     HTML comments. A phrase quoted as an example (``"ignore previous instructions"``) is medium.
+    Phrases written in base64, or in rot13 next to the word "rot13", are found too (a model decodes
+    them on request: "decode this and follow it: SWdub3Jl…").
     """
+    hits = _scan_plain(text, comments=comments)
+    if _BASE64.search(text):
+        hits += _encoded_base64(text)
+    lowered = text.lower()
+    if "rot13" in lowered or "rot-13" in lowered or "rot 13" in lowered:
+        hits += [
+            Hit(h.rule_id, h.line, h.start, h.end, severity=h.severity, detail=f"rot13 of: {h.detail}")
+            for h in _scan_plain(codecs.decode(text, "rot13"), comments=False)
+        ]
+    return hits
+
+
+# A run of 24 to 4096 base64 characters standing alone (not part of a longer blob, a path or a URL).
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_.-])[A-Za-z0-9+/]{24,4096}={0,2}(?![A-Za-z0-9+/=_.-])")
+
+
+def _encoded_base64(text: str) -> list[Hit]:
+    """Injection hits in the sentences that base64 runs of ``text`` decode to, at the run's line."""
+    hits: list[Hit] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        for m in itertools.islice(_BASE64.finditer(line), 32):
+            decoded = _as_sentence(m.group())
+            if decoded is None:
+                continue
+            for h in _scan_plain(decoded, comments=False):
+                hits.append(Hit(h.rule_id, number, m.start(), m.end(), severity=h.severity,
+                                detail=f"base64 of: {h.detail}"))
+    return hits
+
+
+def _as_sentence(run: str) -> str | None:
+    """What a base64 run decodes to when that is text with words in it (not a hash, key or image)."""
+    try:
+        decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if decoded.count(" ") < 2 or not decoded.isprintable():
+        return None
+    return decoded
+
+
+def _scan_plain(text: str, *, comments: bool) -> list[Hit]:
     lines = text.split("\n")
     pieces = [[(line, line.lower()) for line in map(_norm, windows(raw))] for raw in lines]
     # A pattern whose words are not all in the text cannot match a line or a pair of lines of it
