@@ -112,7 +112,10 @@ def scan_text(rel: str, text: str, *, file: str | None = None, words: bool = Tru
     code = kind in ("python", "script")
     if words:
         # HTML comments hide text only where Markdown is rendered; in an .html template they are ordinary.
-        out += to_findings(scan_injection(text, comments=kind in ("skill-md", "markdown")), lines, shown)
+        found = scan_injection(text, comments=kind in ("skill-md", "markdown"))
+        if PurePosixPath(rel).suffix.lower() in _JSON_SUFFIXES:
+            found += _json_strings_injection(text, lines, {h.rule_id for h in found})
+        out += to_findings(found, lines, shown)
         out += to_findings(scan_secrets(text, PurePosixPath(rel).name), lines, shown)
     out += to_findings(scan_unicode(text, code=code, in_trace=False), lines, shown)
     if code:
@@ -134,6 +137,47 @@ def scan_text(rel: str, text: str, *, file: str | None = None, words: bool = Tru
     if kind == "skill-md":
         out += _frontmatter(lines, shown)
     return dedupe(out)
+
+
+_JSON_SUFFIXES = frozenset({".json", ".ipynb"})
+
+
+def _json_strings_injection(text: str, lines: list[str], found: set[str]) -> list[Hit]:
+    """Injection in what a JSON file's strings say once decoded: a notebook cell's ``source`` list is one
+    text however it is split ("Ignore all ", "previous ", "instructions"), and so is a list of strings.
+    Hits are placed on the line holding the start of the phrase's first piece (``found``: rules the
+    plain scan already reported, left out)."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    pieces: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            pieces.append(value)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            pieces.append("".join(value))
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    walk(data)
+    hits: list[Hit] = []
+    for piece in pieces:
+        for h in scan_injection(piece, comments=False):
+            if h.rule_id in found:
+                continue
+            found.add(h.rule_id)
+            first = (piece.split("\n")[h.line - 1][h.start : h.start + 8]).strip()
+            number = next((i for i, line in enumerate(lines, start=1) if first and first in line), 1)
+            hits.append(Hit(h.rule_id, number, severity=h.severity, detail=h.detail))
+    return hits
 
 
 def _markdown(text: str, lines: list[str], file: str) -> list[Finding]:
