@@ -189,6 +189,15 @@ _RULES = [
         "medium",
         "disabled TLS verification (curl -k, verify=False, sslVerify false)",
         "fix the certificate chain instead",
+        "high when written to the user's or system configuration (git config --global http.sslVerify false, "
+        "npm config set strict-ssl false)",
+    ),
+    Rule(
+        "package-source-override",
+        "high",
+        "changing for good where packages or clones come from (npm/pip config set registry/index-url, "
+        "PIP_INDEX_URL=, gem sources --add, go env -w GOPROXY/GOSUMDB=off, git url.*.insteadOf)",
+        "pass the index for one command if it is really needed, or leave registry setup to the user",
     ),
     Rule("crypto-miner", "high", "crypto-miner binaries, pools and stratum URLs", "remove it"),
     Rule(

@@ -152,6 +152,22 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # Where every later install or clone comes from, changed for good: an attacker's registry or a
+        # git URL rewrite serves whatever it likes to each future `npm install`/`pip install`/`git clone`.
+        "package-source-override",
+        re.compile(
+            r"\b(?:npm|pnpm|yarn)\s+config\s+set\s+(?:--\S+\s+)*(?:@[\w.-]+:)?registry\b"
+            r"|\byarn\s+config\s+set\s+npmRegistryServer\b"
+            r"|\bpip3?\s+config\s+(?:--\S+\s+)*set\s+[\w.-]*(?:index-url|extra-index-url|find-links)\b"
+            r"|\b(?:export\s+)?(?:PIP_INDEX_URL|PIP_EXTRA_INDEX_URL|UV_INDEX_URL|UV_EXTRA_INDEX_URL|UV_DEFAULT_INDEX|"
+            r"NPM_CONFIG_REGISTRY|npm_config_registry|YARN_REGISTRY)=\S"
+            r"|\bgem\s+sources\s+(?:-a|--add)\b|\bbundle\s+config\s+(?:set\s+)?(?:--global\s+)?mirror\."
+            r"|\bgo\s+env\s+-w\s+(?:GOPROXY|GONOSUMDB|GONOSUMCHECK|GOSUMDB=off|GOINSECURE|GOFLAGS=\S*-insecure)"
+            r"|\bgit\s+config\s+(?:--\w+\s+)*url\.\S+\.(?:insteadOf|pushInsteadOf)\b",
+            _I,
+        ),
+    ),
+    (
         "crypto-miner",
         re.compile(
             r"\b(?:xmrig|minerd|cpuminer|cgminer|bfgminer|ethminer|nbminer|phoenixminer|lolminer|xmr-stak|t-rex)\b"
@@ -257,6 +273,8 @@ def _pattern_hits(text: str, *, unset_vars: bool) -> list[Hit]:
                 continue
             if rule_id == "chmod-777":
                 hit(rule_id, m, None if _SYSTEM_TARGET.match(m.group("target")) else "medium")
+            elif rule_id == "tls-verify-off" and _PERSISTENT_CONFIG.search(line):
+                hit(rule_id, m, "high")  # every later fetch, not one command, goes unverified
             else:
                 hit(rule_id, m)
         m = _SECURITY_MEDIUM.search(line)
@@ -279,6 +297,13 @@ def _pattern_hits(text: str, *, unset_vars: bool) -> list[Hit]:
                     hit("network-exfil", m, "medium")
         hits.extend(found.hits.values())
     return hits
+
+
+# A setting written to a user's or the system's configuration (git --global/--system, npm/pip config set).
+_PERSISTENT_CONFIG = re.compile(
+    r"\bgit\s+config\s+(?:--\w+\s+)*--(?:global|system)\b|\b(?:npm|pnpm|yarn|pip3?)\s+config\s+(?:--\S+\s+)*set\b",
+    _I,
+)
 
 
 class _LineHits:
