@@ -137,8 +137,10 @@ def _homoglyph_words(line: str, *, code: bool) -> list[tuple[int, int, str]]:
 
 
 _LATIN_TWINS = str.maketrans(
-    "аеорсухіјѕԁԛԝһӏɡАВЕКМНОРСТХІЈЅԌԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧαορνικτυχօսոհցաıİ",
-    "aeopcyxijsdqwhlgABEKMHOPCTXIJSGQWABEZHIKMNOPTYXaopviktuxounhgwiI",
+    "аеорсухіјѕԁԛԝһӏɡАВЕКМНОРСТХІЈЅԌԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧαορνικτυχօսոհցաıİ"
+    "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ",  # Latin small capitals, which NFKC leaves alone: "Iɢɴᴏʀᴇ"
+    "aeopcyxijsdqwhlgABEKMHOPCTXIJSGQWABEZHIKMNOPTYXaopviktuxounhgwiI"
+    "abcdefghijklmnoprstuvwyz",
 )
 
 
