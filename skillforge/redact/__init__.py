@@ -53,6 +53,12 @@ URL signatures, PuTTY ``.ppk`` and SSH2 private keys; a key on the line after "A
 Kubernetes ``name: DB_PASSWORD`` / ``value: …`` pair. Structured values: an argv list is judged as its
 joined command line, ``{"name": "API_TOKEN", "value": …}`` by the sibling name, ``Cookie``/``Set-Cookie``/
 ``Authorization`` keys mask their whole value, and ``{"master_password": {"value": …}}`` the nested one.
+
+Fourth pass: each command's own password flag (keytool ``-storepass``, openssl ``-passout pass:``/``-k``,
+ssh-keygen ``-N``/``-P``, zip/unzip ``-P``, 7z ``-p``, rar ``-hp``, ldap tools ``-w``, useradd ``-p``,
+rabbitmqctl ``add_user``, ``net user``, htpasswd ``-b``), SQL ``IDENTIFIED BY``, Oracle ``user/PW@service``
+(sqlplus, ``jdbc:oracle:thin:``), percent-encoded pairs (``password%3D…``), ``SECRET_KEY_BASE``,
+``GH_PAT``-style and ``*_CREDS`` names, and ``pass``/``pw`` keys of structured arguments.
 """
 
 from __future__ import annotations
