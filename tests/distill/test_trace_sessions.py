@@ -433,3 +433,16 @@ def test_a_fix_that_gives_its_reason_gets_no_second_because() -> None:
 
     (rule,) = [rule_line(l) for l in _lessons([run("a")]) if l.kind == "recovery"]
     assert rule.count("because") + rule.count("since") == 1, rule
+
+
+def test_a_note_that_opens_with_because_is_not_said_twice() -> None:
+    def run(name: str) -> Trace:
+        steps = [Step(role="user", text=f"Load the settings ({name})")]
+        steps += _call(0, "Bash", {"command": "cat conf/settings.toml"}, "cat: conf/settings.toml: No such file or "
+                       "directory", is_error=True)
+        fixed = _call(1, "Bash", {"command": "cat config/settings.toml"}, "[app]")
+        fixed[0] = fixed[0].model_copy(update={"text": "Because the folder is config, not conf."})
+        return _session(name, steps + fixed, success=True)
+
+    (rule,) = [rule_line(l) for l in _lessons([run("a")]) if l.kind == "recovery"]
+    assert "because because" not in rule.lower()

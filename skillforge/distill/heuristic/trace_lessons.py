@@ -82,6 +82,7 @@ def _learnable(d: TraceDigest) -> bool:
 _KIND_FIX = KIND_FIX
 
 
+_SAYS_WHY = re.compile(r"\b(?:because|since)\b", re.IGNORECASE)
 MIN_SPECIFIC_TASKS = 2
 """Tasks whose runs must show a particular error (not a known kind with a known fix) before it is a rule."""
 _GENERIC_FIX_KINDS = ("test_failure", "import", "syntax", "not_found")
@@ -130,11 +131,12 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
                     continue  # one task's particular error and the command that got past it: an anecdote
         note = fix_note((first.between[0] if first.between else first.fixed).thought)
         note = abstract(note, d0.scratch) if note else ""
+        note = re.sub(r"(?i)^because\s+", "", note)
         # The agent's own diagnosis is the reason, when it states one ("The path was relative to …") and the
         # fix does not already give one.
         reason = (f", because {note[0].lower()}{note[1:].rstrip('.')}"
                   if note and len(note) < 140 and re.match(r"(?i)^(the|it|this|that|because)\b", note)
-                  and not re.search(r"\b(?:because|since)\b", fix + note[7:]) else "")
+                  and not _SAYS_WHY.search(fix) and not _SAYS_WHY.search(note[1:]) else "")
         body = [f"{when}, {fix}{reason}."]
         body.append(f"Example: {example(first.failed, 80, d0.scratch)} failed with "
                     f"{code(abstract(clean_quote(first.error_quote), d0.scratch), 100)}, then {example(first.fixed, 80, d0.scratch)} worked.")
