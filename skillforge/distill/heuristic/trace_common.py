@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.actions import CODE_TOOLS, SHELL_TOOLS, Action
@@ -17,7 +18,7 @@ from skillforge.skills.rules import inline_code
 
 __all__ = [
     "KIND_FIX", "ROLE_PHRASE", "SkillNames", "clean_quote", "code", "unescape_lines", "condition", "example", "is_shell", "kind_fix", "label", "make_lesson",
-    "outcome_counts", "shown_family", "successful",
+    "outcome_counts", "shown_family", "successful", "MIN_TASKS", "task_count", "ANY_TOOL_KINDS",
 ]
 
 ROLE_PHRASE = {
@@ -137,6 +138,16 @@ def label(families: set[str], role: str, tools: Iterable[str] = ()) -> str:
     if len(families) == 1:
         return code(shown_family(next(iter(families)), tools))
     return _ROLE_NOUN.get(role, "a tool call")
+
+
+MIN_TASKS = 2
+"""Runs of different tasks that must show something particular (a file they changed, a stock command, an
+error with no known fix) before it is a rule rather than one task's anecdote."""
+
+
+def task_count(items: Iterable[tuple[Any, ...]]) -> int:
+    """How many different tasks the runs of ``items`` (tuples whose first element is the run's digest) worked on."""
+    return len({item[0].task_key for item in items})
 
 
 ANY_TOOL_KINDS = frozenset({"not_found", "command_not_found", "is_directory", "permission", "network", "import"})

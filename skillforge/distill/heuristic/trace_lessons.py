@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from typing import Any
 
 from skillforge.distill.heuristic.abstract import abstract
 from skillforge.distill.heuristic.actions import SHELL_TOOLS, Action
@@ -19,6 +17,7 @@ from skillforge.distill.heuristic.signals import FAILURE_WORDS
 from skillforge.distill.heuristic.trace_common import (
     ANY_TOOL_KINDS,
     KIND_FIX,
+    MIN_TASKS,
     ROLE_PHRASE,
     SkillNames,
     clean_quote,
@@ -31,6 +30,7 @@ from skillforge.distill.heuristic.trace_common import (
     outcome_counts,
     shown_family,
     successful,
+    task_count,
     unescape_lines,
 )
 from skillforge.distill.heuristic.trace_dialogue import dialogue_lessons
@@ -83,13 +83,7 @@ _KIND_FIX = KIND_FIX
 
 
 _SAYS_WHY = re.compile(r"\b(?:because|since)\b", re.IGNORECASE)
-MIN_SPECIFIC_TASKS = 2
-"""Tasks whose runs must show a particular error (not a known kind with a known fix) before it is a rule."""
 _GENERIC_FIX_KINDS = ("test_failure", "import", "syntax", "not_found")
-
-
-def _tasks(items: Iterable[tuple[TraceDigest, Any]]) -> int:
-    return len({d.task_key for d, _ in items})
 
 
 def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
@@ -126,8 +120,9 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
                 fixes: dict[str, set[str]] = defaultdict(set)
                 for d, r in items:
                     fixes[_describe_fix(r, d)].add(d.task_key)
-                fix, tasks = max(fixes.items(), key=lambda kv: (len(kv[1]), kv[0] == _describe_fix(first, d0)))
-                if len(tasks) < MIN_SPECIFIC_TASKS:
+                own = _describe_fix(first, d0)
+                fix, tasks = max(fixes.items(), key=lambda kv: (len(kv[1]), kv[0] == own))
+                if len(tasks) < MIN_TASKS:
                     continue  # one task's particular error and the command that got past it: an anecdote
         note = fix_note((first.between[0] if first.between else first.fixed).thought)
         note = abstract(note, d0.scratch) if note else ""
@@ -195,7 +190,7 @@ def _fix_reruns(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         items.sort(key=lambda x: (x[0].trace_id, x[1].failed.step))
         d0, first = items[0]
         kind = first.failed.failure or "other"
-        if kind not in _GENERIC_FIX_KINDS and _tasks(items) < MIN_SPECIFIC_TASKS:
+        if kind not in _GENERIC_FIX_KINDS and task_count(items) < MIN_TASKS:
             continue  # "When python fails with TypeError: …, edit the code": one task's bug, not a rule
         what = FAILURE_WORDS[kind] if kind in _GENERIC_FIX_KINDS else code(display_signature(first.signature))
         note = fix_note(first.edits[0].thought) if first.edits else ""
@@ -311,7 +306,7 @@ def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         if "{scratch_script}" in sample or "{path}" in sample:
             continue  # a command on a scratch script or an absolute path is not a project command
         traces = {d.trace_id for d, _, _, _ in items}
-        if _default_command(sample) and len({d.task_key for d, _, _, _ in items}) < 2:
+        if _default_command(sample) and task_count(items) < MIN_TASKS:
             continue  # `pytest {test_file}` once in a Python project tells an agent nothing it would not do
         role = items[0][3]
         where = f" in {area}" if area else ""
@@ -372,14 +367,6 @@ def _relative(path: str, area: str | None) -> str | None:
     return None
 
 
-MIN_FILE_RUNS = 2
-"""Resolved runs of different tasks that must have changed a file before it is a file that matters."""
-
-
-def _distinct_tasks(uses: list[tuple[TraceDigest, Action]]) -> int:
-    return len({d.task_key for d, _ in uses})
-
-
 def _files(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     per_area: dict[str, dict[str, list[tuple[TraceDigest, Action]]]] = defaultdict(lambda: defaultdict(list))
     for d in digests:
@@ -391,10 +378,10 @@ def _files(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     lessons = []
     for area, all_files in sorted(per_area.items()):
         # A file one resolved run changed is where that run's bug was, not where the next task starts.
-        files = {path: uses for path, uses in all_files.items() if _distinct_tasks(uses) >= MIN_FILE_RUNS}
+        files = {path: uses for path, uses in all_files.items() if task_count(uses) >= MIN_TASKS}
         if not files:
             continue
-        ranked = sorted(files.items(), key=lambda kv: (-_distinct_tasks(kv[1]), kv[0]))[:8]
+        ranked = sorted(files.items(), key=lambda kv: (-task_count(kv[1]), kv[0]))[:8]
         traces = {d.trace_id for uses in files.values() for d, _ in uses}
         evidence = [d.evidence(a.step, a.quote) for _, uses in ranked for d, a in uses[:1]]
         lessons.append(make_lesson(

@@ -10,6 +10,7 @@ from skillforge.distill.heuristic.signals import FAILURE_WORDS
 from skillforge.distill.heuristic.trace_common import (
     ANY_TOOL_KINDS,
     KIND_FIX,
+    MIN_TASKS,
     ROLE_PHRASE,
     SkillNames,
     clean_quote,
@@ -22,6 +23,7 @@ from skillforge.distill.heuristic.trace_common import (
     make_lesson,
     outcome_counts,
     successful,
+    task_count,
 )
 from skillforge.distill.heuristic.trace_digest import Denial, ErrorSeen, TraceDigest, pitfall_key
 from skillforge.models import Lesson
@@ -71,7 +73,6 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         who = label(set(families), first.role, {e.action.tool for _, e in items})
         quote = code(abstract(clean_quote(first.error_quote), d0.scratch), 100)
         hint = next((e.action.hint for _, e in items if e.action.hint), "")
-        tasks = len({d.task_key for d, _ in items})
         if kind == "timeout" and not all(is_shell(e.action) for _, e in items):
             # A service that does not answer is not made faster by a narrower command.
             rule = (f"{condition(who, kind)} ({quote}), retry it once after a pause, then tell the user the "
@@ -82,7 +83,7 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             rule = f"{condition(who, kind)}, {fix}" if kind == "edit_mismatch" else f"{condition(who, kind)} ({quote}), {fix}"
         elif hint:
             rule = f"When {who} fails with {quote}, use the fix its message suggests ({code(hint, 80)})"
-        elif tasks < 2:
+        elif task_count(items) < MIN_TASKS:
             continue  # one task's particular error with nothing to say about it: an anecdote
         elif (first.next_ok is not None and first.next_ok.family not in families
               and first.next_ok.role not in ("submit", "trivial")):
@@ -241,8 +242,7 @@ def _skipped_by_failures(failed: list[TraceDigest], good: list[TraceDigest], nam
             lessons.append(make_lesson(
                 "pitfall", f"Unsuccessful runs skipped step {item}",
                 f"Do not skip this step: {_SKIPPED_PHRASE.get(item, ROLE_PHRASE[item])}, because successful runs did "
-                "and unsuccessful runs "
-                "left it out.",
+                "and unsuccessful runs left it out.",
                 names.target([d.area for d in missing], len({d.area for d in missing}) > 1), "pitfalls", evidence,
                 len(missing), **outcome_counts(missing), keywords=[item]))
     return lessons
