@@ -188,7 +188,8 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
 
 
 _GOAL = re.compile(r"^To (.{6,70}?)[:,]")
-"""The goal a procedure's rule opens with; only "To <verb> …" ones are kept."""
+"""The goal a procedure's rule opens with ("To <verb> …"); "For emergency backup:" names a topic and
+"When the pod is stuck," a symptom, so neither is a goal."""
 _DEICTIC = re.compile(r"(?i)\b(?:these|this|those|that|here|above|below|following|it|them)\b")
 
 
@@ -203,8 +204,6 @@ def _goals(lessons: list[Lesson]) -> list[str]:
         if not match or _DEICTIC.search(match.group(1)) or "`" in match.group(1):
             continue
         goal = match.group(1).strip()
-        if not rule_line(lesson).startswith("To "):
-            continue  # "For emergency backup:" names a topic, "When the pod is stuck," a symptom: not goals
         found.append(goal[:1].lower() + goal[1:] if not goal[:2].isupper() else goal)
     return list(dict.fromkeys(found))
 
