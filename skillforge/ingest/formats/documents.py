@@ -358,7 +358,7 @@ def parse_text(text: str, fallback_title: str) -> tuple[str, list[str]]:
     raw = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
     if _looks_rst(raw):
         # Links may wrap (`virtualenv\n<http://…>`_): joined on the whole text before the lines are read.
-        joined = _RST_LINK.sub(lambda m: f"[{' '.join(m.group(1).split())}]({m.group(2).strip()})", "\n".join(raw))
+        joined = _RST_LINK.sub(_rst_link, "\n".join(raw))
         raw = _rst_to_markdown(joined.split("\n"))
     lines, heads = _underlined(raw)
     if not heads:
@@ -443,8 +443,12 @@ def _rst_to_markdown(raw: list[str]) -> list[str]:
     return out
 
 
+def _rst_link(m: re.Match[str]) -> str:
+    return f"[{' '.join(m.group(1).split())}]({m.group(2).strip()})"
+
+
 def _rst_inline(line: str) -> str:
-    line = _RST_LINK.sub(lambda m: f"[{m.group(1).strip()}]({m.group(2).strip()})", line)
+    """A line's roles and ``literals`` as Markdown (its links were rewritten on the whole text already)."""
     line = _RST_ROLE.sub(lambda m: f"`{m.group(1).strip()}`", line)
     return re.sub(r"``([^`]+)``", r"`\1`", line)
 
