@@ -102,6 +102,7 @@ def test_misread_signals_give_no_recovery_or_pitfall(result: ToolResult) -> None
     ("command", "code", "output", "expected"),
     [
         ("diff a.txt b.txt", 1, "3c3\n< old\n---\n> new", "ok"),  # the differences are the answer
+        ("diff a.txt b.txt 2>&1", 1, "3c3\n< old\n---\n> new", "ok"),  # a redirection's "&" splits nothing
         ("python gen.py | diff - expected.txt", 1, "1c1\n< 3\n---\n> 4", "ok"),
         ("git diff --exit-code", 1, "diff --git a/x b/x\n-old\n+new", "ok"),
         ("cmp a.bin b.bin", 1, "a.bin b.bin differ: byte 3, line 1", "ok"),

@@ -223,6 +223,7 @@ _TROUBLE = re.compile(r"(?i)(no such file|permission denied|unrecognized option|
 _TIMEOUT_CODES = frozenset({124, 137})
 _TIMED = re.compile(r"^(?:sudo\s+)?(?:timeout|gtimeout)\s")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
+_WRAPPERS = frozenset({"sudo", "!", "env", "time", "nice"})
 
 
 def _last_command(command: str) -> str:
@@ -243,7 +244,8 @@ def _last_command(command: str) -> str:
             quote = ch
         elif ch == "\\":
             i += 1
-        elif ch in ";|&":
+        elif ch in ";|&" and not (ch == "&" and (first[i - 1:i] in ("<", ">") or first[i + 1:i + 2] == ">")):
+            # (the "&" of a redirection, ``2>&1`` or ``&>file``, separates nothing)
             segments.append((sep, first[start:i].strip()))
             op = first[i:i + 2] if first[i:i + 2] in ("&&", "||") else ch
             sep, start = op, i + len(op)
@@ -261,8 +263,9 @@ def _answers(command: str) -> str | None:
     """``"differs"`` or ``"no"`` when the command whose status a shell line returns answers a question by
     exiting 1 (``diff``, ``test``, ``pgrep``, ``git grep``, ``systemctl is-active``), else None."""
     words = _last_command(command).split()
-    while words and (_ENV.match(words[0]) or words[0] in ("sudo", "!", "env", "time", "nice", "command") and (
-            words[0] != "command" or words[1:2] != ["-v"])):
+    # Skip what only wraps the command: env assignments, sudo, env, time, nice, "!", and "command x" (but
+    # "command -v x" is the question itself).
+    while words and (_ENV.match(words[0]) or words[0] in _WRAPPERS or words[0] == "command" and words[1:2] != ["-v"]):
         words = words[1:]
     if not words:
         return None
