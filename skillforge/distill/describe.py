@@ -245,19 +245,31 @@ def _commands(lessons: list[Lesson], subject: str) -> list[str]:
     return [c for c, _ in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0])) if " " in c or c != subject][:6]
 
 
+_TRIGGERS = {
+    "not-found": "a file or path is missing",
+    "command-not-found": "a command is not found",
+    "syntax": "an edit breaks the syntax",
+    "edit-mismatch": "an edit does not match the file",
+    "test-failure": "tests fail",
+    "import": "a module is missing",
+    "timeout": "a command times out",
+    "permission": "permission is denied",
+    "bad-arguments": "a tool rejects its arguments",
+    "network": "the network fails",
+}
+"""Failure kinds as the moment a reader notices them: what a description's "Use when" names."""
+
+
 def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> tuple[str, str]:
     goals = []
     for lesson in lessons:
         match = re.match(r"^To ([^,.;]{3,60})[,.;]", rule_line(lesson))
         if match and lesson.kind in ("procedure", "success_pattern") and match.group(1) not in goals:
             goals.append(match.group(1))
-    failures = [_FAILURES[w] for w in terms if w in _FAILURES] or [
-        _FAILURES[w] for w in keywords(lessons) if w in _FAILURES
-    ]
+    kinds = [w for w in terms if w in _FAILURES] or [w for w in keywords(lessons) if w in _FAILURES]
+    failures = [_FAILURES[w] for w in kinds]
     blocked = any(w in _BLOCKED or w == "permission" for w in keywords(lessons))
     areas = sorted({a for l in lessons if (a := tag(l, "area"))}, key=lambda a: (a not in terms, a))
-    tools = [w for w in terms if w not in _FAILURES and w not in _BLOCKED and w != "permission" and w not in areas
-             and any(f"`{w}" in rule_line(l).lower() for l in lessons)]
     parts = []
     if goals:
         goal = _series(goals[:2])
@@ -268,14 +280,28 @@ def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> t
         return _service_sentences(subject, lessons, terms)
     what = "".join(parts)
     place = "a code repository" if {"coding", "agent"} <= set(subject.split()) else subject
-    when = f"Use when asked to {goals[0]}" if goals else f"Use when working on {place}"
+    # The moments the skill is for: the request, then what goes wrong. The tools the runs happened to
+    # call (``cat``, ``sed -n``) say neither, so they are left out.
+    occasions = [f"asked to {goals[0]}" if goals else f"working on {place}"]
     if areas:
-        when += f" (e.g. in {_series(areas[:3], 'or')})"
-    if tools:
-        when += f" with {_series(tools[:3], 'or')}"
+        occasions[0] += f" (e.g. in {_series(areas[:3], 'or')})"
+    triggers = [_TRIGGERS[k] for k in kinds if not (blocked and k == "permission")][:2]
+    if triggers:
+        occasions.append(_series(triggers, "or"))
     if blocked:
-        when += ", or when a command is blocked or needs approval"
+        occasions.append("a command is blocked or needs approval")
+    when = "Use when " + _occasions(occasions)
+    while len(f"{what}. {when}.") > TARGET and len(occasions) > 1:
+        occasions.pop(-2 if len(occasions) > 2 else -1)  # the failure triggers repeat what the skill does
+        when = "Use when " + _occasions(occasions)
     return what, when
+
+
+def _occasions(items: list[str]) -> str:
+    """``a``, ``a, or when b``, ``a, when b, or when c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", when ".join(items[:-1]) + ", or when " + items[-1]
 
 
 _VERBS = {"get": "look up", "find": "look up", "search": "look up", "list": "look up", "read": "look up",

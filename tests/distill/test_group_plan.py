@@ -145,3 +145,15 @@ def test_the_playbook_description_says_what_to_do_not_how_runs_managed(sample_le
     playbook = next(g for g in group_lessons(sample_lessons) if g.name == "coding-agent-playbook")
     assert playbook.description.startswith("Fix a bug the way successful runs did, and recover from ")
     assert "managed" not in playbook.description and "how to" not in playbook.description.lower()
+
+
+def test_the_playbook_says_when_by_request_and_failure_not_by_the_tools_runs_called(
+    sample_lessons: list[Lesson],
+) -> None:
+    """'Use when asked to fix a bug with cat, edit or edit_file_by_replace' read as if the tools were the
+    occasion; an agent picks a skill by its request and by what just went wrong."""
+    playbook = next(g for g in group_lessons(sample_lessons) if g.name == "coding-agent-playbook")
+    when = playbook.description.split("Use when ", 1)[1]
+    assert when.startswith("asked to fix a bug"), playbook.description
+    assert not re.search(r"\bwith (?:`?cat|`?edit|`?sed)", when), playbook.description
+    assert "an edit does not match the file" in when or "a file or path is missing" in when, playbook.description
