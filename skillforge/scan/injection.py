@@ -290,19 +290,20 @@ _TOOLING_COMMENT = re.compile(
 )
 
 
-def _norm(line: str) -> str:
+def _norm(line: str, *, tag: str = "") -> str:
     """Undo the cheap evasions before matching: zero-width characters inside words, fullwidth letters,
     Cyrillic/Greek look-alikes and the Turkish dotless/dotted i (``ıgnore``), all of which a model
     reads as the Latin word (``fold_confusables``); and the markup that splits a word for a filter but
     not for a reader, who sees it rendered or reads through it: emphasis (``ig**nore**``, ``_all_``,
     ``~~``), inline HTML tags (``ig<b></b>nore``), HTML entities (``&#73;gnore``, ``&nbsp;``), percent-
     and backslash-escapes (``ignore%20all``, ``\\u0049gnore``, ``previous\\ninstructions``) and soft hyphens.
-    Backticks stay: a phrase in a code span is a quoted example (``_quoted``)."""
+    Backticks stay: a phrase in a code span is a quoted example (``_quoted``). ``tag`` replaces each tag
+    (``" "`` reads ``Note<br>Ignore`` as the two words it shows)."""
     line = fold_confusables(line)
     if "&" in line and ";" in line:
         line = html.unescape(line)
     if "<" in line:
-        line = _INLINE_TAG.sub("", line)
+        line = _INLINE_TAG.sub(tag, line)
     if "%" in line:
         line = _PERCENT.sub(lambda m: chr(int(m.group(1), 16)), line)
     if "\\" in line:
@@ -388,7 +389,7 @@ def _as_sentence(run: str) -> str | None:
 
 def _scan_plain(text: str, *, comments: bool) -> list[Hit]:
     lines = text.split("\n")
-    pieces = [[(line, line.lower()) for line in map(_norm, windows(raw))] for raw in lines]
+    pieces = [_pieces(raw) for raw in lines]
     # A pattern whose words are not all in the text cannot match a line or a pair of lines of it
     # (the words hold no whitespace, so none spans the join of two lines): most tool outputs rule
     # out every pattern in one substring search per word, instead of one per word and line.
@@ -435,6 +436,16 @@ def _scan_plain(text: str, *, comments: bool) -> list[Hit]:
             hits = [h for h in hits if h.rule_id != "injection-addressed" or h.line not in inside]
         hits.extend(hidden)
     return hits
+
+
+def _pieces(raw: str) -> list[tuple[str, str]]:
+    """``(normalized, lowercased)`` windows of one line. A line with tags is read twice: with the tags
+    dropped (``Ig<b></b>nore`` is one word) and with each tag as a space, since a tag also ends a word
+    (``Note<br>Ignore all …``, ``<summary>x</summary>Ignore …`` read as two words, rendered or raw)."""
+    out = [(line, line.lower()) for line in map(_norm, windows(raw))]
+    if "<" in raw and _INLINE_TAG.search(raw):
+        out += [(line, line.lower()) for line in (_norm(w, tag=" ") for w in windows(raw))]
+    return out
 
 
 def _comment_lines(text: str, starts: set[int]) -> set[int]:
