@@ -218,14 +218,14 @@ _RULES = [
     Rule(
         "zero-width",
         "high",
-        "zero-width characters (U+200B-U+200D, U+2060, U+FEFF inside text)",
+        "zero-width characters (U+200B-U+200D, U+2060, U+FEFF inside text), Hangul fillers, interlinear annotations",
         "delete them",
         "high inside a command, code block or script; medium in prose; low in traces",
     ),
     Rule(
         "unicode-tag",
         "high",
-        "Unicode tag characters (U+E0000 block) that smuggle invisible ASCII text",
+        "Unicode tag characters (U+E0000 block) or a run of variation selectors that smuggle invisible text",
         "delete them; the excerpt shows the hidden text",
     ),
     Rule(

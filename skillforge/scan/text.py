@@ -16,12 +16,16 @@ MAX_SCAN_LINE = 20_000
 """Characters of one line handed to the regex detectors (a minified bundle must not stall the scan)."""
 
 
+# Letters and marks that render as nothing: Hangul fillers and the supplementary variation selectors.
+_BLANK_LETTERS = frozenset(["\u115f", "\u1160", "\u3164", "\uffa0", *map(chr, range(0xE0100, 0xE01F0))])
+
+
 def visible(text: str) -> str:
     """Show invisible and control characters as <U+XXXX> so printing an excerpt cannot reorder a terminal."""
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
-        if ch in "\t " or (cat[0] != "C" and cat not in ("Zl", "Zp")):
+        if ch in "\t " or (cat[0] != "C" and cat not in ("Zl", "Zp") and ch not in _BLANK_LETTERS):
             out.append(ch)
         else:
             out.append(f"<U+{ord(ch):04X}>")

@@ -9,10 +9,15 @@ from skillforge.models.scan import Severity
 from skillforge.scan.detect import Hit
 
 BIDI = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# Also the Hangul fillers, which render as nothing outside a jamo sequence (an "invisible" variable name
+# in a script), and the interlinear annotation marks, which hide the text between them.
+_FILLERS = frozenset(chr(c) for c in (0x115F, 0x1160, 0x3164, 0xFFA0, 0xFFF9, 0xFFFA, 0xFFFB))
 ZERO_WIDTH = frozenset(
     chr(c) for c in (0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x180E)
-)
+) | _FILLERS
 TAG_FIRST, TAG_LAST = 0xE0000, 0xE007F
+_VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
+"""Two or more variation selectors in a row: one picks a glyph's style, a run is bytes smuggled in them."""
 _BLACK_FLAG = "\U0001f3f4"
 
 # Letters of other scripts that look like Latin ones; a word mixing them with Latin letters is a
@@ -25,6 +30,7 @@ _CONFUSABLE = frozenset(
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _ANY_SUSPECT = re.compile(
     "[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060-\u2064\ufeff\u180e\U000e0000-\U000e007f"
+    "\u115f\u1160\u3164\uffa0\ufff9-\ufffb\ufe00-\ufe0f\U000e0100-\U000e01ef"
     "\uff21-\uff3a\uff41-\uff5a" + "".join(sorted(_CONFUSABLE)) + "]"
 )
 
@@ -60,6 +66,10 @@ def _line_hits(line: str, lineno: int, *, code: bool, in_trace: bool, first_line
     hidden = _tag_text(line)
     if hidden is not None:
         hits.append(Hit("unicode-tag", lineno, detail=f"hidden tag text: {hidden!r}"))
+    smuggled = _VARIATION.search(line)
+    if smuggled is not None and hidden is None:
+        hits.append(Hit("unicode-tag", lineno, smuggled.start(), smuggled.end(),
+                        detail=f"text hidden in variation selectors: {_variation_text(smuggled.group())!r}"))
     homo = _homoglyph_words(line, code=code)
     if homo:
         sev: Severity = "high" if code and not in_trace else "medium"
@@ -77,6 +87,10 @@ def _benign_zero_width(line: str, i: int, first_line: bool) -> bool:
     ch = line[i]
     if ch == "\ufeff" and i == 0 and first_line:
         return True  # a byte-order mark opening the file
+    if ch in _FILLERS and ch < "\ufff9":
+        # a filler inside a Hangul jamo sequence stands for the missing consonant or vowel
+        near = line[max(0, i - 1) : i + 2]
+        return any("\u1100" <= c <= "\u11ff" or "\u3131" <= c <= "\u318e" for c in near if c != ch)
     if ch in ("\u200d", "\u200c"):
         before = line[i - 1] if i else ""
         after = line[i + 1] if i + 1 < len(line) else ""
@@ -86,6 +100,13 @@ def _benign_zero_width(line: str, i: int, first_line: bool) -> bool:
         if before.isalpha() and after.isalpha() and not (_latin_like(before) or _latin_like(after)):
             return True
     return False
+
+
+def _variation_text(run: str) -> str:
+    """What a run of variation selectors spells as bytes (VS1-16 are 0-15, VS17-256 are 16-255), the
+    encoding that hides a sentence after an emoji."""
+    data = bytes(ord(c) - 0xFE00 if ord(c) < 0x10000 else ord(c) - 0xE0100 + 16 for c in run)
+    return "".join(ch if ch.isprintable() else "?" for ch in data.decode("utf-8", "replace"))
 
 
 def _emoji(ch: str) -> bool:
