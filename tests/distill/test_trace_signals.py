@@ -120,6 +120,9 @@ def test_misread_signals_give_no_recovery_or_pitfall(result: ToolResult) -> None
         ("git diff HEAD~3", 1, "fatal: not a git repository", "failed"),
         ("systemctl restart nginx", 1, "Job for nginx.service failed", "failed"),
         ("make test && echo done", 1, "make: *** [test] Error 1", "failed"),
+        # A project's own runner called by path (sympy's `bin/test`) is not the shell's `test`: exit 1 is failing tests.
+        ("bin/test sympy/core/tests/test_symbol.py", 1, "= tests finished: 3 passed, 1 failed =", "failed"),
+        ("./test", 1, "1 test failed", "failed"),
     ],
 )
 def test_commands_that_answer_by_exit_status_one_are_not_failures(
@@ -145,3 +148,20 @@ def test_a_codex_poll_reporting_its_commands_exit_is_not_a_second_failure() -> N
     (trace,) = [t for t in read_file(path) if isinstance(t, Trace)]
     failed = [(a.tool, a.failure) for a in actions_of(trace) if a.failed]
     assert failed == [("write_stdin", "rejected"), ("exec_command", "not_found")]
+
+
+def test_a_projects_test_runner_called_by_path_is_a_test_run() -> None:
+    # sympy's `bin/test` (and `./run_tests.sh`) run the project's tests; the shell's `test -f` is never called by a
+    # relative path. Read as the builtin, a run that used only `bin/test` looked as if it never ran its tests.
+    from skillforge.distill.heuristic.actions import command_family
+
+    trace = _trace("sympy", [
+        ("Bash", "bin/test sympy/core/tests/test_symbol.py", ToolResult(output="tests finished: 12 passed", exit_code=0)),
+        ("Bash", "./run_tests.sh -k parser", ToolResult(output="ok", exit_code=0)),
+        ("Bash", "test -f setup.py && echo yes", ToolResult(output="yes", exit_code=0)),
+    ])
+    from skillforge.distill.heuristic.actions import actions_of
+
+    assert [(a.family, a.role) for a in actions_of(trace)] == [
+        ("bin/test", "test"), ("run_tests.sh", "test"), ("test", "other")]
+    assert command_family("/usr/bin/test -d build") == "test"

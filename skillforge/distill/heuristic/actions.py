@@ -349,8 +349,16 @@ def _words(segment: str) -> list[str]:
         return segment.split()
 
 
+_PROJECT_RUNNER = re.compile(r"(?:run[_-])?tests?(?:[_-]all)?(?:\.(?:sh|bash|py))?")
+"""A project's own test script (``bin/test``, ``./run_tests.sh``) by the name it is called with."""
+
+
 def _family_of(words: list[str]) -> str:
     head = words[0].rsplit("/", 1)[-1]
+    if "/" in words[0] and not words[0].startswith("/") and _PROJECT_RUNNER.fullmatch(head):
+        # Called by a relative path it is the project's script, never the shell's `test` (sympy's `bin/test`).
+        path = words[0].removeprefix("./")
+        return path if path != "test" else words[0]
     if re.fullmatch(r"python[0-9.]*", head):
         if len(words) > 2 and words[1] == "-m":
             return _family_of(words[2:])
@@ -385,6 +393,8 @@ def _role(family: str, command: str) -> str:
         return "submit"
     if name in ROLE_OF:
         return ROLE_OF[name]
+    if name != "test" and _PROJECT_RUNNER.fullmatch(name.rsplit("/", 1)[-1]):
+        return "test"  # a project's own test script (see _family_of); bare `test` is the shell's
     if name == "cat >" or name == "echo" and ">" in command:
         return "edit"
     if name in ("python", "node", "bash", "sh", "ruby", "go run", "cargo run", "python -c", "deno run", "bun run"):

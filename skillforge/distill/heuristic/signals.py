@@ -267,8 +267,8 @@ def _answers(command: str) -> str | None:
     # "command -v x" is the question itself).
     while words and (_ENV.match(words[0]) or words[0] in _WRAPPERS or words[0] == "command" and words[1:2] != ["-v"]):
         words = words[1:]
-    if not words:
-        return None
+    if not words or "/" in words[0] and not words[0].startswith("/"):
+        return None  # a relative path runs the project's own script (sympy's `bin/test`), not `test` or `diff`
     name = words[0].rsplit("/", 1)[-1]
     if name == "git" and len(words) > 1:
         name = f"git {words[1]}"
