@@ -14,12 +14,21 @@ import posixpath
 import shutil
 import stat
 import tarfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from skillforge.errors import InputError
-from skillforge.hosts.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, MAX_SKILL_BYTES, Budget, copy_fd
+from skillforge.hosts.limits import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    MAX_SKILL_BYTES,
+    Budget,
+    FileNames,
+    copy_fd,
+)
 
 ARCHIVE_SUFFIXES = (".zip", ".skill", ".tar.gz", ".tgz", ".tar")
 # Copied skill folders skip version-control and cache litter.
@@ -32,15 +41,24 @@ def is_archive(path: Path) -> bool:
     return any(name.endswith(suffix) for suffix in ARCHIVE_SUFFIXES)
 
 
+# What Windows' best-fit code pages (and NFKC-normalizing tools) read as a path separator: "∕", "⁄", "∖",
+# besides the fullwidth "／" and "＼" that NFKC folds itself.
+_SLASH_TWINS = str.maketrans({"\u2215": "/", "\u2044": "/", "\u2216": "\\"})
+
+
 def safe_member(name: str, archive: Path) -> PurePosixPath | None:
-    """The member's relative path, or None for the archive root; raise for anything that could escape."""
+    """The member's relative path, or None for the archive root; raise for anything that could escape.
+
+    The name is also judged as NFKC reads it: "．．／x" or "‥/x" is "../x" to a tool that normalizes names
+    and to Windows' best-fit code pages."""
     text = name.replace("\\", "/")
-    if text.startswith("/") or (len(text) > 1 and text[1] == ":"):
+    folded = unicodedata.normalize("NFKC", name.translate(_SLASH_TWINS)).replace("\\", "/")
+    if any(t.startswith("/") or (len(t) > 1 and t[1] == ":") for t in (text, folded)):
         raise InputError(
             f"archive member has an absolute path: {name!r}", path=archive, hint="refusing to unpack"
         )
     parts = [p for p in text.split("/") if p not in ("", ".")]
-    if ".." in parts:
+    if ".." in parts or ".." in folded.split("/"):
         raise InputError(
             f"archive member escapes the skill with '..': {name!r}", path=archive, hint="refusing to unpack"
         )
@@ -69,10 +87,12 @@ def _extract_zip(archive: Path, dest: Path) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         _check_budget(archive, [(i.filename, i.file_size) for i in infos])
+        names = FileNames(archive)
         for info in infos:
             rel = safe_member(info.filename, archive)
             if rel is None:
                 continue
+            names.add(str(rel), folder=info.is_dir())
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 links[rel] = zf.read(info).decode("utf-8", "replace")
@@ -91,10 +111,12 @@ def _extract_tar(archive: Path, dest: Path) -> None:
     with tarfile.open(archive) as tf:
         members = tf.getmembers()
         _check_budget(archive, [(m.name, m.size if m.isfile() else 0) for m in members])
+        names = FileNames(archive)
         for member in members:
             rel = safe_member(member.name, archive)
             if rel is None:
                 continue
+            names.add(str(rel), folder=member.isdir())
             if member.issym():
                 links[rel] = member.linkname
             elif member.islnk():
@@ -192,7 +214,7 @@ def copy_skill_tree(src: Path, dest: Path, *, label: str | Path | None = None) -
     except OSError as exc:
         raise InputError(f"cannot open the skill folder: {exc.strerror}", path=where) from None
     try:
-        _copy_dir(root_fd, (), dest, _Walk(root, root_fd, where, Budget(where)), depth=0)
+        _copy_dir(root_fd, (), dest, _Walk(root, root_fd, where, Budget(where), dest), depth=0)
     finally:
         os.close(root_fd)
 
@@ -210,6 +232,7 @@ class _Walk:
     root_fd: int
     where: str | Path
     budget: Budget
+    dest: Path  # the copy's root
 
 
 def _copy_dir(dir_fd: int, parts: tuple[str, ...], out_dir: Path, walk: _Walk, depth: int) -> None:
@@ -241,8 +264,9 @@ def _copy_dir(dir_fd: int, parts: tuple[str, ...], out_dir: Path, walk: _Walk, d
             if stat.S_ISDIR(opened.st_mode):
                 _copy_dir(fd, child_parts, out_dir / name, walk, depth + 1)
                 continue
+            copy_name = (out_dir / name).relative_to(walk.dest).as_posix()
             rel = "/".join(child_parts)  # where the bytes really are (a link's target)
-            walk.budget.add(rel, opened)
+            walk.budget.add(rel, opened, name=copy_name)
             copy_fd(fd, opened, out_dir / name, rel, walk.where)
         finally:
             os.close(fd)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from pathlib import Path
 
 from skillforge.errors import InputError
@@ -30,17 +31,66 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
 
 
+def same_file_key(rel: str) -> str:
+    """The name ``rel`` has on a disk that ignores case and Unicode form and drops trailing dots and
+    spaces (macOS, Windows): two paths with one key are one file there."""
+    parts = []
+    for part in rel.split("/"):
+        folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", part).casefold())
+        parts.append(folded.rstrip(". ") or folded)
+    return "/".join(parts)
+
+
+class FileNames:
+    """The paths of one skill, refusing two that would be one file on another system."""
+
+    def __init__(self, where: str | Path) -> None:
+        self.where = where
+        self.seen: dict[str, str] = {}
+        """Key (``same_file_key``) -> the path as first written."""
+        self.files: set[str] = set()
+
+    def add(self, rel: str, *, folder: bool = False) -> None:
+        """Record ``rel`` (and the folders it is in); raise ``InputError`` when it collides with an earlier one.
+
+        ``SKILL.md`` and ``skill.md``, ``é`` composed and decomposed, ``ref.md`` and fullwidth ``ｒｅｆ.md``,
+        ``x.md`` and ``x.md.``: each pair is two files here and one on macOS or Windows, where the content
+        an agent reads is whichever was written last, not necessarily the one every check here saw.
+        """
+        parts = rel.split("/")
+        for i in range(1, len(parts) + 1):
+            exact = "/".join(parts[:i])
+            first = self.seen.setdefault(same_file_key(exact), exact)
+            if first != exact:
+                raise InputError(
+                    f"{first!r} and {exact!r} differ only in case, Unicode form or trailing dots: the same file "
+                    "on macOS, Windows or to a tool that normalizes names; refused so every system gets the "
+                    "content that was checked",
+                    path=self.where,
+                    hint="rename or remove one of them",
+                )
+        if not folder:
+            if rel in self.files:
+                raise InputError(f"{rel!r} is in the skill twice", path=self.where, hint="keep one copy")
+            self.files.add(rel)
+
+
 class Budget:
-    """Running totals for one skill folder; ``add`` raises ``InputError`` when a limit is passed."""
+    """Running totals for one skill folder; ``add`` raises ``InputError`` when a limit is passed or two
+    paths collide (``FileNames``)."""
 
     def __init__(self, where: str | Path) -> None:
         self.where = where
         self.files = 0
         self.bytes = 0
+        self.names = FileNames(where)
 
-    def add(self, rel: str, info: os.stat_result) -> None:
-        """Count one regular file (from its ``lstat``/``fstat``) before anything is read from it."""
+    def add(self, rel: str, info: os.stat_result, *, name: str | None = None) -> None:
+        """Count one regular file (from its ``lstat``/``fstat``) before anything is read from it.
+
+        ``name``: where the file goes, when that is not ``rel`` (a link's copy)."""
         check_file(rel, info, self.where)
+        self.names.add(name or rel)
         self.files += 1
         self.bytes += info.st_size
         if self.files > MAX_FILES:

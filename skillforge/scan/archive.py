@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import stat
 import tarfile
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
@@ -26,15 +27,23 @@ def is_archive(path: Path) -> bool:
     return path.name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
+# What Windows' best-fit code pages (and NFKC-normalizing tools) read as a path separator: "∕", "⁄", "∖",
+# besides the fullwidth "／" and "＼" that NFKC folds itself.
+_SLASH_TWINS = str.maketrans({"\u2215": "/", "\u2044": "/", "\u2216": "\\"})
+
+
 def member_escapes(name: str) -> str | None:
-    """Why extracting a member called ``name`` could write outside the target folder, or None."""
-    text = name.replace("\\", "/")
-    if text.startswith("/"):
-        return "absolute path"
-    if len(text) > 1 and text[1] == ":":
-        return "drive-letter path"
-    if ".." in text.split("/"):
-        return "'..' component"
+    """Why extracting a member called ``name`` could write outside the target folder, or None.
+
+    The name is judged as written and as NFKC reads it ("．．／x" and "‥/x" are "../x" there)."""
+    for text in (name, unicodedata.normalize("NFKC", name.translate(_SLASH_TWINS))):
+        text = text.replace("\\", "/")
+        if text.startswith("/"):
+            return "absolute path"
+        if len(text) > 1 and text[1] == ":":
+            return "drive-letter path"
+        if ".." in text.split("/"):
+            return "'..' component"
     return None
 
 

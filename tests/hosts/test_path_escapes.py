@@ -246,3 +246,81 @@ def test_names_not_in_normal_form_are_refused(tmp_path: Path, project: Path) -> 
         with pytest.raises(SpecError, match="normal form"):
             install(str(_named(tmp_path, folder, name)), hosts=["claude-code"], project=project)
     assert [p.name for p in (project / ".claude/skills").iterdir()] == [composed]
+
+
+# 7. file names that become one file on another system
+
+SKILL_TEXT = (
+    "---\nname: pdf-tools\ndescription: Use this skill when testing colliding file names.\n---\n# x\n"
+)
+NFC = unicodedata.normalize("NFC", "pdf-tools/références.md")
+COLLIDING = [
+    pytest.param(["pdf-tools/SKILL.md", "pdf-tools/skill.md"], id="case"),
+    pytest.param(["pdf-tools/SKILL.md", "pdf-tools/Scripts/a.sh", "pdf-tools/scripts/b.sh"], id="case-folder"),
+    pytest.param(["pdf-tools/SKILL.md", NFC, unicodedata.normalize("NFD", NFC)], id="nfc-nfd"),
+    pytest.param(["pdf-tools/SKILL.md", "pdf-tools/ref.md", "pdf-tools/ｒｅｆ.md"], id="nfkc"),
+    pytest.param(["pdf-tools/SKILL.md", "pdf-tools/SKILL.md."], id="windows-trailing-dot"),
+    pytest.param(["pdf-tools/SKILL.md", "pdf-tools/SKILL.md"], id="duplicate"),
+]
+
+
+def _zip_of(path: Path, names: list[str]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        for i, name in enumerate(names):
+            # the last copy of a name is the benign one: what a case-insensitive disk keeps differs
+            zf.writestr(name, SKILL_TEXT if name.endswith("SKILL.md") and i else f"{SKILL_TEXT}\nnote {i}\n")
+    return path
+
+
+def _tar_of(path: Path, names: list[str]) -> Path:
+    with tarfile.open(path, "w") as tf:
+        for name in names:
+            data = SKILL_TEXT.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+@pytest.mark.parametrize("names", COLLIDING)
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_archive_members_that_collide_are_refused(tmp_path: Path, project: Path, names: list[str], kind: str) -> None:
+    # On macOS or Windows (case-insensitive, normalization-insensitive, trailing dots dropped) two such
+    # members are one file: which content an agent reads there is not the one every scan saw here.
+    archive = (_zip_of if kind == "zip" else _tar_of)(tmp_path / f"skill.{kind}", names)
+    with pytest.raises(InputError, match="same file|twice"):
+        install(str(archive), hosts=["claude-code"], project=project)
+    assert not (project / ".claude").exists()
+
+
+@pytest.mark.parametrize("names", COLLIDING[:5])
+def test_folder_files_that_collide_are_refused_by_install_and_publish(
+    tmp_path: Path, project: Path, names: list[str]
+) -> None:
+    from skillforge.registry import open_registry
+
+    src = tmp_path / "src"
+    for i, name in enumerate(names):
+        path = src / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(SKILL_TEXT if i == 0 else f"note {i}\n", encoding="utf-8")
+    folder = src / "pdf-tools"
+    with pytest.raises(InputError, match="same file"):
+        install(str(folder), hosts=["claude-code"], project=project)
+    with pytest.raises(InputError, match="same file"):
+        open_registry(tmp_path / "registry").publish(folder, version="1.0.0", message="x")
+
+
+@pytest.mark.parametrize("name", ["pdf-tools/．．/．．/evil.md", "pdf-tools/‥/evil.md", "pdf-tools/x／..／..／evil.md",
+                                  "pdf-tools/..／evil.md", "pdf-tools/＼..＼evil.md"])
+def test_archive_member_that_reads_as_dot_dot_after_nfkc_is_refused(tmp_path: Path, project: Path, name: str) -> None:
+    # Windows' best-fit code pages and NFKC-normalizing tools turn "．．", "‥" and "／" into "..", "/".
+    from skillforge.scan import scan_paths
+
+    archive = _zip_of(tmp_path / "skill.zip", ["pdf-tools/SKILL.md", name])
+    with pytest.raises(InputError, match="escapes the skill"):
+        install(str(archive), hosts=["claude-code"], project=project)
+    assert "archive-traversal" in {f.rule_id for f in scan_paths([archive]).findings}
