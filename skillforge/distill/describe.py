@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from skillforge.distill.heuristic.doc_steps import is_imperative, lower_first
 from skillforge.models import Lesson
 from skillforge.skills.rules import rule_line, sort_key, tag
 from skillforge.skills.validate import MAX_DESCRIPTION
@@ -173,7 +174,8 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
     goals = _goals(lessons)
     if goals:
         # What its procedures achieve is what a request asks for; "the documented steps" says nothing.
-        what += ": " + _series(goals[:3]) + (f" ({_series(commands[:2])})" if commands and len(goals) < 3 else "")
+        shown = [c for c in commands if not any(c in g for g in goals[:3])]
+        what += ": " + _series(goals[:3]) + (f" ({_series(shown[:2])})" if shown and len(goals) < 3 else "")
     elif holds:
         what += ": " + _series(holds) + (f" ({_series(commands[:3])})" if commands else "")
     # The document's own keywords are often heading words ("gate", "bar"); the activity, the subject and
@@ -181,7 +183,11 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
     when = f"Use when {_series(gerunds[:2], 'or')} {subject}"
     symptoms = _symptoms(lessons)
     if symptoms:
-        when += f", e.g. when {_series(symptoms[:2], 'or')}"
+        shown = symptoms[:2]
+        prefix = re.match(r"you (?:hit|see|get) ", shown[0])
+        if prefix and len(shown) > 1 and shown[1].startswith(prefix.group(0)):
+            shown[1] = shown[1][prefix.end():]  # "when you hit A or B", not "… or you hit B"
+        when += f", e.g. when {_series(shown, 'or')}"
     elif len(goals) > 3:
         when += f", e.g. to {_series(goals[3:5], 'or')}"
     return what, when
@@ -190,22 +196,44 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
 _GOAL = re.compile(r"^To (.{6,70}?)[:,]")
 """The goal a procedure's rule opens with ("To <verb> …"); "For emergency backup:" names a topic and
 "When the pod is stuck," a symptom, so neither is a goal."""
+_BEFORE = re.compile(r"^(Before [a-z].{4,50}?):")
+"""A rule that names the moment its steps are for ("Before submitting a PR:"), with commands to run then."""
+_TOPIC = re.compile(r"^For (.{4,60}?)(?::$|:\n|, (.+?)\.(?:\s|$))")
+"""A topic with its one instruction ("For contribution gate, start with an issue before opening a PR.")
+or with its steps below ("For installation from source:")."""
 _DEICTIC = re.compile(r"(?i)\b(?:these|this|those|that|here|above|below|following|it|them)\b")
 
 
 def _goals(lessons: list[Lesson]) -> list[str]:
-    """What a document's procedures are for, from their rules ("To trust CA certificate for Node.js:" ->
-    "trust CA certificate for Node.js"), most supported first; none that only point elsewhere ("these problems")."""
-    found: list[str] = []
+    """What a document's procedures are for, from their rules, in order: "To trust CA certificate for
+    Node.js:" -> "trust CA certificate for Node.js"; "Before submitting a PR:" with ``just test`` ->
+    "run just test before submitting a PR"; "For contribution gate, start with an issue …" -> "start with
+    an issue …"; "For installation from source:" -> "install from source". None that only point elsewhere
+    ("these problems", "the instructions in quickstart.md")."""
+    tiers: list[list[str]] = [[], [], []]  # "To …" goals first: they are what a request asks for
     for lesson in lessons:
         if lesson.kind != "procedure":
             continue
-        match = _GOAL.match(rule_line(lesson))
-        if not match or _DEICTIC.search(match.group(1)) or "`" in match.group(1):
+        line = rule_line(lesson)
+        goal, tier = "", 0
+        if match := _GOAL.match(line):
+            goal = match.group(1)
+        elif (match := _BEFORE.match(line)) and (commands := _commands([lesson], "")):
+            goal, tier = f"run {_series(commands[:3])} {lower_first(match.group(1))}", 1
+        elif match := _TOPIC.match(line):
+            tier = 2
+            clause = (match.group(2) or "").strip()
+            if clause and is_imperative(clause) and len(clause) <= 60:
+                goal = clause
+            elif not clause:
+                words = match.group(1).split()
+                verb = next((v for k, v, _ in _PURPOSE if words[0].lower() == k), "")
+                goal = f"{verb} {' '.join(words[1:])}" if verb and len(words) > 1 else ""
+        if not goal or _DEICTIC.search(goal) or "`" in goal or re.search(r"\.(?:md|rst|txt)\b", goal):
             continue
-        goal = match.group(1).strip()
-        found.append(goal[:1].lower() + goal[1:] if not goal[:2].isupper() else goal)
-    return list(dict.fromkeys(found))
+        goal = goal.strip()
+        tiers[tier].append(goal[:1].lower() + goal[1:] if not goal[:2].isupper() else goal)
+    return list(dict.fromkeys(tiers[0] + tiers[1] + tiers[2]))
 
 
 def _symptoms(lessons: list[Lesson]) -> list[str]:
@@ -214,15 +242,18 @@ def _symptoms(lessons: list[Lesson]) -> list[str]:
     for lesson in lessons:
         if lesson.kind != "recovery":
             continue
-        match = re.match(r"^When (?:you (?:hit|see|get) )?([^,;]{6,60}),", rule_line(lesson))
-        if match and "`" not in match.group(1) and not match.group(1).lower().startswith("working with"):
+        # "When you hit command not found," keeps "you hit": "e.g. when command not found" is no sentence.
+        match = re.match(r"^When ((?:you (?:hit|see|get) )?([^,;]{6,60})),", rule_line(lesson))
+        if match and "`" not in match.group(2) and not match.group(2).lower().startswith("working with"):
             found.append(match.group(1).strip())
     return sorted(dict.fromkeys(found), key=lambda s: (len(s), s))
 
 
 _NOT_COMMANDS = {"cd", "echo", "export", "cat", "ls", "then", "if", "for", "rm", "mv", "cp", "mkdir", "chmod", "chown",
-                 "tar", "sudo", "curl", "wget", "sh", "bash", "source", "set", "unset", "sleep", "true", "false"}
-_COMMAND = re.compile(r"^\$?\s*(?:sudo\s+)?([a-z][a-z0-9_.-]{1,20})(?:\s+([a-z][a-z0-9_-]{1,20}))?")
+                 "tar", "sudo", "curl", "wget", "sh", "bash", "source", "set", "unset", "sleep", "true", "false",
+                 "python", "python3", "node", "pip", "pip3"}
+_COMMAND = re.compile(r"^\$?\s*(?:sudo\s+)?([a-z][a-z0-9_.-]{1,20})(?=\s|$)(?:\s+([a-z][a-z0-9_-]{1,20})(?=\s|$))?")
+"""A command and its subcommand, each a whole word (``cluster:kubevirt_…:count == 0`` is a metric, not ``cluster``)."""
 
 
 def _commands(lessons: list[Lesson], subject: str) -> list[str]:

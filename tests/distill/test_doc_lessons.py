@@ -22,7 +22,9 @@ def test_runbook_procedure_and_guardrails_from_documents(sample_lessons: list[Le
     assert "keyword:kubenodenotready" in runbook.tags and "keyword:kubectl" in runbook.tags
     guard = _find(sample_lessons, r"Do not increase CPU limits", kind="guardrail")
     assert guard.target_skill == "kubernetes-alert-runbooks"
-    gate = _find(sample_lessons, r"(?m)^Before submitting a PR, run:$", kind="procedure")
+    # The goal heads the list and its commands are step 1: the step after them is not a sub-step of the commands.
+    gate = _find(sample_lessons, r"(?m)^Before submitting a PR:$", kind="procedure")
+    assert "1. Run:\n```bash" in gate.body
     assert gate.target_skill == "ccusage-contributing"
     assert "```bash\njust fmt\njust typecheck\njust test\n```" in gate.body
     assert "2. Use the canonical `ccusage` command in docs and tests." in gate.body

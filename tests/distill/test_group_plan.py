@@ -157,3 +157,34 @@ def test_the_playbook_says_when_by_request_and_failure_not_by_the_tools_runs_cal
     assert when.startswith("asked to fix a bug"), playbook.description
     assert not re.search(r"\bwith (?:`?cat|`?edit|`?sed)", when), playbook.description
     assert "an edit does not match the file" in when or "a file or path is missing" in when, playbook.description
+
+
+def test_a_contributing_guide_is_described_by_its_gates_and_the_checks_to_run() -> None:
+    """'Contribute to ccusage: the documented steps and the rules to respect (just fmt, …)' was a table of
+    contents; the rules' own moments ("Before submitting a PR:") and topic instructions say what to do."""
+    from skillforge.distill.describe import describe
+
+    def procedure(body: str) -> Lesson:
+        return Lesson(kind="procedure", title="t", body=body, target_skill="ccusage-contributing",
+                      tags=["source:document", "section:procedure"])
+
+    lessons = [procedure("Before submitting a PR:\n1. Run:\n```bash\njust fmt\njust test\n```"),
+               procedure("For contribution gate, start with an issue before opening a PR. Keep it short."),
+               procedure("For development setup, make sure to follow the dev setup instructions in quickstart.md."),
+               procedure("For installation from source:\n1. Clone it.\n2. Run `pip install -e .`"),
+               Lesson(kind="recovery", title="r", body="When you hit command not found, try `python -m x`.",
+                      target_skill="ccusage-contributing", tags=["source:document", "section:recovery"])]
+    text = describe("ccusage-contributing", lessons)
+    assert text.startswith("Contribute to ccusage: run just fmt and just test before submitting a PR, start with an "
+                           "issue before opening a PR and install from source"), text
+    assert "documented steps" not in text and "quickstart.md" not in text
+    assert "e.g. when you hit command not found" in text
+
+
+def test_a_metric_in_a_runbook_is_not_a_command_it_runs() -> None:
+    from skillforge.distill.describe import _commands
+
+    lesson = Lesson(kind="procedure", title="t", target_skill="k", tags=["source:document"],
+                    body="The alert evaluates `cluster:kubevirt_virt_controller_pods_running:count == 0`; "
+                         "check it with `kubectl get pods -n kubevirt`.")
+    assert _commands([lesson], "kubevirt") == ["kubectl get"]

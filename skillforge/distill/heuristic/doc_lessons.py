@@ -372,8 +372,16 @@ def _procedure(doc: DocDigest, unit: Unit, skill: str, tags: list[str]) -> Lesso
         # clauses together ("…, save the chain into, then set … ex: `export"); a first step that states
         # the goal itself ("Before submitting a PR, run:") is the rule.
         opening = " ".join(steps[0].text.split())
-        own = opening.lower().startswith(lead.lower()) and len(opening) <= 160
+        owned = opening.lower().startswith(lead.lower())
+        # "Before submitting a PR, run:" with its commands, then other steps: the goal heads the list and
+        # the commands are its step 1, or the next step would read as a sub-step of the commands.
+        own = owned and len(opening) <= 160 and not (opening.endswith(":") and steps[0].code)
         lines = [opening if own else f"{lead}:"]
+        if owned and not own:
+            rest = opening[len(lead):].lstrip(" ,")
+            if rest:
+                steps = [DocStep(rest[:1].upper() + rest[1:], steps[0].quote, steps[0].code, steps[0].after),
+                         *steps[1:]]
     elif lead and whole and len(whole) <= _ONE_STEP_RULE and not whole.endswith(":"):
         # One step said in full is the rule; repeating it as "1." below would say it twice.
         body = whole if whole[-1] in ".!)`" else whole + "."
