@@ -59,6 +59,11 @@ ssh-keygen ``-N``/``-P``, zip/unzip ``-P``, 7z ``-p``, rar ``-hp``, ldap tools `
 rabbitmqctl ``add_user``, ``net user``, htpasswd ``-b``), SQL ``IDENTIFIED BY``, Oracle ``user/PW@service``
 (sqlplus, ``jdbc:oracle:thin:``), percent-encoded pairs (``password%3D…``), ``SECRET_KEY_BASE``,
 ``GH_PAT``-style and ``*_CREDS`` names, and ``pass``/``pw`` keys of structured arguments.
+
+Fifth pass: Discord webhooks, Google OAuth client secrets (``GOCSPX-``), Azure AD client secrets
+(``…Q~…``), Databricks, Groq, Replicate, Terraform Cloud, Pulumi, Notion, xAI, OpenRouter, Perplexity,
+LangSmith, Supabase, Postman, Heroku, Netlify, Twilio and Hugging Face organization tokens; Azure
+``Ocp-Apim-Subscription-Key`` and ``x-functions-key`` values.
 """
 
 from __future__ import annotations

@@ -78,6 +78,30 @@ TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
         ("url-signature", "oog-", r"(oog-[Ss]ignature=)(?<=[?&][Xx]-[Gg]oog-[Ss]ignature=)[A-Za-z0-9%+/=_-]{16,}"),
         ("url-signature", "X-Amz-", r"(X-Amz-Signature=)(?<=[?&]X-Amz-Signature=)[A-Za-z0-9%+/=_-]{16,}"),
         ("aws-session-token", "X-Amz-", r"(X-Amz-Security-Token=)(?<=[?&]X-Amz-Security-Token=)[A-Za-z0-9%+/=_-]{16,}"),
+        # Fifth pass: Discord webhooks (the token after the id), Google OAuth client secrets, Databricks,
+        # Groq, Replicate, Terraform Cloud, Pulumi, Notion, xAI, OpenRouter, Perplexity, LangSmith, Supabase,
+        # Postman, Heroku, Netlify, Hugging Face organization tokens, Twilio API keys, Azure AD client secrets.
+        ("discord-webhook", "/api/webhooks/",
+         r"(discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/)[A-Za-z0-9_-]{60,68}" + E),
+        ("google-oauth-secret", "GOCSPX-", B + r"GOCSPX-[A-Za-z0-9_-]{28}" + E),
+        ("databricks-token", "dapi", B + r"dapi[a-f0-9]{32}(?:-[0-9])?" + E),
+        ("groq-key", "gsk_", B + r"gsk_[A-Za-z0-9]{52}" + E),
+        ("replicate-token", "r8_", B + r"r8_[A-Za-z0-9]{37}" + E),
+        ("terraform-token", ".atlasv1.", B + r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}" + E),
+        ("pulumi-token", "pul-", B + r"pul-[a-f0-9]{40}" + E),
+        ("notion-token", "ntn_", B + r"ntn_[0-9]{11}[A-Za-z0-9]{35}" + E),
+        ("notion-token", "secret_", B + r"secret_[A-Za-z0-9]{43}" + E),
+        ("xai-key", "xai-", B + r"xai-[A-Za-z0-9]{80}" + E),
+        ("openrouter-key", "sk-or-", B + r"sk-or-v1-[a-f0-9]{64}" + E),
+        ("perplexity-key", "pplx-", B + r"pplx-[A-Za-z0-9]{48}" + E),
+        ("langsmith-key", "lsv2_", B + r"lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}" + E),
+        ("supabase-token", "sbp_", B + r"sbp_[a-f0-9]{40}" + E),
+        ("postman-key", "PMAK-", B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + E),
+        ("heroku-key", "HRKU-", B + r"HRKU-[A-Za-z0-9_-]{60}" + E),
+        ("netlify-token", "nfp_", B + r"nfp_[A-Za-z0-9]{36}" + E),
+        ("huggingface-token", "api_org_", B + r"api_org_[A-Za-z0-9]{34}" + E),
+        ("twilio-key", "SK", r"(?<![A-Za-z0-9_-])SK[0-9a-f]{32}" + E),
+        ("azure-client-secret", "Q~", B + r"[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])"),
         # A PEM private key base64-encoded once more (a CI variable): "-----BEGIN [RSA |OPENSSH |EC |DSA |
         # ENCRYPTED |PGP ]PRIVATE K" encoded; certificates and public keys stay.
         ("private-key", "LS0tLS1CRUdJTi", r"LS0tLS1CRUdJTiB(?:SU0EgUFJJVkFURSBL|PUEVOU1NIIFBSSVZBVEUgS0VZ|QUklWQVRFIEtF|"
@@ -119,7 +143,7 @@ URL_TOKEN_USER_RE = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)([A-Za-z0-9_-]{20
 # ``token_count`` do not, nor SWE-bench's ``FAIL_TO_PASS``/``PASS_TO_PASS`` test lists. Longer words first.
 KEYWORDS = (
     r"secret[_-]?key[_-]?base|secret[_-]?key|access[_-]?key|private[_-]?key|api[_-]?key|apikey|account[_-]?key|shared[_-]?access[_-]?key|"
-    r"(?:signing|encryption|master|session|hmac|license|client|app|deploy|ssh)[_-]?key|"
+    r"(?:signing|encryption|master|session|hmac|license|client|app|deploy|ssh|subscription|functions?)[_-]?key|"
     r"pass(?:word|wd|phrase)|[_-]pwd|(?<!_to)[_-]pass(?![a-z0-9_])|(?:gh|github|gitlab|ado|azdo|devops|bitbucket|docker(?:hub)?)[_-]pat(?![a-z0-9_])|secret|token|credentials?|creds"
 )
 KEYWORD = re.compile(KEYWORDS)

@@ -95,3 +95,49 @@ def test_nothing_of_them_survives_a_trace() -> None:
         ],
     )
     assert S not in redact_trace(trace).model_dump_json()
+
+
+# Fifth pass: provider tokens whose published prefix redaction did not know (they came through whole).
+H40 = "0123456789abcdef0123456789abcdef01234567"
+PROVIDER_TOKENS = [
+    "https://discord.com/api/webhooks/123456789012345678/" + S + S[:28] + "_-ab",
+    "GOCSPX-" + S[:28],
+    "dapi" + H40[:32],
+    "dapi" + H40[:32] + "-2",
+    "gsk_" + S + S[:20],
+    "r8_" + S + S[:5],
+    "abcdefghijklmn.atlasv1." + S + S,
+    "pul-" + H40,
+    "ntn_" + "12345678901" + S + "abc",
+    "secret_" + S + S[:11],
+    "xai-" + S + S + S[:16],
+    "sk-or-v1-" + HEX,
+    "pplx-" + S + S[:16],
+    "lsv2_pt_" + H40[:32] + "_" + H40[:10],
+    "sbp_" + H40,
+    "PMAK-" + H40[:24] + "-" + H40[:34],
+    "HRKU-" + S + S[:28],
+    "nfp_" + S + "abcd",
+    "api_org_" + S + "ab",
+    "SK" + H40[:32],
+    "abC8Q~" + S,
+    "Ocp-Apim-Subscription-Key: " + H40[:32],
+    "x-functions-key: " + S,
+]
+
+
+@pytest.mark.parametrize("token", PROVIDER_TOKENS)
+def test_provider_tokens_by_their_prefix(token: str) -> None:
+    out = redact_text(f"the service answered 200 with {token} in the log")
+    assert S[:12] not in out and H40[:16] not in out and HEX[:16] not in out, out
+    assert out.startswith("the service answered 200 with ") and out.endswith(" in the log")
+
+
+@pytest.mark.parametrize("text", [
+    "see https://discord.com/api/webhooks for the docs",
+    "SKU 12 and SKILLS-0123456789abcdef are product codes",
+    "the pul-request and dapi-docs pages",
+    "secret_santa_list.md",
+])
+def test_provider_prefixes_alone_are_not_tokens(text: str) -> None:
+    assert redact_text(text) == text
