@@ -124,10 +124,30 @@ def _redact(text: str, redact_emails: bool) -> str:
         if "value" in lowered:
             text = _redact_name_value_pairs(text, text.lower())
         text = _redact_assignments(text)
+        if "</" in text:
+            text = _XML_ELEMENT.sub(_xml_sub, text)
         text = entropy.redact_near_keywords(text)
     if redact_emails and "@" in text:
         text = EMAIL_RE.sub(marker("email"), text)
     return text
+
+
+# An XML element holding a secret: Maven's settings.xml ``<password>…</password>``, ``<apiKey>``, a CDATA value.
+_XML_ELEMENT = re.compile(
+    r"<(?P<name>[A-Za-z_][\w.:-]{0,80})(?P<attrs>\s[^<>]{0,200})?>"
+    r"(?P<value><!\[CDATA\[[^\]\n]*\]\]>|[^<>\n]{3,})</(?P=name)\s*>"
+)
+
+
+def _xml_sub(match: re.Match[str]) -> str:
+    name = match.group("name").rsplit(":", 1)[-1]
+    value = match.group("value")
+    inner = value[9:-3] if value.startswith("<![CDATA[") else value
+    if not SECRET_NAME_RE.match(name) or len(inner.strip()) < 3 or is_placeholder(inner.strip()):
+        return match.group(0)
+    start, end = match.start("value") - match.start(), match.end("value") - match.start()
+    whole = match.group(0)
+    return whole[:start] + marker(kind_for_name(name)) + whole[end:]
 
 
 # A cookie header or flag: "Cookie: a=1; sessionid=…", "Set-Cookie: …", curl -b/--cookie 'k=v'.

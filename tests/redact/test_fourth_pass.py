@@ -141,3 +141,30 @@ def test_provider_tokens_by_their_prefix(token: str) -> None:
 ])
 def test_provider_prefixes_alone_are_not_tokens(text: str) -> None:
     assert redact_text(text) == text
+
+
+# Fifth pass: a secret as the text of an XML element (Maven settings.xml, NuGet.Config, web.config).
+XML_SECRETS = [
+    f"<server><id>nexus</id><username>deploy</username><password>{S}</password></server>",
+    f"<Password>{S}</Password>",
+    f'  <password encrypted="false">{S}</password>',
+    f"<apiKey>{S}</apiKey>",
+    f"<add key=\"ClearTextPassword\" value=\"{S}\" />",
+    f"<ns:client_secret>{S}</ns:client_secret>",
+    f"<passphrase><![CDATA[{S}]]></passphrase>",
+]
+
+
+@pytest.mark.parametrize("text", XML_SECRETS)
+def test_secrets_in_xml_elements(text: str) -> None:
+    out = redact_text(text)
+    assert S not in out and "[REDACTED:" in out, out
+
+
+@pytest.mark.parametrize("text", [
+    "<password>${env.NEXUS_PASSWORD}</password>",
+    "<passwordPolicy>strong</passwordPolicy><tokenizer>bpe</tokenizer>",
+    "<max_tokens>4096</max_tokens>",
+])
+def test_xml_without_a_secret_is_kept(text: str) -> None:
+    assert redact_text(text) == text
