@@ -165,3 +165,28 @@ def test_a_projects_test_runner_called_by_path_is_a_test_run() -> None:
     assert [(a.family, a.role) for a in actions_of(trace)] == [
         ("bin/test", "test"), ("run_tests.sh", "test"), ("test", "other")]
     assert command_family("/usr/bin/test -d build") == "test"
+
+
+def test_a_reproduction_script_failing_is_the_bug_reproduced_not_an_error_to_learn_from() -> None:
+    # mini-swe-agent runs write `reproduce_issue.py` and run it (`pytest reproduce_issue.py`): before the fix it must
+    # fail, and that failure is no pitfall ("check whether it also fails without your change" would be nonsense).
+    def run(name: str) -> Trace:
+        calls = [
+            ("Bash", "cat <<'EOF' > reproduce_issue.py\ndef test_cr():\n    assert read() == 'a\\r'\nEOF",
+             ToolResult(output="", exit_code=0)),
+            ("Bash", "pytest reproduce_issue.py", ToolResult(
+                output="FAILED reproduce_issue.py::test_cr - AssertionError: assert 'a\\n' == 'a\\r'\n1 failed",
+                exit_code=1)),
+            ("Bash", "python3 reproduce_issue.py", ToolResult(
+                output="Traceback (most recent call last):\nValueError: newline lost", exit_code=1)),
+            *[("Bash", f"grep -n newline src/capture.py | head -{n}", ToolResult(output="12: newline", exit_code=0))
+              for n in range(1, 7)],
+            ("Bash", "sed -i 's/newline=None/newline=\"\"/' src/capture.py", ToolResult(output="", exit_code=0)),
+            ("Bash", "pytest reproduce_issue.py", ToolResult(output="1 passed", exit_code=0)),
+            ("Bash", "pytest testing/test_capture.py", ToolResult(output="40 passed", exit_code=0)),
+        ]
+        return _trace(name, calls, success=name != "run2")
+
+    lessons = HeuristicAnalyzer().analyze([run(f"run{n}") for n in range(3)])
+    wrong = [l.body for l in lessons if l.kind in ("pitfall", "recovery") and "reproduce_issue" in str(l.evidence)]
+    assert not wrong, wrong

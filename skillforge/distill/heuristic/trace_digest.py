@@ -509,7 +509,7 @@ class _Failures:
         if action.index in self.handled:
             self.handled.discard(action.index)
             return
-        if action.failed is not True:
+        if action.failed is not True or _reproduced(action, self.out.scratch):
             return
         quote, signature = self.signature(action.output)
         signature = signature if quote else f"{action.family} failed"
@@ -547,6 +547,18 @@ class _Failures:
             self.errors.add(
                 ErrorSeen(signature, action.family, action.role, quote, action, next_ok, environment, 1 + retries)
             )
+
+
+_BUG_SHOWN = frozenset({"test_failure", "exception"})
+"""Failure kinds by which a reproduction script shows the bug (as opposed to not running at all)."""
+
+
+def _reproduced(action: Action, scratch: set[str]) -> bool:
+    """Whether ``action`` is the run's own reproduction or check script failing on the code under test: the
+    bug reproduced (or not fixed yet), that task's answer, not an error a later task could learn to handle.
+    A script that could not run (missing module, syntax error, missing file) stays an error."""
+    return (action.role in ("run", "test") and action.failure in _BUG_SHOWN and bool(action.files)
+            and all(f in scratch for f in action.files))
 
 
 def _final_error(tail: list[Action], out: TraceDigest) -> None:
