@@ -63,7 +63,9 @@ rabbitmqctl ``add_user``, ``net user``, htpasswd ``-b``), SQL ``IDENTIFIED BY``,
 Fifth pass: Discord webhooks, Google OAuth client secrets (``GOCSPX-``), Azure AD client secrets
 (``…Q~…``), Databricks, Groq, Replicate, Terraform Cloud, Pulumi, Notion, xAI, OpenRouter, Perplexity,
 LangSmith, Supabase, Postman, Heroku, Netlify, Twilio and Hugging Face organization tokens; Azure
-``Ocp-Apim-Subscription-Key`` and ``x-functions-key`` values.
+``Ocp-Apim-Subscription-Key`` and ``x-functions-key`` values; secrets as XML element text
+(``<password>…</password>``); a private key's base64 body without its BEGIN line, by the DER start of
+each format (PKCS#1, PKCS#8, PKCS#12, SEC1, OpenSSH).
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ B = r"(?<![A-Za-z0-9])"
 file names with a token inside, and provider prefixes are distinctive enough not to need more."""
 E = r"(?![A-Za-z0-9_-])"
 
+_KEY_BODY_START = r"(?<![A-Za-z0-9+/])"
+_KEY_BODY_REST = r"[A-Za-z0-9+/]{16,}={0,2}(?:[ \t]*\r?\n[ \t]*(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]{1,15}={1,2})(?![^\s\"']))*"
+
 # Provider tokens recognised by their prefix: (kind, literal that must occur, pattern). A pattern only
 # runs when its literal is in the text, which keeps redaction cheap on long tool outputs. GitLab's
 # prefixes are several: its pattern is gated by GITLAB_PREFIXES instead of the short literal (and
@@ -102,6 +105,17 @@ TOKENS: list[tuple[str, str, re.Pattern[str]]] = [
         ("huggingface-token", "api_org_", B + r"api_org_[A-Za-z0-9]{34}" + E),
         ("twilio-key", "SK", r"(?<![A-Za-z0-9_-])SK[0-9a-f]{32}" + E),
         ("azure-client-secret", "Q~", B + r"[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])"),
+        # A private key's base64 body without its BEGIN line (output cut at the top, a value holding only the
+        # body), known by the fixed DER start of each format: PKCS#1 RSA, PKCS#8 RSA, PKCS#12, PKCS#8 EC
+        # and Ed25519, SEC1 EC, OpenSSH. Public keys (``…AAOC…``) and certificates start otherwise. The
+        # base64 lines after it go with it.
+        ("private-key", "IBA", _KEY_BODY_START + r"MII[A-Za-z0-9+/]{3}IBA(?:AK[BC]|DANBgkqhkiG9w0BAQEFAASC|zCC)"
+         + _KEY_BODY_REST),
+        ("private-key", "AgE", _KEY_BODY_START + r"(?:MIG[A-Za-z0-9+/]AgEAMBMGByqGSM49AgEGC|MI[GH][A-Za-z0-9+/]AgEBB)"
+         + _KEY_BODY_REST),
+        ("private-key", "MC4CAQAwBQYDK2VwBCIEI", _KEY_BODY_START + r"MC4CAQAwBQYDK2VwBCIEI" + _KEY_BODY_REST),
+        ("private-key", "MHcCAQEEI", _KEY_BODY_START + r"MHcCAQEEI" + _KEY_BODY_REST),
+        ("private-key", "b3BlbnNzaC1rZXktdjE", _KEY_BODY_START + r"b3BlbnNzaC1rZXktdjE" + _KEY_BODY_REST),
         # A PEM private key base64-encoded once more (a CI variable): "-----BEGIN [RSA |OPENSSH |EC |DSA |
         # ENCRYPTED |PGP ]PRIVATE K" encoded; certificates and public keys stay.
         ("private-key", "LS0tLS1CRUdJTi", r"LS0tLS1CRUdJTiB(?:SU0EgUFJJVkFURSBL|PUEVOU1NIIFBSSVZBVEUgS0VZ|QUklWQVRFIEtF|"

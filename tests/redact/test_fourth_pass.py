@@ -168,3 +168,36 @@ def test_secrets_in_xml_elements(text: str) -> None:
 ])
 def test_xml_without_a_secret_is_kept(text: str) -> None:
     assert redact_text(text) == text
+
+
+# Fifth pass: a private key's base64 body without its BEGIN line (output cut at the top, `sed 1d`, a
+# JSON or env value holding only the body). The DER start of each key format is fixed.
+B64 = "q9f7w8X0vYbZk2LmNpQrStUvWxYz0123456789abcdefABCDEF+/"
+KEY_BODIES = [
+    "MIIEogIBAAKCAQEAtoMmocr98h+gCsOq3xHB0rsa" + B64,  # PKCS#1 RSA 2048
+    "MIIJKAIBAAKCAgEAqTR33YE4eWfCZ56I3lEKjdZI" + B64,  # PKCS#1 RSA 4096
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIB" + B64,  # PKCS#8 RSA
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg" + B64,  # PKCS#8 EC
+    "MC4CAQAwBQYDK2VwBCIEIHR1psf24Ed15BnS/LOI74UswCvI",  # PKCS#8 Ed25519
+    "MHcCAQEEIHAd+PJlhD4nFjf21K1GfOCj4BoJv4Lw" + B64,  # SEC1 EC P-256
+    "MIGkAgEBBDDIR+i3hHiaipBuNzk7Y0cV+XTHET7a" + B64,  # SEC1 EC P-384
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9u" + B64,  # OpenSSH
+    "MIIJzwIBAzCCCYUGCSqGSIb3DQEHAaCCCXYEggly" + B64,  # PKCS#12 bundle
+]
+
+
+@pytest.mark.parametrize("body", KEY_BODIES)
+def test_a_private_key_body_without_its_armor(body: str) -> None:
+    text = f"$ tail -n +2 key.pem\n{body}\n{B64}\n{B64[:20]}==\n$ echo done\ndone"
+    out = redact_text(text)
+    assert body[:24] not in out and B64 not in out and "[REDACTED:private-key]" in out, out
+    assert out.endswith("\n$ echo done\ndone")
+    assert redact_text(f'{{"key": "{body}"}}') != f'{{"key": "{body}"}}'
+
+
+@pytest.mark.parametrize("text", [
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtoMmocr98h+gCsOq3xHB0rsa" + B64,  # a public key
+    "MIIC+TCCAeGgAwIBAgIUIvdHdnm4/RSE4cnTMALy" + B64,  # a certificate
+])
+def test_public_keys_and_certificates_are_kept(text: str) -> None:
+    assert redact_text(text) == text
