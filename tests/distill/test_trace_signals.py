@@ -56,6 +56,14 @@ def test_signal_classes(output: str, flags: dict, expected: str) -> None:  # typ
         # tool-schema validation told as "<parameter> is required", and a failed `cd` inside a build script
         ("ERROR:\nParameter `old_str` is required for command: str_replace.", {"is_error": True}, "bad_arguments"),
         ("/bin/sh: 1: cd: can't cd to /workspace/build", {"exit_code": 2}, "not_found"),
+        # A library or package the build needs is missing: installed, not searched for as a path.
+        ("CMake Error at CMakeLists.txt:27 (find_package):\n  Could not find a package configuration file provided "
+         "by \"LLVM\" with any of\n  the following names:", {"exit_code": 1}, "import"),
+        ("-- Could NOT find ZLIB (missing: ZLIB_LIBRARY ZLIB_INCLUDE_DIR)", {"exit_code": 1}, "import"),
+        ("Package libffi was not found in the pkg-config search path.", {"exit_code": 1}, "import"),
+        ("No package 'gtk+-3.0' found", {"exit_code": 1}, "import"),
+        ("/usr/bin/ld: cannot find -lz: No such file or directory", {"exit_code": 1}, "import"),
+        ("src/io.c:3:10: fatal error: zlib.h: No such file or directory", {"exit_code": 1}, "import"),
     ],
 )
 def test_failure_kinds(output: str, flags: dict, kind: str) -> None:  # type: ignore[type-arg]

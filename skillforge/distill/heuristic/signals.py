@@ -135,7 +135,11 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         r"(?i)(syntaxerror|indentationerror|taberror|syntax error|\bE999\b|unexpected token|parse error|"
         r"unterminated string|unexpected eof|expected ['\"`;:)\]}]|unexpected indent)")),
     ("import", re.compile(r"(?i)(modulenotfounderror|importerror|no module named|cannot find module|"
-                          r"cannot find package|unresolved import|could not import)")),
+                          r"cannot find package|unresolved import|could not import|"
+                          # a library or package a build needs: CMake, pkg-config, the linker, a missing header
+                          r"could not find a package configuration file|could not find \w+ \(missing:|"
+                          r"no package '[^'\n]+' found|not found in the pkg-config search path|cannot find -l|"
+                          r"fatal error: [\w./+-]+\.h(?:h|pp|xx)?: no such file)")),
     ("command_not_found", re.compile(r"(?i)(command not found|is not recognized as an internal|"
                                      r"executable file not found|no such command|unknown command)")),
     ("timeout", re.compile(r"(?i)(timed? ?out|timeouterror|deadline exceeded|took too long|exceeded .{0,20}time)")),
