@@ -65,7 +65,9 @@ Fifth pass: Discord webhooks, Google OAuth client secrets (``GOCSPX-``), Azure A
 LangSmith, Supabase, Postman, Heroku, Netlify, Twilio and Hugging Face organization tokens; Azure
 ``Ocp-Apim-Subscription-Key`` and ``x-functions-key`` values; secrets as XML element text
 (``<password>…</password>``); a private key's base64 body without its BEGIN line, by the DER start of
-each format (PKCS#1, PKCS#8, PKCS#12, SEC1, OpenSSH).
+each format (PKCS#1, PKCS#8, PKCS#12, SEC1, OpenSSH); a secret split by a line continuation
+(backslash-newline) or by a hard wrap (a prefix token cut short, or a long line's token whose random tail
+opens the next line).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -37,7 +38,7 @@ def redact_text(text: str, *, redact_emails: bool = False) -> str:
     """Return ``text`` with every secret replaced by a ``[REDACTED:<kind>]`` marker."""
     if not text:
         return text
-    if _INVISIBLE.search(text):
+    if _INVISIBLE.search(text) or "\\\n" in text or "\\\r\n" in text or _HARD_WRAP.search(text):
         return _redact_split_tokens(text, redact_emails)
     return _redact_visible(text, redact_emails)
 
@@ -45,9 +46,17 @@ def redact_text(text: str, *, redact_emails: bool = False) -> str:
 # Zero-width and other invisible format characters. Inside a word one splits a token for every matcher
 # ("ghp_abc\u200bdef…"), and neutralizing it later would print both halves around a visible escape.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+# Also a line break inside a word: a line continuation (backslash-newline: the shell, Python and C join
+# the two lines with nothing between), or a hard wrap after a long token (a terminal or log viewer cut it
+# at its width; judged by ``_hard_wrap``).
 _INVISIBLE_IN_WORD = re.compile(
-    "(?<=[\\w./+=-])[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+(?=[\\w./+=-])"
+    "(?<=[\\w./+=-])(?:[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+|\\\\\r?\n)(?=[\\w./+=-])"
+    "|(?<=[A-Za-z0-9_-]{16})\r?\n(?=[A-Za-z0-9_-])"
 )
+_HARD_WRAP = re.compile("[A-Za-z0-9_-]{16}\r?\n[A-Za-z0-9_-]")
+_TOKEN_END = re.compile("[A-Za-z0-9_-]+\\Z")
+_TOKEN_START = re.compile("[A-Za-z0-9_-]+")
+_WRAPPED_TAIL = re.compile("[A-Za-z0-9_-]{6,}(?=[\\s\"'`]|\\Z)")
 
 
 def _redact_split_tokens(text: str, redact_emails: bool) -> str:
@@ -58,7 +67,10 @@ def _redact_split_tokens(text: str, redact_emails: bool) -> str:
     stays, for the poison checks to see (``pip i\u200bnstall``).
     """
     out = text
-    for found in reversed(list(_INVISIBLE_IN_WORD.finditer(text))[:64]):
+    # A bare line break is a candidate only where it may cut a token, so ordinary lines do not use up the 64.
+    splits = (f for f in _INVISIBLE_IN_WORD.finditer(text)
+              if not f.group().startswith(("\n", "\r")) or _hard_wrap(text, f.start(), f.end(), redact_emails))
+    for found in reversed(list(itertools.islice(splits, 64))):
         lo, hi = max(0, found.start() - 200), min(len(text), found.end() + 200)
         window = text[lo : found.start()] + text[found.end() : hi]
         join = found.start() - lo
@@ -66,6 +78,23 @@ def _redact_split_tokens(text: str, redact_emails: bool) -> str:
         if masked != window and _common_prefix(masked, window) < join and _common_prefix(masked[::-1], window[::-1]) < len(window) - join:
             out = out[: found.start()] + out[found.end() :]
     return _redact_visible(out, redact_emails)
+
+
+def _hard_wrap(text: str, start: int, end: int, redact_emails: bool) -> bool:
+    """The line break at ``text[start:end]`` may cut a token: the token before it holds a digit, and either
+    it is no secret on its own (a prefix token cut short: ``ghp_…`` + the rest on the next line) or the
+    line is long, as a wrapped one is, and the next line opens with a random-looking run (letters and
+    digits up to a space). ``PATH=…`` or a word after a secret's line is not its tail."""
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    run = _TOKEN_END.search(line)
+    if run is None or not any(ch.isdigit() for ch in run.group()):
+        return False
+    if _redact_visible(line, redact_emails).endswith(line[-8:]):
+        rest = _TOKEN_START.match(text, end)
+        joined = run.group() + (rest.group() if rest else "")
+        return _redact_visible(joined, redact_emails).startswith("[REDACTED:")  # a token by its own shape
+    tail = _WRAPPED_TAIL.match(text, end)
+    return len(line) >= 60 and tail is not None and any(ch.isdigit() for ch in tail.group())
 
 
 def _common_prefix(a: str, b: str) -> int:

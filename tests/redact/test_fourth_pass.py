@@ -201,3 +201,30 @@ def test_a_private_key_body_without_its_armor(body: str) -> None:
 ])
 def test_public_keys_and_certificates_are_kept(text: str) -> None:
     assert redact_text(text) == text
+
+
+# Fifth pass: a secret split by a line wrap. A shell (or Python, or C) line continuation inside a word is
+# no break at all, and a terminal or a log viewer wraps a long token at its width; the part after the
+# break came through in clear.
+@pytest.mark.parametrize("text", [
+    f"export GITHUB_TOKEN=ghp_{S[:16]}\\\n{S[16:]}abcd",
+    f"curl -u admin:{S[:16]}\\\n{S[16:]} https://x.example",
+    f"password={S[:14]}\\\r\n{S[14:]}",
+    f"$ echo $GH\nghp_{S[:26]}\n{S[26:]}abcd0123",
+    "x" * 60 + f" sk-ant-api03-{S}\n{S[::-1]}0 rest of the line",
+])
+def test_a_secret_split_by_a_line_wrap(text: str) -> None:
+    out = redact_text(text)
+    assert S[16:28] not in out and S[::-1][:12] not in out and "[REDACTED:" in out, out
+
+
+@pytest.mark.parametrize("text", [
+    f"GITHUB_TOKEN=ghp_{S}abcd\nPATH=/usr/local/bin:/usr/bin\nHOME=/root",
+    f"export API_KEY={S}\nSuccessfully installed requests-2.31.0",
+    "cp build/output_artifact_2024_x86_64 \\\n  dist/",
+    "see the file long_identifier_name_v2_final\nnext_section_heading_3 follows",
+])
+def test_lines_after_a_secret_are_not_taken_for_its_tail(text: str) -> None:
+    out = redact_text(text)
+    assert out.count("\n") == text.count("\n")
+    assert out.split("\n")[1:] == text.split("\n")[1:], out
