@@ -198,3 +198,17 @@ def test_a_reproduction_script_failing_is_the_bug_reproduced_not_an_error_to_lea
     lessons = HeuristicAnalyzer().analyze([run(f"run{n}") for n in range(3)])
     wrong = [l.body for l in lessons if l.kind in ("pitfall", "recovery") and "reproduce_issue" in str(l.evidence)]
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("second", ["cmake -DLLVM_DIR=/usr/lib/llvm-14/cmake -B build", "cmake -B build"])
+def test_a_pitfall_says_resending_unchanged_failed_only_when_the_same_call_was_resent(second: str) -> None:
+    # The ponyc run changed its cmake call (-DLLVM_DIR=...) and it failed the same way: that is no
+    # "resending it unchanged"; only the very same call failing again is.
+    error = "CMake Error at CMakeLists.txt:27 (find_package):\n  Could not find a package configuration file"
+    traces = [_trace(f"run{n}", [
+        ("Bash", "cmake -B build", ToolResult(output=error, exit_code=1)),
+        ("Bash", second, ToolResult(output=error, exit_code=1)),
+        ("Bash", "ls build", ToolResult(output="CMakeFiles", exit_code=0)),
+    ], success=False) for n in range(2)]
+    (pitfall,) = [l for l in HeuristicAnalyzer().analyze(traces) if l.kind == "pitfall" and l.body.startswith("When `cmake`")]
+    assert ("resending it unchanged" in pitfall.body) == (second == "cmake -B build"), pitfall.body

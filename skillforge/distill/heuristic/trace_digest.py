@@ -94,6 +94,8 @@ class ErrorSeen:
     environment: bool
     count: int = 1
     """How often it failed in a row (the first failure plus unhelpful retries)."""
+    resent: bool = False
+    """Whether one of those retries was the very same call (not a changed one failing the same way)."""
 
 
 @dataclass
@@ -353,6 +355,7 @@ class _ErrorFold:
             self.kept.append(error)
         else:
             group.first.count += error.count
+            group.first.resent = group.first.resent or error.resent
 
 
 @dataclass
@@ -515,7 +518,7 @@ class _Failures:
         signature = signature if quote else f"{action.family} failed"
         environment = bool(_ENVIRONMENT.search(quote))
         retries = 0
-        resolved = False
+        resent = resolved = False
         for j, candidate in enumerate(later):
             if candidate.family != action.family or candidate.tool != action.tool:
                 continue
@@ -524,6 +527,7 @@ class _Failures:
             if candidate.failed is True:
                 if self.signature(candidate.output)[1] == signature:
                     retries += 1
+                    resent = resent or candidate.args == action.args
                     self.handled.add(candidate.index)
                 continue
             if candidate.failed is None or candidate.index in self.used_fixes:
@@ -545,7 +549,8 @@ class _Failures:
         if not resolved and quote:
             next_ok = next((b for b in later if b.failed is False and b.role not in ("trivial",)), None)
             self.errors.add(
-                ErrorSeen(signature, action.family, action.role, quote, action, next_ok, environment, 1 + retries)
+                ErrorSeen(signature, action.family, action.role, quote, action, next_ok, environment, 1 + retries,
+                          resent)
             )
 
 

@@ -92,7 +92,9 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             rule = f"When {who} fails with {quote}, switch to {example(first.next_ok, 70, d0.scratch)} as the run did"
         else:
             continue  # "change the call" says nothing a reader could do
-        resent = any(e.count > 1 for _, e in items)
+        # Only the very same call failing again says resending does not help: a changed call failing the same
+        # way (another flag, another path) or the error coming back later in the run does not.
+        resent = any(e.resent for _, e in items)
         rule += "; resending it unchanged failed the same way." if resent else "."
         evidence = [d.evidence(e.action.result_step, e.error_quote) for d, e in items]
         traces = {d.trace_id for d, _ in items}
