@@ -91,7 +91,8 @@ _CRED = re.compile(
     rf"{_HOME}/\.ssh(?:/|$)|\.ssh/(?:id_[a-z0-9]+|identity)$|\bid_(?:rsa|dsa|ecdsa|ed25519)$|\.aws/credentials\b|"
     rf"{_HOME}/\.aws\b|\.netrc\b|\.git-credentials\b|\.docker/config\.json\b|\.kube/config\b|\.config/gh/hosts\.yml|"
     r"\.npmrc\b|\.pypirc\b|\.gnupg\b|/etc/shadow\b|\.password-store\b|Keychains/|/proc/(?:self|\d+|\$\$)/environ|"
-    r"(?:^|/)\.env(?:\.[\w-]+)?$|gcloud/(?:credentials|application_default_credentials)|\.azure/"
+    r"(?:^|/)\.env(?:\.[\w-]+)?$|gcloud/(?:credentials|application_default_credentials)|\.azure/|"
+    rf"{_HOME}/\.config/gcloud/?$"
 )
 _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>"})
 _DISK = re.compile(r"^/dev/(?:sd|nvme|hd|disk|mmcblk|xvd|vd|md)")
@@ -164,7 +165,7 @@ def _pipeline(pipeline: Pipeline, state: _State, hit: _HitFn, *, stdin_tainted: 
         decoded = name in ("echo", "printf", "cat") and any(_holds_decoded(a.text, state) for a in args) or (
             k > 0 and decoded and name in ("cat", "tr", "rev", "sed")
         )
-        reads_secrets = _reads_sensitive(cmd, name, args)
+        reads_secrets = _reads_sensitive(cmd, name, args) or _prints_credential(name, [a.text for a in args])
         if reads_secrets:
             state.secrets_files.update(_norm(t.text) for t in _write_targets(cmd, name or "", args) if t.text)
         sensitive = sensitive or reads_secrets
@@ -226,6 +227,13 @@ def _one(
     if name == "dd" and any(t.startswith("of=") and _DISK.match(t[3:]) for t in texts):
         hit("destructive-delete", cmd.line)
     if name.startswith("mkfs"):
+        hit("destructive-delete", cmd.line)
+    # chmod -R 000 / or chown -R nobody ~ breaks a root or the home folder as surely as deleting it, and
+    # mv ~ /tmp/x takes it away (named outright: "$DIR/" in an install script is its own folder)
+    if name in ("chmod", "chown", "chgrp") and _recursive(texts) and not (name == "chmod" and _world_writable(args)):
+        if any(_names_root(a.text, state) for a in _operands(args)[1:]):
+            hit("destructive-delete", cmd.line)
+    if name == "mv" and any(_names_root(a.text, state) for a in _operands(args)[:-1]):
         hit("destructive-delete", cmd.line)
     # -- persistence -----------------------------------------------------------------------------
     for target in _write_targets(cmd, name, args):
@@ -614,6 +622,20 @@ def _dangerous_target(text: str, state: _State, *, bare: bool) -> bool:
     return not state.nounset and var not in state.safe_vars and var not in ("PWD", "TMPDIR", "USER", "OLDPWD")
 
 
+def _world_writable(args: list[Word]) -> bool:
+    """``chmod 777``/``a+rwx``: the chmod-777 rule's case, reported there."""
+    ops = _operands(args)
+    mode = ops[0].text if ops else ""
+    return bool(re.fullmatch(r"0*[0-7]{0,3}[2367]", mode) or re.search(r"(?:^|,)[ao]*\+[rxX]*w", mode))
+
+
+def _names_root(text: str, state: _State) -> bool:
+    """``text`` is a root, a system folder or the home folder, written out (or ``.`` after ``cd ~``)."""
+    return bool(_ROOTISH.match(_GUARDED_VAR.sub(lambda m: "${" + m.group(1) + "}", text))) or (
+        state.cwd_root and text in _HERE
+    )
+
+
 def _find_deletes(texts: list[str]) -> bool:
     for i, t in enumerate(texts):
         if t == "-delete":
@@ -672,6 +694,29 @@ def _reads_sensitive(cmd: Command, name: str | None, args: list[Word]) -> bool:
     ):
         return True
     return cmd.body is not None and any(_reads_sensitive(c, *_effective(c)[:2]) for c in walk(cmd.body))
+
+
+# Commands that print a credential: their output sent anywhere is the credential sent.
+_CREDENTIAL_PRINTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("gh", ("auth", "token")),
+    ("gcloud", ("print-access-token",)),
+    ("gcloud", ("print-identity-token",)),
+    ("aws", ("configure", "get")),
+    ("aws", ("configure", "export-credentials")),
+    ("aws", ("get-session-token",)),
+    ("aws", ("ecr", "get-login-password")),
+    ("az", ("get-access-token",)),
+    ("kubectl", ("config", "view", "--raw")),
+    ("git", ("credential", "fill")),
+    ("security", ("-w",)),
+    ("op", ("read",)),
+    ("vault", ("token", "lookup")),
+)
+
+
+def _prints_credential(name: str | None, texts: list[str]) -> bool:
+    """``gh auth token``, ``gcloud auth print-access-token``, ``aws configure get …``, ``git credential fill``…"""
+    return any(name == tool and all(word in texts for word in words) for tool, words in _CREDENTIAL_PRINTERS)
 
 
 _CRED_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".kube", ".docker", ".netrc", ".git-credentials", ".password-store",

@@ -110,7 +110,8 @@ _RULES = [
     Rule(
         "destructive-delete",
         "high",
-        'rm -rf of /, ~, $HOME, an unguarded "$VAR/", --no-preserve-root; mkfs; dd to a disk; fork bombs',
+        'rm -rf of /, ~, $HOME, an unguarded "$VAR/", --no-preserve-root; chmod/chown -R or mv of a root or the '
+        "home folder; mkfs; dd to a disk; fork bombs",
         'delete a specific path inside the working tree; guard variables with "${VAR:?}"',
     ),
     Rule(
