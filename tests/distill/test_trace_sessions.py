@@ -446,3 +446,16 @@ def test_a_note_that_opens_with_because_is_not_said_twice() -> None:
 
     (rule,) = [rule_line(l) for l in _lessons([run("a")]) if l.kind == "recovery"]
     assert "because because" not in rule.lower()
+
+
+def test_a_sed_edit_is_shown_without_that_runs_code() -> None:
+    # A procedure's "make the smallest change, e.g. …" showed one task's fix: `sed -i 's/write_through=True,/…`.
+    from skillforge.distill.heuristic.trace_hints import generic_edit
+
+    assert generic_edit("sed -i 's/write_through=True,/write_through=True, newline=\"\"/' src/_pytest/capture.py") \
+        == "sed -i 's/{old}/{new}/' src/_pytest/capture.py"
+    assert generic_edit("sed -i '272s/return \\[ cf \\* c for cf in f \\]/return dup_strip(x)/g' a.py") \
+        == "sed -i '{line}s/{old}/{new}/g' a.py"
+    assert generic_edit("sed -i -e 's|a/b|c/d|' x.py && cat x.py") == "sed -i -e 's/{old}/{new}/' x.py && cat x.py"
+    assert generic_edit("perl -pi -e 's/foo(\\d)/bar$1/' x.py") == "perl -pi -e 's/{old}/{new}/' x.py"
+    assert generic_edit("pytest tests/test_io.py") == "pytest tests/test_io.py"

@@ -11,7 +11,7 @@ import re
 
 from skillforge.distill.heuristic.signals import strip_ansi
 
-__all__ = ["generic_command", "tool_hint"]
+__all__ = ["generic_command", "generic_edit", "tool_hint"]
 
 _HINTS: list[re.Pattern[str]] = [
     # git: "To push the current branch and set the remote as upstream, use\n\n    git push --set-upstream origin x"
@@ -53,3 +53,21 @@ def generic_command(command: str) -> str:
     """``command`` with the particular test file it ran replaced by ``{test_file}`` (the command is the
     lesson; the file was this run's)."""
     return _TEST_FILE.sub("{test_file}", command)
+
+
+_SUBSTITUTION = re.compile(
+    r"""(?P<head>\b(?:sed\s+(?:-\w+\s+)*-i\S*|perl\s+-pi\S*)(?:\s+-\w+)*\s+)(?P<q>['"])(?P<addr>\d+(?:,\d+)?)?"""
+    r"""s(?P<d>[/|#,:@])(?:\\.|(?!(?P=d)).)*(?P=d)(?:\\.|(?!(?P=d)).)*(?P=d)(?P<flags>[gIi0-9]*)(?P=q)"""
+)
+
+
+def generic_edit(command: str) -> str:
+    """The first line of ``command`` with the text a ``sed -i`` or ``perl -pi`` substitution replaced, and the line
+    it was on, as placeholders: the edit's way of working is the lesson, its code was one task's fix."""
+    first = command.strip().split("\n", 1)[0]
+
+    def shown(m: re.Match[str]) -> str:
+        line = "{line}" if m.group("addr") else ""
+        return f"{m.group('head')}{m.group('q')}{line}s/{{old}}/{{new}}/{m.group('flags')}{m.group('q')}"
+
+    return _SUBSTITUTION.sub(shown, first)

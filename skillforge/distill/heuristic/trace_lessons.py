@@ -36,7 +36,7 @@ from skillforge.distill.heuristic.trace_common import (
 from skillforge.distill.heuristic.trace_dialogue import dialogue_lessons
 from skillforge.distill.heuristic.trace_digest import FixRerun, Recovery, TraceDigest, fix_note
 from skillforge.distill.heuristic.trace_feedback import feedback_lessons
-from skillforge.distill.heuristic.trace_hints import generic_command
+from skillforge.distill.heuristic.trace_hints import generic_command, generic_edit
 from skillforge.distill.heuristic.trace_pitfalls import denial_lessons, outcome_pitfalls, unrecovered
 from skillforge.models import Lesson
 
@@ -239,6 +239,10 @@ def _changed_code(d: TraceDigest) -> bool:
     return any(action.tool.lower() not in _CREATE_TOOLS for _, action in d.edited) if d.edited else True
 
 
+_SUBSTITUTING = frozenset({"sed -i", "perl -pi"})
+"""Edit families whose command carries the run's own code (``sed -i 's/old/new/' file``)."""
+
+
 def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     good = [d for d in successful(digests) if "edit" in d.roles and {"run", "test"} & set(d.roles) and _changed_code(d)]
     if len(good) < 2:
@@ -272,8 +276,12 @@ def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         candidates = []
         for family, _ in families.most_common(3):
             sample = min((a for a in examples if a.family == family), key=lambda a: (len(a.quote), a.quote))
-            candidates.append(generic_command(example(sample, 60, scratch)) if is_shell(sample)
-                              else example(sample, 60, scratch))
+            if is_shell(sample) and family in _SUBSTITUTING:
+                # The substitution's text was one task's fix; how the edit is made is what carries over.
+                candidates.append(code(abstract(generic_edit(sample.command), scratch), 60))
+            else:
+                candidates.append(generic_command(example(sample, 60, scratch)) if is_shell(sample)
+                                  else example(sample, 60, scratch))
         # Examples that fit come first; one cut short (a long `sed -i` pattern) only when nothing else fits.
         whole = [c for c in candidates if "…" not in c]
         shown = whole[:2] or candidates[:1]
