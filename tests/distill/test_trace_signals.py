@@ -212,3 +212,17 @@ def test_a_pitfall_says_resending_unchanged_failed_only_when_the_same_call_was_r
     ], success=False) for n in range(2)]
     (pitfall,) = [l for l in HeuristicAnalyzer().analyze(traces) if l.kind == "pitfall" and l.body.startswith("When `cmake`")]
     assert ("resending it unchanged" in pitfall.body) == (second == "cmake -B build"), pitfall.body
+
+
+def test_one_missing_dependency_is_one_pitfall_whichever_command_hit_it() -> None:
+    # The same fix (install the package) for cmake's find_package and pytest's "No module named": one rule, as
+    # recoveries of these kinds already are, not a near-duplicate per command.
+    traces = [
+        _trace("ponyc", [("Bash", "cmake -B build", ToolResult(
+            output="CMake Error at CMakeLists.txt:27 (find_package):\n  Could not find a package configuration file",
+            exit_code=1))], success=False),
+        _trace("sympy", [("Bash", "python3 -m pytest sympy/core", ToolResult(
+            output="/usr/bin/python3: No module named pytest", exit_code=1))], success=False),
+    ]
+    pitfalls = [l for l in HeuristicAnalyzer().analyze(traces) if l.kind == "pitfall" and l.body.startswith("When ")]
+    assert len(pitfalls) == 1 and "install the missing package" in pitfalls[0].body, [l.body for l in pitfalls]

@@ -60,7 +60,9 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             kind = e.action.failure or "other"
             if kind in recovered_kinds:
                 continue
-            clusters[f"{e.family}\0{kind if kind in _INSTEAD else pitfall_key(e)}"].append((d, e))
+            # A kind whose fix is the same whatever hit it (a missing path, package, command) is one rule.
+            family = "" if kind in ANY_TOOL_KINDS else e.family
+            clusters[f"{family}\0{kind if kind in _INSTEAD else pitfall_key(e)}"].append((d, e))
     lessons = []
     for _, items in sorted(clusters.items()):
         items.sort(key=lambda x: (x[0].trace_id, x[1].action.step))
