@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -198,13 +198,18 @@ def _read_line(fh: Any, limit: int) -> tuple[bytes, bool]:
     return bytes(buf), False
 
 
-def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any | Skipped]]:
+def iter_jsonl(
+    path: Path, *, max_line_bytes: int = MAX_LINE_BYTES, lines: Iterable[int] | None = None
+) -> Iterator[tuple[int, Any | Skipped]]:
     """Yield ``(line_number, record)`` for each non-blank line; bad lines yield a ``Skipped`` instead.
 
     A 100 MB line costs at most ``max_line_bytes`` of memory and is skipped with a reason, and
     invalid UTF-8 or JSON, or a record nested deeper than ``MAX_DEPTH``, on one line never stops the
-    rest of the file.
+    rest of the file. With ``lines`` (increasing line numbers), only those lines are parsed: a second
+    pass over a file.
     """
+    wanted = iter(lines) if lines is not None else None
+    upcoming = next(wanted, None) if wanted is not None else None
     with open_input(path) as fh:
         lineno = 0
         while True:
@@ -212,6 +217,11 @@ def iter_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
             if not raw and not oversize:
                 return
             lineno += 1
+            if wanted is not None:
+                while upcoming is not None and upcoming < lineno:
+                    upcoming = next(wanted, None)
+                if upcoming != lineno:
+                    continue
             if oversize:
                 yield lineno, Skipped(
                     path=str(path), line=lineno, reason=f"line longer than {max_line_bytes >> 20} MiB, skipped"

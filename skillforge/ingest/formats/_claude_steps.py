@@ -157,54 +157,37 @@ def _expand(node: Any) -> Any:
 # --------------------------------------------------------------------------- steps
 
 
-def _maker(cls: type[Any], fields: frozenset[str], sample: dict[str, Any]) -> Any:
-    """A function building ``cls`` from a complete, already-valid ``__dict__`` without re-validating it.
+def _maker(cls: type[Any], sample: dict[str, Any]) -> Any:
+    """A function building ``cls`` from a complete dict of already-valid field values without re-validating.
 
     The reader's values are typed by construction (str, bool, int, dicts parsed from JSON), so
-    pydantic's validation would only cost time (about half of building a step). Instances of one
-    shape share one ``fields_set``, equal to what validation records; nothing in skillforge assigns
-    to a step's attributes (copies go through ``model_copy``, which copies the set). If this pydantic
-    version lays instances out differently (checked once, on ``sample``), it validates instead.
+    pydantic's validation would only cost time (about half of building a step). If ``cls`` turns out
+    to be laid out otherwise than a slotted dataclass (checked once, on ``sample``), it validates instead.
     """
-    shared = set(fields)
     new, setattr_ = object.__new__, object.__setattr__
 
     def fast(values: dict[str, Any]) -> Any:
         obj = new(cls)
-        setattr_(obj, "__dict__", values)
-        setattr_(obj, "__pydantic_fields_set__", shared)
-        setattr_(obj, "__pydantic_extra__", None)
-        setattr_(obj, "__pydantic_private__", None)
+        for name, value in values.items():
+            setattr_(obj, name, value)
         return obj
 
     def validating(values: dict[str, Any]) -> Any:
-        return cls(**{k: v for k, v in values.items() if k in fields})
+        return cls(**values)
 
     try:
         made, want = fast(dict(sample)), validating(dict(sample))
-        ok = made.__getstate__() == want.__getstate__() and list(made.__dict__) == list(want.__dict__)
+        ok = made == want and repr(made) == repr(want) and not hasattr(made, "__dict__")
     except Exception:  # noqa: BLE001 - any surprise means: validate
         ok = False
     return fast if ok else validating
 
 
-_text_step = _maker(
-    Step, frozenset({"role", "text", "timestamp"}),
-    {"role": "user", "text": "t", "tool_call": None, "tool_result": None, "timestamp": "z"},
-)
-_call_step = _maker(
-    Step, frozenset({"role", "text", "tool_call", "timestamp"}),
-    {"role": "assistant", "text": "", "tool_call": None, "tool_result": None, "timestamp": None},
-)
-_result_step = _maker(
-    Step, frozenset({"role", "tool_result", "timestamp"}),
-    {"role": "tool", "text": "", "tool_call": None, "tool_result": None, "timestamp": None},
-)
-_call = _maker(ToolCall, frozenset({"name", "arguments", "id"}), {"name": "n", "arguments": {"a": 1}, "id": "i"})
-_result = _maker(
-    ToolResult, frozenset({"output", "is_error", "exit_code", "call_id"}),
-    {"output": "o", "is_error": True, "exit_code": 1, "call_id": "i"},
-)
+_text_step = _maker(Step, {"role": "user", "text": "t", "tool_call": None, "tool_result": None, "timestamp": "z"})
+_call_step = _maker(Step, {"role": "assistant", "text": "", "tool_call": None, "tool_result": None, "timestamp": None})
+_result_step = _maker(Step, {"role": "tool", "text": "", "tool_call": None, "tool_result": None, "timestamp": None})
+_call = _maker(ToolCall, {"name": "n", "arguments": {"a": 1}, "id": "i"})
+_result = _maker(ToolResult, {"output": "o", "is_error": True, "exit_code": 1, "call_id": "i"})
 
 
 class Assembler:
@@ -222,27 +205,31 @@ class Assembler:
         self._text_ts: str | None = None
         self._calls: dict[str, str] = {}
         self._results: set[str] = set()
+        self._message_id: Any = None
 
     def add_nodes(self, kept: list[Any]) -> None:
         """Add the kept records in order; ``kept`` is emptied as they become steps, so each record is
         freed as soon as its step exists (a 300 MB session never holds its records and steps whole)."""
-        message_id: Any = None
         for index, node in enumerate(kept):
             kept[index] = None
-            content = node.content
-            if not content:
-                continue
-            if not self.build:
-                content = _expand(node)
-            if node.type == "assistant":
-                if node.msg_id != message_id or node.msg_id is None:
-                    self.flush()
-                    message_id = node.msg_id
-                self.assistant(content, node.timestamp)
-            elif node.type in ("user", "system"):
-                message_id = None
-                self.other(node.role, content, node.timestamp)
+            self.add(node)
         self.flush()
+
+    def add(self, node: Any) -> None:
+        """Add the next kept record (``flush`` after the last)."""
+        content = node.content
+        if not content:
+            return
+        if not self.build:
+            content = _expand(node)
+        if node.type == "assistant":
+            if node.msg_id != self._message_id or node.msg_id is None:
+                self.flush()
+                self._message_id = node.msg_id
+            self.assistant(content, node.timestamp)
+        elif node.type in ("user", "system"):
+            self._message_id = None
+            self.other(node.role, content, node.timestamp)
 
     def flush(self) -> None:
         """End the current assistant message: leftover text becomes a plain assistant step."""

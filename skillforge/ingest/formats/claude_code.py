@@ -13,6 +13,7 @@ stays bounded by the trace, not the file; ``count`` (for ``inspect``) keeps no t
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,13 +124,20 @@ class _Parsed:
     nodes: list[Node] = field(default_factory=list)
     by_uuid: dict[Any, Node] = field(default_factory=dict)
     summaries: dict[str, str] = field(default_factory=dict)
+    spent: tuple[int, int] | None = None
+    """(line, characters kept before it) of the record during which the text budget ran out: a second
+    pass clips the kept records' texts exactly as the first would have (see ``_fill``)."""
 
 
-def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skipped, None, _Parsed]:
+def _parse(
+    path: Path, options: ReadOptions, counting: bool, contents: bool = True
+) -> Generator[Skipped, None, _Parsed]:
     """Read every record into a ``Node``, yielding a ``Skipped`` for each unreadable one.
 
     ``counting`` keeps only what counting steps needs (no texts, timestamps or metadata), so
-    ``inspect`` holds ~0.5 KB per record whatever the records hold.
+    ``inspect`` holds ~0.5 KB per record whatever the records hold. Without ``contents`` a record's
+    content is read (for its flags, ids and the text budget) and dropped: ``_fill`` reads the kept
+    records' contents again, in a second pass, as their steps are built.
     """
     parsed = _Parsed()
     nodes, by_uuid = parsed.nodes, parsed.by_uuid
@@ -180,37 +188,52 @@ def _parse(path: Path, options: ReadOptions, counting: bool) -> Generator[Skippe
                 node.session = session(values)
         if kind not in MESSAGE_TYPES:
             continue
-        node.role = kind
-        if kind == "system":
-            content = rec.get("content")
-            if isinstance(content, str) and content.strip() and rec.get("subtype") not in _QUIET_SYSTEM:
-                node.content = compactor.clip(content)
-        elif not rec.get("isMeta"):  # injected caveats and expanded command prompts: not said by the user
-            message = rec.get("message")
-            message = message if isinstance(message, dict) else {}
-            node.content = compactor.content(message.get("content"), kind == "assistant")
-            if kind == "assistant":
-                _assistant(node, rec, message, shared, counting)
-            elif rec.get("isCompactSummary"):
-                node.role = "system"
-            else:
-                _user(node)
+        before = compactor.kept
+        message = _content(node, rec, kind, compactor)
+        if kind == "assistant" and message is not None:
+            node.msg_id = shared.message_id(message.get("id"))
+            if not counting:
+                node.meta = shared.meta(rec, message)
         if compactor.clipped:
             node.clipped, compactor.clipped = True, False
+        if parsed.spent is None and compactor.kept > compactor.budget:
+            parsed.spent = (lineno, before)
         if counting and node.content:
             node.content = shape(node.content, node.results, shapes)
+        elif not contents and node.content:
+            node.content = _DROPPED
     return parsed
 
 
-def _assistant(node: Node, rec: dict[str, Any], message: dict[str, Any], shared: Shared, counting: bool) -> None:
-    """Message id, tool-call ids, API-error flag and (unless counting) model, usage and cost of an assistant line."""
-    node.msg_id = shared.message_id(message.get("id"))
-    node.api_error = bool(rec.get("isApiErrorMessage"))
-    content = node.content
-    if isinstance(content, tuple):
-        node.calls = tuple(b[1] for b in content if b[0] == USE and b[1])
-    if not counting:
-        node.meta = shared.meta(rec, message)
+_DROPPED = "dropped"
+"""The content a first pass read and let go (``_fill`` reads it again): a record with content, of no shape."""
+
+
+def _content(node: Node, rec: dict[str, Any], kind: str, compactor: Compactor) -> dict[str, Any] | None:
+    """The content of a message record and what it tells (role, task or command, call and result ids,
+    API error) onto ``node``; the message object of a non-meta user or assistant line, else None.
+
+    Both passes over a file read a record through here, so they agree on every text and flag."""
+    node.role = kind
+    if kind == "system":
+        content = rec.get("content")
+        if isinstance(content, str) and content.strip() and rec.get("subtype") not in _QUIET_SYSTEM:
+            node.content = compactor.clip(content)
+        return None
+    if rec.get("isMeta"):  # injected caveats and expanded command prompts: not said by the user
+        return None
+    message = rec.get("message")
+    message = message if isinstance(message, dict) else {}
+    node.content = compactor.content(message.get("content"), kind == "assistant")
+    if kind == "assistant":
+        node.api_error = bool(rec.get("isApiErrorMessage"))
+        if isinstance(node.content, tuple):
+            node.calls = tuple(b[1] for b in node.content if b[0] == USE and b[1])
+    elif rec.get("isCompactSummary"):
+        node.role = "system"
+    else:
+        _user(node)
+    return message
 
 
 def _user(node: Node) -> None:
@@ -246,18 +269,28 @@ def _prompt_text(node: Node) -> str:
     return "\n".join(t for t in texts if t.strip() and not t.lstrip().startswith(_NOISE_PREFIXES))
 
 
-def _task(kept: list[Node]) -> str:
-    """The first prompt the user typed; a slash command only when there is no such prompt."""
+def _task_node(kept: list[Node]) -> Node | None:
+    """The record of the first prompt the user typed; of a slash command only when there is no such prompt."""
     for node in kept:
         if node.is_task:
-            return _prompt_text(node).strip()
-    return next((n.content for n in kept if n.is_command and isinstance(n.content, str)), "")
+            return node
+    return next((n for n in kept if n.is_command and isinstance(n.content, str)), None)
 
 
-def _api_error(kept: list[Node]) -> str | None:
-    """Claude Code's own error message when the session ended on a failed API call."""
+def _task(node: Node | None) -> str:
+    if node is None:
+        return ""
+    return _prompt_text(node).strip() if node.is_task else node.content if isinstance(node.content, str) else ""
+
+
+def _error_node(kept: list[Node]) -> Node | None:
+    """The record of Claude Code's own error message when the session ended on a failed API call."""
     last = next((n for n in reversed(kept) if n.type == "assistant" and n.content), None)
-    return _prompt_text(last).strip() or None if last is not None and last.api_error else None
+    return last if last is not None and last.api_error else None
+
+
+def _api_error(node: Node | None) -> str | None:
+    return _prompt_text(node).strip() or None if node is not None else None
 
 
 def _strip(kept: list[Node]) -> None:
@@ -272,9 +305,13 @@ def read(path: Path, probe: Probe, options: ReadOptions) -> Iterator[Trace | Ski
     if probe.kind == "json" and path.name.endswith(".meta.json"):
         yield Skipped(path=str(path), reason=f"subagent metadata; read with {path.name[: -len('.meta.json')]}.jsonl")
         return
-    parsed = yield from _parse(path, options, counting=False)
+    twice = _size(path) > TWO_PASS_BYTES
+    parsed = yield from _parse(path, options, counting=False, contents=not twice)
     sidecar_meta = sidecar(path)
     chains = _chains(parsed)
+    if twice:
+        yield from _read_again(path, options, parsed, chains, sidecar_meta)
+        return
     for index, kept in enumerate(chains):
         chains[index] = []  # the records of this trace now live only in ``kept``
         if not kept:
@@ -290,21 +327,155 @@ def _trace(
     path: Path, index: int, kept: list[Node], summaries: dict[str, str], sidecar_meta: dict[str, Any]
 ) -> Trace | None:
     """The trace of one conversation's kept records (which are freed, one by one, as steps are made)."""
-    task, error, line = _task(kept), _api_error(kept), kept[0].line
+    task, error, line = _task(_task_node(kept)), _api_error(_error_node(kept)), kept[0].line
     meta = metadata(kept, summaries, sidecar_meta)
     _strip(kept)
     assembler = Assembler()
     assembler.add_nodes(kept)
     if not assembler.steps:
         return None
+    return _made(path, index, line, task, assembler.steps, error, meta)
+
+
+def _made(
+    path: Path, index: int, line: int, task: str, steps: list[Any], error: str | None, meta: dict[str, Any]
+) -> Trace:
     return Trace(
         id=Trace.make_id(str(path), index),
         source=Source(path=str(path), format=NAME, line=line, index=index),
         task=task,
-        steps=assembler.steps,
+        steps=steps,
         outcome=Outcome(error=error),
         metadata=meta,
     )
+
+
+# --------------------------------------------------------------------------- large files: two passes
+
+TWO_PASS_BYTES = 32 << 20
+"""Session files larger than this are read twice. A first pass keeps each record's tree links, ids,
+flags and timestamp, not its text; once the conversation's chain is known, a second pass reads the
+chain's records again and turns each into steps at once. A 300 MB session then never holds every
+record's text next to its steps (about 1.5x the memory), for one more parse of the chain's lines."""
+
+
+@dataclass
+class _Build:
+    """One conversation's trace while the second pass builds it."""
+
+    index: int
+    line: int
+    meta: dict[str, Any]
+    task_line: int | None
+    error_line: int | None
+    assembler: Assembler = field(default_factory=Assembler)
+    task: str = ""
+    error: str | None = None
+
+
+@dataclass
+class _Wanted:
+    """The lines the second pass reads, in file order, each with its trace and a check of its record
+    (the hash of its uuid): three flat arrays, so the first pass's records are all freed before a step
+    is built, and the steps reuse their memory."""
+
+    lines: array[int] = field(default_factory=lambda: array("q"))
+    builds: array[int] = field(default_factory=lambda: array("H"))
+    checks: array[int] = field(default_factory=lambda: array("q"))
+
+    def add(self, node: Node, build: int) -> None:
+        self.lines.append(node.line)
+        self.builds.append(build)
+        self.checks.append(hash(node.uuid))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_again(
+    path: Path, options: ReadOptions, parsed: _Parsed, chains: list[list[Node]], sidecar_meta: dict[str, Any]
+) -> Iterator[Trace | Skipped]:
+    """The traces of ``chains`` (parsed without contents), from a second pass over the file."""
+    builds, wanted = _plan(parsed, chains, sidecar_meta)
+    yield from _fill(path, options, parsed.spent, builds, wanted)
+    for build in builds:
+        build.assembler.flush()
+        steps, build.assembler.steps = build.assembler.steps, []
+        if steps:
+            made = [_made(path, build.index, build.line, build.task, steps, build.error, build.meta)]
+            del steps
+            yield made.pop()  # no reference left here once the consumer drops it
+
+
+def _plan(parsed: _Parsed, chains: list[list[Node]], sidecar_meta: dict[str, Any]) -> tuple[list[_Build], _Wanted]:
+    """Each conversation's metadata and the lines its steps come from; the records are freed (``chains``
+    is emptied)."""
+    builds: list[_Build] = []
+    owner: dict[int, int] = {}
+    for index, kept in enumerate(chains):
+        chains[index] = []
+        if not kept:
+            continue
+        task, error = _task_node(kept), _error_node(kept)
+        builds.append(_Build(index, kept[0].line, metadata(kept, parsed.summaries, sidecar_meta),
+                             task.line if task else None, error.line if error else None))
+        for node in kept:
+            if node.content:
+                owner[node.line] = len(builds) - 1
+        chains[index] = [n for n in kept if n.content]
+    wanted = _Wanted()
+    nodes = sorted((n for chain in chains for n in chain), key=lambda n: n.line)
+    chains.clear()
+    for node in nodes:
+        wanted.add(node, owner[node.line])
+    return builds, wanted
+
+
+def _fill(path: Path, options: ReadOptions, spent: tuple[int, int] | None, builds: list[_Build],
+          wanted: _Wanted) -> Iterator[Skipped]:
+    """Read the ``wanted`` lines again and add each record's steps to its trace, in file order.
+
+    The text budget clips exactly as in the first pass: records before the one that spent it kept
+    everything, that one starts from what was kept before it, later ones are past the budget."""
+    compactor = Compactor(options.text_budget)
+    lines, position = wanted.lines, 0
+    for lineno, rec in iter_jsonl(path, max_line_bytes=options.max_line_bytes, lines=lines):
+        while lines[position] < lineno:
+            yield _gone(path, lines[position])
+            position += 1
+        build, check = builds[wanted.builds[position]], wanted.checks[position]
+        position += 1
+        raw_kind = rec.get("type") if isinstance(rec, dict) else None
+        kind = _TREE_TYPES.get(raw_kind) if type(raw_kind) is str else None
+        if not isinstance(rec, dict) or kind is None or hash(_key(rec.get("uuid"))) != check:
+            yield Skipped(path=str(path), line=lineno, reason="the record changed between two reads of the file, "
+                          "left out (was the session still being written?)")
+            continue
+        if spent is None or lineno < spent[0]:
+            compactor.kept = 0
+        else:
+            compactor.kept = spent[1] if lineno == spent[0] else compactor.budget + 1
+        node = Node(line=lineno, type=kind)
+        stamp = rec.get("timestamp")
+        node.timestamp = stamp if isinstance(stamp, str) else None
+        message = _content(node, rec, kind, compactor)
+        if kind == "assistant" and message is not None:
+            node.msg_id = message.get("id")
+        if lineno == build.task_line:
+            build.task = _task(node)
+        if lineno == build.error_line:
+            build.error = _api_error(node)
+        build.assembler.add(node)
+    for lineno in lines[position:]:
+        yield _gone(path, lineno)
+
+
+def _gone(path: Path, lineno: int) -> Skipped:
+    return Skipped(path=str(path), line=lineno, reason="the record was gone on a second read of the file, left out")
 
 
 def count(path: Path, probe: Probe, options: ReadOptions) -> Iterator[TraceCounts | Skipped]:
