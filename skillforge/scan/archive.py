@@ -14,7 +14,7 @@ from typing import IO
 from skillforge.models.scan import Finding
 from skillforge.scan import rules, vcs
 from skillforge.scan.content import scan_text
-from skillforge.scan.skill_names import hidden_name
+from skillforge.scan.skill_names import NameClashes, hidden_name
 from skillforge.scan.text import MAX_SCANNED_BYTES, decode, is_executable, is_media, text_chunks, visible
 
 ARCHIVE_SUFFIXES = (".zip", ".skill", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
@@ -73,11 +73,18 @@ def _scan(path: Path, display: str) -> Iterator[Finding]:
         yield from _scan_tar(path, display)
 
 
-def _member_findings(name: str, display: str, mode: int, size: int) -> Iterator[Finding]:
+def _member_findings(
+    name: str, display: str, mode: int, size: int, names: NameClashes, *, folder: bool = False
+) -> Iterator[Finding]:
     where = f"{display}!{name}"
     reason = member_escapes(name)
     if reason:
         yield rules.make("archive-traversal", where, excerpt=f"{reason}: {visible(name)}")
+    else:
+        # as install reads the name: '.' and empty parts dropped ('./a//b' is 'a/b'), the root itself skipped
+        rel = "/".join(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
+        if rel:
+            yield from names.check(rel, where, folder=folder)
     yield from hidden_name(name, where)
     if size > MAX_MEMBER_BYTES:
         unread = size > MAX_SCANNED_BYTES  # content past that is not scanned: high, as for a folder's file
@@ -114,9 +121,12 @@ def _scan_zip(path: Path, display: str) -> Iterator[Finding]:
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
         yield from _budget(display, len(infos), sum(i.file_size for i in infos))
+        names = NameClashes(display)
         for info in infos[:MAX_MEMBERS]:
             mode = info.external_attr >> 16
-            yield from _member_findings(info.filename, display, mode or stat.S_IFREG, info.file_size)
+            yield from _member_findings(
+                info.filename, display, mode or stat.S_IFREG, info.file_size, names, folder=info.is_dir()
+            )
             if stat.S_ISLNK(mode):
                 target = zf.read(info)[:4096].decode("utf-8", "replace")
                 yield from _link(info.filename, target, display)
@@ -139,8 +149,10 @@ def _scan_tar(path: Path, display: str) -> Iterator[Finding]:
     with tarfile.open(path) as tf:
         members = tf.getmembers()
         yield from _budget(display, len(members), sum(m.size for m in members if m.isfile()))
+        names = NameClashes(display)
         for m in members[:MAX_MEMBERS]:
-            yield from _member_findings(m.name, display, m.mode | (stat.S_IFREG if m.isfile() else 0), m.size)
+            mode = m.mode | (stat.S_IFREG if m.isfile() else 0)
+            yield from _member_findings(m.name, display, mode, m.size, names, folder=m.isdir())
             where = f"{display}!{m.name}"
             if m.issym():
                 yield from _link(m.name, m.linkname, display)

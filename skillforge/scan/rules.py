@@ -269,6 +269,14 @@ _RULES = [
         "file names with control, bidi or invisible characters (a name that reads as something else, or drives a terminal)",
         "rename the file with plain characters",
     ),
+    Rule(
+        "file-name-collision",
+        "high",
+        "two paths that are one file on macOS, Windows or to a tool that normalizes names (SKILL.md and "
+        "skill.md, é composed and decomposed, fullwidth letters, x.md and x.md.), or an archive member twice: "
+        "there the agent reads whichever was written last, not what was checked; install and publish refuse them",
+        "rename or remove one of them",
+    ),
     Rule("symlink", "medium", "symbolic links inside a skill", "replace the link with the file itself"),
     Rule(
         "symlink-escape",

@@ -11,7 +11,7 @@ from skillforge.scan import rules, vcs
 from skillforge.scan.archive import is_archive, scan_archive
 from skillforge.scan.content import SCRIPT_SUFFIXES, scan_text
 from skillforge.scan.ignore import Suppressor
-from skillforge.scan.skill_names import hidden_name
+from skillforge.scan.skill_names import NameClashes, hidden_name
 from skillforge.scan.text import (
     MAX_SCANNED_BYTES,
     MAX_TEXT_BYTES,
@@ -37,6 +37,7 @@ def scan_skill_dir(
     report = ScanReport(paths=[shown_root])
     real_root = root.resolve()
     _repo(report, root, "", shown_root, suppressor, ignore_prefix)
+    names = NameClashes(shown_root)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         base = here.relative_to(root).as_posix()
@@ -55,6 +56,7 @@ def scan_skill_dir(
             shown = f"{shown_root}/{rel}"
             findings, texts = _scan_entry(path, rel, shown, real_root)
             findings += hidden_name(rel, shown)
+            findings += names.check(rel, shown, folder=path.is_symlink() and path.is_dir())
             report.files_scanned += 1
             kept, silenced = suppressor.apply(findings, rel=ignore_prefix + rel, lines=texts)
             report.findings.extend(kept)

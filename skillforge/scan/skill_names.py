@@ -21,3 +21,28 @@ def hidden_name(rel: str, shown: str) -> list[Finding]:
     if m is None:
         return []
     return [rules.make("hidden-file-name", shown, excerpt=f"{visible(rel)} (U+{ord(m.group()):04X})")]
+
+
+class NameClashes:
+    """The paths of one skill folder or archive, reporting each that install and publish would refuse
+    because it is one file with an earlier path on macOS, Windows or after NFKC, or the same member twice.
+
+    The judgement is ``hosts.limits.FileNames`` itself, so ``scan`` in CI and the install gate cannot
+    disagree about a name.
+    """
+
+    def __init__(self, where: str) -> None:
+        # Function-level crossing into hosts: limits.py imports only ``errors``.
+        from skillforge.hosts.limits import FileNames
+
+        self._names = FileNames(where)
+
+    def check(self, rel: str, shown: str, *, folder: bool = False) -> list[Finding]:
+        """Record ``rel`` (a path inside the skill, '/'-separated); a finding at ``shown`` when it collides."""
+        from skillforge.errors import InputError
+
+        try:
+            self._names.add(rel, folder=folder)
+        except InputError as exc:
+            return [rules.make("file-name-collision", shown, excerpt=visible(exc.message))]
+        return []

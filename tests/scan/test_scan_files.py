@@ -6,6 +6,8 @@ import os
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from skillforge.scan import scan_paths, scan_skill
 
 
@@ -81,3 +83,51 @@ def test_missing_path_is_reported_not_raised(tmp_path: Path) -> None:
     report = scan_paths([tmp_path / "nope"])
     assert report.skipped == [f"{tmp_path / 'nope'}: no such file or directory"]
     assert report.ok
+
+
+def test_names_that_are_one_file_elsewhere_are_reported_as_install_refuses_them(write_skill, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Each pair is two files here and one on macOS or Windows: which content an agent reads there is
+    # whichever was written last, not necessarily the one that was checked. install and publish refuse
+    # them (hosts.limits.FileNames); a CI job that only runs `skillforge scan` must fail as well.
+    skill = write_skill({
+        "skill.md": "# Other\n",
+        "references/caf\u00e9.md": "# a\n",
+        "references/cafe\u0301.md": "# b\n",
+        "references/ref.md": "# c\n",
+        "references/\uff52\uff45\uff46.md": "# d\n",
+        "assets/x.md": "# e\n",
+        "assets/x.md.": "# f\n",
+        "scripts/ok.sh": "#!/bin/sh\necho ok\n",
+    })
+    report = scan_skill(skill)
+    found = [f for f in report.findings if f.rule_id == "file-name-collision"]
+    assert sorted(f.file.rsplit("/demo/", 1)[-1] for f in found) == [
+        "assets/x.md.", "references/caf\u00e9.md", "references/\uff52\uff45\uff46.md", "skill.md",
+    ]  # the later name in sorted order: the one a copy would write over the other with
+    assert {f.severity for f in found} == {"high"}
+    assert "'SKILL.md' and 'skill.md'" in next(f.excerpt for f in found if f.file.endswith("/skill.md"))
+    # the same through `skillforge scan` on the folder that holds it
+    assert len([f for f in scan_paths([tmp_path]).findings if f.rule_id == "file-name-collision"]) == 4
+
+
+def test_colliding_archive_members_are_reported(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    zpath = tmp_path / "twins.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("demo/SKILL.md", "---\nname: demo\ndescription: d\n---\n# Demo\n")
+        zf.writestr("demo/skill.md", "# Other\n")
+        zf.writestr("demo/references/a.md", "# a\n")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zf.writestr("demo/references/a.md", "# a again\n")
+    tpath = tmp_path / "twins.tar.gz"
+    with tarfile.open(tpath, "w:gz") as tf:
+        for name in ("demo/references/caf\u00e9.md", "demo/References/cafe\u0301.md", "demo/ok.md"):
+            info = tarfile.TarInfo(name)
+            info.size = 3
+            tf.addfile(info, io.BytesIO(b"# x"))
+    report = scan_paths([zpath, tpath])
+    found = sorted(f.file.rsplit("/", 2)[-2:][-1] for f in report.findings if f.rule_id == "file-name-collision")
+    assert found == ["a.md", "cafe\u0301.md", "skill.md"]
+    assert report.findings and all(f.severity == "high" for f in report.findings if f.rule_id == "file-name-collision")
