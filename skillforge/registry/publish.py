@@ -111,6 +111,9 @@ def _collect(
         if layout.unsafe_component(child.name):
             raise InputError(f"file name {child.name!r} cannot be stored in a skill", path=path)
         if child.is_symlink():
+            # a link is a name in the tree as a file is: 'Tables.md' -> tables.md beside a real 'tables.md'
+            # is one file on macOS and Windows
+            budget.names.add(rel)
             out[rel] = (MODE_LINK, _link_target(root, path, rel).encode())
         elif child.is_dir(follow_symlinks=False):
             _collect(root, path, out, budget, depth + 1)

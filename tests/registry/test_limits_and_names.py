@@ -65,6 +65,26 @@ def test_a_hard_link_to_a_file_outside_the_skill_is_refused(
     assert not registry.exists() or registry.skills() == []
 
 
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [("references/Tables.md", "tables.md"), ("references/tables.md.", "tables.md"), ("Scripts", "scripts"),
+     ("skill.md", "references/tables.md")],
+)
+def test_a_symlink_whose_name_is_one_file_with_another_is_refused(
+    registry: Registry, make_skill, link: str, target: str
+) -> None:
+    # Regular files were checked, links were not: 'references/Tables.md' -> tables.md next to a real
+    # 'references/tables.md' is one name on macOS and Windows, and install refuses the checked-out copy.
+    skill = make_skill("pdf-forms", files={"references/tables.md": "# Tables\n", "scripts/run.sh": "echo ok\n"})
+    os.symlink(target, skill / link)
+    # The scan gate reports it too (file-name-collision), but --force lets a high finding through: the
+    # refusal must not rest on it.
+    with pytest.raises(InputError, match="same file"):
+        registry.publish(skill, force=True, acknowledge="reviewed")
+    assert not registry.exists() or registry.skills() == []
+
+
 OTHER_DESCRIPTION = "Convert scanned invoices to CSV. Use when the user uploads receipts."
 OTHER_BODY = "1. Run OCR.\n2. Split the columns.\n3. Check the totals.\n4. Write invoices.csv.\n"
 
