@@ -226,3 +226,22 @@ def test_one_missing_dependency_is_one_pitfall_whichever_command_hit_it() -> Non
     ]
     pitfalls = [l for l in HeuristicAnalyzer().analyze(traces) if l.kind == "pitfall" and l.body.startswith("When ")]
     assert len(pitfalls) == 1 and "install the missing package" in pitfalls[0].body, [l.body for l in pitfalls]
+
+
+def test_a_timeout_is_one_pitfall_whichever_command_timed_out_and_quotes_the_timeout() -> None:
+    # SWE-agent CTF runs: `RsaCtfTool.py`, `python solve.py` and `./rock` each timed out. Narrowing the command or
+    # running it in the background is the fix for every command: one rule, not one per command. RsaCtfTool printed
+    # a notice and then its attacks' progress; the harness's verdict came last, and that verdict is what to quote.
+    verdict = "EXECUTION TIMED OUT BECAUSE NO OUTPUT WAS PRODUCED FOR MORE THAN 60.0 SECONDS."
+    chatty = "\n".join([
+        "\x1b[33;21mprivate argument is not set, the private key will not be displayed, even if recovered.\x1b[0m",
+        *(f"\x1b[38;21m[*] Performing attack {n} on pub1.pub.\x1b[0m" for n in range(60)),
+        verdict, "PLEASE REFINE YOUR RUNNING COMMAND SO IT WILL PRODUCE OUTPUT IN THE SPECIFIED TIME FRAME."])
+    runs = [("a_rsa", "RsaCtfTool.py --publickey pub1.pub --decrypt 0xA76E", chatty),
+            ("b_katy", "python solve.py", verdict), ("c_rock", "./rock", verdict)]
+    traces = [_trace(name, [("Bash", command, ToolResult(output=output, is_error=True)),
+                            ("Bash", "cat flag.txt", ToolResult(output="flag{x}", exit_code=0))], success=None)
+              for name, command, output in runs]
+    timeouts = [l.body for l in HeuristicAnalyzer().analyze(traces) if "timed out" in l.body.lower() or "timeout" in l.body]
+    assert len(timeouts) == 1, timeouts
+    assert "EXECUTION TIMED OUT" in timeouts[0] and "private argument" not in timeouts[0], timeouts

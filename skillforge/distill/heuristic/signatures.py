@@ -41,7 +41,9 @@ def error_line(output: str) -> str:
     summary = [line for line in lines if re.match(r"^(?:FAILED|ERROR) \S+", line)]
     if summary:
         return summary[0][:200]  # pytest's short test summary names the failing test
-    for line in lines[:40]:
+    # The cause is usually near the start; a long output that says nothing wrong there may end on the verdict
+    # (a harness's "EXECUTION TIMED OUT …" after a tool's progress lines).
+    for line in [*lines[:40], *lines[40:][-10:]]:
         if _ERROR_WORDS.search(line):
             return line.strip("[]")[:200] if line.startswith("[") else line[:200]
     return lines[0][:200]

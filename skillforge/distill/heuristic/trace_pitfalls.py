@@ -60,8 +60,10 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             kind = e.action.failure or "other"
             if kind in recovered_kinds:
                 continue
-            # A kind whose fix is the same whatever hit it (a missing path, package, command) is one rule.
-            family = "" if kind in ANY_TOOL_KINDS else e.family
+            # A kind whose fix is the same whatever hit it (a missing path, package, command; a shell command
+            # timing out) is one rule. A service timing out keeps its own: it is retried, not narrowed.
+            same_fix = kind in ANY_TOOL_KINDS or kind == "timeout" and is_shell(e.action)
+            family = "" if same_fix else e.family
             clusters[f"{family}\0{kind if kind in _INSTEAD else pitfall_key(e)}"].append((d, e))
     lessons = []
     for _, items in sorted(clusters.items()):
