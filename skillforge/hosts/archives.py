@@ -109,7 +109,7 @@ def _extract_zip(archive: Path, dest: Path) -> None:
 def _extract_tar(archive: Path, dest: Path) -> None:
     links: dict[PurePosixPath, str] = {}
     with tarfile.open(archive) as tf:
-        members = tf.getmembers()
+        members = _tar_members(tf, archive)
         _check_budget(archive, [(m.name, m.size if m.isfile() else 0) for m in members])
         names = FileNames(archive)
         for member in members:
@@ -137,6 +137,19 @@ def _extract_tar(archive: Path, dest: Path) -> None:
             else:
                 raise InputError(f"archive member is a device or pipe: {member.name!r}", path=archive)
     _materialize_links(links, dest, archive)
+
+
+def _tar_members(tf: tarfile.TarFile, archive: Path) -> list[tarfile.TarInfo]:
+    """The tar's members header by header, refusing the archive at the first one past ``MAX_FILES``.
+
+    Empty members compress to almost nothing, so a small tar.gz holds millions; ``getmembers()``
+    would read and keep every header before the count is looked at."""
+    members: list[tarfile.TarInfo] = []
+    for member in tf:
+        members.append(member)
+        if len(members) > MAX_FILES:
+            raise InputError(f"archive has more than {MAX_FILES} members (limit MAX_FILES)", path=archive)
+    return members
 
 
 def _check_budget(archive: Path, members: list[tuple[str, int]]) -> None:

@@ -147,7 +147,7 @@ def _scan_zip(path: Path, display: str) -> Iterator[Finding]:
 
 def _scan_tar(path: Path, display: str) -> Iterator[Finding]:
     with tarfile.open(path) as tf:
-        members = tf.getmembers()
+        members = _tar_members(tf)
         yield from _budget(display, len(members), sum(m.size for m in members if m.isfile()))
         names = NameClashes(display)
         for m in members[:MAX_MEMBERS]:
@@ -166,8 +166,10 @@ def _scan_tar(path: Path, display: str) -> Iterator[Finding]:
                     with fh:
                         yield from _content(m.name, display, fh)
 
+        last = {m.name: m for m in members}  # what getmember() gives, without reading the rest of the tar
+
         def read(name: str) -> bytes | None:
-            member = tf.getmember(name)
+            member = last[name]
             fh = tf.extractfile(member) if member.isfile() else None
             if fh is None:
                 return None
@@ -175,6 +177,17 @@ def _scan_tar(path: Path, display: str) -> Iterator[Finding]:
                 return fh.read(vcs.MAX_CONFIG_BYTES + 1)
 
         yield from _repos([m.name for m in members], display, read)
+
+
+def _tar_members(tf: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The tar's members header by header, stopping one past ``MAX_MEMBERS``: empty members compress to
+    almost nothing, so a small tar.gz holds millions, and ``getmembers()`` reads and keeps every one."""
+    members: list[tarfile.TarInfo] = []
+    for member in tf:
+        members.append(member)
+        if len(members) > MAX_MEMBERS:
+            break
+    return members
 
 
 def _repos(names: list[str], display: str, read: Callable[[str], bytes | None]) -> Iterator[Finding]:
@@ -194,7 +207,15 @@ def _link(name: str, target: str, display: str) -> Iterator[Finding]:
 
 
 def _budget(display: str, count: int, total: int) -> Iterator[Finding]:
-    if count > MAX_MEMBERS or total > MAX_TOTAL_BYTES:
+    if count > MAX_MEMBERS:
+        # high: the members past the limit are not scanned, and install refuses the archive
+        yield rules.make(
+            "oversized-file",
+            display,
+            excerpt=f"more than {MAX_MEMBERS} members, only the first {MAX_MEMBERS} scanned (an archive bomb?)",
+            severity="high",
+        )
+    elif total > MAX_TOTAL_BYTES:
         yield rules.make(
             "oversized-file", display, excerpt=f"{count} members, {total} bytes unpacked (an archive bomb?)"
         )

@@ -47,3 +47,29 @@ def test_an_archive_that_cannot_be_unpacked_is_an_input_error(tmp_path: Path, na
         install(str(archive), hosts=["claude-code"], project=project)
     assert "skillforge-stage" not in str(caught.value), "the message names the archive, not the staging folder"
     assert not (project / ".claude").exists()
+
+
+def test_scan_of_a_tar_with_too_many_members_stops_one_header_past_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tar.gz of millions of empty members is a few MB: every header was read (getmembers) before
+    # the member count was looked at, and again to find a repository's config.
+    from skillforge.scan import scan_paths
+
+    archive = tmp_path / "many.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for i in range(400):
+            tf.addfile(tarfile.TarInfo(f"pdf-tools/f{i}.md"), io.BytesIO(b""))
+    monkeypatch.setattr("skillforge.scan.archive.MAX_MEMBERS", 50)
+    read = {"headers": 0}
+    real_next = tarfile.TarFile.next
+
+    def counting_next(self: tarfile.TarFile) -> tarfile.TarInfo | None:
+        read["headers"] += 1
+        return real_next(self)
+
+    monkeypatch.setattr(tarfile.TarFile, "next", counting_next)
+    report = scan_paths([archive])
+    assert [(f.rule_id, f.severity) for f in report.findings] == [("oversized-file", "high")]
+    assert "more than 50 members" in report.findings[0].excerpt
+    assert read["headers"] <= 52
