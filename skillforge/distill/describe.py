@@ -260,12 +260,18 @@ def _commands(lessons: list[Lesson], subject: str) -> list[str]:
     """The commands a document's steps run (``just fmt``, ``kubectl get``), most used first."""
     seen: Counter[str] = Counter()
     for lesson in lessons:
-        fenced = False
+        fenced = prompted = False
         for line in lesson.body.split("\n"):
             stripped = line.strip()
             if stripped.startswith(("```", "~~~")):
                 fenced = not fenced
+                prompted = False
                 continue
+            if fenced:
+                # In a block with "$ " prompts the other lines are output ("standard (default) …"), not commands.
+                prompted = prompted or stripped.startswith("$ ")
+                if prompted and not stripped.startswith("$ "):
+                    continue
             spans = [stripped] if fenced else re.findall(r"`([^`]+)`", stripped)
             for span in spans:
                 match = _COMMAND.match(span)

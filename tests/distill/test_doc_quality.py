@@ -226,3 +226,23 @@ def test_a_step_that_points_at_a_page_keeps_where_it_points(tmp_path: Path) -> N
     (lesson,) = _lessons(_write(tmp_path, "acme_installation.md", doc))
     assert "2. Set up your language model of choice as explained in `keys.md`." in lesson.body
     assert "3. If your component is specific, add it into an `extra` folder." in lesson.body
+
+
+def test_a_runbook_says_what_its_alert_measures_or_nothing(tmp_path: Path) -> None:
+    """prometheus-operator's runbooks open their Meaning two ways the rule missed: "The alert `X` is
+    triggered when …" (the condition was dropped as too long) and "There can be various reasons why …"
+    (which became the condition)."""
+    reload = _write(tmp_path, "AlertmanagerFailedReload.md", (
+        "# AlertmanagerFailedReload\n\n## Meaning\n\nThe alert `AlertmanagerFailedReload` is triggered when the "
+        "Alertmanager instance for the cluster monitoring stack has consistently failed to reload its "
+        "configuration for a certain period.\n\n## Diagnosis\n\nVerify if there is an error in "
+        "`config-reloader` container logs.\n\n```bash\n$ kubectl logs sts/alertmanager-main -c config-reloader\n```\n"))
+    volume = _write(tmp_path, "KubePersistentVolumeFillingUp.md", (
+        "# KubePersistentVolumeFillingUp\n\n## Meaning\n\nThere can be various reasons why a volume is filling "
+        "up.\n\n## Diagnosis\n\nCheck app usage in time.\n"))
+    rules = {l.title: l.body.split("\n", 1)[0] for l in _lessons(reload, volume)}
+    assert rules["AlertmanagerFailedReload runbook"].startswith(
+        "When **AlertmanagerFailedReload** fires (the Alertmanager instance for the cluster monitoring stack has "
+        "consistently failed to reload its configuration"), rules
+    assert rules["KubePersistentVolumeFillingUp runbook"].startswith(
+        "When **KubePersistentVolumeFillingUp** fires, check app usage in time"), rules

@@ -188,3 +188,12 @@ def test_a_metric_in_a_runbook_is_not_a_command_it_runs() -> None:
                     body="The alert evaluates `cluster:kubevirt_virt_controller_pods_running:count == 0`; "
                          "check it with `kubectl get pods -n kubevirt`.")
     assert _commands([lesson], "kubevirt") == ["kubectl get"]
+
+
+def test_the_output_shown_in_a_prompted_block_is_not_a_command() -> None:
+    from skillforge.distill.describe import _commands
+
+    lesson = Lesson(kind="procedure", title="t", target_skill="k", tags=["source:document"], body=(
+        "To check expansion:\n```bash\n$ kubectl get storageclass standard\n"
+        "NAME                 PROVISIONER            RECLAIMPOLICY\nstandard (default)   kubernetes.io/gce-pd   Delete\n```"))
+    assert _commands([lesson], "kubernetes") == ["kubectl get"]

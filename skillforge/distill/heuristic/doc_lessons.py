@@ -51,7 +51,10 @@ _PROBLEM_VERB = re.compile(r"(?i)\b(?:is|are|was|were|has|have|does|do|doesn't|d
                            r"takes?|hangs?|fails?|crash(?:es)?|stops?|loops?|returns?|reports?|shows?|runs?|gets?|"
                            r"stuck|keeps?)\b")
 _ERROR = re.compile(r"(?i)error|exception|fail|fatal|panic|denied|refused|not found|cannot|unable")
-_WHEN_FIRES = re.compile(r"(?i)^(?:the |this )?(?:[\w`*]+ )?(?:alert )?(?:is |will be |gets )?"
+_NOT_A_CONDITION = re.compile(r"(?i)^(?:there (?:can|may|might|could) be|this (?:runbook|page|document|guide)\b|"
+                               r"see\b|todo\b)")
+"""A meaning's first sentence that is about the page or the many causes, not what the alert measures."""
+_WHEN_FIRES = re.compile(r"(?i)^(?:the |this )?(?:alert )?(?:[\w`*]+ )?(?:alert )?(?:is |will be |gets )?"
                          r"(?:fired|fires|triggered|triggers|raised|goes off)(?: when| if)?\s+")
 
 
@@ -199,6 +202,8 @@ def _runbook(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
     when = _WHEN_FIRES.sub("", meaning.rstrip(".")) if meaning else ""
     when = re.sub(rf"(?i)^{re.escape(doc.name)}\s+(?:alert\s+)?(?:is\s+)?(?:fired|fires|triggered)\s+(?:when|if)\s+",
                   "", when)
+    if _NOT_A_CONDITION.match(when):
+        when = ""  # "There can be various reasons why a volume is filling up" says no more than the name
     head = f"When **{doc.name}** fires" + (f" ({lower_first(when)})" if when and len(when) <= 160 else "")
     first = (diagnosis or mitigation)[0]
     rule = f"{head}, {lower_first(_action(first))}."
