@@ -243,7 +243,8 @@ def _one(
             hit("persistence-git-hook", cmd.line)
         elif _PERSIST.match(target.text) and not target.text.startswith(("/dev/", "/tmp/")):
             hit("write-outside-tree", cmd.line)
-    if name == "crontab" and any(t == "-" or not t.startswith("-") for t in texts):
+    # 'crontab -l' lists (words after it in prose are not a file to install)
+    if name == "crontab" and "-l" not in texts and any(t == "-" or not t.startswith("-") for t in texts):
         hit("write-outside-tree", cmd.line)
     # -- exfiltration ------------------------------------------------------------------------------
     if name in _SENDERS and state.secrets_files and any(

@@ -28,6 +28,10 @@ _EXEC = re.compile(
     r"|\bcompile\s*\(|\brunpy\b|\bimportlib\b|\bpickle\.loads?\b|\bmarshal\.loads\b|\bos\.execute\b|(?<![\w.:])load(?:string)?\s*\(",
     _I,
 )
+# Runs a line of text as a command without naming a shell: with a socket, what the other end sends is run.
+_RUNS_TEXT = (
+    r"`#\{|%x[({\[]|\bIO\.popen\b|\bqx\s*[({/]|\bshell_exec\s*\(|\bpassthru\s*\(|\bproc_open\s*\("
+)
 _SOCKET = re.compile(
     r"\bsocket\b|\bfsockopen\b|\bTCPSocket\b|IO::Socket|/inet/(?:tcp|udp)/|\bnet\.(?:connect|createConnection|Socket)\b"
     r"|\bnew\s+net\.Socket\b|System\.Net\.Sockets|\bTcpClient\b",
@@ -35,7 +39,8 @@ _SOCKET = re.compile(
 )
 _SPAWN = re.compile(
     r"/bin/(?:ba|z|da|k)?sh\b|\bcmd(?:\.exe)?\b|\bpowershell\b|\bpty\.spawn\b|\bdup2\b|\bsh\s+-i\b|['\"]sh['\"]"
-    r"|\bexec\s*\(\s*['\"]/bin|\bspawn\s*\(\s*['\"](?:/bin/)?(?:ba)?sh|\bopen\s*\(\s*STD(?:IN|OUT|ERR)\s*,\s*['\"][<>]&",
+    r"|\bexec\s*\(\s*['\"]/bin|\bspawn\s*\(\s*['\"](?:/bin/)?(?:ba)?sh|\bopen\s*\(\s*STD(?:IN|OUT|ERR)\s*,\s*['\"][<>]&"
+    r"|" + _RUNS_TEXT,
     _I,
 )
 _SECRETS_READ = re.compile(
@@ -103,7 +108,7 @@ _FILE_SOCKET = re.compile(
 )
 _FILE_SPAWN = re.compile(
     r"/bin/(?:ba|z|da|k)?sh\b|['\"](?:ba|z)?sh['\"]|\bcmd\.exe\b|['\"]cmd['\"]|\bpty\.spawn\b|\bdup2\b"
-    r"|['\"]powershell(?:\.exe)?['\"]|\bsh\s+-i\b|\bopen\s*\(\s*STD(?:IN|OUT|ERR)\s*,\s*['\"][<>]&",
+    r"|['\"]powershell(?:\.exe)?['\"]|\bsh\s+-i\b|\bopen\s*\(\s*STD(?:IN|OUT|ERR)\s*,\s*['\"][<>]&|" + _RUNS_TEXT,
     _I,
 )
 _WHOLE_ENV = re.compile(

@@ -30,6 +30,10 @@ _CRED_PATHS = (
     r"application_default_credentials)|\.azure/(?:accessTokens|msal_token_cache)"
 )
 _CRED = re.compile(_CRED_PATHS, _I)
+_HISTORY_FILE = (
+    r"(?:\.(?:bash_|zsh_|sh_|ksh_|python_|node_repl_|mysql_|psql_|sqlite_|irb_|rediscli_|z)history|fish_history"
+    r"|\.lesshst)\b"
+)
 SECRET_VAR = re.compile(
     r"\$\{?\w*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY)\w*\}?", _I
 )
@@ -74,7 +78,13 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             rf"\s*[\"']?(?:{_SYSTEM_DIRS}/|{_HOME}/{_RC_FILES}|{_HOME}/Library/(?:LaunchAgents|LaunchDaemons)"
             r"|/Library/(?:LaunchAgents|LaunchDaemons))"
             rf"|\bopen\(\s*[\"'](?:{_SYSTEM_DIRS}/|~/{_RC_FILES})[^\"']*[\"']\s*,\s*[\"'][wax]"
-            r"|\bcrontab\s+-(?!l)\S*|\bcrontab\s+[^-\s]\S*|\|\s*crontab\b",
+            r"|\bcrontab\s+-(?!l)\S*|\bcrontab\s+[^-\s]\S*|\|\s*crontab\b"
+            # A service that starts at every login (or boot) is persistence as a cron line is: a user unit needs
+            # no root, a unit enabled by path is one the skill brought, lingering keeps it running logged out.
+            r"|\bsystemctl\s+(?:-\S+\s+)*--user\s+(?:-\S+\s+)*(?:enable|link|reenable|add-wants|add-requires)\b"
+            r"|\bsystemctl\s+(?:-\S+\s+)*(?:enable|link|reenable)\s+(?:-\S+\s+)*[\"']?[^\s\"';&|]*/"
+            r"|\bloginctl\s+enable-linger\b|\blaunchctl\s+(?:load|bootstrap|submit|enable)\b"
+            r"|\bschtasks(?:\.exe)?\s+/create\b",
             _I,
         ),
     ),
@@ -117,7 +127,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "reverse-shell",
         re.compile(
             r"/dev/(?:tcp|udp)/|/inet/(?:tcp|udp)/\d|\bn(?:c|cat|etcat)\b[^\n]*\s-[a-z]*[ec]\s+(?:/bin/)?(?:ba)?sh\b|\bbash\s+-i\s*[>&]+"
-            r"|\bsocat\b[^\n]*\bexec:|\bztcp\b[^\n]*&\s*\$REPLY|\bopenssl\s+s_client\b[^\n]*\|\s*(?:/bin/)?(?:ba|z|da)?sh\b|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh",
+            r"|\bsocat\b[^\n]*\bexec:|\bztcp\b[^\n]*&\s*\$REPLY|\bopenssl\s+s_client\b[^\n]*\|\s*(?:/bin/)?(?:ba|z|da)?sh\b|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh"
+            # an interactive shell whose input and output go through a TLS, socat or telnet connection
+            r"|\bmkfifo\b[^\n]*\b(?:openssl\s+s_client|socat|telnet)\b|\btelnet\b[^\n]*\|\s*(?:/bin/)?(?:ba|z|da)?sh\b"
+            r"|\b(?:ba|z|da|k)?sh\s+-i\b[^\n]*\|\s*(?:openssl\s+s_client|socat|n(?:c|cat|etcat)|telnet)\b",
             _I,
         ),
     ),
@@ -136,6 +149,11 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "disable-security",
         re.compile(
             r"\bset\s+\+o\s+history\b|\bunset\s+HISTFILE\b|\bHISTFILE=/dev/null\b|\bhistory\s+-c\b|\bHISTSIZE=0\b"
+            r"|\b(?:HISTFILESIZE|SAVEHIST)=0\b|\bHISTFILE=(?:[\"']{2})?(?=[\s;&|]|$)"
+            # a shell's or REPL's history file emptied, deleted or pointed at /dev/null: what was run is gone
+            rf"|\b(?:truncate|rm|shred|unlink|srm|wipe)\b[^\n;&|]*[\s/\"']{_HISTORY_FILE}"
+            rf"|\bln\s+-\S*s\S*\s+/dev/null\s+[^\s;&|]*{_HISTORY_FILE}|>\s*[\"']?(?:[^\s;&|<>\"']*/)?{_HISTORY_FILE}"
+            r"|\bwevtutil(?:\.exe)?\s+cl\b|\bClear-EventLog\b"
             r"|\bgit\s+config\s+(?:--\w+\s+)*core\.hooksPath\b|\bsetenforce\s+0\b|\bSet-MpPreference\b[^\n]*-Disable"
             r"|\bspctl\s+--master-disable\b|\bcsrutil\s+disable\b|\bufw\s+disable\b"
             r"|\bsystemctl\s+(?:stop|disable|mask)\s+(?:firewalld|apparmor|auditd|ufw)\b|\biptables\s+-F\b",

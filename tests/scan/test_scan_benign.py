@@ -88,6 +88,19 @@ ORDINARY = [
     'eval "$(ssh-agent -s)"',
     "cp .env.example .env.local.example",
     "ln -s ../shared/config.yaml config.yaml",
+    "sudo systemctl enable --now docker",
+    "systemctl --user status pipewire",
+    "systemctl --user restart pipewire",
+    "journalctl --user -u sync.service -n 50",
+    "history | grep docker",
+    "grep -c ssh ~/.bash_history > ssh_count.txt",
+    "cp ~/.bash_history history-backup.txt",
+    "rm -f build/history.json",
+    "crontab -l",
+    "openssl s_client -connect example.com:443 -servername example.com < /dev/null",
+    "echo | openssl s_client -connect example.com:443 2>/dev/null | openssl x509 -noout -dates",
+    "mkfifo /tmp/progress && tail -f /tmp/progress &",
+    "socat - UNIX-CONNECT:/var/run/docker.sock",
 ]
 
 
