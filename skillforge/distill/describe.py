@@ -171,11 +171,17 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
         holds.append("the rules to respect")
     what = f"{verb} {subject}"
     commands = _commands(lessons, subject)
-    goals = _goals(lessons)
+    activities = _activities(lessons)
+    # A topic's one instruction ("For local testing, invoke …") names a goal only when the topics do not
+    # already say what the document is for ("For setup:", "When testing:", "For releases:").
+    goals = _goals(lessons, topics=len(activities) < 2)
     if goals:
         # What its procedures achieve is what a request asks for; "the documented steps" says nothing.
         shown = [c for c in commands if not any(c in g for g in goals[:3])]
         what += ": " + _series(goals[:3]) + (f" ({_series(shown[:2])})" if shown and len(goals) < 3 else "")
+    elif len(activities) >= 2:
+        # "For setup:", "When testing:", "For releases:": what a contributor does, not "the documented steps".
+        what += ": " + _series(activities[:5]) + " it" + (f" ({_series(commands[:3])})" if commands else "")
     elif holds:
         what += ": " + _series(holds) + (f" ({_series(commands[:3])})" if commands else "")
     # The document's own keywords are often heading words ("gate", "bar"); the activity, the subject and
@@ -204,7 +210,7 @@ or with its steps below ("For installation from source:")."""
 _DEICTIC = re.compile(r"(?i)\b(?:these|this|those|that|here|above|below|following|it|them)\b")
 
 
-def _goals(lessons: list[Lesson]) -> list[str]:
+def _goals(lessons: list[Lesson], *, topics: bool = True) -> list[str]:
     """What a document's procedures are for, from their rules, in order: "To trust CA certificate for
     Node.js:" -> "trust CA certificate for Node.js"; "Before submitting a PR:" with ``just test`` ->
     "run just test before submitting a PR"; "For contribution gate, start with an issue …" -> "start with
@@ -220,7 +226,7 @@ def _goals(lessons: list[Lesson]) -> list[str]:
             goal = match.group(1)
         elif (match := _BEFORE.match(line)) and (commands := _commands([lesson], "")):
             goal, tier = f"run {_series(commands[:3])} {lower_first(match.group(1))}", 1
-        elif match := _TOPIC.match(line):
+        elif topics and (match := _TOPIC.match(line)):
             tier = 2
             clause = (match.group(2) or "").strip()
             if clause and is_imperative(clause) and len(clause) <= 60:
@@ -234,6 +240,26 @@ def _goals(lessons: list[Lesson]) -> list[str]:
         goal = goal.strip()
         tiers[tier].append(goal[:1].lower() + goal[1:] if not goal[:2].isupper() else goal)
     return list(dict.fromkeys(tiers[0] + tiers[1] + tiers[2]))
+
+
+_ACTIVITY = {
+    "setup": "set up", "setting": "set up", "installation": "install", "installing": "install", "building": "build",
+    "build": "build", "testing": "test", "tests": "test", "formatting": "format", "linting": "lint",
+    "debugging": "debug", "profiling": "profile", "benchmarking": "benchmark", "releases": "release",
+    "release": "release", "releasing": "release", "deployment": "deploy", "deploying": "deploy",
+}
+"""A procedure's topic word ("For setup:", "When testing,") as the activity it is about."""
+
+
+def _activities(lessons: list[Lesson]) -> list[str]:
+    """What a document's procedures are about, as verbs ("set up", "test", "release"), in order."""
+    found: list[str] = []
+    for lesson in lessons:
+        match = re.match(r"^(?:For|When) (?:local |the )?([a-z]+)\b", rule_line(lesson)) if lesson.kind == "procedure" else None
+        verb = _ACTIVITY.get(match.group(1)) if match else None
+        if verb and verb not in found:
+            found.append(verb)
+    return found
 
 
 def _symptoms(lessons: list[Lesson]) -> list[str]:

@@ -197,3 +197,22 @@ def test_the_output_shown_in_a_prompted_block_is_not_a_command() -> None:
         "To check expansion:\n```bash\n$ kubectl get storageclass standard\n"
         "NAME                 PROVISIONER            RECLAIMPOLICY\nstandard (default)   kubernetes.io/gce-pd   Delete\n```"))
     assert _commands([lesson], "kubernetes") == ["kubectl get"]
+
+
+def test_a_guide_of_topic_sections_is_described_by_its_activities_not_as_documented_steps() -> None:
+    """uv's CONTRIBUTING (Setup, Testing, Formatting, Linting, Releases) was 'the documented steps and the
+    rules to respect (cargo run, …)': a table of contents."""
+    from skillforge.distill.describe import describe
+
+    def procedure(rule: str) -> Lesson:
+        return Lesson(kind="procedure", title=rule, body=f"{rule}\n1. Run `cargo run -- venv`.",
+                      target_skill="uv-contributing", tags=["source:document", "section:procedure"])
+
+    lessons = [procedure("For setup:"), procedure("When testing:"), procedure("For local testing, invoke uv."),
+               procedure("When formatting, run `cargo fmt --all`."), procedure("For releases:")]
+    text = describe("uv-contributing", lessons)
+    what = text.split(". Use when")[0]
+    assert what.startswith("Contribute to uv: ") and " it (" in what, text
+    assert {"set up", "test", "format", "release"} <= set(re.split(r", | and ", what[len("Contribute to uv: "):
+                                                                                 what.index(" it (")])), text
+    assert "documented steps" not in text and "invoke" not in text
