@@ -388,9 +388,9 @@ def test_one_fix_is_one_rule_whichever_tool_hit_it_and_is_not_repeated_as_a_pitf
                              *_call(1, "Bash", {"command": "head src/writer.py"}, "head: cannot open 'src/writer.py': "
                                     "No such file or directory", is_error=True)], success=False)]
     lessons = _lessons(traces + failed)
-    missing = [l for l in lessons if "missing file or path" in l.body]
+    missing = [l for l in lessons if "missing file or path" in l.body or "does not exist" in l.body]
     assert len(missing) == 1 and missing[0].kind == "recovery" and missing[0].support == 3
-    assert rule_line(missing[0]).startswith("When a call fails with a missing file or path")
+    assert rule_line(missing[0]).startswith("When a call fails because a file or path it names does not exist")
     assert not [l for l in lessons if "skip this step: submit" in l.body]
 
 
@@ -459,3 +459,4 @@ def test_a_sed_edit_is_shown_without_that_runs_code() -> None:
     assert generic_edit("sed -i -e 's|a/b|c/d|' x.py && cat x.py") == "sed -i -e 's/{old}/{new}/' x.py && cat x.py"
     assert generic_edit("perl -pi -e 's/foo(\\d)/bar$1/' x.py") == "perl -pi -e 's/{old}/{new}/' x.py"
     assert generic_edit("pytest tests/test_io.py") == "pytest tests/test_io.py"
+

@@ -245,3 +245,21 @@ def test_a_timeout_is_one_pitfall_whichever_command_timed_out_and_quotes_the_tim
     timeouts = [l.body for l in HeuristicAnalyzer().analyze(traces) if "timed out" in l.body.lower() or "timeout" in l.body]
     assert len(timeouts) == 1, timeouts
     assert "EXECUTION TIMED OUT" in timeouts[0] and "private argument" not in timeouts[0], timeouts
+    assert timeouts[0].startswith("When a command times out ("), timeouts
+
+
+def test_a_rule_for_whatever_command_failed_says_why_as_a_person_would() -> None:
+    # `cat` and `python` each missing a file, recovered by the path a search showed: one rule that says what
+    # went wrong ("because a file … does not exist"), not "When a call fails with a missing file or path".
+    def run(name: str, first: str, then: str) -> Trace:
+        return _trace(name, [
+            ("Bash", first, ToolResult(output=f"{first.split()[0]}: 'a.py': No such file or directory", exit_code=1)),
+            ("Bash", "find . -name a.py", ToolResult(output="./src/a.py", exit_code=0)),
+            ("Bash", then, ToolResult(output="ok", exit_code=0)),
+            ("Edit", "src/a.py", ToolResult(output="updated")),
+            ("Bash", "pytest tests", ToolResult(output="3 passed", exit_code=0)),
+        ])
+
+    traces = [run("cat", "cat a.py", "cat src/a.py"), run("py", "python a.py", "python src/a.py")]
+    (rule,) = [l.body for l in HeuristicAnalyzer().analyze(traces) if l.kind == "recovery"]
+    assert rule.startswith("When a command fails because a file or path it names does not exist, "), rule

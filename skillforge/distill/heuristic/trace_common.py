@@ -17,7 +17,7 @@ from skillforge.models import Evidence, Lesson, LessonKind
 from skillforge.skills.rules import inline_code
 
 __all__ = [
-    "KIND_FIX", "ROLE_PHRASE", "SkillNames", "clean_quote", "code", "unescape_lines", "condition", "example", "is_shell", "kind_fix", "label", "make_lesson",
+    "KIND_FIX", "ROLE_PHRASE", "SkillNames", "any_command", "clean_quote", "code", "unescape_lines", "condition", "example", "is_shell", "kind_fix", "label", "make_lesson",
     "outcome_counts", "shown_family", "successful", "MIN_TASKS", "task_count", "ANY_TOOL_KINDS",
 ]
 
@@ -185,12 +185,34 @@ def kind_fix(kind: str, hints: Iterable[str] = ()) -> str:
     return fix
 
 
+_BECAUSE = {
+    "not_found": "a file or path it names does not exist",
+    "command_not_found": "the program it calls is not installed",
+    "is_directory": "it was given a directory where a file was expected",
+    "permission": "it lacks the permission it needs",
+    "network": "a host or service it needs cannot be reached",
+    "import": "a module or package it needs is missing",
+}
+"""Why a command failed, for a rule about whatever command it was (``When a command fails because …``)."""
+
+
+def any_command(actions: Iterable[Action]) -> str:
+    """How a rule names the calls of several commands that failed alike: ``a command`` when all ran in a shell."""
+    return "a command" if all(is_shell(a) for a in actions) else "a call"
+
+
 def condition(who: str, kind: str) -> str:
-    """``When <who> fails with <kind>`` in the words that fit the kind."""
+    """``When <who> fails with <kind>`` in the words that fit the kind; about any command (``who`` from
+    ``any_command``), it says why the command failed, as a person would."""
     if kind == "hook":
         return f"When a hook rejects {who}"
     if kind == "shell_quoting":
         return f"When {who} fails on a path containing `(`, `[` or spaces"
+    if who in ("a command", "a call"):
+        if kind == "timeout":
+            return f"When {who} times out"
+        if kind in _BECAUSE:
+            return f"When {who} fails because {_BECAUSE[kind]}"
     return f"When {who} fails with {FAILURE_WORDS.get(kind, FAILURE_WORDS['other'])}"
 
 

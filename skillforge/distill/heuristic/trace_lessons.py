@@ -20,6 +20,7 @@ from skillforge.distill.heuristic.trace_common import (
     MIN_TASKS,
     ROLE_PHRASE,
     SkillNames,
+    any_command,
     clean_quote,
     code,
     condition,
@@ -104,7 +105,10 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         families = sorted({r.family for _, r in items})
         kind = first.failed.failure or "other"
         roles = {r.role for _, r in items}
-        who = _who(families, first, {r.tool for _, r in items}) if len(roles) == 1 or len(families) == 1 else "a call"
+        if len(families) > 1 and kind in ANY_TOOL_KINDS:
+            who = any_command(r.failed for _, r in items)
+        else:
+            who = _who(families, first, {r.tool for _, r in items}) if len(roles) == 1 or len(families) == 1 else "a call"
         hints = [r.failed.hint for _, r in items]
         if kind in _KIND_FIX:
             when = condition(who, kind)

@@ -13,6 +13,7 @@ from skillforge.distill.heuristic.trace_common import (
     MIN_TASKS,
     ROLE_PHRASE,
     SkillNames,
+    any_command,
     clean_quote,
     code,
     condition,
@@ -75,6 +76,8 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         kind = first.action.failure or "other"
         families = sorted({e.family for _, e in items})
         who = label(set(families), first.role, {e.action.tool for _, e in items})
+        if len(families) > 1 and (kind in ANY_TOOL_KINDS or kind == "timeout"):
+            who = any_command(e.action for _, e in items)
         quote = code(abstract(clean_quote(first.error_quote), d0.scratch), 100)
         hint = next((e.action.hint for _, e in items if e.action.hint), "")
         if kind == "timeout" and not all(is_shell(e.action) for _, e in items):
