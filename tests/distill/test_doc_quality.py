@@ -246,3 +246,15 @@ def test_a_runbook_says_what_its_alert_measures_or_nothing(tmp_path: Path) -> No
         "consistently failed to reload its configuration"), rules
     assert rules["KubePersistentVolumeFillingUp runbook"].startswith(
         "When **KubePersistentVolumeFillingUp** fires, check app usage in time"), rules
+
+
+def test_a_fact_above_commands_becomes_an_order_to_run_them(tmp_path: Path) -> None:
+    """uv's "## Linting": "Linting requires shellcheck and cargo-shear to be installed separately." above
+    the commands was the whole rule ("When linting, linting requires …"): nothing said to run them."""
+    guide = _write(tmp_path, "CONTRIBUTING.md", (
+        "# Contributing\n\n## Linting\n\nLinting requires shellcheck and cargo-shear to be installed separately.\n\n"
+        "```shell\ncargo clippy --workspace --all-targets --all-features --locked -- -D warnings\n"
+        "uvx ruff check .\nshellcheck <script>\n```\n"))
+    (lesson,) = [l for l in _lessons(guide) if l.kind == "procedure"]
+    assert lesson.body.startswith("When linting, run the commands below; linting requires shellcheck"), lesson.body
+    assert "cargo clippy" in lesson.body

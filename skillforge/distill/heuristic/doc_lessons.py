@@ -390,6 +390,10 @@ def _procedure(doc: DocDigest, unit: Unit, skill: str, tags: list[str]) -> Lesso
     elif lead and whole and len(whole) <= _ONE_STEP_RULE and not whole.endswith(":"):
         # One step said in full is the rule; repeating it as "1." below would say it twice.
         body = whole if whole[-1] in ".!)`" else whole + "."
+        if steps[0].code and not is_imperative(plain(whole)):
+            # "Linting requires shellcheck …" above the commands states a fact; the order is to run them.
+            ran = _short(DocStep("Run:", steps[0].quote, steps[0].code))
+            body = f"{ran if ran != 'run:' else 'run the commands below'}; {lower_first(body)}"
         lines = [f"{lead}, {lower_first(body)}" if not body.lower().startswith(lead.lower()) else body]
         lines.extend(code.fenced() for code in steps[0].code[:3])
         steps = []
