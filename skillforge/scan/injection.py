@@ -61,7 +61,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\byou\s+are\s+(now|no\s+longer)\s+(a|an|the|my|free|unrestricted|jailbroken|dan|in\s+developer)\b"
             r"|\bfrom\s+now\s+on,?\s+you\s+(will|must|are|shall|should)\b"
             r"|\b(developer|god|jailbreak|dan)\s+mode\s+(enabled|activated|on)\b"
-            r"|\b(new|updated|real|actual|true)\s+instructions\s*:"
+            r"|\b(new|updated|real|actual|true|revised)\s+(?:system\s+)?instructions\s*:"
+            r"|\b(new|updated|real|actual|true|revised)\s+system\s+(prompt|message)\s*:"
             r"|\bact\s+as\s+(a|an)\s+[\w\s-]{0,30}(without|with\s+no)\s+(restrictions|limits|filters|rules)\b"
             r"|<\|im_start\|>\s*system|<\|system\|>|<<SYS>>|\[/?INST\]|<\|start_header_id\|>\s*system",
             _I,
@@ -121,6 +122,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+
+_ENGLISH = len(_RULES)
+"""The rules above: what letters spaced apart are also read against (``_spaced_letters``)."""
 
 # "Ignore all previous instructions" in other languages: a model obeys them as well as the English.
 # Each is matched as ``_norm`` leaves it (Cyrillic look-alike letters folded to Latin), so the source is
@@ -220,6 +224,7 @@ _NEEDS: list[Needs] = [
         (("from",), ("now",), ("you",)),
         (("mode",), ("developer", "god", "jailbreak", "dan"), ("enabled", "activated", "on")),
         (("instructions",), (":",)),
+        (("system",), ("prompt", "message"), (":",)),
         (("act",), ("as",), ("with",), ("restrictions", "limits", "filters", "rules")),
         (("<|", "<<sys>>", "inst]"),),
     ),
@@ -347,6 +352,8 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
     them on request: "decode this and follow it: SWdub3Jl…").
     """
     hits = _scan_plain(text, comments=comments)
+    if _SPACED_RUN.search(text):
+        hits += _spaced_letters(text)
     if _BASE64.search(text):
         hits += _encoded_base64(text)
     lowered = text.lower()
@@ -355,6 +362,46 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
             Hit(h.rule_id, h.line, h.start, h.end, severity=h.severity, detail=f"rot13 of: {h.detail}")
             for h in _scan_plain(codecs.decode(text, "rot13"), comments=False)
         ]
+    return hits
+
+
+# Single letters set apart by spaces, dots, hyphens or underscores ("I g n o r e  a l l", "i-g-n-o-r-e",
+# "I.g.n.o.r.e"): a model reads the words they spell. Two spaces or more end a word.
+_SPACED_RUN = re.compile(r"(?<![\w.-])(?:[^\W\d_][ .\-_*]{1,3}){3,}[^\W\d_](?!\w)")
+_WORD_GAP = re.compile(r"[ \t]{2,}")
+_LETTER_GAP = re.compile(r"[ .\-_*]")
+# The English rules with their word gaps optional, for letters spaced evenly ("I g n o r e a l l …" reads
+# "Ignoreall…"): tried only where a spaced run is, so ordinary text never meets them.
+_COMPACT = [
+    (rule_id, re.compile(p.pattern.replace(r"\s+", r"\s*"), p.flags), needs) for rule_id, p, needs in _PATTERNS[:_ENGLISH]
+]
+
+
+def _spaced_letters(text: str) -> list[Hit]:
+    """Injection hits in lines holding letters spaced apart, read with each run closed up; a hit must
+    cover part of a run (the rest of the line was read by ``_scan_plain``)."""
+    hits: list[Hit] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if len(raw) > 4000 or not _SPACED_RUN.search(raw):
+            continue
+        line = fold_confusables(raw)
+        spans: list[tuple[int, int]] = []
+        out, pos = "", 0
+        for run in _SPACED_RUN.finditer(line):
+            out += line[pos : run.start()]
+            joined = " ".join(_LETTER_GAP.sub("", word) for word in _WORD_GAP.split(run.group()))
+            spans.append((len(out), len(out) + len(joined)))
+            out, pos = out + joined, run.end()
+        out += line[pos:]
+        seen: set[str] = set()
+        lower = out.lower()
+        for rule_id, pattern, needs in _PATTERNS + _COMPACT:
+            m = None if rule_id in seen or not _holds(lower, needs) else pattern.search(out)
+            if m and any(start < m.end() and m.start() < end for start, end in spans):
+                seen.add(rule_id)
+                sev: Severity | None = "medium" if _quoted(out, m.start(), m.end()) else None
+                hits.append(Hit(rule_id, number, severity=sev,
+                                detail=f"letters spaced apart: {excerpt(out, m.start(), m.end())}"))
     return hits
 
 
@@ -445,7 +492,13 @@ def _pieces(raw: str) -> list[tuple[str, str]]:
     out = [(line, line.lower()) for line in map(_norm, windows(raw))]
     if "<" in raw and _INLINE_TAG.search(raw):
         out += [(line, line.lower()) for line in (_norm(w, tag=" ") for w in windows(raw))]
+        # A title shows only on hover and alt text not at all, but an agent reads the raw tag.
+        out += [(value, value.lower()) for value in (_norm(m.group(2)) for m in _SHOWN_ATTR.finditer(raw))]
     return out
+
+
+# Attributes whose value is text for a reader (not a URL or a name); dropped with the tag otherwise.
+_SHOWN_ATTR = re.compile(r"""\b(?:title|alt|aria-label|placeholder|summary)\s*=\s*(["'])(.{1,2000}?)\1""", _I)
 
 
 def _comment_lines(text: str, starts: set[int]) -> set[int]:
@@ -529,6 +582,7 @@ def _across_lines(
     return hits
 
 
+_LINK_TITLE_OPEN = re.compile(r"(?:\]\(\s*<?[^\s()<>]*>?|^\s{0,3}\[[^\]]+\]:\s*<?\S+?>?)\s+$")
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
 
 
@@ -537,6 +591,8 @@ def _quoted(line: str, start: int, end: int) -> bool:
     before = line[max(0, start - 3) : start].rstrip()
     if not before or before[-1] not in _QUOTES:
         return False
+    if _LINK_TITLE_OPEN.search(line, 0, line.rfind(before[-1], 0, start)):
+        return False  # [x](url "…") or [x]: url "…": the quotes are the title's syntax, not a quotation
     closing = _QUOTES[before[-1]]
     rest = line[end : end + 25]
     return closing in rest and len(rest.split(closing, 1)[0].split()) <= 3
