@@ -4,6 +4,7 @@ becomes the fix, and what the user said (corrections, "still broken", the reply 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -459,4 +460,25 @@ def test_a_sed_edit_is_shown_without_that_runs_code() -> None:
     assert generic_edit("sed -i -e 's|a/b|c/d|' x.py && cat x.py") == "sed -i -e 's/{old}/{new}/' x.py && cat x.py"
     assert generic_edit("perl -pi -e 's/foo(\\d)/bar$1/' x.py") == "perl -pi -e 's/{old}/{new}/' x.py"
     assert generic_edit("pytest tests/test_io.py") == "pytest tests/test_io.py"
+
+
+def test_a_procedure_example_shows_a_placeholder_once() -> None:
+    # `rm reproduce_issue.py verify_fix.py` read `rm {scratch_script} {scratch_script}` in the clean-up step: the
+    # same placeholder twice says nothing a reader needs, and reads like a typo.
+    def run(name: str) -> Trace:
+        steps = [Step(role="user", text=f"Fix the crash in the parser ({name})")]
+        steps += _call(0, "Grep", {"pattern": "parse_header"}, "src/parser.py:3: def parse_header")
+        steps += _call(1, "Write", {"file_path": "/home/me/proj/reproduce_issue.py", "content": "parse_header('')"},
+                       "File created")
+        steps += _call(2, "Bash", {"command": "python reproduce_issue.py"}, "IndexError: list index out of range")
+        steps += _call(3, "Edit", {"file_path": "/home/me/proj/src/parser.py", "old_string": "a", "new_string": "b"},
+                       "The file has been updated.")
+        steps += _call(4, "Bash", {"command": "pytest tests/test_parser.py tests/test_header.py"}, "4 passed")
+        steps += _call(5, "Bash", {"command": "rm reproduce_issue.py verify_fix.py"}, "")
+        return _session(name, steps, success=True)
+
+    procedure = next(l for l in _lessons([run("a"), run("b")]) if l.kind == "procedure")
+    examples = " ".join(re.findall(r"`[^`]+`", procedure.body))
+    assert "`rm {scratch_script}`" in examples, procedure.body
+    assert not re.search(r"(\{\w+\}) \1", examples), procedure.body
 

@@ -22,6 +22,7 @@ __all__ = [
     "abstract",
     "abstract_value",
     "instance_values",
+    "once_each",
     "is_scratch_file",
     "placeholder_for_key",
 ]
@@ -170,6 +171,15 @@ def abstract(text: str, scratch: Iterable[str] = ()) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+_REPEATED = re.compile(r"(\{[a-z_]+\})(?:\s+\1)+")
+
+
+def once_each(command: str) -> str:
+    """``command`` with a run of the same placeholder shown once (``rm {scratch_script} {scratch_script}`` ->
+    ``rm {scratch_script}``): as an example, the second one only reads like a typo."""
+    return _REPEATED.sub(r"\1", command)
 
 
 def abstract_value(key: str, value: Any) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.abstract import abstract, once_each
 from skillforge.distill.heuristic.actions import CODE_TOOLS, SHELL_TOOLS, Action
 from skillforge.distill.heuristic.signals import FAILURE_WORDS, strip_ansi
 from skillforge.distill.heuristic.trace_digest import TraceDigest
@@ -108,10 +108,10 @@ def example(action: Action, limit: int = 90, scratch: Iterable[str] = ()) -> str
     """How a call reads in a rule, with run-specific values as placeholders: the shell command itself, or
     ``tool argument`` for other tools."""
     if is_shell(action):
-        return code(abstract(action.quote or action.command, scratch), limit)
+        return code(once_each(abstract(action.quote or action.command, scratch)), limit)
     detail = action.files[0] if action.files else action.quote
     text = f"{action.tool} {detail}".strip() if detail and detail not in ("{}",) else action.tool
-    return code(abstract(text, scratch), limit)
+    return code(once_each(abstract(text, scratch)), limit)
 
 
 _BOX = re.compile(r"[\u2500-\u257f\u23af]{2,}")

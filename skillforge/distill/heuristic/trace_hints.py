@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from skillforge.distill.heuristic.abstract import once_each
 from skillforge.distill.heuristic.signals import strip_ansi
 
 __all__ = ["generic_command", "generic_edit", "tool_hint"]
@@ -52,7 +53,7 @@ def tool_hint(output: str) -> str:
 def generic_command(command: str) -> str:
     """``command`` with the particular test file it ran replaced by ``{test_file}`` (the command is the
     lesson; the file was this run's)."""
-    return _TEST_FILE.sub("{test_file}", command)
+    return once_each(_TEST_FILE.sub("{test_file}", command))
 
 
 _SUBSTITUTION = re.compile(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from skillforge.distill.heuristic.abstract import abstract
+from skillforge.distill.heuristic.abstract import abstract, once_each
 from skillforge.distill.heuristic.actions import SHELL_TOOLS, Action
 from skillforge.distill.heuristic.signals import FAILURE_WORDS
 from skillforge.distill.heuristic.trace_common import (
@@ -282,7 +282,7 @@ def _procedures(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             sample = min((a for a in examples if a.family == family), key=lambda a: (len(a.quote), a.quote))
             if is_shell(sample) and family in _SUBSTITUTING:
                 # The substitution's text was one task's fix; how the edit is made is what carries over.
-                candidates.append(code(abstract(generic_edit(sample.command), scratch), 60))
+                candidates.append(code(once_each(abstract(generic_edit(sample.command), scratch)), 60))
             else:
                 candidates.append(generic_command(example(sample, 60, scratch)) if is_shell(sample)
                                   else example(sample, 60, scratch))
