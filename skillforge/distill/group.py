@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from skillforge.distill.describe import describe, keywords
 from skillforge.models import Lesson
 from skillforge.skills.naming import skill_name
-from skillforge.skills.rules import sort_key, tag, with_tag
+from skillforge.skills.rules import lesson_id, sort_key, tag, with_tag
 from skillforge.skills.validate import is_valid_name
 
 __all__ = ["MIN_RULES", "SkillGroup", "describe", "group_lessons", "keywords", "title_for"]
@@ -157,3 +157,39 @@ def title_for(name: str) -> str:
     words = [w.upper() if w in _UPPER else w for w in name.split("-")]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+def route_to_known(groups: list[SkillGroup], known: dict[str, set[str]]) -> list[SkillGroup]:
+    """Groups whose rules a skill that already exists holds go into that skill, under its name.
+
+    ``known`` maps each existing skill (in the output folder or the registry) to the rule ids its
+    SKILL.md carries. The general skill's name follows the corpus ("python-bug-fixing" for Python fixes,
+    "coding-agent-playbook" for a mix), so a second distill of other traces would start a sibling that
+    repeats the first one's rules; a group that shares at least ``ROUTE_SHARE`` of its rules (and two or
+    more) with a known skill deepens that skill instead. Groups already named like a known skill stay.
+    """
+    merged: dict[str, list[Lesson]] = defaultdict(list)
+    renamed = False
+    for group in groups:
+        name = group.name
+        if name not in known:
+            ids = {lesson_id(lesson) for lesson in group.lessons}
+            shared, best = max(((len(ids & rules), other) for other, rules in known.items()), default=(0, ""))
+            if shared >= 2 and shared >= ROUTE_SHARE * len(ids):
+                name, renamed = best, True
+        merged[name].extend(lesson.model_copy(update={"target_skill": name}) for lesson in group.lessons)
+    if not renamed:
+        return groups
+    frequency: Counter[str] = Counter()
+    for members in merged.values():
+        frequency.update(set(keywords(members)))
+    out = []
+    for name in sorted(merged):
+        members = sorted(merged[name], key=sort_key)
+        out.append(SkillGroup(name=name, title=title_for(name), description=describe(name, members, shared=frequency),
+                              lessons=members))
+    return out
+
+
+ROUTE_SHARE = 1 / 3
+"""How much of a new group an existing skill must already hold for the group to deepen it."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from skillforge.distill.analyzer import AfterWrite, Analyzer, Consolidate, Finish, Group
-from skillforge.distill.group import SkillGroup, describe, group_lessons
+from skillforge.distill.group import SkillGroup, describe, group_lessons, route_to_known
 from skillforge.distill.heuristic.analyzer import HeuristicAnalyzer
 from skillforge.distill.intake import Intake
 from skillforge.distill.lessons import generalize, merge_duplicates, merge_variants
@@ -146,6 +146,7 @@ async def _distill(
     target_dir, target_name = _resolve_into(into, out)
     groups = await _value(_group(analyzer, lessons, out, target_name))
     if target_dir is None:
+        groups = route_to_known(groups, known_rules(out, seed))
         seed_from_registry(groups, out, seed, report.deepened)
     after: AfterWrite | None = getattr(analyzer, "after_write", None)
     for group in groups:
@@ -188,6 +189,19 @@ def _group(
 Seed = Callable[[str, Path], "str | None"]
 """``seed(name, out)``: put the registry's latest version of skill ``name`` (with its provenance) into
 ``out/name`` and return that version, or None when the registry has no such skill."""
+
+
+def known_rules(out: Path, seed: Seed | None) -> dict[str, set[str]]:
+    """The rule ids of each skill that already exists: in the registry (when ``seed`` can list them, as
+    ``registry_seed``'s does) and in ``out``, whose folders win."""
+    listed: Callable[[], dict[str, set[str]]] | None = getattr(seed, "rule_ids", None)
+    known = dict(listed()) if listed is not None else {}
+    if out.is_dir():
+        for folder in sorted(out.iterdir()):
+            skill_md = find_skill_md(folder) if folder.is_dir() else None
+            if skill_md is not None:
+                known[folder.name] = set(MARKER_RE.findall(skill_md.read_text(encoding="utf-8", errors="replace")))
+    return known
 
 
 def seed_from_registry(groups: list[SkillGroup], out: Path, seed: Seed | None, deepened: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from skillforge.distill.pipeline import SkillResult
+from skillforge.distill.plan import MARKER_RE
 from skillforge.errors import ConflictError, InputError, ScanRefused, SkillforgeError, SpecError
 from skillforge.models.provenance import Provenance
 from skillforge.skills.provenance import write_provenance
@@ -35,22 +36,37 @@ class Published(BaseModel):
 
 def registry_seed(registry: Registry) -> Callable[[str, Path], str | None] | None:
     """For ``run_distill(seed=...)``: exports the registry's latest version of a skill, with its
-    provenance, into the output folder; None when the registry does not exist yet."""
+    provenance, into the output folder, and lists the rule ids of every skill it holds (``rule_ids``,
+    so a run deepens the skill that already holds its rules); None when the registry does not exist yet."""
     if not registry.exists():
         return None
-    names = {s.name for s in registry.skills()}
+    return _RegistrySeed(registry)
 
-    def seed(name: str, out: Path) -> str | None:
-        if name not in names:
+
+class _RegistrySeed:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.names = {s.name for s in registry.skills()}
+
+    def __call__(self, name: str, out: Path) -> str | None:
+        if name not in self.names:
             return None
-        version = registry.version(name)
-        registry.export(name, version.version, out)
-        provenance = registry.provenance(name, version.version)
+        version = self.registry.version(name)
+        self.registry.export(name, version.version, out)
+        provenance = self.registry.provenance(name, version.version)
         if provenance:
             write_provenance(Provenance.model_validate(provenance), out / name)
         return version.version
 
-    return seed
+    def rule_ids(self) -> dict[str, set[str]]:
+        """Each skill's rule ids, from the ``sf:`` markers of its latest SKILL.md."""
+        known = {}
+        for name in sorted(self.names):
+            try:
+                known[name] = set(MARKER_RE.findall(self.registry.read_file(name)))
+            except SkillforgeError:  # a version without a readable SKILL.md holds no rules to match
+                continue
+        return known
 
 
 def publish_skills(registry: Registry, skills: list[SkillResult], *, sources: int) -> list[Published]:

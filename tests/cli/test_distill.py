@@ -131,3 +131,38 @@ def test_explain_without_provenance_is_one_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["explain", str(skill)])
     assert result.exit_code == 1
     assert "no provenance recorded for this skill" in result.output
+
+
+def test_a_later_run_deepens_the_skill_that_already_holds_its_rules(tmp_path: Path) -> None:
+    """The general skill is named after its corpus ("python-bug-fixing", "coding-agent-playbook"), so a
+    later distill used to start a sibling skill repeating the rules of the one a team already has (here
+    kept as "team-playbook"): now the run deepens the skill that holds its rules, found in the output
+    folder or in the registry."""
+    traces = [str(SAMPLES / "swe_agent_traj"), str(SAMPLES / "mini_swe_agent_traj")]
+    registry = tmp_path / "registry"
+    code, output = _run("distill", *traces, "-o", str(tmp_path / "first"), "--into", "team-playbook",
+                        "--registry", str(registry))
+    assert code == 0, output
+    held = set(re.findall(r"sf:[0-9a-f]{10}", (tmp_path / "first" / "team-playbook" / "SKILL.md").read_text()))
+    assert len(held) >= 2
+
+    code, output = _run("distill", *traces, "-o", str(tmp_path / "first"), "--no-publish")  # the same folder
+    assert code == 0, output
+    assert [p.name for p in _skills(tmp_path / "first")] == ["team-playbook"], output
+
+    code, output = _run("distill", *traces, "-o", str(tmp_path / "fresh"), "--registry", str(registry))
+    assert code == 0, output
+    assert [p.name for p in _skills(tmp_path / "fresh")] == ["team-playbook"], output  # found in the registry
+    assert "deepened team-playbook@0.1.0 from the registry" in output
+    kept = (tmp_path / "fresh" / "team-playbook" / "SKILL.md").read_text()
+    assert all(kept.count(marker) == 1 for marker in held)
+
+
+def test_a_run_whose_rules_no_skill_holds_still_gets_its_own_skill(tmp_path: Path) -> None:
+    registry = tmp_path / "registry"
+    code, output = _run("distill", str(SAMPLES / "documents"), "-o", str(tmp_path / "docs"), "--registry", str(registry))
+    assert code == 0, output
+    code, output = _run("distill", str(SAMPLES / "swe_agent_traj"), "-o", str(tmp_path / "traces"),
+                        "--registry", str(registry))
+    assert code == 0, output
+    assert [p.name for p in _skills(tmp_path / "traces")] == ["coding-agent-playbook"], output
