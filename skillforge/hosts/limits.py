@@ -41,6 +41,28 @@ def same_file_key(rel: str) -> str:
     return "/".join(parts)
 
 
+# Device names Windows opens instead of a file, whatever the extension ("aux.md" is AUX), and the characters
+# it cannot hold in a name (':' names an alternate data stream of the file before it).
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{port}{n}" for port in ("com", "lpt") for n in [*"0123456789", "\u00b9", "\u00b2", "\u00b3"]}
+)
+_WINDOWS_FORBIDDEN = frozenset('<>:"|?*\\') | frozenset(map(chr, range(32)))
+
+
+def windows_problem(part: str) -> str | None:
+    """Why Windows cannot store one path component ``part`` under that name, or None."""
+    if part.split(".", 1)[0].rstrip(" ").casefold() in _WINDOWS_DEVICES:
+        return "is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any extension)"
+    bad = sorted(set(part) & _WINDOWS_FORBIDDEN)
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        return f"holds {shown}, which Windows does not allow in a name (':' writes a hidden stream of another file)"
+    if part.endswith((" ", ".")) and part not in (".", ".."):
+        return "ends in a space or a dot, which Windows drops (the file would get another name)"
+    return None
+
+
 class FileNames:
     """The paths of one skill, refusing two that would be one file on another system."""
 
@@ -55,7 +77,8 @@ class FileNames:
 
         ``SKILL.md`` and ``skill.md``, ``é`` composed and decomposed, ``ref.md`` and fullwidth ``ｒｅｆ.md``,
         ``x.md`` and ``x.md.``: each pair is two files here and one on macOS or Windows, where the content
-        an agent reads is whichever was written last, not necessarily the one every check here saw.
+        an agent reads is whichever was written last, not necessarily the one every check here saw. A name
+        Windows cannot hold (``windows_problem``: ``aux.md``, ``notes.md:stream``, ``x.md ``) is refused too.
         """
         parts = rel.split("/")
         for i in range(1, len(parts) + 1):
@@ -68,6 +91,13 @@ class FileNames:
                     "content that was checked",
                     path=self.where,
                     hint="rename or remove one of them",
+                )
+            problem = windows_problem(parts[i - 1])
+            if problem:
+                raise InputError(
+                    f"{exact!r} {problem}; refused so the skill installs the same on every system",
+                    path=self.where,
+                    hint="rename it",
                 )
         if not folder:
             if rel in self.files:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from skillforge.errors import HostError, InputError, SkillforgeError, SpecError, UnknownVersion
 from skillforge.hosts.archives import copy_skill_tree, extract, is_archive, safe_member
+from skillforge.hosts.limits import windows_problem
 from skillforge.models.lock import LockSource
 from skillforge.skills.frontmatter import split
 from skillforge.skills.validate import find_skill_md, is_valid_name
@@ -227,6 +228,10 @@ def read_name(skill_dir: Path) -> str:
             path=skill_md,
             hint="write the name with composed characters; two spellings would install as two look-alike folders",
         )
+    problem = windows_problem(name)
+    if problem:
+        raise SpecError(f"SKILL.md name {name!r} {problem}: no host folder can hold it there", path=skill_md,
+                        hint="choose another name")
     return name
 
 

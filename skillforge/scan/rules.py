@@ -275,7 +275,9 @@ _RULES = [
         "high",
         "two paths that are one file on macOS, Windows or to a tool that normalizes names (SKILL.md and "
         "skill.md, é composed and decomposed, fullwidth letters, x.md and x.md.), or an archive member twice: "
-        "there the agent reads whichever was written last, not what was checked; install and publish refuse them",
+        "there the agent reads whichever was written last, not what was checked; and a name Windows cannot "
+        "hold (aux.md is the AUX device, notes.md:x a hidden stream of notes.md, a trailing space or dot, "
+        "<>|?*\"): install and publish refuse them",
         "rename or remove one of them",
     ),
     Rule("symlink", "medium", "symbolic links inside a skill", "replace the link with the file itself"),

@@ -314,6 +314,64 @@ def test_folder_files_that_collide_are_refused_by_install_and_publish(
         open_registry(tmp_path / "registry").publish(folder, version="1.0.0", message="x")
 
 
+WINDOWS_RESERVED = [
+    "pdf-tools/CON", "pdf-tools/aux.md", "pdf-tools/references/nul.txt", "pdf-tools/scripts/COM1.sh",
+    "pdf-tools/lpt9.log", "pdf-tools/Aux/notes.md", "pdf-tools/conin$", "pdf-tools/com\u00b9.md",
+    "pdf-tools/notes.md:hidden",  # an alternate data stream of notes.md
+    "pdf-tools/notes.md ", "pdf-tools/references /x.md", "pdf-tools/notes.",
+    "pdf-tools/a<b>.md", "pdf-tools/what?.md", "pdf-tools/x|y.md", 'pdf-tools/"q".md', "pdf-tools/star*.md",
+]
+
+
+@pytest.mark.parametrize("name", WINDOWS_RESERVED)
+@pytest.mark.parametrize("kind", ["zip", "tar"])
+def test_archive_member_windows_cannot_write_is_refused(tmp_path: Path, project: Path, name: str, kind: str) -> None:
+    # On Windows "aux.md" opens the AUX device, "notes.md:hidden" writes a hidden stream of notes.md, and a
+    # trailing space or dot is dropped (another name than the one checked): refused on every system, so a
+    # skill installs the same everywhere.
+    from skillforge.scan import scan_paths
+
+    archive = (_zip_of if kind == "zip" else _tar_of)(tmp_path / f"skill.{kind}", ["pdf-tools/SKILL.md", name])
+    with pytest.raises(InputError, match="Windows"):
+        install(str(archive), hosts=["claude-code"], project=project)
+    assert not (project / ".claude").exists()
+    assert "file-name-collision" in {f.rule_id for f in scan_paths([archive]).findings}
+
+
+@pytest.mark.parametrize("name", ["pdf-tools/aux.md", "pdf-tools/notes.md:hidden", "pdf-tools/notes.md "])
+def test_folder_file_windows_cannot_write_is_refused_by_install_and_publish(
+    tmp_path: Path, project: Path, name: str
+) -> None:
+    from skillforge.registry import open_registry
+
+    src = tmp_path / "src"
+    (src / "pdf-tools").mkdir(parents=True)
+    (src / "pdf-tools/SKILL.md").write_text(SKILL_TEXT, encoding="utf-8")
+    (src / name).write_text("note\n", encoding="utf-8")
+    with pytest.raises(InputError, match="Windows"):
+        install(str(src / "pdf-tools"), hosts=["claude-code"], project=project, force=True, acknowledge="test")
+    with pytest.raises(InputError, match="Windows"):
+        open_registry(tmp_path / "registry").publish(
+            src / "pdf-tools", version="1.0.0", message="x", force=True, acknowledge="test"
+        )
+
+
+@pytest.mark.parametrize("name", ["aux", "con", "nul", "com1", "lpt3"])
+def test_a_skill_named_like_a_windows_device_is_refused(tmp_path: Path, project: Path, name: str) -> None:
+    # The name becomes the skill's folder in every host: '.claude/skills/aux' cannot exist on Windows.
+    with pytest.raises(SpecError, match="Windows"):
+        install(str(_named(tmp_path, "src", name)), hosts=["claude-code"], project=project)
+    assert not (project / ".claude").exists()
+
+
+@pytest.mark.parametrize("name", ["pdf-tools/auxiliary.md", "pdf-tools/console.md", "pdf-tools/com10.md",
+                                  "pdf-tools/references/nul-results.md", "pdf-tools/my aux.md", "pdf-tools/.con"])
+def test_names_that_only_start_like_a_device_install(tmp_path: Path, project: Path, name: str) -> None:
+    archive = _zip_of(tmp_path / "skill.zip", ["pdf-tools/SKILL.md", name])
+    install(str(archive), hosts=["claude-code"], project=project)
+    assert (project / ".claude/skills" / name).exists()
+
+
 @pytest.mark.parametrize("name", ["pdf-tools/．．/．．/evil.md", "pdf-tools/‥/evil.md", "pdf-tools/x／..／..／evil.md",
                                   "pdf-tools/..／evil.md", "pdf-tools/＼..＼evil.md"])
 def test_archive_member_that_reads_as_dot_dot_after_nfkc_is_refused(tmp_path: Path, project: Path, name: str) -> None:
