@@ -387,3 +387,10 @@ def test_a_session_rewritten_between_the_two_reads_is_reported_not_misread(
     assert any("gone on a second read" in r for r in reasons), reasons
     (trace,) = [i for i in items if isinstance(i, Trace)]
     assert 0 < len(trace.steps) < len([s for t in _read(ERRORS) if isinstance(t, Trace) for s in t.steps])
+
+
+def test_the_second_pass_plan_holds_any_number_of_conversations() -> None:
+    # A hostile file can hold more than 65,535 inline subagents; the plan's trace index must not overflow.
+    wanted = claude_code._Wanted()
+    wanted.add(claude_code.Node(line=3, type="user", uuid="u"), 70_000)
+    assert list(wanted.builds) == [70_000] and list(wanted.lines) == [3]

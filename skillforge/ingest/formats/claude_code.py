@@ -380,7 +380,7 @@ class _Wanted:
     is built, and the steps reuse their memory."""
 
     lines: array[int] = field(default_factory=lambda: array("q"))
-    builds: array[int] = field(default_factory=lambda: array("H"))
+    builds: array[int] = field(default_factory=lambda: array("L"))
     checks: array[int] = field(default_factory=lambda: array("q"))
 
     def add(self, node: Node, build: int) -> None:
