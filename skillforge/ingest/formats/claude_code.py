@@ -401,7 +401,8 @@ def _read_again(
 ) -> Iterator[Trace | Skipped]:
     """The traces of ``chains`` (parsed without contents), from a second pass over the file."""
     builds, wanted = _plan(parsed, chains, sidecar_meta)
-    yield from _fill(path, options, parsed.spent, builds, wanted)
+    if wanted.lines:  # nothing to read again (only bookkeeping records): no second pass over the file
+        yield from _fill(path, options, parsed.spent, builds, wanted)
     for build in builds:
         build.assembler.flush()
         steps, build.assembler.steps = build.assembler.steps, []
