@@ -258,3 +258,23 @@ def test_a_fact_above_commands_becomes_an_order_to_run_them(tmp_path: Path) -> N
     (lesson,) = [l for l in _lessons(guide) if l.kind == "procedure"]
     assert lesson.body.startswith("When linting, run the commands below; linting requires shellcheck"), lesson.body
     assert "cargo clippy" in lesson.body
+
+
+def test_an_agents_md_checklist_keeps_its_orders_and_its_moment(tmp_path: Path) -> None:
+    """pyenv's AGENTS.md: "Before committing:" then "1. Run the full Bats test suite: make test" — the
+    "label: text" shape read as a definition dropped three of four steps, the shell globs lost their '*' as
+    emphasis, and the rule was headed "When testing strategy"; "Build System: Makefile" is a field, no step."""
+    guide = _write(tmp_path, "AGENTS.md", (
+        "# AGENTS.md\n\n## Project Overview\n\nKey Info:\n- Build System: Makefile\n- Test Framework: Bats\n\n"
+        "### Testing Strategy\n\nBefore committing:\n1. Run the full Bats test suite: make test\n"
+        "2. Lint all shell scripts: shellcheck ./bin/* ./plugins/*/bin/*\n3. Verify scripts are executable: ls -la ./bin/\n"
+        "4. Test locally to confirm behavior\n"))
+    lessons = [l for l in _lessons(guide) if l.kind == "procedure"]
+    (lesson,) = lessons
+    assert lesson.body.split("\n") == [
+        "Before committing:",
+        "1. Run the full Bats test suite: `make test`",
+        "2. Lint all shell scripts: `shellcheck ./bin/* ./plugins/*/bin/*`",
+        "3. Verify scripts are executable: `ls -la ./bin/`",
+        "4. Test locally to confirm behavior",
+    ], lesson.body

@@ -51,6 +51,8 @@ _PROBLEM_VERB = re.compile(r"(?i)\b(?:is|are|was|were|has|have|does|do|doesn't|d
                            r"takes?|hangs?|fails?|crash(?:es)?|stops?|loops?|returns?|reports?|shows?|runs?|gets?|"
                            r"stuck|keeps?)\b")
 _ERROR = re.compile(r"(?i)error|exception|fail|fatal|panic|denied|refused|not found|cannot|unable")
+_INTRO = re.compile(r"^((?:Before|After|Once|While) [a-z][^:.]{2,60}):$")
+"""A line that introduces a list by the moment it applies ("Before committing:", "Before making changes:")."""
 _NOT_A_CONDITION = re.compile(r"(?i)^(?:there (?:can|may|might|could) be|this (?:runbook|page|document|guide)\b|"
                                r"see\b|todo\b)")
 """A meaning's first sentence that is about the page or the many causes, not what the alert measures."""
@@ -370,7 +372,9 @@ _ONE_STEP_RULE = 300
 
 def _procedure(doc: DocDigest, unit: Unit, skill: str, tags: list[str]) -> Lesson:
     steps = unit.part.steps
-    lead = _lead(unit.heading or doc.title)
+    # "Before committing:" above a list says when its steps apply better than a heading ("Testing Strategy").
+    intro = next((m.group(1) for p in unit.part.prose if (m := _INTRO.match(p.strip()))), None)
+    lead = intro or _lead(unit.heading or doc.title)
     whole = " ".join(steps[0].text.split()) if len(steps) == 1 else ""
     if lead and len(steps) > 1:
         # The numbered steps follow in full: the rule names the goal rather than running their first

@@ -43,6 +43,17 @@ _CONDITION = re.compile(r"(?i)^((?:if|when|whenever|once|after|before|to|in case
                         r"unless|where|since)\b[^,]{2,120}),\s*(.+)$")
 _NOT_STEP = re.compile(r"(?i)^(?:see|for example|for instance|e\.g\.|refer to|(?:for )?more (?:info|information|details)|"
                        r"read more|learn more|note that|to demonstrate|as an example|thanks|thank you)\b")
+def _order_label(label: str) -> bool:
+    """Is a list item's "label:" an order ("Run the full Bats test suite", "Lint all shell scripts") rather
+    than a field name ("Build System", "Test Framework")? A verb first, and words after it in lower case."""
+    words = label.split()
+    if len(words) < 3 or words[0].lower() not in _VERBS | {"lint"}:
+        return False
+    return sum(w[:1].islower() for w in words[1:]) * 2 >= len(words) - 1
+
+
+_LOOKS_RUN = re.compile(r"^(?:\./|[a-z][\w.-]*(?: |$))[^A-Z]*$")
+"""Text after an order's colon that reads as a command line ("make test", "ls -la ./bin/"), not prose."""
 _DEFINITION = re.compile(r"^(?:(\*\*[^*]{1,60}\*\*|`[^`]{1,60}`):?\s*[:\u2014\u2013-]|([A-Z][\w /-]{0,40}):)\s+(.+)$")
 SYMPTOM = re.compile(
     r"(?i)\b(errors?|exceptions?|fail\w*|unable|cannot|can't|could not|couldn't|not found|not working|doesn't|"
@@ -355,6 +366,14 @@ def _read_text(part: Part, block: Block, clean: str, procedural: bool, lenient: 
     if definition and block.kind == "item":
         label = plain(definition.group(1) or definition.group(2))
         told = [s for s in (instruction(x) for x in sentences(definition.group(3))) if s]
+        if not told and definition.group(2) and _order_label(label):
+            # "Run the full Bats test suite: make test": the label is the order, the rest its command.
+            raw = block.text.strip()  # the command as written: plain text reads "./plugins/*/bin/*" as emphasis
+            rest = (raw.split(":", 1)[1] if raw.startswith(definition.group(2)) else definition.group(3)).strip()
+            rest = rest.rstrip(".")
+            command = rest if "`" in rest or " " not in rest.strip() and not rest[:1].isupper() else ""
+            command = command or (f"`{rest}`" if _LOOKS_RUN.match(rest) else rest)
+            return [DocStep(f"{label}: {command}", block.text)]
         if not told:
             return []  # a definition list entry: meaning, not a step
         return [DocStep(f"{label}: {' '.join(told)}", block.text)]
