@@ -482,3 +482,26 @@ def test_a_procedure_example_shows_a_placeholder_once() -> None:
     assert "`rm {scratch_script}`" in examples, procedure.body
     assert not re.search(r"(\{\w+\}) \1", examples), procedure.body
 
+
+def test_a_skipped_step_is_shown_where_it_was_skipped_and_as_successful_runs_took_it() -> None:
+    # The evidence of "Do not skip this step: run the code you changed" was each failed run's submit command, which
+    # does not show the skip: the change the run never ran does, and the rule shows the step as successful runs took it.
+    def run(name: str, solved: bool) -> Trace:
+        steps = [Step(role="user", text=f"Fix the crash in the parser ({name})")]
+        steps += _call(0, "Grep", {"pattern": "parse_header"}, "src/parser.py:3: def parse_header")
+        if solved:
+            steps += _call(1, "Write", {"file_path": "/home/me/proj/reproduce_issue.py", "content": "parse_header('')"},
+                           "File created")
+        steps += _call(2, "Edit", {"file_path": "/home/me/proj/src/parser.py", "old_string": "a", "new_string": "b"},
+                       "The file has been updated.")
+        if solved:
+            steps += _call(3, "Bash", {"command": "python reproduce_issue.py"}, "ok")
+        steps += _call(4, "Bash", {"command": "submit"}, "Submitted")
+        return _session(name, steps, success=solved)
+
+    traces = [run(f"s{n}", True) for n in range(3)] + [run(f"f{n}", False) for n in range(2)]
+    (skipped,) = [l for l in _lessons(traces) if l.title.startswith("Unsuccessful runs skipped step run")]
+    assert "`python {scratch_script}`" in rule_line(skipped), skipped.body
+    edits = {t.id: next(n for n, s in enumerate(t.steps) if s.tool_call and s.tool_call.name == "Edit") for t in traces}
+    assert {(e.trace_id, e.step) for e in skipped.evidence} == {("f0", edits["f0"]), ("f1", edits["f1"])}
+

@@ -152,6 +152,8 @@ class TraceDigest:
     """The run's last real call failed and nothing after it worked (what an unknown outcome falls back on)."""
     verified: bool = False
     """A test or script run worked after the last edit."""
+    final_edit: Action | None = None
+    """The run's last successful change to the code (its scratch scripts aside)."""
     scratch: set[str] = field(default_factory=set)
     """Throw-away files the run wrote (reproduction and check scripts)."""
     denials: list[Denial] = field(default_factory=list)
@@ -226,6 +228,8 @@ def digest(trace: Trace) -> TraceDigest:
         if action.role == "edit" and action.failed is False:
             last_edit = action.index
             out.verified = False
+            if not (action.files and all(f in repro_files for f in action.files)):
+                out.final_edit = action
             for path in action.files:
                 if "." in path.rsplit("/", 1)[-1] and path not in repro_files:
                     out.extensions[path.rsplit(".", 1)[-1].lower()] += 1
@@ -407,6 +411,8 @@ def _kept_actions(out: TraceDigest) -> list[Action]:
     for actions in out.role_examples.values():
         kept.update((id(a), a) for a in actions)
     kept.update((id(a), a) for _, a in out.edited)
+    if out.final_edit is not None:
+        kept[id(out.final_edit)] = out.final_edit
     for r in out.recoveries:
         kept.update((id(a), a) for a in (r.failed, r.fixed, *r.between))
     for f in out.fixes:

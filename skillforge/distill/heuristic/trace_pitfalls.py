@@ -27,7 +27,8 @@ from skillforge.distill.heuristic.trace_common import (
     task_count,
 )
 from skillforge.distill.heuristic.trace_digest import Denial, ErrorSeen, TraceDigest, pitfall_key
-from skillforge.models import Lesson
+from skillforge.distill.heuristic.trace_hints import generic_command
+from skillforge.models import Evidence, Lesson
 
 __all__ = ["denial_lessons", "outcome_pitfalls", "unrecovered"]
 
@@ -242,16 +243,40 @@ def _skipped_by_failures(failed: list[TraceDigest], good: list[TraceDigest], nam
         missing = [d for d in failed if item not in d.roles and d.roles]
         if not missing or len(missing) * 2 < len(failed) and len(missing) < 3:
             continue
-        evidence = []
-        for d in missing:
-            last = max((a for acts in d.role_examples.values() for a in acts), key=lambda a: a.index, default=None)
-            if last is not None:
-                evidence.append(d.evidence(last.step, last.quote))
+        evidence = [e for e in (_where_skipped(d, item) for d in missing) if e is not None]
         if evidence:
+            shown = _as_taken([d for d in good if item in d.roles], item)
+            body = (f"Do not skip this step: {_SKIPPED_PHRASE.get(item, ROLE_PHRASE[item])}"
+                    f"{f' (e.g. {shown})' if shown else ''}, because successful runs did and unsuccessful runs left it out.")
+            if item in _AFTER_CHANGE:
+                body += "\nEach unsuccessful run is quoted at its last change, which it never checked this way."
             lessons.append(make_lesson(
-                "pitfall", f"Unsuccessful runs skipped step {item}",
-                f"Do not skip this step: {_SKIPPED_PHRASE.get(item, ROLE_PHRASE[item])}, because successful runs did "
-                "and unsuccessful runs left it out.",
+                "pitfall", f"Unsuccessful runs skipped step {item}", body,
                 names.target([d.area for d in missing], len({d.area for d in missing}) > 1), "pitfalls", evidence,
                 len(missing), **outcome_counts(missing), keywords=[item]))
     return lessons
+
+
+_AFTER_CHANGE = frozenset({"run", "test", "lint", "build", "review"})
+"""Steps that check a change: skipping one shows at the run's last change, which nothing checked afterwards."""
+
+
+def _where_skipped(d: TraceDigest, item: str) -> Evidence | None:
+    """Where run ``d`` shows it skipped ``item``: the last change it never checked (for a checking step), else
+    its last call (which it made without ever taking the step)."""
+    if item in _AFTER_CHANGE and d.final_edit is not None:
+        return d.evidence(d.final_edit.step, d.final_edit.quote)
+    last = max((a for acts in d.role_examples.values() for a in acts), key=lambda a: a.index, default=None)
+    return d.evidence(last.step, last.quote) if last is not None else None
+
+
+def _as_taken(runs: list[TraceDigest], item: str) -> str:
+    """The step as the successful runs took it: the command most of them used, with run values as placeholders."""
+    actions = [a for d in runs for a in d.role_examples.get(item, [])[:1]]
+    if not actions:
+        return ""
+    family = Counter(a.family for a in actions).most_common(1)[0][0]
+    sample = min((a for a in actions if a.family == family), key=lambda a: (len(a.quote), a.quote))
+    d = next(d for d in runs if sample in d.role_examples.get(item, []))
+    shown = example(sample, 60, d.scratch)
+    return generic_command(shown) if is_shell(sample) else shown
