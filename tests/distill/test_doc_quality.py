@@ -278,3 +278,13 @@ def test_an_agents_md_checklist_keeps_its_orders_and_its_moment(tmp_path: Path) 
         "3. Verify scripts are executable: `ls -la ./bin/`",
         "4. Test locally to confirm behavior",
     ], lesson.body
+
+
+def test_a_list_of_things_to_avoid_is_one_guardrail(tmp_path: Path) -> None:
+    guide = _write(tmp_path, "AGENTS.md", (
+        "# AGENTS.md\n\n### What We Avoid\n\n- Large functions doing multiple things\n- Commented-out dead code\n"
+        "- Skipped tests or test TODOs\n\n### What We Value\n\n- Well-tested code with clear intent\n"
+        "- Consistent code style\n"))
+    guards = [l.body for l in _lessons(guide) if l.kind == "guardrail"]
+    assert guards == ["Avoid large functions doing multiple things, commented-out dead code and skipped tests or "
+                      "test TODOs."], guards  # what a project values is no prohibition

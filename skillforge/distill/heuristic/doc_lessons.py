@@ -20,6 +20,7 @@ from skillforge.distill.heuristic.doc_steps import (
     NOUNISH,
     SYMPTOM,
     DocStep,
+    Guard,
     Part,
     first_clause,
     is_imperative,
@@ -51,6 +52,8 @@ _PROBLEM_VERB = re.compile(r"(?i)\b(?:is|are|was|were|has|have|does|do|doesn't|d
                            r"takes?|hangs?|fails?|crash(?:es)?|stops?|loops?|returns?|reports?|shows?|runs?|gets?|"
                            r"stuck|keeps?)\b")
 _ERROR = re.compile(r"(?i)error|exception|fail|fatal|panic|denied|refused|not found|cannot|unable")
+_AVOID_HEADING = re.compile(r"(?i)^(?:what (?:we|to) avoid|things to avoid|avoid|don'?ts|do not(?: do)?|anti-?patterns)$")
+"""A heading over a list of things not to do or write."""
 _INTRO = re.compile(r"^((?:Before|After|Once|While) [a-z][^:.]{2,60}):$")
 """A line that introduces a list by the moment it applies ("Before committing:", "Before making changes:")."""
 _NOT_A_CONDITION = re.compile(r"(?i)^(?:there (?:can|may|might|could) be|this (?:runbook|page|document|guide)\b|"
@@ -469,7 +472,14 @@ def _guardrails(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
     for unit in doc.units:
         if _META_HEADING.match(unit.heading):
             continue
-        for guard in unit.part.guards:
+        guards = list(unit.part.guards)
+        avoided = [x.rstrip(".") for x in unit.part.prose if len(x) <= 80 and not is_imperative(x)]
+        if _AVOID_HEADING.match(unit.heading) and not unit.part.steps and len(avoided) >= 2:
+            # "What We Avoid" over a list of things: the list is the prohibition.
+            items = [lower_first(x) if not x[:2].isupper() else x for x in avoided[:6]]
+            text = "Avoid " + ", ".join(items[:-1]) + " and " + items[-1] + "."
+            guards.append(Guard(text, unit.part.prose[0]))
+        for guard in guards:
             key = guard.text.lower()
             if key in seen or len(guard.text) > 300:
                 continue
