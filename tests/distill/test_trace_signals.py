@@ -64,6 +64,10 @@ def test_signal_classes(output: str, flags: dict, expected: str) -> None:  # typ
         ("No package 'gtk+-3.0' found", {"exit_code": 1}, "import"),
         ("/usr/bin/ld: cannot find -lz: No such file or directory", {"exit_code": 1}, "import"),
         ("src/io.c:3:10: fatal error: zlib.h: No such file or directory", {"exit_code": 1}, "import"),
+        # `python -m pytest` without pytest: the program is missing, as `pytest: command not found` says
+        ("/usr/bin/python3: No module named pytest", {"exit_code": 1, "command": "/usr/bin/python3 -m pytest a"},
+         "command_not_found"),
+        ("ModuleNotFoundError: No module named 'yaml'", {"exit_code": 1, "command": "python -m app.cli"}, "import"),
     ],
 )
 def test_failure_kinds(output: str, flags: dict, kind: str) -> None:  # type: ignore[type-arg]
@@ -215,14 +219,14 @@ def test_a_pitfall_says_resending_unchanged_failed_only_when_the_same_call_was_r
 
 
 def test_one_missing_dependency_is_one_pitfall_whichever_command_hit_it() -> None:
-    # The same fix (install the package) for cmake's find_package and pytest's "No module named": one rule, as
+    # The same fix (install the package) for cmake's find_package and "No module named 'mpmath'": one rule, as
     # recoveries of these kinds already are, not a near-duplicate per command.
     traces = [
         _trace("ponyc", [("Bash", "cmake -B build", ToolResult(
             output="CMake Error at CMakeLists.txt:27 (find_package):\n  Could not find a package configuration file",
             exit_code=1))], success=False),
         _trace("sympy", [("Bash", "python3 -m pytest sympy/core", ToolResult(
-            output="/usr/bin/python3: No module named pytest", exit_code=1))], success=False),
+            output="ModuleNotFoundError: No module named 'mpmath'", exit_code=1))], success=False),
     ]
     pitfalls = [l for l in HeuristicAnalyzer().analyze(traces) if l.kind == "pitfall" and l.body.startswith("When ")]
     assert len(pitfalls) == 1 and "install the missing package" in pitfalls[0].body, [l.body for l in pitfalls]
@@ -263,3 +267,37 @@ def test_a_rule_for_whatever_command_failed_says_why_as_a_person_would() -> None
     traces = [run("cat", "cat a.py", "cat src/a.py"), run("py", "python a.py", "python src/a.py")]
     (rule,) = [l.body for l in HeuristicAnalyzer().analyze(traces) if l.kind == "recovery"]
     assert rule.startswith("When a command fails because a file or path it names does not exist, "), rule
+
+
+def test_a_test_runner_that_is_not_installed_is_recovered_by_the_projects_own_runner() -> None:
+    # sympy: `python3 -m pytest` answered "No module named pytest" and the run went on with the project's `bin/test`.
+    # That is a recovery (another command of the same role), and the rule says to look for the project's runner.
+    def run(name: str, runner: str) -> Trace:
+        return _trace(name, [
+            ("Bash", "sed -i 's/a/b/' sympy/polys/densearith.py", ToolResult(output="", exit_code=0)),
+            ("Bash", "/usr/bin/python3 -m pytest sympy/polys/tests/test_densearith.py",
+             ToolResult(output="/usr/bin/python3: No module named pytest", exit_code=1)),
+            ("Bash", "ls bin", ToolResult(output="test", exit_code=0)),
+            ("Bash", f"{runner} sympy/polys/tests/test_densearith.py", ToolResult(output="12 passed", exit_code=0)),
+        ])
+
+    lessons = HeuristicAnalyzer().analyze([run("sympy-1", "bin/test"), run("sympy-2", "bin/test")])
+    (recovery,) = [l for l in lessons if l.kind == "recovery"]
+    assert recovery.body.startswith("When `pytest` is not installed, check which command the environment provides")
+    assert "and use that one (e.g. `bin/test {test_file}`)." in recovery.body, recovery.body
+    assert "then `bin/test " in recovery.body, recovery.body
+    assert not [l.body for l in lessons if l.kind == "pitfall"]
+
+
+@pytest.mark.parametrize("then", ["cat setup.cfg", "python -c \"from tests.test_http import run; run()\"",
+                                  "python test_http_directly.py"])
+def test_a_missing_runner_is_not_recovered_by_what_is_no_runner(then: str) -> None:
+    # After `pytest` was not found the run read a file, or ran its own code through the interpreter (deepseek runs
+    # on django: `python -c "…"`, `python test_validators_directly.py`): nothing there is the project's runner.
+    trace = _trace("x", [
+        ("Bash", "pytest tests", ToolResult(output="bash: pytest: command not found", exit_code=127)),
+        ("Bash", then, ToolResult(output="ok", exit_code=0)),
+        ("Bash", "grep -rn def parse src", ToolResult(output="src/a.py:1:def parse", exit_code=0)),
+    ])
+    assert not [l for l in HeuristicAnalyzer().analyze([trace, trace.model_copy(update={"id": "y"})])
+                if l.kind == "recovery"]

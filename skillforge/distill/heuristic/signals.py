@@ -199,7 +199,7 @@ def classify(output: str, *, is_error: bool = False, exit_code: int | None = Non
     if not flagged:
         # Structured tools (and some harnesses) report errors only in the text: "Error: ...", a traceback.
         if _UNFLAGGED_ERROR.match(body) and (not in_shell or code is None):
-            return Signal("failed", _kind(text, role, in_shell))
+            return Signal("failed", _kind(text, role, in_shell, command))
         if not body and (_SEARCH.match(family) or role == "search"):
             return Signal("empty")
         return Signal("ok")
@@ -210,7 +210,7 @@ def classify(output: str, *, is_error: bool = False, exit_code: int | None = Non
         return Signal("empty")
     if code in (None, 0) and body and _WARNING_LINE.search(body) and not _ERROR_TEXT.search(_non_warning(body)):
         return Signal("warning")
-    return Signal("failed", _kind(text, role, in_shell))
+    return Signal("failed", _kind(text, role, in_shell, command))
 
 
 # Commands whose exit status 1 is their answer: "the inputs differ" or "no" (false, absent, nothing matched).
@@ -319,7 +319,10 @@ def _unwrap_sandbox(found: re.Match[str], *, family: str, role: str, command: st
 _TEST_SUMMARY = re.compile(r"(?im)^FAILED |\b\d+ failed\b|failed tests?|tests? failed|^FAIL\b")
 
 
-def _kind(text: str, role: str, shell: bool) -> str:
+_RUN_MODULE = re.compile(r"(?:^|[\s/])python[\d.]*(?:\s+-\w+)*\s+-m\s+([A-Za-z_]\w*)")
+
+
+def _kind(text: str, role: str, shell: bool, command: str = "") -> str:
     # Long outputs put the verdict at the end (pytest's summary), the cause at the start.
     sample = text if len(text) <= 8000 else text[:4000] + "\n" + text[-4000:]
     if role == "test" and _TEST_SUMMARY.search(sample):
@@ -328,8 +331,17 @@ def _kind(text: str, role: str, shell: bool) -> str:
         if name == "test_failure" and role != "test" and not _TEST_SUMMARY.search(sample):
             continue
         if pattern.search(sample):
+            if name == "import" and _program_missing(command, sample):
+                return "command_not_found"
             return name
     return "other" if shell else "rejected"
+
+
+def _program_missing(command: str, text: str) -> bool:
+    """``python -m pytest`` answering "No module named pytest": the program it runs is not installed (the same
+    as ``pytest: command not found``), not an import of the code failing."""
+    module = _RUN_MODULE.search(command.split("\n", 1)[0])
+    return module is not None and bool(re.search(rf"(?i)no module named '?{module.group(1)}'?(?:\s|$)", text))
 
 
 def _exit_in_text(text: str) -> int | None:

@@ -213,6 +213,8 @@ def condition(who: str, kind: str) -> str:
             return f"When {who} times out"
         if kind in _BECAUSE:
             return f"When {who} fails because {_BECAUSE[kind]}"
+    elif kind == "command_not_found":
+        return f"When {who} is not installed"
     return f"When {who} fails with {FAILURE_WORDS.get(kind, FAILURE_WORDS['other'])}"
 
 

@@ -552,6 +552,18 @@ class _Failures:
                     resolved = True
             self.used_fixes.add(candidate.index)
             break
+        if not resolved and action.failure == "command_not_found" and action.role in _RUNNER_ROLES:
+            # A test runner that is not installed is recovered by the one the project provides (sympy's `bin/test`
+            # for `pytest`): the next call of the same role that worked, whatever its command.
+            stand_in = next((b for b in later if b.role == action.role and b.failed is False
+                             and b.family != action.family and b.family not in _INTERPRETERS
+                             and b.index not in self.used_fixes), None)
+            if stand_in is not None:
+                between = [b for b in later if b.index < stand_in.index and b.family != action.family]
+                self.recoveries.add(Recovery(signature, action.family, action.role, action.tool, quote, action,
+                                             stand_in, between, retries, environment))
+                self.used_fixes.add(stand_in.index)
+                resolved = True
         if not resolved and quote:
             next_ok = next((b for b in later if b.failed is False and b.role not in ("trivial",)), None)
             self.errors.add(
@@ -559,6 +571,11 @@ class _Failures:
                           resent)
             )
 
+
+_RUNNER_ROLES = frozenset({"test", "build", "lint"})
+"""Roles whose command one project may provide under another name (``bin/test`` for ``pytest``, ``make lint``)."""
+_INTERPRETERS = frozenset({"python", "python3", "python -c", "python3 -c", "node", "node -e", "bash", "sh", "ruby", "perl"})
+"""Families that run whatever code they are given (``python -c "…"``, ``python my_check.py``): no project's runner."""
 
 _BUG_SHOWN = frozenset({"test_failure", "exception"})
 """Failure kinds by which a reproduction script shows the bug (as opposed to not running at all)."""

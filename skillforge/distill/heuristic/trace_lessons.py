@@ -113,6 +113,10 @@ def _recoveries(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         if kind in _KIND_FIX:
             when = condition(who, kind)
             fix = kind_fix(kind, hints)
+            stand_ins = [r.fixed for _, r in items if r.fixed.family != r.family]
+            if kind == "command_not_found" and stand_ins:
+                # The command the project provided instead (sympy's `bin/test` for `pytest`) is the example.
+                fix += f" (e.g. {generic_command(example(stand_ins[0], 60, d0.scratch))})"
         else:
             when = f"When {who} fails with {code(display_signature(first.signature))}"
             hint = next((h for h in hints if h), "")
