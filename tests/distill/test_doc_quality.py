@@ -288,3 +288,11 @@ def test_a_list_of_things_to_avoid_is_one_guardrail(tmp_path: Path) -> None:
     guards = [l.body for l in _lessons(guide) if l.kind == "guardrail"]
     assert guards == ["Avoid large functions doing multiple things, commented-out dead code and skipped tests or "
                       "test TODOs."], guards  # what a project values is no prohibition
+
+
+def test_an_agent_instructions_file_is_about_developing_the_project() -> None:
+    from skillforge.distill.heuristic.doc_naming import doc_kind
+
+    for stem in ("AGENTS", "CLAUDE", "GEMINI", "copilot-instructions"):
+        assert doc_kind(stem, f"{stem}.md", ["Project Overview", "Initial Setup"]) == "development", stem
+    assert doc_kind("notes", "Notes", ["Usage"]) == "usage"

@@ -29,6 +29,8 @@ KINDS: list[tuple[str, str]] = [
     ("upgrade", r"upgrad|migrat"),
     ("usage", r"usage|how ?to|tutorial|guide|manual"),
 ]
+_AGENT_FILES = {"agents", "agent", "claude", "gemini", "copilot-instructions", ".cursorrules", "cursorrules", "conventions"}
+"""Stems of the files agent hosts read as project instructions (AGENTS.md, CLAUDE.md, GEMINI.md …)."""
 _GENERIC = set(GENERIC_DIRS) | {
     "doc", "docs", "documentation", "readme", "guide", "guides", "content", "contents", "runbook", "runbooks",
     "alerts", "alert", "source", "src", "en", "pages", "page", "wiki", "manual", "howto", "tips", "faq", "md",
@@ -56,6 +58,8 @@ _STOP = frozenset(["the", "and", "for", "with", "that", "this", "from", "are", "
 
 def doc_kind(stem: str, title: str, headings: list[str]) -> str:
     """The activity a document is about: ``runbook``, ``troubleshooting``, ``contributing``, ``installation`` …"""
+    if stem.lower() in _AGENT_FILES:
+        return "development"  # what an agent must know to work on the project
     text = f"{stem} {title}".lower().replace("_", " ")
     for kind, pattern in KINDS:
         if re.search(pattern, text):
