@@ -219,17 +219,25 @@ def test_a_pitfall_says_resending_unchanged_failed_only_when_the_same_call_was_r
 
 
 def test_one_missing_dependency_is_one_pitfall_whichever_command_hit_it() -> None:
-    # The same fix (install the package) for cmake's find_package and "No module named 'mpmath'": one rule, as
-    # recoveries of these kinds already are, not a near-duplicate per command.
+    # The same fix for cmake's find_package and the linker's -lz (install the library): one rule, as recoveries of
+    # these kinds already are, not a near-duplicate per command. It is said as what it is, a library the build
+    # needs (not "a missing module or import"), with its own fix; a Python module missing keeps the import rule.
     traces = [
         _trace("ponyc", [("Bash", "cmake -B build", ToolResult(
-            output="CMake Error at CMakeLists.txt:27 (find_package):\n  Could not find a package configuration file",
-            exit_code=1))], success=False),
+            output="CMake Error at CMakeLists.txt:27 (find_package):\n  Could not find a package configuration file "
+                   "provided by \"LLVM\"", exit_code=1))], success=False),
+        _trace("zlib", [("Bash", "make", ToolResult(
+            output="/usr/bin/ld: cannot find -lz: No such file or directory", exit_code=2))], success=False),
         _trace("sympy", [("Bash", "python3 -m pytest sympy/core", ToolResult(
             output="ModuleNotFoundError: No module named 'mpmath'", exit_code=1))], success=False),
     ]
-    pitfalls = [l for l in HeuristicAnalyzer().analyze(traces) if l.kind == "pitfall" and l.body.startswith("When ")]
-    assert len(pitfalls) == 1 and "install the missing package" in pitfalls[0].body, [l.body for l in pitfalls]
+    pitfalls = [l.body for l in HeuristicAnalyzer().analyze(traces) if l.kind == "pitfall" and l.body.startswith("When ")]
+    library = [p for p in pitfalls if "library" in p]
+    assert len(library) == 1 and library[0].startswith("When a command fails because a library the build needs is "
+                                                       "missing"), pitfalls
+    assert "module" not in library[0] and "development package" in library[0], library
+    assert "`Could not find a package configuration file provided by \"LLVM\"`" in library[0], library  # not "CMake Error at"
+    assert [p for p in pitfalls if p.startswith("When `pytest` fails with a missing module or import")], pitfalls
 
 
 def test_a_timeout_is_one_pitfall_whichever_command_timed_out_and_quotes_the_timeout() -> None:

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FAILURE_WORDS", "NOT_FAILURES", "Signal", "SignalKind", "classify", "failure_text", "strip_ansi"]
+__all__ = ["FAILURE_WORDS", "NOT_FAILURES", "Signal", "SignalKind", "classify", "failure_text", "missing_library",
+           "strip_ansi"]
 
 SignalKind = Literal["ok", "running", "empty", "warning", "interrupted", "denied", "skipped", "failed"]
 NOT_FAILURES: frozenset[str] = frozenset({"running", "empty", "warning", "interrupted", "denied", "skipped"})
@@ -33,6 +34,7 @@ FAILURE_WORDS = {
     "shell_quoting": "a path the shell parsed as syntax",
     "test_failure": "failing tests",
     "import": "a missing module or import",
+    "dependency": "a missing library or build dependency",
     "timeout": "a timeout",
     "permission": "a permission error",
     "bad_arguments": "invalid arguments",
@@ -113,6 +115,13 @@ _UNFLAGGED_ERROR = re.compile(
     r"^(?:Error|ERROR|error)\b[:\s]|^Traceback \(most recent call last\)|^\[?(?:Errno \d+|Error:)|^Exception\b"
 )
 
+_LIBRARY = re.compile(
+    # a library or package a build needs: CMake, pkg-config, the linker, a missing header
+    r"(?i)could not find a package configuration file|could not find \w+ \(missing:|"
+    r"no package '[^'\n]+' found|not found in the pkg-config search path|cannot find -l|"
+    r"fatal error: [\w./+-]+\.h(?:h|pp|xx)?: no such file"
+)
+
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("hook", re.compile(
         r"(?i)(pre-commit (?:validation|hook|check)s? failed|pre-commit hook|hook (?:failed|error|blocked|denied|rejected)|"
@@ -135,11 +144,7 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
         r"(?i)(syntaxerror|indentationerror|taberror|syntax error|\bE999\b|unexpected token|parse error|"
         r"unterminated string|unexpected eof|expected ['\"`;:)\]}]|unexpected indent)")),
     ("import", re.compile(r"(?i)(modulenotfounderror|importerror|no module named|cannot find module|"
-                          r"cannot find package|unresolved import|could not import|"
-                          # a library or package a build needs: CMake, pkg-config, the linker, a missing header
-                          r"could not find a package configuration file|could not find \w+ \(missing:|"
-                          r"no package '[^'\n]+' found|not found in the pkg-config search path|cannot find -l|"
-                          r"fatal error: [\w./+-]+\.h(?:h|pp|xx)?: no such file)")),
+                          r"cannot find package|unresolved import|could not import|" + _LIBRARY.pattern.removeprefix("(?i)") + ")")),
     ("command_not_found", re.compile(r"(?i)(command not found|is not recognized as an internal|"
                                      r"executable file not found|no such command|unknown command)")),
     ("timeout", re.compile(r"(?i)(timed? ?out|timeouterror|deadline exceeded|took too long|exceeded .{0,20}time)")),
@@ -283,6 +288,19 @@ def _answers(command: str) -> str | None:
     if name == "id" and len(words) == 1:
         return None
     return _ANSWER_COMMANDS.get(name)
+
+
+def missing_library(output: str) -> str:
+    """The line saying a build misses a library or package (CMake's ``find_package``, pkg-config, the linker's
+    ``-l``, a C header), or "": such a failure of kind ``import`` is no module the code imports, it is installed
+    and found differently, so a rule says it differently and quotes that line."""
+    text = strip_ansi(output[:8000])
+    found = _LIBRARY.search(text)
+    if found is None:
+        return ""
+    start = text.rfind("\n", 0, found.start()) + 1
+    end = text.find("\n", found.end())
+    return text[start:end if end >= 0 else None].strip()[:200]
 
 
 def strip_ansi(text: str) -> str:

@@ -150,7 +150,8 @@ def task_count(items: Iterable[tuple[Any, ...]]) -> int:
     return len({item[0].task_key for item in items})
 
 
-ANY_TOOL_KINDS = frozenset({"not_found", "command_not_found", "is_directory", "permission", "network", "import"})
+ANY_TOOL_KINDS = frozenset({"not_found", "command_not_found", "is_directory", "permission", "network", "import",
+                            "dependency"})
 """Failure kinds whose fix does not depend on the tool that hit them."""
 
 KIND_FIX = {
@@ -167,6 +168,8 @@ KIND_FIX = {
     "syntax": "re-issue the whole edit with balanced brackets and the file's own indentation, since the editor "
               "rejects an edit that does not parse",
     "import": "install the missing package or run from the project root in the project's environment",
+    "dependency": "install the library's development package (with its headers) or point the build at an installed "
+                  "copy (e.g. `CMAKE_PREFIX_PATH`, `PKG_CONFIG_PATH`)",
     "bad_arguments": "read the tool's usage and call it again with the arguments it accepts",
     "timeout": "narrow the command (fewer files or tests) or run it in the background and poll",
     "permission": "work in a writable location or ask the user for access",
@@ -192,6 +195,7 @@ _BECAUSE = {
     "permission": "it lacks the permission it needs",
     "network": "a host or service it needs cannot be reached",
     "import": "a module or package it needs is missing",
+    "dependency": "a library the build needs is missing",
 }
 """Why a command failed, for a rule about whatever command it was (``When a command fails because …``)."""
 

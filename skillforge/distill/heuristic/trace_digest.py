@@ -22,7 +22,7 @@ from skillforge.distill.heuristic.actions import (
     normalize_signature,
 )
 from skillforge.distill.heuristic.area import detect_area
-from skillforge.distill.heuristic.signals import failure_text
+from skillforge.distill.heuristic.signals import failure_text, missing_library
 from skillforge.distill.heuristic.trace_dialogue import Dialogue, dialogue_of
 from skillforge.distill.heuristic.trace_feedback import UserTurn, user_turns
 from skillforge.distill.lessons import MAX_EVIDENCE
@@ -507,7 +507,7 @@ class _Failures:
         if found is None:
             if len(self.memo) >= 4096:
                 self.memo.clear()
-            quote = error_line(failure_text(output))
+            quote = _error_quote(output)
             found = self.memo[output] = (quote, normalize_signature(quote))
         return found
 
@@ -594,10 +594,17 @@ def _final_error(tail: list[Action], out: TraceDigest) -> None:
     failing = [a for a in tail if a.failed is True]
     if failing:
         last = failing[-1]
-        quote = error_line(failure_text(last.output))
+        quote = _error_quote(last.output)
         if quote:
             out.final_error = ErrorSeen(normalize_signature(quote), last.family, last.role, quote, last, None,
                                         bool(_ENVIRONMENT.search(quote)))
+
+
+def _error_quote(output: str) -> str:
+    """The line of a failed call's output that says what went wrong. A library a build lacks is named after the
+    build's own error line (CMake: "CMake Error at CMakeLists.txt:27 (find_package):", then the library)."""
+    text = failure_text(output)
+    return missing_library(text) or error_line(text)
 
 
 def _first_line(text: str) -> str:
