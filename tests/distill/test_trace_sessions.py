@@ -505,3 +505,43 @@ def test_a_skipped_step_is_shown_where_it_was_skipped_and_as_successful_runs_too
     edits = {t.id: next(n for n, s in enumerate(t.steps) if s.tool_call and s.tool_call.name == "Edit") for t in traces}
     assert {(e.trace_id, e.step) for e in skipped.evidence} == {("f0", edits["f0"]), ("f1", edits["f1"])}
 
+
+def test_a_command_of_a_run_whose_project_is_unknown_joins_the_projects_rule() -> None:
+    # Eight SWE-agent replays of one marshmallow task: the project of two could not be told, and `pip install -e
+    # .[dev]` came out twice, "Build or install the project with …" and "… in marshmallow with …".
+    def run(name: str, cwd: str, command: str) -> Trace:
+        steps = [Step(role="user", text=f"Fix the field validation ({name})")]
+        steps += _call(0, "Bash", {"command": command}, "Successfully installed")
+        steps += _call(1, "Edit", {"file_path": "src/fields.py", "old_string": "a", "new_string": "b"},
+                       "The file has been updated.")
+        steps += _call(2, "Bash", {"command": "python reproduce.py"}, "ok")
+        return _session(name, steps, cwd=cwd, success=True)
+
+    def commands(traces: list[Trace]) -> list[str]:
+        return [l.body for l in _lessons(traces) if tag(l, "section") == "commands"]
+
+    project = [run("a", "/home/me/marshmallow", "pip install -e .[dev]"), run("b", "/tmp", "pip install -e .[dev]")]
+    assert commands(project) == ["Build or install the project in marshmallow with `pip install -e .[dev]`."]
+    # A command no run of the project ran stays out of the project's rule.
+    assert not [c for c in commands([*project, run("c", "/tmp", "pip install pwntools")]) if "marshmallow" in c
+                and "pwntools" in c]
+
+
+def test_installing_a_named_package_or_running_inline_code_is_no_project_command() -> None:
+    # deepseek on astropy and django: "Build or install the project in astropy with `pip install pytest -q`" and
+    # "Run the relevant tests in django with … `cd /testbed && python -c "`": a package the run wanted and code it
+    # typed in are that run's, not how the project is built or tested.
+    def run(name: str, install: str, check: str) -> Trace:
+        steps = [Step(role="user", text=f"Fix the unit conversion ({name})")]
+        steps += _call(0, "Bash", {"command": install}, "Successfully installed")
+        steps += _call(1, "Edit", {"file_path": "src/units.py", "old_string": "a", "new_string": "b"},
+                       "The file has been updated.")
+        steps += _call(2, "Bash", {"command": check}, "3 passed")
+        return _session(name, steps, cwd="/home/me/astropy", success=True)
+
+    def commands(install: str, check: str) -> list[str]:
+        traces = [run("a", install, check), run("b", install, check)]
+        return [l.body for l in _lessons(traces) if tag(l, "section") == "commands"]
+
+    assert commands("pip install pytest -q", "cd /testbed && python -c \"from astropy import units; units.test()\"") == []
+    assert len(commands("pip install -e .[test]", "python -m pytest astropy/units -q")) == 2

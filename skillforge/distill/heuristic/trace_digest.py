@@ -313,7 +313,8 @@ def _use(action: Action, repro_files: set[str], out: TraceDigest, uses: _Uses) -
         if len(examples) < EXAMPLES_PER_ROLE:
             examples.append(action)
     scratch = action.files and all(f in repro_files or is_scratch_file(f) for f in action.files)
-    if action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch:
+    if (action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch
+            and action.family not in _INTERPRETERS and not _installs_named_packages(action.command)):
         first = uses.commands.get((action.family, action.quote))
         if first is not None and uses.per_family[action.family] >= KEEP_PER_SIGNATURE:
             first.count += 1
@@ -327,6 +328,20 @@ def _use(action: Action, repro_files: set[str], out: TraceDigest, uses: _Uses) -
             if not is_scratch_file(path) and path not in repro_files and path not in uses.edited:
                 uses.edited.add(path)
                 out.edited.append((path, action))
+
+
+_PIP_INSTALL = re.compile(r"^(?:python3?\s+-m\s+)?(?:uv\s+)?pip3?\s+install\s+(?P<args>.*)$")
+
+
+def _installs_named_packages(command: str) -> bool:
+    """``pip install pytest -q``: packages one run wanted, not how the project installs (``pip install -e .``,
+    ``pip install -r requirements.txt``)."""
+    found = _PIP_INSTALL.match(command.split("\n", 1)[0].split("&&")[-1].strip())
+    if found is None:
+        return False
+    args = found.group("args").split()
+    return bool(args) and not any(a.startswith((".", "/", "-e", "--editable", "-r", "--requirement")) or "/" in a
+                                  for a in args)
 
 
 def pitfall_key(error: ErrorSeen) -> str:

@@ -315,6 +315,22 @@ def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
                 command = generic_command(abstract(c.command, d.scratch))
                 clusters[(d.area, c.family)].append((d, command, c.step, c.role))
                 runs[(d.area, c.family)][command] += c.count
+    # A run whose project could not be told, running a command that one project's runs ran, ran that project's
+    # command: one rule, not a second one without the project's name.
+    for (area, family), items in list(clusters.items()):
+        if area is not None:
+            continue
+        for item in list(items):
+            homes = [a for (a, f), counts in runs.items() if a is not None and f == family and item[1] in counts]
+            if len(homes) == 1:
+                items.remove(item)
+                clusters[(homes[0], family)].append(item)
+                runs[(homes[0], family)][item[1]] += runs[(None, family)][item[1]]
+                runs[(None, family)][item[1]] = 0
+        if not items:
+            del clusters[(area, family)], runs[(area, family)]
+        else:
+            runs[(area, family)] = +runs[(area, family)]  # drop the commands that moved
     lessons = []
     for (area, family), items in sorted(clusters.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
         commands = runs[(area, family)]
