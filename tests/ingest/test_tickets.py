@@ -179,11 +179,36 @@ def test_jira_issues_are_tickets_from_their_fields() -> None:
     # Atlassian Document Format flattened: paragraphs on lines, the code block fenced, list items as "- ".
     assert fixed.task.startswith("Export to CSV times out for large projects\n\nExporting our project (40k rows)")
     assert "```\n504 Gateway Timeout\n```" in fixed.task and "- Small projects export fine" in fixed.task
-    # The reporter is the customer, the assignee support; the support reply that closed it is the resolution.
-    assert [s.role for s in fixed.steps] == ["assistant", "user", "assistant"]
-    assert fixed.steps[0].text == "Use Export > Background export; it runs as a job and e-mails the file."
-    assert fixed.steps[-1].text.startswith("Resolution:\nUse Export > Background export")
+    # The reporter is the customer, the assignee support; the support reply that closed it is the resolution,
+    # said once, where it was said (the reporter's thanks come after it).
+    assert [s.role for s in fixed.steps] == ["assistant", "user"]
+    assert fixed.steps[0].text == "Resolution:\nUse Export > Background export; it runs as a job and e-mails the file."
     assert fixed.outcome.success is True
     assert declined.outcome.success is False  # done, but resolved as Won't Do
     assert declined.task.endswith("PDF exports are too bright for our night shift.")
     assert ongoing.outcome.success is False and ongoing.steps == []  # still in progress
+
+
+def test_github_issues_are_tickets_with_the_reporter_as_customer() -> None:
+    """``gh issue list --json number,title,body,state,stateReason,author,labels,comments,createdAt`` (a
+    synthetic file in that shape): comments came out with the roles swapped (the thread alternated from the
+    customer, but the body is not in it), closed issues had no outcome and no resolution."""
+    path = TICKETS / "github_issues.json"
+    traces, skipped = _read(path)
+    assert skipped == []
+    proxy, index, dark = traces
+    assert proxy.metadata["ticket_id"] == "101" and proxy.metadata["tags"] == ["bug", "network"]
+    assert [s.role for s in proxy.steps] == ["assistant", "user"]  # a MEMBER answered, the reporter thanked
+    assert proxy.steps[0].text.startswith("Resolution:\nSet `REQUESTS_CA_BUNDLE`")
+    assert proxy.outcome.success is True and index.outcome.success is True
+    assert dark.outcome.success is False and dark.metadata["status"] == "wont_fix"  # closed as not planned
+
+
+def test_a_github_issue_from_the_rest_api_has_no_thread_but_its_state() -> None:
+    from skillforge.ingest.formats.tickets import _github
+
+    rest = {"number": 7, "title": "Crash on start", "body": "Traceback …", "state": "open", "comments": 3,
+            "user": {"login": "dan"}, "labels": [{"name": "bug"}], "created_at": "2025-02-01T00:00:00Z"}
+    flat = _github(rest)
+    assert flat["status"] == "open" and "comments" not in flat and flat["labels"] == ["bug"]
+    assert _github({"number": 7, "title": "x", "state": "merged"}) == {"number": 7, "title": "x", "state": "merged"}

@@ -106,7 +106,7 @@ def _is_swe_bench(record: Any) -> bool:
 
 def _record_fields(record: dict[str, Any]) -> set[str]:
     """Fields a JSON object holds with plausible types (strings for text, lists/strings for threads)."""
-    record = _jira(record)
+    record = _github(_jira(record))
     found = map_fields([str(k) for k in record], {})
     ok = set()
     for ours, key in found.items():
@@ -298,7 +298,7 @@ class _Builder:
         if _is_swe_bench(record) and not self.options.ticket_columns:
             fields = _swe_bench_fields(record)
         else:
-            record = _jira(record)
+            record = _github(_jira(record))
             cols = columns if columns is not None else map_fields([str(k) for k in record], self.options.ticket_columns)
             fields = {ours: record.get(key) for ours, key in cols.items()}
         subject = as_text(fields.get("subject")).strip()
@@ -324,7 +324,13 @@ def _trace(
         thread = thread[1:]  # exports often repeat the description as the first comment
     steps = [Step(role=m.role, text=clip(m.text), timestamp=m.timestamp) for m in thread]  # type: ignore[arg-type]
     resolution = as_text(fields.get("resolution")).strip()
-    if resolution and not (steps and steps[-1].text.strip() == resolution):
+    said = next((i for i in range(len(steps) - 1, max(-1, len(steps) - 4), -1)
+                 if steps[i].text.strip() == resolution), None) if resolution else None
+    if said is not None:
+        # The resolution is one of the last replies (exports repeat it; Jira and GitHub take it from the
+        # thread): that reply becomes the resolution step, said once.
+        steps[said] = Step(role="assistant", text=clip("Resolution:\n" + resolution), timestamp=steps[said].timestamp)
+    elif resolution:
         steps.append(Step(role="assistant", text=clip("Resolution:\n" + resolution)))
     status = as_text(fields.get("status")).strip() or None
     metadata: dict[str, Any] = {k: v for k, v in fields.get("_meta", {}).items()}
@@ -400,6 +406,50 @@ def _jira(record: dict[str, Any]) -> dict[str, Any]:
                        if role_of(m["author"]) == "assistant" and m["text"].strip()), "")
         flat["resolution"] = answer or resolution
     return {k: v for k, v in flat.items() if v not in (None, "", [])}
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+_GITHUB_SUPPORT = {"OWNER", "MEMBER", "COLLABORATOR"}
+"""``authorAssociation`` values of the project's own people; anyone else commenting is another user."""
+_GITHUB_CLOSED = {"COMPLETED": "resolved", "NOT_PLANNED": "wont_fix", "DUPLICATE": "rejected"}
+
+
+def _github(record: dict[str, Any]) -> dict[str, Any]:
+    """A GitHub issue (``gh issue list/view --json …`` or the REST API) as a flat ticket record; any other
+    record as it is. The issue's author is the customer, the project's owners, members and collaborators
+    are support; closed as completed is resolved (by the last reply from support), closed as not planned
+    or duplicate is refused, open is open."""
+    state = record.get("state")
+    if not (isinstance(record.get("number"), int) and isinstance(record.get("title"), str)
+            and isinstance(state, str) and state.lower() in ("open", "closed")):
+        return record
+    reporter = _login(record.get("author") or record.get("user"))
+    thread: list[dict[str, Any]] = []
+    comments = record.get("comments")  # a count in the REST API's issue objects, a list in gh's JSON
+    for comment in comments if isinstance(comments, list) else []:
+        if not isinstance(comment, dict):
+            continue
+        association = as_text(comment.get("authorAssociation") or comment.get("author_association")).upper()
+        author = _login(comment.get("author") or comment.get("user"))
+        own = association in _GITHUB_SUPPORT and (not reporter or author != reporter)
+        thread.append({"author": "maintainer" if own else "customer", "text": as_text(comment.get("body")),
+                       "created_at": comment.get("createdAt") or comment.get("created_at")})
+    reason = as_text(record.get("stateReason") or record.get("state_reason")).upper()
+    status = "open" if state.lower() == "open" else _GITHUB_CLOSED.get(reason, "closed")
+    labels = record.get("labels")
+    flat = {"number": record["number"], "title": record["title"], "body": as_text(record.get("body")),
+            "comments": thread, "status": status, "labels": [_name(x) or as_text(x) for x in labels]
+            if isinstance(labels, list) else None, "created": record.get("createdAt") or record.get("created_at")}
+    if status == "resolved":
+        flat["resolution"] = next((m["text"] for m in reversed(thread)
+                                   if m["author"] == "maintainer" and m["text"].strip()), "")
+    return {k: v for k, v in flat.items() if v not in (None, "", [])}
+
+
+def _login(value: Any) -> str:
+    return as_text(value.get("login")).strip() if isinstance(value, dict) else ""
 
 
 def _name(value: Any) -> str:
