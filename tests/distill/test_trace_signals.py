@@ -68,6 +68,14 @@ def test_signal_classes(output: str, flags: dict, expected: str) -> None:  # typ
         ("/usr/bin/python3: No module named pytest", {"exit_code": 1, "command": "/usr/bin/python3 -m pytest a"},
          "command_not_found"),
         ("ModuleNotFoundError: No module named 'yaml'", {"exit_code": 1, "command": "python -m app.cli"}, "import"),
+        # pip timing out on the package index is the network, not a command to narrow
+        ("pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', "
+         "port=443): Read timed out.", {"exit_code": 2}, "network"),
+        # an exception of the code under test whose message says "could not find" is no missing path
+        ("Traceback (most recent call last):\n  File \"t.py\", line 3, in <module>\nValueError: Could not find object "
+         "Outer.Inner in __main__.", {"exit_code": 1}, "exception"),
+        ("Traceback (most recent call last):\nFileNotFoundError: [Errno 2] No such file or directory: 'a.csv'",
+         {"exit_code": 1}, "not_found"),
     ],
 )
 def test_failure_kinds(output: str, flags: dict, kind: str) -> None:  # type: ignore[type-arg]

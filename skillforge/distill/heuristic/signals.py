@@ -147,10 +147,13 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
                           r"cannot find package|unresolved import|could not import|" + _LIBRARY.pattern.removeprefix("(?i)") + ")")),
     ("command_not_found", re.compile(r"(?i)(command not found|is not recognized as an internal|"
                                      r"executable file not found|no such command|unknown command)")),
+    # a package index or API not answering in time (pip's ReadTimeoutError) is the network, not a command to narrow
+    ("network", re.compile(r"(?i)(https?connectionpool|readtimeouterror|connecttimeouterror|max retries exceeded|"
+                           r"urlopen error)")),
     ("timeout", re.compile(r"(?i)(timed? ?out|timeouterror|deadline exceeded|took too long|exceeded .{0,20}time)")),
     ("network", re.compile(
         r"(?i)(connection refused|could not resolve host|name or service not known|network is unreachable|"
-        r"econnrefused|econnreset|enotfound|temporary failure in name resolution|ssl: |certificate verify failed|"
+        r"econnrefused|econnreset|\benotfound\b|temporary failure in name resolution|ssl: |certificate verify failed|"
         r"connection (?:reset|timed out|aborted)|failed to connect|http error 5\d\d|\b50[234] )")),
     ("permission", re.compile(r"(?i)(permission denied|eacces|operation not permitted|access is denied|"
                               r"read-only file system|not permitted)")),
@@ -337,6 +340,8 @@ def _unwrap_sandbox(found: re.Match[str], *, family: str, role: str, command: st
 _TEST_SUMMARY = re.compile(r"(?im)^FAILED |\b\d+ failed\b|failed tests?|tests? failed|^FAIL\b")
 
 
+_TRACEBACK = re.compile(r"(?m)^Traceback \(most recent call last\)")
+_MISSING_FILE_ERROR = re.compile(r"(?i)filenotfounderror|notadirectoryerror|no such file|\[errno 2\]|enoent|can't open file")
 _RUN_MODULE = re.compile(r"(?:^|[\s/])python[\d.]*(?:\s+-\w+)*\s+-m\s+([A-Za-z_]\w*)")
 
 
@@ -351,6 +356,8 @@ def _kind(text: str, role: str, shell: bool, command: str = "") -> str:
         if pattern.search(sample):
             if name == "import" and _program_missing(command, sample):
                 return "command_not_found"
+            if name == "not_found" and _TRACEBACK.search(sample) and not _MISSING_FILE_ERROR.search(sample):
+                return "exception"  # "ValueError: Could not find object …": the code under test raised it
             return name
     return "other" if shell else "rejected"
 
