@@ -64,6 +64,9 @@ def test_tool_advice_is_the_fix_with_run_values_as_placeholders() -> None:
     assert tool_hint("Pre-commit validation failed:\\n[FORMAT] Code is not formatted.\\nRun 'mix format' to fix.") \
         == "mix format"
     assert tool_hint("Traceback (most recent call last):\nValueError: x") == ""
+    # Python's own suggestion for one task's code (deepseek on django) is that task's fix, not a tool's advice
+    assert tool_hint("AttributeError: type object 'B' has no attribute '_meta'. Did you mean: 'Meta'?") == ""
+    assert tool_hint("git: 'stauts' is not a git command. See 'git --help'.\nDid you mean 'status'?") == "status"
     assert generic_command("cd apps/app && pnpm test NavUser.test.tsx") == "cd apps/app && pnpm test {test_file}"
     assert generic_command("pytest tests/test_io.py::test_read -q") == "pytest {test_file} -q"
 
@@ -525,6 +528,24 @@ def test_a_command_of_a_run_whose_project_is_unknown_joins_the_projects_rule() -
     # A command no run of the project ran stays out of the project's rule.
     assert not [c for c in commands([*project, run("c", "/tmp", "pip install pwntools")]) if "marshmallow" in c
                 and "pwntools" in c]
+
+
+def test_switching_commands_is_a_rule_only_when_the_next_command_does_the_same_job() -> None:
+    # deepseek on django: `python -c …` failed with ImproperlyConfigured and the next command that worked wrote a
+    # script ("switch to `cat > analyze_code.py` as the run did"): that is what the run did next, not an alternative.
+    def run(name: str, then: str) -> Trace:
+        steps = [Step(role="user", text=f"Fix the form rendering ({name})")]
+        steps += _call(0, "Bash", {"command": "python -c \"import django; from app import models\""},
+                       "django.core.exceptions.ImproperlyConfigured: Requested setting USE_I18N, but settings are not "
+                       "configured.", is_error=True)
+        steps += _call(1, "Bash", {"command": then}, "ok")
+        return _session(name, steps, success=True)
+
+    def switches(then: str) -> list[str]:
+        return [l.body for l in _lessons([run("a", then), run("b", then)]) if "switch to" in l.body]
+
+    assert not switches("cat > analyze_code.py << 'EOF'\nprint(1)\nEOF")
+    assert switches("python manage.py shell -c \"from app import models\"")
 
 
 def test_installing_a_named_package_or_running_inline_code_is_no_project_command() -> None:

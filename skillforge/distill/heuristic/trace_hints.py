@@ -30,6 +30,7 @@ _HINTS: list[re.Pattern[str]] = [
     # ripgrep: "Consider enabling multiline mode with the --multiline flag (or -U for short)."
     re.compile(r"(?i)consider (?:enabling|using|adding|passing) [^\n]{0,40}?(--[\w-]+)(?: flag)?"),
 ]
+_PYTHON_ERROR = re.compile(r"\s*(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception): ")
 _BRANCH = re.compile(r"(?P<cmd>git push (?:--set-upstream|-u) \S+) (?P<branch>\S+)")
 _TEST_FILE = re.compile(
     r"(?<![\w{/])(?:[\w.-]+/)*(?:test_[\w-]+\.py|[\w-]+_test\.(?:py|go|rb|exs)|[\w-]+\.(?:test|spec)\.[jt]sx?|"
@@ -42,6 +43,8 @@ def tool_hint(output: str) -> str:
     text = strip_ansi(output[:6000]).replace("\\n", "\n")  # some hosts store newlines escaped
     for pattern in _HINTS:
         found = pattern.search(text)
+        if found and _PYTHON_ERROR.match(text[text.rfind("\n", 0, found.start()) + 1:]):
+            continue  # Python's "Did you mean: 'Meta'?" names one task's code, not a tool's advice
         if found:
             hint = found.group(1).strip().rstrip(".,:;")
             hint = _BRANCH.sub(lambda m: f"{m.group('cmd')} {{branch}}", hint)

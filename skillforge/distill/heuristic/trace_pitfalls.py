@@ -94,9 +94,10 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
         elif task_count(items) < MIN_TASKS:
             continue  # one task's particular error with nothing to say about it: an anecdote
         elif (first.next_ok is not None and first.next_ok.family not in families
-              and first.next_ok.role not in ("submit", "trivial")):
-            # Only a different command is an alternative to name; the same tool called again with other
-            # arguments says nothing a reader could repeat, and giving up (submitting) is no alternative.
+              and first.next_ok.role == first.role and first.next_ok.role not in ("submit", "trivial")):
+            # Only a different command doing the same job is an alternative to name; the same tool called again
+            # with other arguments says nothing a reader could repeat, giving up (submitting) is no alternative,
+            # and what the run did next (wrote a script, read a file) is no alternative either.
             rule = f"When {who} fails with {quote}, switch to {example(first.next_ok, 70, d0.scratch)} as the run did"
         else:
             continue  # "change the call" says nothing a reader could do
