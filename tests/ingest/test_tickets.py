@@ -212,3 +212,15 @@ def test_a_github_issue_from_the_rest_api_has_no_thread_but_its_state() -> None:
     flat = _github(rest)
     assert flat["status"] == "open" and "comments" not in flat and flat["labels"] == ["bug"]
     assert _github({"number": 7, "title": "x", "state": "merged"}) == {"number": 7, "title": "x", "state": "merged"}
+
+
+def test_linear_issues_from_a_graphql_answer_are_tickets() -> None:
+    """``{"data": {"issues": {"nodes": [...]}}}`` was an unknown format (only one wrapper level was looked into)."""
+    path = TICKETS / "linear_issues.json"
+    reader, _, _ = detect(path)
+    assert reader is not None and reader.name == "tickets-json"
+    (done, canceled), skipped = _read(path)
+    assert skipped == []
+    assert done.metadata["ticket_id"] == "ENG-12" and done.metadata["tags"] == ["webhooks"]
+    assert done.outcome.success is True and done.steps[-1].text.startswith("Resolution:\nRe-save the endpoint")
+    assert canceled.outcome.success is False and canceled.metadata["status"] == "cancelled"

@@ -106,7 +106,7 @@ def _is_swe_bench(record: Any) -> bool:
 
 def _record_fields(record: dict[str, Any]) -> set[str]:
     """Fields a JSON object holds with plausible types (strings for text, lists/strings for threads)."""
-    record = _github(_jira(record))
+    record = _linear(_github(_jira(record)))
     found = map_fields([str(k) for k in record], {})
     ok = set()
     for ours, key in found.items():
@@ -125,10 +125,25 @@ def _json_records_shape(probe: Probe) -> tuple[str, Any] | None:
     if isinstance(sk, list):
         return "item", (sk[0] if sk else None)
     if isinstance(sk, dict):
-        for key in _WRAPPERS:
-            if isinstance(sk.get(key), list):
-                return f"{key}.item", (sk[key][0] if sk[key] else None)
-        return "", sk
+        found = _wrapped(sk, "", 0)
+        return found if found is not None else ("", sk)
+    return None
+
+
+def _wrapped(node: dict[str, Any], prefix: str, depth: int) -> tuple[str, Any] | None:
+    """The array of records inside wrapper objects: ``{"tickets": [...]}``, or a GraphQL answer's
+    ``{"data": {"issues": {"nodes": [...]}}}`` (Linear, GitHub's GraphQL API), up to three levels down."""
+    for key in (*_WRAPPERS, "nodes"):
+        value = node.get(key)
+        if isinstance(value, list):
+            return f"{prefix}{key}.item", (value[0] if value else None)
+    if depth < 2:
+        for key in (*_WRAPPERS, "nodes"):
+            value = node.get(key)
+            if isinstance(value, dict):
+                found = _wrapped(value, f"{prefix}{key}.", depth + 1)
+                if found is not None:
+                    return found
     return None
 
 
@@ -298,7 +313,7 @@ class _Builder:
         if _is_swe_bench(record) and not self.options.ticket_columns:
             fields = _swe_bench_fields(record)
         else:
-            record = _github(_jira(record))
+            record = _linear(_github(_jira(record)))
             cols = columns if columns is not None else map_fields([str(k) for k in record], self.options.ticket_columns)
             fields = {ours: record.get(key) for ours, key in cols.items()}
         subject = as_text(fields.get("subject")).strip()
@@ -446,6 +461,45 @@ def _github(record: dict[str, Any]) -> dict[str, Any]:
         flat["resolution"] = next((m["text"] for m in reversed(thread)
                                    if m["author"] == "maintainer" and m["text"].strip()), "")
     return {k: v for k, v in flat.items() if v not in (None, "", [])}
+
+
+_LINEAR_STATE = {"completed": "resolved", "canceled": "cancelled", "started": "in_progress", "unstarted": "open",
+                 "backlog": "open", "triage": "open"}
+
+
+def _linear(record: dict[str, Any]) -> dict[str, Any]:
+    """A Linear issue (its GraphQL API's ``identifier``, ``title``, ``state {name type}``, ``comments {nodes}``)
+    as a flat ticket record; any other record as it is. The creator is the customer, everyone else support."""
+    state = record.get("state")
+    if not (isinstance(record.get("identifier"), str) and isinstance(record.get("title"), str)
+            and isinstance(state, dict) and isinstance(state.get("type"), str)):
+        return record
+    creator = _name(record.get("creator"))
+    thread: list[dict[str, Any]] = []
+    comments = record.get("comments")
+    for comment in _nodes(comments):
+        if isinstance(comment, dict):
+            author = _name(comment.get("user"))
+            own = bool(author) and author != creator
+            thread.append({"author": "agent" if own else "customer", "text": as_text(comment.get("body")),
+                           "created_at": comment.get("createdAt")})
+    status = _LINEAR_STATE.get(state["type"], _name(state) or state["type"])
+    flat = {"key": record["identifier"], "title": record["title"], "description": as_text(record.get("description")),
+            "comments": thread, "status": status, "priority": record.get("priorityLabel") or record.get("priority"),
+            "labels": [_name(x) for x in _nodes(record.get("labels"))] or None, "created": record.get("createdAt")}
+    if status == "resolved":
+        flat["resolution"] = next((m["text"] for m in reversed(thread) if m["author"] == "agent" and m["text"].strip()), "")
+    return {k: v for k, v in flat.items() if v not in (None, "", [])}
+
+
+def _nodes(value: Any) -> list[Any]:
+    """A GraphQL connection's items: ``{"nodes": [...]}``, ``{"edges": [{"node": ...}]}`` or a plain list."""
+    if isinstance(value, dict):
+        if isinstance(value.get("nodes"), list):
+            return list(value["nodes"])
+        if isinstance(value.get("edges"), list):
+            return [e.get("node") for e in value["edges"] if isinstance(e, dict)]
+    return list(value) if isinstance(value, list) else []
 
 
 def _login(value: Any) -> str:
