@@ -224,3 +224,16 @@ def test_linear_issues_from_a_graphql_answer_are_tickets() -> None:
     assert done.metadata["ticket_id"] == "ENG-12" and done.metadata["tags"] == ["webhooks"]
     assert done.outcome.success is True and done.steps[-1].text.startswith("Resolution:\nRe-save the endpoint")
     assert canceled.outcome.success is False and canceled.metadata["status"] == "cancelled"
+
+
+def test_github_issues_from_a_graphql_answer(tmp_path: Path) -> None:
+    answer = {"data": {"repository": {"issues": {"nodes": [{
+        "number": 5, "title": "Build fails: linker cannot find -lssl", "body": "make fails.", "state": "CLOSED",
+        "stateReason": "COMPLETED", "author": {"login": "eve"}, "labels": {"nodes": [{"name": "build"}]},
+        "comments": {"nodes": [{"author": {"login": "lead"}, "authorAssociation": "OWNER",
+                                "body": "Install the OpenSSL development package and re-run make."}]}}]}}}}
+    path = tmp_path / "issues.json"
+    path.write_text(json.dumps(answer), encoding="utf-8")
+    (issue,), skipped = _read(path)
+    assert skipped == [] and issue.outcome.success is True and issue.metadata["tags"] == ["build"]
+    assert [s.role for s in issue.steps] == ["assistant"] and issue.steps[0].text.startswith("Resolution:\nInstall")

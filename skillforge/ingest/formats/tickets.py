@@ -132,13 +132,14 @@ def _json_records_shape(probe: Probe) -> tuple[str, Any] | None:
 
 def _wrapped(node: dict[str, Any], prefix: str, depth: int) -> tuple[str, Any] | None:
     """The array of records inside wrapper objects: ``{"tickets": [...]}``, or a GraphQL answer's
-    ``{"data": {"issues": {"nodes": [...]}}}`` (Linear, GitHub's GraphQL API), up to three levels down."""
+    ``{"data": {"issues": {"nodes": [...]}}}`` (Linear) or ``{"data": {"repository": {"issues": {"nodes":
+    [...]}}}}`` (GitHub), up to four levels down."""
     for key in (*_WRAPPERS, "nodes"):
         value = node.get(key)
         if isinstance(value, list):
             return f"{prefix}{key}.item", (value[0] if value else None)
-    if depth < 2:
-        for key in (*_WRAPPERS, "nodes"):
+    if depth < 3:
+        for key in (*_WRAPPERS, "nodes", "repository", "search"):
             value = node.get(key)
             if isinstance(value, dict):
                 found = _wrapped(value, f"{prefix}{key}.", depth + 1)
@@ -443,7 +444,7 @@ def _github(record: dict[str, Any]) -> dict[str, Any]:
     reporter = _login(record.get("author") or record.get("user"))
     thread: list[dict[str, Any]] = []
     comments = record.get("comments")  # a count in the REST API's issue objects, a list in gh's JSON
-    for comment in comments if isinstance(comments, list) else []:
+    for comment in _nodes(comments):  # or {"nodes": [...]} in the GraphQL API's
         if not isinstance(comment, dict):
             continue
         association = as_text(comment.get("authorAssociation") or comment.get("author_association")).upper()
@@ -453,10 +454,10 @@ def _github(record: dict[str, Any]) -> dict[str, Any]:
                        "created_at": comment.get("createdAt") or comment.get("created_at")})
     reason = as_text(record.get("stateReason") or record.get("state_reason")).upper()
     status = "open" if state.lower() == "open" else _GITHUB_CLOSED.get(reason, "closed")
-    labels = record.get("labels")
+    labels = _nodes(record.get("labels"))
     flat = {"number": record["number"], "title": record["title"], "body": as_text(record.get("body")),
-            "comments": thread, "status": status, "labels": [_name(x) or as_text(x) for x in labels]
-            if isinstance(labels, list) else None, "created": record.get("createdAt") or record.get("created_at")}
+            "comments": thread, "status": status, "labels": [_name(x) or as_text(x) for x in labels] or None,
+            "created": record.get("createdAt") or record.get("created_at")}
     if status == "resolved":
         flat["resolution"] = next((m["text"] for m in reversed(thread)
                                    if m["author"] == "maintainer" and m["text"].strip()), "")
