@@ -38,6 +38,8 @@ _STOP = {
     "object", "data", "type", "name", "names", "line", "lines", "change", "changes", "read", "write", "start",
     "contributing", "contribution", "installation", "setup", "guide", "docs", "documentation", "readme",
     "general", "ticket", "tickets", "report", "reports", "customer", "customers", "support", "please", "thanks",
+    "behind", "above", "below", "across", "along", "among", "around", "between", "beyond", "during", "through",
+    "toward", "towards", "upon", "within", "without", "via", "per", "while", "still", "even", "just", "very",
 }
 """Words too common to tell a user's request apart."""
 
