@@ -7,7 +7,9 @@ the last record back to the root, across compactions via ``logicalParentUuid``),
 split messages and the tool results that answer its calls, and drops abandoned branches.
 Sidechain (subagent) records become traces of their own. Records are compacted as they are read
 (long text clipped, ``toolUseResult`` copies and thinking dropped, see ``_claude_steps``), so memory
-stays bounded by the trace, not the file; ``count`` (for ``inspect``) keeps no text at all.
+stays bounded by the trace, not the file; ``count`` (for ``inspect``) keeps no text at all. A file over
+``TWO_PASS_BYTES`` is read twice: the tree without texts first, then the chain's lines again, each
+turned into steps at once (``_read_again``), so records and steps are never held together.
 """
 
 from __future__ import annotations
