@@ -367,7 +367,9 @@ def scan_injection(text: str, *, comments: bool = True) -> list[Hit]:
 
 # Single letters set apart by spaces, dots, hyphens or underscores ("I g n o r e  a l l", "i-g-n-o-r-e",
 # "I.g.n.o.r.e"): a model reads the words they spell. Two spaces or more end a word.
-_SPACED_RUN = re.compile(r"(?<![\w.-])(?:[^\W\d_][ .\-_*]{1,3}){3,}[^\W\d_](?!\w)")
+# Each letter is matched once (a run never ends in a failure that would retry from every later letter), so a
+# long line of single letters costs linear time.
+_SPACED_RUN = re.compile(r"(?<![\w.-])[^\W\d_](?=[ .\-_*])(?:[ .\-_*]{1,3}[^\W\d_](?!\w)){3,}")
 _WORD_GAP = re.compile(r"[ \t]{2,}")
 _LETTER_GAP = re.compile(r"[ .\-_*]")
 # The English rules with their word gaps optional, for letters spaced evenly ("I g n o r e a l l …" reads
@@ -375,6 +377,10 @@ _LETTER_GAP = re.compile(r"[ .\-_*]")
 _COMPACT = [
     (rule_id, re.compile(p.pattern.replace(r"\s+", r"\s*"), p.flags), needs) for rule_id, p, needs in _PATTERNS[:_ENGLISH]
 ]
+
+
+# A compact rule matches all its plain one does (an optional gap takes a space too): the other rules as they are.
+_SPACED_PATTERNS = _COMPACT + _PATTERNS[_ENGLISH:]
 
 
 def _spaced_letters(text: str) -> list[Hit]:
@@ -395,7 +401,7 @@ def _spaced_letters(text: str) -> list[Hit]:
         out += line[pos:]
         seen: set[str] = set()
         lower = out.lower()
-        for rule_id, pattern, needs in _PATTERNS + _COMPACT:
+        for rule_id, pattern, needs in _SPACED_PATTERNS:
             m = None if rule_id in seen or not _holds(lower, needs) else pattern.search(out)
             if m and any(start < m.end() and m.start() < end for start, end in spans):
                 seen.add(rule_id)
