@@ -250,6 +250,23 @@ def test_a_file_one_resolved_run_changed_is_not_a_file_that_matters() -> None:
     assert "`src/dates.py`" in files[0].body and "leap" not in files[0].body and "weeks" not in files[0].body
 
 
+def test_a_file_the_runs_wrote_themselves_is_not_a_file_that_matters() -> None:
+    # deepseek on django: "In django, resolved runs changed `test_comprehensive.py`, `test_edge_cases.py`, …,
+    # `django/db/models/base.py`; start reading there" — the runs wrote the test_*.py files themselves.
+    def fixed(name: str, task: str) -> Trace:
+        steps = [Step(role="user", text=task)]
+        steps += _call(0, "Bash", {"command": "cat > test_comprehensive.py << 'EOF'\nimport django\nEOF"}, "")
+        steps += _call(1, "Write", {"file_path": "/home/me/django/test_edge_cases.py", "content": "import django"},
+                       "File created successfully")
+        steps += _call(2, "Bash", {"command": "sed -i 's/a/b/' django/db/models/base.py"}, "")
+        steps += _call(3, "Bash", {"command": "python test_comprehensive.py"}, "ok")
+        return _session(name, steps, cwd="/home/me/django", success=True)
+
+    traces = [fixed("a", "Fix the model save on proxies"), fixed("b", "Make deferred fields reload")]
+    (files,) = [l.body for l in _lessons(traces) if l.title.startswith("Files that matter")]
+    assert "`django/db/models/base.py`" in files and "test_" not in files, files
+
+
 def test_the_procedure_shows_verifying_by_a_test_run_not_by_the_install_before_it() -> None:
     def run(name: str, test_file: str) -> Trace:
         steps = [Step(role="user", text=f"Fix the crash in the parser ({name})")]

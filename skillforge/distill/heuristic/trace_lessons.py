@@ -247,6 +247,15 @@ def _changed_code(d: TraceDigest) -> bool:
     return any(action.tool.lower() not in _CREATE_TOOLS for _, action in d.edited) if d.edited else True
 
 
+_CAT_WRITE = re.compile(r"""^\s*cat\s+(?:<<-?\s*['"]?\w+['"]?\s+)?>\s*[^>\s]""")
+"""``cat > x.py << 'EOF'`` and ``cat <<'EOF' > x.py``: a file written whole (``>>`` appends, and is no such write)."""
+
+
+def _wrote_new(action: Action) -> bool:
+    """Did this first change of a file write it whole, as a new file (``Write``, ``cat > x.py << 'EOF'``)?"""
+    return action.tool.lower() in _CREATE_TOOLS or bool(_CAT_WRITE.match(action.command))
+
+
 _SUBSTITUTING = frozenset({"sed -i", "perl -pi"})
 """Edit families whose command carries the run's own code (``sed -i 's/old/new/' file``)."""
 
@@ -404,6 +413,8 @@ def _files(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
     for d in digests:
         if d.area and d.resolved and not d.failed_run and d.dialogue is None:
             for path, action in d.edited:
+                if _wrote_new(action):
+                    continue  # a file the run wrote itself (its own test or check script) is no place to start
                 rel = _relative(path, d.area)
                 if rel and abstract(rel, d.scratch) == rel:
                     per_area[d.area][rel].append((d, action))
