@@ -127,10 +127,12 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         "reverse-shell",
         re.compile(
             r"/dev/(?:tcp|udp)/|/inet/(?:tcp|udp)/\d|\bn(?:c|cat|etcat)\b[^\n]*\s-[a-z]*[ec]\s+(?:/bin/)?(?:ba)?sh\b|\bbash\s+-i\s*[>&]+"
-            r"|\bsocat\b[^\n]*\bexec:|\bztcp\b[^\n]*&\s*\$REPLY|\bopenssl\s+s_client\b[^\n]*\|\s*(?:/bin/)?(?:ba|z|da)?sh\b|\bmkfifo\b[^\n]*\bn(?:c|cat|etcat)\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh"
+            r"|\bsocat\b[^\n]*\bexec:|\bztcp\b[^\n]*&\s*\$REPLY|\bopenssl\s+s_client\b[^\n]*\|\s*(?:/bin/)?(?:ba|z|da)?sh\b|\bpty\.spawn\(\s*[\"'](?:/bin/)?(?:ba)?sh"
             # an interactive shell whose input and output go through a TLS, socat or telnet connection
-            r"|\bmkfifo\b[^\n]*\b(?:openssl\s+s_client|socat|telnet)\b|\btelnet\b[^\n]*\|\s*(?:/bin/)?(?:ba|z|da)?sh\b"
-            r"|\b(?:ba|z|da|k)?sh\s+-i\b[^\n]*\|\s*(?:openssl\s+s_client|socat|n(?:c|cat|etcat)|telnet)\b",
+            # (each scan of the rest of the line stops at the next mkfifo, telnet or sh -i: linear, not quadratic)
+            r"|\bmkfifo\b(?:(?!\bmkfifo\b)[^\n])*\b(?:n(?:c|cat|etcat)|openssl\s+s_client|socat|telnet)\b"
+            r"|\btelnet\b(?:(?!\btelnet\b)[^\n])*\|\s*(?:/bin/)?(?:ba|z|da)?sh\b"
+            r"|\b(?:ba|z|da|k)?sh\s+-i\b(?:(?!\bsh\s+-i\b)[^\n])*\|\s*(?:openssl\s+s_client|socat|n(?:c|cat|etcat)|telnet)\b",
             _I,
         ),
     ),
@@ -151,7 +153,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\bset\s+\+o\s+history\b|\bunset\s+HISTFILE\b|\bHISTFILE=/dev/null\b|\bhistory\s+-c\b|\bHISTSIZE=0\b"
             r"|\b(?:HISTFILESIZE|SAVEHIST)=0\b|\bHISTFILE=(?:[\"']{2})?(?=[\s;&|]|$)"
             # a shell's or REPL's history file emptied, deleted or pointed at /dev/null: what was run is gone
-            rf"|\b(?:truncate|rm|shred|unlink|srm|wipe)\b[^\n;&|]*[\s/\"']{_HISTORY_FILE}"
+            rf"|\b(?:truncate|rm|shred|unlink|srm|wipe)\b(?:(?!\b(?:truncate|rm|shred|unlink|srm|wipe)\b)[^\n;&|])*"
+            rf"[\s/\"']{_HISTORY_FILE}"
             rf"|\bln\s+-\S*s\S*\s+/dev/null\s+[^\s;&|]*{_HISTORY_FILE}|>\s*[\"']?(?:[^\s;&|<>\"']*/)?{_HISTORY_FILE}"
             r"|\bwevtutil(?:\.exe)?\s+cl\b|\bClear-EventLog\b"
             r"|\bgit\s+config\s+(?:--\w+\s+)*core\.hooksPath\b|\bsetenforce\s+0\b|\bSet-MpPreference\b[^\n]*-Disable"
