@@ -317,3 +317,17 @@ def test_a_missing_runner_is_not_recovered_by_what_is_no_runner(then: str) -> No
     ])
     assert not [l for l in HeuristicAnalyzer().analyze([trace, trace.model_copy(update={"id": "y"})])
                 if l.kind == "recovery"]
+
+
+def test_a_quote_left_open_is_told_apart_from_a_path_the_shell_parsed() -> None:
+    # deepseek on django: `sed -i '935a\    # … doesn\'t match …' base.py` — a ' inside a single-quoted sed script ends
+    # it, and bash answered "unexpected EOF while looking for matching `''". The rule said to quote the path.
+    output = ("bash: -c: line 1: unexpected EOF while looking for matching `''\n"
+              "bash: -c: line 2: syntax error: unexpected end of file\n")
+    command = "cd /testbed && sed -i '935a\\    # Use pk if it doesn\\'t match' django/db/models/base.py"
+    trace = _trace("django", [("Bash", command, ToolResult(output=output, exit_code=2)),
+                              ("Bash", command, ToolResult(output=output, exit_code=2)),
+                              ("Bash", "python tests/runtests.py model_fields", ToolResult(output="OK", exit_code=0))])
+    (rule,) = [l.body for l in HeuristicAnalyzer().analyze([trace]) if l.kind == "pitfall"]
+    assert rule.startswith("When `sed -i` fails because a quote in it is never closed"), rule
+    assert "path" not in rule.split("\n")[0] and "'\\''" in rule, rule

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from skillforge.distill.heuristic.signals import classify, missing_library
+from skillforge.distill.heuristic.signals import classify, missing_library, unclosed_quote
 from skillforge.distill.heuristic.signatures import error_line, normalize_signature
 from skillforge.distill.heuristic.trace_hints import tool_hint
 from skillforge.models import Step, Trace
@@ -178,6 +178,8 @@ def _attach(action: Action, number: int, step: Step) -> None:
     action.signal, action.failure, action.failed = signal.kind, signal.failure, signal.failed
     if signal.failure == "import" and missing_library(result.output):
         action.failure = "dependency"  # a library the build needs: installed and found unlike a Python module
+    elif signal.failure == "shell_quoting" and unclosed_quote(result.output):
+        action.failure = "unclosed_quote"  # a quote the command never closed, not a path the shell parsed
     if signal.failed:
         action.hint = tool_hint(result.output)
         if signal.failure == "hook" and "git commit" in action.command and action.family.startswith("git"):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["FAILURE_WORDS", "NOT_FAILURES", "Signal", "SignalKind", "classify", "failure_text", "missing_library",
-           "strip_ansi"]
+           "strip_ansi", "unclosed_quote"]
 
 SignalKind = Literal["ok", "running", "empty", "warning", "interrupted", "denied", "skipped", "failed"]
 NOT_FAILURES: frozenset[str] = frozenset({"running", "empty", "warning", "interrupted", "denied", "skipped"})
@@ -35,6 +35,7 @@ FAILURE_WORDS = {
     "test_failure": "failing tests",
     "import": "a missing module or import",
     "dependency": "a missing library or build dependency",
+    "unclosed_quote": "a quote left open",
     "timeout": "a timeout",
     "permission": "a permission error",
     "bad_arguments": "invalid arguments",
@@ -297,8 +298,22 @@ def missing_library(output: str) -> str:
     """The line saying a build misses a library or package (CMake's ``find_package``, pkg-config, the linker's
     ``-l``, a C header), or "": such a failure of kind ``import`` is no module the code imports, it is installed
     and found differently, so a rule says it differently and quotes that line."""
+    return _matching_line(_LIBRARY, output)
+
+
+_UNCLOSED = re.compile(r"(?i)unexpected eof while looking for matching|unterminated quoted string")
+
+
+def unclosed_quote(output: str) -> str:
+    """The line saying the shell reached the end of a command inside a quote (a ``'`` within a single-quoted
+    ``sed`` script ends it), or "": such a ``shell_quoting`` failure is no path the shell parsed, and is fixed
+    differently."""
+    return _matching_line(_UNCLOSED, output)
+
+
+def _matching_line(pattern: re.Pattern[str], output: str) -> str:
     text = strip_ansi(output[:8000])
-    found = _LIBRARY.search(text)
+    found = pattern.search(text)
     if found is None:
         return ""
     start = text.rfind("\n", 0, found.start()) + 1

@@ -151,7 +151,7 @@ def task_count(items: Iterable[tuple[Any, ...]]) -> int:
 
 
 ANY_TOOL_KINDS = frozenset({"not_found", "command_not_found", "is_directory", "permission", "network", "import",
-                            "dependency"})
+                            "dependency", "unclosed_quote"})
 """Failure kinds whose fix does not depend on the tool that hit them."""
 
 KIND_FIX = {
@@ -163,6 +163,9 @@ KIND_FIX = {
     "is_directory": "list the directory (`ls`, `Glob`) and read the file you need inside it",
     "hook": "run what the hook's message asks for ({hint}) and repeat the call, instead of bypassing the hook "
             "with `--no-verify`",
+    "unclosed_quote": "close every quote: a `'` cannot stand inside a single-quoted argument (write it `'\\''`), so "
+                      "put text with quotes (a `sed` insert, a message) in a file through a quoted heredoc "
+                      "(`<< 'EOF'`) and pass the file",
     "shell_quoting": "quote the path (e.g. `'app/(group)/[id]/page.tsx'`), because the shell reads those characters "
                      "as syntax or as a glob",
     "syntax": "re-issue the whole edit with balanced brackets and the file's own indentation, since the editor "
@@ -212,6 +215,8 @@ def condition(who: str, kind: str) -> str:
         return f"When a hook rejects {who}"
     if kind == "shell_quoting":
         return f"When {who} fails on a path containing `(`, `[` or spaces"
+    if kind == "unclosed_quote":
+        return f"When {who} fails because a quote in it is never closed"
     if who in ("a command", "a call"):
         if kind == "timeout":
             return f"When {who} times out"

@@ -22,7 +22,7 @@ from skillforge.distill.heuristic.actions import (
     normalize_signature,
 )
 from skillforge.distill.heuristic.area import detect_area
-from skillforge.distill.heuristic.signals import failure_text, missing_library
+from skillforge.distill.heuristic.signals import failure_text, missing_library, unclosed_quote
 from skillforge.distill.heuristic.trace_dialogue import Dialogue, dialogue_of
 from skillforge.distill.heuristic.trace_feedback import UserTurn, user_turns
 from skillforge.distill.lessons import MAX_EVIDENCE
@@ -617,9 +617,10 @@ def _final_error(tail: list[Action], out: TraceDigest) -> None:
 
 def _error_quote(output: str) -> str:
     """The line of a failed call's output that says what went wrong. A library a build lacks is named after the
-    build's own error line (CMake: "CMake Error at CMakeLists.txt:27 (find_package):", then the library)."""
+    build's own error line (CMake: "CMake Error at CMakeLists.txt:27 (find_package):", then the library), and a
+    quote left open before bash's "syntax error: unexpected end of file"."""
     text = failure_text(output)
-    return missing_library(text) or error_line(text)
+    return missing_library(text) or unclosed_quote(text) or error_line(text)
 
 
 def _first_line(text: str) -> str:
