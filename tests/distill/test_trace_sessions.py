@@ -319,6 +319,10 @@ def test_a_stock_test_command_seen_in_one_run_is_no_useful_command_but_a_project
                          run("b", "Add ISO weeks", "pytest tests/test_weeks.py")])) == 1  # two tasks: the project's
     (monorepo,) = commands([run("a", "Fix the sidebar", "cd apps/app && pnpm test NavUser.test.tsx")])
     assert "`cd apps/app && pnpm test {test_file}`" in monorepo
+    # deepseek mini-swe-agent runs: `cd /testbed && python -m pytest … -xvs 2>&1 | tail -100` is the stock runner in
+    # the checkout's root, its output cut short; seen in one task it is no command of the project's own
+    assert commands([run("a", "Fix the parser", "cd /testbed && python -m pytest tests/test_parser.py -xvs 2>&1 | "
+                                                "tail -100")]) == []
 
 
 def _ctf(name: str, task: str, answer: str) -> Trace:

@@ -369,8 +369,15 @@ _DEFAULT_COMMANDS = frozenset({
 """Each ecosystem's stock test, build and lint commands: a run using one says nothing about its project."""
 
 
+_ROOT_CD = re.compile(r"^\s*cd\s+(?:/|\{path\})\S*\s*&&\s*")
+
+
 def _default_command(command: str) -> bool:
-    """Is ``command``, without placeholders, flags and paths, one of the stock commands?"""
+    """Is ``command``, without placeholders, flags and paths, one of the stock commands? Going to the checkout's
+    root first (``cd /testbed &&``), redirecting or cutting the output short (``2>&1 | tail -50``) changes nothing;
+    going into a sub-project (``cd apps/app &&``) does."""
+    command = _ROOT_CD.sub("", command).split("|", 1)[0]
+    command = re.sub(r"\s\d?>&\d|\s&?\d?>>?\s*\S+", " ", command)
     words = [w for w in command.split() if not w.startswith(("{", "-")) or w == "-m"]
     words = [w for w in words if "/" not in w.strip("./")
              and not re.search(r"\.(?:py|js|ts|tsx|go|rs|java)$", w)]
