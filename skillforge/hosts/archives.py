@@ -25,9 +25,11 @@ from skillforge.hosts.limits import (
     MAX_FILE_BYTES,
     MAX_FILES,
     MAX_SKILL_BYTES,
+    MAX_ZIP_DIRECTORY,
     Budget,
     FileNames,
     copy_fd,
+    zip_directory,
 )
 
 ARCHIVE_SUFFIXES = (".zip", ".skill", ".tar.gz", ".tgz", ".tar")
@@ -84,6 +86,7 @@ def extract(archive: Path, dest: Path) -> None:
 
 def _extract_zip(archive: Path, dest: Path) -> None:
     links: dict[PurePosixPath, str] = {}
+    _check_zip_directory(archive)
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         _check_budget(archive, [(i.filename, i.file_size) for i in infos])
@@ -137,6 +140,22 @@ def _extract_tar(archive: Path, dest: Path) -> None:
             else:
                 raise InputError(f"archive member is a device or pipe: {member.name!r}", path=archive)
     _materialize_links(links, dest, archive)
+
+
+def _check_zip_directory(archive: Path) -> None:
+    """Refuse a zip by what its end record declares, before ``zipfile`` reads its whole member list."""
+    declared = zip_directory(archive)
+    if declared is None:
+        return
+    members, size = declared
+    if members > MAX_FILES:
+        raise InputError(f"archive has more than {MAX_FILES} members ({members}; limit MAX_FILES)", path=archive)
+    if size > MAX_ZIP_DIRECTORY:
+        raise InputError(
+            f"archive's central directory (its member list) is {size} bytes (limit MAX_ZIP_DIRECTORY, "
+            f"{MAX_ZIP_DIRECTORY})",
+            path=archive,
+        )
 
 
 def _tar_members(tf: tarfile.TarFile, archive: Path) -> list[tarfile.TarInfo]:

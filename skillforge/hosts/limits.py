@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 import unicodedata
 from pathlib import Path
 
@@ -25,6 +26,9 @@ MAX_DEPTH = 32
 """Deepest folder nesting in a skill."""
 COPY_CHUNK = 1024 * 1024
 """Bytes read at a time when copying or hashing a file."""
+MAX_ZIP_DIRECTORY = MAX_FILES * 1024
+"""Largest central directory of a zip (its list of members, ~100 bytes each): Python reads all of it into
+memory, one object per member, before a member count can be looked at."""
 
 
 def _mib(size: int) -> str:
@@ -183,3 +187,31 @@ def copy_fd(fd: int, info: os.stat_result, dest: Path, rel: str, where: str | Pa
                 raise InputError(f"{rel} grew past {_mib(MAX_FILE_BYTES)} while copying", path=where)
             out.write(chunk)
     os.chmod(dest, (info.st_mode & 0o777) | 0o600)  # permission bits only: never setuid/setgid
+
+
+def zip_directory(path: Path) -> tuple[int, int] | None:
+    """``(members, bytes)`` a zip's end record declares for its central directory (zip64 too), read from
+    the file's last 64 KiB; None when there is no end record (``zipfile`` then refuses the file).
+
+    The byte count is what ``zipfile.ZipFile`` reads and parses whole, whatever the member count says,
+    so both are checked against the limits before it is opened.
+    """
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536 - 22))
+        tail = fh.read()
+        # The record ends the file but for its comment, whose length it states: the last signature that
+        # agrees (a comment may hold the signature's bytes too).
+        at = tail.rfind(b"PK\x05\x06")
+        while at >= 0 and (len(tail) - at < 22 or struct.unpack_from("<H", tail, at + 20)[0] != len(tail) - at - 22):
+            at = tail.rfind(b"PK\x05\x06", 0, at)
+        if at < 0:
+            return None
+        members, directory = struct.unpack_from("<HI", tail, at + 10)
+        if (members == 0xFFFF or directory == 0xFFFFFFFF) and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+            fh.seek(struct.unpack_from("<Q", tail, at - 12)[0])
+            record = fh.read(56)
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                members, directory = struct.unpack_from("<QQ", record, 32)
+        return members, directory

@@ -118,6 +118,20 @@ def _content(name: str, display: str, fh: IO[bytes]) -> Iterator[Finding]:
 
 
 def _scan_zip(path: Path, display: str) -> Iterator[Finding]:
+    # Function-level crossing into hosts: limits.py imports only ``errors``.
+    from skillforge.hosts.limits import MAX_ZIP_DIRECTORY, zip_directory
+
+    members, size = zip_directory(path) or (0, 0)
+    if members > MAX_MEMBERS or size > MAX_ZIP_DIRECTORY:
+        # zipfile would read the whole member list into memory on opening: judged from the end record alone
+        listed = f"more than {MAX_MEMBERS} members ({members})" if members > MAX_MEMBERS else f"{members} members"
+        yield rules.make(
+            "oversized-file",
+            display,
+            excerpt=f"{listed} in a {size}-byte member list: not opened (an archive bomb?)",
+            severity="high",
+        )
+        return
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
         yield from _budget(display, len(infos), sum(i.file_size for i in infos))

@@ -154,3 +154,27 @@ def test_a_tar_with_too_many_members_is_refused_one_header_past_the_limit(
         install(str(archive), hosts=["codex"], project=project)
     assert read["headers"] <= 52
     assert not (project / ".agents").exists()
+
+
+@pytest.mark.parametrize("limit", ["MAX_FILES", "MAX_ZIP_DIRECTORY"])
+def test_a_zip_with_too_many_members_is_refused_before_its_directory_is_read(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    # zipfile reads the whole central directory into one object per member when the file is opened: an
+    # 18 MB zip of 200,000 empty members cost 115 MB and 1.6 s before the member count was looked at.
+    import zipfile
+
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i in range(400):
+            zf.writestr(f"pdf-tools/f{i}.md", b"")
+        zf.comment = b"a decoy end record PK\x05\x06 in the comment"
+    monkeypatch.setattr(f"skillforge.hosts.archives.{limit}", 50 if limit == "MAX_FILES" else 4000)
+
+    def unread(self: zipfile.ZipFile) -> None:
+        raise AssertionError("the central directory was read")
+
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", unread)
+    with pytest.raises(InputError, match="more than 50 members|central directory"):
+        install(str(archive), hosts=["codex"], project=project)
+    assert not (project / ".agents").exists()

@@ -73,3 +73,23 @@ def test_scan_of_a_tar_with_too_many_members_stops_one_header_past_the_limit(
     assert [(f.rule_id, f.severity) for f in report.findings] == [("oversized-file", "high")]
     assert "more than 50 members" in report.findings[0].excerpt
     assert read["headers"] <= 52
+
+
+def test_scan_of_a_zip_with_too_many_members_does_not_read_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skillforge.scan import scan_paths
+
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i in range(400):
+            zf.writestr(f"pdf-tools/f{i}.md", b"")
+    monkeypatch.setattr("skillforge.scan.archive.MAX_MEMBERS", 50)
+
+    def unread(self: zipfile.ZipFile) -> None:
+        raise AssertionError("the central directory was read")
+
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", unread)
+    report = scan_paths([archive])
+    assert [(f.rule_id, f.severity) for f in report.findings] == [("oversized-file", "high")]
+    assert "more than 50 members" in report.findings[0].excerpt
