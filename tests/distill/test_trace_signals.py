@@ -76,6 +76,14 @@ def test_signal_classes(output: str, flags: dict, expected: str) -> None:  # typ
          "Outer.Inner in __main__.", {"exit_code": 1}, "exception"),
         ("Traceback (most recent call last):\nFileNotFoundError: [Errno 2] No such file or directory: 'a.csv'",
          {"exit_code": 1}, "not_found"),
+        # A traceback's kind is the error it ends on, not words in the source lines it shows (deepseek on marshmallow:
+        # a NameError read as invalid arguments; a TypeError of the code under test is no tool's usage either)
+        ("Traceback (most recent call last):\n  File \"t.py\", line 3, in <module>\n    raise ValueError(\"invalid "
+         "argument\")\nNameError: name 'validates_schema' is not defined", {"exit_code": 1}, "exception"),
+        ("Traceback (most recent call last):\n  File \"t.py\", line 9, in <module>\n    load(path, fast=True)\n"
+         "TypeError: load() got an unexpected keyword argument 'fast'", {"exit_code": 1}, "exception"),
+        ("Traceback (most recent call last):\n  File \"t.py\", line 1, in <module>\n    import yaml\n"
+         "ModuleNotFoundError: No module named 'yaml'", {"exit_code": 1}, "import"),
     ],
 )
 def test_failure_kinds(output: str, flags: dict, kind: str) -> None:  # type: ignore[type-arg]

@@ -356,7 +356,6 @@ _TEST_SUMMARY = re.compile(r"(?im)^FAILED |\b\d+ failed\b|failed tests?|tests? f
 
 
 _TRACEBACK = re.compile(r"(?m)^Traceback \(most recent call last\)")
-_MISSING_FILE_ERROR = re.compile(r"(?i)filenotfounderror|notadirectoryerror|no such file|\[errno 2\]|enoent|can't open file")
 _RUN_MODULE = re.compile(r"(?:^|[\s/])python[\d.]*(?:\s+-\w+)*\s+-m\s+([A-Za-z_]\w*)")
 
 
@@ -365,16 +364,56 @@ def _kind(text: str, role: str, shell: bool, command: str = "") -> str:
     sample = text if len(text) <= 8000 else text[:4000] + "\n" + text[-4000:]
     if role == "test" and _TEST_SUMMARY.search(sample):
         return "test_failure"
+    raised = _raised(sample)
     for name, pattern in _KINDS:
+        if raised and name not in _TOOL_KINDS:
+            # A Python traceback shows source lines with any words in them: the error it ends on is what happened.
+            return _raised_kind(raised, role, command, sample)
         if name == "test_failure" and role != "test" and not _TEST_SUMMARY.search(sample):
             continue
         if pattern.search(sample):
             if name == "import" and _program_missing(command, sample):
                 return "command_not_found"
-            if name == "not_found" and _TRACEBACK.search(sample) and not _MISSING_FILE_ERROR.search(sample):
-                return "exception"  # "ValueError: Could not find object …": the code under test raised it
             return name
     return "other" if shell else "rejected"
+
+
+_TOOL_KINDS = frozenset({"hook", "not_read", "too_large", "is_directory", "shell_quoting", "edit_mismatch"})
+"""Kinds a tool or host says about the call itself, whatever a traceback in its output says."""
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?::\s.*|:?$)")
+"""``ValueError: …``, ``django.core.exceptions.ImproperlyConfigured: …``, a bare ``KeyboardInterrupt``."""
+_RAISED = {
+    **dict.fromkeys(("ModuleNotFoundError", "ImportError"), "import"),
+    **dict.fromkeys(("SyntaxError", "IndentationError", "TabError"), "syntax"),
+    **dict.fromkeys(("FileNotFoundError", "NotADirectoryError"), "not_found"),
+    "IsADirectoryError": "is_directory",
+    "PermissionError": "permission",
+    **dict.fromkeys(("ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "ReadTimeoutError",
+                     "ConnectTimeoutError", "MaxRetryError", "NewConnectionError", "SSLError", "URLError",
+                     "gaierror", "ReadTimeout", "ConnectTimeout"), "network"),
+    **dict.fromkeys(("TimeoutError", "TimeoutExpired"), "timeout"),
+}
+"""Python exceptions that are a failure kind of their own; any other is the code under test raising."""
+
+
+def _raised(sample: str) -> str:
+    """The error line a Python traceback in ``sample`` ends on, or ""."""
+    starts = list(_TRACEBACK.finditer(sample))
+    if not starts:
+        return ""
+    after = sample[starts[-1].end():].splitlines()
+    final = [ln.strip() for ln in after if ln and not ln[0].isspace() and _EXCEPTION_LINE.match(ln.strip())]
+    return final[-1] if final else ""
+
+
+def _raised_kind(raised: str, role: str, command: str, sample: str) -> str:
+    name = raised.split(":", 1)[0].rsplit(".", 1)[-1]
+    kind = _RAISED.get(name)
+    if kind == "import" and _program_missing(command, sample):
+        return "command_not_found"
+    if kind is None and name == "AssertionError" and role == "test":
+        return "test_failure"
+    return kind or "exception"
 
 
 def _program_missing(command: str, text: str) -> bool:
