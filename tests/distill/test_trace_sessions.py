@@ -566,7 +566,25 @@ def test_switching_commands_is_a_rule_only_when_the_next_command_does_the_same_j
         return [l.body for l in _lessons([run("a", then), run("b", then)]) if "switch to" in l.body]
 
     assert not switches("cat > analyze_code.py << 'EOF'\nprint(1)\nEOF")
-    assert switches("python manage.py shell -c \"from app import models\"")
+    # inline code the run typed in is its own work, not a command to switch to (pvlib: pytest, then `python -c "…"`)
+    def pvlib(name: str) -> Trace:
+        steps = [Step(role="user", text=f"Fix the irradiance model ({name})")]
+        steps += _call(0, "Bash", {"command": "cd /testbed && pytest pvlib/tests/test_irradiance.py"},
+                       "TypeError: /testbed/setup.cfg: config option 'testpaths' expects a list for type 'args', got "
+                       "str: 'pvlib/tests'", is_error=True)
+        steps += _call(1, "Bash", {"command": "cd /testbed && python -c \"from pvlib.tests import test_irradiance\""},
+                       "ok")
+        return _session(name, steps, success=True)
+
+    assert not [l.body for l in _lessons([pvlib("a"), pvlib("b")]) if "switch to" in l.body]
+    # another command doing the same job is the alternative to name (a search for a search)
+    def search(name: str) -> Trace:
+        steps = [Step(role="user", text=f"Find where the widget renders ({name})")]
+        steps += _call(0, "Bash", {"command": "ack render_widget src"}, "ack: walker crashed in src", is_error=True)
+        steps += _call(1, "Bash", {"command": "grep -rn render_widget src"}, "src/w.py:3: def render_widget")
+        return _session(name, steps, success=True)
+
+    assert [l.body for l in _lessons([search("a"), search("b")]) if "switch to `grep -rn" in l.body]
 
 
 def test_installing_a_named_package_or_running_inline_code_is_no_project_command() -> None:

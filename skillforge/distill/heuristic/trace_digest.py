@@ -29,7 +29,8 @@ from skillforge.distill.lessons import MAX_EVIDENCE
 from skillforge.models import Evidence, Trace
 from skillforge.skills.naming import slug
 
-__all__ = ["CommandUse", "Denial", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest", "pitfall_key"]
+__all__ = ["INTERPRETERS", "CommandUse", "Denial", "ErrorSeen", "FixRerun", "Recovery", "TraceDigest", "digest",
+           "pitfall_key"]
 
 WINDOW = 6
 """How many later actions may hold the recovery from a failed call."""
@@ -314,7 +315,7 @@ def _use(action: Action, repro_files: set[str], out: TraceDigest, uses: _Uses) -
             examples.append(action)
     scratch = action.files and all(f in repro_files or is_scratch_file(f) for f in action.files)
     if (action.failed is False and action.role in ("test", "build", "lint") and action.quote and not scratch
-            and action.family not in _INTERPRETERS and not _installs_named_packages(action.command)):
+            and action.family not in INTERPRETERS and not _installs_named_packages(action.command)):
         first = uses.commands.get((action.family, action.quote))
         if first is not None and uses.per_family[action.family] >= KEEP_PER_SIGNATURE:
             first.count += 1
@@ -571,7 +572,7 @@ class _Failures:
             # A test runner that is not installed is recovered by the one the project provides (sympy's `bin/test`
             # for `pytest`): the next call of the same role that worked, whatever its command.
             stand_in = next((b for b in later if b.role == action.role and b.failed is False
-                             and b.family != action.family and b.family not in _INTERPRETERS
+                             and b.family != action.family and b.family not in INTERPRETERS
                              and b.index not in self.used_fixes), None)
             if stand_in is not None:
                 between = [b for b in later if b.index < stand_in.index and b.family != action.family]
@@ -589,7 +590,7 @@ class _Failures:
 
 _RUNNER_ROLES = frozenset({"test", "build", "lint"})
 """Roles whose command one project may provide under another name (``bin/test`` for ``pytest``, ``make lint``)."""
-_INTERPRETERS = frozenset({"python", "python3", "python -c", "python3 -c", "node", "node -e", "bash", "sh", "ruby", "perl"})
+INTERPRETERS = frozenset({"python", "python3", "python -c", "python3 -c", "node", "node -e", "bash", "sh", "ruby", "perl"})
 """Families that run whatever code they are given (``python -c "…"``, ``python my_check.py``): no project's runner."""
 
 _BUG_SHOWN = frozenset({"test_failure", "exception"})

@@ -26,7 +26,13 @@ from skillforge.distill.heuristic.trace_common import (
     successful,
     task_count,
 )
-from skillforge.distill.heuristic.trace_digest import Denial, ErrorSeen, TraceDigest, pitfall_key
+from skillforge.distill.heuristic.trace_digest import (
+    INTERPRETERS,
+    Denial,
+    ErrorSeen,
+    TraceDigest,
+    pitfall_key,
+)
 from skillforge.distill.heuristic.trace_hints import generic_command
 from skillforge.models import Evidence, Lesson
 
@@ -93,11 +99,11 @@ def unrecovered(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             rule = f"When {who} fails with {quote}, use the fix its message suggests ({code(hint, 80)})"
         elif task_count(items) < MIN_TASKS:
             continue  # one task's particular error with nothing to say about it: an anecdote
-        elif (first.next_ok is not None and first.next_ok.family not in families
-              and first.next_ok.role == first.role and first.next_ok.role not in ("submit", "trivial")):
+        elif (first.next_ok is not None and first.next_ok.family not in families and first.next_ok.role == first.role
+              and first.next_ok.role not in ("submit", "trivial") and first.next_ok.family not in INTERPRETERS):
             # Only a different command doing the same job is an alternative to name; the same tool called again
             # with other arguments says nothing a reader could repeat, giving up (submitting) is no alternative,
-            # and what the run did next (wrote a script, read a file) is no alternative either.
+            # and what the run did next (wrote a script, read a file, ran code it typed in) is no alternative either.
             rule = f"When {who} fails with {quote}, switch to {example(first.next_ok, 70, d0.scratch)} as the run did"
         else:
             continue  # "change the call" says nothing a reader could do
