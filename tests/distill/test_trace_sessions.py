@@ -323,6 +323,13 @@ def test_a_stock_test_command_seen_in_one_run_is_no_useful_command_but_a_project
     # the checkout's root, its output cut short; seen in one task it is no command of the project's own
     assert commands([run("a", "Fix the parser", "cd /testbed && python -m pytest tests/test_parser.py -xvs 2>&1 | "
                                                 "tail -100")]) == []
+    # ... and the same stock runner in several projects is none's own (deepseek on astroid, marshmallow, pydicom,
+    # sqlfluff: four "Run the relevant tests in X with `cd /testbed && python -m pytest {test_id} -xv…`")
+    projects = [run(f"{p}{n}", f"Fix {p} issue {n}", f"cd /testbed && python -m pytest tests/test_{n}.py -k L06{n} -v")
+                for p in ("astroid", "sqlfluff") for n in range(2)]
+    for trace in projects:
+        trace.metadata["cwd"] = f"/home/me/{trace.id[:-1]}"
+    assert commands(projects) == []
 
 
 def _ctf(name: str, task: str, answer: str) -> Trace:

@@ -340,14 +340,16 @@ def _commands(digests: list[TraceDigest], names: SkillNames) -> list[Lesson]:
             del clusters[(area, family)], runs[(area, family)]
         else:
             runs[(area, family)] = +runs[(area, family)]  # drop the commands that moved
+    samples = {key: min(counts, key=lambda c: (-counts[c], len(c), c)) for key, counts in runs.items() if counts}
+    # The same stock command in the projects of several areas (`python -m pytest` everywhere) is none's own.
+    stock_areas = Counter(family for (area, family), sample in samples.items() if area and _default_command(sample))
     lessons = []
     for (area, family), items in sorted(clusters.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
-        commands = runs[(area, family)]
-        sample = min(commands, key=lambda c: (-commands[c], len(c), c))
+        sample = samples[(area, family)]
         if "{scratch_script}" in sample or "{path}" in sample:
             continue  # a command on a scratch script or an absolute path is not a project command
         traces = {d.trace_id for d, _, _, _ in items}
-        if _default_command(sample) and task_count(items) < MIN_TASKS:
+        if _default_command(sample) and (task_count(items) < MIN_TASKS or stock_areas[family] > 1):
             continue  # `pytest {test_file}` once in a Python project tells an agent nothing it would not do
         role = items[0][3]
         where = f" in {area}" if area else ""
@@ -374,10 +376,10 @@ _ROOT_CD = re.compile(r"^\s*cd\s+(?:/|\{path\})\S*\s*&&\s*")
 
 def _default_command(command: str) -> bool:
     """Is ``command``, without placeholders, flags and paths, one of the stock commands? Going to the checkout's
-    root first (``cd /testbed &&``), redirecting or cutting the output short (``2>&1 | tail -50``) changes nothing;
-    going into a sub-project (``cd apps/app &&``) does."""
+    root first (``cd /testbed &&``), redirecting or cutting the output short (``2>&1 | tail -50``) or selecting
+    tests (``-k L060``) changes nothing; going into a sub-project (``cd apps/app &&``) does."""
     command = _ROOT_CD.sub("", command).split("|", 1)[0]
-    command = re.sub(r"\s\d?>&\d|\s&?\d?>>?\s*\S+", " ", command)
+    command = re.sub(r"\s\d?>&\d|\s&?\d?>>?\s*\S+|\s-k\s+(?:'[^']*'|\"[^\"]*\"|\S+)", " ", command)
     words = [w for w in command.split() if not w.startswith(("{", "-")) or w == "-m"]
     words = [w for w in words if "/" not in w.strip("./")
              and not re.search(r"\.(?:py|js|ts|tsx|go|rs|java)$", w)]
