@@ -7,11 +7,14 @@ with ``--import-mode=importlib``, which makes ``tests`` a namespace package), so
 
 from __future__ import annotations
 
+import io
 import shutil
+import tarfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-__all__ = ["skill_md", "write_skill_folder", "written_text"]
+__all__ = ["count_tar_headers", "many_member_tar", "skill_md", "write_skill_folder", "written_text"]
 
 
 def skill_md(name: str, description: str, body: str = "", *, frontmatter: str = "") -> str:
@@ -58,3 +61,24 @@ def written_text(out: Path) -> str:
     if not out.exists():
         return ""
     return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(out.rglob("*")) if p.is_file())
+
+
+def many_member_tar(path: Path, count: int) -> Path:
+    """A tar.gz of ``count`` empty members under ``pdf-tools/``: a few bytes a member, so a member-count bomb."""
+    with tarfile.open(path, "w:gz") as tf:
+        for i in range(count):
+            tf.addfile(tarfile.TarInfo(f"pdf-tools/f{i}.md"), io.BytesIO(b""))
+    return path
+
+
+def count_tar_headers(monkeypatch: Any) -> dict[str, int]:
+    """Count the tar headers read from here on (``TarFile.next`` calls) in the returned ``{"headers": n}``."""
+    read = {"headers": 0}
+    real_next = tarfile.TarFile.next
+
+    def counting_next(self: tarfile.TarFile) -> tarfile.TarInfo | None:
+        read["headers"] += 1
+        return real_next(self)
+
+    monkeypatch.setattr(tarfile.TarFile, "next", counting_next)
+    return read

@@ -15,6 +15,8 @@ from skillforge.cli import cli
 from skillforge.errors import HostError, InputError, SpecError
 from skillforge.hosts import install, installed
 
+from ..factories import count_tar_headers, many_member_tar
+
 
 def test_symlinked_host_folder_outside_the_project_is_refused(
     project: Path, make_skill, tmp_path: Path
@@ -126,30 +128,14 @@ def test_archive_errors_name_the_archive_not_the_staging_folder(
     assert info.value.path == f"{archive}#pdf-tools/SKILL.md"
 
 
-def _many_members(path: Path, count: int) -> Path:
-    import io
-
-    with tarfile.open(path, "w:gz") as tf:
-        for i in range(count):
-            tf.addfile(tarfile.TarInfo(f"pdf-tools/f{i}.md"), io.BytesIO(b""))
-    return path
-
-
 def test_a_tar_with_too_many_members_is_refused_one_header_past_the_limit(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Empty members compress to almost nothing: a 1 MB tar.gz holds millions of headers, and reading
     # them all (TarFile.getmembers) before counting cost minutes and gigabytes of TarInfo objects.
-    archive = _many_members(tmp_path / "many.tar.gz", 400)
+    archive = many_member_tar(tmp_path / "many.tar.gz", 400)
     monkeypatch.setattr("skillforge.hosts.archives.MAX_FILES", 50)
-    read = {"headers": 0}
-    real_next = tarfile.TarFile.next
-
-    def counting_next(self: tarfile.TarFile) -> tarfile.TarInfo | None:
-        read["headers"] += 1
-        return real_next(self)
-
-    monkeypatch.setattr(tarfile.TarFile, "next", counting_next)
+    read = count_tar_headers(monkeypatch)
     with pytest.raises(InputError, match="more than 50 members"):
         install(str(archive), hosts=["codex"], project=project)
     assert read["headers"] <= 52

@@ -17,7 +17,7 @@ import pytest
 from skillforge.errors import InputError
 from skillforge.hosts import install
 
-from ..factories import skill_md
+from ..factories import count_tar_headers, many_member_tar, skill_md
 
 SKILL = skill_md("pdf-tools", "Extract text from PDF files. Use when the user asks about a PDF.", "\n# PDF\n")
 
@@ -56,19 +56,9 @@ def test_scan_of_a_tar_with_too_many_members_stops_one_header_past_the_limit(
     # the member count was looked at, and again to find a repository's config.
     from skillforge.scan import scan_paths
 
-    archive = tmp_path / "many.tar.gz"
-    with tarfile.open(archive, "w:gz") as tf:
-        for i in range(400):
-            tf.addfile(tarfile.TarInfo(f"pdf-tools/f{i}.md"), io.BytesIO(b""))
+    archive = many_member_tar(tmp_path / "many.tar.gz", 400)
     monkeypatch.setattr("skillforge.scan.archive.MAX_MEMBERS", 50)
-    read = {"headers": 0}
-    real_next = tarfile.TarFile.next
-
-    def counting_next(self: tarfile.TarFile) -> tarfile.TarInfo | None:
-        read["headers"] += 1
-        return real_next(self)
-
-    monkeypatch.setattr(tarfile.TarFile, "next", counting_next)
+    read = count_tar_headers(monkeypatch)
     report = scan_paths([archive])
     assert [(f.rule_id, f.severity) for f in report.findings] == [("oversized-file", "high")]
     assert "more than 50 members" in report.findings[0].excerpt
