@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from skillforge.distill.heuristic.doc_steps import is_imperative, lower_first
+from skillforge.distill.heuristic.doc_steps import is_imperative, lower_first, series
 from skillforge.models import Lesson
 from skillforge.skills.rules import rule_line, sort_key, tag
 from skillforge.skills.validate import MAX_DESCRIPTION
@@ -94,11 +94,11 @@ def describe(name: str, lessons: list[Lesson], *, shared: Counter[str] | None = 
     if len(kinds) > 1:
         what, when = _mixed_sentences(subject, lessons, alerts)
     elif alerts:
-        what = f"Diagnose and mitigate {subject} alerts such as {_series(alerts[:3])}"
+        what = f"Diagnose and mitigate {subject} alerts such as {series(alerts[:3])}"
         when = "Use when one of these alerts fires"
         tools = sorted({c.split()[0] for c in _commands(lessons, subject)})
         if tools:
-            when += f" or you investigate their symptoms with {_series(tools[:3], 'or')}"
+            when += f" or you investigate their symptoms with {series(tools[:3], 'or')}"
     elif any(tag(l, "section") == "triage" for l in lessons) or main == "ticket":
         projects = sorted({a for l in lessons if (a := tag(l, "area")) and a != "general"})
         helpdesk = any(rule_line(l).startswith("When a customer reports") for l in lessons)
@@ -109,11 +109,11 @@ def describe(name: str, lessons: list[Lesson], *, shared: Counter[str] | None = 
             known = set(keywords(issues))
             mention = [w for w in terms if w in known][:4]
             what = f"Resolve {subject} tickets the way earlier ones were resolved, and know what not to promise"
-            when = f"Use when a customer reports a problem with {_series(mention, 'or') or subject}"
+            when = f"Use when a customer reports a problem with {series(mention, 'or') or subject}"
         else:
             what = f"Triage and resolve reported {subject} problems: reproduce, find the fix, verify it"
             mention = [t for t in terms if t not in projects][:2]
-            when = f"Use when a bug report or ticket mentions {_series([*projects[:3], *mention], 'or') or subject}"
+            when = f"Use when a bug report or ticket mentions {series([*projects[:3], *mention], 'or') or subject}"
     elif main == "document":
         what, when = _document_sentences(name, subject, lessons, terms)
     else:
@@ -144,11 +144,11 @@ def _mixed_sentences(subject: str, lessons: list[Lesson], alerts: list[str]) -> 
     sections = {tag(l, "section") or l.kind for l in lessons}
     does, occasions = [], []
     if alerts:
-        does.append(f"mitigate alerts such as {_series(alerts[:2])}")
+        does.append(f"mitigate alerts such as {series(alerts[:2])}")
         occasions.append("one of these alerts fires")
     if "triage" in sections:
         projects = sorted({a for l in lessons if tag(l, "section") == "triage" and (a := tag(l, "area"))})
-        does.append("resolve known reported problems" + (f" in {_series(projects[:2])}" if projects else ""))
+        does.append("resolve known reported problems" + (f" in {series(projects[:2])}" if projects else ""))
         occasions.append("a report resembles one of its known issues")
     if sections & {"recovery", "pitfalls"}:
         does.append("recover from failing commands")
@@ -156,7 +156,7 @@ def _mixed_sentences(subject: str, lessons: list[Lesson], alerts: list[str]) -> 
     if not does:
         does.append("follow the documented steps and rules")
         occasions.append(f"working on {subject}")
-    what = f"{subject[:1].upper() + subject[1:]} playbook: {_series(does)}"
+    what = f"{subject[:1].upper() + subject[1:]} playbook: {series(does)}"
     return what, "Use when " + ", or when ".join(occasions)
 
 
@@ -182,24 +182,24 @@ def _document_sentences(name: str, subject: str, lessons: list[Lesson], terms: l
     if goals:
         # What its procedures achieve is what a request asks for; "the documented steps" says nothing.
         shown = [c for c in commands if not any(c in g for g in goals[:3])]
-        what += ": " + _series(goals[:3]) + (f" ({_series(shown[:2])})" if shown and len(goals) < 3 else "")
+        what += ": " + series(goals[:3]) + (f" ({series(shown[:2])})" if shown and len(goals) < 3 else "")
     elif len(activities) >= 2:
         # "For setup:", "When testing:", "For releases:": what a contributor does, not "the documented steps".
-        what += ": " + _series(activities[:5]) + " it" + (f" ({_series(commands[:3])})" if commands else "")
+        what += ": " + series(activities[:5]) + " it" + (f" ({series(commands[:3])})" if commands else "")
     elif holds:
-        what += ": " + _series(holds) + (f" ({_series(commands[:3])})" if commands else "")
+        what += ": " + series(holds) + (f" ({series(commands[:3])})" if commands else "")
     # The document's own keywords are often heading words ("gate", "bar"); the activity, the subject and
     # the symptoms its fixes start from are what a request names.
-    when = f"Use when {_series(gerunds[:2], 'or')} {subject}"
+    when = f"Use when {series(gerunds[:2], 'or')} {subject}"
     symptoms = _symptoms(lessons)
     if symptoms:
         shown = symptoms[:2]
         prefix = re.match(r"you (?:hit|see|get) ", shown[0])
         if prefix and len(shown) > 1 and shown[1].startswith(prefix.group(0)):
             shown[1] = shown[1][prefix.end():]  # "when you hit A or B", not "… or you hit B"
-        when += f", e.g. when {_series(shown, 'or')}"
+        when += f", e.g. when {series(shown, 'or')}"
     elif len(goals) > 3:
-        when += f", e.g. to {_series(goals[3:5], 'or')}"
+        when += f", e.g. to {series(goals[3:5], 'or')}"
     return what, when
 
 
@@ -229,7 +229,7 @@ def _goals(lessons: list[Lesson], *, topics: bool = True) -> list[str]:
         if match := _GOAL.match(line):
             goal = match.group(1)
         elif (match := _BEFORE.match(line)) and (commands := _commands([lesson], "")):
-            goal, tier = f"run {_series(commands[:3])} {lower_first(match.group(1))}", 1
+            goal, tier = f"run {series(commands[:3])} {lower_first(match.group(1))}", 1
         elif topics and (match := _TOPIC.match(line)):
             tier = 2
             clause = (match.group(2) or "").strip()
@@ -341,10 +341,10 @@ def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> t
     areas = sorted({a for l in lessons if (a := tag(l, "area"))}, key=lambda a: (a not in terms, a))
     parts = []
     if goals:
-        goal = _series(goals[:2])
+        goal = series(goals[:2])
         parts.append(f"{goal[:1].upper()}{goal[1:]} the way successful runs did")
     if failures:
-        parts.append(f"{', and recover' if parts else 'Recover'} from {_series(failures[:3])}")
+        parts.append(f"{', and recover' if parts else 'Recover'} from {series(failures[:3])}")
     if not parts:
         return _service_sentences(subject, lessons, terms)
     what = "".join(parts)
@@ -353,10 +353,10 @@ def _trace_sentences(subject: str, lessons: list[Lesson], terms: list[str]) -> t
     # call (``cat``, ``sed -n``) say neither, so they are left out.
     occasions = [f"asked to {goals[0]}" if goals else f"working on {place}"]
     if areas:
-        occasions[0] += f" (e.g. in {_series(areas[:3], 'or')})"
+        occasions[0] += f" (e.g. in {series(areas[:3], 'or')})"
     triggers = [_TRIGGERS[k] for k in kinds if not (blocked and k == "permission")][:2]
     if triggers:
-        occasions.append(_series(triggers, "or"))
+        occasions.append(series(triggers, "or"))
     if blocked:
         occasions.append("a command is blocked or needs approval")
     when = "Use when " + _occasions(occasions)
@@ -400,12 +400,12 @@ def _service_sentences(subject: str, lessons: list[Lesson], terms: list[str]) ->
     who = "a customer" if {"support", "customer", "service"} & set(subject.split()) else "a user"
     plural = [n + "s" for n in nouns[:3]]
     if verbs and nouns:
-        what = f"Handle {subject} requests: {_series(verbs[:4])} {_series(plural)} safely and within policy"
+        what = f"Handle {subject} requests: {series(verbs[:4])} {series(plural)} safely and within policy"
         asks = [v for v in verbs if v != "look up"] or verbs
-        when = f"Use when {who} asks to {_series(asks[:3], 'or')} a {_series(nouns[:2], 'or')}"
+        when = f"Use when {who} asks to {series(asks[:3], 'or')} a {series(nouns[:2], 'or')}"
     else:
-        what = f"Rules learned from earlier {subject} runs" + (f" about {_series(nouns[:3])}" if nouns else "")
-        when = f"Use when working on {subject}" + (f" with {_series(nouns[:2], 'or')}" if nouns else "")
+        what = f"Rules learned from earlier {subject} runs" + (f" about {series(nouns[:3])}" if nouns else "")
+        when = f"Use when working on {subject}" + (f" with {series(nouns[:2], 'or')}" if nouns else "")
     return what, when
 
 
@@ -415,13 +415,6 @@ def _subject(name: str) -> str:
                 "alert", "alerts", "and", "troubleshooting", "usage"}
     words = [w for w in name.split("-") if w not in activity]
     return " ".join(words) or name.replace("-", " ")
-
-
-def _series(items: list[str], last: str = "and") -> str:
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
 def _clip(text: str, limit: int) -> str:

@@ -26,6 +26,7 @@ from skillforge.distill.heuristic.doc_steps import (
     is_imperative,
     lower_first,
     read_part,
+    series,
 )
 from skillforge.models import Evidence, Lesson, LessonKind, Trace
 from skillforge.skills.rules import inline_code
@@ -456,7 +457,7 @@ def _short(step: DocStep) -> str:
         limit = 70 if len(lines) == 1 else 50
         if 0 < len(lines) <= 3 and all(len(ln) <= limit for ln in lines):
             shown = [f"`{ln}`" for ln in lines]
-            clause += " " + (shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1])
+            clause += " " + series(shown)
         elif dangling.start() > 0:
             clause = clause[: dangling.start()].rstrip(" ,")
         else:
@@ -476,8 +477,7 @@ def _guardrails(doc: DocDigest, skill: str, tags: list[str]) -> list[Lesson]:
         avoided = [x.rstrip(".") for x in unit.part.prose if len(x) <= 80 and not is_imperative(x)]
         if _AVOID_HEADING.match(unit.heading) and not unit.part.steps and len(avoided) >= 2:
             # "What We Avoid" over a list of things: the list is the prohibition.
-            items = [lower_first(x) if not x[:2].isupper() else x for x in avoided[:6]]
-            text = "Avoid " + ", ".join(items[:-1]) + " and " + items[-1] + "."
+            text = "Avoid " + series([lower_first(x) for x in avoided[:6]]) + "."
             guards.append(Guard(text, unit.part.prose[0]))
         for guard in guards:
             key = guard.text.lower()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from skillforge.distill.heuristic.doc_blocks import Block, Code, blocks, code_role, plain, sentences
 
-__all__ = ["DocStep", "Fix", "Guard", "Part", "first_clause", "instruction", "is_imperative", "lower_first", "read_part", "NOUNISH",
+__all__ = ["DocStep", "Fix", "Guard", "Part", "first_clause", "instruction", "is_imperative", "lower_first", "read_part", "series", "NOUNISH",
            "SYMPTOM"]
 
 _VERBS = frozenset(["add", "adjust", "allow", "append", "apply", "approve", "ask", "assign", "attach", "avoid", "back", "backup", "be", "benchmark", "block", "bring", "browse", "build", "bump", "call", "capture", "cd", "change", "check", "choose", "clean", "clear", "click", "clone", "close", "collect", "commit", "compare", "compile", "configure", "confirm", "connect", "consider", "consult", "contact", "copy", "cordon", "create", "debug", "decrease", "delete", "deploy", "describe", "detach", "determine", "disable", "disconnect", "download", "drain", "dump", "edit", "enable", "enforce", "ensure", "enter", "escalate", "examine", "execute", "expand", "explain", "export", "extract", "fetch", "file", "fill", "find", "fix", "flush", "follow", "fork", "free", "gather", "generate", "get", "give", "go", "grant", "grep", "grow", "handle", "identify", "include", "increase", "inspect", "install", "investigate", "invoke", "join", "keep", "kill", "label", "launch", "leave", "limit", "list", "load", "log", "login", "look", "lower", "make", "mark", "measure", "mention", "merge", "migrate", "modify", "monitor", "mount", "move", "navigate", "notify", "obtain", "open", "pass", "patch", "pause", "pick", "pin", "place", "post", "prefer", "press", "print", "provide", "prune", "publish", "pull", "purge", "push", "put", "query", "read", "rebase", "reboot", "rebuild", "recover", "reduce", "refresh", "regenerate", "reinstall", "reload", "remember", "remove", "rename", "renew", "reopen", "replace", "reply", "report", "request", "rerun", "re-run", "reset", "resize", "resolve", "restart", "restore", "resume", "retry", "revert", "review", "revoke", "roll", "rollback", "rotate", "rsh", "run", "save", "scale", "search", "select", "send", "set", "share", "shrink", "sign", "skip", "source", "specify", "split", "squash", "ssh", "start", "state", "stay", "stop", "store", "study", "submit", "switch", "sync", "take", "tell", "terminate", "test", "toggle", "trace", "trust", "try", "tune", "turn", "type", "uncomment", "uncordon", "uninstall", "unmount", "unpack", "unset", "unzip", "update", "upgrade", "upload", "use", "validate", "verify", "visit", "wait", "watch", "wipe", "write"])
@@ -110,6 +110,14 @@ def lower_first(text: str) -> str:
     if len(text) > 1 and text[0].isupper() and not text[1].isupper() and not re.search(r"[A-Z]", word[1:]):
         return text[0].lower() + text[1:]
     return text
+
+
+def series(items: list[str], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (empty items left out)."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
 def instruction(sentence: str) -> str | None:
