@@ -14,6 +14,7 @@ turned into steps at once (``_read_again``), so records and steps are never held
 
 from __future__ import annotations
 
+import heapq
 import re
 from array import array
 from collections.abc import Generator, Iterator
@@ -418,7 +419,7 @@ def _plan(parsed: _Parsed, chains: list[list[Node]], sidecar_meta: dict[str, Any
     """Each conversation's metadata and the lines its steps come from; the records are freed (``chains``
     is emptied)."""
     builds: list[_Build] = []
-    owner: dict[int, int] = {}
+    streams: list[Iterator[tuple[Node, int]]] = []
     for index, kept in enumerate(chains):
         chains[index] = []
         if not kept:
@@ -426,16 +427,16 @@ def _plan(parsed: _Parsed, chains: list[list[Node]], sidecar_meta: dict[str, Any
         task, error = _task_node(kept), _error_node(kept)
         builds.append(_Build(index, kept[0].line, metadata(kept, parsed.summaries, sidecar_meta),
                              task.line if task else None, error.line if error else None))
-        for node in kept:
-            if node.content:
-                owner[node.line] = len(builds) - 1
-        chains[index] = [n for n in kept if n.content]
+        streams.append(_with_content(kept, len(builds) - 1))
     wanted = _Wanted()
-    nodes = sorted((n for chain in chains for n in chain), key=lambda n: n.line)
-    chains.clear()
-    for node in nodes:
-        wanted.add(node, owner[node.line])
+    # Each chain is in file order; the second pass reads the file once, so the chains are merged by line.
+    for node, build in heapq.merge(*streams, key=lambda item: item[0].line):
+        wanted.add(node, build)
     return builds, wanted
+
+
+def _with_content(kept: list[Node], build: int) -> Iterator[tuple[Node, int]]:
+    return ((node, build) for node in kept if node.content)
 
 
 def _fill(path: Path, options: ReadOptions, spent: tuple[int, int] | None, builds: list[_Build],
