@@ -50,6 +50,11 @@ def group_lessons(lessons: list[Lesson], *, into: str | None = None, min_rules: 
     if into is None:
         _fold_thin_projects(buckets, min_rules)
         _fold_tiny(buckets)
+    return _described(buckets)
+
+
+def _described(buckets: dict[str, list[Lesson]]) -> list[SkillGroup]:
+    """One group per skill name, sorted; each description written against the whole set."""
     frequency: Counter[str] = Counter()
     for members in buckets.values():
         frequency.update(set(keywords(members)))
@@ -178,17 +183,7 @@ def route_to_known(groups: list[SkillGroup], known: dict[str, set[str]]) -> list
             if shared >= 2 and shared >= ROUTE_SHARE * len(ids):
                 name, renamed = best, True
         merged[name].extend(lesson.model_copy(update={"target_skill": name}) for lesson in group.lessons)
-    if not renamed:
-        return groups
-    frequency: Counter[str] = Counter()
-    for members in merged.values():
-        frequency.update(set(keywords(members)))
-    out = []
-    for name in sorted(merged):
-        members = sorted(merged[name], key=sort_key)
-        out.append(SkillGroup(name=name, title=title_for(name), description=describe(name, members, shared=frequency),
-                              lessons=members))
-    return out
+    return _described(merged) if renamed else groups
 
 
 ROUTE_SHARE = 1 / 3
