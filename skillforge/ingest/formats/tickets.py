@@ -418,8 +418,7 @@ def _jira(record: dict[str, Any]) -> dict[str, Any]:
             "priority": _name(fields.get("priority")), "labels": fields.get("labels"), "created": fields.get("created")}
     if done and status == "resolved":
         # Done with a resolution such as Fixed: the last reply from support is how it was resolved.
-        answer = next((m["text"] for m in reversed(thread)
-                       if role_of(m["author"]) == "assistant" and m["text"].strip()), "")
+        answer = _last_support_reply(thread)
         flat["resolution"] = answer or resolution
     return {k: v for k, v in flat.items() if v not in (None, "", [])}
 
@@ -459,8 +458,7 @@ def _github(record: dict[str, Any]) -> dict[str, Any]:
             "comments": thread, "status": status, "labels": [_name(x) or as_text(x) for x in labels] or None,
             "created": record.get("createdAt") or record.get("created_at")}
     if status == "resolved":
-        flat["resolution"] = next((m["text"] for m in reversed(thread)
-                                   if m["author"] == "maintainer" and m["text"].strip()), "")
+        flat["resolution"] = _last_support_reply(thread)
     return {k: v for k, v in flat.items() if v not in (None, "", [])}
 
 
@@ -489,7 +487,7 @@ def _linear(record: dict[str, Any]) -> dict[str, Any]:
             "comments": thread, "status": status, "priority": record.get("priorityLabel") or record.get("priority"),
             "labels": [_name(x) for x in _nodes(record.get("labels"))] or None, "created": record.get("createdAt")}
     if status == "resolved":
-        flat["resolution"] = next((m["text"] for m in reversed(thread) if m["author"] == "agent" and m["text"].strip()), "")
+        flat["resolution"] = _last_support_reply(thread)
     return {k: v for k, v in flat.items() if v not in (None, "", [])}
 
 
@@ -505,6 +503,11 @@ def _nodes(value: Any) -> list[Any]:
 
 def _login(value: Any) -> str:
     return as_text(value.get("login")).strip() if isinstance(value, dict) else ""
+
+
+def _last_support_reply(thread: list[dict[str, Any]]) -> str:
+    """The last non-empty reply from support in a flattened thread: how a closed issue was resolved."""
+    return next((m["text"] for m in reversed(thread) if role_of(m["author"]) == "assistant" and m["text"].strip()), "")
 
 
 def _name(value: Any) -> str:
